@@ -1,0 +1,1 @@
+//! Property-based fuzzing of token-request parameters (owned by the fuzz work).

@@ -1,0 +1,179 @@
+//! The finished result of a run: what every report is written from.
+//!
+//! Field names here are the JSON report's schema (`reports/README.md`); scripts and CI read
+//! them, so renaming one is a breaking change that bumps [`SCHEMA_VERSION`].
+
+use crate::transcript::Exchange;
+use crate::verdict::{Level, Verdict};
+use serde::{Deserialize, Serialize};
+
+/// Version of the JSON report schema.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunResult {
+    pub schema_version: u32,
+    pub tool: ToolInfo,
+    /// Profile id, e.g. `ic-17`.
+    pub profile: String,
+    /// RFC 3339 UTC timestamps.
+    pub started_at: String,
+    pub finished_at: String,
+    pub duration_ms: u64,
+    pub targets: Targets,
+    pub summary: Summary,
+    /// True when the run was cut short (Ctrl-C, global deadline); cases that did not run are
+    /// present with verdict `error` and `not_run: true`.
+    #[serde(default)]
+    pub interrupted: bool,
+    /// Requirements of the catalogue that this run's cases cite, with their level in `profile`.
+    pub requirements: Vec<RequirementRow>,
+    pub cases: Vec<CaseResult>,
+    /// Findings of `chainproof fuzz`, when the run was a fuzz run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fuzz: Option<FuzzInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+}
+
+impl Default for ToolInfo {
+    fn default() -> Self {
+        ToolInfo {
+            name: "chainproof".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+}
+
+/// Which servers played which role.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Targets {
+    pub as_a: RoleInfo,
+    pub as_b: RoleInfo,
+    pub rs: Option<RoleInfo>,
+    /// The harness issuer, when harness-issuer mode was on.
+    pub harness_issuer: Option<String>,
+    /// Target file path, if one was used.
+    pub file: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RoleInfo {
+    /// `mock` or `live`.
+    pub kind: String,
+    /// Issuer identifier (AS) or resource identifier (RS).
+    pub url: String,
+    /// Mock faults active on this role.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub total: usize,
+    pub pass: usize,
+    pub fail: usize,
+    pub warn: usize,
+    pub info: usize,
+    pub skip: usize,
+    pub error: usize,
+}
+
+impl Summary {
+    pub fn of<'a>(verdicts: impl IntoIterator<Item = &'a Verdict>) -> Summary {
+        let mut s = Summary::default();
+        for v in verdicts {
+            s.total += 1;
+            match v {
+                Verdict::Pass => s.pass += 1,
+                Verdict::Fail => s.fail += 1,
+                Verdict::Warn => s.warn += 1,
+                Verdict::Info => s.info += 1,
+                Verdict::Skip => s.skip += 1,
+                Verdict::Error => s.error += 1,
+            }
+        }
+        s
+    }
+
+    pub fn count(&self, v: Verdict) -> usize {
+        match v {
+            Verdict::Pass => self.pass,
+            Verdict::Fail => self.fail,
+            Verdict::Warn => self.warn,
+            Verdict::Info => self.info,
+            Verdict::Skip => self.skip,
+            Verdict::Error => self.error,
+        }
+    }
+}
+
+/// One catalogue requirement as this run saw it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequirementRow {
+    pub id: String,
+    /// Source document and section, e.g. `IC §2.3.3; 7523 §3 item 3`.
+    pub source: String,
+    pub level: Level,
+    /// One-line paraphrase.
+    pub summary: String,
+    /// Ids (`suite/case`) of the cases citing it in this run.
+    pub cases: Vec<String>,
+    /// Worst verdict among those cases (absent when no case ran).
+    pub verdict: Option<Verdict>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseResult {
+    pub suite: String,
+    pub case: String,
+    pub title: String,
+    pub requirements: Vec<String>,
+    /// The highest level among the case's requirements in this profile.
+    pub level: Level,
+    pub verdict: Verdict,
+    /// One line: why this verdict (the first failing check, the skip reason, the error).
+    pub message: String,
+    pub duration_ms: u64,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_run: bool,
+    pub checks: Vec<CheckResult>,
+    pub transcript: Vec<Exchange>,
+}
+
+impl CaseResult {
+    /// `suite/case`, unique within a run.
+    pub fn full_id(&self) -> String {
+        format!("{}/{}", self.suite, self.case)
+    }
+}
+
+/// One evaluated check: a query, a predicate, what was seen and what was wanted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// Human description, e.g. `grant aud identifies AS-B`.
+    pub description: String,
+    pub requirement: String,
+    pub level: Level,
+    /// `pass`, or the level's failure verdict (`fail`/`warn`/`info`); `warn` also for a
+    /// less-preferred member of an allowed set.
+    pub verdict: Verdict,
+    /// The query's value (JSON), or null when the query found nothing.
+    pub actual: serde_json::Value,
+    /// The predicate, in words: `== "N_A"`, `one of [invalid_target*, invalid_request]`.
+    pub expected: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FuzzInfo {
+    pub seed: u64,
+    pub cases: u64,
+    pub requests: u64,
+    pub findings: usize,
+}
