@@ -295,10 +295,11 @@ fn validate_own_token(s: &AsA, token: &str, now: i64) -> Result<Jws, &'static st
     Ok(jws)
 }
 
-/// Resolve `resource`/`audience` to the single authorization server the grant is for.
+/// Resolve every `resource`/`audience` value to the single authorization server the grant is
+/// for; values naming different servers are refused (IC §2.3.3: one AS per grant).
 fn resolve_target(s: &AsA, form: &Form) -> Result<String, OAuthError> {
-    let (resource, audience) = (form.get("resource"), form.get("audience"));
-    if resource.is_none() && audience.is_none() {
+    let (resources, audiences) = (form.get_all("resource"), form.get_all("audience"));
+    if resources.is_empty() && audiences.is_empty() {
         if s.faults.has(Fault::MissingTargetAccepted) {
             return Ok(s.as_b.issuer.clone());
         }
@@ -307,17 +308,18 @@ fn resolve_target(s: &AsA, form: &Form) -> Result<String, OAuthError> {
         ));
     }
     let mut targets = Vec::new();
-    if let Some(r) = resource {
+    for r in resources {
         targets.push(resolve_resource(s, r)?);
     }
-    if let Some(a) = audience {
-        targets.push(resolve_name(s, a, true).ok_or_else(|| {
+    for a in audiences {
+        let t = resolve_name(s, a, true).ok_or_else(|| {
             OAuthError::invalid_target("audience is not a partner authorization server")
-        })?);
+        })?;
+        targets.push(t);
     }
-    if targets.len() == 2 && targets[0] != targets[1] {
+    if targets.iter().any(|t| *t != targets[0]) {
         return Err(OAuthError::invalid_target(
-            "resource and audience name different authorization servers",
+            "resource and audience values name different authorization servers",
         ));
     }
     Ok(targets.swap_remove(0))

@@ -288,11 +288,15 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
         }
     };
 
-    let audience = match form.get("resource") {
-        None => s.rs.resource.clone(),
-        Some(r) if r == s.rs.resource => r.to_owned(),
-        Some(r) if f.has(Fault::AcceptUnknownResource) => r.to_owned(),
-        Some(_) => return Err(OAuthError::invalid_target("unknown resource")),
+    let resources = form.get_all("resource");
+    let unknown = resources.iter().any(|r| *r != s.rs.resource);
+    if unknown && !f.has(Fault::AcceptUnknownResource) {
+        return Err(OAuthError::invalid_target("unknown resource"));
+    }
+    let audience = match resources.as_slice() {
+        [] => json!(s.rs.resource),
+        [one] => json!(one),
+        many => json!(many),
     };
 
     let expect = dpop::Expect {

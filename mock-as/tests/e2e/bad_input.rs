@@ -78,7 +78,7 @@ async fn empty_subject_token_is_absent_and_duplicates_refused() {
     for body in [
         format!("grant_type={TE}&subject_token=&subject_token_type={TT_AT}&resource={b}"),
         format!(
-            "grant_type={TE}&subject_token={st}&subject_token_type={TT_AT}&resource={b}&resource={b}"
+            "grant_type={TE}&subject_token={st}&subject_token_type={TT_AT}&resource={b}&scope=read&scope=read"
         ),
         format!(
             "grant_type={TE}&subject_token={st}&subject_token={st}&subject_token_type={TT_AT}&resource={b}"
@@ -94,6 +94,9 @@ async fn empty_subject_token_is_absent_and_duplicates_refused() {
         .await;
         assert_error(&r, 400, "invalid_request");
     }
+    // RFC 8693 §2.1: resource may repeat; the same target twice is fine
+    let r = env.exchange(&[("resource", &b)]).await;
+    assert_eq!(r.status, 200, "{}", r.text);
     // unknown parameters are ignored
     let r = env.exchange(&[("foo", "bar")]).await;
     assert_eq!(r.status, 200, "{}", r.text);

@@ -292,7 +292,7 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
         AcceptDuplicateParams => {
             let st = e.user_token().await;
             let b = &f_.as_b_issuer;
-            let body = format!("grant_type={TE}&subject_token={st}&subject_token_type={TT_AT}&resource={b}&resource={b}");
+            let body = format!("grant_type={TE}&subject_token={st}&subject_token_type={TT_AT}&subject_token_type={TT_AT}&resource={b}");
             raw_post(&e, &f_.as_a_token_endpoint, body).await.status == 200
         }
         TokenEndpointAcceptsGet => {

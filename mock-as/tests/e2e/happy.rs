@@ -468,3 +468,20 @@ async fn shutdown_stops_servers() {
     env.pair.shutdown().await;
     assert!(http.get(&url).send().await.is_err());
 }
+
+#[tokio::test]
+async fn claims_transcription_maps_subject_into_the_grant() {
+    let cfg = MockConfig::from_toml_str(
+        "[as_a.transcribe_subjects]\nalice = \"alice@a.example\"\n[as_b.subject_map]\n\"alice@a.example\" = \"alice@b.example\"\n",
+    )
+    .unwrap();
+    let env = start(MockOptions {
+        config: cfg,
+        ..MockOptions::default()
+    })
+    .await;
+    let g = env.grant().await;
+    assert_eq!(decode(&g).1["sub"], "alice@a.example");
+    let r = env.redeem(&g, &[], None).await;
+    assert_eq!(decode(r.token()).1["sub"], "alice@b.example");
+}
