@@ -15,7 +15,8 @@ pub struct QueryEnv {
 
 /// Evaluate `path` against `ctx`; `None` when it names nothing.
 pub fn eval(ctx: &Value, path: &str, env: &QueryEnv) -> Option<Value> {
-    let mut cur = ctx.clone();
+    use std::borrow::Cow;
+    let mut cur: Cow<'_, Value> = Cow::Borrowed(ctx);
     let mut received_at = env.now;
     let mut prev = "";
     let segs: Vec<&str> = path.split('.').collect();
@@ -31,35 +32,40 @@ pub fn eval(ctx: &Value, path: &str, env: &QueryEnv) -> Option<Value> {
         if let Some(t) = cur.get("received_at").and_then(Value::as_i64) {
             received_at = t;
         }
-        cur = match (seg, &cur) {
-            ("count", v) if v.get("count").is_none() => json!(match v {
+        let next: Cow<'_, Value> = match (seg, cur.as_ref()) {
+            ("count", v) if v.get("count").is_none() => Cow::Owned(json!(match v {
                 Value::Null => 0,
                 Value::Array(a) => a.len(),
                 _ => 1,
-            }),
-            ("len", Value::String(s)) => json!(s.chars().count()),
-            ("len", Value::Array(a)) => json!(a.len()),
-            ("jwt", Value::String(s)) => jwt_view(s, received_at, env),
+            })),
+            ("len", Value::String(s)) => Cow::Owned(json!(s.chars().count())),
+            ("len", Value::Array(a)) => Cow::Owned(json!(a.len())),
+            ("jwt", Value::String(s)) => Cow::Owned(jwt_view(s, received_at, env)),
             (_, Value::Object(m)) => {
                 let key = if prev == "headers" {
                     seg.to_ascii_lowercase()
                 } else {
                     seg.to_string()
                 };
-                match m.get(&key) {
-                    Some(v) => v.clone(),
-                    None => return absent(),
+                match (&cur, m.get(&key)) {
+                    (Cow::Borrowed(b), Some(_)) => Cow::Borrowed(&b[key.as_str()]),
+                    (Cow::Owned(_), Some(v)) => Cow::Owned(v.clone()),
+                    (_, None) => return absent(),
                 }
             }
-            (_, Value::Array(a)) => match seg.parse::<usize>().ok().and_then(|i| a.get(i)) {
-                Some(v) => v.clone(),
+            (_, Value::Array(a)) => match seg.parse::<usize>().ok().filter(|i| *i < a.len()) {
+                Some(i) => match &cur {
+                    Cow::Borrowed(b) => Cow::Borrowed(&b[i]),
+                    Cow::Owned(_) => Cow::Owned(a[i].clone()),
+                },
                 None => return absent(),
             },
             _ => return absent(),
         };
+        cur = next;
         prev = seg;
     }
-    Some(cur)
+    Some(cur.into_owned())
 }
 
 /// The `jwt` view of a string: header, claims, lifetime, ttl, signed_by_as_a, segments.
