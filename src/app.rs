@@ -15,7 +15,13 @@ pub fn execute(cli: Cli) -> i32 {
             exit::OK
         }
         Command::Issuer(args) => crate::harness::command(args),
-        Command::Mock(args) => mock_hook(&args.args),
+        Command::Mock(args) => match tokio::runtime::Runtime::new() {
+            Ok(rt) => rt.block_on(mock_as::cli::run(args)),
+            Err(e) => {
+                eprintln!("error: cannot start the async runtime: {e}");
+                exit::RUNTIME
+            }
+        },
         Command::Fuzz(args) => fuzz_hook(&args.args),
     }
 }
@@ -89,12 +95,6 @@ pub fn suites_listing(lib: &Library) -> String {
         }
     }
     out
-}
-
-fn mock_hook(_args: &[String]) -> i32 {
-    // Wired to `mock_as::cli::run` once the mock crate provides its CLI (branch `mock`).
-    eprintln!("chainproof mock: not available in this build yet (waiting for mock_as::cli)");
-    exit::RUNTIME
 }
 
 fn fuzz_hook(_args: &[String]) -> i32 {

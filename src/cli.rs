@@ -34,7 +34,7 @@ pub enum Command {
     /// Harness-issuer mode: print the harness issuer's JWKS or serve its metadata and JWKS.
     Issuer(IssuerArgs),
     /// Start the reference mock pair (AS-A, AS-B, RS-B).
-    Mock(MockCommandArgs),
+    Mock(mock_as::cli::MockArgs),
     /// Property-based fuzzing of the token endpoints.
     Fuzz(FuzzCommandArgs),
 }
@@ -105,13 +105,6 @@ pub struct IssuerArgs {
     /// Target file whose `[harness]` table sets issuer URL, key file and listen address.
     #[arg(long, value_name = "FILE")]
     pub target: Option<PathBuf>,
-}
-
-/// Arguments of `chainproof mock` (forwarded to the mock crate once it provides its CLI).
-#[derive(Debug, Clone, Args)]
-pub struct MockCommandArgs {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    pub args: Vec<String>,
 }
 
 /// Arguments of `chainproof fuzz` (hook until the fuzz work lands).
