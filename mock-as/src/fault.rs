@@ -64,7 +64,9 @@ impl FromStr for Fault {
             .iter()
             .copied()
             .find(|f| f.name() == s)
-            .ok_or_else(|| format!("unknown fault `{s}`; `chainproof mock --list-faults` lists them"))
+            .ok_or_else(|| {
+                format!("unknown fault `{s}`; `chainproof mock --list-faults` lists them")
+            })
     }
 }
 
@@ -72,6 +74,13 @@ impl FromStr for Fault {
 pub fn list_faults() -> String {
     Fault::ALL
         .iter()
-        .map(|f| format!("{}\t{}\t{}\n", f.name(), f.requirements().join(","), f.description()))
+        .map(|f| {
+            format!(
+                "{}\t{}\t{}\n",
+                f.name(),
+                f.requirements().join(","),
+                f.description()
+            )
+        })
         .collect()
 }

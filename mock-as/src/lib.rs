@@ -9,6 +9,6 @@ pub mod config;
 pub mod fault;
 pub mod pair;
 
-pub use config::{MockConfig, DEFAULT_CONFIG_TOML};
+pub use config::{DEFAULT_CONFIG_TOML, MockConfig};
 pub use fault::Fault;
 pub use pair::{MockError, MockFacts, MockOptions, MockPair, TrustedIssuer};

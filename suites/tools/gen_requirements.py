@@ -122,12 +122,14 @@ def summary(paraphrase: str) -> str:
 
 
 def testing(col: str) -> str:
+    """The catalogue's BB? column: one class, or alternatives joined by " / " (e.g. "HI / BB+F":
+    harness-issuer mode, or black-box with a fixture); "-" where the row has no test of its own."""
     col = col.strip()
     if col in ("—", "-", ""):
         return "-"
-    first = col.split("/")[0].strip()
-    assert first in TESTING, col
-    return first
+    parts = [p.strip() for p in col.split("/")]
+    assert all(p in TESTING for p in parts), col
+    return " / ".join(parts)
 
 
 def q(s: str) -> str:
