@@ -188,7 +188,10 @@ fn coverage_explains_every_testable_row() {
         .collect();
     for (id, (testing, _)) in requirements() {
         // A row is testable when any of its alternatives is BB, BB+F or HI.
-        if !testing.split(" / ").any(|t| ["BB", "BB+F", "HI"].contains(&t)) {
+        if !testing
+            .split(" / ")
+            .any(|t| ["BB", "BB+F", "HI"].contains(&t))
+        {
             continue;
         }
         let row = format!("| {id} |");
