@@ -107,7 +107,7 @@ impl Catalogue {
             let testing = r.testing.get_ref().trim();
             let known = testing
                 .split('/')
-                .all(|t| ["BB", "BB+F", "HI", "MK", "INFO", "N"].contains(&t.trim()));
+                .all(|t| ["BB", "BB+F", "HI", "MK", "INFO", "N", "-"].contains(&t.trim()));
             if !known && !TESTING.contains(&testing) {
                 return Err(file.error(
                     r.testing.span(),
