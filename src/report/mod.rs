@@ -152,7 +152,8 @@ pub fn write_reports(
     secrets: &Secrets,
     gate: Option<&GateOutcome>,
 ) -> Result<Vec<PathBuf>, ReportError> {
-    let run = redact::Redactor::new(secrets, args.reveal_tokens).run_result(result);
+    let redactor = redact::Redactor::new(secrets, args.reveal_tokens);
+    let run = redactor.run_result(result);
     let mut written = Vec::new();
     let mut first_error = None;
     let mut put = |path: PathBuf, text: Result<String, ReportError>| match text
@@ -173,7 +174,7 @@ pub fn write_reports(
     );
     put(
         args.path(&args.html, "report.html"),
-        html::render(&run, gate),
+        html::render(&run, gate, &redactor),
     );
     let md = markdown::render(&run, gate);
     put(args.path(&args.markdown, "summary.md"), Ok(md.clone()));
