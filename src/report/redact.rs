@@ -145,6 +145,28 @@ impl Redactor {
 
     /// Redacts one piece of free text (a body, a message, a URL, a header value).
     pub fn text(&self, s: &str) -> String {
+        let out = self.text_once(s);
+        if self.literals.is_empty() {
+            return out;
+        }
+        // A secret may hide behind an encoding the literal forms do not cover: JSON `\u`
+        // escapes, or percent-encoding of characters that need none. Decode and look again.
+        if out.contains("\\u") {
+            let decoded = unescape_u(&out);
+            if self.literals.iter().any(|l| decoded.contains(l.as_str())) {
+                return self.text_once(&decoded);
+            }
+        }
+        if out.contains('%') {
+            let decoded = percent_decode(&out);
+            if self.literals.iter().any(|l| decoded.contains(l.as_str())) {
+                return self.text_once(&decoded);
+            }
+        }
+        out
+    }
+
+    fn text_once(&self, s: &str) -> String {
         let mut out = s.to_string();
         for lit in &self.literals {
             if out.contains(lit.as_str()) {
@@ -174,6 +196,54 @@ impl Redactor {
         });
         mask_signatures(&out, !self.reveal_tokens)
     }
+}
+
+/// `\uXXXX` escapes (JSON, JavaScript) decoded; invalid ones kept.
+fn unescape_u(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("\\u") {
+        out.push_str(&rest[..i]);
+        let hex = rest
+            .get(i + 2..i + 6)
+            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+        match hex
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+            .and_then(char::from_u32)
+        {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[i + 6..];
+            }
+            None => {
+                out.push_str("\\u");
+                rest = &rest[i + 2..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `%XX` sequences decoded (invalid ones kept), as lossy UTF-8.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn is_secret_member(lower: &str) -> bool {
@@ -308,6 +378,18 @@ mod tests {
         let text = r#"a s3cr3t!&x b s3cr3t%21%26x c "s3cr3t!&x""#;
         let out = r.text(text);
         assert!(!out.contains("s3cr3t"), "{out}");
+    }
+
+    #[test]
+    fn secrets_behind_unusual_encodings() {
+        let r = redactor(false);
+        let out = r.text(r#"{"echo":"s3cr3t\u0021&x"}"#);
+        assert_eq!(out, r#"{"echo":"[REDACTED]"}"#);
+        let out = r.text("https://x/cb?e=s3cr3t%21%26%78");
+        assert_eq!(out, "https://x/cb?e=[REDACTED]");
+        assert_eq!(percent_decode("a%zz%4"), "a%zz%4");
+        let out = r.text(r#"not json: s3cr3t\u0021\u0026x \uZZ"#);
+        assert_eq!(out, r#"not json: [REDACTED] \uZZ"#);
     }
 
     #[test]
