@@ -103,11 +103,12 @@ fn testcase(run: &RunResult, c: &CaseResult, name: String, warn_as: WarnAs) -> T
         s
     };
     let status = if c.not_run {
-        non_success(
-            NonSuccessKind::Error,
-            "not-run",
-            &format!("not run: {}", c.message),
-        )
+        let msg = if c.message.starts_with("not run") {
+            c.message.clone()
+        } else {
+            format!("not run: {}", c.message)
+        };
+        non_success(NonSuccessKind::Error, "not-run", &msg)
     } else {
         match c.verdict {
             Verdict::Pass | Verdict::Info => TestCaseStatus::success(),

@@ -87,7 +87,7 @@ pub fn render(run: &RunResult, gate: Option<&GateOutcome>) -> String {
         })
         .collect();
     if !failing.is_empty() {
-        let _ = writeln!(out, "### Failing cases\n");
+        let _ = writeln!(out, "### Failures, errors and warnings\n");
         let _ = writeln!(out, "| verdict | case | requirements | message |");
         let _ = writeln!(out, "|---|---|---|---|");
         for c in failing {
