@@ -302,3 +302,20 @@ fn quick_junit_alone_is_not_enough() {
         "U+FFFE makes the document invalid"
     );
 }
+
+proptest::proptest! {
+    /// Whatever a server sends, the JUnit file parses and carries the text.
+    #[test]
+    fn any_message_yields_parseable_junit(message in "\\PC*|[\\x00-\\x1f\\u{fffe}\\u{ffff}\\]>&<]*") {
+        let mut run = sample_run();
+        run.cases[4].message = message.clone();
+        run.cases[4].suite = message.clone();
+        let xml = junit::render(&run, WarnAs::Pass).unwrap();
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let failure = doc.descendants().find(|n| n.has_tag_name("failure")).unwrap();
+        let shown = junit::xml_safe(&message);
+        // Attribute values are whitespace-normalized by XML parsers.
+        let norm = |s: &str| s.replace(['\t', '\n', '\r'], " ");
+        proptest::prop_assert_eq!(norm(failure.attribute("message").unwrap()), norm(&shown));
+    }
+}

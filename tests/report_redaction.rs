@@ -172,3 +172,15 @@ fn redacted_headers_keep_their_scheme() {
         "decoded claims stay readable"
     );
 }
+
+proptest::proptest! {
+    /// A secret is removed wherever it sits in arbitrary text.
+    #[test]
+    fn secret_removed_from_arbitrary_text(prefix in "\\PC{0,40}", suffix in "\\PC{0,40}", reveal: bool) {
+        let r = chainproof::report::redact::Redactor::new(&secrets(), reveal);
+        for s in [CLIENT_SECRET, USER_PASSWORD] {
+            let out = r.text(&format!("{prefix}{s}{suffix}"));
+            proptest::prop_assert!(!out.contains(s), "{}", out);
+        }
+    }
+}

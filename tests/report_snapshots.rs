@@ -54,6 +54,7 @@ macro_rules! snapshot {
         insta::with_settings!({
             filters => vec![
                 (regex::escape(&tmp).leak() as &str, "[TMP]"),
+                (r"(?:&#x2f;|/)[^ ,<>]*\.tmp[A-Za-z0-9]+", "[TMP]"),
                 (r"(?s)<style>.*?</style>", "<style>[report.css]</style>"),
                 (r"(?s)<script>.*?</script>", "<script>[report.js]</script>"),
                 (r"'sha256-[A-Za-z0-9+/=]+'", "'sha256-[hash]'"),

@@ -25,11 +25,13 @@ pub enum WarnAs {
 }
 
 /// Text XML 1.0 can carry (§2.2 `Char`): other characters become a visible `\u{..}`.
+/// CRLF becomes LF; CR and TAB, which quick-junit would drop silently, are shown escaped.
 pub fn xml_safe(s: &str) -> String {
-    let ok = |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
+    let ok = |c: char| matches!(c, '\n' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
     if s.chars().all(ok) {
         return s.to_string();
     }
+    let s = s.replace("\r\n", "\n");
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         if ok(c) {
@@ -242,9 +244,10 @@ mod tests {
     #[test]
     fn xml_safe_shows_what_xml_cannot_carry() {
         assert_eq!(
-            xml_safe("a\u{1}b\u{1b}[31m\u{fffe}\tok"),
-            "a\\u{1}b\\u{1b}[31m\\u{fffe}\tok"
+            xml_safe("a\u{1}b\u{1b}[31m\u{fffe}ok"),
+            "a\\u{1}b\\u{1b}[31m\\u{fffe}ok"
         );
         assert_eq!(xml_safe("]]> <&> é 🦀"), "]]> <&> é 🦀");
+        assert_eq!(xml_safe("a\r\nb\rc\td"), "a\nb\\u{d}c\\u{9}d");
     }
 }

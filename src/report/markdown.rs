@@ -27,6 +27,16 @@ pub fn cell(s: &str) -> String {
     out
 }
 
+/// Text for inside a code span: no backticks, no line breaks.
+fn code_span(s: &str) -> String {
+    s.chars()
+        .map(|c| if c == '`' || c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// Rows listed in the failures table; GitHub caps a step summary at 1 MiB.
+const MAX_ROWS: usize = 200;
+
 fn one_line(s: &str, max: usize) -> String {
     let s: String = s.chars().take(max).collect();
     cell(&s)
@@ -66,8 +76,8 @@ pub fn render(run: &RunResult, gate: Option<&GateOutcome>) -> String {
     let _ = writeln!(
         out,
         "AS-A `{}` · AS-B `{}` · chainproof {} · started {}\n",
-        run.targets.as_a.url.replace('`', "'"),
-        run.targets.as_b.url.replace('`', "'"),
+        code_span(&run.targets.as_a.url),
+        code_span(&run.targets.as_b.url),
         cell(&run.tool.version),
         cell(&run.started_at)
     );
@@ -90,7 +100,8 @@ pub fn render(run: &RunResult, gate: Option<&GateOutcome>) -> String {
         let _ = writeln!(out, "### Failures, errors and warnings\n");
         let _ = writeln!(out, "| verdict | case | requirements | message |");
         let _ = writeln!(out, "|---|---|---|---|");
-        for c in failing {
+        let more = failing.len().saturating_sub(MAX_ROWS);
+        for c in failing.into_iter().take(MAX_ROWS) {
             let expected = gate.and_then(|g| g.expected.iter().find(|e| e.case == c.full_id()));
             let note = expected.map_or(String::new(), |e| {
                 format!(
@@ -107,6 +118,9 @@ pub fn render(run: &RunResult, gate: Option<&GateOutcome>) -> String {
                 one_line(&c.message, 300),
                 note
             );
+        }
+        if more > 0 {
+            let _ = writeln!(out, "\n… and {more} more: see the HTML or JSON report.");
         }
         out.push('\n');
     }

@@ -205,3 +205,61 @@ pub fn terminal_safe(s: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, Parser};
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        report: ReportArgs,
+    }
+
+    #[test]
+    fn flags_parse() {
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from([
+            "chainproof",
+            "--out",
+            "o",
+            "--junit",
+            "j.xml",
+            "--junit-warn-as",
+            "failure",
+            "--baseline",
+            "old.json",
+            "--expect",
+            "known.toml",
+            "--gate",
+            "regressions",
+            "--reveal-tokens",
+        ])
+        .unwrap();
+        let r = cli.report;
+        assert_eq!(r.path(&r.junit, "junit.xml"), PathBuf::from("j.xml"));
+        assert_eq!(
+            r.path(&r.html, "report.html"),
+            PathBuf::from("o/report.html")
+        );
+        assert_eq!(
+            (r.junit_warn_as, r.gate, r.reveal_tokens),
+            (WarnAs::Failure, GateMode::Regressions, true)
+        );
+        assert!(Cli::try_parse_from(["chainproof", "--gate", "some"]).is_err());
+    }
+
+    #[test]
+    fn secrets_debug_hides_values() {
+        let s = Secrets {
+            values: vec!["hunter2".into()],
+        };
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn terminal_safe_escapes_controls() {
+        assert_eq!(terminal_safe("a\u{1b}[2Jb\nc"), "a\\u{1b}[2Jb\\u{a}c");
+    }
+}
