@@ -106,11 +106,33 @@ impl Redactor {
             }
         }
         let mut value = serde_json::to_value(&copy).expect("run result serializes");
-        this.value(&mut value, None);
+        this.structure(&mut value, None);
         match serde_json::from_value(value) {
             Ok(r) => r,
-            // Cannot happen (strings stay strings); never hand back unredacted data if it does.
+            // Cannot happen: field names and enum values are left alone, strings stay strings.
+            // Never hand back unredacted data if it does.
             Err(e) => panic!("redacted run result no longer deserializes: {e}"),
+        }
+    }
+
+    /// Walks the serialized run result: field names and enum-valued fields (`verdict`,
+    /// `level`) are schema, not data, and stay as they are (a secret that happens to equal
+    /// `pass` must not break the report); free-form JSON (`actual`, token `header` and
+    /// `claims`) is redacted keys and all.
+    fn structure(&self, v: &mut Value, key: Option<&str>) {
+        match v {
+            Value::Object(map) => {
+                for (k, v) in map.iter_mut() {
+                    match k.as_str() {
+                        "verdict" | "level" => {}
+                        "actual" | "header" | "claims" => self.value(v, Some(k)),
+                        _ => self.structure(v, Some(k)),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| self.structure(i, key)),
+            Value::String(_) => self.value(v, key),
+            _ => {}
         }
     }
 
@@ -425,6 +447,61 @@ mod tests {
         assert!(
             shown.contains("SIGNATURE1") && !shown.contains("ASSERTIONSIG"),
             "{shown}"
+        );
+    }
+
+    #[test]
+    fn secrets_equal_to_schema_words_do_not_break_the_result() {
+        use crate::run_result::*;
+        use crate::verdict::{Level, Verdict};
+        let words = ["pass", "MUST", "verdict", "level", "cases", "error"];
+        let r = Redactor::new(
+            &Secrets {
+                values: words.map(String::from).to_vec(),
+            },
+            false,
+        );
+        let case = CaseResult {
+            suite: "s".into(),
+            case: "c".into(),
+            title: "an error case that must pass".into(),
+            requirements: vec![],
+            level: Level::Must,
+            verdict: Verdict::Pass,
+            message: "verdict pass".into(),
+            duration_ms: 1,
+            not_run: false,
+            checks: vec![CheckResult {
+                description: "d".into(),
+                requirement: "R".into(),
+                level: Level::Must,
+                verdict: Verdict::Pass,
+                actual: serde_json::json!({"pass": "pass"}),
+                expected: "== pass".into(),
+                message: String::new(),
+            }],
+            transcript: vec![],
+        };
+        let run = RunResult {
+            schema_version: 1,
+            tool: ToolInfo::default(),
+            profile: "p".into(),
+            started_at: String::new(),
+            finished_at: String::new(),
+            duration_ms: 0,
+            targets: Targets::default(),
+            summary: Summary::of([&Verdict::Pass]),
+            interrupted: false,
+            requirements: vec![],
+            cases: vec![case],
+            fuzz: None,
+        };
+        let out = r.run_result(&run);
+        assert_eq!(out.cases[0].verdict, Verdict::Pass);
+        assert_eq!(out.cases[0].message, "[REDACTED] [REDACTED]");
+        assert_eq!(
+            out.cases[0].checks[0].actual,
+            serde_json::json!({"[REDACTED]": "[REDACTED]"})
         );
     }
 
