@@ -5,10 +5,24 @@
 //! Conformant by default; each [`Fault`] breaks exactly one behaviour so that a harness can
 //! prove its test cases are able to fail.
 
+pub mod as_a;
+pub mod as_b;
+pub mod cli;
+pub mod client_auth;
 pub mod config;
+pub mod dpop;
+pub mod endpoint;
+pub mod error;
 pub mod fault;
+pub mod form;
+pub mod jose;
+pub mod keys;
 pub mod pair;
+pub mod replay;
+pub mod rs;
+pub mod trust;
+pub mod urls;
 
-pub use config::{MockConfig, DEFAULT_CONFIG_TOML};
+pub use config::{DEFAULT_CONFIG_TOML, MockConfig};
 pub use fault::Fault;
 pub use pair::{MockError, MockFacts, MockOptions, MockPair, TrustedIssuer};

@@ -1,7 +1,20 @@
 //! Starting and stopping the AS-A / AS-B / RS-B servers (in-process, ephemeral ports).
 
+use crate::as_a::{self, AsA};
+use crate::as_b::{self, AsB};
+use crate::config::ClientConfig;
+use crate::fault::FaultSet;
+use crate::keys::EsKey;
+use crate::replay::JtiCache;
+use crate::rs::{self, Rs};
+use crate::trust::TrustStore;
+use crate::urls::{AsUrls, RsUrls};
 use crate::{Fault, MockConfig};
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 
 /// An extra issuer AS-B trusts as a "domain A" peer (harness-issuer mode).
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +85,15 @@ pub struct MockFacts {
     /// Scopes the primary user holds, and one they do not.
     pub user_scopes: Vec<String>,
     pub escalation_scope: String,
+    /// RFC 8414 / RFC 9728 metadata URLs (well-known path inserted before the issuer path).
+    pub as_a_metadata_url: String,
+    pub as_b_metadata_url: String,
+    pub rs_metadata_url: String,
+    /// A client at AS-A that authenticates with private_key_jwt (its key:
+    /// `fixtures/keys/jwt-client.pem` for the default configuration).
+    pub jwt_client_id: Option<String>,
+    /// The faults this pair runs with.
+    pub faults: Vec<Fault>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -90,14 +112,269 @@ pub enum MockError {
 /// A running pair; the servers stop when this is dropped.
 pub struct MockPair {
     facts: MockFacts,
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+async fn bind(ip: IpAddr, port: u16, role: &'static str) -> Result<TcpListener, MockError> {
+    let addr = SocketAddr::new(ip, port);
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| MockError::Bind {
+            role,
+            addr: addr.to_string(),
+            source,
+        })
+}
+
+fn origin(listener: &TcpListener, role: &'static str) -> Result<String, MockError> {
+    let addr = listener.local_addr().map_err(|source| MockError::Bind {
+        role,
+        addr: "?".into(),
+        source,
+    })?;
+    Ok(format!("http://{addr}"))
+}
+
+fn secret_clients(cfg: &MockConfig) -> Vec<&ClientConfig> {
+    cfg.as_a
+        .clients
+        .iter()
+        .filter(|c| {
+            c.secret.is_some()
+                && c.auth_methods
+                    .iter()
+                    .any(|m| m == "client_secret_basic" || m == "client_secret_post")
+        })
+        .collect()
+}
+
+fn build_facts(
+    cfg: &MockConfig,
+    a: &AsUrls,
+    b: &AsUrls,
+    r: &RsUrls,
+    faults: &[Fault],
+) -> Result<MockFacts, MockError> {
+    let missing = |what: &str| MockError::Config(format!("the configuration needs {what}"));
+    let clients = secret_clients(cfg);
+    let (primary, second) = match clients.as_slice() {
+        [p, s, ..] => (*p, *s),
+        _ => {
+            return Err(missing(
+                "two AS-A clients with a secret (client_secret_basic or client_secret_post)",
+            ));
+        }
+    };
+    let at_b = |u: &crate::config::UserConfig| {
+        let sub = cfg.as_a.transcribe_subjects.get(&u.sub).unwrap_or(&u.sub);
+        cfg.as_b.subject_map.get(sub).cloned()
+    };
+    let user = cfg
+        .as_a
+        .users
+        .iter()
+        .find(|u| at_b(u).is_some())
+        .ok_or_else(|| missing("a user AS-B can map (as_b.subject_map)"))?;
+    let unmapped = cfg
+        .as_a
+        .users
+        .iter()
+        .find(|u| at_b(u).is_none())
+        .ok_or_else(|| missing("a user AS-B cannot map"))?;
+    let user_scopes: Vec<String> = user
+        .scopes
+        .iter()
+        .filter(|s| primary.scopes.contains(s))
+        .cloned()
+        .collect();
+    let escalation_scope = primary
+        .scopes
+        .iter()
+        .find(|s| !user.scopes.contains(s))
+        .cloned()
+        .unwrap_or_else(|| "chainproof-escalation".into());
+    Ok(MockFacts {
+        as_a_issuer: a.issuer.clone(),
+        as_a_token_endpoint: a.token_endpoint.clone(),
+        as_a_jwks_uri: a.jwks_uri.clone(),
+        as_b_issuer: b.issuer.clone(),
+        as_b_token_endpoint: b.token_endpoint.clone(),
+        as_b_jwks_uri: b.jwks_uri.clone(),
+        as_b_audience_alias: cfg.as_a.as_b_audience_alias.clone(),
+        as_c: cfg.as_a.extra_partners.first().cloned(),
+        rs_resource: r.resource.clone(),
+        rs_url: r.resource.clone(),
+        client_id: primary.id.clone(),
+        client_secret: primary.secret.clone().unwrap_or_default(),
+        second_client_id: second.id.clone(),
+        second_client_secret: second.secret.clone().unwrap_or_default(),
+        as_b_client: cfg
+            .as_b
+            .clients
+            .iter()
+            .find(|c| c.id == primary.id)
+            .map(|c| (c.id.clone(), c.secret.clone())),
+        user: (user.username.clone(), user.password.clone()),
+        user_sub: user.sub.clone(),
+        user_sub_at_b: at_b(user).unwrap_or_default(),
+        unmapped_user: (unmapped.username.clone(), unmapped.password.clone()),
+        user_scopes,
+        escalation_scope,
+        as_a_metadata_url: a.metadata_url.clone(),
+        as_b_metadata_url: b.metadata_url.clone(),
+        rs_metadata_url: r.metadata_url.clone(),
+        jwt_client_id: cfg
+            .as_a
+            .clients
+            .iter()
+            .find(|c| c.jwk.is_some() && c.auth_methods.iter().any(|m| m == "private_key_jwt"))
+            .map(|c| c.id.clone()),
+        faults: faults.to_vec(),
+    })
 }
 
 impl MockPair {
-    pub async fn start(_options: MockOptions) -> Result<MockPair, MockError> {
-        Err(MockError::Config("not implemented yet".into()))
+    /// Bind the three listeners, start serving, and return at once with the facts filled.
+    pub async fn start(options: MockOptions) -> Result<MockPair, MockError> {
+        let cfg = options.config;
+        cfg.validate().map_err(MockError::Config)?;
+        let mut faults_sorted = options.faults.clone();
+        faults_sorted.sort();
+        faults_sorted.dedup();
+        let faults = FaultSet::new(&faults_sorted);
+
+        let la = bind(options.bind, options.port_a, "AS-A").await?;
+        let lb = bind(options.bind, options.port_b, "AS-B").await?;
+        let lr = bind(options.bind, options.port_rs, "RS-B").await?;
+        let a_urls = AsUrls::new(
+            &origin(&la, "AS-A")?,
+            &cfg.as_a.issuer_path,
+            &cfg.as_a.token_path,
+            &cfg.as_a.jwks_path,
+        );
+        let b_urls = AsUrls::new(
+            &origin(&lb, "AS-B")?,
+            &cfg.as_b.issuer_path,
+            &cfg.as_b.token_path,
+            &cfg.as_b.jwks_path,
+        );
+        let rs_urls = RsUrls::new(&origin(&lr, "RS-B")?, &cfg.rs.resource_path);
+        let facts = build_facts(&cfg, &a_urls, &b_urls, &rs_urls, &faults_sorted)?;
+
+        let a_key = EsKey::generate();
+        let b_key = EsKey::generate();
+        let mut sources = vec![(a_urls.issuer.clone(), None, Some(a_urls.jwks_uri.clone()))];
+        sources.extend(
+            cfg.as_b
+                .trusted_issuers
+                .iter()
+                .map(|t| (t.issuer.clone(), t.jwks.clone(), t.jwks_uri.clone())),
+        );
+        sources.extend(
+            options
+                .extra_trusted_issuers
+                .iter()
+                .map(|t| (t.issuer.clone(), t.jwks.clone(), t.jwks_uri.clone())),
+        );
+        if let Some(bad) = sources
+            .iter()
+            .find(|(_, jwks, uri)| jwks.is_none() == uri.is_none())
+        {
+            return Err(MockError::Config(format!(
+                "trusted issuer `{}` needs exactly one of jwks and jwks_uri",
+                bad.0
+            )));
+        }
+
+        let rs = Arc::new(Rs {
+            urls: rs_urls.clone(),
+            as_b_issuer: b_urls.issuer.clone(),
+            as_b_key: b_key.verifying_key(),
+            as_a_key: a_key.verifying_key(),
+            faults: faults.clone(),
+            dpop_replay: JtiCache::default(),
+        });
+        let b_clients = cfg
+            .as_b
+            .clients
+            .iter()
+            .map(|c| ClientConfig {
+                id: c.id.clone(),
+                secret: Some(c.secret.clone()),
+                auth_methods: vec!["client_secret_basic".into(), "client_secret_post".into()],
+                scopes: Vec::new(),
+                jwk: None,
+            })
+            .collect();
+        let as_b = Arc::new(AsB {
+            cfg: cfg.as_b.clone(),
+            urls: b_urls.clone(),
+            key: b_key,
+            faults: faults.clone(),
+            trust: TrustStore::new(sources),
+            rs: rs_urls,
+            clients: b_clients,
+            assertion_replay: JtiCache::default(),
+            dpop_replay: JtiCache::default(),
+            grant_replay: JtiCache::default(),
+        });
+        let as_a = Arc::new(AsA {
+            cfg: cfg.as_a.clone(),
+            urls: a_urls,
+            key: a_key,
+            faults,
+            as_b: b_urls,
+            assertion_replay: JtiCache::default(),
+            dpop_replay: JtiCache::default(),
+            fixed_jti: uuid::Uuid::new_v4().to_string(),
+        });
+
+        let (stop, watch) = tokio::sync::watch::channel(false);
+        let serve = |listener: TcpListener, router: axum::Router| {
+            let mut watch = watch.clone();
+            tokio::spawn(async move {
+                let stopped = async move {
+                    let _ = watch.wait_for(|s| *s).await;
+                };
+                // A serve error means the listener failed; the pair's users see connection errors.
+                let _ = axum::serve(listener, router)
+                    .with_graceful_shutdown(stopped)
+                    .await;
+            })
+        };
+        let tasks = vec![
+            serve(la, as_a::router(as_a)),
+            serve(lb, as_b::router(as_b)),
+            serve(lr, rs::router(rs)),
+        ];
+        Ok(MockPair { facts, stop, tasks })
     }
 
     pub fn facts(&self) -> &MockFacts {
         &self.facts
+    }
+
+    /// Stop accepting, let in-flight requests finish (at most 5 s), then stop.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        for task in std::mem::take(&mut self.tasks) {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(5), task)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+    }
+}
+
+impl Drop for MockPair {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        for task in &self.tasks {
+            task.abort();
+        }
     }
 }

@@ -1,0 +1,564 @@
+//! AS-A, the domain-A authorization server: RFC 8414 metadata, JWKS, RFC 9068 access tokens for
+//! test users and clients, and RFC 8693 token exchange minting JWT authorization grants
+//! (draft-ietf-oauth-identity-chaining-17 §2.3).
+
+use crate::client_auth::{Authenticator, ClientIdentity};
+use crate::config::AsAConfig;
+use crate::dpop;
+use crate::endpoint::{
+    self, TOKEN_EXCHANGE, TT_ACCESS_TOKEN, TT_JWT, error_style, scopes, token_response,
+};
+use crate::error::OAuthError;
+use crate::fault::{Fault, FaultSet};
+use crate::form::Form;
+use crate::jose::{self, Jws};
+use crate::keys::{self, EsKey};
+use crate::replay::{JtiCache, now};
+use crate::urls::AsUrls;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// Everything AS-A needs at run time.
+pub struct AsA {
+    pub cfg: AsAConfig,
+    pub urls: AsUrls,
+    pub key: EsKey,
+    pub faults: FaultSet,
+    /// The sibling AS-B, the only partner AS-B-bound `resource`/`audience` values resolve to.
+    pub as_b: AsUrls,
+    pub assertion_replay: JtiCache,
+    pub dpop_replay: JtiCache,
+    /// The one `jti` used under the `grant-duplicate-jti` fault.
+    pub fixed_jti: String,
+}
+
+pub fn router(state: Arc<AsA>) -> Router {
+    Router::new()
+        .route(&state.urls.metadata_route, get(metadata))
+        .route(&state.urls.jwks_route, get(jwks))
+        .route(&state.urls.token_route, any(token))
+        .with_state(state)
+}
+
+async fn metadata(State(s): State<Arc<AsA>>) -> Response {
+    let f = &s.faults;
+    let issuer = if f.has(Fault::MetadataIssuerMismatch) {
+        format!("{}/", s.urls.issuer)
+    } else {
+        s.urls.issuer.clone()
+    };
+    let mut grants = vec![TOKEN_EXCHANGE, "password", "client_credentials"];
+    if f.has(Fault::MetadataNoTokenExchange) {
+        grants.retain(|g| *g != TOKEN_EXCHANGE);
+    }
+    let auth_algs = if f.has(Fault::MetadataAlgNone) {
+        json!(["ES256", "none"])
+    } else {
+        json!(["ES256"])
+    };
+    let dpop_algs = if f.has(Fault::MetadataDpopAlgNone) {
+        json!(["ES256", "none", "HS256"])
+    } else {
+        json!(["ES256"])
+    };
+    let chaining = if f.has(Fault::MetadataChainingTypesNotArray) {
+        json!(TT_JWT)
+    } else {
+        json!([TT_JWT])
+    };
+    let scopes: BTreeSet<&str> = s
+        .cfg
+        .clients
+        .iter()
+        .flat_map(|c| c.scopes.iter().map(String::as_str))
+        .collect();
+    let mut doc = json!({
+        "issuer": issuer,
+        "token_endpoint": s.urls.token_endpoint,
+        "jwks_uri": s.urls.jwks_uri,
+        "grant_types_supported": grants,
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": auth_algs,
+        "dpop_signing_alg_values_supported": dpop_algs,
+        "identity_chaining_requested_token_types_supported": chaining,
+        "scopes_supported": scopes,
+    });
+    if f.has(Fault::MetadataNoJwksUri) {
+        doc.as_object_mut().expect("object").remove("jwks_uri");
+    }
+    axum::Json(doc).into_response()
+}
+
+async fn jwks(State(s): State<Arc<AsA>>) -> Response {
+    let mut jwk = s.key.public_jwk();
+    if s.faults.has(Fault::JwksLeaksPrivateKey) {
+        jwk["d"] = json!(s.key.private_d());
+    }
+    if s.faults.has(Fault::JwksNoKid) {
+        jwk.as_object_mut().expect("object").remove("kid");
+    }
+    axum::Json(json!({ "keys": [jwk] })).into_response()
+}
+
+async fn token(State(s): State<Arc<AsA>>, req: Request) -> Response {
+    match handle(&s, req).await {
+        Ok(r) => r,
+        Err(e) => e.render(error_style(&s.faults)),
+    }
+}
+
+async fn handle(s: &AsA, req: Request) -> Result<Response, OAuthError> {
+    let (headers, form) = endpoint::intake(req, &s.faults).await?;
+    let gt = endpoint::grant_type(
+        &form,
+        &[TOKEN_EXCHANGE, "password", "client_credentials"],
+        &s.faults,
+    )?;
+    let now = now();
+    let client = Authenticator {
+        clients: &s.cfg.clients,
+        issuer: &s.urls.issuer,
+        token_endpoint: &s.urls.token_endpoint,
+        realm: "as-a",
+        assertion_replay: &s.assertion_replay,
+        now,
+    }
+    .authenticate(&headers, &form)?;
+    match gt {
+        TOKEN_EXCHANGE => exchange(s, &headers, &form, &client, now),
+        "password" => password(s, &form, &client, now),
+        _ => client_credentials(s, &form, &client, now),
+    }
+}
+
+fn require_client(client: &ClientIdentity) -> Result<&str, OAuthError> {
+    client
+        .client_id()
+        .ok_or_else(|| OAuthError::invalid_client("client authentication required", None))
+}
+
+/// Scopes to grant: the requested set if it is within `allowed`, else `invalid_scope`.
+fn pick_scope(form: &Form, allowed: &BTreeSet<String>) -> Result<BTreeSet<String>, OAuthError> {
+    match form.get("scope") {
+        None => Ok(allowed.clone()),
+        Some(req) => {
+            let req = scopes(req);
+            if req.is_subset(allowed) {
+                Ok(req)
+            } else {
+                Err(OAuthError::invalid_scope(
+                    "requested scope exceeds what may be granted",
+                ))
+            }
+        }
+    }
+}
+
+fn password(
+    s: &AsA,
+    form: &Form,
+    client: &ClientIdentity,
+    now: i64,
+) -> Result<Response, OAuthError> {
+    let client_id = require_client(client)?;
+    let username = form.require("username")?;
+    let password = form.require("password")?;
+    let user = s
+        .cfg
+        .users
+        .iter()
+        .find(|u| u.username == username && u.password == password)
+        .ok_or_else(|| OAuthError::invalid_grant("resource owner credentials are invalid"))?;
+    let allowed: BTreeSet<String> = user
+        .scopes
+        .iter()
+        .filter(|sc| client_scopes(s, client_id).contains(*sc))
+        .cloned()
+        .collect();
+    let granted = pick_scope(form, &allowed)?;
+    Ok(access_token_response(
+        s, &user.sub, client_id, &granted, now,
+    ))
+}
+
+fn client_credentials(
+    s: &AsA,
+    form: &Form,
+    client: &ClientIdentity,
+    now: i64,
+) -> Result<Response, OAuthError> {
+    let client_id = require_client(client)?;
+    let granted = pick_scope(form, &client_scopes(s, client_id))?;
+    Ok(access_token_response(
+        s, client_id, client_id, &granted, now,
+    ))
+}
+
+fn client_scopes(s: &AsA, client_id: &str) -> BTreeSet<String> {
+    s.cfg
+        .clients
+        .iter()
+        .filter(|c| c.id == client_id)
+        .flat_map(|c| c.scopes.iter().cloned())
+        .collect()
+}
+
+/// The audience of AS-A's own access tokens (its API).
+fn api_audience(s: &AsA) -> String {
+    format!("{}{}", s.urls.issuer, s.cfg.api_audience_path)
+}
+
+/// An RFC 9068 access token for AS-A's own API.
+pub fn mint_access_token(
+    s: &AsA,
+    sub: &str,
+    client_id: &str,
+    scope: &BTreeSet<String>,
+    now: i64,
+) -> String {
+    jose::sign(
+        &s.key,
+        &json!({"alg": "ES256", "kid": s.key.kid(), "typ": "at+jwt"}),
+        &json!({
+            "iss": s.urls.issuer, "sub": sub, "client_id": client_id, "scope": endpoint::join(scope),
+            "aud": api_audience(s), "iat": now, "exp": now + s.cfg.access_token_lifetime_secs as i64,
+            "jti": uuid::Uuid::new_v4().to_string(),
+        }),
+    )
+}
+
+fn access_token_response(
+    s: &AsA,
+    sub: &str,
+    client_id: &str,
+    scope: &BTreeSet<String>,
+    now: i64,
+) -> Response {
+    let at = mint_access_token(s, sub, client_id, scope, now);
+    token_response(
+        json!({"access_token": at, "token_type": "Bearer", "expires_in": s.cfg.access_token_lifetime_secs,
+               "scope": endpoint::join(scope)}),
+        &s.faults,
+    )
+}
+
+/// Error for an unacceptable subject or actor token (RFC 8693 §2.2.2: `invalid_request`).
+fn bad_token(s: &AsA, what: &str, why: &str) -> OAuthError {
+    let d = format!("{what}: {why}");
+    if s.faults.has(Fault::SubjectTokenErrorInvalidGrant) {
+        OAuthError::invalid_grant(d)
+    } else {
+        OAuthError::invalid_request(d)
+    }
+}
+
+/// Validate a token AS-A issued itself (an RFC 9068 access token for a user).
+fn validate_own_token(s: &AsA, token: &str, now: i64) -> Result<Jws, &'static str> {
+    let jws = jose::parse(token).map_err(|_| "not a compact JWS")?;
+    if jws.alg() != Some("ES256")
+        || jws.kid() != Some(s.key.kid())
+        || jws.header.contains_key("crit")
+    {
+        return Err("not signed by this server");
+    }
+    let signed = keys::verify_es256(
+        &s.key.verifying_key(),
+        jws.signing_input.as_bytes(),
+        &jws.signature,
+    );
+    if !signed && !s.faults.has(Fault::AcceptForgedSubjectToken) {
+        return Err("signature invalid");
+    }
+    if jws.typ() != Some("at+jwt") || jws.claim_str("iss") != Some(&s.urls.issuer) {
+        return Err("not an access token issued by this server");
+    }
+    if !jws
+        .audiences()
+        .is_some_and(|a| a.contains(&api_audience(s).as_str()))
+    {
+        return Err("not an access token for this domain");
+    }
+    match jws.claim_time("exp") {
+        Some(Ok(exp)) if exp > now || s.faults.has(Fault::AcceptExpiredSubjectToken) => {}
+        _ => return Err("expired"),
+    }
+    let sub = jws.claim_str("sub").unwrap_or("");
+    if !s.cfg.users.iter().any(|u| u.sub == sub) {
+        return Err("does not represent a user");
+    }
+    Ok(jws)
+}
+
+/// Resolve `resource`/`audience` to the single authorization server the grant is for.
+fn resolve_target(s: &AsA, form: &Form) -> Result<String, OAuthError> {
+    let (resource, audience) = (form.get("resource"), form.get("audience"));
+    if resource.is_none() && audience.is_none() {
+        if s.faults.has(Fault::MissingTargetAccepted) {
+            return Ok(s.as_b.issuer.clone());
+        }
+        return Err(OAuthError::invalid_request(
+            "one of resource or audience is required",
+        ));
+    }
+    let mut targets = Vec::new();
+    if let Some(r) = resource {
+        targets.push(resolve_resource(s, r)?);
+    }
+    if let Some(a) = audience {
+        targets.push(resolve_name(s, a, true).ok_or_else(|| {
+            OAuthError::invalid_target("audience is not a partner authorization server")
+        })?);
+    }
+    if targets.len() == 2 && targets[0] != targets[1] {
+        return Err(OAuthError::invalid_target(
+            "resource and audience name different authorization servers",
+        ));
+    }
+    Ok(targets.swap_remove(0))
+}
+
+fn resolve_name(s: &AsA, name: &str, is_audience: bool) -> Option<String> {
+    if name == s.as_b.issuer
+        || (!is_audience && name == s.as_b.token_endpoint)
+        || (is_audience && name == s.cfg.as_b_audience_alias)
+    {
+        Some(s.as_b.issuer.clone())
+    } else if s.cfg.extra_partners.iter().any(|p| p == name)
+        || s.faults.has(Fault::AcceptUnknownAudience)
+    {
+        Some(name.to_owned())
+    } else {
+        None
+    }
+}
+
+fn resolve_resource(s: &AsA, r: &str) -> Result<String, OAuthError> {
+    let mut r = r.to_owned();
+    if s.faults.has(Fault::AcceptBadTargetUri) {
+        r.truncate(r.find('#').unwrap_or(r.len()));
+        if url::Url::parse(&r).is_err()
+            && let Some(joined) = url::Url::parse(&s.as_b.issuer)
+                .ok()
+                .and_then(|b| b.join(&r).ok())
+        {
+            r = joined.to_string();
+        }
+    }
+    let url = url::Url::parse(&r)
+        .map_err(|_| OAuthError::invalid_target("resource must be an absolute URI"))?;
+    if url.fragment().is_some() {
+        return Err(OAuthError::invalid_target(
+            "resource must not contain a fragment",
+        ));
+    }
+    resolve_name(s, &r, false)
+        .ok_or_else(|| OAuthError::invalid_target("resource is not a partner authorization server"))
+}
+
+fn exchange(
+    s: &AsA,
+    headers: &HeaderMap,
+    form: &Form,
+    client: &ClientIdentity,
+    now: i64,
+) -> Result<Response, OAuthError> {
+    let f = &s.faults;
+    let client_id = match client.client_id() {
+        Some(id) => Some(id),
+        None if f.has(Fault::ExchangeNoClientAuth) => None,
+        None => {
+            return Err(OAuthError::invalid_client(
+                "client authentication required",
+                None,
+            ));
+        }
+    };
+    let subject_token = form.require("subject_token")?;
+    let subject_token_type = form.require("subject_token_type")?;
+    let actor = match (form.get("actor_token"), form.get("actor_token_type")) {
+        (Some(t), Some(_)) => Some(t),
+        (None, None) => None,
+        (t, _) if f.has(Fault::ActorTokenTypeUnchecked) => t,
+        (Some(_), None) => {
+            return Err(OAuthError::invalid_request(
+                "actor_token_type is required with actor_token",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(OAuthError::invalid_request(
+                "actor_token_type without actor_token",
+            ));
+        }
+    };
+    if let Some(rtt) = form.get("requested_token_type")
+        && rtt != TT_JWT
+        && !f.has(Fault::AcceptUnsupportedTokenType)
+    {
+        return Err(OAuthError::invalid_request(
+            "requested_token_type not supported; this server issues urn:ietf:params:oauth:token-type:jwt",
+        ));
+    }
+    let target = resolve_target(s, form)?;
+    if subject_token_type != TT_ACCESS_TOKEN
+        && subject_token_type != TT_JWT
+        && !f.has(Fault::IgnoreSubjectTokenType)
+    {
+        return Err(bad_token(s, "subject_token_type", "unsupported token type"));
+    }
+    let subject = validate_own_token(s, subject_token, now)
+        .map_err(|why| bad_token(s, "subject_token", why))?;
+    if let Some(id) = client_id
+        && subject.claim_str("client_id") != Some(id)
+        && !f.has(Fault::AcceptForeignSubjectToken)
+    {
+        return Err(bad_token(
+            s,
+            "subject_token",
+            "was issued to another client",
+        ));
+    }
+    let act = match actor {
+        Some(t) => {
+            let a =
+                validate_own_token(s, t, now).map_err(|why| bad_token(s, "actor_token", why))?;
+            Some(json!({"sub": a.claim_str("sub")}))
+        }
+        None => None,
+    };
+    let held = scopes(subject.claim_str("scope").unwrap_or(""));
+    let granted = match form.get("scope") {
+        None => held.clone(),
+        Some(req) if f.has(Fault::ScopeEscalation) => scopes(req),
+        Some(req) => {
+            let req = scopes(req);
+            if !req.is_subset(&held) {
+                return Err(OAuthError::invalid_scope(
+                    "requested scope exceeds the subject token's scope",
+                ));
+            }
+            req
+        }
+    };
+    let proof = match dpop::check(
+        headers,
+        &dpop::Expect {
+            htm: "POST",
+            htu: &s.urls.token_endpoint,
+            ath: None,
+            now,
+        },
+        &s.dpop_replay,
+    ) {
+        Ok(p) => p,
+        Err(_) if f.has(Fault::AsAIgnoreInvalidDpop) => None,
+        Err(e) => return Err(OAuthError::invalid_dpop_proof(e)),
+    };
+
+    let lifetime = if f.has(Fault::LongLivedGrant) {
+        86_400
+    } else {
+        s.cfg.grant_lifetime_secs as i64
+    };
+    let user_sub = subject.claim_str("sub").unwrap_or_default();
+    let sub = s
+        .cfg
+        .transcribe_subjects
+        .get(user_sub)
+        .map(String::as_str)
+        .unwrap_or(user_sub);
+    let aud = if f.has(Fault::GrantAudWrong) {
+        json!(s.urls.issuer)
+    } else if f.has(Fault::GrantMultiAud) {
+        let other = s
+            .cfg
+            .extra_partners
+            .iter()
+            .find(|p| **p != target)
+            .cloned()
+            .unwrap_or_else(|| s.urls.issuer.clone());
+        json!([target, other])
+    } else {
+        json!(target)
+    };
+    let mut claims = Map::new();
+    let iss = if f.has(Fault::GrantIssMismatch) {
+        format!("{}/", s.urls.issuer)
+    } else {
+        s.urls.issuer.clone()
+    };
+    claims.insert("iss".into(), json!(iss));
+    if !f.has(Fault::GrantMissingSub) {
+        claims.insert("sub".into(), json!(sub));
+    }
+    claims.insert("aud".into(), aud);
+    if !f.has(Fault::GrantMissingExp) {
+        claims.insert("exp".into(), json!(now + lifetime));
+    }
+    claims.insert("iat".into(), json!(now));
+    if f.has(Fault::GrantDuplicateJti) {
+        claims.insert("jti".into(), json!(s.fixed_jti));
+    } else if !f.has(Fault::GrantNoJti) {
+        claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
+    }
+    if let Some(id) = client_id {
+        claims.insert("client_id".into(), json!(id));
+    }
+    if !granted.is_empty() {
+        claims.insert("scope".into(), json!(endpoint::join(&granted)));
+    }
+    if let Some(act) = act {
+        claims.insert("act".into(), act);
+    }
+    if let Some(p) = proof
+        && !f.has(Fault::DropRequestedCnf)
+    {
+        claims.insert("requested_cnf".into(), json!({"jkt": p.jkt}));
+    }
+    // The -17 example grant header: alg and kid, no typ.
+    let grant = jose::sign(
+        &s.key,
+        &json!({"alg": "ES256", "kid": s.key.kid()}),
+        &Value::Object(claims),
+    );
+
+    let mut body = Map::new();
+    body.insert("access_token".into(), json!(grant));
+    let itt = if f.has(Fault::WrongIssuedTokenType) {
+        TT_ACCESS_TOKEN
+    } else {
+        TT_JWT
+    };
+    body.insert("issued_token_type".into(), json!(itt));
+    body.insert(
+        "token_type".into(),
+        json!(if f.has(Fault::TokenTypeBearer) {
+            "Bearer"
+        } else {
+            "N_A"
+        }),
+    );
+    if !f.has(Fault::ExchangeNoExpiresIn) {
+        body.insert("expires_in".into(), json!(lifetime));
+    }
+    let requested = form.get("scope").map(scopes);
+    let report_scope = match &requested {
+        None => !f.has(Fault::ExchangeScopeNotReported),
+        Some(r) => *r != granted,
+    };
+    if report_scope && !granted.is_empty() {
+        body.insert("scope".into(), json!(endpoint::join(&granted)));
+    }
+    if f.has(Fault::ExchangeRefreshToken) {
+        body.insert(
+            "refresh_token".into(),
+            json!(uuid::Uuid::new_v4().to_string()),
+        );
+    }
+    Ok(token_response(Value::Object(body), f))
+}

@@ -1,0 +1,401 @@
+//! AS-B, the domain-B authorization server: RFC 8414 metadata, JWKS and the RFC 7523
+//! jwt-bearer grant (identity-chaining-17 §2.4; RFC 7523 §3, §3.1; RFC 7521 §4.1), with DPoP
+//! and `requested_cnf` binding (RFC 9449 §5, §6.1; identity-chaining-17 Appendix B.3).
+
+use crate::client_auth::{Authenticator, ClientIdentity};
+use crate::config::{AsBConfig, ClientConfig};
+use crate::dpop;
+use crate::endpoint::{self, JWT_BEARER, error_style, scopes, token_response};
+use crate::error::OAuthError;
+use crate::fault::{Fault, FaultSet};
+use crate::jose::{self, Jws};
+use crate::keys::{self, EsKey};
+use crate::replay::{JtiCache, now};
+use crate::trust::{KeyLookup, TrustStore};
+use crate::urls::{AsUrls, RsUrls};
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use hmac::{Hmac, Mac};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// Everything AS-B needs at run time.
+pub struct AsB {
+    pub cfg: AsBConfig,
+    pub urls: AsUrls,
+    pub key: EsKey,
+    pub faults: FaultSet,
+    pub trust: TrustStore,
+    pub rs: RsUrls,
+    /// `as_b.clients` as client records (client_secret_basic / client_secret_post).
+    pub clients: Vec<ClientConfig>,
+    pub assertion_replay: JtiCache,
+    pub dpop_replay: JtiCache,
+    pub grant_replay: JtiCache,
+}
+
+pub fn router(state: Arc<AsB>) -> Router {
+    Router::new()
+        .route(&state.urls.metadata_route, get(metadata))
+        .route(&state.urls.jwks_route, get(jwks))
+        .route(&state.urls.token_route, any(token))
+        .with_state(state)
+}
+
+async fn metadata(State(s): State<Arc<AsB>>) -> Response {
+    axum::Json(json!({
+        "issuer": s.urls.issuer,
+        "token_endpoint": s.urls.token_endpoint,
+        "jwks_uri": s.urls.jwks_uri,
+        "grant_types_supported": [JWT_BEARER],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "dpop_signing_alg_values_supported": ["ES256"],
+        "scopes_supported": s.cfg.scopes,
+    }))
+    .into_response()
+}
+
+async fn jwks(State(s): State<Arc<AsB>>) -> Response {
+    axum::Json(json!({ "keys": [s.key.public_jwk()] })).into_response()
+}
+
+async fn token(State(s): State<Arc<AsB>>, req: Request) -> Response {
+    match handle(&s, req).await {
+        Ok(r) => r,
+        Err(e) => e.render(error_style(&s.faults)),
+    }
+}
+
+/// A grant that passed validation.
+struct Grant {
+    jws: Jws,
+    /// The local subject (after `subject_map`), `None` only under `accept-missing-sub`.
+    subject: Option<String>,
+    exp: i64,
+    replay_key: String,
+}
+
+fn bad_grant(s: &AsB, why: impl Into<String>) -> OAuthError {
+    let why = format!("grant rejected: {}", why.into());
+    if s.faults.has(Fault::BadGrantInvalidRequest) {
+        OAuthError::invalid_request(why)
+    } else {
+        OAuthError::invalid_grant(why)
+    }
+}
+
+/// Secrets an alg-confusion attacker might use: the issuer's public key in common encodings.
+/// Only the `accept-hmac-confusion` fault uses this.
+fn confusion_secrets(jwk: &Value) -> Vec<Vec<u8>> {
+    use p256::pkcs8::EncodePublicKey;
+    let mut out = vec![serde_json::to_vec(jwk).unwrap_or_default()];
+    if let Ok(vk) = keys::verifying_key_from_jwk(jwk) {
+        out.push(vk.to_encoded_point(false).as_bytes().to_vec());
+        if let Ok(pem) = vk.to_public_key_pem(p256::pkcs8::LineEnding::LF) {
+            out.push(pem.into_bytes());
+        }
+        let bare = json!({"crv": jwk["crv"], "kty": jwk["kty"], "x": jwk["x"], "y": jwk["y"]});
+        out.push(serde_json::to_vec(&bare).unwrap_or_default());
+    }
+    out
+}
+
+async fn check_signature(s: &AsB, jws: &Jws, iss: &str) -> Result<(), String> {
+    let f = &s.faults;
+    match jws.alg() {
+        Some("ES256") => {
+            if f.has(Fault::SkipSignature) {
+                return Ok(());
+            }
+            let key = if f.has(Fault::IgnoreIssuerKeyBinding) {
+                s.trust
+                    .key_from_any_issuer(jws.kid())
+                    .await
+                    .map(KeyLookup::Found)
+                    .unwrap_or(KeyLookup::UnknownKid)
+            } else {
+                s.trust.key_for(iss, jws.kid()).await
+            };
+            match key {
+                KeyLookup::Found(vk)
+                    if keys::verify_es256(&vk, jws.signing_input.as_bytes(), &jws.signature) =>
+                {
+                    Ok(())
+                }
+                KeyLookup::Found(_) => Err("signature invalid".into()),
+                KeyLookup::UnknownKid if f.has(Fault::AcceptUntrustedKey) => Ok(()),
+                KeyLookup::UnknownKid => {
+                    Err("signing key is not among the issuer's published keys".into())
+                }
+                KeyLookup::UntrustedIssuer => Err("issuer not trusted".into()),
+                KeyLookup::Unavailable(e) => Err(format!("issuer keys unavailable ({e})")),
+            }
+        }
+        Some("none") if f.has(Fault::AcceptAlgNone) => Ok(()),
+        Some("HS256") if f.has(Fault::AcceptHmacConfusion) => {
+            let jwks = s.trust.jwks(iss).await.unwrap_or_default();
+            let ok = jwks.iter().flat_map(confusion_secrets).any(|secret| {
+                let mut mac = Hmac::<Sha256>::new_from_slice(&secret).expect("any key length");
+                mac.update(jws.signing_input.as_bytes());
+                mac.verify_slice(&jws.signature).is_ok()
+            });
+            if ok {
+                Ok(())
+            } else {
+                Err("signature invalid".into())
+            }
+        }
+        Some(alg) => Err(format!(
+            "algorithm {} not accepted (ES256 only)",
+            alg.chars().take(20).collect::<String>()
+        )),
+        None => Err("alg missing".into()),
+    }
+}
+
+/// RFC 7523 §3 validation of the assertion, in the order the RFC lists the claims.
+async fn validate_grant(s: &AsB, assertion: &str, now: i64) -> Result<Grant, String> {
+    let f = &s.faults;
+    let leeway = s.cfg.leeway_secs as i64;
+    let jws = jose::parse(assertion).map_err(|e| e.to_string())?;
+    if jws.header.contains_key("crit") && !f.has(Fault::AcceptUnknownCrit) {
+        return Err("unsupported crit header parameter".into());
+    }
+    let iss = jws.claim_str("iss").ok_or("iss missing")?.to_owned();
+    if !s.trust.is_trusted(&iss) && !f.has(Fault::IgnoreIssuerKeyBinding) {
+        return Err("issuer not trusted".into());
+    }
+    check_signature(s, &jws, &iss).await?;
+    let auds = jws.audiences().ok_or("aud missing or malformed")?;
+    let aud_ok = auds
+        .iter()
+        .any(|a| *a == s.urls.issuer || *a == s.urls.token_endpoint)
+        || f.has(Fault::AcceptWrongAud)
+        || (f.has(Fault::AcceptAccessTokenAsGrant) && jws.typ() == Some("at+jwt"))
+        || (f.has(Fault::AudPrefixMatch) && auds.iter().any(|a| a.starts_with(&s.urls.issuer)));
+    if !aud_ok {
+        return Err("aud does not identify this authorization server".into());
+    }
+    let exp = match jws.claim_time("exp") {
+        Some(Ok(exp)) => exp,
+        Some(Err(())) => return Err("exp is not a NumericDate".into()),
+        None if f.has(Fault::AcceptMissingExp) => now + 60,
+        None => return Err("exp missing".into()),
+    };
+    if exp + leeway < now && !f.has(Fault::AcceptExpired) {
+        return Err("grant expired".into());
+    }
+    match jws.claim_time("nbf") {
+        Some(Ok(nbf)) if nbf > now + leeway && !f.has(Fault::AcceptFutureNbf) => {
+            return Err("grant not yet valid (nbf)".into());
+        }
+        Some(Err(())) => return Err("nbf is not a NumericDate".into()),
+        _ => {}
+    }
+    match jws.claim_time("iat") {
+        Some(Ok(iat)) if iat > now + leeway => return Err("iat is in the future".into()),
+        Some(Err(())) => return Err("iat is not a NumericDate".into()),
+        _ => {}
+    }
+    let subject = match jws.claim_str("sub").filter(|s| !s.is_empty()) {
+        Some(sub) => match s.cfg.subject_map.get(sub) {
+            Some(local) => Some(local.clone()),
+            None if f.has(Fault::AcceptUnmappedSubject) => Some(sub.to_owned()),
+            None => return Err("subject cannot be mapped to a local account".into()),
+        },
+        None if f.has(Fault::AcceptMissingSub) => None,
+        None => return Err("sub missing".into()),
+    };
+    let id = match jws.claim_str("jti") {
+        Some(jti) => format!("jti:{jti}"),
+        None => format!(
+            "sha256:{}",
+            jose::b64url(&Sha256::digest(assertion.as_bytes()))
+        ),
+    };
+    let replay_key = format!("{iss}\n{id}");
+    Ok(Grant {
+        jws,
+        subject,
+        exp,
+        replay_key,
+    })
+}
+
+async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
+    let f = &s.faults;
+    let (headers, form) = endpoint::intake(req, f).await?;
+    endpoint::grant_type(&form, &[JWT_BEARER], f)?;
+    let now = now();
+    let client = Authenticator {
+        clients: &s.clients,
+        issuer: &s.urls.issuer,
+        token_endpoint: &s.urls.token_endpoint,
+        realm: "as-b",
+        assertion_replay: &s.assertion_replay,
+        now,
+    }
+    .authenticate(&headers, &form);
+    let client = match client {
+        Ok(c) => c,
+        Err(e) if e.code == "invalid_client" && f.has(Fault::IgnoreInvalidClientCredentials) => {
+            ClientIdentity::Anonymous
+        }
+        Err(e) => return Err(e),
+    };
+    if client == ClientIdentity::Anonymous && s.cfg.require_client_auth {
+        return Err(OAuthError::invalid_client(
+            "client authentication required",
+            None,
+        ));
+    }
+    let Some(assertion) = form.get("assertion") else {
+        return Err(if f.has(Fault::MissingAssertionInvalidGrant) {
+            OAuthError::invalid_grant("missing parameter assertion")
+        } else {
+            OAuthError::invalid_request("missing parameter assertion")
+        });
+    };
+    let grant = validate_grant(s, assertion, now)
+        .await
+        .map_err(|why| bad_grant(s, why))?;
+    let grant_client = grant.jws.claim_str("client_id");
+    if let (Some(bound), Some(authn)) = (grant_client, client.client_id())
+        && bound != authn
+        && !f.has(Fault::AcceptGrantForOtherClient)
+    {
+        return Err(bad_grant(s, "grant was issued for another client"));
+    }
+
+    let ours: BTreeSet<String> = s.cfg.scopes.iter().cloned().collect();
+    let available: BTreeSet<String> = match grant.jws.claim_str("scope") {
+        Some(g) => scopes(g).intersection(&ours).cloned().collect(),
+        None => ours.clone(),
+    };
+    let requested = form.get("scope").map(scopes);
+    let granted = match &requested {
+        None => available.clone(),
+        Some(r) if f.has(Fault::AsBScopeEscalation) => r.clone(),
+        Some(r) if r.is_subset(&available) => r.clone(),
+        Some(_) => {
+            return Err(OAuthError::invalid_scope(
+                "requested scope exceeds what the grant allows",
+            ));
+        }
+    };
+
+    let audience = match form.get("resource") {
+        None => s.rs.resource.clone(),
+        Some(r) if r == s.rs.resource => r.to_owned(),
+        Some(r) if f.has(Fault::AcceptUnknownResource) => r.to_owned(),
+        Some(_) => return Err(OAuthError::invalid_target("unknown resource")),
+    };
+
+    let expect = dpop::Expect {
+        htm: "POST",
+        htu: &s.urls.token_endpoint,
+        ath: None,
+        now,
+    };
+    let proof = match dpop::check(&headers, &expect, &s.dpop_replay) {
+        Ok(p) => p,
+        Err(_) if f.has(Fault::AsBIgnoreInvalidDpop) => None,
+        Err(e) => return Err(OAuthError::invalid_dpop_proof(e)),
+    };
+    let requested_cnf = grant
+        .jws
+        .claims
+        .get("requested_cnf")
+        .and_then(|c| c.get("jkt"))
+        .and_then(Value::as_str);
+    let bind = match (requested_cnf, proof) {
+        (Some(want), Some(p)) if want == p.jkt => (!f.has(Fault::DropCnf)).then_some(p.jkt),
+        (Some(_), Some(p)) if f.has(Fault::AcceptRequestedCnfMismatch) => Some(p.jkt),
+        (Some(_), Some(_)) => {
+            return Err(bad_grant(
+                s,
+                "DPoP proof key differs from the grant's requested_cnf",
+            ));
+        }
+        (Some(_), None) if f.has(Fault::IgnoreRequestedCnf) => None,
+        (Some(_), None) => {
+            return Err(bad_grant(
+                s,
+                "grant has requested_cnf but no DPoP proof was sent",
+            ));
+        }
+        (None, Some(p)) => Some(p.jkt),
+        (None, None) => None,
+    };
+
+    if !s
+        .grant_replay
+        .first_use(&grant.replay_key, grant.exp + s.cfg.leeway_secs as i64, now)
+        && !f.has(Fault::AllowReplay)
+    {
+        return Err(bad_grant(s, "grant already used"));
+    }
+
+    let remaining = (grant.exp - now + 60).max(1);
+    let lifetime = if f.has(Fault::LongLivedAccessToken) {
+        remaining + 86_400
+    } else {
+        (s.cfg.access_token_lifetime_secs as i64).min(remaining)
+    };
+    let mut claims = Map::new();
+    claims.insert("iss".into(), json!(s.urls.issuer));
+    if let Some(sub) = &grant.subject {
+        claims.insert("sub".into(), json!(sub));
+    }
+    claims.insert("aud".into(), json!(audience));
+    if let Some(id) = client.client_id().or(grant_client) {
+        claims.insert("client_id".into(), json!(id));
+    }
+    claims.insert("scope".into(), json!(endpoint::join(&granted)));
+    claims.insert("iat".into(), json!(now));
+    claims.insert("exp".into(), json!(now + lifetime));
+    claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
+    if let Some(jkt) = &bind {
+        claims.insert("cnf".into(), json!({"jkt": jkt}));
+    }
+    let mut header = json!({"alg": "ES256", "kid": s.key.kid(), "typ": "at+jwt"});
+    if f.has(Fault::AtMissingTyp) {
+        header.as_object_mut().expect("object").remove("typ");
+    }
+    let at = jose::sign(&s.key, &header, &Value::Object(claims));
+
+    let token_type = if bind.is_some() && !f.has(Fault::DpopTokenTypeBearer) {
+        "DPoP"
+    } else {
+        "Bearer"
+    };
+    let mut body = Map::new();
+    body.insert("access_token".into(), json!(at));
+    body.insert("token_type".into(), json!(token_type));
+    body.insert(
+        "expires_in".into(),
+        if f.has(Fault::ExpiresInString) {
+            json!(lifetime.to_string())
+        } else {
+            json!(lifetime)
+        },
+    );
+    let report_scope = match &requested {
+        None => !f.has(Fault::AsBScopeNotReported),
+        Some(r) => *r != granted,
+    };
+    if report_scope {
+        body.insert("scope".into(), json!(endpoint::join(&granted)));
+    }
+    if f.has(Fault::IssueRefreshToken) {
+        body.insert(
+            "refresh_token".into(),
+            json!(uuid::Uuid::new_v4().to_string()),
+        );
+    }
+    Ok(token_response(Value::Object(body), f))
+}

@@ -1,0 +1,155 @@
+//! AS-B's trusted "domain A" issuers and their keys (identity-chaining-17 §2.1 steps 3 and 5,
+//! RFC 8725 §3.10): each issuer's JWKS is given by value or fetched from its `jwks_uri`,
+//! cached, and refetched when a grant names an unknown `kid`.
+
+use crate::keys;
+use p256::ecdsa::VerifyingKey;
+use serde_json::Value;
+use std::time::Duration;
+
+/// Largest JWKS document accepted from a `jwks_uri`.
+const MAX_JWKS_BYTES: usize = 1024 * 1024;
+
+/// Outcome of a key lookup for a grant.
+#[derive(Debug)]
+pub enum KeyLookup {
+    Found(VerifyingKey),
+    UnknownKid,
+    UntrustedIssuer,
+    Unavailable(String),
+}
+
+struct Source {
+    issuer: String,
+    jwks_uri: Option<String>,
+    keys: tokio::sync::Mutex<Option<Vec<Value>>>,
+}
+
+/// The issuers AS-B accepts grants from.
+pub struct TrustStore {
+    sources: Vec<Source>,
+    http: reqwest::Client,
+}
+
+fn keys_of(jwks: &Value) -> Vec<Value> {
+    jwks.get("keys")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn select(keys: &[Value], kid: Option<&str>) -> Option<VerifyingKey> {
+    let by_kid = keys
+        .iter()
+        .find(|k| kid.is_some() && k.get("kid").and_then(Value::as_str) == kid);
+    // A key without `kid` may be used when it is the issuer's only key (RFC 7517 §4.5: kid is optional).
+    let chosen =
+        by_kid.or_else(|| (keys.len() == 1 && keys[0].get("kid").is_none()).then(|| &keys[0]))?;
+    keys::verifying_key_from_jwk(chosen).ok()
+}
+
+impl TrustStore {
+    /// `sources`: (issuer, inline JWKS, jwks_uri), exactly one of the last two set.
+    pub fn new(sources: Vec<(String, Option<Value>, Option<String>)>) -> TrustStore {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(5))
+            .build()
+            .expect("reqwest client");
+        TrustStore {
+            sources: sources
+                .into_iter()
+                .map(|(issuer, jwks, jwks_uri)| Source {
+                    issuer,
+                    keys: tokio::sync::Mutex::new(jwks.as_ref().map(keys_of)),
+                    jwks_uri,
+                })
+                .collect(),
+            http,
+        }
+    }
+
+    pub fn is_trusted(&self, iss: &str) -> bool {
+        self.sources.iter().any(|s| s.issuer == iss)
+    }
+
+    pub fn issuers(&self) -> Vec<String> {
+        self.sources.iter().map(|s| s.issuer.clone()).collect()
+    }
+
+    async fn fetch(&self, uri: &str) -> Result<Vec<Value>, String> {
+        let mut resp = self
+            .http
+            .get(uri)
+            .send()
+            .await
+            .map_err(|e| format!("fetching JWKS: {e}"))?;
+        if !resp.status().is_success() {
+            return Err(format!("JWKS answered HTTP {}", resp.status()));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| format!("reading JWKS: {e}"))?
+        {
+            body.extend_from_slice(&chunk);
+            if body.len() > MAX_JWKS_BYTES {
+                return Err("JWKS too large".into());
+            }
+        }
+        let doc: Value =
+            serde_json::from_slice(&body).map_err(|_| "JWKS is not JSON".to_string())?;
+        Ok(keys_of(&doc))
+    }
+
+    /// The public JWKs currently known for `iss` (fetching them once if needed).
+    pub async fn jwks(&self, iss: &str) -> Result<Vec<Value>, String> {
+        let source = self
+            .sources
+            .iter()
+            .find(|s| s.issuer == iss)
+            .ok_or("issuer not trusted")?;
+        let mut cached = source.keys.lock().await;
+        if cached.is_none()
+            && let Some(uri) = &source.jwks_uri
+        {
+            *cached = Some(self.fetch(uri).await?);
+        }
+        Ok(cached.clone().unwrap_or_default())
+    }
+
+    /// The key of issuer `iss` named `kid`; refetches a `jwks_uri` once when the kid is unknown.
+    pub async fn key_for(&self, iss: &str, kid: Option<&str>) -> KeyLookup {
+        let Some(source) = self.sources.iter().find(|s| s.issuer == iss) else {
+            return KeyLookup::UntrustedIssuer;
+        };
+        let mut cached = source.keys.lock().await;
+        if let Some(keys) = cached.as_ref()
+            && let Some(k) = select(keys, kid)
+        {
+            return KeyLookup::Found(k);
+        }
+        let Some(uri) = &source.jwks_uri else {
+            return KeyLookup::UnknownKid;
+        };
+        match self.fetch(uri).await {
+            Ok(keys) => {
+                let found = select(&keys, kid);
+                *cached = Some(keys);
+                found.map(KeyLookup::Found).unwrap_or(KeyLookup::UnknownKid)
+            }
+            Err(e) => KeyLookup::Unavailable(e),
+        }
+    }
+
+    /// Any trusted issuer's key named `kid` (only the `ignore-issuer-key-binding` fault uses this).
+    pub async fn key_from_any_issuer(&self, kid: Option<&str>) -> Option<VerifyingKey> {
+        for iss in self.issuers() {
+            if let KeyLookup::Found(k) = self.key_for(&iss, kid).await {
+                return Some(k);
+            }
+        }
+        None
+    }
+}
