@@ -6,7 +6,7 @@
 
 use crate::fuzz::harness::HarnessKey;
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
 /// Where the unmutated grant comes from.
@@ -140,10 +140,6 @@ pub enum Structure {
     TrailingDot,
     /// Two JWTs joined by a dot.
     Concatenated,
-    /// Standard base64 (with `+`, `/`, `=`) for one segment.
-    StdBase64 {
-        segment: u8,
-    },
     /// `=` padding appended to one segment.
     Padding {
         segment: u8,
@@ -248,7 +244,7 @@ impl AssertionSpec {
     /// Judge the recipe against RFC 7523 §3 and RFC 7515/7519, assuming the harness issuer is
     /// trusted by AS-B and the harness subject maps.
     pub fn judge(&self) -> Vec<AssertionJudgement> {
-        use crate::verdict::Level::{Must, Should};
+        use crate::verdict::Level::{May, Must, Should};
         use AssertionJudgement::{Ambiguous, Invalid, Valid};
         let inv = |requirement, level, why: &str| Invalid {
             requirement,
@@ -290,10 +286,16 @@ impl AssertionSpec {
             HeaderMutation::KidUnknown | HeaderMutation::KidAbsent => out.push(Ambiguous(
                 "kid unknown or absent; the key may still be found".into(),
             )),
-            HeaderMutation::KidNumber | HeaderMutation::TypNumber => out.push(inv(
+            HeaderMutation::KidNumber => out.push(inv(
                 "IC-JB-03m",
                 Should,
-                "header member of the wrong JSON type (RFC 7515 §4.1)",
+                "kid is not a string (RFC 7515 §4.1.4)",
+            )),
+            // A server that never reads `typ` may not notice its type: observation only.
+            HeaderMutation::TypNumber => out.push(inv(
+                "IC-JB-03m",
+                May,
+                "typ is not a string (RFC 7515 §4.1.9)",
             )),
             HeaderMutation::Typ { .. } => {
                 out.push(Ambiguous("typ is not profiled in the base draft".into()))
@@ -335,9 +337,11 @@ impl AssertionSpec {
                 }
                 (Claim::Exp, _) => out.push(inv("IC-JB-03i", Must, "exp is not a NumericDate")),
                 (Claim::Iat, JsonKind::Number) => out.push(Ambiguous("iat far in the past".into())),
+                // RFC 7519 §4.1.6/§4.1.7 type rules for claims a server may not use at all:
+                // accepting them is an observation, not a finding.
                 (Claim::Iat | Claim::Jti, _) => out.push(inv(
                     "IC-JB-03m",
-                    Should,
+                    May,
                     "optional claim of the wrong JSON type (RFC 7519 §4.1)",
                 )),
             },
@@ -610,12 +614,6 @@ impl AssertionSpec {
             Structure::FiveSegments => format!("{}.{}.{}", segs.join("."), segs[1], segs[2]),
             Structure::TrailingDot => format!("{}.", segs.join(".")),
             Structure::Concatenated => format!("{0}.{0}", segs.join(".")),
-            Structure::StdBase64 { segment } => {
-                let i = (*segment as usize).min(2);
-                let raw = URL_SAFE_NO_PAD.decode(&segs[i]).unwrap_or_default();
-                segs[i] = STANDARD.encode(raw);
-                segs.join(".")
-            }
             Structure::Padding { segment } => {
                 let i = (*segment as usize).min(2);
                 segs[i].push_str("==");

@@ -11,7 +11,7 @@ use crate::fuzz::breaker::Breaker;
 use crate::fuzz::model::{self, Expectation, ModelFacts};
 use crate::fuzz::oracle::{self, Observed, Oracle, Violation};
 use crate::fuzz::render::{RenderContext, Rendered};
-use crate::fuzz::request::{Endpoint, FuzzRequest};
+use crate::fuzz::request::{Endpoint, FuzzRequest, Value};
 use crate::fuzz::send::{self, Outcome, Sender};
 use crate::fuzz::strategy::{self, StrategyOptions};
 use crate::fuzz::target::{FuzzEndpoints, SubjectSource};
@@ -231,6 +231,11 @@ impl Session {
             Some(r) => oracle::evaluate(&Observed {
                 endpoint: req.endpoint,
                 client_auth: req.client_auth,
+                own_grant: req
+                    .values("grant_type")
+                    .iter()
+                    .filter(|v| !v.is_empty_value())
+                    .all(|v| matches!(v, Value::Text { text } if text == req.endpoint.grant_type())),
                 expectation: &exp,
                 response: r,
                 latency: out.latency,

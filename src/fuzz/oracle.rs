@@ -120,13 +120,18 @@ impl Violation {
     pub fn key(&self, endpoint: Endpoint) -> String {
         match self.oracle {
             Oracle::TokenForInvalid => format!(
-                "{}-{}-{}",
+                "{}-{}-{}{}",
                 endpoint,
                 self.oracle.name(),
                 self.requirements
                     .first()
                     .map(|r| r.to_ascii_lowercase())
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                match self.level {
+                    Level::Must => "",
+                    Level::Should => "-should",
+                    Level::May => "-may",
+                }
             ),
             _ => format!("{}-{}", endpoint, self.oracle.name()),
         }
@@ -168,6 +173,9 @@ const HTTP_LAYER: &[u16] = &[405, 411, 413, 414, 415, 429, 431];
 pub struct Observed<'a> {
     pub endpoint: Endpoint,
     pub client_auth: ClientAuth,
+    /// The request's only `grant_type` is the endpoint's own grant (so e.g. an exchange
+    /// answer must carry `issued_token_type`); false for other grants sent there.
+    pub own_grant: bool,
     pub expectation: &'a Expectation,
     pub response: &'a Response,
     pub latency: Duration,
@@ -344,7 +352,7 @@ pub fn evaluate(o: &Observed<'_>) -> Vec<Violation> {
                 if m.get("expires_in").is_some_and(|v| !v.is_number()) {
                     problems.push("expires_in is not a JSON number".into());
                 }
-                if e == Endpoint::Exchange
+                if e == Endpoint::Exchange && o.own_grant
                     && !m.get("issued_token_type").is_some_and(|v| v.is_string())
                 {
                     problems.push("issued_token_type missing".into());
@@ -486,6 +494,7 @@ mod tests {
         evaluate(&Observed {
             endpoint: Endpoint::Exchange,
             client_auth: ClientAuth::Basic,
+            own_grant: true,
             expectation: exp,
             response: r,
             latency: Duration::from_millis(5),
@@ -538,6 +547,7 @@ mod tests {
         let v = evaluate(&Observed {
             endpoint: Endpoint::Exchange,
             client_auth: ClientAuth::None,
+            own_grant: true,
             expectation: &invalid(Level::Should),
             response: &resp(200, JSON_NS, TOKEN),
             latency: Duration::ZERO,
@@ -560,6 +570,7 @@ mod tests {
         let all = evaluate(&Observed {
             endpoint: Endpoint::Exchange,
             client_auth: ClientAuth::Basic,
+            own_grant: true,
             expectation: &invalid(Level::Must),
             response: &err,
             latency: Duration::ZERO,

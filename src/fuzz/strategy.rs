@@ -489,9 +489,8 @@ pub fn assertion_spec(opts: StrategyOptions) -> SBoxedStrategy<AssertionSpec> {
         1 => Just(Structure::FiveSegments),
         1 => Just(Structure::TrailingDot),
         1 => Just(Structure::Concatenated),
-        1 => segment.clone().prop_map(|segment| Structure::StdBase64 { segment }),
         1 => segment.clone().prop_map(|segment| Structure::Padding { segment }),
-        1 => (segment, proptest::sample::select(&['!', '*', ' ', '=', 'é', '.'][..]))
+        1 => (segment, proptest::sample::select(&['+', '/', '!', '*', ' ', '=', 'é', '.'][..]))
             .prop_map(|(segment, ch)| Structure::BadChar { segment, ch }),
         1 => Just(Structure::Whitespace),
     ];
