@@ -131,17 +131,20 @@ pub fn expect(req: &FuzzRequest, facts: &ModelFacts) -> Expectation {
 /// Values of `name` after RFC 6749 §3.1 ("sent without a value MUST be treated as if
 /// omitted"); `raw` counts every occurrence.
 struct Occurrences<'a> {
+    /// Non-empty values, in order.
     present: Vec<&'a Value>,
+    /// Every occurrence, empty ones included.
     raw: usize,
+    /// Present values that are not raw (raw text such as `&` may decode to nothing).
+    certain: usize,
 }
 
 fn occurrences<'a>(req: &'a FuzzRequest, name: &str) -> Occurrences<'a> {
     let all = req.values(name);
     let raw = all.len();
-    Occurrences {
-        present: all.into_iter().filter(|v| !v.is_empty_value()).collect(),
-        raw,
-    }
+    let present: Vec<&Value> = all.into_iter().filter(|v| !v.is_empty_value()).collect();
+    let certain = present.iter().filter(|v| !matches!(v, Value::Raw { .. })).count();
+    Occurrences { present, raw, certain }
 }
 
 /// A parameter that must appear exactly once; returns its value when it does.
@@ -152,12 +155,12 @@ fn single<'a>(
     j: &mut Judge,
 ) -> Option<&'a Value> {
     let occ = occurrences(req, name);
-    match occ.present.len() {
-        0 => {
+    match (occ.present.len(), occ.certain) {
+        (0, _) => {
             j.invalid(missing.0, missing.1, format!("`{name}` missing or empty"));
             None
         }
-        1 => {
+        (1, _) => {
             if occ.raw > 1 {
                 j.ambiguous(format!(
                     "`{name}` also sent empty (RFC 6749 §3.1 treats that as omitted)"
@@ -165,12 +168,12 @@ fn single<'a>(
             }
             Some(occ.present[0])
         }
+        (_, 0 | 1) => {
+            j.ambiguous(format!("`{name}` repeated with raw text that may decode to nothing"));
+            None
+        }
         _ => {
-            j.invalid(
-                "GEN-02",
-                Level::Must,
-                format!("`{name}` repeated (RFC 6749 §3.2)"),
-            );
+            j.invalid("GEN-02", Level::Must, format!("`{name}` repeated (RFC 6749 §3.2)"));
             None
         }
     }
@@ -179,20 +182,21 @@ fn single<'a>(
 /// An optional parameter that must not repeat; returns its value when present once.
 fn optional<'a>(req: &'a FuzzRequest, name: &str, j: &mut Judge) -> Option<&'a Value> {
     let occ = occurrences(req, name);
-    match occ.present.len() {
-        0 => None,
-        1 => {
+    match (occ.present.len(), occ.certain) {
+        (0, _) => None,
+        (_, c) if c < occ.present.len() => {
+            // Raw text may be garbage or nothing at all: either outcome is legal.
+            j.ambiguous(format!("`{name}` carries raw text"));
+            None
+        }
+        (1, _) => {
             if occ.raw > 1 {
                 j.ambiguous(format!("`{name}` also sent empty"));
             }
             Some(occ.present[0])
         }
         _ => {
-            j.invalid(
-                "GEN-02",
-                Level::Must,
-                format!("`{name}` repeated (RFC 6749 §3.2)"),
-            );
+            j.invalid("GEN-02", Level::Must, format!("`{name}` repeated (RFC 6749 §3.2)"));
             None
         }
     }
@@ -283,6 +287,8 @@ enum UriClass {
     Ambiguous,
     Unknown,
     Malformed,
+    /// Raw text: malformed, or nothing at all once decoded.
+    Raw,
 }
 
 fn classify_target(v: &Value, good: &[TargetValue], maybe: &[TargetValue]) -> UriClass {
@@ -303,7 +309,8 @@ fn classify_target(v: &Value, good: &[TargetValue], maybe: &[TargetValue]) -> Ur
         Value::Text { text } => classify_uri_text(text),
         Value::Repeat { prefix, unit, .. } => classify_uri_text(&format!("{prefix}{unit}")),
         // Raw text has no defined decoding: never an identifier of AS-B.
-        Value::Raw { .. } | Value::Assertion { .. } => UriClass::Malformed,
+        Value::Raw { .. } => UriClass::Raw,
+        Value::Assertion { .. } => UriClass::Malformed,
         Value::Empty => UriClass::Unknown,
     }
 }
@@ -423,7 +430,7 @@ fn exchange(req: &FuzzRequest, facts: &ModelFacts, j: &mut Judge) {
             Level::Must,
             "resource is not an absolute URI without fragment (RFC 8707 §2)",
         );
-    } else if classes.iter().all(|c| matches!(c, UriClass::Unknown)) {
+    } else if classes.iter().all(|c| matches!(c, UriClass::Unknown | UriClass::Raw)) {
         j.invalid(
             "IC-TE-05",
             Level::Must,
@@ -492,6 +499,7 @@ fn assertion(req: &FuzzRequest, facts: &ModelFacts, j: &mut Judge) {
             UriClass::Good | UriClass::Ambiguous => {
                 j.ambiguous("resource not known to be served by AS-B")
             }
+            UriClass::Raw => j.ambiguous("resource is raw text"),
             UriClass::Malformed => j.invalid(
                 "GEN-06",
                 Level::Must,

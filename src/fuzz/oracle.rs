@@ -557,7 +557,7 @@ mod tests {
         assert_eq!(v[0].verdict(), Verdict::Warn);
         assert_eq!(
             v[0].key(Endpoint::Exchange),
-            "exchange-token-for-invalid-ic-te-07"
+            "exchange-token-for-invalid-ic-te-07-should"
         );
     }
 
