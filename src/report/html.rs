@@ -386,6 +386,7 @@ pub fn render(
         ),
     };
     let mut env = minijinja::Environment::new();
+    env.add_filter("anchor", |id: String| anchor(&id));
     let render_err = |e: minijinja::Error| ReportError::Render {
         what: "HTML",
         message: format!("{e:#}"),
