@@ -131,19 +131,17 @@ struct TokenView {
     claims: String,
 }
 
-/// `suite/case` as an element id.
+/// `suite/case` as an element id: `case-SUITE--CASE`, other characters as `-`.
 pub fn anchor(full_id: &str) -> String {
-    let s: String = full_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    format!("case-{s}")
+    let mut out = String::from("case-");
+    for c in full_id.chars() {
+        match c {
+            '/' => out.push_str("--"),
+            c if c.is_ascii_alphanumeric() || c == '-' || c == '_' => out.push(c),
+            _ => out.push('-'),
+        }
+    }
+    out
 }
 
 fn pretty(v: &serde_json::Value) -> String {
@@ -386,6 +384,7 @@ pub fn render(
         ),
     };
     let mut env = minijinja::Environment::new();
+    env.add_filter("anchor", |id: String| anchor(&id));
     let render_err = |e: minijinja::Error| ReportError::Render {
         what: "HTML",
         message: format!("{e:#}"),
