@@ -13,7 +13,7 @@ fn args(out: &Path, cases: u64, seed: u64, faults: &[Fault]) -> FuzzArgs {
         cases,
         seed: Some(seed),
         mock_faults: faults.to_vec(),
-        report: ReportArgs { out: out.to_path_buf(), json: None },
+        report: ReportArgs { out: out.to_path_buf(), ..ReportArgs::default() },
         ..FuzzArgs::default()
     }
 }
