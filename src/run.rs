@@ -400,7 +400,10 @@ pub fn command(args: RunArgs) -> i32 {
         let secrets = Secrets {
             values: env.secrets.clone(),
         };
-        match report::write_all(&result, &args.report, &secrets) {
+        // The gate (thresholds, expectations, baseline) is judged first so that every report
+        // can carry its outcome; reports are written even when the gate's inputs are invalid.
+        let gate = report::gate(&result, &args.report, args.fail_on, &secrets);
+        match report::write_reports(&result, &args.report, &secrets, gate.as_ref().ok()) {
             Ok(paths) => {
                 for p in paths {
                     eprintln!("wrote {}", p.display());
@@ -411,6 +414,15 @@ pub fn command(args: RunArgs) -> i32 {
                 return exit::RUNTIME;
             }
         }
-        exit_code(&result, args.fail_on)
+        match gate {
+            Ok(g) => {
+                eprint!("{}", g.summary);
+                g.exit_code
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                e.exit_code()
+            }
+        }
     })
 }
