@@ -6,8 +6,7 @@ mod report_common;
 use chainproof::report;
 use regex::Regex;
 use report_common::*;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 fn write_reports(dir: &Path) -> (String, serde_json::Value) {
     report::write_all(&sample_run(), &args_in(dir), &secrets()).unwrap();
@@ -18,26 +17,6 @@ fn write_reports(dir: &Path) -> (String, serde_json::Value) {
     let json =
         serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
     (html, json)
-}
-
-/// `id="count-<verdict>">N<` values in an HTML text.
-fn counts(html: &str) -> Vec<(String, u64)> {
-    let re = Regex::new(r#"id="count-([a-z-]+)">(\d+)<"#).unwrap();
-    re.captures_iter(html)
-        .map(|c| (c[1].to_string(), c[2].parse().unwrap()))
-        .collect()
-}
-
-fn assert_counts_equal_json(html: &str, json: &serde_json::Value) {
-    let counts = counts(html);
-    for v in ["total", "pass", "fail", "warn", "info", "skip", "error"] {
-        let n = counts
-            .iter()
-            .find(|(k, _)| k == v)
-            .unwrap_or_else(|| panic!("#count-{v} missing"))
-            .1;
-        assert_eq!(json["summary"][v], n, "#count-{v}");
-    }
 }
 
 #[test]
@@ -129,47 +108,6 @@ fn jwts_are_shown_decoded_beside_the_raw_token() {
     assert!(html.contains("&quot;jti&quot;: &quot;g-1&quot;"));
 }
 
-fn chromium() -> Option<PathBuf> {
-    let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .into_iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists());
-    if found.is_none() {
-        tool_missing("chromium");
-    }
-    found
-}
-
-fn headless(chromium: &Path, extra: &[&str], url: &str) -> std::process::Output {
-    let profile = tempfile::tempdir().unwrap();
-    let out = Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args(extra)
-        .arg(url)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn file_url(path: &Path) -> String {
-    url::Url::from_file_path(path).unwrap().to_string()
-}
-
 #[test]
 fn chromium_renders_a_screenshot() {
     let Some(chromium) = chromium() else { return };
@@ -189,21 +127,6 @@ fn chromium_renders_a_screenshot() {
         "a blank page would be tiny: {} bytes",
         png.len()
     );
-}
-
-/// Case rows in a dumped DOM: (verdict, hidden).
-fn rows(dom: &str) -> Vec<(String, bool)> {
-    let re = Regex::new(r#"<details class="case"[^>]*>"#).unwrap();
-    let verdict = Regex::new(r#"data-verdict="([a-z]+)""#).unwrap();
-    re.find_iter(dom)
-        .map(|m| {
-            let tag = m.as_str();
-            (
-                verdict.captures(tag).unwrap()[1].to_string(),
-                Regex::new(r"\shidden(=|\s|>)").unwrap().is_match(tag),
-            )
-        })
-        .collect()
 }
 
 #[test]

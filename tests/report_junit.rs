@@ -6,7 +6,6 @@ mod report_common;
 use chainproof::report::{self, WarnAs, junit};
 use chainproof::run_result::RunResult;
 use report_common::*;
-use std::process::Command;
 
 /// Characters and sequences that break naive XML writers or terminals.
 const HOSTILE: &str = "]]> <x a=\"1\">&amp;</x> <![CDATA[c]]> \u{0}\u{1}\u{8}\u{b}\u{c}\u{1b}[31mred\u{1b}[0m \u{7f} \u{fffe}\u{ffff} \r\n' 🦀";
@@ -194,47 +193,6 @@ fn hostile_text_in_every_field_stays_parseable_and_visible() {
             .unwrap()
             .starts_with("token-exchange]]>")
     );
-}
-
-const JUNITPARSER: &str = r#"
-import json, sys
-from junitparser import JUnitXml, Failure, Error, Skipped
-xml = JUnitXml.fromfile(sys.argv[1])
-out = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0, "suites": 0, "cases": {}}
-for suite in xml:
-    out["suites"] += 1
-    for case in suite:
-        out["tests"] += 1
-        kinds = [type(r).__name__ for r in case.result]
-        kind = kinds[0].lower() if kinds else "passed"
-        if "Failure" in kinds: out["failures"] += 1
-        if "Error" in kinds: out["errors"] += 1
-        if "Skipped" in kinds: out["skipped"] += 1
-        out["cases"][case.classname + "/" + case.name] = kind
-print(json.dumps(out))
-"#;
-
-/// Runs junitparser over `path`; `None` when it is not installed (and not under CI).
-fn junitparser(path: &std::path::Path) -> Option<serde_json::Value> {
-    let probe = Command::new("python3")
-        .args(["-c", "import junitparser"])
-        .output();
-    if !probe.is_ok_and(|o| o.status.success()) {
-        tool_missing("python3 with junitparser");
-        return None;
-    }
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(JUNITPARSER)
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "junitparser rejected the file: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(serde_json::from_slice(&out.stdout).unwrap())
 }
 
 #[test]

@@ -9,8 +9,10 @@ use chainproof::report::{ReportArgs, Secrets};
 use chainproof::run_result::*;
 use chainproof::transcript::*;
 use chainproof::verdict::{Level, Verdict};
+use regex::Regex;
 use serde_json::json;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 pub const CLIENT_SECRET: &str = "cs-Xq7!zz-SECRET-9f";
 pub const USER_PASSWORD: &str = "pw-Hunter2-SECRET";
@@ -566,3 +568,123 @@ pub fn tool_missing(what: &str) {
     }
     eprintln!("NOTICE: skipping: {what} is not installed (run `bash .ci/install-test-tools`)");
 }
+
+// ---- independent consumers: Python junitparser and headless Chromium ----
+
+pub const JUNITPARSER: &str = r#"
+import json, sys
+from junitparser import JUnitXml, Failure, Error, Skipped
+xml = JUnitXml.fromfile(sys.argv[1])
+out = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0, "suites": 0, "cases": {}}
+for suite in xml:
+    out["suites"] += 1
+    for case in suite:
+        out["tests"] += 1
+        kinds = [type(r).__name__ for r in case.result]
+        kind = kinds[0].lower() if kinds else "passed"
+        if "Failure" in kinds: out["failures"] += 1
+        if "Error" in kinds: out["errors"] += 1
+        if "Skipped" in kinds: out["skipped"] += 1
+        out["cases"][case.classname + "/" + case.name] = kind
+print(json.dumps(out))
+"#;
+
+/// Runs junitparser over `path`; `None` when it is not installed (and not under CI).
+pub fn junitparser(path: &std::path::Path) -> Option<serde_json::Value> {
+    let probe = Command::new("python3")
+        .args(["-c", "import junitparser"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        tool_missing("python3 with junitparser");
+        return None;
+    }
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(JUNITPARSER)
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "junitparser rejected the file: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(serde_json::from_slice(&out.stdout).unwrap())
+}
+
+pub fn chromium() -> Option<PathBuf> {
+    let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists());
+    if found.is_none() {
+        tool_missing("chromium");
+    }
+    found
+}
+
+pub fn headless(chromium: &Path, extra: &[&str], url: &str) -> std::process::Output {
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(extra)
+        .arg(url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+pub fn file_url(path: &Path) -> String {
+    url::Url::from_file_path(path).unwrap().to_string()
+}
+
+/// `id="count-<verdict>">N<` values in an HTML text.
+pub fn counts(html: &str) -> Vec<(String, u64)> {
+    let re = Regex::new(r#"id="count-([a-z-]+)">(\d+)<"#).unwrap();
+    re.captures_iter(html)
+        .map(|c| (c[1].to_string(), c[2].parse().unwrap()))
+        .collect()
+}
+
+pub fn assert_counts_equal_json(html: &str, json: &serde_json::Value) {
+    let counts = counts(html);
+    for v in ["total", "pass", "fail", "warn", "info", "skip", "error"] {
+        let n = counts
+            .iter()
+            .find(|(k, _)| k == v)
+            .unwrap_or_else(|| panic!("#count-{v} missing"))
+            .1;
+        assert_eq!(json["summary"][v], n, "#count-{v}");
+    }
+}
+
+/// Case rows in a dumped DOM: (verdict, hidden).
+pub fn rows(dom: &str) -> Vec<(String, bool)> {
+    let re = Regex::new(r#"<details class="case"[^>]*>"#).unwrap();
+    let verdict = Regex::new(r#"data-verdict="([a-z]+)""#).unwrap();
+    re.find_iter(dom)
+        .map(|m| {
+            let tag = m.as_str();
+            (
+                verdict.captures(tag).unwrap()[1].to_string(),
+                Regex::new(r"\shidden(=|\s|>)").unwrap().is_match(tag),
+            )
+        })
+        .collect()
+}
+
