@@ -470,3 +470,19 @@ async fn claims_transcription_maps_subject_into_the_grant() {
     let r = env.redeem(&g, &[], None).await;
     assert_eq!(decode(r.token()).1["sub"], "alice@b.example");
 }
+
+#[tokio::test]
+async fn drop_stops_servers() {
+    let pair = mock_as::MockPair::start(MockOptions::default())
+        .await
+        .unwrap();
+    let url = pair.facts().as_b_metadata_url.clone();
+    let http = reqwest::Client::new();
+    assert_eq!(http.get(&url).send().await.unwrap().status(), 200);
+    drop(pair);
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert!(
+        http.get(&url).send().await.is_err(),
+        "even a kept-alive connection is closed"
+    );
+}
