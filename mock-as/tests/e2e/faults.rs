@@ -10,13 +10,17 @@ use rstest::rstest;
 use serde_json::{Value, json};
 
 /// Faults whose broken behaviour makes the default chain fail by design.
-/// (`at-missing-typ`: RS-B must refuse untyped tokens, RFC 9068 §4.)
+/// (`at-missing-typ`, `at-aud-not-resource`: RS-B must refuse them, RFC 9068 §4.)
 const BREAKS_CHAIN: &[Fault] = &[
     Fault::GrantAudWrong,
     Fault::GrantIssMismatch,
     Fault::GrantMissingSub,
     Fault::GrantMissingExp,
+    Fault::GrantIatAfterExp,
+    Fault::GrantUnsigned,
+    Fault::GrantPaddedBase64,
     Fault::AtMissingTyp,
+    Fault::AtAudNotResource,
 ];
 
 /// Bearer chain without panicking: user token → exchange → jwt-bearer → RS-B 200.
@@ -67,6 +71,21 @@ fn hs256_with_public_jwk(e: &Env) -> String {
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&secret).unwrap();
     mac.update(input.as_bytes());
     format!("{input}.{}", jose::b64url(&mac.finalize().into_bytes()))
+}
+
+/// client_credentials at AS-A authenticated by a private_key_jwt assertion.
+async fn client_assertion_status(e: &Env, assertion: &str) -> u16 {
+    let p = [
+        ("grant_type", "client_credentials"),
+        (
+            "client_assertion_type",
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        ),
+        ("client_assertion", assertion),
+    ];
+    e.post(&e.f.as_a_token_endpoint, &p, Auth::None, None)
+        .await
+        .status
 }
 
 /// Start a pair with `faults` and report whether the behaviour `f` breaks is observed.
@@ -301,6 +320,76 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             let r = read(e.http.get(url).basic_auth(&f_.client_id, Some(&f_.client_secret)).send().await.unwrap()).await;
             r.status == 200
         }
+        TokenResponseTextPlain => e.exchange(&[]).await.header("content-type").unwrap_or("").starts_with("text/plain"),
+        ExchangeNoIssuedTokenType => e.exchange(&[]).await.json.get("issued_token_type").is_none(),
+        AcceptClientCredentialsSubject => {
+            let cc = e.post(&f_.as_a_token_endpoint, &[("grant_type", "client_credentials")], e.client(), None).await;
+            e.exchange_with(cc.token(), &[("resource", &f_.as_b_issuer)], None).await.status == 200
+        }
+        GrantIatAfterExp => {
+            let c = grant_claims(&e).await;
+            c["iat"].as_i64().unwrap() > c["exp"].as_i64().unwrap()
+        }
+        GrantUnsigned => decode(e.exchange(&[]).await.token()).0["alg"] == "none",
+        GrantPaddedBase64 => e.exchange(&[]).await.token().contains('='),
+        GrantIncludesPii => grant_claims(&e).await.contains_key("email"),
+        AdvertisedTypeNotIssuable => {
+            let md = e.get_json(&f_.as_a_metadata_url).await.json;
+            let mut refused = false;
+            for t in md["identity_chaining_requested_token_types_supported"].as_array().unwrap() {
+                refused |= exchange_status(&e, &[("requested_token_type", t.as_str().unwrap())]).await != 200;
+            }
+            refused
+        }
+        AsBMetadataIssuerMismatch => e.get_json(&f_.as_b_metadata_url).await.json["issuer"] != json!(f_.as_b_issuer),
+        AsBMetadataNoJwtBearer => {
+            !e.get_json(&f_.as_b_metadata_url).await.json["grant_types_supported"].as_array().unwrap().contains(&json!(JB))
+        }
+        FollowJku => {
+            let attacker = EsKey::generate();
+            let doc = std::sync::Arc::new(std::sync::RwLock::new(json!({"keys": [attacker.public_jwk()]})));
+            let jku = jwks_server(doc).await;
+            let claims = Value::Object(decode(&e.harness_grant(json!({}))).1);
+            let g = jose::sign(&attacker, &json!({"alg": "ES256", "kid": attacker.kid(), "jku": jku}), &claims);
+            e.redeem(&g, &[], None).await.status == 200
+        }
+        DpopProofReplayAccepted => {
+            let key = EsKey::generate();
+            let proof = e.token_proof(&key, &f_.as_b_token_endpoint);
+            e.redeem(&e.harness_grant(json!({})), &[], Some(proof.clone())).await;
+            e.redeem(&e.harness_grant(json!({})), &[], Some(proof)).await.status == 200
+        }
+        AsBNoTokenType => e.redeem(&e.grant().await, &[], None).await.json.get("token_type").is_none(),
+        InvalidGrantStatus401 => e.redeem(&e.harness_grant(json!({"exp": now() - 600})), &[], None).await.status == 401,
+        AtAudNotResource => decode(e.redeem(&e.grant().await, &[], None).await.token()).1["aud"] != json!(f_.rs_resource),
+        AtMissingJtiClientId => !decode(e.redeem(&e.grant().await, &[], None).await.token()).1.contains_key("jti"),
+        CnfWrongThumbprint => {
+            let key = EsKey::generate();
+            let r = e.redeem(&e.grant().await, &[], Some(e.token_proof(&key, &f_.as_b_token_endpoint))).await;
+            decode(r.token()).1["cnf"]["jkt"] != json!(key.thumbprint())
+        }
+        RsMetadataNoAsB => {
+            !e.get_json(&f_.rs_metadata_url).await.json["authorization_servers"].as_array().unwrap().contains(&json!(f_.as_b_issuer))
+        }
+        RsSkipsAth => {
+            let key = EsKey::generate();
+            let r = e.redeem(&e.grant().await, &[], Some(e.token_proof(&key, &f_.as_b_token_endpoint))).await;
+            let at = r.token().to_owned();
+            let proof = dpop::make_proof(&key, "GET", &f_.rs_url, Some("some-other-token"), now());
+            e.rs_get("DPoP", &at, Some(proof)).await.status == 200
+        }
+        ClientAssertionUnverified => {
+            let id = f_.jwt_client_id.clone().unwrap();
+            let ca = mock_as::client_auth::make_client_assertion(&EsKey::generate(), &id, &f_.as_a_issuer, now());
+            client_assertion_status(&e, &ca).await == 200
+        }
+        ClientAssertionReplay => {
+            let key = EsKey::from_pkcs8_pem(mock_as::fixtures::JWT_CLIENT_KEY_PEM).unwrap();
+            let id = f_.jwt_client_id.clone().unwrap();
+            let ca = mock_as::client_auth::make_client_assertion(&key, &id, &f_.as_a_issuer, now());
+            client_assertion_status(&e, &ca).await;
+            client_assertion_status(&e, &ca).await == 200
+        }
         UnknownGrantTypeInvalidRequest => {
             e.post(&f_.as_a_token_endpoint, &[("grant_type", "urn:example:nope")], e.client(), None).await.error() == "invalid_request"
         }
@@ -387,6 +476,27 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
 #[case(Fault::AcceptDuplicateParams)]
 #[case(Fault::TokenEndpointAcceptsGet)]
 #[case(Fault::UnknownGrantTypeInvalidRequest)]
+#[case(Fault::TokenResponseTextPlain)]
+#[case(Fault::ExchangeNoIssuedTokenType)]
+#[case(Fault::AcceptClientCredentialsSubject)]
+#[case(Fault::GrantIatAfterExp)]
+#[case(Fault::GrantUnsigned)]
+#[case(Fault::GrantPaddedBase64)]
+#[case(Fault::GrantIncludesPii)]
+#[case(Fault::AdvertisedTypeNotIssuable)]
+#[case(Fault::AsBMetadataIssuerMismatch)]
+#[case(Fault::AsBMetadataNoJwtBearer)]
+#[case(Fault::FollowJku)]
+#[case(Fault::DpopProofReplayAccepted)]
+#[case(Fault::AsBNoTokenType)]
+#[case(Fault::InvalidGrantStatus401)]
+#[case(Fault::AtAudNotResource)]
+#[case(Fault::AtMissingJtiClientId)]
+#[case(Fault::CnfWrongThumbprint)]
+#[case(Fault::RsMetadataNoAsB)]
+#[case(Fault::RsSkipsAth)]
+#[case(Fault::ClientAssertionUnverified)]
+#[case(Fault::ClientAssertionReplay)]
 #[tokio::test]
 async fn fault_is_observable(#[case] fault: Fault) {
     assert!(
