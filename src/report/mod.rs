@@ -38,11 +38,20 @@ pub fn write_all(
     args: &ReportArgs,
     _secrets: &Secrets,
 ) -> Result<Vec<PathBuf>, ReportError> {
-    let path = args.json.clone().unwrap_or_else(|| args.out.join("report.json"));
+    let path = args
+        .json
+        .clone()
+        .unwrap_or_else(|| args.out.join("report.json"));
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| ReportError::Io { path: dir.into(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
+            path: dir.into(),
+            source,
+        })?;
     }
     let text = serde_json::to_string_pretty(result).expect("run result serializes");
-    std::fs::write(&path, text).map_err(|source| ReportError::Io { path: path.clone(), source })?;
+    std::fs::write(&path, text).map_err(|source| ReportError::Io {
+        path: path.clone(),
+        source,
+    })?;
     Ok(vec![path])
 }
