@@ -140,9 +140,7 @@ async fn same_seed_sends_the_same_requests() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unreachable_server_trips_the_breaker_not_a_hang() {
-    // A replay file pointing nowhere is not possible (targets come from the mock), so check
-    // the CLI-level refusal of target files instead, until the runner's loader lands.
+async fn target_files_are_refused_clearly_until_the_loader_lands() {
     let dir = tempfile::tempdir().unwrap();
     let a = FuzzArgs {
         target: Some(dir.path().join("t.toml")),
