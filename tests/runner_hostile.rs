@@ -71,6 +71,8 @@ async fn serve(listener: TcpListener) {
                 }
                 "redirect" => respond(&mut s, "302 Found", &format!("location: http://{addr}/elsewhere\r\n"), b"").await,
                 "reset" => {
+                    // Linger 0 makes the close a TCP RST; it cannot block with a zero timeout.
+                    #[allow(deprecated)]
                     let _ = s.set_linger(Some(Duration::ZERO));
                     drop(s);
                 }
