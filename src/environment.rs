@@ -411,10 +411,8 @@ impl Env {
             (None, None) => unreachable!("AS-B is live or mock"),
         };
         // Target fixtures override what the mock facts suggest.
-        if let Some(t) = target {
-            if t.spec.as_b.audience.is_some() {
-                alias = t.spec.as_b.audience.clone();
-            }
+        if let Some(a) = target.and_then(|t| t.spec.as_b.audience.clone()) {
+            alias = Some(a);
         }
         user_sub = fixtures.user_sub.clone().or(user_sub);
         user_sub_at_b = fixtures.user_sub_at_b.clone().or(user_sub_at_b);
