@@ -221,20 +221,24 @@ impl Env {
 
         // Harness issuer: from the target, or an in-memory one for the embedded mock.
         let mut harness_server = None;
-        let harness: Option<Arc<HarnessIssuer>> = match target {
-            Some(t) => {
-                let h = harness::from_target(t)
-                    .map_err(EnvError::Invalid)?
-                    .map(Arc::new);
-                if let (Some(h), Some(listen)) = (&h, &t.spec.harness.listen) {
+        let from_file = match target {
+            Some(t) => harness::from_target(t)
+                .map_err(EnvError::Invalid)?
+                .map(Arc::new),
+            None => None,
+        };
+        let harness: Option<Arc<HarnessIssuer>> = match (from_file, target) {
+            (Some(h), Some(t)) => {
+                if let Some(listen) = &t.spec.harness.listen {
                     let l = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
                         EnvError::Runtime(format!("harness issuer cannot listen on {listen}: {e}"))
                     })?;
                     harness_server = Some(harness::spawn(h.clone(), l));
                 }
-                h
+                Some(h)
             }
-            None => {
+            // An embedded mock AS-B can always trust an in-memory harness issuer.
+            (None, _) if kind_b == Kind::Mock => {
                 let l = tokio::net::TcpListener::bind("127.0.0.1:0")
                     .await
                     .map_err(|e| EnvError::Runtime(format!("harness issuer: {e}")))?;
@@ -248,6 +252,7 @@ impl Env {
                 harness_server = Some(harness::spawn(h.clone(), l));
                 Some(h)
             }
+            _ => None,
         };
 
         let live_a = match (kind_a, target) {
