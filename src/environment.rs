@@ -277,17 +277,43 @@ impl Env {
         };
         let fixtures = target.map(|t| t.spec.fixtures.clone()).unwrap_or_default();
 
+        let mut registered_b_client: Option<Client> = None;
         let any_mock = kind_a == Kind::Mock || kind_b == Kind::Mock || kind_rs == Some(Kind::Mock);
         let mock = if any_mock {
             let mut options = MockOptions {
                 faults: faults.clone(),
                 ..MockOptions::default()
             };
+            if let Some(t) = target {
+                options.port_a = t.spec.as_a.port.unwrap_or(0);
+                options.port_b = t.spec.as_b.port.unwrap_or(0);
+                options.port_rs = t.spec.rs.as_ref().and_then(|r| r.port).unwrap_or(0);
+            }
             if let Some(h) = &harness {
                 options.extra_trusted_issuers.push(TrustedIssuer {
                     issuer: h.issuer.clone(),
                     jwks: Some(h.jwks()),
                     jwks_uri: None,
+                });
+            }
+            if let (Some(_), Some(c)) = (&live_a, target.and_then(|t| t.spec.as_a.client.as_ref()))
+            {
+                // Register the live AS-A's client at the mock AS-B, as a deployment registers
+                // every domain-A client that calls domain B.
+                let secret = format!("as-b-{}", uuid::Uuid::new_v4().simple());
+                options.config.as_b.clients.retain(|x| x.id != c.id);
+                options
+                    .config
+                    .as_b
+                    .clients
+                    .push(mock_as::config::BClientConfig {
+                        id: c.id.clone(),
+                        secret: secret.clone(),
+                    });
+                registered_b_client = Some(Client {
+                    id: c.id.clone(),
+                    secret: Some(secret),
+                    auth: AuthMethod::Basic,
                 });
             }
             if let Some(a) = &live_a {
@@ -406,10 +432,12 @@ impl Env {
             }
             (None, Some(f)) => (
                 mock_as_b(f),
-                f.as_b_client.as_ref().map(|(id, s)| Client {
-                    id: id.clone(),
-                    secret: Some(s.clone()),
-                    auth: AuthMethod::Basic,
+                registered_b_client.clone().or_else(|| {
+                    f.as_b_client.as_ref().map(|(id, s)| Client {
+                        id: id.clone(),
+                        secret: Some(s.clone()),
+                        auth: AuthMethod::Basic,
+                    })
                 }),
                 Some(f.user_sub_at_b.clone()),
             ),
