@@ -466,6 +466,20 @@ impl Env {
             _ => None,
         };
 
+        // Mock roles: their metadata is discovered like a live server's, so that
+        // `target.as_x.metadata.*` means the same thing for both.
+        let (mut as_a, mut as_b) = (as_a, as_b);
+        for info in [&mut as_a, &mut as_b] {
+            if info.metadata.is_null()
+                && let Ok(m) = fetch_json(
+                    &http,
+                    &well_known(&info.issuer, "oauth-authorization-server"),
+                )
+                .await
+            {
+                info.metadata = m;
+            }
+        }
         let as_a_jwks = match &as_a.jwks_uri {
             Some(u) => fetch_json(&http, u).await.ok(),
             None => None,
