@@ -907,3 +907,38 @@ when = { value = "x.status", not_equals = 200 }
         assert!(e.label.contains("did you mean `includes_any`"), "{e}");
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::tests::catalogue;
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        /// Arbitrary text never panics the parser: it is a suite or a positioned error.
+        #[test]
+        fn parser_never_panics(text in "\\PC{0,400}") {
+            let _ = parse_suite(SourceFile::new("p.toml", text), &catalogue());
+        }
+
+        /// Mutating one byte of a valid suite yields a suite or an error inside the file.
+        #[test]
+        fn mutated_suite_errors_point_inside_the_file(i in 0usize..600, c in proptest::char::range(' ', '~')) {
+            let text = include_str!("../../tests/fixtures/verdicts/verdicts.toml");
+            let mut chars: Vec<char> = text.chars().collect();
+            let i = i % chars.len();
+            chars[i] = c;
+            let text: String = chars.into_iter().collect();
+            let mut cat = catalogue();
+            cat.add_requirements(&SourceFile::new("r.toml", include_str!("../../tests/fixtures/verdicts/requirements.toml"))).unwrap();
+            if let Err(e) = parse_suite(SourceFile::new("p.toml", text.clone()), &cat) {
+                if let Some(span) = &e.span {
+                    prop_assert!(span.start <= text.len(), "{e}");
+                }
+                let _ = e.to_string();
+            }
+        }
+    }
+}
