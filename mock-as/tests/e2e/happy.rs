@@ -266,7 +266,7 @@ async fn client_auth_methods() {
         .await;
     assert!(!t.is_empty());
     // private_key_jwt with the fixture key, aud = issuer and aud = token endpoint
-    let key = EsKey::from_pkcs8_pem(include_str!("../../../fixtures/keys/jwt-client.pem")).unwrap();
+    let key = EsKey::from_pkcs8_pem(mock_as::fixtures::JWT_CLIENT_KEY_PEM).unwrap();
     let id = env.f.jwt_client_id.clone().unwrap();
     for aud in [&env.f.as_a_issuer, &env.f.as_a_token_endpoint] {
         let ca = mock_as::client_auth::make_client_assertion(&key, &id, aud, now());
@@ -357,21 +357,6 @@ async fn trusted_issuer_by_jwks_uri_is_fetched() {
     assert_eq!(x.status, 200, "{}", x.text);
     let r = env.redeem(x.token(), &[], None).await;
     assert_eq!(r.status, 200, "{}", r.text);
-}
-
-/// A JWKS server whose key set the test changes (key rotation, IC-SC-10).
-async fn jwks_server(doc: std::sync::Arc<std::sync::RwLock<Value>>) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/jwks", listener.local_addr().unwrap());
-    let app = axum::Router::new().route(
-        "/jwks",
-        axum::routing::get(move || {
-            let doc = doc.clone();
-            async move { axum::Json(doc.read().unwrap().clone()) }
-        }),
-    );
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    url
 }
 
 #[tokio::test]
@@ -467,4 +452,37 @@ async fn shutdown_stops_servers() {
     let http = env.http.clone();
     env.pair.shutdown().await;
     assert!(http.get(&url).send().await.is_err());
+}
+
+#[tokio::test]
+async fn claims_transcription_maps_subject_into_the_grant() {
+    let cfg = MockConfig::from_toml_str(
+        "[as_a.transcribe_subjects]\nalice = \"alice@a.example\"\n[as_b.subject_map]\n\"alice@a.example\" = \"alice@b.example\"\n",
+    )
+    .unwrap();
+    let env = start(MockOptions {
+        config: cfg,
+        ..MockOptions::default()
+    })
+    .await;
+    let g = env.grant().await;
+    assert_eq!(decode(&g).1["sub"], "alice@a.example");
+    let r = env.redeem(&g, &[], None).await;
+    assert_eq!(decode(r.token()).1["sub"], "alice@b.example");
+}
+
+#[tokio::test]
+async fn drop_stops_servers() {
+    let pair = mock_as::MockPair::start(MockOptions::default())
+        .await
+        .unwrap();
+    let url = pair.facts().as_b_metadata_url.clone();
+    let http = reqwest::Client::new();
+    assert_eq!(http.get(&url).send().await.unwrap().status(), 200);
+    drop(pair);
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert!(
+        http.get(&url).send().await.is_err(),
+        "even a kept-alive connection is closed"
+    );
 }
