@@ -105,6 +105,8 @@ struct Run {
     fault: Option<Fault>,
     /// `--case` filters; empty = every case.
     cases: Vec<String>,
+    /// `--profile`; `None` = the catalogue's default (ic-17).
+    profile: Option<&'static str>,
 }
 
 struct Outcome {
@@ -131,6 +133,9 @@ fn execute(run: &Run, out_dir: &Path) -> Outcome {
         .arg(&json);
     if let Some(f) = run.fault {
         cmd.args(["--mock-fault", f.name()]);
+    }
+    if let Some(p) = run.profile {
+        cmd.args(["--profile", p]);
     }
     for c in &run.cases {
         cmd.args(["--case", c]);
@@ -240,6 +245,7 @@ fn mutation_matrix() {
         label: "conformant".into(),
         fault: None,
         cases: vec![],
+        profile: None,
     }];
     let (mut slow_runs, mut fast_runs): (Vec<Run>, Vec<Run>) = Fault::ALL
         .iter()
@@ -249,6 +255,7 @@ fn mutation_matrix() {
                 label: f.name().to_owned(),
                 fault: Some(f),
                 cases: if needs_slow { vec![] } else { fast.clone() },
+                profile: None,
             }
         })
         .partition(|r| r.cases.is_empty());
@@ -369,4 +376,105 @@ fn mutation_matrix() {
         "mutation matrix:\n  {}",
         problems.join("\n  ")
     );
+}
+
+/// The same fault is graded by the profile: a replayed grant is a MAY-level observation in
+/// ic-17 and a failure under ena-1.0 (single-use grants); an unmapped subject is a failure
+/// in ic-17 and a warning in ic-01 (SHOULD deny until -11); scope escalation at AS-A is info
+/// in ic-17 and a warning in ic-14. `--fail-on warn` gates accordingly.
+#[test]
+fn profiles_set_the_grade() {
+    let table: &[(&str, Fault, &str, &str, Verdict, i32)] = &[
+        (
+            "replay-ic17",
+            Fault::AllowReplay,
+            "ic-17",
+            "replay/same-grant-twice",
+            Verdict::Info,
+            0,
+        ),
+        (
+            "replay-ena",
+            Fault::AllowReplay,
+            "ena-1.0",
+            "replay/same-grant-twice",
+            Verdict::Fail,
+            1,
+        ),
+        (
+            "unmapped-ic17",
+            Fault::AcceptUnmappedSubject,
+            "ic-17",
+            "subject-mapping/unmapped-subject-denied",
+            Verdict::Fail,
+            1,
+        ),
+        (
+            "unmapped-ic01",
+            Fault::AcceptUnmappedSubject,
+            "ic-01",
+            "subject-mapping/unmapped-subject-denied",
+            Verdict::Warn,
+            1,
+        ),
+        (
+            "scope-ic17",
+            Fault::ScopeEscalation,
+            "ic-17",
+            "token-exchange/scope-not-escalated",
+            Verdict::Info,
+            0,
+        ),
+        (
+            "scope-ic14",
+            Fault::ScopeEscalation,
+            "ic-14",
+            "token-exchange/scope-not-escalated",
+            Verdict::Warn,
+            1,
+        ),
+        (
+            "refresh-ic17",
+            Fault::ExchangeRefreshToken,
+            "ic-17",
+            "refresh-tokens/as-a-issues-no-refresh-token-with-grant",
+            Verdict::Info,
+            0,
+        ),
+        (
+            "refresh-ena",
+            Fault::ExchangeRefreshToken,
+            "ena-1.0",
+            "refresh-tokens/as-a-issues-no-refresh-token-with-grant",
+            Verdict::Fail,
+            1,
+        ),
+    ];
+    let runs = table
+        .iter()
+        .map(|(label, fault, profile, case, _, _)| Run {
+            label: (*label).to_owned(),
+            fault: Some(*fault),
+            cases: vec![(*case).to_owned()],
+            profile: Some(profile),
+        })
+        .collect();
+    let out_dir: PathBuf = tempfile::tempdir().unwrap().keep();
+    let outcomes = execute_all(runs, &out_dir);
+    let mut problems = Vec::new();
+    for (label, _, profile, case, want, want_exit) in table {
+        let o = &outcomes[*label];
+        assert_eq!(
+            o.result.profile, *profile,
+            "{label}: report names the profile"
+        );
+        let got = by_id(&o.result).get(*case).map(|c| c.verdict);
+        if got != Some(*want) || o.exit != *want_exit {
+            problems.push(format!(
+                "{label}: {case} under {profile} is {got:?} with exit {} (want {want} and exit {want_exit})",
+                o.exit
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
