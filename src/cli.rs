@@ -36,7 +36,7 @@ pub enum Command {
     /// Start the reference mock pair (AS-A, AS-B, RS-B).
     Mock(mock_as::cli::MockArgs),
     /// Property-based fuzzing of the token endpoints.
-    Fuzz(FuzzCommandArgs),
+    Fuzz(crate::fuzz::FuzzArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -105,13 +105,6 @@ pub struct IssuerArgs {
     /// Target file whose `[harness]` table sets issuer URL, key file and listen address.
     #[arg(long, value_name = "FILE")]
     pub target: Option<PathBuf>,
-}
-
-/// Arguments of `chainproof fuzz` (hook until the fuzz work lands).
-#[derive(Debug, Clone, Args)]
-pub struct FuzzCommandArgs {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    pub args: Vec<String>,
 }
 
 #[cfg(test)]

@@ -271,20 +271,6 @@ pub fn requirement_rows(lib: &Library, profile: &str, cases: &[CaseResult]) -> V
         .collect()
 }
 
-/// The exit code for a finished run.
-pub fn exit_code(result: &RunResult, fail_on: crate::verdict::FailOn) -> i32 {
-    if result.interrupted {
-        return exit::RUNTIME;
-    }
-    if result.cases.iter().any(|c| c.verdict.trips(fail_on)) {
-        return exit::CONFORMANCE;
-    }
-    if result.cases.iter().any(|c| c.verdict == Verdict::Error) {
-        return exit::RUNTIME;
-    }
-    exit::OK
-}
-
 pub fn command(args: RunArgs) -> i32 {
     let lib = match Library::load(args.suites.as_deref()) {
         Ok(l) => l,
@@ -397,10 +383,19 @@ pub fn command(args: RunArgs) -> i32 {
             cases,
             fuzz: None,
         };
-        let secrets = Secrets {
-            values: env.secrets.clone(),
+        let secrets = Secrets { values: env.secrets.clone() };
+        // Gate first (expectations, baseline), then reports that show its findings.
+        let (gate, mut code) = match report::gate(&result, &args.report, args.fail_on, &secrets) {
+            Ok(g) => {
+                let code = g.exit_code;
+                (Some(g), code)
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                (None, e.exit_code())
+            }
         };
-        match report::write_all(&result, &args.report, &secrets) {
+        match report::write_reports(&result, &args.report, &secrets, gate.as_ref()) {
             Ok(paths) => {
                 for p in paths {
                     eprintln!("wrote {}", p.display());
@@ -408,9 +403,12 @@ pub fn command(args: RunArgs) -> i32 {
             }
             Err(e) => {
                 eprintln!("error: {e}");
-                return exit::RUNTIME;
+                code = code.max(e.exit_code());
             }
         }
-        exit_code(&result, args.fail_on)
+        if let Some(g) = &gate {
+            eprint!("{}", g.summary);
+        }
+        code
     })
 }

@@ -1,1 +1,429 @@
-//! Property-based fuzzing of token-request parameters (owned by the fuzz work).
+//! `chainproof fuzz`: property-based fuzzing of the token-exchange request at AS-A (RFC 8693
+//! §2.1) and the jwt-bearer request at AS-B (RFC 7523 §2.1), with oracles from RFC 6749 §5,
+//! shrinking, replay files and seed-reproducible request sequences.
+//!
+//! Flow: target → [`engine::Session`] (subject token, real grant) → [`engine::run`]
+//! (proptest generation, concurrent sending, in-order judging, shrinking) → replay files,
+//! request log, [`crate::run_result::RunResult`] → [`crate::report::write_all`].
+
+pub mod assertion;
+pub mod breaker;
+pub mod engine;
+pub mod harness;
+pub mod model;
+pub mod oracle;
+pub mod render;
+pub mod replay;
+pub mod request;
+pub mod result;
+pub mod send;
+pub mod strategy;
+pub mod target;
+
+use crate::exit;
+use crate::report::{ReportArgs, Secrets};
+use crate::verdict::{FailOn, Verdict};
+use engine::{EngineConfig, Session};
+use harness::HarnessKey;
+use mock_as::{Fault, MockOptions, MockPair, TrustedIssuer};
+use replay::ReplayFile;
+use request::Endpoint;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime};
+use target::{FuzzEndpoints, MOCK_HARNESS_ISSUER};
+
+/// Which token request to fuzz.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum EndpointChoice {
+    /// Token exchange at AS-A.
+    Exchange,
+    /// jwt-bearer at AS-B.
+    Assertion,
+    #[default]
+    Both,
+}
+
+impl EndpointChoice {
+    pub fn endpoints(self) -> Vec<Endpoint> {
+        match self {
+            EndpointChoice::Exchange => vec![Endpoint::Exchange],
+            EndpointChoice::Assertion => vec![Endpoint::Assertion],
+            EndpointChoice::Both => vec![Endpoint::Exchange, Endpoint::Assertion],
+        }
+    }
+}
+
+/// `chainproof fuzz` options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FuzzArgs {
+    /// Target file naming AS-A and AS-B (default: the embedded mock pair).
+    #[arg(long, value_name = "FILE")]
+    pub target: Option<PathBuf>,
+    /// Which token request to fuzz.
+    #[arg(long, value_enum, default_value_t = EndpointChoice::Both)]
+    pub endpoint: EndpointChoice,
+    /// Number of generated requests (cases), shrinking not included.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub cases: u64,
+    /// Seed of the request sequence; the same seed and case count send the same requests.
+    /// Random (and printed) when absent.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Stop generating new cases after this long (e.g. `90s`, `5m`).
+    #[arg(long, value_name = "D", value_parser = humantime::parse_duration)]
+    pub time_limit: Option<Duration>,
+    /// At most R requests per second (be gentle with live servers).
+    #[arg(long, value_name = "R")]
+    pub rate: Option<f64>,
+    /// Mock fault to switch on (repeatable; embedded mock only).
+    #[arg(long = "mock-fault", value_name = "NAME")]
+    pub mock_faults: Vec<Fault>,
+    /// Requests in flight at once (results are judged in generation order).
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub concurrency: usize,
+    /// Response-time bound of the latency oracle.
+    #[arg(long, default_value = "5s", value_name = "D", value_parser = humantime::parse_duration)]
+    pub max_latency: Duration,
+    /// Per-request timeout (a timeout counts toward the circuit breaker).
+    #[arg(long, default_value = "10s", value_name = "D", value_parser = humantime::parse_duration)]
+    pub timeout: Duration,
+    /// Stop after this many consecutive connection errors or timeouts.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub breaker: u32,
+    /// Most requests spent shrinking one finding.
+    #[arg(long, default_value_t = 500, value_name = "N")]
+    pub max_shrink: u32,
+    /// Re-send the request saved in a replay file and re-check its oracle (exit 1 if it
+    /// still fails).
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+    /// Lowest verdict that makes the run exit 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Fail)]
+    pub fail_on: FailOn,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+impl Default for FuzzArgs {
+    fn default() -> Self {
+        FuzzArgs {
+            target: None,
+            endpoint: EndpointChoice::Both,
+            cases: 1000,
+            seed: None,
+            time_limit: None,
+            rate: None,
+            mock_faults: Vec::new(),
+            concurrency: 8,
+            max_latency: Duration::from_secs(5),
+            timeout: Duration::from_secs(10),
+            breaker: 5,
+            max_shrink: 500,
+            replay: None,
+            fail_on: FailOn::Fail,
+            report: ReportArgs {
+                out: PathBuf::from("reports"),
+                ..ReportArgs::default()
+            },
+        }
+    }
+}
+
+/// The target under test, kept alive for the run.
+struct Running {
+    endpoints: FuzzEndpoints,
+    _mock: Option<MockPair>,
+}
+
+async fn start_target(args: &FuzzArgs, seed: u64) -> Result<Running, (i32, String)> {
+    if let Some(path) = &args.target {
+        // ADAPTER POINT (runner): load the target file with the runner's loader and call
+        // `FuzzEndpoints::from_target`. Until then a target file is refused clearly.
+        return Err((
+            exit::INVALID_INPUT,
+            format!(
+                "{}: target files are not supported by `chainproof fuzz` in this build",
+                path.display()
+            ),
+        ));
+    }
+    let key = HarnessKey::from_seed(seed);
+    let options = MockOptions {
+        faults: args.mock_faults.clone(),
+        extra_trusted_issuers: vec![TrustedIssuer {
+            issuer: MOCK_HARNESS_ISSUER.into(),
+            jwks: Some(key.jwks()),
+            jwks_uri: None,
+        }],
+        ..MockOptions::default()
+    };
+    let config = options.config.clone();
+    let mock = MockPair::start(options)
+        .await
+        .map_err(|e| (exit::RUNTIME, format!("cannot start the mock pair: {e}")))?;
+    let endpoints = FuzzEndpoints::from_mock(mock.facts(), &config, &args.mock_faults, Some(key));
+    Ok(Running {
+        endpoints,
+        _mock: Some(mock),
+    })
+}
+
+/// Run `chainproof fuzz`; returns the process exit code (see [`crate::exit`]).
+pub async fn run(args: FuzzArgs) -> i32 {
+    on_dedicated_runtime(move || async move { report_errors(run_inner(&args, None).await) }).await
+}
+
+/// Fuzz servers described by `endpoints` instead of the embedded mock (the runner's target
+/// loader and the tests use this).
+pub async fn run_against(args: FuzzArgs, endpoints: FuzzEndpoints) -> i32 {
+    on_dedicated_runtime(
+        move || async move { report_errors(run_inner(&args, Some(endpoints)).await) },
+    )
+    .await
+}
+
+fn report_errors(r: Result<i32, (i32, String)>) -> i32 {
+    match r {
+        Ok(code) => code,
+        Err((code, msg)) => {
+            eprintln!("error: {msg}");
+            code
+        }
+    }
+}
+
+/// The fuzz loop holds proptest value trees (not `Send`) across awaits, so it runs on a
+/// dedicated multi-thread runtime in its own thread; the returned future is `Send` and can be
+/// awaited or spawned from any runtime.
+async fn on_dedicated_runtime<F, Fut>(make: F) -> i32
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = i32>,
+{
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("chainproof-fuzz".into())
+        .spawn(move || {
+            let code = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt.block_on(make()),
+                Err(e) => {
+                    eprintln!("error: cannot start the fuzz runtime: {e}");
+                    exit::RUNTIME
+                }
+            };
+            let _ = tx.send(code);
+        });
+    if let Err(e) = spawned {
+        eprintln!("error: cannot start the fuzz thread: {e}");
+        return exit::RUNTIME;
+    }
+    rx.await.unwrap_or(exit::RUNTIME)
+}
+
+async fn run_inner(
+    args: &FuzzArgs,
+    endpoints: Option<FuzzEndpoints>,
+) -> Result<i32, (i32, String)> {
+    if args.cases == 0 && args.replay.is_none() {
+        return Err((exit::USAGE, "--cases must be at least 1".into()));
+    }
+    if args.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
+        return Err((
+            exit::USAGE,
+            "--rate must be a positive number of requests per second".into(),
+        ));
+    }
+    let replay = match &args.replay {
+        Some(p) => Some(ReplayFile::load(p).map_err(|e| (exit::INVALID_INPUT, e.to_string()))?),
+        None => None,
+    };
+    let seed = args
+        .seed
+        .or(replay.as_ref().map(|r| r.seed))
+        .unwrap_or_else(random_seed);
+    let started = SystemTime::now();
+    let running = match endpoints {
+        Some(endpoints) => Running {
+            endpoints,
+            _mock: None,
+        },
+        None => start_target(args, seed).await?,
+    };
+    let sender =
+        send::Sender::new(args.timeout, args.rate).map_err(|e| (exit::RUNTIME, e.to_string()))?;
+    let mut session = Session::prepare(running.endpoints.clone(), sender, args.max_latency)
+        .await
+        .map_err(|e| (exit::RUNTIME, e.to_string()))?;
+    if let Some(file) = replay {
+        return Ok(replay_one(&mut session, &file).await);
+    }
+    let fuzzed = args.endpoint.endpoints();
+    let cfg = EngineConfig {
+        seed,
+        cases: args.cases,
+        endpoints: fuzzed.clone(),
+        deadline: args.time_limit.map(|d| Instant::now() + d),
+        concurrency: args.concurrency.max(1),
+        latency_bound: args.max_latency,
+        breaker_threshold: args.breaker,
+        max_shrink_steps: args.max_shrink,
+    };
+    eprintln!(
+        "chainproof fuzz: seed {seed}, {} cases, endpoints {:?}",
+        args.cases, args.endpoint
+    );
+    let outcome = engine::run(&mut session, &cfg)
+        .await
+        .map_err(|e| (exit::RUNTIME, e.to_string()))?;
+
+    let out_dir = &args.report.out;
+    std::fs::create_dir_all(out_dir).map_err(|e| {
+        (
+            exit::RUNTIME,
+            format!("cannot create {}: {e}", out_dir.display()),
+        )
+    })?;
+    let log_path = out_dir.join("fuzz-requests.log");
+    let mut log = outcome.log.join("\n");
+    log.push('\n');
+    std::fs::write(&log_path, log).map_err(|e| {
+        (
+            exit::RUNTIME,
+            format!("cannot write {}: {e}", log_path.display()),
+        )
+    })?;
+    let mut replay_files = BTreeMap::new();
+    for f in &outcome.findings {
+        let preview = session_preview(&session, &f.request);
+        let file = ReplayFile::from_finding(f, seed, preview);
+        let path = out_dir.join(file.file_name());
+        file.save(&path)
+            .map_err(|e| (exit::RUNTIME, e.to_string()))?;
+        replay_files.insert(f.key.clone(), path.display().to_string());
+    }
+    let result = result::build(&result::ResultInput {
+        outcome: &outcome,
+        endpoints: &session.endpoints,
+        fuzzed: &fuzzed,
+        seed,
+        started,
+        replay_files: &replay_files,
+    });
+    let mut secrets = session.endpoints.secrets();
+    secrets.push(session.subject_token.clone());
+    if let Some(g) = &session.real_grant {
+        secrets.push(g.compact.clone());
+    }
+    let written = crate::report::write_all(&result, &args.report, &Secrets { values: secrets })
+        .map_err(|e| (exit::RUNTIME, e.to_string()))?;
+
+    let secs = outcome.elapsed.as_secs_f64().max(1e-9);
+    println!(
+        "fuzz: seed {seed}: {} cases, {} requests in {:.2} s ({:.0} requests/s), {} findings, {} observations",
+        outcome.cases_run,
+        outcome.requests,
+        secs,
+        outcome.requests as f64 / secs,
+        outcome.findings.len(),
+        outcome.observations.len()
+    );
+    for f in &outcome.findings {
+        println!(
+            "  {:<5} {} [{}] {} ({} parameters) -> {}",
+            f.violation.verdict(),
+            f.key,
+            f.violation.requirements.join(", "),
+            f.violation.message,
+            f.request.param_count(),
+            replay_files.get(&f.key).map(String::as_str).unwrap_or("-")
+        );
+    }
+    for f in &outcome.observations {
+        println!("  info  {} {}", f.key, f.violation.message);
+    }
+    if let Some(msg) = &outcome.breaker {
+        println!("  error circuit breaker: {msg}");
+    }
+    if outcome.time_limited {
+        println!("  time limit reached after {} cases", outcome.cases_run);
+    }
+    println!("  request log: {}", log_path.display());
+    for p in written {
+        println!("  report: {}", p.display());
+    }
+    println!(
+        "  reproduce: chainproof fuzz --seed {seed} --cases {}{}",
+        args.cases,
+        fault_flags(args)
+    );
+
+    if outcome.breaker.is_some() {
+        return Ok(exit::RUNTIME);
+    }
+    let tripped = result
+        .cases
+        .iter()
+        .any(|c| c.verdict != Verdict::Error && c.verdict.trips(args.fail_on));
+    Ok(if tripped { exit::CONFORMANCE } else { exit::OK })
+}
+
+fn fault_flags(args: &FuzzArgs) -> String {
+    let mut s = String::new();
+    if args.endpoint != EndpointChoice::Both {
+        s.push_str(&format!(" --endpoint {:?}", args.endpoint).to_lowercase());
+    }
+    for f in &args.mock_faults {
+        s.push_str(&format!(" --mock-fault {f}"));
+    }
+    s
+}
+
+fn session_preview(session: &Session, req: &request::FuzzRequest) -> String {
+    let ctx = render::RenderContext {
+        endpoints: &session.endpoints,
+        subject_token: "",
+        real_grant: None,
+        now: 0,
+    };
+    ctx.render(req).log
+}
+
+async fn replay_one(session: &mut Session, file: &ReplayFile) -> i32 {
+    let (_, out) = session.send_one(&file.request, "replay").await;
+    if let Some(e) = &out.transport_error {
+        eprintln!("error: replay of {} got no response: {e}", file.id);
+        return exit::RUNTIME;
+    }
+    let (exp, violations) = session.judge(&file.request, &out);
+    let status = out.response.as_ref().map(|r| r.status).unwrap_or(0);
+    match violations.iter().find(|v| v.key(file.endpoint) == file.id) {
+        Some(v) => {
+            println!(
+                "replay {}: still fails ({} {}): {} [HTTP {status}, request {}]",
+                file.id,
+                v.verdict(),
+                v.requirements.join(", "),
+                v.message,
+                exp.label()
+            );
+            exit::CONFORMANCE
+        }
+        None => {
+            println!(
+                "replay {}: no longer reproduces [HTTP {status}, request {}]",
+                file.id,
+                exp.label()
+            );
+            exit::OK
+        }
+    }
+}
+
+fn random_seed() -> u64 {
+    rand::random::<u64>() % 1_000_000_000
+}

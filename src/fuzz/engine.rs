@@ -1,0 +1,489 @@
+//! The fuzz loop: generate requests in seed order with proptest, send them with bounded
+//! concurrency, judge them in order, and shrink every new finding to the smallest request that
+//! still breaks the same oracle.
+//!
+//! Determinism: requests come from a ChaCha `TestRng` seeded from `--seed`; generation never
+//! depends on responses, and evaluation and shrinking happen in generation order. So the same
+//! seed and case count send the same sequence of requests to a server that answers the same way.
+
+use crate::fuzz::assertion::RealGrant;
+use crate::fuzz::breaker::Breaker;
+use crate::fuzz::model::{self, Expectation, ModelFacts};
+use crate::fuzz::oracle::{self, Observed, Oracle, Violation};
+use crate::fuzz::render::{RenderContext, Rendered};
+use crate::fuzz::request::{Endpoint, FuzzRequest, Value};
+use crate::fuzz::send::{self, Outcome, Sender};
+use crate::fuzz::strategy::{self, StrategyOptions};
+use crate::fuzz::target::{FuzzEndpoints, SubjectSource};
+use crate::transcript::Exchange;
+use futures::StreamExt as _;
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub seed: u64,
+    pub cases: u64,
+    pub endpoints: Vec<Endpoint>,
+    /// Stop generating new cases after this instant (`--time-limit`).
+    pub deadline: Option<Instant>,
+    pub concurrency: usize,
+    pub latency_bound: Duration,
+    pub breaker_threshold: u32,
+    /// Upper bound on requests spent shrinking one finding.
+    pub max_shrink_steps: u32,
+}
+
+/// One deduplicated oracle violation with the smallest request found that shows it.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub key: String,
+    pub endpoint: Endpoint,
+    pub violation: Violation,
+    pub request: FuzzRequest,
+    pub expectation: String,
+    pub exchange: Exchange,
+    pub case_index: u64,
+    pub shrink_steps: u32,
+    pub shrunk: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct EngineOutcome {
+    pub findings: Vec<Finding>,
+    pub observations: Vec<Finding>,
+    pub cases_run: u64,
+    pub requests: u64,
+    /// Why the run stopped early: the circuit breaker or the time limit.
+    pub breaker: Option<String>,
+    pub time_limited: bool,
+    /// How many responses each (endpoint, oracle) judged.
+    pub applicable: BTreeMap<(Endpoint, Oracle), u64>,
+    /// One line per request sent, deterministic.
+    pub log: Vec<String>,
+    pub elapsed: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("cannot obtain a subject token from AS-A at {url}: {detail}")]
+    SubjectToken { url: String, detail: String },
+    #[error(transparent)]
+    Client(#[from] send::ClientError),
+    #[error("cannot generate a request: {0}")]
+    Generate(String),
+}
+
+/// A prepared session: target, tokens, sender.
+pub struct Session {
+    pub endpoints: FuzzEndpoints,
+    pub facts: ModelFacts,
+    pub subject_token: String,
+    pub real_grant: Option<RealGrant>,
+    pub sender: Sender,
+    pub latency_bound: Duration,
+    log: Vec<String>,
+    seq: u64,
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// 32 seed bytes for ChaCha from the user's `--seed`.
+pub fn seed_bytes(seed: u64) -> [u8; 32] {
+    Sha256::new()
+        .chain_update(b"chainproof fuzz seed")
+        .chain_update(seed.to_be_bytes())
+        .finalize()
+        .into()
+}
+
+impl Session {
+    /// Obtain the subject token (and, best effort, one real grant from AS-A).
+    pub async fn prepare(
+        endpoints: FuzzEndpoints,
+        sender: Sender,
+        latency_bound: Duration,
+    ) -> Result<Session, SetupError> {
+        let facts = endpoints.model_facts();
+        let mut s = Session {
+            facts,
+            subject_token: String::new(),
+            real_grant: None,
+            sender,
+            latency_bound,
+            log: Vec::new(),
+            seq: 0,
+            endpoints,
+        };
+        s.subject_token = s.obtain_subject_token().await?;
+        // One real grant as a mutation base for the assertion strategies.
+        let (rendered, outcome) = s
+            .send_one(&FuzzRequest::baseline(Endpoint::Exchange), "setup")
+            .await;
+        let _ = rendered;
+        s.real_grant = outcome
+            .response
+            .as_ref()
+            .filter(|r| r.status == 200)
+            .and_then(|r| serde_json::from_slice::<serde_json::Value>(&r.body).ok())
+            .and_then(|v| {
+                v.get("access_token")
+                    .and_then(|t| t.as_str())
+                    .map(str::to_string)
+            })
+            .map(|compact| RealGrant { compact });
+        Ok(s)
+    }
+
+    async fn obtain_subject_token(&mut self) -> Result<String, SetupError> {
+        let e = self.endpoints.clone();
+        let (form, what): (Vec<(&str, &str)>, &str) = match &e.subject {
+            SubjectSource::Static { token } => return Ok(token.clone()),
+            SubjectSource::Password { username, password } => (
+                vec![
+                    ("grant_type", "password"),
+                    ("username", username),
+                    ("password", password),
+                ],
+                "password grant",
+            ),
+            SubjectSource::ClientCredentials => (
+                vec![("grant_type", "client_credentials")],
+                "client_credentials grant",
+            ),
+        };
+        let body: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let basic = base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            format!(
+                "{}:{}",
+                url::form_urlencoded::byte_serialize(e.client_a.id.as_bytes()).collect::<String>(),
+                url::form_urlencoded::byte_serialize(e.client_a.secret.as_bytes())
+                    .collect::<String>()
+            ),
+        );
+        let rendered = Rendered {
+            method: crate::fuzz::request::Method::Post,
+            url: e.as_a_token_endpoint.clone(),
+            headers: vec![
+                ("authorization".into(), format!("Basic {basic}")),
+                (
+                    "content-type".into(),
+                    "application/x-www-form-urlencoded".into(),
+                ),
+            ],
+            body: Some(body.into_bytes()),
+            log: format!("subject-token {what}"),
+        };
+        self.push_log("setup", &rendered.log);
+        let out = self.sender.send(&rendered).await;
+        let err = |detail: String| SetupError::SubjectToken {
+            url: e.as_a_token_endpoint.clone(),
+            detail,
+        };
+        let resp = out
+            .response
+            .ok_or_else(|| err(out.transport_error.unwrap_or_default()))?;
+        let v: serde_json::Value = serde_json::from_slice(&resp.body)
+            .map_err(|_| err(format!("HTTP {} with a non-JSON body", resp.status)))?;
+        v.get("access_token")
+            .and_then(|t| t.as_str())
+            .map(str::to_string)
+            .ok_or_else(|| err(format!("HTTP {} without access_token", resp.status)))
+    }
+
+    fn push_log(&mut self, phase: &str, line: &str) {
+        self.log.push(format!("{:07} {phase} {line}", self.seq));
+        self.seq += 1;
+    }
+
+    fn context(&self) -> RenderContext<'_> {
+        RenderContext {
+            endpoints: &self.endpoints,
+            subject_token: &self.subject_token,
+            real_grant: self.real_grant.as_ref(),
+            now: now_secs(),
+        }
+    }
+
+    /// Render (at send time, so grants are fresh) and send one request.
+    pub async fn send_one(&mut self, req: &FuzzRequest, phase: &str) -> (Rendered, Outcome) {
+        let rendered = self.context().render(req);
+        self.push_log(phase, &rendered.log);
+        let out = self.sender.send(&rendered).await;
+        (rendered, out)
+    }
+
+    /// Judge one outcome with every oracle.
+    pub fn judge(&self, req: &FuzzRequest, out: &Outcome) -> (Expectation, Vec<Violation>) {
+        let (exp, clean) = model::judge(req, &self.facts);
+        let v = match &out.response {
+            Some(r) => oracle::evaluate(&Observed {
+                endpoint: req.endpoint,
+                client_auth: req.client_auth,
+                own_grant: req
+                    .values("grant_type")
+                    .iter()
+                    .filter(|v| !v.is_empty_value())
+                    .all(
+                        |v| matches!(v, Value::Text { text } if text == req.endpoint.grant_type()),
+                    ),
+                expectation: &exp,
+                clean,
+                response: r,
+                latency: out.latency,
+                latency_bound: self.latency_bound,
+            }),
+            None => Vec::new(),
+        };
+        (exp, v)
+    }
+
+    pub fn take_log(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.log)
+    }
+
+    pub fn strategy_options(&self) -> StrategyOptions {
+        StrategyOptions {
+            harness: self.endpoints.harness.is_some(),
+            real_grant: self.real_grant.is_some(),
+            as_b_client: self.endpoints.client_b.is_some(),
+        }
+    }
+}
+
+/// proptest's boxed value trees are not `Send`; the engine runs on its own runtime thread.
+type Tree = Box<dyn ValueTree<Value = FuzzRequest>>;
+
+fn count_applicable(
+    map: &mut BTreeMap<(Endpoint, Oracle), u64>,
+    req: &FuzzRequest,
+    exp: &Expectation,
+    out: &Outcome,
+) {
+    let Some(r) = &out.response else { return };
+    let e = req.endpoint;
+    let mut bump = |o: Oracle| *map.entry((e, o)).or_default() += 1;
+    bump(Oracle::ServerError);
+    bump(Oracle::Latency);
+    bump(Oracle::ErrorStatus);
+    if matches!(exp, Expectation::Invalid(_)) {
+        bump(Oracle::TokenForInvalid);
+    }
+    if *exp == Expectation::Valid {
+        bump(Oracle::ValidRejected);
+    }
+    if matches!(r.status, 400 | 401) {
+        bump(Oracle::ErrorFormat);
+    }
+    if (200..300).contains(&r.status) {
+        bump(Oracle::TokenResponse);
+        bump(Oracle::TokenCacheControl);
+    }
+}
+
+/// Run the fuzz loop against a prepared session.
+pub async fn run(session: &mut Session, cfg: &EngineConfig) -> Result<EngineOutcome, SetupError> {
+    let started = Instant::now();
+    let mut outcome = EngineOutcome::default();
+    let config = Config {
+        cases: cfg.cases.min(u32::MAX as u64) as u32,
+        rng_algorithm: RngAlgorithm::ChaCha,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes(cfg.seed));
+    let mut runner = TestRunner::new_with_rng(config, rng);
+    let opts = session.strategy_options();
+    let strategies: Vec<_> = cfg
+        .endpoints
+        .iter()
+        .map(|e| (*e, strategy::request(*e, opts)))
+        .collect();
+    let mut breaker = Breaker::new(cfg.breaker_threshold);
+    let mut seen: BTreeMap<String, ()> = BTreeMap::new();
+    let mut observed: BTreeMap<String, ()> = BTreeMap::new();
+    // Violations found alongside another new one in the same response: kept unshrunk
+    // unless a later case shows them again.
+    let mut pending: BTreeMap<String, Finding> = BTreeMap::new();
+    let batch = (cfg.concurrency.max(1) * 4) as u64;
+    let mut next = 0u64;
+    'outer: while next < cfg.cases {
+        if cfg.deadline.is_some_and(|d| Instant::now() >= d) {
+            outcome.time_limited = true;
+            break;
+        }
+        let end = (next + batch).min(cfg.cases);
+        let mut trees: Vec<(u64, Tree)> = Vec::new();
+        for i in next..end {
+            let s = &strategies[(i % strategies.len() as u64) as usize].1;
+            let tree = s
+                .new_tree(&mut runner)
+                .map_err(|e| SetupError::Generate(e.to_string()))?;
+            trees.push((i, tree));
+        }
+        next = end;
+        let reqs: Vec<FuzzRequest> = trees.iter().map(|(_, t)| t.current()).collect();
+        // Send concurrently, rendering each right before it goes out; results stay in order.
+        let results: Vec<(Rendered, Outcome)> = {
+            let s: &Session = session;
+            futures::stream::iter(reqs.iter())
+                .map(|req| async move {
+                    let rendered = s.context().render(req);
+                    let out = s.sender.send(&rendered).await;
+                    (rendered, out)
+                })
+                .buffered(cfg.concurrency.max(1))
+                .collect()
+                .await
+        };
+        for ((i, _), (rendered, _)) in trees.iter().zip(&results) {
+            session.push_log(&format!("case={i}"), &rendered.log);
+        }
+        outcome.requests += results.len() as u64;
+        for ((i, mut tree), (req, (rendered, out))) in
+            trees.into_iter().zip(reqs.into_iter().zip(results))
+        {
+            outcome.cases_run += 1;
+            if breaker.record(out.transport_error.as_deref()) {
+                outcome.breaker = Some(breaker.message());
+                break 'outer;
+            }
+            let (exp, violations) = session.judge(&req, &out);
+            count_applicable(&mut outcome.applicable, &req, &exp, &out);
+            let mut shrunk_this_case = false;
+            for v in violations {
+                let key = v.key(req.endpoint);
+                if v.is_observation() {
+                    if observed.insert(key.clone(), ()).is_none() {
+                        outcome.observations.push(Finding {
+                            key,
+                            endpoint: req.endpoint,
+                            violation: v,
+                            request: req.clone(),
+                            expectation: exp.label().into(),
+                            exchange: send::transcript("observation", &rendered, &out),
+                            case_index: i,
+                            shrink_steps: 0,
+                            shrunk: false,
+                        });
+                    }
+                    continue;
+                }
+                if seen.contains_key(&key) {
+                    continue;
+                }
+                if shrunk_this_case {
+                    pending.entry(key.clone()).or_insert_with(|| Finding {
+                        key,
+                        endpoint: req.endpoint,
+                        violation: v,
+                        request: req.clone(),
+                        expectation: exp.label().into(),
+                        exchange: send::transcript("finding", &rendered, &out),
+                        case_index: i,
+                        shrink_steps: 0,
+                        shrunk: false,
+                    });
+                    continue;
+                }
+                shrunk_this_case = true;
+                seen.insert(key.clone(), ());
+                pending.remove(&key);
+                let first = Finding {
+                    key: key.clone(),
+                    endpoint: req.endpoint,
+                    violation: v,
+                    request: req.clone(),
+                    expectation: exp.label().into(),
+                    exchange: send::transcript(&key, &rendered, &out),
+                    case_index: i,
+                    shrink_steps: 0,
+                    shrunk: true,
+                };
+                let finding = shrink(
+                    session,
+                    &mut tree,
+                    first,
+                    cfg,
+                    &mut breaker,
+                    &mut outcome.requests,
+                )
+                .await;
+                outcome.findings.push(finding);
+                if breaker.tripped() {
+                    outcome.breaker = Some(breaker.message());
+                    break 'outer;
+                }
+            }
+        }
+    }
+    outcome.findings.extend(pending.into_values());
+    outcome.findings.sort_by(|a, b| a.key.cmp(&b.key));
+    outcome.observations.sort_by(|a, b| a.key.cmp(&b.key));
+    outcome.log = session.take_log();
+    outcome.elapsed = started.elapsed();
+    Ok(outcome)
+}
+
+/// proptest's shrinking loop, driven by "the same oracle still fails on this endpoint".
+async fn shrink(
+    session: &mut Session,
+    tree: &mut Tree,
+    mut best: Finding,
+    cfg: &EngineConfig,
+    breaker: &mut Breaker,
+    requests: &mut u64,
+) -> Finding {
+    if !tree.simplify() {
+        return best;
+    }
+    let mut steps = 0;
+    loop {
+        if steps >= cfg.max_shrink_steps || breaker.tripped() {
+            break;
+        }
+        steps += 1;
+        let cand = tree.current();
+        let phase = format!("shrink={}#{steps}", best.key);
+        let (rendered, out) = session.send_one(&cand, &phase).await;
+        *requests += 1;
+        breaker.record(out.transport_error.as_deref());
+        let (exp, violations) = session.judge(&cand, &out);
+        let still = violations
+            .into_iter()
+            .find(|v| v.key(cand.endpoint) == best.key);
+        match still {
+            Some(v) => {
+                best = Finding {
+                    violation: v,
+                    request: cand,
+                    expectation: exp.label().into(),
+                    exchange: send::transcript(&best.key, &rendered, &out),
+                    shrink_steps: steps,
+                    ..best
+                };
+                if !tree.simplify() {
+                    break;
+                }
+            }
+            None => {
+                if !tree.complicate() {
+                    break;
+                }
+            }
+        }
+    }
+    best.shrink_steps = steps;
+    best
+}

@@ -1,0 +1,701 @@
+//! Oracles that must hold for every fuzzed request: no 5xx, no token for a certainly invalid
+//! request, RFC 6749 §5.2 error responses, RFC 6749 §5.1 token responses with
+//! `Cache-Control: no-store`, valid requests succeed, bounded response time.
+//!
+//! Each oracle cites catalogue requirement IDs and grades a violation by their level, so a
+//! SHOULD-level oddity is a warning. `Cache-Control` on *error* responses is not required by
+//! RFC 6749, so its absence there is an observation (`info`), never a finding.
+
+use crate::fuzz::model::Expectation;
+use crate::fuzz::request::{ClientAuth, Endpoint};
+use crate::fuzz::send::Response;
+use crate::run_result::CheckResult;
+use crate::verdict::{Level, Verdict};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Oracle {
+    /// No 5xx for any input.
+    ServerError,
+    /// No token for a request the model knows is invalid.
+    TokenForInvalid,
+    /// 400/401 answers are RFC 6749 §5.2 JSON with a registered error code.
+    ErrorFormat,
+    /// Token errors use 400 (or 401 for `invalid_client`), not another status.
+    ErrorStatus,
+    /// A certainly invalid request is refused with an error code that names its problem.
+    ErrorCode,
+    /// Token responses are RFC 6749 §5.1 JSON.
+    TokenResponse,
+    /// Token responses carry `Cache-Control: no-store`.
+    TokenCacheControl,
+    /// A request the model expects to succeed is refused.
+    ValidRejected,
+    /// The answer took longer than the bound.
+    Latency,
+    /// Observation: an error response without `Cache-Control: no-store`.
+    ErrorCacheControl,
+}
+
+impl Oracle {
+    pub const ALL: [Oracle; 10] = [
+        Oracle::ServerError,
+        Oracle::TokenForInvalid,
+        Oracle::ErrorFormat,
+        Oracle::ErrorStatus,
+        Oracle::ErrorCode,
+        Oracle::TokenResponse,
+        Oracle::TokenCacheControl,
+        Oracle::ValidRejected,
+        Oracle::Latency,
+        Oracle::ErrorCacheControl,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Oracle::ServerError => "server-error",
+            Oracle::TokenForInvalid => "token-for-invalid",
+            Oracle::ErrorFormat => "error-format",
+            Oracle::ErrorStatus => "error-status",
+            Oracle::ErrorCode => "error-code",
+            Oracle::TokenResponse => "token-response",
+            Oracle::TokenCacheControl => "token-cache-control",
+            Oracle::ValidRejected => "valid-rejected",
+            Oracle::Latency => "latency",
+            Oracle::ErrorCacheControl => "error-cache-control",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Oracle::ServerError => "no 5xx for any input",
+            Oracle::TokenForInvalid => "no token for an invalid request",
+            Oracle::ErrorFormat => "error responses are RFC 6749 §5.2 JSON with a registered code",
+            Oracle::ErrorStatus => "token errors use HTTP 400 (401 for invalid_client)",
+            Oracle::ErrorCode => "invalid requests get the error code that names the problem",
+            Oracle::TokenResponse => "token responses are RFC 6749 §5.1 JSON",
+            Oracle::TokenCacheControl => "token responses carry Cache-Control: no-store",
+            Oracle::ValidRejected => "valid requests succeed",
+            Oracle::Latency => "response time under the bound",
+            Oracle::ErrorCacheControl => {
+                "error responses carry Cache-Control: no-store (observation)"
+            }
+        }
+    }
+
+    /// Requirement IDs and level, per endpoint. `TokenForInvalid` takes them from the
+    /// request's own reason instead.
+    pub fn requirements(self, endpoint: Endpoint) -> (Vec<&'static str>, Level) {
+        use Endpoint::{Assertion, Exchange};
+        match (self, endpoint) {
+            (Oracle::ServerError, Exchange) => (vec!["GEN-04"], Level::Must),
+            (Oracle::ServerError, Assertion) => (vec!["GEN-04", "IC-JB-06"], Level::Must),
+            (Oracle::TokenForInvalid, _) => (vec![], Level::Must),
+            (Oracle::ErrorFormat, Exchange) => (vec!["GEN-04"], Level::Must),
+            (Oracle::ErrorFormat, Assertion) => (vec!["GEN-04", "IC-JB-06"], Level::Must),
+            (Oracle::ErrorStatus, _) => (vec!["GEN-04"], Level::Should),
+            // Vendors disagree on codes; the catalogue grades a wrong one as a warning.
+            (Oracle::ErrorCode, _) => (vec![], Level::Should),
+            (Oracle::TokenResponse, Exchange) => (vec!["GEN-03", "IC-TE-11"], Level::Must),
+            (Oracle::TokenResponse, Assertion) => (vec!["GEN-03", "IC-JB-11"], Level::Must),
+            (Oracle::TokenCacheControl, Exchange) => (vec!["GEN-03", "IC-TE-21"], Level::Must),
+            (Oracle::TokenCacheControl, Assertion) => (vec!["GEN-03", "IC-JB-11"], Level::Must),
+            (Oracle::ValidRejected, Exchange) => (vec!["IC-TE-02", "GEN-02"], Level::Must),
+            (Oracle::ValidRejected, Assertion) => (vec!["IC-JB-01", "GEN-02"], Level::Must),
+            (Oracle::Latency, _) => (vec![], Level::Should),
+            (Oracle::ErrorCacheControl, _) => (vec![], Level::May),
+        }
+    }
+}
+
+/// One oracle that did not hold for one response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    pub oracle: Oracle,
+    pub level: Level,
+    pub requirements: Vec<String>,
+    pub message: String,
+    pub checks: Vec<CheckResult>,
+}
+
+impl Violation {
+    /// Findings are deduplicated by this key: endpoint, oracle and (for tokens issued to
+    /// invalid requests) the requirement the request broke, so that a SHOULD-level case
+    /// never hides a MUST-level one.
+    pub fn key(&self, endpoint: Endpoint) -> String {
+        match self.oracle {
+            Oracle::TokenForInvalid | Oracle::ErrorCode => format!(
+                "{}-{}-{}{}",
+                endpoint,
+                self.oracle.name(),
+                self.requirements
+                    .first()
+                    .map(|r| r.to_ascii_lowercase())
+                    .unwrap_or_default(),
+                match self.level {
+                    Level::Must => "",
+                    Level::Should => "-should",
+                    Level::May => "-may",
+                }
+            ),
+            _ => format!("{}-{}", endpoint, self.oracle.name()),
+        }
+    }
+
+    pub fn verdict(&self) -> Verdict {
+        self.level.failure_verdict()
+    }
+
+    /// An observation is reported but never counted as a finding.
+    pub fn is_observation(&self) -> bool {
+        self.level == Level::May
+    }
+}
+
+/// RFC 6749 §5.2 and the OAuth Extensions Error registry (codes a token endpoint may use).
+pub const REGISTERED_ERRORS: &[&str] = &[
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+    "invalid_target",
+    "invalid_dpop_proof",
+    "use_dpop_nonce",
+    "insufficient_user_authentication",
+    "invalid_authorization_details",
+    "authorization_pending",
+    "slow_down",
+    "access_denied",
+    "expired_token",
+];
+
+/// HTTP-layer refusals that need no OAuth error body (method, length, size, media type, rate).
+const HTTP_LAYER: &[u16] = &[405, 411, 413, 414, 415, 429, 431];
+
+/// Inputs to the oracles for one exchange.
+pub struct Observed<'a> {
+    pub endpoint: Endpoint,
+    pub client_auth: ClientAuth,
+    /// The request's only `grant_type` is the endpoint's own grant (so e.g. an exchange
+    /// answer must carry `issued_token_type`); false for other grants sent there.
+    pub own_grant: bool,
+    pub expectation: &'a Expectation,
+    /// Nothing about the request was ambiguous (see [`crate::fuzz::model::judge`]).
+    pub clean: bool,
+    pub response: &'a Response,
+    pub latency: Duration,
+    pub latency_bound: Duration,
+}
+
+fn check(
+    description: &str,
+    requirement: &str,
+    level: Level,
+    actual: serde_json::Value,
+    expected: &str,
+) -> CheckResult {
+    CheckResult {
+        description: description.into(),
+        requirement: requirement.into(),
+        level,
+        verdict: level.failure_verdict(),
+        actual,
+        expected: expected.into(),
+        message: String::new(),
+    }
+}
+
+fn violation(
+    o: Oracle,
+    endpoint: Endpoint,
+    message: String,
+    actual: serde_json::Value,
+    expected: &str,
+) -> Violation {
+    let (reqs, level) = o.requirements(endpoint);
+    let requirement = reqs.first().copied().unwrap_or("");
+    Violation {
+        oracle: o,
+        level,
+        requirements: reqs.iter().map(|s| s.to_string()).collect(),
+        checks: vec![check(o.title(), requirement, level, actual, expected)],
+        message,
+    }
+}
+
+/// `no-store` among the Cache-Control directives (a list, not a string compare).
+pub fn has_no_store(r: &Response) -> bool {
+    r.headers_all("cache-control")
+        .flat_map(|v| v.split(','))
+        .any(|d| {
+            d.trim()
+                .split('=')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .eq_ignore_ascii_case("no-store")
+        })
+}
+
+fn is_json(r: &Response) -> bool {
+    r.header("content-type")
+        .map(|ct| {
+            let essence = ct
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            essence == "application/json"
+                || (essence.starts_with("application/") && essence.ends_with("+json"))
+        })
+        .unwrap_or(false)
+}
+
+fn body_json(r: &Response) -> Option<serde_json::Map<String, serde_json::Value>> {
+    match serde_json::from_slice(&r.body) {
+        Ok(serde_json::Value::Object(m)) => Some(m),
+        _ => None,
+    }
+}
+
+fn snippet(r: &Response) -> serde_json::Value {
+    let text = String::from_utf8_lossy(&r.body);
+    let cut: String = text.chars().take(200).collect();
+    serde_json::Value::String(cut)
+}
+
+/// RFC 6749 §5.2 character sets.
+fn desc_ok(s: &str) -> bool {
+    s.chars()
+        .all(|c| matches!(c, '\u{20}'..='\u{21}' | '\u{23}'..='\u{5B}' | '\u{5D}'..='\u{7E}'))
+}
+fn uri_ok(s: &str) -> bool {
+    s.chars()
+        .all(|c| matches!(c, '\u{21}' | '\u{23}'..='\u{5B}' | '\u{5D}'..='\u{7E}'))
+}
+
+/// For a clean, certainly invalid request: is `code` one its reasons allow?
+fn error_code(o: &Observed<'_>, code: &str) -> Option<Violation> {
+    let Expectation::Invalid(reasons) = o.expectation else {
+        return None;
+    };
+    if !o.clean || reasons.iter().any(|r| r.error_codes().is_empty()) {
+        return None;
+    }
+    let mut allowed: Vec<&str> = reasons
+        .iter()
+        .flat_map(|r| r.error_codes().iter().copied())
+        .collect();
+    allowed.sort_unstable();
+    allowed.dedup();
+    if allowed.contains(&code) {
+        return None;
+    }
+    let primary = o.expectation.primary()?;
+    let expected = format!("one of [{}]", allowed.join(", "));
+    Some(Violation {
+        oracle: Oracle::ErrorCode,
+        level: Level::Should,
+        requirements: vec![primary.requirement.to_string()],
+        message: format!(
+            "error {code:?} for a request where {}; expected {expected}",
+            primary.why
+        ),
+        checks: vec![check(
+            Oracle::ErrorCode.title(),
+            primary.requirement,
+            Level::Should,
+            serde_json::json!(code),
+            &expected,
+        )],
+    })
+}
+
+/// Every oracle over one response.
+pub fn evaluate(o: &Observed<'_>) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let r = o.response;
+    let e = o.endpoint;
+    let json = body_json(r);
+    let carries_token = json
+        .as_ref()
+        .is_some_and(|m| m.contains_key("access_token") || m.contains_key("refresh_token"));
+
+    if r.status >= 500 {
+        out.push(violation(
+            Oracle::ServerError,
+            e,
+            format!("HTTP {} answering a token request", r.status),
+            serde_json::json!(r.status),
+            "< 500",
+        ));
+    }
+    if o.latency > o.latency_bound {
+        out.push(violation(
+            Oracle::Latency,
+            e,
+            format!(
+                "answered in {} ms (bound {} ms)",
+                o.latency.as_millis(),
+                o.latency_bound.as_millis()
+            ),
+            serde_json::json!(o.latency.as_millis() as u64),
+            &format!("<= {} ms", o.latency_bound.as_millis()),
+        ));
+    }
+
+    // No token for a certainly invalid request, graded by the reason's level.
+    if carries_token && let Some(reason) = o.expectation.primary() {
+        let mut reqs: Vec<String> = vec![reason.requirement.to_string()];
+        if let Expectation::Invalid(all) = o.expectation {
+            for x in all {
+                if x.level == reason.level && !reqs.iter().any(|r| r == x.requirement) {
+                    reqs.push(x.requirement.to_string());
+                }
+            }
+        }
+        let checks = vec![CheckResult {
+            description: format!("no token for an invalid request: {}", reason.why),
+            requirement: reason.requirement.into(),
+            level: reason.level,
+            verdict: reason.level.failure_verdict(),
+            actual: serde_json::json!({"status": r.status, "token": "issued"}),
+            expected: "an error response, no token".into(),
+            message: String::new(),
+        }];
+        out.push(Violation {
+            oracle: Oracle::TokenForInvalid,
+            level: reason.level,
+            requirements: reqs,
+            message: format!("token issued although {}", reason.why),
+            checks,
+        });
+    }
+
+    if (200..300).contains(&r.status) {
+        // RFC 6749 §5.1: JSON object with access_token and token_type; expires_in a number.
+        let mut problems = Vec::new();
+        if !is_json(r) {
+            problems.push(format!(
+                "Content-Type {:?}",
+                r.header("content-type").unwrap_or("(none)")
+            ));
+        }
+        match &json {
+            None => problems.push("body is not a JSON object".into()),
+            Some(m) => {
+                if !m.get("access_token").is_some_and(|v| v.is_string()) {
+                    problems.push("access_token missing or not a string".into());
+                }
+                if !m.get("token_type").is_some_and(|v| v.is_string()) {
+                    problems.push("token_type missing or not a string".into());
+                }
+                if m.get("expires_in").is_some_and(|v| !v.is_number()) {
+                    problems.push("expires_in is not a JSON number".into());
+                }
+                if e == Endpoint::Exchange
+                    && o.own_grant
+                    && !m.get("issued_token_type").is_some_and(|v| v.is_string())
+                {
+                    problems.push("issued_token_type missing".into());
+                }
+            }
+        }
+        if !problems.is_empty() {
+            out.push(violation(
+                Oracle::TokenResponse,
+                e,
+                format!("malformed success response: {}", problems.join("; ")),
+                snippet(r),
+                "JSON object with access_token, token_type (RFC 6749 §5.1)",
+            ));
+        }
+    }
+    if carries_token && !has_no_store(r) {
+        out.push(violation(
+            Oracle::TokenCacheControl,
+            e,
+            "token response without Cache-Control: no-store".into(),
+            serde_json::json!(r.headers_all("cache-control").collect::<Vec<_>>()),
+            "directive no-store",
+        ));
+    }
+
+    if matches!(r.status, 400 | 401) {
+        let mut problems = Vec::new();
+        if !is_json(r) {
+            problems.push(format!(
+                "Content-Type {:?}",
+                r.header("content-type").unwrap_or("(none)")
+            ));
+        }
+        match &json {
+            None => problems.push("body is not a JSON object".into()),
+            Some(m) => match m.get("error") {
+                Some(serde_json::Value::String(code)) => {
+                    if let Some(v) = error_code(o, code) {
+                        out.push(v);
+                    }
+                    if !REGISTERED_ERRORS.contains(&code.as_str()) {
+                        problems.push(format!("error code {code:?} is not registered"));
+                    }
+                    if r.status == 401 && code != "invalid_client" {
+                        problems.push(format!(
+                            "401 with error {code:?} (only invalid_client may use 401)"
+                        ));
+                    }
+                    match m.get("error_description") {
+                        Some(serde_json::Value::String(d)) if !desc_ok(d) => problems
+                            .push("error_description has characters outside RFC 6749 §5.2".into()),
+                        Some(v) if !v.is_string() => {
+                            problems.push("error_description is not a string".into())
+                        }
+                        _ => {}
+                    }
+                    match m.get("error_uri") {
+                        Some(serde_json::Value::String(u)) if !uri_ok(u) => {
+                            problems.push("error_uri has characters outside RFC 6749 §5.2".into())
+                        }
+                        Some(v) if !v.is_string() => {
+                            problems.push("error_uri is not a string".into())
+                        }
+                        _ => {}
+                    }
+                }
+                Some(_) => problems.push("error is not a string".into()),
+                None => problems.push("no error member".into()),
+            },
+        }
+        let basic = matches!(
+            o.client_auth,
+            ClientAuth::Basic
+                | ClientAuth::BasicWrongSecret
+                | ClientAuth::BasicMalformed
+                | ClientAuth::BasicAndPost
+        );
+        if r.status == 401 && basic && r.header("www-authenticate").is_none() {
+            problems
+                .push("401 to Authorization-header credentials without WWW-Authenticate".into());
+        }
+        if !problems.is_empty() {
+            out.push(violation(
+                Oracle::ErrorFormat,
+                e,
+                format!("malformed error response: {}", problems.join("; ")),
+                snippet(r),
+                "application/json {\"error\": <registered code>} (RFC 6749 §5.2)",
+            ));
+        }
+    } else if (300..500).contains(&r.status) && !HTTP_LAYER.contains(&r.status) {
+        out.push(violation(
+            Oracle::ErrorStatus,
+            e,
+            format!("token request refused with HTTP {}", r.status),
+            serde_json::json!(r.status),
+            "400, or 401 for invalid_client (RFC 6749 §5.2)",
+        ));
+    }
+
+    if !carries_token && r.status < 500 && !has_no_store(r) && r.status != 200 {
+        out.push(violation(
+            Oracle::ErrorCacheControl,
+            e,
+            "error response without Cache-Control: no-store (RFC 6749 requires it only with tokens)".into(),
+            serde_json::json!(r.headers_all("cache-control").collect::<Vec<_>>()),
+            "directive no-store (not required)",
+        ));
+    }
+
+    if *o.expectation == Expectation::Valid && !carries_token && r.status < 500 {
+        out.push(violation(
+            Oracle::ValidRejected,
+            e,
+            format!("valid request refused with HTTP {}", r.status),
+            snippet(r),
+            "200 with a token",
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fuzz::model::Reason;
+
+    fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
+        Response {
+            status,
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body: body.as_bytes().to_vec(),
+            truncated: false,
+        }
+    }
+
+    fn run(exp: &Expectation, r: &Response) -> Vec<Oracle> {
+        evaluate(&Observed {
+            endpoint: Endpoint::Exchange,
+            client_auth: ClientAuth::Basic,
+            own_grant: true,
+            clean: true,
+            expectation: exp,
+            response: r,
+            latency: Duration::from_millis(5),
+            latency_bound: Duration::from_secs(5),
+        })
+        .into_iter()
+        .map(|v| v.oracle)
+        .collect()
+    }
+
+    const TOKEN: &str = r#"{"access_token":"x","token_type":"N_A","issued_token_type":"urn:ietf:params:oauth:token-type:jwt","expires_in":60}"#;
+    const JSON_NS: &[(&str, &str)] = &[
+        ("content-type", "application/json"),
+        ("cache-control", "no-cache, no-store"),
+    ];
+
+    fn invalid(level: Level) -> Expectation {
+        Expectation::Invalid(vec![Reason {
+            requirement: "IC-TE-07",
+            level,
+            why: "missing".into(),
+        }])
+    }
+
+    #[test]
+    fn conformant_responses_raise_nothing() {
+        assert!(run(&Expectation::Valid, &resp(200, JSON_NS, TOKEN)).is_empty());
+        let err = resp(
+            400,
+            JSON_NS,
+            r#"{"error":"invalid_request","error_description":"missing subject_token"}"#,
+        );
+        assert!(run(&invalid(Level::Must), &err).is_empty());
+        assert!(run(&Expectation::Ambiguous(vec![]), &err).is_empty());
+        assert!(
+            run(
+                &Expectation::Ambiguous(vec![]),
+                &resp(413, &[("cache-control", "no-store")], "")
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn server_error_and_token_for_invalid() {
+        assert!(
+            run(&Expectation::Ambiguous(vec![]), &resp(500, &[], "oops"))
+                .contains(&Oracle::ServerError)
+        );
+        let v = evaluate(&Observed {
+            endpoint: Endpoint::Exchange,
+            client_auth: ClientAuth::None,
+            own_grant: true,
+            clean: true,
+            expectation: &invalid(Level::Should),
+            response: &resp(200, JSON_NS, TOKEN),
+            latency: Duration::ZERO,
+            latency_bound: Duration::from_secs(1),
+        });
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].verdict(), Verdict::Warn);
+        assert_eq!(
+            v[0].key(Endpoint::Exchange),
+            "exchange-token-for-invalid-ic-te-07-should"
+        );
+    }
+
+    #[test]
+    fn cache_control_on_tokens_is_a_finding_on_errors_an_observation() {
+        let no_cc = &[("content-type", "application/json")][..];
+        let v = run(&Expectation::Valid, &resp(200, no_cc, TOKEN));
+        assert_eq!(v, vec![Oracle::TokenCacheControl]);
+        let err = resp(400, no_cc, r#"{"error":"invalid_request"}"#);
+        let all = evaluate(&Observed {
+            endpoint: Endpoint::Exchange,
+            client_auth: ClientAuth::Basic,
+            own_grant: true,
+            clean: true,
+            expectation: &invalid(Level::Must),
+            response: &err,
+            latency: Duration::ZERO,
+            latency_bound: Duration::from_secs(1),
+        });
+        assert_eq!(all.len(), 1);
+        assert!(all[0].is_observation());
+        assert_eq!(all[0].verdict(), Verdict::Info);
+    }
+
+    #[test]
+    fn error_format_problems() {
+        let bad = [
+            resp(400, JSON_NS, r#"{"error":"something_else"}"#),
+            resp(400, &[("content-type", "text/html")], "<h1>bad</h1>"),
+            resp(
+                400,
+                JSON_NS,
+                r#"{"error":"invalid_request","error_description":"quote \" here"}"#,
+            ),
+            resp(401, JSON_NS, r#"{"error":"invalid_client"}"#), // Basic auth but no WWW-Authenticate
+            resp(401, JSON_NS, r#"{"error":"invalid_grant"}"#),
+        ];
+        for r in bad {
+            assert!(
+                run(&invalid(Level::Must), &r).contains(&Oracle::ErrorFormat),
+                "{r:?}"
+            );
+        }
+        let with_www = [
+            ("content-type", "application/json"),
+            ("cache-control", "no-store"),
+            ("www-authenticate", "Basic"),
+        ];
+        // A well-formed 401 (the error code is another oracle's business).
+        let v = run(
+            &invalid(Level::Must),
+            &resp(401, &with_www, r#"{"error":"invalid_client"}"#),
+        );
+        assert_eq!(v, vec![Oracle::ErrorCode]);
+    }
+
+    #[test]
+    fn error_code_must_name_a_reason() {
+        let wrong = resp(400, JSON_NS, r#"{"error":"invalid_grant"}"#);
+        let v = run(&invalid(Level::Must), &wrong);
+        assert_eq!(v, vec![Oracle::ErrorCode]);
+        let right = resp(400, JSON_NS, r#"{"error":"invalid_request"}"#);
+        assert!(run(&invalid(Level::Must), &right).is_empty());
+    }
+
+    #[test]
+    fn valid_rejected_and_status() {
+        let err = resp(403, JSON_NS, r#"{"error":"invalid_request"}"#);
+        let v = run(&Expectation::Valid, &err);
+        assert!(
+            v.contains(&Oracle::ValidRejected) && v.contains(&Oracle::ErrorStatus),
+            "{v:?}"
+        );
+    }
+
+    #[test]
+    fn no_store_parsing() {
+        assert!(has_no_store(&resp(
+            200,
+            &[("cache-control", "private, No-Store")],
+            ""
+        )));
+        assert!(!has_no_store(&resp(
+            200,
+            &[("cache-control", "no-cache")],
+            ""
+        )));
+    }
+}

@@ -1,0 +1,417 @@
+//! Turning a [`FuzzRequest`] into HTTP bytes for one target (RFC 6749 §2.3.1, §3.2;
+//! WHATWG form encoding), together with a log line that is identical across runs: target
+//! values and secrets appear as `{placeholders}`, never as their run-specific values.
+
+use crate::fuzz::assertion::{GrantContext, RealGrant};
+use crate::fuzz::request::{
+    BodyEncoding, ClientAuth, ContentType, Endpoint, FuzzRequest, Method, TargetValue, Value,
+};
+use crate::fuzz::target::FuzzEndpoints;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+
+/// A request ready to send.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub method: Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+    /// Deterministic one-line description (no secrets, no run-specific values).
+    pub log: String,
+}
+
+/// Run-time values a rendering needs.
+pub struct RenderContext<'a> {
+    pub endpoints: &'a FuzzEndpoints,
+    pub subject_token: &'a str,
+    pub real_grant: Option<&'a RealGrant>,
+    pub now: u64,
+}
+
+/// One piece of a value: literal text (encoded), a placeholder with its actual text
+/// (encoded), or raw text (inserted verbatim).
+enum Piece {
+    Lit(String),
+    Placeholder(String, String),
+    Raw(String),
+}
+
+fn encode(s: &str, enc: BodyEncoding) -> String {
+    match enc {
+        BodyEncoding::Standard => url::form_urlencoded::byte_serialize(s.as_bytes()).collect(),
+        BodyEncoding::PercentAll => s.bytes().map(|b| format!("%{b:02X}")).collect(),
+        BodyEncoding::PercentAllLower => s.bytes().map(|b| format!("%{b:02x}")).collect(),
+    }
+}
+
+/// Log text for literals: encoded, but capped so that a log line stays readable.
+fn log_lit(s: &str, enc: BodyEncoding) -> String {
+    let e = encode(s, enc);
+    if e.len() > 200 {
+        format!(
+            "{{{} bytes:{}}}",
+            s.len(),
+            &encode(&s.chars().take(16).collect::<String>(), enc)
+        )
+    } else {
+        e
+    }
+}
+
+impl RenderContext<'_> {
+    fn target(&self, which: TargetValue) -> (String, &'static str) {
+        let e = self.endpoints;
+        match which {
+            TargetValue::SubjectToken => (self.subject_token.to_string(), "subject_token"),
+            TargetValue::SubjectTokenType => (e.subject_token_type.clone(), "subject_token_type"),
+            TargetValue::AsBIssuer => (e.as_b_issuer.clone(), "as_b_issuer"),
+            TargetValue::AsBTokenEndpoint => (e.as_b_token_endpoint.clone(), "as_b_token_endpoint"),
+            TargetValue::AsBAudience => {
+                (e.as_b_audience.clone().unwrap_or_default(), "as_b_audience")
+            }
+            TargetValue::RsResource => (e.rs_resource.clone().unwrap_or_default(), "rs_resource"),
+            TargetValue::HeldScope => (e.held_scope.clone().unwrap_or_default(), "held_scope"),
+            TargetValue::EscalationScope => (
+                e.escalation_scope.clone().unwrap_or_default(),
+                "escalation_scope",
+            ),
+        }
+    }
+
+    fn pieces(&self, v: &Value) -> Vec<Piece> {
+        match v {
+            Value::Empty => vec![],
+            Value::Text { text } => vec![Piece::Lit(text.clone())],
+            Value::Target { which, suffix } => {
+                let (actual, name) = self.target(*which);
+                vec![
+                    Piece::Placeholder(format!("{{{name}}}"), actual),
+                    Piece::Lit(suffix.clone()),
+                ]
+            }
+            Value::Repeat {
+                prefix,
+                unit,
+                count,
+            } => vec![
+                Piece::Lit(prefix.clone()),
+                Piece::Placeholder(format!("{{{unit}*{count}}}"), unit.repeat(*count)),
+            ],
+            Value::Raw { raw } => vec![Piece::Raw(raw.clone())],
+            Value::Assertion { grant } => {
+                let jws = match &self.endpoints.harness {
+                    Some(h) => grant.render(&GrantContext {
+                        key: &h.key,
+                        harness_issuer: &h.issuer,
+                        subject: &h.subject,
+                        as_b_issuer: &self.endpoints.as_b_issuer,
+                        as_b_token_endpoint: &self.endpoints.as_b_token_endpoint,
+                        real: self.real_grant,
+                        now: self.now,
+                        jti: uuid::Uuid::new_v4().to_string(),
+                    }),
+                    None => self
+                        .real_grant
+                        .map(|g| g.compact.clone())
+                        .unwrap_or_default(),
+                };
+                vec![Piece::Placeholder(
+                    format!("{{assertion:{}}}", grant.describe()),
+                    jws,
+                )]
+            }
+        }
+    }
+
+    /// Value as sent (encoded for a form) and as logged.
+    fn form_value(&self, v: &Value, enc: BodyEncoding) -> (String, String) {
+        let (mut actual, mut log) = (String::new(), String::new());
+        for p in self.pieces(v) {
+            match p {
+                Piece::Lit(s) => {
+                    actual.push_str(&encode(&s, enc));
+                    log.push_str(&log_lit(&s, enc));
+                }
+                Piece::Placeholder(name, s) => {
+                    actual.push_str(&encode(&s, enc));
+                    log.push_str(&name);
+                }
+                Piece::Raw(s) => {
+                    actual.push_str(&s);
+                    log.push_str(&s);
+                }
+            }
+        }
+        (actual, log)
+    }
+
+    /// Value as a plain string (JSON bodies) and as logged.
+    fn plain_value(&self, v: &Value) -> (String, String) {
+        let (mut actual, mut log) = (String::new(), String::new());
+        for p in self.pieces(v) {
+            match p {
+                Piece::Lit(s) | Piece::Raw(s) => {
+                    log.push_str(&log_lit(&s, BodyEncoding::Standard));
+                    actual.push_str(&s);
+                }
+                Piece::Placeholder(name, s) => {
+                    actual.push_str(&s);
+                    log.push_str(&name);
+                }
+            }
+        }
+        (actual, log)
+    }
+
+    pub fn render(&self, req: &FuzzRequest) -> Rendered {
+        let e = self.endpoints;
+        let (url, creds, who) = match req.endpoint {
+            Endpoint::Exchange => (&e.as_a_token_endpoint, Some(&e.client_a), "client_a"),
+            Endpoint::Assertion => (&e.as_b_token_endpoint, e.client_b.as_ref(), "client_b"),
+        };
+        let (id, secret) = creds
+            .map(|c| (c.id.clone(), c.secret.clone()))
+            .unwrap_or_default();
+        let mut headers = Vec::new();
+        let mut log_headers = Vec::new();
+        let mut fields: Vec<(String, String, String)> = Vec::new(); // name, actual, log (unencoded for JSON)
+        let basic = |id: &str, secret: &str| {
+            let user = encode(id, BodyEncoding::Standard);
+            let pass = encode(secret, BodyEncoding::Standard);
+            format!("Basic {}", STANDARD.encode(format!("{user}:{pass}")))
+        };
+        let body_creds =
+            |fields: &mut Vec<(String, String, String)>, secret: &str, secret_log: &str| {
+                fields.push(("client_id".into(), id.clone(), format!("{{{who}_id}}")));
+                fields.push((
+                    "client_secret".into(),
+                    secret.to_string(),
+                    secret_log.to_string(),
+                ));
+            };
+        match req.client_auth {
+            ClientAuth::None => {}
+            ClientAuth::Basic => {
+                headers.push(("authorization".into(), basic(&id, &secret)));
+                log_headers.push(format!("authorization=Basic({{{who}}})"));
+            }
+            ClientAuth::BasicWrongSecret => {
+                headers.push((
+                    "authorization".into(),
+                    basic(&id, "chainproof-wrong-secret"),
+                ));
+                log_headers.push(format!("authorization=Basic({{{who}_id}}:wrong)"));
+            }
+            ClientAuth::BasicMalformed => {
+                headers.push(("authorization".into(), "Basic !!not-base64!!".into()));
+                log_headers.push("authorization=Basic(!!not-base64!!)".into());
+            }
+            ClientAuth::Post => body_creds(&mut fields, &secret, &format!("{{{who}_secret}}")),
+            ClientAuth::PostWrongSecret => {
+                body_creds(&mut fields, "chainproof-wrong-secret", "wrong")
+            }
+            ClientAuth::PostIdOnly => {
+                fields.push(("client_id".into(), id.clone(), format!("{{{who}_id}}")))
+            }
+            ClientAuth::UnknownClient => {
+                fields.push((
+                    "client_id".into(),
+                    "chainproof-unknown-client".into(),
+                    "unknown-client".into(),
+                ));
+                fields.push((
+                    "client_secret".into(),
+                    "chainproof-wrong-secret".into(),
+                    "wrong".into(),
+                ));
+            }
+            ClientAuth::BasicAndPost => {
+                headers.push(("authorization".into(), basic(&id, &secret)));
+                log_headers.push(format!("authorization=Basic({{{who}}})"));
+                body_creds(&mut fields, &secret, &format!("{{{who}_secret}}"));
+            }
+        }
+        let json = req.content_type == ContentType::Json && req.method == Method::Post;
+        // Body credentials go first, then the generated parameters in order.
+        let mut form_actual = Vec::new();
+        let mut form_log = Vec::new();
+        let mut json_actual = Vec::new();
+        let mut json_log = Vec::new();
+        for (name, actual, log) in &fields {
+            form_actual.push(format!(
+                "{}={}",
+                encode(name, req.encoding),
+                encode(actual, req.encoding)
+            ));
+            form_log.push(format!("{}={}", encode(name, req.encoding), log));
+            json_actual.push(format!("{}:{}", json_str(name), json_str(actual)));
+            json_log.push(format!("{}:{}", json_str(name), json_str(log)));
+        }
+        for p in &req.params {
+            if json {
+                let (actual, log) = self.plain_value(&p.value);
+                json_actual.push(format!("{}:{}", json_str(&p.name), json_str(&actual)));
+                json_log.push(format!("{}:{}", json_str(&p.name), json_str(&log)));
+            } else {
+                let (actual, log) = self.form_value(&p.value, req.encoding);
+                form_actual.push(format!("{}={}", encode(&p.name, req.encoding), actual));
+                form_log.push(format!("{}={}", log_lit(&p.name, req.encoding), log));
+            }
+        }
+        let (body_actual, body_log) = if json {
+            (
+                format!("{{{}}}", json_actual.join(",")),
+                format!("{{{}}}", json_log.join(",")),
+            )
+        } else {
+            (form_actual.join("&"), form_log.join("&"))
+        };
+        let (url, body) = match req.method {
+            Method::Post => {
+                if let Some(ct) = req.content_type.header() {
+                    headers.push(("content-type".into(), ct.into()));
+                }
+                (url.clone(), Some(body_actual.into_bytes()))
+            }
+            Method::Get => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                (format!("{url}{sep}{body_actual}"), None)
+            }
+        };
+        let method = match req.method {
+            Method::Post => "POST",
+            Method::Get => "GET",
+        };
+        let ct = if req.method == Method::Post {
+            format!("{:?}", req.content_type)
+        } else {
+            "-".into()
+        };
+        let log = format!(
+            "{} {} ct={} enc={:?} auth={:?}{}{} {}",
+            req.endpoint,
+            method,
+            ct,
+            req.encoding,
+            req.client_auth,
+            if log_headers.is_empty() { "" } else { " " },
+            log_headers.join(" "),
+            body_log
+        );
+        Rendered {
+            method: req.method,
+            url,
+            headers,
+            body,
+            log: log.replace(['\n', '\r'], " "),
+        }
+    }
+}
+
+fn json_str(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fuzz::request::Param;
+    use crate::fuzz::target::{Credentials, SubjectSource};
+
+    fn endpoints() -> FuzzEndpoints {
+        FuzzEndpoints {
+            kind: "mock".into(),
+            as_a_issuer: "http://127.0.0.1:1".into(),
+            as_a_token_endpoint: "http://127.0.0.1:1/token".into(),
+            as_b_issuer: "http://127.0.0.1:2".into(),
+            as_b_token_endpoint: "http://127.0.0.1:2/token".into(),
+            as_b_audience: Some("urn:b".into()),
+            rs_resource: None,
+            client_a: Credentials {
+                id: "c".into(),
+                secret: "s3cret".into(),
+            },
+            client_a_basic: true,
+            client_a_post: true,
+            client_b: None,
+            as_b_client_auth_optional: true,
+            subject: SubjectSource::Static {
+                token: "tok".into(),
+            },
+            subject_token_type: "urn:ietf:params:oauth:token-type:access_token".into(),
+            held_scope: Some("read".into()),
+            escalation_scope: None,
+            harness: None,
+            faults: vec![],
+        }
+    }
+
+    #[test]
+    fn baseline_exchange_renders_form_with_basic_auth() {
+        let e = endpoints();
+        let ctx = RenderContext {
+            endpoints: &e,
+            subject_token: "SUBJ",
+            real_grant: None,
+            now: 0,
+        };
+        let r = ctx.render(&FuzzRequest::baseline(Endpoint::Exchange));
+        let body = String::from_utf8(r.body.unwrap()).unwrap();
+        assert_eq!(
+            body,
+            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&subject_token=SUBJ\
+             &subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token&resource=http%3A%2F%2F127.0.0.1%3A2"
+        );
+        assert!(r.headers.contains(&(
+            "authorization".into(),
+            format!("Basic {}", STANDARD.encode("c:s3cret"))
+        )));
+        assert!(
+            !r.log.contains("SUBJ") && !r.log.contains("s3cret") && !r.log.contains("127.0.0.1"),
+            "{}",
+            r.log
+        );
+        assert!(r.log.contains("subject_token={subject_token}"), "{}", r.log);
+    }
+
+    #[test]
+    fn percent_all_and_raw_values() {
+        let e = endpoints();
+        let ctx = RenderContext {
+            endpoints: &e,
+            subject_token: "S",
+            real_grant: None,
+            now: 0,
+        };
+        let mut req = FuzzRequest::baseline(Endpoint::Exchange);
+        req.encoding = BodyEncoding::PercentAll;
+        req.client_auth = ClientAuth::Post;
+        req.params = vec![
+            Param::new("a", Value::text("b c")),
+            Param::new("x", Value::Raw { raw: "%zz".into() }),
+        ];
+        let body = String::from_utf8(ctx.render(&req).body.unwrap()).unwrap();
+        assert!(body.ends_with("&%61=%62%20%63&%78=%zz"), "{body}");
+        assert!(
+            body.starts_with("%63%6C%69%65%6E%74%5F%69%64=%63&"),
+            "{body}"
+        );
+    }
+
+    #[test]
+    fn get_puts_parameters_in_the_query() {
+        let e = endpoints();
+        let ctx = RenderContext {
+            endpoints: &e,
+            subject_token: "S",
+            real_grant: None,
+            now: 0,
+        };
+        let mut req = FuzzRequest::baseline(Endpoint::Exchange);
+        req.method = Method::Get;
+        let r = ctx.render(&req);
+        assert!(r.body.is_none());
+        assert!(r.url.starts_with("http://127.0.0.1:1/token?grant_type="));
+    }
+}

@@ -1,0 +1,164 @@
+//! Replay files: one shrunk finding, saved as JSON so that `chainproof fuzz --replay FILE`
+//! re-sends it and re-checks its oracle. No secrets are stored: credentials, tokens and
+//! target URLs are placeholders, re-injected from the target at replay time.
+
+use crate::fuzz::engine::Finding;
+use crate::fuzz::oracle::Oracle;
+use crate::fuzz::request::{Endpoint, FuzzRequest};
+use crate::verdict::Level;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+pub const FORMAT: &str = "chainproof-fuzz-replay/1";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayFile {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// The run that found it: `chainproof fuzz --seed SEED` reproduces the search.
+    pub seed: u64,
+    pub case_index: u64,
+    /// Deduplication key and report case id (`<endpoint>-<oracle>[...]`).
+    pub id: String,
+    pub endpoint: Endpoint,
+    pub oracle: Oracle,
+    pub requirements: Vec<String>,
+    pub level: Level,
+    pub message: String,
+    /// What the request looks like, with `{placeholders}` for target values and secrets.
+    pub preview: String,
+    /// The request itself, re-rendered against the target on replay.
+    pub request: FuzzRequest,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error("cannot read replay file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: invalid replay file: {message}")]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{path}: unsupported replay format {found:?} (expected {FORMAT:?})")]
+    Format { path: PathBuf, found: String },
+    #[error("cannot write replay file {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl ReplayFile {
+    pub fn from_finding(f: &Finding, seed: u64, preview: String) -> ReplayFile {
+        ReplayFile {
+            format: FORMAT.into(),
+            seed,
+            case_index: f.case_index,
+            id: f.key.clone(),
+            endpoint: f.endpoint,
+            oracle: f.violation.oracle,
+            requirements: f.violation.requirements.clone(),
+            level: f.violation.level,
+            message: f.violation.message.clone(),
+            preview,
+            request: f.request.clone(),
+        }
+    }
+
+    pub fn load(path: &Path) -> Result<ReplayFile, ReplayError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ReplayError::Read {
+            path: path.into(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<ReplayFile, ReplayError> {
+        let file: ReplayFile = serde_json::from_str(text).map_err(|e| ReplayError::Parse {
+            path: path.into(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+        if file.format != FORMAT {
+            return Err(ReplayError::Format {
+                path: path.into(),
+                found: file.format,
+            });
+        }
+        Ok(file)
+    }
+
+    pub fn save(&self, path: &Path) -> Result<(), ReplayError> {
+        let err = |source| ReplayError::Write {
+            path: path.into(),
+            source,
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(err)?;
+        }
+        let text = serde_json::to_string_pretty(self).expect("replay file serializes");
+        std::fs::write(path, text + "\n").map_err(err)
+    }
+
+    /// File name inside the output folder.
+    pub fn file_name(&self) -> String {
+        format!("fuzz-finding-{}.json", self.id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> ReplayFile {
+        ReplayFile {
+            format: FORMAT.into(),
+            seed: 1,
+            case_index: 7,
+            id: "exchange-server-error".into(),
+            endpoint: Endpoint::Exchange,
+            oracle: Oracle::ServerError,
+            requirements: vec!["GEN-04".into()],
+            level: Level::Must,
+            message: "HTTP 500".into(),
+            preview: "exchange POST ct=Form".into(),
+            request: FuzzRequest::baseline(Endpoint::Assertion),
+        }
+    }
+
+    #[test]
+    fn round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.json");
+        sample().save(&path).unwrap();
+        assert_eq!(ReplayFile::load(&path).unwrap(), sample());
+    }
+
+    #[test]
+    fn errors_name_file_line_and_column() {
+        let text = serde_json::to_string_pretty(&sample())
+            .unwrap()
+            .replace("\"seed\": 1", "\"seed\": \"x\"");
+        let err = ReplayFile::parse(&text, Path::new("bad.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("bad.json:3:"), "{err}");
+        let text = serde_json::to_string(&sample())
+            .unwrap()
+            .replace(FORMAT, "other/9");
+        let err = ReplayFile::parse(&text, Path::new("f.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unsupported replay format"), "{err}");
+    }
+}

@@ -1,0 +1,150 @@
+//! End-to-end: the fuzzer against the embedded mock pair (real sockets), through the library
+//! API the CLI calls.
+
+use chainproof::exit;
+use chainproof::fuzz::replay::ReplayFile;
+use chainproof::fuzz::{self, FuzzArgs};
+use chainproof::report::ReportArgs;
+use mock_as::Fault;
+use std::path::{Path, PathBuf};
+
+fn args(out: &Path, cases: u64, seed: u64, faults: &[Fault]) -> FuzzArgs {
+    FuzzArgs {
+        cases,
+        seed: Some(seed),
+        mock_faults: faults.to_vec(),
+        report: ReportArgs {
+            out: out.to_path_buf(),
+            json: None,
+        },
+        ..FuzzArgs::default()
+    }
+}
+
+fn report(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap()
+}
+
+fn replay_files(out: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("fuzz-finding-")
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conformant_mock_has_no_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = fuzz::run(args(dir.path(), 500, 1, &[])).await;
+    let r = report(dir.path());
+    let failing: Vec<_> = r["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| !matches!(c["verdict"].as_str(), Some("pass" | "skip" | "info")))
+        .map(|c| format!("{} {} {}", c["case"], c["verdict"], c["message"]))
+        .collect();
+    assert!(failing.is_empty(), "{failing:#?}");
+    assert_eq!(code, exit::OK);
+    assert_eq!(r["fuzz"]["findings"], 0);
+    assert_eq!(r["fuzz"]["seed"], 1);
+    assert_eq!(r["fuzz"]["cases"], 500);
+    assert!(replay_files(dir.path()).is_empty());
+    // The oracles really ran: valid requests succeeded, invalid ones were judged.
+    for id in [
+        "exchange-valid-rejected",
+        "assertion-valid-rejected",
+        "exchange-token-for-invalid",
+        "assertion-token-for-invalid",
+    ] {
+        let case = r["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["case"] == id)
+            .unwrap();
+        assert_eq!(case["verdict"], "pass", "{id}: {case}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_error_fault_is_found_shrunk_and_replayable() {
+    let dir = tempfile::tempdir().unwrap();
+    let faulty = [Fault::ServerErrorOnMalformed];
+    let code = fuzz::run(args(dir.path(), 300, 1, &faulty)).await;
+    assert_eq!(code, exit::CONFORMANCE);
+    let r = report(dir.path());
+    let case = r["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["case"] == "exchange-server-error")
+        .unwrap_or_else(|| panic!("no exchange-server-error case: {:#}", r["cases"]))
+        .clone();
+    assert_eq!(case["verdict"], "fail");
+    assert_eq!(case["requirements"][0], "GEN-04");
+    assert_eq!(case["transcript"][0]["response"]["status"], 500);
+    let file = dir.path().join("fuzz-finding-exchange-server-error.json");
+    let replay = ReplayFile::load(&file).unwrap();
+    assert!(
+        replay.request.param_count() <= 2,
+        "not shrunk: {} parameters: {}",
+        replay.request.param_count(),
+        replay.preview
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        !text.contains("chain-client-secret") && !text.contains("127.0.0.1"),
+        "{text}"
+    );
+
+    let replay_args = |faults: &[Fault]| FuzzArgs {
+        replay: Some(file.clone()),
+        ..args(dir.path(), 1, 1, faults)
+    };
+    assert_eq!(
+        fuzz::run(replay_args(&faulty)).await,
+        exit::CONFORMANCE,
+        "replay against the faulty mock"
+    );
+    assert_eq!(
+        fuzz::run(replay_args(&[])).await,
+        exit::OK,
+        "replay against the conformant mock"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn same_seed_sends_the_same_requests() {
+    let (a, b, c) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    assert_eq!(fuzz::run(args(a.path(), 200, 42, &[])).await, exit::OK);
+    assert_eq!(fuzz::run(args(b.path(), 200, 42, &[])).await, exit::OK);
+    assert_eq!(fuzz::run(args(c.path(), 200, 43, &[])).await, exit::OK);
+    let log = |d: &Path| std::fs::read(d.join("fuzz-requests.log")).unwrap();
+    let (la, lb, lc) = (log(a.path()), log(b.path()), log(c.path()));
+    assert!(String::from_utf8_lossy(&la).lines().count() > 200);
+    assert!(la == lb, "same seed, different request logs");
+    assert!(la != lc, "different seeds, same request log");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn target_files_are_refused_clearly_until_the_loader_lands() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = FuzzArgs {
+        target: Some(dir.path().join("t.toml")),
+        ..args(dir.path(), 1, 1, &[])
+    };
+    assert_eq!(fuzz::run(a).await, exit::INVALID_INPUT);
+}
