@@ -221,11 +221,23 @@ fn graded_at_level(check: &chainproof::run_result::CheckResult) -> bool {
 
 /// Faults no black-box case can reach, with the reason. Kept short and explained: each is a
 /// gap in what the harness can obtain from a target, not a case that was forgotten.
-const UNREACHABLE: &[(&str, &str)] = &[(
-    "accept-expired-subject-token",
-    "needs an expired subject token issued by AS-A: the target model offers no such fixture and \
-     the mock's user tokens live an hour (tampering with exp breaks the signature instead)",
-)];
+const UNREACHABLE: &[(&str, &str)] = &[
+    (
+        "accept-expired-subject-token",
+        "needs an expired subject token issued by AS-A: the target model offers no such fixture \
+         and the mock's user tokens live an hour (tampering with exp breaks the signature instead)",
+    ),
+    (
+        "dpop-proof-replay-accepted",
+        "needs to send the same DPoP proof twice; the runner mints a fresh proof per request and \
+         does not expose the proof a step sent",
+    ),
+    (
+        "rs-skips-ath",
+        "needs a DPoP proof whose ath belongs to another token; call_resource always computes \
+         ath for the token it sends",
+    ),
+];
 
 #[test]
 fn mutation_matrix() {
