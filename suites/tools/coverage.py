@@ -23,6 +23,11 @@ WHY = {
     "GEN-08": "A consumer-side rule (decide only on top-level claims and the current actor): mock/white-box; the black-box structural check on `act` is grant-contents/grant-claims (IC-JG-13).",
     "GEN-14": "Concerns client-authentication JWTs (RFC 7523bis), which the harness's clients do not use against the mock; MAY in the IC drafts.",
 }
+UNREACHABLE = [
+    ("accept-expired-subject-token", "needs an expired subject token issued by AS-A; the target model has no such fixture and the embedded mock's user tokens live an hour (a case could wait for expiry with a short-lived mock configuration, which `chainproof run` cannot set)."),
+    ("dpop-proof-replay-accepted", "needs the same DPoP proof sent twice; the runner mints a fresh proof for every request and does not expose the proof a step sent."),
+    ("rs-skips-ath", "needs a DPoP proof whose `ath` hashes another token; `call_resource` always computes `ath` for the token it sends."),
+]
 PROFILE_ONLY = "Profile-only row (MAY in ic-17/ic-14/ic-01): covered when that profile's suite exists."
 
 
@@ -64,6 +69,11 @@ def main():
         else:
             cell = "— " + WHY[rid]
         print(f"| {rid} | {r['testing']} | {r['levels']['ic-17']} | {cell} |")
+    print("\n## Mock faults no case reaches\n")
+    print("`tests/mutation_matrix.rs` runs every fault of `mock_as::Fault::ALL`; these three are listed "
+          "there as unreachable (a stale entry fails the matrix):\n")
+    for name, why in UNREACHABLE:
+        print(f"- `{name}`: {why}")
     print("\n## Other rows (MK, INFO, N, -)\n")
     print("Not black-box gradable by definition (mock/white-box only, report-only, not testable, or "
           "a heading row); cases that cite them anyway are listed.\n")
