@@ -231,14 +231,20 @@ def clean(text: str) -> str:
 
 
 def summary(paraphrase: str) -> str:
+    """The catalogue's paraphrase on one line, cut near 220 characters at a sentence end
+    (outside parentheses) or else a word boundary."""
     s = clean(paraphrase)
-    # first sentence, bounded length
-    m = re.match(r"(.+?[.;])(\s|$)", s)
-    s = m.group(1) if m else s
-    s = s.rstrip(";")
-    if not s.endswith("."):
-        s += "."
-    return s
+    if len(s) <= 220:
+        return s
+    depth, cut = 0, None
+    for i, ch in enumerate(s[:220]):
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch in ".;" and depth == 0 and (i + 1 == len(s) or s[i + 1] == " ") and not s[max(0, i - 3):i + 1].endswith(("e.g.", "i.e.")):
+            cut = i
+    if cut is not None and cut > 80:
+        return s[:cut].rstrip(";") + "."
+    return s[:220].rsplit(" ", 1)[0] + " …"
 
 
 def testing(col: str) -> str:
