@@ -131,6 +131,7 @@ async fn handle(s: &AsA, req: Request) -> Result<Response, OAuthError> {
         token_endpoint: &s.urls.token_endpoint,
         realm: "as-a",
         assertion_replay: &s.assertion_replay,
+        faults: &s.faults,
         now,
     }
     .authenticate(&headers, &form)?;

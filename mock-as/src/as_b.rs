@@ -270,6 +270,7 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
         token_endpoint: &s.urls.token_endpoint,
         realm: "as-b",
         assertion_replay: &s.assertion_replay,
+        faults: &s.faults,
         now,
     }
     .authenticate(&headers, &form);

@@ -136,6 +136,8 @@ faults! {
     CnfWrongThumbprint = "cnf-wrong-thumbprint", ["IC-AT-07", "DPOP-04"], "AS-B computes cnf.jkt over JWK members in the wrong order";
     RsMetadataNoAsB = "rs-metadata-no-as-b", ["IC-MD-08"], "RS-B metadata lists AS-A instead of AS-B in authorization_servers";
     RsSkipsAth = "rs-skips-ath", ["DPOP-02"], "RS-B does not check the proof's ath against the access token";
+    ClientAssertionUnverified = "client-assertion-unverified", ["IC-SC-01", "GEN-10"], "AS-A accepts private_key_jwt client assertions without checking their signature";
+    ClientAssertionReplay = "client-assertion-replay", ["IC-SC-01", "ENA-P-02"], "AS-A accepts a private_key_jwt client assertion jti more than once";
 }
 
 impl fmt::Display for Fault {

@@ -42,6 +42,8 @@ fn hs256(header: Value, claims: Value, secret: &[u8]) -> String {
 #[case::missing_exp(|e: &Env| e.harness_grant(json!({"exp": null})), "invalid_grant")]
 #[case::expired(|e: &Env| e.harness_grant(json!({"exp": now() - 600})), "invalid_grant")]
 #[case::exp_string(|e: &Env| e.harness_grant(json!({"exp": (now() + 60).to_string()})), "invalid_grant")]
+#[case::exp_huge(|e: &Env| e.harness_grant(json!({"exp": 1e300})), "invalid_grant")]
+#[case::exp_min(|e: &Env| e.harness_grant(json!({"exp": i64::MIN})), "invalid_grant")]
 #[case::future_nbf(|e: &Env| e.harness_grant(json!({"nbf": now() + 600})), "invalid_grant")]
 #[case::future_iat(|e: &Env| e.harness_grant(json!({"iat": now() + 600})), "invalid_grant")]
 #[case::unknown_crit(|e: &Env| e.harness_grant_with_header(json!({"alg": "ES256", "kid": e.harness.kid(), "crit": ["urn:example:x"], "urn:example:x": 1}), json!({})), "invalid_grant")]

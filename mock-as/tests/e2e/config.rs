@@ -113,3 +113,10 @@ async fn banner_lists_roles_and_faults() {
     assert!(lines[2].starts_with("RS-B http://127.0.0.1:"));
     assert_eq!(lines[3], "faults: allow-replay");
 }
+
+/// The fault catalogue is product output (`chainproof mock --list-faults`): a change must be
+/// deliberate and reviewed.
+#[test]
+fn fault_list_snapshot() {
+    insta::assert_snapshot!(mock_as::fault::list_faults());
+}

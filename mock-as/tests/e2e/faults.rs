@@ -73,6 +73,21 @@ fn hs256_with_public_jwk(e: &Env) -> String {
     format!("{input}.{}", jose::b64url(&mac.finalize().into_bytes()))
 }
 
+/// client_credentials at AS-A authenticated by a private_key_jwt assertion.
+async fn client_assertion_status(e: &Env, assertion: &str) -> u16 {
+    let p = [
+        ("grant_type", "client_credentials"),
+        (
+            "client_assertion_type",
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        ),
+        ("client_assertion", assertion),
+    ];
+    e.post(&e.f.as_a_token_endpoint, &p, Auth::None, None)
+        .await
+        .status
+}
+
 /// Start a pair with `faults` and report whether the behaviour `f` breaks is observed.
 async fn observe(f: Fault, faults: &[Fault]) -> bool {
     use Fault::*;
@@ -363,6 +378,18 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             let proof = dpop::make_proof(&key, "GET", &f_.rs_url, Some("some-other-token"), now());
             e.rs_get("DPoP", &at, Some(proof)).await.status == 200
         }
+        ClientAssertionUnverified => {
+            let id = f_.jwt_client_id.clone().unwrap();
+            let ca = mock_as::client_auth::make_client_assertion(&EsKey::generate(), &id, &f_.as_a_issuer, now());
+            client_assertion_status(&e, &ca).await == 200
+        }
+        ClientAssertionReplay => {
+            let key = EsKey::from_pkcs8_pem(mock_as::fixtures::JWT_CLIENT_KEY_PEM).unwrap();
+            let id = f_.jwt_client_id.clone().unwrap();
+            let ca = mock_as::client_auth::make_client_assertion(&key, &id, &f_.as_a_issuer, now());
+            client_assertion_status(&e, &ca).await;
+            client_assertion_status(&e, &ca).await == 200
+        }
         UnknownGrantTypeInvalidRequest => {
             e.post(&f_.as_a_token_endpoint, &[("grant_type", "urn:example:nope")], e.client(), None).await.error() == "invalid_request"
         }
@@ -468,6 +495,8 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
 #[case(Fault::CnfWrongThumbprint)]
 #[case(Fault::RsMetadataNoAsB)]
 #[case(Fault::RsSkipsAth)]
+#[case(Fault::ClientAssertionUnverified)]
+#[case(Fault::ClientAssertionReplay)]
 #[tokio::test]
 async fn fault_is_observable(#[case] fault: Fault) {
     assert!(

@@ -266,7 +266,7 @@ async fn client_auth_methods() {
         .await;
     assert!(!t.is_empty());
     // private_key_jwt with the fixture key, aud = issuer and aud = token endpoint
-    let key = EsKey::from_pkcs8_pem(include_str!("../../../fixtures/keys/jwt-client.pem")).unwrap();
+    let key = EsKey::from_pkcs8_pem(mock_as::fixtures::JWT_CLIENT_KEY_PEM).unwrap();
     let id = env.f.jwt_client_id.clone().unwrap();
     for aud in [&env.f.as_a_issuer, &env.f.as_a_token_endpoint] {
         let ca = mock_as::client_auth::make_client_assertion(&key, &id, aud, now());
@@ -469,4 +469,20 @@ async fn claims_transcription_maps_subject_into_the_grant() {
     assert_eq!(decode(&g).1["sub"], "alice@a.example");
     let r = env.redeem(&g, &[], None).await;
     assert_eq!(decode(r.token()).1["sub"], "alice@b.example");
+}
+
+#[tokio::test]
+async fn drop_stops_servers() {
+    let pair = mock_as::MockPair::start(MockOptions::default())
+        .await
+        .unwrap();
+    let url = pair.facts().as_b_metadata_url.clone();
+    let http = reqwest::Client::new();
+    assert_eq!(http.get(&url).send().await.unwrap().status(), 200);
+    drop(pair);
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert!(
+        http.get(&url).send().await.is_err(),
+        "even a kept-alive connection is closed"
+    );
 }
