@@ -47,7 +47,7 @@ fn args(out: &Path) -> FuzzArgs {
         concurrency: 4,
         report: ReportArgs {
             out: out.to_path_buf(),
-            json: None,
+            ..ReportArgs::default()
         },
         ..FuzzArgs::default()
     }
