@@ -228,6 +228,16 @@ const UNREACHABLE: &[(&str, &str)] = &[
          does not expose the proof a step sent",
     ),
     (
+        "client-assertion-unverified",
+        "needs a private_key_jwt client; the target model and the runner's client authentication \
+         know client_secret_basic and client_secret_post only",
+    ),
+    (
+        "client-assertion-replay",
+        "needs a private_key_jwt client; the target model and the runner's client authentication \
+         know client_secret_basic and client_secret_post only",
+    ),
+    (
         "rs-skips-ath",
         "needs a DPoP proof whose ath belongs to another token; call_resource always computes \
          ath for the token it sends",

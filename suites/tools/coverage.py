@@ -25,6 +25,8 @@ WHY = {
 }
 UNREACHABLE = [
     ("dpop-proof-replay-accepted", "needs the same DPoP proof sent twice; the runner mints a fresh proof for every request and does not expose the proof a step sent."),
+    ("client-assertion-unverified", "needs a private_key_jwt client: the target model and the runner's client authentication know client_secret_basic and client_secret_post only."),
+    ("client-assertion-replay", "needs a private_key_jwt client (as above)."),
     ("rs-skips-ath", "needs a DPoP proof whose `ath` hashes another token; `call_resource` always computes `ath` for the token it sends."),
 ]
 PROFILE_ONLY = "Profile-only row (MAY in ic-17/ic-14/ic-01): covered when that profile's suite exists."
@@ -69,7 +71,7 @@ def main():
             cell = "— " + WHY[rid]
         print(f"| {rid} | {r['testing']} | {r['levels']['ic-17']} | {cell} |")
     print("\n## Mock faults no case reaches\n")
-    print("`tests/mutation_matrix.rs` runs every fault of `mock_as::Fault::ALL`; these two are listed "
+    print("`tests/mutation_matrix.rs` runs every fault of `mock_as::Fault::ALL`; these are listed "
           "there as unreachable (a stale entry fails the matrix). `accept-expired-subject-token` is "
           "caught by `token-exchange/expired-subject-token` in the matrix test that drives a mock with "
           "four-second user tokens as a live target (on the embedded mock that case skips: its wait "
