@@ -27,13 +27,19 @@ fn main() {
 /// Print `URL`, `AUTHORIZATION` and `BODY` lines for a valid exchange whose subject token can
 /// be reused, then serve until stdin closes.
 async fn serve_mock() {
-    let pair = mock_as::MockPair::start(mock_as::MockOptions::default()).await.expect("mock pair starts");
+    let pair = mock_as::MockPair::start(mock_as::MockOptions::default())
+        .await
+        .expect("mock pair starts");
     let f = pair.facts().clone();
     let client = reqwest::Client::new();
     let token: serde_json::Value = client
         .post(&f.as_a_token_endpoint)
         .basic_auth(&f.client_id, Some(&f.client_secret))
-        .form(&[("grant_type", "password"), ("username", &f.user.0), ("password", &f.user.1)])
+        .form(&[
+            ("grant_type", "password"),
+            ("username", &f.user.0),
+            ("password", &f.user.1),
+        ])
         .send()
         .await
         .expect("password grant")
@@ -42,13 +48,20 @@ async fn serve_mock() {
         .expect("token JSON");
     let subject = token["access_token"].as_str().expect("access_token");
     let body = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange")
+        .append_pair(
+            "grant_type",
+            "urn:ietf:params:oauth:grant-type:token-exchange",
+        )
         .append_pair("subject_token", subject)
-        .append_pair("subject_token_type", "urn:ietf:params:oauth:token-type:access_token")
+        .append_pair(
+            "subject_token_type",
+            "urn:ietf:params:oauth:token-type:access_token",
+        )
         .append_pair("resource", &f.as_b_issuer)
         .finish();
     use base64::Engine as _;
-    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", f.client_id, f.client_secret));
+    let basic = base64::engine::general_purpose::STANDARD
+        .encode(format!("{}:{}", f.client_id, f.client_secret));
     println!("URL {}", f.as_a_token_endpoint);
     println!("AUTHORIZATION Basic {basic}");
     println!("BODY {body}");

@@ -22,7 +22,13 @@ pub fn execute(cli: Cli) -> i32 {
                 exit::RUNTIME
             }
         },
-        Command::Fuzz(args) => fuzz_hook(&args.args),
+        Command::Fuzz(args) => match tokio::runtime::Runtime::new() {
+            Ok(rt) => rt.block_on(crate::fuzz::run(args)),
+            Err(e) => {
+                eprintln!("error: cannot start the async runtime: {e}");
+                exit::RUNTIME
+            }
+        },
     }
 }
 
@@ -95,10 +101,4 @@ pub fn suites_listing(lib: &Library) -> String {
         }
     }
     out
-}
-
-fn fuzz_hook(_args: &[String]) -> i32 {
-    // FUZZ HOOK: wire `crate::fuzz::FuzzArgs` and `crate::fuzz::run` here once branch `fuzz` lands.
-    eprintln!("chainproof fuzz: not available in this build yet");
-    exit::RUNTIME
 }

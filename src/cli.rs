@@ -26,6 +26,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run test suites against a target (default: every suite against the embedded mock pair).
+    #[command(after_help = "Examples:
+  chainproof run                                   every suite, embedded mock pair
+  chainproof run --target target.toml --fail-on warn
+  chainproof run --suite grant-validation --case '*alg*'
+  chainproof run --mock-fault accept-alg-none      prove a case catches a broken AS-B
+  chainproof run --profile ic-01 --deadline 10m")]
     Run(RunArgs),
     /// List suites and cases, or the requirement catalogue with the cases covering each ID.
     List(ListArgs),
@@ -36,7 +42,7 @@ pub enum Command {
     /// Start the reference mock pair (AS-A, AS-B, RS-B).
     Mock(mock_as::cli::MockArgs),
     /// Property-based fuzzing of the token endpoints.
-    Fuzz(FuzzCommandArgs),
+    Fuzz(crate::fuzz::FuzzArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -56,9 +62,9 @@ pub struct RunArgs {
     /// Profile setting requirement levels (ic-17, ic-14, ic-01, ...); default: the catalogue's default.
     #[arg(long, value_name = "ID")]
     pub profile: Option<String>,
-    /// Cases run at the same time.
-    #[arg(long, short = 'j', default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub jobs: u16,
+    /// Cases run at the same time [default: the target's `limits.jobs`, else 4].
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: Option<u16>,
     /// Lowest case verdict that makes the run exit with code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Fail)]
     pub fail_on: FailOn,
@@ -107,13 +113,6 @@ pub struct IssuerArgs {
     pub target: Option<PathBuf>,
 }
 
-/// Arguments of `chainproof fuzz` (hook until the fuzz work lands).
-#[derive(Debug, Clone, Args)]
-pub struct FuzzCommandArgs {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    pub args: Vec<String>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,7 +129,7 @@ mod tests {
         let Command::Run(r) = cli.command else {
             panic!()
         };
-        assert_eq!(r.jobs, 4);
+        assert_eq!(r.jobs, None);
         assert_eq!(r.fail_on, FailOn::Fail);
         assert!(r.target.is_none());
     }

@@ -19,6 +19,8 @@ pub struct Client {
     pub id: String,
     pub secret: Option<String>,
     pub auth: AuthMethod,
+    /// Signing key for private_key_jwt.
+    pub key: Option<p256::ecdsa::SigningKey>,
 }
 
 #[derive(Debug, Clone)]
@@ -53,6 +55,8 @@ pub struct Env {
     pub rs: Option<(String, String)>,
     pub client: Client,
     pub second_client: Option<Client>,
+    /// A client at AS-A authenticating with private_key_jwt.
+    pub jwt_client: Option<Client>,
     pub as_b_client: Option<Client>,
     pub subject: SubjectSource,
     pub unmapped: Option<SubjectSource>,
@@ -93,6 +97,7 @@ fn auth(a: Auth) -> AuthMethod {
     match a {
         Auth::Basic => AuthMethod::Basic,
         Auth::Post => AuthMethod::Post,
+        Auth::PrivateKeyJwt => AuthMethod::PrivateKeyJwt,
     }
 }
 
@@ -156,10 +161,42 @@ fn secret(t: &Target, c: &ClientTarget) -> Result<Option<String>, EnvError> {
 }
 
 fn client(t: &Target, c: &ClientTarget) -> Result<Client, EnvError> {
+    let key = match &c.key_file {
+        Some(p) => {
+            use p256::pkcs8::DecodePrivateKey;
+            let path = if p.is_absolute() {
+                p.clone()
+            } else {
+                t.base_dir.join(p)
+            };
+            let pem = std::fs::read_to_string(&path).map_err(|e| {
+                EnvError::Invalid(format!(
+                    "{}: cannot read key_file {}: {e}",
+                    t.file.name,
+                    path.display()
+                ))
+            })?;
+            Some(p256::ecdsa::SigningKey::from_pkcs8_pem(&pem).map_err(|e| {
+                EnvError::Invalid(format!(
+                    "{}: key_file {} is not a PKCS#8 P-256 key: {e}",
+                    t.file.name,
+                    path.display()
+                ))
+            })?)
+        }
+        None if c.auth == Auth::PrivateKeyJwt => {
+            return Err(EnvError::Invalid(format!(
+                "{}: client `{}` uses private_key_jwt but has no key_file",
+                t.file.name, c.id
+            )));
+        }
+        None => None,
+    };
     Ok(Client {
         id: c.id.clone(),
         secret: secret(t, c)?,
         auth: auth(c.auth),
+        key,
     })
 }
 
@@ -221,20 +258,24 @@ impl Env {
 
         // Harness issuer: from the target, or an in-memory one for the embedded mock.
         let mut harness_server = None;
-        let harness: Option<Arc<HarnessIssuer>> = match target {
-            Some(t) => {
-                let h = harness::from_target(t)
-                    .map_err(EnvError::Invalid)?
-                    .map(Arc::new);
-                if let (Some(h), Some(listen)) = (&h, &t.spec.harness.listen) {
+        let from_file = match target {
+            Some(t) => harness::from_target(t)
+                .map_err(EnvError::Invalid)?
+                .map(Arc::new),
+            None => None,
+        };
+        let harness: Option<Arc<HarnessIssuer>> = match (from_file, target) {
+            (Some(h), Some(t)) => {
+                if let Some(listen) = &t.spec.harness.listen {
                     let l = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
                         EnvError::Runtime(format!("harness issuer cannot listen on {listen}: {e}"))
                     })?;
                     harness_server = Some(harness::spawn(h.clone(), l));
                 }
-                h
+                Some(h)
             }
-            None => {
+            // An embedded mock AS-B can always trust an in-memory harness issuer.
+            (None, _) if kind_b == Kind::Mock => {
                 let l = tokio::net::TcpListener::bind("127.0.0.1:0")
                     .await
                     .map_err(|e| EnvError::Runtime(format!("harness issuer: {e}")))?;
@@ -248,6 +289,7 @@ impl Env {
                 harness_server = Some(harness::spawn(h.clone(), l));
                 Some(h)
             }
+            _ => None,
         };
 
         let live_a = match (kind_a, target) {
@@ -272,17 +314,44 @@ impl Env {
         };
         let fixtures = target.map(|t| t.spec.fixtures.clone()).unwrap_or_default();
 
+        let mut registered_b_client: Option<Client> = None;
         let any_mock = kind_a == Kind::Mock || kind_b == Kind::Mock || kind_rs == Some(Kind::Mock);
         let mock = if any_mock {
             let mut options = MockOptions {
                 faults: faults.clone(),
                 ..MockOptions::default()
             };
+            if let Some(t) = target {
+                options.port_a = t.spec.as_a.port.unwrap_or(0);
+                options.port_b = t.spec.as_b.port.unwrap_or(0);
+                options.port_rs = t.spec.rs.as_ref().and_then(|r| r.port).unwrap_or(0);
+            }
             if let Some(h) = &harness {
                 options.extra_trusted_issuers.push(TrustedIssuer {
                     issuer: h.issuer.clone(),
                     jwks: Some(h.jwks()),
                     jwks_uri: None,
+                });
+            }
+            if let (Some(_), Some(c)) = (&live_a, target.and_then(|t| t.spec.as_a.client.as_ref()))
+            {
+                // Register the live AS-A's client at the mock AS-B, as a deployment registers
+                // every domain-A client that calls domain B.
+                let secret = format!("as-b-{}", uuid::Uuid::new_v4().simple());
+                options.config.as_b.clients.retain(|x| x.id != c.id);
+                options
+                    .config
+                    .as_b
+                    .clients
+                    .push(mock_as::config::BClientConfig {
+                        id: c.id.clone(),
+                        secret: secret.clone(),
+                    });
+                registered_b_client = Some(Client {
+                    id: c.id.clone(),
+                    secret: Some(secret),
+                    auth: AuthMethod::Basic,
+                    key: None,
                 });
             }
             if let Some(a) = &live_a {
@@ -316,6 +385,7 @@ impl Env {
         let mut secrets = Vec::new();
 
         // AS-A role.
+        let jwt_client: Option<Client>;
         let (
             as_a,
             client_a,
@@ -349,18 +419,42 @@ impl Env {
                     .map(|s| subject(t, s))
                     .transpose()?;
                 (user_sub, scopes, escalation, as_c, alias) = (None, None, None, None, None);
+                jwt_client = t
+                    .spec
+                    .as_a
+                    .jwt_client
+                    .as_ref()
+                    .map(|c| client(t, c))
+                    .transpose()?;
             }
             (None, Some(f)) => {
                 as_a = mock_as_a(f);
+                // The embedded mock runs its default configuration, whose private_key_jwt
+                // client's key ships with the mock.
+                jwt_client = f.jwt_client_id.as_ref().and_then(|id| {
+                    use p256::pkcs8::DecodePrivateKey;
+                    let key = p256::ecdsa::SigningKey::from_pkcs8_pem(
+                        mock_as::fixtures::JWT_CLIENT_KEY_PEM,
+                    )
+                    .ok()?;
+                    Some(Client {
+                        id: id.clone(),
+                        secret: None,
+                        auth: AuthMethod::PrivateKeyJwt,
+                        key: Some(key),
+                    })
+                });
                 client_a = Client {
                     id: f.client_id.clone(),
                     secret: Some(f.client_secret.clone()),
                     auth: AuthMethod::Basic,
+                    key: None,
                 };
                 second = Some(Client {
                     id: f.second_client_id.clone(),
                     secret: Some(f.second_client_secret.clone()),
                     auth: AuthMethod::Basic,
+                    key: None,
                 });
                 let scope = Some(f.user_scopes.join(" "));
                 subj = SubjectSource::Password {
@@ -401,20 +495,21 @@ impl Env {
             }
             (None, Some(f)) => (
                 mock_as_b(f),
-                f.as_b_client.as_ref().map(|(id, s)| Client {
-                    id: id.clone(),
-                    secret: Some(s.clone()),
-                    auth: AuthMethod::Basic,
+                registered_b_client.clone().or_else(|| {
+                    f.as_b_client.as_ref().map(|(id, s)| Client {
+                        id: id.clone(),
+                        secret: Some(s.clone()),
+                        auth: AuthMethod::Basic,
+                        key: None,
+                    })
                 }),
                 Some(f.user_sub_at_b.clone()),
             ),
             (None, None) => unreachable!("AS-B is live or mock"),
         };
         // Target fixtures override what the mock facts suggest.
-        if let Some(t) = target {
-            if t.spec.as_b.audience.is_some() {
-                alias = t.spec.as_b.audience.clone();
-            }
+        if let Some(a) = target.and_then(|t| t.spec.as_b.audience.clone()) {
+            alias = Some(a);
         }
         user_sub = fixtures.user_sub.clone().or(user_sub);
         user_sub_at_b = fixtures.user_sub_at_b.clone().or(user_sub_at_b);
@@ -435,11 +530,41 @@ impl Env {
             _ => None,
         };
 
+        // Mock roles: their metadata is discovered like a live server's, so that
+        // `target.as_x.metadata.*` means the same thing for both.
+        let (mut as_a, mut as_b) = (as_a, as_b);
+        for info in [&mut as_a, &mut as_b] {
+            if info.metadata.is_null()
+                && let Ok(m) = fetch_json(
+                    &http,
+                    &well_known(&info.issuer, "oauth-authorization-server"),
+                )
+                .await
+            {
+                info.metadata = m;
+            }
+        }
         let as_a_jwks = match &as_a.jwks_uri {
             Some(u) => fetch_json(&http, u).await.ok(),
             None => None,
         };
 
+        for c in [
+            Some(&client_a),
+            second.as_ref(),
+            as_b_client.as_ref(),
+            jwt_client.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Some(pem) = c.key.as_ref().and_then(|k| {
+                use p256::pkcs8::EncodePrivateKey;
+                k.to_pkcs8_pem(p256::pkcs8::LineEnding::LF).ok()
+            }) {
+                secrets.push(pem.to_string());
+            }
+        }
         for c in [Some(&client_a), second.as_ref(), as_b_client.as_ref()]
             .into_iter()
             .flatten()
@@ -496,6 +621,7 @@ impl Env {
             rs,
             client: client_a,
             second_client: second,
+            jwt_client,
             as_b_client,
             subject: subj,
             unmapped,
@@ -530,6 +656,7 @@ impl Env {
         add(Capability::AsBClient, self.as_b_client.is_some());
         add(Capability::Dpop, self.dpop);
         add(Capability::AudienceAlias, self.as_b_audience.is_some());
+        add(Capability::JwtClient, self.jwt_client.is_some());
         caps
     }
 

@@ -271,20 +271,6 @@ pub fn requirement_rows(lib: &Library, profile: &str, cases: &[CaseResult]) -> V
         .collect()
 }
 
-/// The exit code for a finished run.
-pub fn exit_code(result: &RunResult, fail_on: crate::verdict::FailOn) -> i32 {
-    if result.interrupted {
-        return exit::RUNTIME;
-    }
-    if result.cases.iter().any(|c| c.verdict.trips(fail_on)) {
-        return exit::CONFORMANCE;
-    }
-    if result.cases.iter().any(|c| c.verdict == Verdict::Error) {
-        return exit::RUNTIME;
-    }
-    exit::OK
-}
-
 pub fn command(args: RunArgs) -> i32 {
     let lib = match Library::load(args.suites.as_deref()) {
         Ok(l) => l,
@@ -362,13 +348,8 @@ pub fn command(args: RunArgs) -> i32 {
             }
         };
         let planned = plan(lib, &selected, &profile, &env);
-        let jobs = args.jobs.max(1) as usize;
-        let jobs = if args.jobs == 4 {
-            env.limits.jobs.map_or(jobs, usize::from)
-        } else {
-            jobs
-        };
-        let (tx, reporter) = spawn_reporter(args.progress);
+        let jobs = usize::from(args.jobs.or(env.limits.jobs).unwrap_or(4).max(1));
+        let (tx, reporter) = spawn_reporter(args.progress, env.secrets.clone());
         let (cases, interrupted) = execute(
             lib,
             &profile,
@@ -400,10 +381,18 @@ pub fn command(args: RunArgs) -> i32 {
         let secrets = Secrets {
             values: env.secrets.clone(),
         };
-        // The gate (thresholds, expectations, baseline) is judged first so that every report
-        // can carry its outcome; reports are written even when the gate's inputs are invalid.
-        let gate = report::gate(&result, &args.report, args.fail_on, &secrets);
-        match report::write_reports(&result, &args.report, &secrets, gate.as_ref().ok()) {
+        // Gate first (expectations, baseline), then reports that show its findings.
+        let (gate, mut code) = match report::gate(&result, &args.report, args.fail_on, &secrets) {
+            Ok(g) => {
+                let code = g.exit_code;
+                (Some(g), code)
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                (None, e.exit_code())
+            }
+        };
+        match report::write_reports(&result, &args.report, &secrets, gate.as_ref()) {
             Ok(paths) => {
                 for p in paths {
                     eprintln!("wrote {}", p.display());
@@ -411,18 +400,41 @@ pub fn command(args: RunArgs) -> i32 {
             }
             Err(e) => {
                 eprintln!("error: {e}");
-                return exit::RUNTIME;
+                code = code.max(e.exit_code());
             }
         }
-        match gate {
-            Ok(g) => {
-                eprint!("{}", g.summary);
-                g.exit_code
-            }
-            Err(e) => {
-                eprintln!("{e}");
-                e.exit_code()
-            }
+        if let Some(g) = &gate {
+            eprint!("{}", g.summary);
         }
+        code
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn select_by_suite_and_glob() {
+        let lib = Library::load(None).unwrap();
+        let all = select(&lib.suites, &[], &[]).unwrap();
+        assert_eq!(
+            all.len(),
+            lib.suites.iter().map(|s| s.cases.len()).sum::<usize>()
+        );
+        let first = &lib.suites[0];
+        let only = select(&lib.suites, std::slice::from_ref(&first.id), &[]).unwrap();
+        assert_eq!(only.len(), first.cases.len());
+        let one = format!("{}/{}", first.id, first.cases[0].id);
+        let by_glob = select(&lib.suites, &[], std::slice::from_ref(&one)).unwrap();
+        assert_eq!(by_glob.len(), 1);
+        let by_case_id = select(&lib.suites, &[], &[first.cases[0].id.clone()]).unwrap();
+        assert!(!by_case_id.is_empty());
+        assert!(
+            select(&lib.suites, &["no-such-suite".into()], &[])
+                .unwrap_err()
+                .contains("unknown suite")
+        );
+        assert!(select(&lib.suites, &[], &["[".into()]).is_err());
+    }
 }

@@ -40,18 +40,27 @@ pub enum Auth {
     #[default]
     Basic,
     Post,
+    /// RFC 7523 §2.2 client assertion signed with `key_file`.
+    #[serde(rename = "private_key_jwt")]
+    PrivateKeyJwt,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AsATarget {
     pub kind: Kind,
+    /// For `kind = "mock"`: the port the embedded server listens on (default: ephemeral).
+    #[serde(default)]
+    pub port: Option<u16>,
     #[serde(default)]
     pub issuer: Option<Spanned<String>>,
     #[serde(default)]
     pub client: Option<ClientTarget>,
     #[serde(default)]
     pub second_client: Option<ClientTarget>,
+    /// A client authenticating with private_key_jwt (capability `jwt_client`).
+    #[serde(default)]
+    pub jwt_client: Option<ClientTarget>,
     #[serde(default)]
     pub subject_token: Option<SubjectTokenTarget>,
     #[serde(default)]
@@ -62,6 +71,9 @@ pub struct AsATarget {
 #[serde(deny_unknown_fields)]
 pub struct AsBTarget {
     pub kind: Kind,
+    /// For `kind = "mock"`: the port the embedded server listens on (default: ephemeral).
+    #[serde(default)]
+    pub port: Option<u16>,
     #[serde(default)]
     pub issuer: Option<Spanned<String>>,
     #[serde(default)]
@@ -78,6 +90,9 @@ pub struct AsBTarget {
 #[serde(deny_unknown_fields)]
 pub struct RsTarget {
     pub kind: Kind,
+    /// For `kind = "mock"`: the port the embedded server listens on (default: ephemeral).
+    #[serde(default)]
+    pub port: Option<u16>,
     #[serde(default)]
     pub resource: Option<Spanned<String>>,
     #[serde(default)]
@@ -96,6 +111,10 @@ pub struct ClientTarget {
     pub secret: Option<String>,
     #[serde(default)]
     pub auth: Auth,
+    /// PKCS#8 PEM of the client's P-256 key, for `auth = "private_key_jwt"` (a secret: keep
+    /// it out of the repository).
+    #[serde(default)]
+    pub key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -226,7 +226,7 @@ impl Session {
 
     /// Judge one outcome with every oracle.
     pub fn judge(&self, req: &FuzzRequest, out: &Outcome) -> (Expectation, Vec<Violation>) {
-        let exp = model::expect(req, &self.facts);
+        let (exp, clean) = model::judge(req, &self.facts);
         let v = match &out.response {
             Some(r) => oracle::evaluate(&Observed {
                 endpoint: req.endpoint,
@@ -235,8 +235,11 @@ impl Session {
                     .values("grant_type")
                     .iter()
                     .filter(|v| !v.is_empty_value())
-                    .all(|v| matches!(v, Value::Text { text } if text == req.endpoint.grant_type())),
+                    .all(
+                        |v| matches!(v, Value::Text { text } if text == req.endpoint.grant_type()),
+                    ),
                 expectation: &exp,
+                clean,
                 response: r,
                 latency: out.latency,
                 latency_bound: self.latency_bound,

@@ -170,11 +170,37 @@ async fn start_target(args: &FuzzArgs, seed: u64) -> Result<Running, (i32, Strin
 }
 
 /// Run `chainproof fuzz`; returns the process exit code (see [`crate::exit`]).
-///
-/// The fuzz loop holds proptest value trees (not `Send`) across awaits, so it runs on a
-/// dedicated multi-thread runtime in its own thread; this future is `Send` and can be
-/// awaited or spawned from any runtime.
 pub async fn run(args: FuzzArgs) -> i32 {
+    on_dedicated_runtime(move || async move { report_errors(run_inner(&args, None).await) }).await
+}
+
+/// Fuzz servers described by `endpoints` instead of the embedded mock (the runner's target
+/// loader and the tests use this).
+pub async fn run_against(args: FuzzArgs, endpoints: FuzzEndpoints) -> i32 {
+    on_dedicated_runtime(
+        move || async move { report_errors(run_inner(&args, Some(endpoints)).await) },
+    )
+    .await
+}
+
+fn report_errors(r: Result<i32, (i32, String)>) -> i32 {
+    match r {
+        Ok(code) => code,
+        Err((code, msg)) => {
+            eprintln!("error: {msg}");
+            code
+        }
+    }
+}
+
+/// The fuzz loop holds proptest value trees (not `Send`) across awaits, so it runs on a
+/// dedicated multi-thread runtime in its own thread; the returned future is `Send` and can be
+/// awaited or spawned from any runtime.
+async fn on_dedicated_runtime<F, Fut>(make: F) -> i32
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = i32>,
+{
     let (tx, rx) = tokio::sync::oneshot::channel();
     let spawned = std::thread::Builder::new()
         .name("chainproof-fuzz".into())
@@ -184,15 +210,7 @@ pub async fn run(args: FuzzArgs) -> i32 {
                 .enable_all()
                 .build()
             {
-                Ok(rt) => rt.block_on(async {
-                    match run_inner(&args).await {
-                        Ok(code) => code,
-                        Err((code, msg)) => {
-                            eprintln!("error: {msg}");
-                            code
-                        }
-                    }
-                }),
+                Ok(rt) => rt.block_on(make()),
                 Err(e) => {
                     eprintln!("error: cannot start the fuzz runtime: {e}");
                     exit::RUNTIME
@@ -207,7 +225,10 @@ pub async fn run(args: FuzzArgs) -> i32 {
     rx.await.unwrap_or(exit::RUNTIME)
 }
 
-async fn run_inner(args: &FuzzArgs) -> Result<i32, (i32, String)> {
+async fn run_inner(
+    args: &FuzzArgs,
+    endpoints: Option<FuzzEndpoints>,
+) -> Result<i32, (i32, String)> {
     if args.cases == 0 && args.replay.is_none() {
         return Err((exit::USAGE, "--cases must be at least 1".into()));
     }
@@ -226,7 +247,13 @@ async fn run_inner(args: &FuzzArgs) -> Result<i32, (i32, String)> {
         .or(replay.as_ref().map(|r| r.seed))
         .unwrap_or_else(random_seed);
     let started = SystemTime::now();
-    let running = start_target(args, seed).await?;
+    let running = match endpoints {
+        Some(endpoints) => Running {
+            endpoints,
+            _mock: None,
+        },
+        None => start_target(args, seed).await?,
+    };
     let sender =
         send::Sender::new(args.timeout, args.rate).map_err(|e| (exit::RUNTIME, e.to_string()))?;
     let mut session = Session::prepare(running.endpoints.clone(), sender, args.max_latency)

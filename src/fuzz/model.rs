@@ -43,6 +43,29 @@ pub enum Expectation {
     Invalid(Vec<Reason>),
 }
 
+impl Reason {
+    /// The RFC 6749 §5.2 / RFC 8693 §2.2.2 / RFC 7523 §3.1 error codes a server may answer
+    /// for this reason (empty: any).
+    pub fn error_codes(&self) -> &'static [&'static str] {
+        match self.requirement {
+            "GEN-05" => &["unsupported_grant_type"],
+            "GEN-02" | "IC-TE-02" | "IC-TE-06" | "IC-TE-07" | "IC-JB-01" | "IC-JB-10" => {
+                &["invalid_request"]
+            }
+            "IC-TE-03" | "IC-TE-05" | "IC-TE-08" | "GEN-06" | "IC-JB-02" => {
+                &["invalid_request", "invalid_target"]
+            }
+            // invalid_request covers "more than one authentication mechanism" (RFC 6749 §5.2).
+            "IC-TE-22" | "IC-SC-01" | "IC-JB-08" | "IC-JB-09" => {
+                &["invalid_client", "invalid_request"]
+            }
+            "IC-JB-03m" => &["invalid_grant", "invalid_request"],
+            r if r.starts_with("IC-JB-03") || r == "IC-JB-05" => &["invalid_grant"],
+            _ => &[],
+        }
+    }
+}
+
 impl Expectation {
     /// The reason that grades a token issued anyway: the highest level, then catalogue order.
     pub fn primary(&self) -> Option<&Reason> {
@@ -100,6 +123,12 @@ impl Judge {
 
 /// Classify `req`.
 pub fn expect(req: &FuzzRequest, facts: &ModelFacts) -> Expectation {
+    judge(req, facts).0
+}
+
+/// Classify `req`; also says whether nothing about it was ambiguous (then an error response
+/// must name one of the reasons' error codes).
+pub fn judge(req: &FuzzRequest, facts: &ModelFacts) -> (Expectation, bool) {
     let mut j = Judge {
         reasons: Vec::new(),
         ambiguities: Vec::new(),
@@ -119,13 +148,23 @@ pub fn expect(req: &FuzzRequest, facts: &ModelFacts) -> Expectation {
         Endpoint::Assertion => assertion(req, facts, &mut j),
     }
     unknown_params(req, &mut j);
-    if !j.reasons.is_empty() {
+    if req
+        .params
+        .iter()
+        .any(|p| matches!(p.value, Value::Raw { .. }))
+    {
+        // Undecodable text may be refused as a malformed body (invalid_request) first.
+        j.ambiguous("raw text in the body");
+    }
+    let clean = j.ambiguities.is_empty();
+    let e = if !j.reasons.is_empty() {
         Expectation::Invalid(j.reasons)
     } else if !j.ambiguities.is_empty() {
         Expectation::Ambiguous(j.ambiguities)
     } else {
         Expectation::Valid
-    }
+    };
+    (e, clean)
 }
 
 /// Values of `name` after RFC 6749 §3.1 ("sent without a value MUST be treated as if
@@ -143,8 +182,15 @@ fn occurrences<'a>(req: &'a FuzzRequest, name: &str) -> Occurrences<'a> {
     let all = req.values(name);
     let raw = all.len();
     let present: Vec<&Value> = all.into_iter().filter(|v| !v.is_empty_value()).collect();
-    let certain = present.iter().filter(|v| !matches!(v, Value::Raw { .. })).count();
-    Occurrences { present, raw, certain }
+    let certain = present
+        .iter()
+        .filter(|v| !matches!(v, Value::Raw { .. }))
+        .count();
+    Occurrences {
+        present,
+        raw,
+        certain,
+    }
 }
 
 /// A parameter that must appear exactly once; returns its value when it does.
@@ -169,11 +215,17 @@ fn single<'a>(
             Some(occ.present[0])
         }
         (_, 0 | 1) => {
-            j.ambiguous(format!("`{name}` repeated with raw text that may decode to nothing"));
+            j.ambiguous(format!(
+                "`{name}` repeated with raw text that may decode to nothing"
+            ));
             None
         }
         _ => {
-            j.invalid("GEN-02", Level::Must, format!("`{name}` repeated (RFC 6749 §3.2)"));
+            j.invalid(
+                "GEN-02",
+                Level::Must,
+                format!("`{name}` repeated (RFC 6749 §3.2)"),
+            );
             None
         }
     }
@@ -196,7 +248,11 @@ fn optional<'a>(req: &'a FuzzRequest, name: &str, j: &mut Judge) -> Option<&'a V
             Some(occ.present[0])
         }
         _ => {
-            j.invalid("GEN-02", Level::Must, format!("`{name}` repeated (RFC 6749 §3.2)"));
+            j.invalid(
+                "GEN-02",
+                Level::Must,
+                format!("`{name}` repeated (RFC 6749 §3.2)"),
+            );
             None
         }
     }
@@ -214,7 +270,11 @@ fn grant_type(req: &FuzzRequest, j: &mut Judge, missing_req: &'static str) -> bo
                 j.ambiguous(format!("grant_type {text} is another grant"));
                 return true;
             }
-            _ => j.invalid("GEN-05", Level::Must, "grant_type is not a registered grant type"),
+            _ => j.invalid(
+                "GEN-05",
+                Level::Must,
+                "grant_type is not a registered grant type",
+            ),
         }
     }
     false
@@ -342,21 +402,30 @@ fn exchange(req: &FuzzRequest, facts: &ModelFacts, j: &mut Judge) {
         token_type_value(v, facts, j, "subject_token_type");
     }
     // actor_token_type is REQUIRED with actor_token and MUST NOT appear without it.
-    let actor = optional(req, "actor_token", j);
-    let actor_type = optional(req, "actor_token_type", j);
-    match (actor, actor_type) {
-        (Some(_), None) => j.invalid(
-            "IC-TE-07",
-            Level::Must,
-            "actor_token without actor_token_type",
-        ),
-        (None, Some(_)) => j.invalid(
-            "IC-TE-07",
-            Level::Must,
-            "actor_token_type without actor_token",
-        ),
-        (Some(_), Some(_)) => j.ambiguous("delegation with an actor token is policy"),
-        (None, None) => {}
+    let raw_in = |name: &str| {
+        req.values(name)
+            .iter()
+            .any(|v| matches!(v, Value::Raw { .. }))
+    };
+    if raw_in("actor_token") || raw_in("actor_token_type") {
+        j.ambiguous("actor parameters carry raw text");
+    } else {
+        let actor = optional(req, "actor_token", j);
+        let actor_type = optional(req, "actor_token_type", j);
+        match (actor, actor_type) {
+            (Some(_), None) => j.invalid(
+                "IC-TE-07",
+                Level::Must,
+                "actor_token without actor_token_type",
+            ),
+            (None, Some(_)) => j.invalid(
+                "IC-TE-07",
+                Level::Must,
+                "actor_token_type without actor_token",
+            ),
+            (Some(_), Some(_)) => j.ambiguous("delegation with an actor token is policy"),
+            (None, None) => {}
+        }
     }
     if let Some(v) = optional(req, "requested_token_type", j) {
         match v {
@@ -430,7 +499,10 @@ fn exchange(req: &FuzzRequest, facts: &ModelFacts, j: &mut Judge) {
             Level::Must,
             "resource is not an absolute URI without fragment (RFC 8707 §2)",
         );
-    } else if classes.iter().all(|c| matches!(c, UriClass::Unknown | UriClass::Raw)) {
+    } else if classes
+        .iter()
+        .all(|c| matches!(c, UriClass::Unknown | UriClass::Raw))
+    {
         j.invalid(
             "IC-TE-05",
             Level::Must,

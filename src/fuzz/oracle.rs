@@ -25,6 +25,8 @@ pub enum Oracle {
     ErrorFormat,
     /// Token errors use 400 (or 401 for `invalid_client`), not another status.
     ErrorStatus,
+    /// A certainly invalid request is refused with an error code that names its problem.
+    ErrorCode,
     /// Token responses are RFC 6749 §5.1 JSON.
     TokenResponse,
     /// Token responses carry `Cache-Control: no-store`.
@@ -38,11 +40,12 @@ pub enum Oracle {
 }
 
 impl Oracle {
-    pub const ALL: [Oracle; 9] = [
+    pub const ALL: [Oracle; 10] = [
         Oracle::ServerError,
         Oracle::TokenForInvalid,
         Oracle::ErrorFormat,
         Oracle::ErrorStatus,
+        Oracle::ErrorCode,
         Oracle::TokenResponse,
         Oracle::TokenCacheControl,
         Oracle::ValidRejected,
@@ -56,6 +59,7 @@ impl Oracle {
             Oracle::TokenForInvalid => "token-for-invalid",
             Oracle::ErrorFormat => "error-format",
             Oracle::ErrorStatus => "error-status",
+            Oracle::ErrorCode => "error-code",
             Oracle::TokenResponse => "token-response",
             Oracle::TokenCacheControl => "token-cache-control",
             Oracle::ValidRejected => "valid-rejected",
@@ -70,6 +74,7 @@ impl Oracle {
             Oracle::TokenForInvalid => "no token for an invalid request",
             Oracle::ErrorFormat => "error responses are RFC 6749 §5.2 JSON with a registered code",
             Oracle::ErrorStatus => "token errors use HTTP 400 (401 for invalid_client)",
+            Oracle::ErrorCode => "invalid requests get the error code that names the problem",
             Oracle::TokenResponse => "token responses are RFC 6749 §5.1 JSON",
             Oracle::TokenCacheControl => "token responses carry Cache-Control: no-store",
             Oracle::ValidRejected => "valid requests succeed",
@@ -91,6 +96,8 @@ impl Oracle {
             (Oracle::ErrorFormat, Exchange) => (vec!["GEN-04"], Level::Must),
             (Oracle::ErrorFormat, Assertion) => (vec!["GEN-04", "IC-JB-06"], Level::Must),
             (Oracle::ErrorStatus, _) => (vec!["GEN-04"], Level::Should),
+            // Vendors disagree on codes; the catalogue grades a wrong one as a warning.
+            (Oracle::ErrorCode, _) => (vec![], Level::Should),
             (Oracle::TokenResponse, Exchange) => (vec!["GEN-03", "IC-TE-11"], Level::Must),
             (Oracle::TokenResponse, Assertion) => (vec!["GEN-03", "IC-JB-11"], Level::Must),
             (Oracle::TokenCacheControl, Exchange) => (vec!["GEN-03", "IC-TE-21"], Level::Must),
@@ -119,7 +126,7 @@ impl Violation {
     /// never hides a MUST-level one.
     pub fn key(&self, endpoint: Endpoint) -> String {
         match self.oracle {
-            Oracle::TokenForInvalid => format!(
+            Oracle::TokenForInvalid | Oracle::ErrorCode => format!(
                 "{}-{}-{}{}",
                 endpoint,
                 self.oracle.name(),
@@ -177,6 +184,8 @@ pub struct Observed<'a> {
     /// answer must carry `issued_token_type`); false for other grants sent there.
     pub own_grant: bool,
     pub expectation: &'a Expectation,
+    /// Nothing about the request was ambiguous (see [`crate::fuzz::model::judge`]).
+    pub clean: bool,
     pub response: &'a Response,
     pub latency: Duration,
     pub latency_bound: Duration,
@@ -270,6 +279,43 @@ fn uri_ok(s: &str) -> bool {
         .all(|c| matches!(c, '\u{21}' | '\u{23}'..='\u{5B}' | '\u{5D}'..='\u{7E}'))
 }
 
+/// For a clean, certainly invalid request: is `code` one its reasons allow?
+fn error_code(o: &Observed<'_>, code: &str) -> Option<Violation> {
+    let Expectation::Invalid(reasons) = o.expectation else {
+        return None;
+    };
+    if !o.clean || reasons.iter().any(|r| r.error_codes().is_empty()) {
+        return None;
+    }
+    let mut allowed: Vec<&str> = reasons
+        .iter()
+        .flat_map(|r| r.error_codes().iter().copied())
+        .collect();
+    allowed.sort_unstable();
+    allowed.dedup();
+    if allowed.contains(&code) {
+        return None;
+    }
+    let primary = o.expectation.primary()?;
+    let expected = format!("one of [{}]", allowed.join(", "));
+    Some(Violation {
+        oracle: Oracle::ErrorCode,
+        level: Level::Should,
+        requirements: vec![primary.requirement.to_string()],
+        message: format!(
+            "error {code:?} for a request where {}; expected {expected}",
+            primary.why
+        ),
+        checks: vec![check(
+            Oracle::ErrorCode.title(),
+            primary.requirement,
+            Level::Should,
+            serde_json::json!(code),
+            &expected,
+        )],
+    })
+}
+
 /// Every oracle over one response.
 pub fn evaluate(o: &Observed<'_>) -> Vec<Violation> {
     let mut out = Vec::new();
@@ -352,7 +398,8 @@ pub fn evaluate(o: &Observed<'_>) -> Vec<Violation> {
                 if m.get("expires_in").is_some_and(|v| !v.is_number()) {
                     problems.push("expires_in is not a JSON number".into());
                 }
-                if e == Endpoint::Exchange && o.own_grant
+                if e == Endpoint::Exchange
+                    && o.own_grant
                     && !m.get("issued_token_type").is_some_and(|v| v.is_string())
                 {
                     problems.push("issued_token_type missing".into());
@@ -391,6 +438,9 @@ pub fn evaluate(o: &Observed<'_>) -> Vec<Violation> {
             None => problems.push("body is not a JSON object".into()),
             Some(m) => match m.get("error") {
                 Some(serde_json::Value::String(code)) => {
+                    if let Some(v) = error_code(o, code) {
+                        out.push(v);
+                    }
                     if !REGISTERED_ERRORS.contains(&code.as_str()) {
                         problems.push(format!("error code {code:?} is not registered"));
                     }
@@ -495,6 +545,7 @@ mod tests {
             endpoint: Endpoint::Exchange,
             client_auth: ClientAuth::Basic,
             own_grant: true,
+            clean: true,
             expectation: exp,
             response: r,
             latency: Duration::from_millis(5),
@@ -548,6 +599,7 @@ mod tests {
             endpoint: Endpoint::Exchange,
             client_auth: ClientAuth::None,
             own_grant: true,
+            clean: true,
             expectation: &invalid(Level::Should),
             response: &resp(200, JSON_NS, TOKEN),
             latency: Duration::ZERO,
@@ -571,6 +623,7 @@ mod tests {
             endpoint: Endpoint::Exchange,
             client_auth: ClientAuth::Basic,
             own_grant: true,
+            clean: true,
             expectation: &invalid(Level::Must),
             response: &err,
             latency: Duration::ZERO,
@@ -605,13 +658,21 @@ mod tests {
             ("cache-control", "no-store"),
             ("www-authenticate", "Basic"),
         ];
-        assert!(
-            run(
-                &invalid(Level::Must),
-                &resp(401, &with_www, r#"{"error":"invalid_client"}"#)
-            )
-            .is_empty()
+        // A well-formed 401 (the error code is another oracle's business).
+        let v = run(
+            &invalid(Level::Must),
+            &resp(401, &with_www, r#"{"error":"invalid_client"}"#),
         );
+        assert_eq!(v, vec![Oracle::ErrorCode]);
+    }
+
+    #[test]
+    fn error_code_must_name_a_reason() {
+        let wrong = resp(400, JSON_NS, r#"{"error":"invalid_grant"}"#);
+        let v = run(&invalid(Level::Must), &wrong);
+        assert_eq!(v, vec![Oracle::ErrorCode]);
+        let right = resp(400, JSON_NS, r#"{"error":"invalid_request"}"#);
+        assert!(run(&invalid(Level::Must), &right).is_empty());
     }
 
     #[test]

@@ -240,7 +240,8 @@ fn uri_junk(base: TargetValue) -> SBoxedStrategy<Value> {
             "//as-b.example/path",
             "https://as-b.example:99999/",
         ]),
-        2 => prop_oneof![Just("#frag"), Just("/"), Just("?x=1"), Just("x"), Just("/../")]
+        2 => Just(Value::Target { which: base, suffix: "#frag".into() }),
+        2 => prop_oneof![Just("/"), Just("?x=1"), Just("x"), Just("/../")]
             .prop_map(move |s| Value::Target { which: base, suffix: s.to_string() }),
         1 => prop_oneof![Just(2048usize), Just(16384)].prop_map(|count| Value::Repeat {
             prefix: "https://unknown.chainproof.invalid/".into(),
