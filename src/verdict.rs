@@ -51,7 +51,9 @@ impl FromStr for Level {
             "MUST" | "MUST NOT" | "REQUIRED" | "SHALL" | "SHALL NOT" => Ok(Level::Must),
             "SHOULD" | "SHOULD NOT" | "RECOMMENDED" | "NOT RECOMMENDED" => Ok(Level::Should),
             "MAY" | "OPTIONAL" | "INFO" | "INFORMATIVE" => Ok(Level::May),
-            other => Err(format!("unknown level `{other}` (expected MUST, SHOULD or MAY)")),
+            other => Err(format!(
+                "unknown level `{other}` (expected MUST, SHOULD or MAY)"
+            )),
         }
     }
 }

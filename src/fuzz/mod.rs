@@ -124,7 +124,7 @@ impl Default for FuzzArgs {
             fail_on: FailOn::Fail,
             report: ReportArgs {
                 out: PathBuf::from("reports"),
-                json: None,
+                ..ReportArgs::default()
             },
         }
     }

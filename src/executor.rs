@@ -1,0 +1,948 @@
+//! Runs one case: steps in order (every HTTP exchange recorded), then checks graded by the
+//! profile's level. Never prints; a harness or network failure makes the case `error`.
+//! Token requests: RFC 8693 §2.1 (exchange), RFC 7523 §2.1 (present), RFC 9449 (DPoP).
+
+use crate::environment::{Client, Env, SubjectSource, well_known};
+use crate::http::{Http, Request, Response, unix_now};
+use crate::jose::{self, Jws, SignWith};
+use crate::predicate::{self, Outcome};
+use crate::query::{self, QueryEnv};
+use crate::run_result::CheckResult;
+use crate::suite::*;
+use crate::template;
+use crate::transcript::Exchange;
+use crate::verdict::{Level, Verdict};
+use p256::ecdsa::SigningKey;
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+
+/// How a case ended, before it is wrapped into a `CaseResult`.
+#[derive(Debug, Clone)]
+pub struct CaseOutcome {
+    pub verdict: Verdict,
+    pub message: String,
+    pub checks: Vec<CheckResult>,
+    pub transcript: Vec<Exchange>,
+}
+
+/// Why steps stopped early.
+#[derive(Debug)]
+enum Stop {
+    Error(String),
+    Skip(String),
+}
+
+type StepResult<T> = Result<T, Stop>;
+
+fn err<T>(msg: impl Into<String>) -> StepResult<T> {
+    Err(Stop::Error(msg.into()))
+}
+
+/// One case's mutable state.
+pub struct CaseRun {
+    env: Arc<Env>,
+    http: Http,
+    ctx: Map<String, Value>,
+    transcript: Vec<Exchange>,
+    keys: HashMap<String, SigningKey>,
+    step: String,
+}
+
+/// Run `case`; `level_of` gives a requirement's level in the active profile.
+pub async fn run_case(
+    env: Arc<Env>,
+    case: &Case,
+    level_of: &(dyn Fn(&str) -> Option<Level> + Sync),
+) -> CaseOutcome {
+    let limits = &env.limits;
+    let http = Http::new(
+        Duration::from_secs(limits.request_timeout_secs),
+        limits.max_response_bytes,
+    );
+    let mut deadline = case.timeout_secs.unwrap_or(limits.case_timeout_secs);
+    if case.is_slow() {
+        deadline += limits.max_wait_secs + limits.clock_leeway_secs;
+    }
+    let mut run = CaseRun {
+        ctx: Map::from_iter([
+            ("target".to_string(), env.target_json()),
+            ("keys".to_string(), json!({})),
+        ]),
+        env,
+        http,
+        transcript: Vec::new(),
+        keys: HashMap::new(),
+        step: String::new(),
+    };
+    let stopped =
+        match tokio::time::timeout(Duration::from_secs(deadline), run.steps(&case.steps)).await {
+            Ok(Ok(())) => None,
+            Ok(Err(stop)) => Some(stop),
+            Err(_) => Some(Stop::Error(format!(
+                "case exceeded its {deadline} s deadline during step `{}`",
+                run.step
+            ))),
+        };
+    let transcript = std::mem::take(&mut run.transcript);
+    match stopped {
+        Some(Stop::Error(message)) => CaseOutcome {
+            verdict: Verdict::Error,
+            message,
+            checks: Vec::new(),
+            transcript,
+        },
+        Some(Stop::Skip(message)) => CaseOutcome {
+            verdict: Verdict::Skip,
+            message,
+            checks: Vec::new(),
+            transcript,
+        },
+        None => {
+            let (verdict, message, checks) = run.checks(case, level_of);
+            CaseOutcome {
+                verdict,
+                message,
+                checks,
+                transcript,
+            }
+        }
+    }
+}
+
+fn short(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 120 {
+        format!("{}…", s.chars().take(120).collect::<String>())
+    } else {
+        s
+    }
+}
+
+impl CaseRun {
+    fn qenv(&self) -> QueryEnv {
+        QueryEnv {
+            as_a_jwks: self.env.as_a_jwks.clone(),
+            now: unix_now(),
+        }
+    }
+
+    fn key(&mut self, name: &str) -> SigningKey {
+        let key = self
+            .keys
+            .entry(name.to_string())
+            .or_insert_with(|| SigningKey::random(&mut rand::rngs::OsRng))
+            .clone();
+        let jwk = jose::public_jwk(key.verifying_key());
+        self.ctx["keys"][name] = json!({ "jkt": jose::thumbprint(&jwk), "jwk": jwk });
+        key
+    }
+
+    fn resolve(&mut self, path: &str) -> Option<Value> {
+        if let Some(n) = template::now_offset(path) {
+            return Some(json!(unix_now() + n));
+        }
+        if let Some(rest) = path.strip_prefix("keys.") {
+            let name = rest.split('.').next().unwrap_or_default().to_string();
+            self.key(&name);
+        }
+        let ctx = Value::Object(std::mem::take(&mut self.ctx));
+        let v = query::eval(&ctx, path, &self.qenv());
+        let Value::Object(m) = ctx else {
+            unreachable!()
+        };
+        self.ctx = m;
+        v
+    }
+
+    fn interp(&mut self, t: &Tmpl) -> StepResult<Value> {
+        template::interpolate(t, &mut |p| self.resolve(p)).map_err(Stop::Error)
+    }
+
+    fn interp_str(&mut self, t: &Tmpl, what: &str) -> StepResult<String> {
+        match self.interp(t)? {
+            Value::String(s) => Ok(s),
+            Value::Number(n) => Ok(n.to_string()),
+            Value::Bool(b) => Ok(b.to_string()),
+            other => err(format!("`{what}` must be a string, got {}", short(&other))),
+        }
+    }
+
+    async fn steps(&mut self, steps: &[Step]) -> StepResult<()> {
+        for step in steps {
+            self.step = step.id.clone();
+            let out = self.run_step(step).await.map_err(|s| match s {
+                Stop::Error(m) => {
+                    Stop::Error(format!("step `{}` ({}): {m}", step.id, step.action.name()))
+                }
+                skip => skip,
+            })?;
+            self.ctx.insert(step.id.clone(), out);
+        }
+        Ok(())
+    }
+
+    async fn run_step(&mut self, step: &Step) -> StepResult<Value> {
+        match &step.action {
+            Action::SubjectToken { user, client } => {
+                self.subject_token(&step.id, *user, *client).await
+            }
+            Action::Forge(f) => self.forge(f),
+            Action::WaitUntilExpired { token, extra_secs } => {
+                let token = self.interp_str(token, "token")?;
+                let exp = Jws::decode(&token)
+                    .and_then(|j| j.claims.get("exp").and_then(Value::as_i64))
+                    .ok_or_else(|| {
+                        Stop::Error("the token has no numeric `exp` to wait for".into())
+                    })?;
+                let limits = &self.env.limits;
+                let wait = exp + limits.clock_leeway_secs as i64 + *extra_secs as i64 - unix_now();
+                if wait > limits.max_wait_secs as i64 {
+                    return Err(Stop::Skip(format!(
+                        "waiting for expiry would take {wait} s, beyond the target's max_wait_secs ({})",
+                        limits.max_wait_secs
+                    )));
+                }
+                if wait > 0 {
+                    tokio::time::sleep(Duration::from_secs(wait as u64)).await;
+                }
+                Ok(json!({ "waited_secs": wait.max(0) }))
+            }
+            Action::Concurrent { count, step: inner } => {
+                let mut reqs = Vec::new();
+                for _ in 0..*count {
+                    reqs.push(self.prepare(inner).await?);
+                }
+                let http = self.http.clone();
+                let sends = reqs.into_iter().map(|r| {
+                    let http = http.clone();
+                    let id = step.id.clone();
+                    async move { http.send(&id, r).await }
+                });
+                let results = futures::future::join_all(sends).await;
+                let mut responses = Vec::new();
+                for (exchange, res) in results {
+                    self.transcript.push(exchange);
+                    match res {
+                        Ok(r) => responses.push(output(&r)),
+                        Err(e) => return err(e),
+                    }
+                }
+                let statuses: Vec<Value> = responses.iter().map(|r| r["status"].clone()).collect();
+                let successes = responses
+                    .iter()
+                    .filter(|r| {
+                        r["status"]
+                            .as_u64()
+                            .is_some_and(|s| (200..300).contains(&s))
+                            && r["json"].get("access_token").is_some()
+                    })
+                    .count();
+                Ok(json!({ "responses": responses, "successes": successes, "statuses": statuses }))
+            }
+            _ => {
+                let req = self.prepare(step).await?;
+                let dpop = match &step.action {
+                    Action::Exchange(t) | Action::Present(t) => t.dpop.clone(),
+                    _ => None,
+                };
+                let resp = self.send(&step.id, req, dpop.as_deref()).await?;
+                Ok(output(&resp))
+            }
+        }
+    }
+
+    /// Send, record, and turn transport failures and truncation into errors. Retries once
+    /// with a server nonce when a DPoP request gets `use_dpop_nonce` (RFC 9449 §8).
+    async fn send(
+        &mut self,
+        step: &str,
+        mut req: Request,
+        dpop: Option<&str>,
+    ) -> StepResult<Response> {
+        let (exchange, res) = self.http.send(step, req.clone()).await;
+        self.transcript.push(exchange);
+        let resp = res.map_err(Stop::Error)?;
+        if resp.truncated {
+            return err(format!(
+                "response body larger than the {}-byte cap (cut; see transcript)",
+                self.http.max_bytes
+            ));
+        }
+        let nonce = resp
+            .headers
+            .iter()
+            .find(|(k, _)| k == "dpop-nonce")
+            .map(|(_, v)| v.clone());
+        if let (Some(key), Some(nonce)) = (dpop, nonce)
+            && resp.body.contains("use_dpop_nonce")
+        {
+            let key = self.key(key);
+            req.headers.retain(|(k, _)| !k.eq_ignore_ascii_case("dpop"));
+            req.headers.push((
+                "DPoP".into(),
+                dpop_proof(&key, &req.method, &req.url, None, Some(&nonce)),
+            ));
+            let (exchange, res) = self.http.send(step, req).await;
+            self.transcript.push(exchange);
+            return res.map_err(Stop::Error);
+        }
+        Ok(resp)
+    }
+
+    fn client_for(&self, sel: ClientSel) -> StepResult<Option<Client>> {
+        Ok(match sel {
+            ClientSel::Primary => Some(self.env.client.clone()),
+            ClientSel::Second => Some(
+                self.env
+                    .second_client
+                    .clone()
+                    .ok_or_else(|| Stop::Skip(Capability::SecondClient.missing_reason().into()))?,
+            ),
+            ClientSel::None => None,
+            ClientSel::AsB => Some(
+                self.env
+                    .as_b_client
+                    .clone()
+                    .ok_or_else(|| Stop::Skip(Capability::AsBClient.missing_reason().into()))?,
+            ),
+            ClientSel::WrongSecret => {
+                let base = self
+                    .env
+                    .as_b_client
+                    .clone()
+                    .unwrap_or_else(|| self.env.client.clone());
+                Some(Client {
+                    secret: Some(format!("wrong-{}", uuid::Uuid::new_v4().simple())),
+                    ..base
+                })
+            }
+        })
+    }
+
+    async fn subject_token(
+        &mut self,
+        id: &str,
+        user: UserSel,
+        client: ClientSel,
+    ) -> StepResult<Value> {
+        let source = match user {
+            UserSel::Primary => self.env.subject.clone(),
+            UserSel::Unmapped => self
+                .env
+                .unmapped
+                .clone()
+                .ok_or_else(|| Stop::Skip(Capability::UnmappedUser.missing_reason().into()))?,
+        };
+        let client = self.client_for(client)?.expect("primary or second");
+        let mut form: Vec<(String, String)> = match source {
+            SubjectSource::Token(t) => return Ok(json!({ "token": t })),
+            SubjectSource::Password {
+                username,
+                password,
+                scope,
+            } => {
+                let mut f = vec![
+                    ("grant_type".into(), "password".into()),
+                    ("username".into(), username),
+                    ("password".into(), password),
+                ];
+                f.extend(scope.map(|s| ("scope".into(), s)));
+                f
+            }
+            SubjectSource::ClientCredentials { scope } => {
+                let mut f = vec![("grant_type".to_string(), "client_credentials".to_string())];
+                f.extend(scope.map(|s| ("scope".into(), s)));
+                f
+            }
+        };
+        let mut headers = vec![
+            (
+                "Content-Type".to_string(),
+                "application/x-www-form-urlencoded".to_string(),
+            ),
+            ("Accept".into(), "application/json".into()),
+        ];
+        apply_client_auth(&mut form, &mut headers, Some(&client), client.auth);
+        let req = Request {
+            method: "POST".into(),
+            url: self.env.as_a.token_endpoint.clone(),
+            headers,
+            body: Some(encode_form(&form)),
+        };
+        let resp = self.send(id, req, None).await?;
+        let out = output(&resp);
+        if resp.status != 200 || !out["token"].is_string() {
+            return err(format!(
+                "could not obtain a subject token at AS-A (status {}, body {}); check the target's subject_token settings",
+                resp.status,
+                short(&Value::String(resp.body.chars().take(200).collect()))
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Build the HTTP request of an HTTP action.
+    async fn prepare(&mut self, step: &Step) -> StepResult<Request> {
+        let form_headers = || {
+            vec![
+                (
+                    "Content-Type".to_string(),
+                    "application/x-www-form-urlencoded".to_string(),
+                ),
+                ("Accept".to_string(), "application/json".to_string()),
+            ]
+        };
+        match &step.action {
+            Action::Discover { role } => {
+                let url = match role {
+                    Role::AsA => well_known(&self.env.as_a.issuer, "oauth-authorization-server"),
+                    Role::AsB => well_known(&self.env.as_b.issuer, "oauth-authorization-server"),
+                    Role::Rs => {
+                        let (resource, _) =
+                            self.env.rs.clone().ok_or_else(|| {
+                                Stop::Skip(Capability::Rs.missing_reason().into())
+                            })?;
+                        well_known(&resource, "oauth-protected-resource")
+                    }
+                };
+                Ok(Request {
+                    method: "GET".into(),
+                    url,
+                    headers: vec![("Accept".into(), "application/json".into())],
+                    body: None,
+                })
+            }
+            Action::Exchange(t) | Action::Present(t) => {
+                let exchange = matches!(step.action, Action::Exchange(_));
+                let mut form: Vec<(String, String)> = Vec::new();
+                if exchange {
+                    form.push(("grant_type".into(), TOKEN_EXCHANGE.into()));
+                    form.push(("subject_token_type".into(), ACCESS_TOKEN_TYPE.into()));
+                    let named = |n: &str| {
+                        t.params.iter().any(|(k, _)| k == n) || t.omit.iter().any(|k| k == n)
+                    };
+                    if !named("resource") && !named("audience") {
+                        form.push(("resource".into(), self.env.as_b.issuer.clone()));
+                    }
+                } else {
+                    form.push(("grant_type".into(), JWT_BEARER.into()));
+                }
+                for (k, v) in &t.params {
+                    let v = self.interp_str(v, k)?;
+                    form.retain(|(x, _)| x != k);
+                    form.push((k.clone(), v));
+                }
+                for (k, v) in &t.extra {
+                    form.retain(|(x, _)| x != k);
+                    match self.interp(v)? {
+                        Value::Array(items) => {
+                            for i in items {
+                                form.push((k.clone(), value_text(&i)));
+                            }
+                        }
+                        other => form.push((k.clone(), value_text(&other))),
+                    }
+                }
+                form.retain(|(k, _)| !t.omit.contains(k));
+                let default_client = if exchange {
+                    ClientSel::Primary
+                } else if self.env.as_b_client.is_some() {
+                    ClientSel::AsB
+                } else {
+                    ClientSel::None
+                };
+                let client = self.client_for(t.client.unwrap_or(default_client))?;
+                let method = t
+                    .auth
+                    .or(client.as_ref().map(|c| c.auth))
+                    .unwrap_or(AuthMethod::Basic);
+                let mut headers = form_headers();
+                apply_client_auth(&mut form, &mut headers, client.as_ref(), method);
+                let url = if exchange {
+                    self.env.as_a.token_endpoint.clone()
+                } else {
+                    self.env.as_b.token_endpoint.clone()
+                };
+                if let Some(k) = &t.dpop {
+                    let key = self.key(k);
+                    headers.push(("DPoP".into(), dpop_proof(&key, "POST", &url, None, None)));
+                }
+                Ok(Request {
+                    method: "POST".into(),
+                    url,
+                    headers,
+                    body: Some(encode_form(&form)),
+                })
+            }
+            Action::CallResource {
+                token,
+                scheme,
+                dpop,
+            } => {
+                let (_, url) = self
+                    .env
+                    .rs
+                    .clone()
+                    .ok_or_else(|| Stop::Skip(Capability::Rs.missing_reason().into()))?;
+                let token = self.interp_str(token, "token")?;
+                let scheme = scheme.unwrap_or(if dpop.is_some() {
+                    Scheme::DPoP
+                } else {
+                    Scheme::Bearer
+                });
+                let scheme = if scheme == Scheme::DPoP {
+                    "DPoP"
+                } else {
+                    "Bearer"
+                };
+                let mut headers = vec![("Authorization".to_string(), format!("{scheme} {token}"))];
+                if let Some(k) = dpop {
+                    let key = self.key(k);
+                    headers.push((
+                        "DPoP".into(),
+                        dpop_proof(&key, "GET", &url, Some(&token), None),
+                    ));
+                }
+                Ok(Request {
+                    method: "GET".into(),
+                    url,
+                    headers,
+                    body: None,
+                })
+            }
+            Action::Request(r) => {
+                let env = self.env.clone();
+                let rs = || {
+                    env.rs
+                        .clone()
+                        .ok_or_else(|| Stop::Skip(Capability::Rs.missing_reason().into()))
+                };
+                let as_info = match r.role {
+                    Role::AsA => Some(&env.as_a),
+                    Role::AsB => Some(&env.as_b),
+                    Role::Rs => None,
+                };
+                let url = match (r.endpoint, as_info) {
+                    (Endpoint::Token, Some(a)) => a.token_endpoint.clone(),
+                    (Endpoint::Metadata, Some(a)) => {
+                        well_known(&a.issuer, "oauth-authorization-server")
+                    }
+                    (Endpoint::Jwks, Some(a)) => a
+                        .jwks_uri
+                        .clone()
+                        .ok_or_else(|| Stop::Error("the AS has no jwks_uri".into()))?,
+                    (Endpoint::Metadata, None) => well_known(&rs()?.0, "oauth-protected-resource"),
+                    (Endpoint::Resource, _) => rs()?.1,
+                    (e, _) => return err(format!("endpoint {e:?} does not exist for this role")),
+                };
+                let mut headers: Vec<(String, String)> = Vec::new();
+                let mut form: Vec<(String, String)> = Vec::new();
+                for (k, v) in &r.form {
+                    match self.interp(v)? {
+                        Value::Array(items) => items
+                            .iter()
+                            .for_each(|i| form.push((k.clone(), value_text(i)))),
+                        other => form.push((k.clone(), value_text(&other))),
+                    }
+                }
+                let client = self.client_for(r.client)?;
+                let method = r
+                    .auth
+                    .or(client.as_ref().map(|c| c.auth))
+                    .unwrap_or(AuthMethod::Basic);
+                apply_client_auth(&mut form, &mut headers, client.as_ref(), method);
+                let body = match &r.body {
+                    Some(b) => Some(self.interp_str(b, "body")?),
+                    None if !form.is_empty() || r.method == "POST" => Some(encode_form(&form)),
+                    None => None,
+                };
+                let content_type = match &r.content_type {
+                    Some(c) => Some(self.interp_str(c, "content_type")?),
+                    None if r.body.is_none() && body.is_some() => {
+                        Some("application/x-www-form-urlencoded".into())
+                    }
+                    None => None,
+                };
+                if let Some(ct) = content_type {
+                    headers.push(("Content-Type".into(), ct));
+                }
+                for (k, v) in &r.headers {
+                    let v = self.interp_str(v, k)?;
+                    headers.retain(|(x, _)| !x.eq_ignore_ascii_case(k));
+                    headers.push((k.clone(), v));
+                }
+                Ok(Request {
+                    method: r.method.clone(),
+                    url,
+                    headers,
+                    body,
+                })
+            }
+            other => err(format!("`{}` is not an HTTP action", other.name())),
+        }
+    }
+
+    fn forge(&mut self, f: &Forge) -> StepResult<Value> {
+        let env = self.env.clone();
+        let now = unix_now();
+        let source = match &f.from {
+            Some(t) => Some(self.interp_str(t, "from")?),
+            None => None,
+        };
+        let decoded = source.as_deref().and_then(Jws::decode);
+        if source.is_some()
+            && decoded.is_none()
+            && !matches!(
+                f.mode,
+                Some(ForgeMode::TamperPayload | ForgeMode::TamperSignature) | None
+            )
+        {
+            return err("`from` is not a compact JWS with JSON header and claims");
+        }
+        let (mut header, mut claims) = match &decoded {
+            Some(j) => (j.header.clone(), j.claims.clone()),
+            None => (
+                json!({ "alg": "ES256" }),
+                json!({
+                    "iss": env.harness.as_ref().map(|h| h.issuer.clone()),
+                    "sub": env.user_sub,
+                    "aud": env.as_b.issuer,
+                    "iat": now,
+                    "exp": now + 60,
+                    "jti": uuid::Uuid::new_v4().to_string(),
+                }),
+            ),
+        };
+        let edited = !(f.set_claims.is_empty()
+            && f.remove_claims.is_empty()
+            && f.set_header.is_empty()
+            && f.remove_header.is_empty());
+        for (k, v) in &f.set_claims {
+            claims[k] = self.interp(v)?;
+        }
+        for k in &f.remove_claims {
+            claims.as_object_mut().map(|m| m.remove(k));
+        }
+        let set_header: Vec<(String, Value)> = f
+            .set_header
+            .iter()
+            .map(|(k, v)| Ok((k.clone(), self.interp(v)?)))
+            .collect::<StepResult<_>>()?;
+        let apply_header = |h: &mut Value| {
+            for (k, v) in &set_header {
+                h[k] = v.clone();
+            }
+            for k in &f.remove_header {
+                h.as_object_mut().map(|m| m.remove(k));
+            }
+        };
+        let token = match f.mode {
+            None => String::new(),
+            Some(m @ (ForgeMode::TamperPayload | ForgeMode::TamperSignature)) => {
+                let src = source.clone().unwrap_or_default();
+                let base = if edited {
+                    apply_header(&mut header);
+                    let sig = src.split('.').nth(2).unwrap_or_default();
+                    format!(
+                        "{}.{}.{sig}",
+                        jose::b64(header.to_string().as_bytes()),
+                        jose::b64(claims.to_string().as_bytes())
+                    )
+                } else {
+                    src
+                };
+                jose::tamper(&base, if m == ForgeMode::TamperPayload { 1 } else { 2 })
+            }
+            Some(ForgeMode::AlgNone) => {
+                header["alg"] = json!("none");
+                apply_header(&mut header);
+                jose::sign(&header, &claims, SignWith::None)
+            }
+            Some(ForgeMode::HmacWithIssuerKey) => {
+                let jwks = env
+                    .as_a_jwks
+                    .as_ref()
+                    .ok_or_else(|| Stop::Error("AS-A's JWKS could not be fetched".into()))?;
+                let kid = header.get("kid").cloned();
+                let keys = jwks["keys"].as_array().cloned().unwrap_or_default();
+                let jwk = keys
+                    .iter()
+                    .find(|k| kid.is_none() || k.get("kid") == kid.as_ref())
+                    .or(keys.first())
+                    .ok_or_else(|| Stop::Error("AS-A's JWKS has no keys".into()))?;
+                header["alg"] = json!("HS256");
+                apply_header(&mut header);
+                jose::sign(
+                    &header,
+                    &claims,
+                    SignWith::Hs256(jwk.to_string().as_bytes()),
+                )
+            }
+            Some(ForgeMode::ResignUntrusted) => {
+                let key = SigningKey::random(&mut rand::rngs::OsRng);
+                header["alg"] = json!("ES256");
+                header["kid"] = json!(uuid::Uuid::new_v4().to_string());
+                apply_header(&mut header);
+                jose::sign(&header, &claims, SignWith::Es256(&key))
+            }
+            Some(ForgeMode::Harness) => {
+                let h = env
+                    .harness
+                    .as_ref()
+                    .ok_or_else(|| Stop::Skip(Capability::HarnessIssuer.missing_reason().into()))?;
+                header["alg"] = json!("ES256");
+                header["kid"] = json!(h.kid);
+                apply_header(&mut header);
+                jose::sign(&header, &claims, SignWith::Es256(&h.key))
+            }
+        };
+        let token = match &f.raw {
+            Some(r) => self.interp_str(r, "raw")?,
+            None => token,
+        };
+        let view = Jws::decode(&token);
+        Ok(json!({
+            "token": token,
+            "header": view.as_ref().map(|j| j.header.clone()),
+            "claims": view.map(|j| j.claims),
+            "received_at": now,
+        }))
+    }
+
+    /// Grade every applicable check.
+    fn checks(
+        &mut self,
+        case: &Case,
+        level_of: &(dyn Fn(&str) -> Option<Level> + Sync),
+    ) -> (Verdict, String, Vec<CheckResult>) {
+        let mut results = Vec::new();
+        for check in &case.checks {
+            let Some(level) = level_of(&check.requirement) else {
+                continue;
+            };
+            if let Some(cond) = &check.when {
+                let actual = self.resolve(&cond.value);
+                let expected = match self.interp(&predicate::template_of(&cond.predicate)) {
+                    Ok(e) => e,
+                    Err(Stop::Error(m) | Stop::Skip(m)) => {
+                        return (
+                            Verdict::Error,
+                            format!("check `{}` (when): {m}", check.what),
+                            results,
+                        );
+                    }
+                };
+                if predicate::evaluate(&cond.predicate, actual.as_ref(), &expected).0
+                    != Outcome::Holds
+                {
+                    continue;
+                }
+            }
+            let actual = self.resolve(&check.value);
+            let expected = match self.interp(&predicate::template_of(&check.predicate)) {
+                Ok(e) => e,
+                Err(Stop::Error(m) | Stop::Skip(m)) => {
+                    return (
+                        Verdict::Error,
+                        format!("check `{}`: {m}", check.what),
+                        results,
+                    );
+                }
+            };
+            let (outcome, text) = predicate::evaluate(&check.predicate, actual.as_ref(), &expected);
+            let verdict = match outcome {
+                Outcome::Holds => Verdict::Pass,
+                Outcome::Fails => level.failure_verdict(),
+                Outcome::Dispreferred if level == Level::May => Verdict::Info,
+                Outcome::Dispreferred => Verdict::Warn,
+            };
+            let actual = actual.unwrap_or(Value::Null);
+            let message = match outcome {
+                Outcome::Holds => String::new(),
+                Outcome::Fails => {
+                    format!("{}: expected {text}, got {}", check.what, short(&actual))
+                }
+                Outcome::Dispreferred => format!(
+                    "{}: {} is allowed but not preferred ({text})",
+                    check.what,
+                    short(&actual)
+                ),
+            };
+            results.push(CheckResult {
+                description: check.what.clone(),
+                requirement: check.requirement.clone(),
+                level,
+                verdict,
+                actual,
+                expected: text,
+                message,
+            });
+        }
+        if results.is_empty() {
+            return (Verdict::Error, "no applicable check: every check was guarded out by `when` or its requirement has no level in this profile".into(), results);
+        }
+        let verdict = results
+            .iter()
+            .fold(Verdict::Pass, |v, c| v.worst(c.verdict));
+        let message = results
+            .iter()
+            .find(|c| c.verdict == verdict && verdict != Verdict::Pass)
+            .map(|c| c.message.clone())
+            .unwrap_or_else(|| format!("{} checks passed", results.len()));
+        (verdict, message, results)
+    }
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn encode_form(form: &[(String, String)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form.iter())
+        .finish()
+}
+
+/// RFC 6749 §2.3.1: Basic with form-urlencoded id and secret, or both in the body.
+fn apply_client_auth(
+    form: &mut Vec<(String, String)>,
+    headers: &mut Vec<(String, String)>,
+    client: Option<&Client>,
+    method: AuthMethod,
+) {
+    let Some(c) = client else { return };
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    match (&c.secret, method) {
+        (Some(secret), AuthMethod::Basic) => {
+            use base64::Engine;
+            let cred = base64::engine::general_purpose::STANDARD.encode(format!(
+                "{}:{}",
+                enc(&c.id),
+                enc(secret)
+            ));
+            headers.push(("Authorization".into(), format!("Basic {cred}")));
+        }
+        (Some(secret), AuthMethod::Post) => {
+            form.push(("client_id".into(), c.id.clone()));
+            form.push(("client_secret".into(), secret.clone()));
+        }
+        (None, _) => form.push(("client_id".into(), c.id.clone())),
+    }
+}
+
+/// An RFC 9449 §4.2 proof: `typ` dpop+jwt, ES256, public `jwk`, `jti`, `htm`, `htu` (no query
+/// or fragment), `iat`, and `ath` when presenting an access token.
+pub fn dpop_proof(
+    key: &SigningKey,
+    method: &str,
+    url: &str,
+    access_token: Option<&str>,
+    nonce: Option<&str>,
+) -> String {
+    let htu = url::Url::parse(url)
+        .map(|mut u| {
+            u.set_query(None);
+            u.set_fragment(None);
+            u.to_string()
+        })
+        .unwrap_or_else(|_| url.to_string());
+    let header =
+        json!({ "typ": "dpop+jwt", "alg": "ES256", "jwk": jose::public_jwk(key.verifying_key()) });
+    let mut claims = json!({ "jti": uuid::Uuid::new_v4().to_string(), "htm": method, "htu": htu, "iat": unix_now() });
+    if let Some(t) = access_token {
+        claims["ath"] = json!(jose::b64(&Sha256::digest(t.as_bytes())));
+    }
+    if let Some(n) = nonce {
+        claims["nonce"] = json!(n);
+    }
+    jose::sign(&header, &claims, SignWith::Es256(key))
+}
+
+/// A step's output object (suites/README.md "Output of a step that made an HTTP request").
+pub fn output(r: &Response) -> Value {
+    let headers: Map<String, Value> = r
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), json!(v)))
+        .collect();
+    let json_body: Value = serde_json::from_str(&r.body).unwrap_or(Value::Null);
+    let content_type = r
+        .headers
+        .iter()
+        .find(|(k, _)| k == "content-type")
+        .map(|(_, v)| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        });
+    let token = json_body
+        .get("access_token")
+        .cloned()
+        .unwrap_or(Value::Null);
+    json!({
+        "status": r.status,
+        "headers": headers,
+        "json": json_body,
+        "body": r.body,
+        "content_type": content_type,
+        "token": token,
+        "elapsed_ms": r.elapsed_ms,
+        "received_at": r.received_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dpop_proof_has_required_members() {
+        let key = SigningKey::random(&mut rand::rngs::OsRng);
+        let p = dpop_proof(
+            &key,
+            "GET",
+            "https://rs.example/api?x=1#f",
+            Some("tok"),
+            None,
+        );
+        let j = Jws::decode(&p).unwrap();
+        assert_eq!(j.header["typ"], "dpop+jwt");
+        assert_eq!(j.header["alg"], "ES256");
+        assert!(j.header["jwk"].get("d").is_none());
+        assert_eq!(j.claims["htm"], "GET");
+        assert_eq!(j.claims["htu"], "https://rs.example/api");
+        assert_eq!(j.claims["ath"], jose::b64(&Sha256::digest(b"tok")));
+        assert!(j.claims["jti"].as_str().unwrap().len() >= 16);
+        let jwks = json!({"keys": [j.header["jwk"].clone()]});
+        assert!(jose::verifies_with_jwks(&p, &jwks));
+    }
+
+    #[test]
+    fn basic_auth_form_encodes_credentials() {
+        let mut form = Vec::new();
+        let mut headers = Vec::new();
+        let c = Client {
+            id: "a b".into(),
+            secret: Some("s:x".into()),
+            auth: AuthMethod::Basic,
+        };
+        apply_client_auth(&mut form, &mut headers, Some(&c), AuthMethod::Basic);
+        use base64::Engine;
+        let want = base64::engine::general_purpose::STANDARD.encode("a+b:s%3Ax");
+        assert_eq!(headers[0].1, format!("Basic {want}"));
+        apply_client_auth(&mut form, &mut headers, Some(&c), AuthMethod::Post);
+        assert_eq!(form.len(), 2);
+    }
+}

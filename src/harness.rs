@@ -1,0 +1,233 @@
+//! Harness-issuer mode: chainproof's own issuer (RFC 8414 metadata + JWKS, served with axum)
+//! that AS-B is configured to trust as an extra domain A, so cases can mint validly signed
+//! grants with one chosen defect. The ES256 key lives in a file and is reused across runs.
+
+use crate::cli::IssuerArgs;
+use crate::exit;
+use crate::jose::{self, SignWith};
+use crate::target::Target;
+use axum::{Json, Router, routing::get};
+use p256::ecdsa::SigningKey;
+use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::sync::Arc;
+
+/// The harness issuer: identifier and signing key.
+#[derive(Clone)]
+pub struct HarnessIssuer {
+    pub issuer: String,
+    pub key: SigningKey,
+    /// RFC 7638 thumbprint of the public key: stable for a stable key.
+    pub kid: String,
+}
+
+impl std::fmt::Debug for HarnessIssuer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HarnessIssuer")
+            .field("issuer", &self.issuer)
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HarnessIssuer {
+    pub fn new(issuer: String, key: SigningKey) -> HarnessIssuer {
+        let kid = jose::thumbprint(&jose::public_jwk(key.verifying_key()))
+            .expect("EC JWK has a thumbprint");
+        HarnessIssuer { issuer, key, kid }
+    }
+
+    pub fn jwks(&self) -> Value {
+        let mut jwk = jose::public_jwk(self.key.verifying_key());
+        jwk["kid"] = json!(self.kid);
+        jwk["alg"] = json!("ES256");
+        jwk["use"] = json!("sig");
+        json!({ "keys": [jwk] })
+    }
+
+    pub fn jwks_uri(&self) -> String {
+        format!("{}/jwks", self.issuer.trim_end_matches('/'))
+    }
+
+    pub fn metadata(&self) -> Value {
+        json!({ "issuer": self.issuer, "jwks_uri": self.jwks_uri() })
+    }
+
+    /// Sign claims with the harness key (header gets `alg`, `kid` unless already set).
+    pub fn sign(&self, mut header: Value, claims: &Value) -> String {
+        if header.get("alg").is_none() {
+            header["alg"] = json!("ES256");
+        }
+        if header.get("kid").is_none() {
+            header["kid"] = json!(self.kid);
+        }
+        jose::sign(&header, claims, SignWith::Es256(&self.key))
+    }
+
+    /// PEM of the private key (a secret: redacted from reports).
+    pub fn private_pem(&self) -> String {
+        self.key
+            .to_pkcs8_pem(LineEnding::LF)
+            .map(|p| p.to_string())
+            .unwrap_or_default()
+    }
+
+    /// Router serving the metadata (RFC 8414 well-known path for the issuer's path) and JWKS.
+    pub fn router(self: Arc<Self>) -> Router {
+        let path = url::Url::parse(&self.issuer)
+            .map(|u| u.path().trim_end_matches('/').to_string())
+            .unwrap_or_default();
+        let meta = self.metadata();
+        let jwks = self.jwks();
+        let m2 = meta.clone();
+        Router::new()
+            .route(
+                &format!("/.well-known/oauth-authorization-server{path}"),
+                get(move || async move { Json(meta) }),
+            )
+            .route(
+                &format!("{path}/.well-known/openid-configuration"),
+                get(move || async move { Json(m2) }),
+            )
+            .route(
+                &format!("{path}/jwks"),
+                get(move || async move { Json(jwks) }),
+            )
+    }
+}
+
+/// Load the ES256 key from `path`, or generate it there (mode 0600) on first use.
+pub fn load_or_create_key(path: &Path) -> Result<SigningKey, String> {
+    if path.exists() {
+        let pem = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read harness key {}: {e}", path.display()))?;
+        return SigningKey::from_pkcs8_pem(&pem).map_err(|e| {
+            format!(
+                "harness key {} is not a PKCS#8 P-256 PEM: {e}",
+                path.display()
+            )
+        });
+    }
+    let key = SigningKey::random(&mut rand::rngs::OsRng);
+    let pem = key
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| format!("cannot encode key: {e}"))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, pem.as_bytes())
+        .map_err(|e| format!("cannot write harness key {}: {e}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+    Ok(key)
+}
+
+/// The harness issuer a target configures (`None` when `[harness] enabled` is false).
+pub fn from_target(target: &Target) -> Result<Option<HarnessIssuer>, String> {
+    let h = &target.spec.harness;
+    if !h.enabled {
+        return Ok(None);
+    }
+    let issuer = h.issuer.clone().ok_or("[harness] needs `issuer`")?;
+    Ok(Some(HarnessIssuer::new(
+        issuer,
+        load_or_create_key(&target.key_path())?,
+    )))
+}
+
+/// Serve on `listener` until the returned handle is aborted.
+pub fn spawn(
+    h: Arc<HarnessIssuer>,
+    listener: tokio::net::TcpListener,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, h.router()).await;
+    })
+}
+
+/// `chainproof issuer --jwks | --serve [--target FILE]`.
+pub fn command(args: IssuerArgs) -> i32 {
+    let target = match &args.target {
+        Some(p) => match Target::load(p) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                eprintln!("{e}");
+                return exit::INVALID_INPUT;
+            }
+        },
+        None => None,
+    };
+    let (issuer, key_path, listen) = match &target {
+        Some(t) => (
+            t.spec
+                .harness
+                .issuer
+                .clone()
+                .unwrap_or_else(|| "http://127.0.0.1:9400".into()),
+            t.key_path(),
+            t.spec
+                .harness
+                .listen
+                .clone()
+                .unwrap_or_else(|| "127.0.0.1:9400".into()),
+        ),
+        None => (
+            "http://127.0.0.1:9400".into(),
+            ".chainproof/harness-key.pem".into(),
+            "127.0.0.1:9400".into(),
+        ),
+    };
+    let key = match load_or_create_key(&key_path) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::RUNTIME;
+        }
+    };
+    let h = Arc::new(HarnessIssuer::new(issuer, key));
+    if args.jwks {
+        println!("{}", serde_json::to_string_pretty(&h.jwks()).expect("json"));
+        return exit::OK;
+    }
+    let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
+    rt.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(&listen).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("error: cannot listen on {listen}: {e}");
+                return exit::RUNTIME;
+            }
+        };
+        eprintln!(
+            "harness issuer {} serving metadata and JWKS on {listen}; Ctrl-C stops",
+            h.issuer
+        );
+        let server = spawn(h, listener);
+        let _ = tokio::signal::ctrl_c().await;
+        server.abort();
+        exit::OK
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_is_created_once_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k/harness.pem");
+        let a = load_or_create_key(&path).unwrap();
+        let b = load_or_create_key(&path).unwrap();
+        assert_eq!(a.verifying_key(), b.verifying_key());
+        let h = HarnessIssuer::new("http://127.0.0.1:1".into(), a);
+        let t = h.sign(json!({}), &json!({"sub": "x"}));
+        assert!(jose::verifies_with_jwks(&t, &h.jwks()));
+        assert!(h.jwks()["keys"][0].get("d").is_none());
+    }
+}

@@ -1,0 +1,244 @@
+//! Small hand-written JOSE (RFC 7515 compact JWS): decoding without trust, building tokens
+//! on purpose — including malformed ones that jsonwebtoken refuses to make — ES256 (P-256)
+//! and HS256 signing, `alg: none`, ES256 verification against a JWK, and RFC 7638 thumbprints.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use p256::ecdsa::signature::{Signer, Verifier};
+use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+pub fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn unb64(s: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode(s.trim_end_matches('=')).ok()
+}
+
+/// A compact JWS split into parts and decoded (nothing verified).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Jws {
+    pub header: Value,
+    pub claims: Value,
+    /// Raw parts as received.
+    pub parts: Vec<String>,
+}
+
+impl Jws {
+    /// Decode a compact JWS; `None` unless it has three parts whose first two are base64url JSON objects.
+    pub fn decode(token: &str) -> Option<Jws> {
+        let parts: Vec<&str> = token.split('.').collect();
+        if parts.len() != 3 {
+            return None;
+        }
+        let header: Value = serde_json::from_slice(&unb64(parts[0])?).ok()?;
+        let claims: Value = serde_json::from_slice(&unb64(parts[1])?).ok()?;
+        if !header.is_object() || !claims.is_object() {
+            return None;
+        }
+        Some(Jws {
+            header,
+            claims,
+            parts: parts.into_iter().map(String::from).collect(),
+        })
+    }
+
+    pub fn signing_input(&self) -> String {
+        format!("{}.{}", self.parts[0], self.parts[1])
+    }
+}
+
+/// Whether a string looks like a compact JWS worth decoding in transcripts.
+pub fn looks_like_jwt(s: &str) -> bool {
+    s.len() > 20 && s.starts_with("eyJ") && s.matches('.').count() == 2 && Jws::decode(s).is_some()
+}
+
+/// How to sign a token being built.
+pub enum SignWith<'a> {
+    Es256(&'a SigningKey),
+    Hs256(&'a [u8]),
+    /// Empty signature.
+    None,
+}
+
+/// Assemble `header.claims.signature`; `alg` in the header is left as the caller set it.
+pub fn sign(header: &Value, claims: &Value, key: SignWith<'_>) -> String {
+    let input = format!(
+        "{}.{}",
+        b64(header.to_string().as_bytes()),
+        b64(claims.to_string().as_bytes())
+    );
+    let sig = match key {
+        SignWith::Es256(k) => {
+            let s: Signature = k.sign(input.as_bytes());
+            b64(&s.to_bytes())
+        }
+        SignWith::Hs256(secret) => {
+            let mut mac =
+                Hmac::<Sha256>::new_from_slice(secret).expect("hmac accepts any key length");
+            mac.update(input.as_bytes());
+            b64(&mac.finalize().into_bytes())
+        }
+        SignWith::None => String::new(),
+    };
+    format!("{input}.{sig}")
+}
+
+/// Flip one base64url character of a part (payload = 1, signature = 2), keeping the rest.
+/// The flipped character stays in the alphabet, so the token still parses structurally.
+pub fn tamper(token: &str, part: usize) -> String {
+    let mut parts: Vec<String> = token.split('.').map(String::from).collect();
+    if let Some(p) = parts.get_mut(part)
+        && !p.is_empty()
+    {
+        // Change a middle character: its bits are fully used (no padding slack).
+        let i = p.len() / 2;
+        let c = p.as_bytes()[i];
+        let replacement = if c == b'A' { 'B' } else { 'A' };
+        p.replace_range(i..i + 1, &replacement.to_string());
+    }
+    parts.join(".")
+}
+
+/// The public JWK (RFC 7517) of a P-256 key.
+pub fn public_jwk(key: &VerifyingKey) -> Value {
+    let point = key.to_encoded_point(false);
+    json!({
+        "kty": "EC",
+        "crv": "P-256",
+        "x": b64(point.x().expect("uncompressed point has x")),
+        "y": b64(point.y().expect("uncompressed point has y")),
+    })
+}
+
+/// RFC 7638 SHA-256 thumbprint of a JWK (EC, RSA, OKP, oct).
+pub fn thumbprint(jwk: &Value) -> Option<String> {
+    let get = |k: &str| jwk.get(k).and_then(Value::as_str);
+    let members: &[&str] = match get("kty")? {
+        "EC" => &["crv", "kty", "x", "y"],
+        "RSA" => &["e", "kty", "n"],
+        "OKP" => &["crv", "kty", "x"],
+        "oct" => &["k", "kty"],
+        _ => return None,
+    };
+    let mut canonical = Map::new();
+    for m in members {
+        canonical.insert((*m).to_string(), Value::String(get(m)?.to_string()));
+    }
+    // serde_json's Map is ordered by key (no preserve_order), giving lexicographic order.
+    let text = Value::Object(canonical).to_string();
+    Some(b64(&Sha256::digest(text.as_bytes())))
+}
+
+/// P-256 public key from a JWK.
+pub fn verifying_key(jwk: &Value) -> Option<VerifyingKey> {
+    if jwk.get("kty")?.as_str()? != "EC" || jwk.get("crv")?.as_str()? != "P-256" {
+        return None;
+    }
+    let x = unb64(jwk.get("x")?.as_str()?)?;
+    let y = unb64(jwk.get("y")?.as_str()?)?;
+    if x.len() != 32 || y.len() != 32 {
+        return None;
+    }
+    let mut sec1 = vec![4u8];
+    sec1.extend(x);
+    sec1.extend(y);
+    VerifyingKey::from_sec1_bytes(&sec1).ok()
+}
+
+/// Whether `token` verifies with a key of `jwks` whose `kid` (when the token names one) and
+/// `alg` (when the key names one) match. Supports ES256, the alg the mock and most chaining
+/// deployments use; any other alg yields `false` (reported as not verified, never as a pass).
+pub fn verifies_with_jwks(token: &str, jwks: &Value) -> bool {
+    let Some(jws) = Jws::decode(token) else {
+        return false;
+    };
+    if jws.header.get("alg").and_then(Value::as_str) != Some("ES256") {
+        return false;
+    }
+    let kid = jws.header.get("kid").and_then(Value::as_str);
+    let Some(sig) = unb64(&jws.parts[2]).and_then(|b| Signature::from_slice(&b).ok()) else {
+        return false;
+    };
+    let keys = jwks
+        .get("keys")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    keys.iter()
+        .filter(|k| kid.is_none() || k.get("kid").and_then(Value::as_str) == kid)
+        .filter(|k| {
+            k.get("alg")
+                .and_then(Value::as_str)
+                .is_none_or(|a| a == "ES256")
+        })
+        .filter_map(verifying_key)
+        .any(|vk| vk.verify(jws.signing_input().as_bytes(), &sig).is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc7638_and_rfc9449_thumbprint_vectors() {
+        let ec = json!({"kty":"EC","crv":"P-256","x":"l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs","y":"9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA"});
+        assert_eq!(
+            thumbprint(&ec).unwrap(),
+            "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"
+        );
+        let rsa = json!({"kty":"RSA","e":"AQAB","alg":"RS256","kid":"2011-04-29","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"});
+        assert_eq!(
+            thumbprint(&rsa).unwrap(),
+            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+        );
+    }
+
+    #[test]
+    fn ic17_example_grant_verifies() {
+        let jwk = json!({"kty":"EC","crv":"P-256","kid":"2813308004","x":"MXfMrj_tgPJHxkfmDAx0m74E-T-DuLYCNdmuqtpfP_E","y":"YX82bI52OPBED1h_1HpsxAyWzrQ7DChAAVX9Q9E8uYQ"});
+        assert!(verifying_key(&jwk).is_some());
+    }
+
+    #[test]
+    fn es256_round_trip_and_tamper() {
+        let key = SigningKey::random(&mut rand::rngs::OsRng);
+        let mut jwk = public_jwk(key.verifying_key());
+        jwk["kid"] = json!("k1");
+        let jwks = json!({"keys": [jwk]});
+        let t = sign(
+            &json!({"alg":"ES256","kid":"k1"}),
+            &json!({"sub":"a"}),
+            SignWith::Es256(&key),
+        );
+        assert!(verifies_with_jwks(&t, &jwks));
+        assert_eq!(Jws::decode(&t).unwrap().claims["sub"], "a");
+        let bad = tamper(&t, 2);
+        assert_ne!(bad, t);
+        assert!(!verifies_with_jwks(&bad, &jwks));
+        assert!(!verifies_with_jwks(&tamper(&t, 1), &jwks));
+        let other_kid = sign(
+            &json!({"alg":"ES256","kid":"k2"}),
+            &json!({"sub":"a"}),
+            SignWith::Es256(&key),
+        );
+        assert!(!verifies_with_jwks(&other_kid, &jwks));
+    }
+
+    #[test]
+    fn alg_none_and_hs256_shapes() {
+        let none = sign(&json!({"alg":"none"}), &json!({"a":1}), SignWith::None);
+        assert!(none.ends_with('.'));
+        assert_eq!(Jws::decode(&none).unwrap().header["alg"], "none");
+        let hs = sign(
+            &json!({"alg":"HS256"}),
+            &json!({"a":1}),
+            SignWith::Hs256(b"secret"),
+        );
+        assert_eq!(unb64(hs.split('.').nth(2).unwrap()).unwrap().len(), 32);
+        assert!(Jws::decode("a.b").is_none());
+    }
+}

@@ -1,0 +1,255 @@
+//! Predicates of checks (suites/README.md "Checks"): each compares a query's actual value
+//! with an expected one and says, in words, what was expected. An outcome is a value.
+
+use crate::suite::{JsonType, Predicate};
+use serde_json::Value;
+
+/// Result of one predicate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Holds,
+    Fails,
+    /// Holds with a member of `one_of` outside `prefer`.
+    Dispreferred,
+}
+
+/// A predicate whose `${...}` values are already interpolated.
+pub fn evaluate(pred: &Predicate, actual: Option<&Value>, expected: &Value) -> (Outcome, String) {
+    use Outcome::*;
+    let holds = |b: bool| if b { Holds } else { Fails };
+    let a = actual.filter(|v| !v.is_null());
+    match pred {
+        Predicate::Equals(_) => (holds(a == Some(expected)), format!("== {expected}")),
+        Predicate::NotEquals(_) => (holds(a != Some(expected)), format!("!= {expected}")),
+        Predicate::EqualsCi(_) => {
+            let ok = matches!((a.and_then(Value::as_str), expected.as_str()), (Some(x), Some(y)) if x.eq_ignore_ascii_case(y));
+            (holds(ok), format!("== {expected} (ASCII case-insensitive)"))
+        }
+        Predicate::OneOf { .. } => {
+            let allowed = expected
+                .get("allowed")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let prefer = expected.get("prefer").and_then(Value::as_array).cloned();
+            let text = allowed
+                .iter()
+                .map(|m| {
+                    let star = if prefer.as_ref().is_some_and(|p| p.contains(m)) {
+                        "*"
+                    } else {
+                        ""
+                    };
+                    format!("{}{star}", display(m))
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let text = format!(
+                "one of [{text}]{}",
+                if prefer.is_some() {
+                    " (* preferred)"
+                } else {
+                    ""
+                }
+            );
+            match a {
+                Some(v) if allowed.contains(v) => match &prefer {
+                    Some(p) if !p.contains(v) => (Dispreferred, text),
+                    _ => (Holds, text),
+                },
+                _ => (Fails, text),
+            }
+        }
+        Predicate::Exists(want) => (
+            holds(a.is_some() == *want),
+            if *want {
+                "present".into()
+            } else {
+                "absent".into()
+            },
+        ),
+        Predicate::Includes(_) => (holds(includes(a, expected)), format!("includes {expected}")),
+        Predicate::IncludesAny(_) => {
+            let any = expected
+                .as_array()
+                .is_some_and(|l| l.iter().any(|e| includes(a, e)));
+            (holds(any), format!("includes any of {expected}"))
+        }
+        Predicate::Excludes(_) => (
+            holds(!includes(a, expected)),
+            format!("excludes {expected}"),
+        ),
+        Predicate::Substring(_) => {
+            let ok = matches!((a.and_then(Value::as_str), expected.as_str()), (Some(x), Some(y)) if x.contains(y));
+            (holds(ok), format!("contains {expected}"))
+        }
+        Predicate::Matches(re) => (
+            holds(a.and_then(Value::as_str).is_some_and(|s| re.is_match(s))),
+            format!("matches /{}/", re.as_str()),
+        ),
+        Predicate::AtMost(_) | Predicate::AtLeast(_) => {
+            let most = matches!(pred, Predicate::AtMost(_));
+            let op = if most { "<=" } else { ">=" };
+            let ok = match (a.and_then(Value::as_f64), expected.as_f64()) {
+                (Some(x), Some(y)) => {
+                    if most {
+                        x <= y
+                    } else {
+                        x >= y
+                    }
+                }
+                _ => false,
+            };
+            (holds(ok), format!("{op} {expected}"))
+        }
+        Predicate::IsType(t) => {
+            let ok = match a {
+                Some(v) => t.matches(v),
+                None => *t == JsonType::Null && actual.is_some(),
+            };
+            (holds(ok), format!("of JSON type {}", t.name()))
+        }
+        Predicate::HasDirective(_) => {
+            let want = expected.as_str().unwrap_or_default();
+            let ok = a.and_then(Value::as_str).is_some_and(|h| {
+                h.split(',').any(|d| {
+                    d.trim()
+                        .split('=')
+                        .next()
+                        .unwrap_or_default()
+                        .trim()
+                        .eq_ignore_ascii_case(want)
+                })
+            });
+            (holds(ok), format!("has directive {want}"))
+        }
+        Predicate::IsAbsoluteUri(want) => {
+            let ok = a
+                .and_then(Value::as_str)
+                .is_some_and(|s| url::Url::parse(s).is_ok_and(|u| u.fragment().is_none()));
+            (
+                holds(ok == *want),
+                if *want {
+                    "an absolute URI without fragment".into()
+                } else {
+                    "not an absolute URI".into()
+                },
+            )
+        }
+        Predicate::SingleValued(want) => {
+            let ok = match a {
+                Some(Value::String(_)) => true,
+                Some(Value::Array(l)) => l.len() == 1,
+                _ => false,
+            };
+            (
+                holds(ok == *want),
+                if *want {
+                    "a string or a one-element array".into()
+                } else {
+                    "multi-valued".into()
+                },
+            )
+        }
+    }
+}
+
+fn display(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Array contains V, or scalar equals V.
+fn includes(actual: Option<&Value>, v: &Value) -> bool {
+    match actual {
+        Some(Value::Array(items)) => items.contains(v),
+        Some(x) => x == v,
+        None => false,
+    }
+}
+
+/// The template part of a predicate (what gets interpolated before evaluation).
+pub fn template_of(pred: &Predicate) -> Value {
+    match pred {
+        Predicate::Equals(v)
+        | Predicate::NotEquals(v)
+        | Predicate::EqualsCi(v)
+        | Predicate::Includes(v)
+        | Predicate::IncludesAny(v)
+        | Predicate::Excludes(v)
+        | Predicate::Substring(v)
+        | Predicate::AtMost(v)
+        | Predicate::AtLeast(v)
+        | Predicate::HasDirective(v) => v.clone(),
+        Predicate::OneOf { allowed, prefer } => {
+            let mut m = serde_json::Map::new();
+            m.insert("allowed".into(), allowed.clone());
+            if let Some(p) = prefer {
+                m.insert("prefer".into(), p.clone());
+            }
+            Value::Object(m)
+        }
+        _ => Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+    use serde_json::json;
+
+    fn ev(p: Predicate, actual: Option<Value>) -> Outcome {
+        let t = template_of(&p);
+        evaluate(&p, actual.as_ref(), &t).0
+    }
+
+    #[rstest]
+    #[case(Predicate::Equals(json!(400)), Some(json!(400)), Outcome::Holds)]
+    #[case(Predicate::Equals(json!("400")), Some(json!(400)), Outcome::Fails)]
+    #[case(Predicate::NotEquals(json!(200)), None, Outcome::Holds)]
+    #[case(Predicate::EqualsCi(json!("n_a")), Some(json!("N_A")), Outcome::Holds)]
+    #[case(Predicate::Exists(true), Some(Value::Null), Outcome::Fails)]
+    #[case(Predicate::Exists(false), None, Outcome::Holds)]
+    #[case(Predicate::Includes(json!("b")), Some(json!(["a", "b"])), Outcome::Holds)]
+    #[case(Predicate::Includes(json!("b")), Some(json!("b")), Outcome::Holds)]
+    #[case(Predicate::IncludesAny(json!(["x", "a"])), Some(json!(["a"])), Outcome::Holds)]
+    #[case(Predicate::Excludes(json!("admin")), Some(json!(["read"])), Outcome::Holds)]
+    #[case(Predicate::Substring(json!("store")), Some(json!("no-store")), Outcome::Holds)]
+    #[case(Predicate::Matches(regex::Regex::new("^ey").unwrap()), Some(json!("eyJ")), Outcome::Holds)]
+    #[case(Predicate::AtMost(json!(300)), Some(json!(60)), Outcome::Holds)]
+    #[case(Predicate::AtLeast(json!(300)), Some(json!(60)), Outcome::Fails)]
+    #[case(Predicate::AtMost(json!(300)), Some(json!("60")), Outcome::Fails)]
+    #[case(Predicate::IsType(JsonType::Integer), Some(json!(3.5)), Outcome::Fails)]
+    #[case(Predicate::IsType(JsonType::Number), Some(json!(3.5)), Outcome::Holds)]
+    #[case(Predicate::HasDirective(json!("no-store")), Some(json!("no-cache, No-Store")), Outcome::Holds)]
+    #[case(Predicate::HasDirective(json!("no-store")), Some(json!("no-stored")), Outcome::Fails)]
+    #[case(Predicate::IsAbsoluteUri(true), Some(json!("https://a/b#f")), Outcome::Fails)]
+    #[case(Predicate::IsAbsoluteUri(true), Some(json!("https://a/b")), Outcome::Holds)]
+    #[case(Predicate::SingleValued(true), Some(json!(["a", "b"])), Outcome::Fails)]
+    #[case(Predicate::SingleValued(true), Some(json!(["a"])), Outcome::Holds)]
+    fn predicates(#[case] p: Predicate, #[case] actual: Option<Value>, #[case] want: Outcome) {
+        assert_eq!(ev(p, actual), want);
+    }
+
+    #[test]
+    fn one_of_with_prefer_warns_on_other_member() {
+        let p = Predicate::OneOf {
+            allowed: json!(["invalid_target", "invalid_request"]),
+            prefer: Some(json!(["invalid_target"])),
+        };
+        assert_eq!(ev(p.clone(), Some(json!("invalid_target"))), Outcome::Holds);
+        assert_eq!(
+            ev(p.clone(), Some(json!("invalid_request"))),
+            Outcome::Dispreferred
+        );
+        assert_eq!(ev(p.clone(), Some(json!("invalid_grant"))), Outcome::Fails);
+        let (_, text) = evaluate(&p, None, &template_of(&p));
+        assert_eq!(
+            text,
+            "one of [invalid_target*, invalid_request] (* preferred)"
+        );
+    }
+}

@@ -1,0 +1,137 @@
+//! Query paths over a case's context (suites/README.md "Context" and "Queries"): step
+//! outputs, `target.*`, `keys.*`, plus the derived segments `jwt.*`, `count` and `len`.
+
+use crate::jose::{self, Jws};
+use serde_json::{Value, json};
+
+/// What derived segments need besides the context.
+#[derive(Debug, Clone, Default)]
+pub struct QueryEnv {
+    /// AS-A's JWKS, for `jwt.signed_by_as_a`.
+    pub as_a_jwks: Option<Value>,
+    /// Unix time used when a value carries no receipt time.
+    pub now: i64,
+}
+
+/// Evaluate `path` against `ctx`; `None` when it names nothing.
+pub fn eval(ctx: &Value, path: &str, env: &QueryEnv) -> Option<Value> {
+    use std::borrow::Cow;
+    let mut cur: Cow<'_, Value> = Cow::Borrowed(ctx);
+    let mut received_at = env.now;
+    let mut prev = "";
+    let segs: Vec<&str> = path.split('.').collect();
+    for (i, seg) in segs.iter().copied().enumerate() {
+        // `.count` of an absent value is 0.
+        let absent = || {
+            if segs[i + 1..] == ["count"] {
+                Some(json!(0))
+            } else {
+                None
+            }
+        };
+        if let Some(t) = cur.get("received_at").and_then(Value::as_i64) {
+            received_at = t;
+        }
+        let next: Cow<'_, Value> = match (seg, cur.as_ref()) {
+            ("count", v) if v.get("count").is_none() => Cow::Owned(json!(match v {
+                Value::Null => 0,
+                Value::Array(a) => a.len(),
+                _ => 1,
+            })),
+            ("len", Value::String(s)) => Cow::Owned(json!(s.chars().count())),
+            ("len", Value::Array(a)) => Cow::Owned(json!(a.len())),
+            ("jwt", Value::String(s)) => Cow::Owned(jwt_view(s, received_at, env)),
+            (_, Value::Object(m)) => {
+                let key = if prev == "headers" {
+                    seg.to_ascii_lowercase()
+                } else {
+                    seg.to_string()
+                };
+                match (&cur, m.get(&key)) {
+                    (Cow::Borrowed(b), Some(_)) => Cow::Borrowed(&b[key.as_str()]),
+                    (Cow::Owned(_), Some(v)) => Cow::Owned(v.clone()),
+                    (_, None) => return absent(),
+                }
+            }
+            (_, Value::Array(a)) => match seg.parse::<usize>().ok().filter(|i| *i < a.len()) {
+                Some(i) => match &cur {
+                    Cow::Borrowed(b) => Cow::Borrowed(&b[i]),
+                    Cow::Owned(_) => Cow::Owned(a[i].clone()),
+                },
+                None => return absent(),
+            },
+            _ => return absent(),
+        };
+        cur = next;
+        prev = seg;
+    }
+    Some(cur.into_owned())
+}
+
+/// The `jwt` view of a string: header, claims, lifetime, ttl, signed_by_as_a, segments.
+fn jwt_view(token: &str, received_at: i64, env: &QueryEnv) -> Value {
+    let segments = token.split('.').count();
+    let Some(jws) = Jws::decode(token) else {
+        return json!({ "segments": segments });
+    };
+    let exp = jws.claims.get("exp").and_then(Value::as_i64);
+    let iat = jws.claims.get("iat").and_then(Value::as_i64);
+    let mut v = json!({
+        "header": jws.header,
+        "claims": jws.claims,
+        "segments": segments,
+        "signed_by_as_a": env.as_a_jwks.as_ref().is_some_and(|k| jose::verifies_with_jwks(token, k)),
+    });
+    if let (Some(e), Some(i)) = (exp, iat) {
+        v["lifetime"] = json!(e - i);
+    }
+    if let Some(e) = exp {
+        v["ttl"] = json!(e - received_at);
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jose::{SignWith, sign};
+
+    #[test]
+    fn walks_objects_arrays_and_derived_segments() {
+        let token = sign(
+            &json!({"alg":"none"}),
+            &json!({"aud":["b"],"iat":100,"exp":160}),
+            SignWith::None,
+        );
+        let ctx = json!({
+            "x": {"status": 200, "headers": {"cache-control": "no-store"}, "token": token, "received_at": 110,
+                  "json": {"scope": "a b", "list": [1, 2]}},
+        });
+        let env = QueryEnv::default();
+        assert_eq!(eval(&ctx, "x.status", &env), Some(json!(200)));
+        assert_eq!(
+            eval(&ctx, "x.headers.Cache-Control", &env),
+            Some(json!("no-store"))
+        );
+        assert_eq!(eval(&ctx, "x.json.list.1", &env), Some(json!(2)));
+        assert_eq!(eval(&ctx, "x.json.list.count", &env), Some(json!(2)));
+        assert_eq!(eval(&ctx, "x.json.scope.len", &env), Some(json!(3)));
+        assert_eq!(eval(&ctx, "x.json.nothing", &env), None);
+        assert_eq!(eval(&ctx, "x.json.nothing.count", &env), Some(json!(0)));
+        assert_eq!(
+            eval(&ctx, "x.token.jwt.claims.aud", &env),
+            Some(json!(["b"]))
+        );
+        assert_eq!(eval(&ctx, "x.token.jwt.lifetime", &env), Some(json!(60)));
+        assert_eq!(eval(&ctx, "x.token.jwt.ttl", &env), Some(json!(50)));
+        assert_eq!(eval(&ctx, "x.token.jwt.segments", &env), Some(json!(3)));
+        assert_eq!(
+            eval(&ctx, "x.token.jwt.signed_by_as_a", &env),
+            Some(json!(false))
+        );
+        assert_eq!(
+            eval(&ctx, "x.json.scope.jwt.segments", &env),
+            Some(json!(1))
+        );
+    }
+}

@@ -1,0 +1,105 @@
+//! Errors in user-supplied report inputs (`--expect` TOML, `--baseline` JSON), positioned at
+//! file:line:column with the offending source line, so a CI log alone says what to fix.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// An invalid expectation or baseline file (exit code 3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub path: PathBuf,
+    /// 1-based; 0 when the problem is the file as a whole.
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    /// The source line, when there is one.
+    pub source_line: Option<String>,
+}
+
+impl std::error::Error for InputError {}
+
+impl InputError {
+    /// Positions an error at a byte offset of `text`.
+    pub fn at_offset(path: &Path, text: &str, offset: usize, message: impl Into<String>) -> Self {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count() + 1;
+        Self::at_line(path, text, line, column, message)
+    }
+
+    /// Positions an error at a 1-based line and column of `text`.
+    pub fn at_line(
+        path: &Path,
+        text: &str,
+        line: usize,
+        column: usize,
+        message: impl Into<String>,
+    ) -> Self {
+        InputError {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: message.into(),
+            source_line: text.lines().nth(line.saturating_sub(1)).map(str::to_string),
+        }
+    }
+
+    /// An error about the whole file (it cannot be read, it is empty...).
+    pub fn whole(path: &Path, message: impl Into<String>) -> Self {
+        InputError {
+            path: path.to_path_buf(),
+            line: 0,
+            column: 0,
+            message: message.into(),
+            source_line: None,
+        }
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            return write!(f, "{}: {}", self.path.display(), self.message);
+        }
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.path.display(),
+            self.line,
+            self.column,
+            self.message
+        )?;
+        if let Some(src) = &self.source_line {
+            let n = self.line.to_string();
+            let pad = " ".repeat(n.len());
+            let shown: String = src
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            let caret_pad = " ".repeat(self.column.saturating_sub(1).min(shown.chars().count()));
+            write!(f, "\n{pad} |\n{n} | {shown}\n{pad} | {caret_pad}^")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_position_line_and_caret() {
+        let text = "[[expect]]\ncase = \"nocase\"\n";
+        let e = InputError::at_offset(Path::new("x.toml"), text, 18, "bad case id");
+        assert_eq!((e.line, e.column), (2, 8));
+        assert_eq!(
+            e.to_string(),
+            "x.toml:2:8: bad case id\n  |\n2 | case = \"nocase\"\n  |        ^"
+        );
+    }
+}

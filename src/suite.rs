@@ -1,0 +1,403 @@
+//! The suite model (suites/README.md): suites, cases, steps (actions) and checks
+//! (query + predicate). Every user-written item keeps its source line for reports.
+
+pub mod load;
+pub mod parse;
+
+use crate::diagnostic::SourceFile;
+use serde_json::Value;
+use std::fmt;
+use std::str::FromStr;
+
+/// A value from a suite file whose strings may still hold `${...}` (see `template`).
+pub type Tmpl = Value;
+
+#[derive(Debug, Clone)]
+pub struct Suite {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub file: SourceFile,
+    pub cases: Vec<Case>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub id: String,
+    pub title: String,
+    pub requirements: Vec<String>,
+    pub needs: Vec<Capability>,
+    pub timeout_secs: Option<u64>,
+    pub steps: Vec<Step>,
+    pub checks: Vec<Check>,
+    /// 1-based line of the `[[case]]` table.
+    pub line: usize,
+}
+
+impl Case {
+    /// Whether this case waits for a token to expire (scheduled first).
+    pub fn is_slow(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|s| matches!(s.action, Action::WaitUntilExpired { .. }))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// Name under which the output is saved (default: the action name).
+    pub id: String,
+    pub action: Action,
+    pub line: usize,
+}
+
+/// A server role a request is addressed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    AsA,
+    AsB,
+    Rs,
+}
+
+/// Which client credentials a request carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientSel {
+    /// The primary client at AS-A.
+    Primary,
+    /// The second client at AS-A (lateral-move fixtures).
+    Second,
+    /// No client authentication at all.
+    None,
+    /// The client's credentials at AS-B.
+    AsB,
+    /// The AS-B client id with a wrong secret.
+    WrongSecret,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserSel {
+    Primary,
+    Unmapped,
+}
+
+/// Client authentication method (RFC 6749 §2.3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    Basic,
+    Post,
+}
+
+/// An RFC 8693 exchange or RFC 7523 presentation.
+#[derive(Debug, Clone, Default)]
+pub struct TokenRequest {
+    /// Named parameters given in the step (e.g. `subject_token`, `assertion`).
+    pub params: Vec<(String, Tmpl)>,
+    pub client: Option<ClientSel>,
+    pub auth: Option<AuthMethod>,
+    pub omit: Vec<String>,
+    /// Extra or overriding form parameters; an array value repeats the parameter.
+    pub extra: Vec<(String, Tmpl)>,
+    /// DPoP key name.
+    pub dpop: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForgeMode {
+    TamperPayload,
+    TamperSignature,
+    AlgNone,
+    HmacWithIssuerKey,
+    ResignUntrusted,
+    Harness,
+}
+
+impl ForgeMode {
+    pub const NAMES: &'static [&'static str] = &[
+        "tamper_payload",
+        "tamper_signature",
+        "alg_none",
+        "hmac_with_issuer_key",
+        "resign_untrusted",
+        "harness",
+    ];
+}
+
+#[derive(Debug, Clone)]
+pub struct Forge {
+    pub from: Option<Tmpl>,
+    pub mode: Option<ForgeMode>,
+    pub set_claims: Vec<(String, Tmpl)>,
+    pub remove_claims: Vec<String>,
+    pub set_header: Vec<(String, Tmpl)>,
+    pub remove_header: Vec<String>,
+    pub raw: Option<Tmpl>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    Token,
+    Metadata,
+    Jwks,
+    Resource,
+}
+
+#[derive(Debug, Clone)]
+pub struct RawRequest {
+    pub role: Role,
+    pub endpoint: Endpoint,
+    pub method: String,
+    pub form: Vec<(String, Tmpl)>,
+    pub body: Option<Tmpl>,
+    pub content_type: Option<Tmpl>,
+    pub headers: Vec<(String, Tmpl)>,
+    pub client: ClientSel,
+    pub auth: Option<AuthMethod>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    Bearer,
+    DPoP,
+}
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    Discover {
+        role: Role,
+    },
+    SubjectToken {
+        user: UserSel,
+        client: ClientSel,
+    },
+    Exchange(TokenRequest),
+    Present(TokenRequest),
+    Forge(Forge),
+    CallResource {
+        token: Tmpl,
+        scheme: Option<Scheme>,
+        dpop: Option<String>,
+    },
+    WaitUntilExpired {
+        token: Tmpl,
+        extra_secs: u64,
+    },
+    Concurrent {
+        count: u32,
+        step: Box<Step>,
+    },
+    Request(RawRequest),
+}
+
+impl Action {
+    pub const NAMES: &'static [&'static str] = &[
+        "discover",
+        "subject_token",
+        "exchange",
+        "present",
+        "forge",
+        "call_resource",
+        "wait_until_expired",
+        "concurrent",
+        "request",
+    ];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Discover { .. } => "discover",
+            Action::SubjectToken { .. } => "subject_token",
+            Action::Exchange(_) => "exchange",
+            Action::Present(_) => "present",
+            Action::Forge(_) => "forge",
+            Action::CallResource { .. } => "call_resource",
+            Action::WaitUntilExpired { .. } => "wait_until_expired",
+            Action::Concurrent { .. } => "concurrent",
+            Action::Request(_) => "request",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub what: String,
+    /// Query path (suites/README.md "Queries").
+    pub value: String,
+    /// Requirement graded by this check (defaults to the case's first).
+    pub requirement: String,
+    pub when: Option<Condition>,
+    pub predicate: Predicate,
+    pub line: usize,
+}
+
+/// A `when` guard: the check applies only when this holds.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    pub value: String,
+    pub predicate: Predicate,
+}
+
+#[derive(Debug, Clone)]
+pub enum Predicate {
+    Equals(Tmpl),
+    NotEquals(Tmpl),
+    EqualsCi(Tmpl),
+    OneOf { allowed: Tmpl, prefer: Option<Tmpl> },
+    Exists(bool),
+    Includes(Tmpl),
+    IncludesAny(Tmpl),
+    Excludes(Tmpl),
+    Substring(Tmpl),
+    Matches(regex::Regex),
+    AtMost(Tmpl),
+    AtLeast(Tmpl),
+    IsType(JsonType),
+    HasDirective(Tmpl),
+    IsAbsoluteUri(bool),
+    SingleValued(bool),
+}
+
+impl Predicate {
+    pub const NAMES: &'static [&'static str] = &[
+        "equals",
+        "not_equals",
+        "equals_ci",
+        "one_of",
+        "exists",
+        "includes",
+        "includes_any",
+        "excludes",
+        "substring",
+        "matches",
+        "at_most",
+        "at_least",
+        "is_type",
+        "has_directive",
+        "is_absolute_uri",
+        "single_valued",
+    ];
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonType {
+    String,
+    Number,
+    Integer,
+    Boolean,
+    Array,
+    Object,
+    Null,
+}
+
+impl JsonType {
+    pub const NAMES: &'static [&'static str] = &[
+        "string", "number", "integer", "boolean", "array", "object", "null",
+    ];
+
+    pub fn from_name(s: &str) -> Option<JsonType> {
+        Some(match s {
+            "string" => JsonType::String,
+            "number" => JsonType::Number,
+            "integer" => JsonType::Integer,
+            "boolean" => JsonType::Boolean,
+            "array" => JsonType::Array,
+            "object" => JsonType::Object,
+            "null" => JsonType::Null,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    pub fn matches(self, v: &Value) -> bool {
+        match self {
+            JsonType::String => v.is_string(),
+            JsonType::Number => v.is_number(),
+            JsonType::Integer => v.is_i64() || v.is_u64(),
+            JsonType::Boolean => v.is_boolean(),
+            JsonType::Array => v.is_array(),
+            JsonType::Object => v.is_object(),
+            JsonType::Null => v.is_null(),
+        }
+    }
+}
+
+/// What a target can provide; a case needing one the target lacks is skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Capability {
+    HarnessIssuer,
+    Rs,
+    AsC,
+    SecondClient,
+    UnmappedUser,
+    AsBClient,
+    Dpop,
+    AudienceAlias,
+}
+
+impl Capability {
+    pub const ALL: &'static [Capability] = &[
+        Capability::HarnessIssuer,
+        Capability::Rs,
+        Capability::AsC,
+        Capability::SecondClient,
+        Capability::UnmappedUser,
+        Capability::AsBClient,
+        Capability::Dpop,
+        Capability::AudienceAlias,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::HarnessIssuer => "harness_issuer",
+            Capability::Rs => "rs",
+            Capability::AsC => "as_c",
+            Capability::SecondClient => "second_client",
+            Capability::UnmappedUser => "unmapped_user",
+            Capability::AsBClient => "as_b_client",
+            Capability::Dpop => "dpop",
+            Capability::AudienceAlias => "audience_alias",
+        }
+    }
+
+    /// Why a case needing this is skipped when the target lacks it.
+    pub fn missing_reason(self) -> &'static str {
+        match self {
+            Capability::HarnessIssuer => {
+                "needs harness_issuer: the target configures no harness issuer trusted by AS-B"
+            }
+            Capability::Rs => "needs rs: the target names no RS-B",
+            Capability::AsC => "needs as_c: the target names no AS-C identifier",
+            Capability::SecondClient => {
+                "needs second_client: the target gives no second client at AS-A"
+            }
+            Capability::UnmappedUser => {
+                "needs unmapped_user: the target gives no user AS-B cannot map"
+            }
+            Capability::AsBClient => {
+                "needs as_b_client: the target gives no client credentials at AS-B"
+            }
+            Capability::Dpop => "needs dpop: the target does not declare DPoP support",
+            Capability::AudienceAlias => {
+                "needs audience_alias: the target gives no logical audience name for AS-B"
+            }
+        }
+    }
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Capability {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Capability::ALL
+            .iter()
+            .copied()
+            .find(|c| c.name() == s)
+            .ok_or_else(|| format!("unknown capability `{s}`"))
+    }
+}

@@ -1,0 +1,909 @@
+//! Suite files → [`Suite`]: every key checked, every `${...}` and query root resolved against
+//! earlier steps and known context roots, every requirement ID looked up in the catalogue.
+//! Errors name file, line and column (suites/README.md).
+
+use super::*;
+use crate::catalogue::Catalogue;
+use crate::diagnostic::{Diagnostic, SourceFile, closest};
+use crate::template;
+use crate::toml_tree::{Fields, Node, NodeValue};
+use std::ops::Range;
+
+type R<T> = Result<T, Diagnostic>;
+
+/// Context roots every path may start with, besides step ids.
+pub const ROOTS: &[&str] = &["target", "keys"];
+/// Members of `target.`.
+pub const TARGET_MEMBERS: &[&str] = &[
+    "as_a",
+    "as_b",
+    "as_c",
+    "rs",
+    "user",
+    "scopes",
+    "escalation_scope",
+    "harness",
+];
+
+/// Parse and validate one suite file.
+pub fn parse_suite(file: SourceFile, catalogue: &Catalogue) -> R<Suite> {
+    let root = Node::parse_document(&file)?;
+    let mut top = Fields::new(&file, &root, "the suite file")?;
+    let suite_node = top.table("suite")?.ok_or_else(|| top.missing("suite"))?;
+    let case_nodes = top.tables("case")?;
+    top.finish()?;
+
+    let mut sf = Fields::new(&file, suite_node, "[suite]")?;
+    let (id, id_span) = sf.req_str("id")?;
+    check_kebab(&file, &id, id_span, "suite id")?;
+    let (title, _) = sf.req_str("title")?;
+    let description = sf.str("description")?.map(|d| d.0).unwrap_or_default();
+    sf.finish()?;
+
+    let mut cases: Vec<Case> = Vec::new();
+    let mut case_spans: Vec<Range<usize>> = Vec::new();
+    for node in case_nodes {
+        let (case, span) = parse_case(&file, node, catalogue)?;
+        if let Some(i) = cases.iter().position(|c| c.id == case.id) {
+            return Err(file.error(
+                span,
+                format!("duplicate case id `{}` in suite `{id}`", case.id),
+                format!(
+                    "first used on line {}",
+                    file.line_col(case_spans[i].start).0
+                ),
+            ));
+        }
+        cases.push(case);
+        case_spans.push(span);
+    }
+    Ok(Suite {
+        id,
+        title,
+        description,
+        file,
+        cases,
+    })
+}
+
+fn check_kebab(file: &SourceFile, s: &str, span: Range<usize>, what: &str) -> R<()> {
+    let ok = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !s.starts_with('-')
+        && !s.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(file.error(
+            span,
+            format!("{what} `{s}` is not kebab-case"),
+            "use lower-case letters, digits and `-`",
+        ))
+    }
+}
+
+fn parse_case(file: &SourceFile, node: &Node, catalogue: &Catalogue) -> R<(Case, Range<usize>)> {
+    let mut f = Fields::new(file, node, "[[case]]")?;
+    let (id, id_span) = f.req_str("id")?;
+    check_kebab(file, &id, id_span.clone(), "case id")?;
+    f.what = format!("case `{id}`");
+    let (title, _) = f.req_str("title")?;
+    let reqs = f
+        .str_list("requirements")?
+        .ok_or_else(|| f.missing("requirements"))?;
+    if reqs.is_empty() {
+        let span = f.key_span("requirements").unwrap_or(id_span.clone());
+        return Err(file.error(
+            span,
+            format!("case `{id}` cites no requirement"),
+            "list at least one catalogue ID",
+        ));
+    }
+    for (r, span) in &reqs {
+        check_requirement(file, catalogue, r, span.clone())?;
+    }
+    let mut needs = Vec::new();
+    for (n, span) in f.str_list("needs")?.unwrap_or_default() {
+        match n.parse::<Capability>() {
+            Ok(c) => needs.push(c),
+            Err(e) => {
+                let names: Vec<&str> = Capability::ALL.iter().map(|c| c.name()).collect();
+                let hint = closest(&n, names.iter().copied())
+                    .map(|c| format!("did you mean `{c}`? "))
+                    .unwrap_or_default();
+                return Err(file.error(
+                    span,
+                    e,
+                    format!("{hint}expected one of: {}", names.join(", ")),
+                ));
+            }
+        }
+    }
+    let timeout_secs = f.uint("timeout_secs", 3600)?;
+    let step_nodes = f.tables("step")?;
+    let check_nodes = f.tables("check")?;
+    f.finish()?;
+
+    let mut steps: Vec<Step> = Vec::new();
+    let mut step_ids: Vec<String> = Vec::new();
+    for node in step_nodes {
+        let (step, id_span) = parse_step(file, node, &step_ids, &id)?;
+        if step_ids.contains(&step.id) {
+            return Err(file.error(
+                id_span,
+                format!("duplicate step id `{}` in case `{id}`", step.id),
+                "step ids must be unique within a case (the default id is the action name: give each step an `id`)",
+            ));
+        }
+        step_ids.push(step.id.clone());
+        steps.push(step);
+    }
+    let requirement_ids: Vec<String> = reqs.into_iter().map(|r| r.0).collect();
+    let mut checks = Vec::new();
+    for node in check_nodes {
+        checks.push(parse_check(
+            file,
+            node,
+            &step_ids,
+            &requirement_ids,
+            catalogue,
+        )?);
+    }
+    let line = file.line_col(id_span.start).0;
+    Ok((
+        Case {
+            id,
+            title,
+            requirements: requirement_ids,
+            needs,
+            timeout_secs,
+            steps,
+            checks,
+            line,
+        },
+        id_span,
+    ))
+}
+
+fn check_requirement(
+    file: &SourceFile,
+    catalogue: &Catalogue,
+    id: &str,
+    span: Range<usize>,
+) -> R<()> {
+    if catalogue.requirement(id).is_some() {
+        return Ok(());
+    }
+    let hint = closest(id, catalogue.requirements.iter().map(|r| r.id.as_str()))
+        .map(|c| format!("did you mean `{c}`?"))
+        .unwrap_or_else(|| "not in suites/requirements.toml".into());
+    Err(file.error(span, format!("unknown requirement ID `{id}`"), hint))
+}
+
+/// Validate the `${...}` references in every string of `node`.
+fn check_refs(file: &SourceFile, node: &Node, steps: &[String]) -> R<()> {
+    for (s, span) in node.strings() {
+        let refs = template::refs(s).map_err(|e| {
+            file.error(
+                span.clone(),
+                format!("bad interpolation: {e}"),
+                "write `${step.path}`",
+            )
+        })?;
+        for r in refs {
+            if template::now_offset(r).is_some() {
+                continue;
+            }
+            check_path_root(file, r, span.clone(), steps).map_err(|mut d| {
+                d.message = format!("`${{{r}}}`: {}", d.message);
+                d
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// A path's first segment must be an earlier step or a context root.
+fn check_path_root(file: &SourceFile, path: &str, span: Range<usize>, steps: &[String]) -> R<()> {
+    let mut segs = path.split('.');
+    let root = segs.next().unwrap_or_default();
+    if root == "target" {
+        let member = segs.next().unwrap_or_default();
+        if !TARGET_MEMBERS.contains(&member) {
+            let hint = closest(member, TARGET_MEMBERS.iter().copied())
+                .map(|c| format!("did you mean `target.{c}`? "))
+                .unwrap_or_default();
+            return Err(file.error(
+                span,
+                format!("unknown context path `target.{member}`"),
+                format!("{hint}known: target.{}", TARGET_MEMBERS.join(", target.")),
+            ));
+        }
+        return Ok(());
+    }
+    if root == "keys" {
+        if segs.next().is_none() {
+            return Err(file.error(
+                span,
+                "`keys` needs a key name: `keys.NAME.jkt`",
+                "name a DPoP key",
+            ));
+        }
+        return Ok(());
+    }
+    if steps.iter().any(|s| s == root) {
+        return Ok(());
+    }
+    let candidates: Vec<&str> = steps
+        .iter()
+        .map(String::as_str)
+        .chain(ROOTS.iter().copied())
+        .collect();
+    let hint = closest(root, candidates.iter().copied())
+        .map(|c| format!("did you mean `{c}`? "))
+        .unwrap_or_default();
+    let earlier = if steps.is_empty() {
+        "no earlier steps".to_string()
+    } else {
+        format!("earlier steps: {}", steps.join(", "))
+    };
+    Err(file.error(
+        span,
+        format!("`{root}` is neither an earlier step nor a context root (target, keys, now)"),
+        format!("{hint}{earlier}"),
+    ))
+}
+
+fn tmpl(f: &mut Fields, name: &'static str, steps: &[String]) -> R<Option<Tmpl>> {
+    match f.take(name) {
+        None => Ok(None),
+        Some(n) => {
+            check_refs(f.file, n, steps)?;
+            Ok(Some(n.to_json()))
+        }
+    }
+}
+
+fn tmpl_str(f: &mut Fields, name: &'static str, steps: &[String]) -> R<Option<Tmpl>> {
+    if let Some(n) = f.take(name)
+        && !matches!(n.value, NodeValue::Str(_))
+    {
+        return Err(f.type_error(name, n, "a string"));
+    }
+    tmpl(f, name, steps)
+}
+
+fn tmpl_table(f: &mut Fields, name: &'static str, steps: &[String]) -> R<Vec<(String, Tmpl)>> {
+    let Some(n) = f.table(name)? else {
+        return Ok(Vec::new());
+    };
+    check_refs(f.file, n, steps)?;
+    let NodeValue::Table(entries) = &n.value else {
+        unreachable!("table() checked")
+    };
+    Ok(entries
+        .iter()
+        .map(|(k, v)| (k.name.clone(), v.to_json()))
+        .collect())
+}
+
+fn names(f: &mut Fields, name: &'static str) -> R<Vec<String>> {
+    Ok(f.str_list(name)?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|x| x.0)
+        .collect())
+}
+
+fn role(f: &mut Fields, name: &'static str) -> R<Option<Role>> {
+    Ok(f.choice(name, &["as_a", "as_b", "rs"])?
+        .map(|(r, _)| match r {
+            "as_a" => Role::AsA,
+            "as_b" => Role::AsB,
+            _ => Role::Rs,
+        }))
+}
+
+fn client(f: &mut Fields, allowed: &[&'static str]) -> R<Option<ClientSel>> {
+    Ok(f.choice("client", allowed)?.map(|(c, _)| match c {
+        "primary" => ClientSel::Primary,
+        "second" => ClientSel::Second,
+        "none" => ClientSel::None,
+        "as_b" => ClientSel::AsB,
+        _ => ClientSel::WrongSecret,
+    }))
+}
+
+fn auth(f: &mut Fields) -> R<Option<AuthMethod>> {
+    Ok(f.choice("auth", &["basic", "post"])?.map(|(a, _)| {
+        if a == "basic" {
+            AuthMethod::Basic
+        } else {
+            AuthMethod::Post
+        }
+    }))
+}
+
+fn dpop_key(f: &mut Fields) -> R<Option<String>> {
+    Ok(f.str("dpop")?.map(|d| d.0))
+}
+
+/// Parse one step; returns it and the span to blame for a duplicate id.
+fn parse_step(
+    file: &SourceFile,
+    node: &Node,
+    steps: &[String],
+    case: &str,
+) -> R<(Step, Range<usize>)> {
+    let mut f = Fields::new(file, node, format!("a step of case `{case}`"))?;
+    let (action, action_span) = f.req_str("action")?;
+    if !Action::NAMES.contains(&action.as_str()) {
+        let hint = closest(&action, Action::NAMES.iter().copied())
+            .map(|c| format!("did you mean `{c}`? "))
+            .unwrap_or_default();
+        return Err(file.error(
+            action_span,
+            format!("unknown action `{action}`"),
+            format!("{hint}expected one of: {}", Action::NAMES.join(", ")),
+        ));
+    }
+    let (id, id_span) = f
+        .str("id")?
+        .unwrap_or((action.clone(), action_span.clone()));
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        || ROOTS.contains(&id.as_str())
+        || id.starts_with("now")
+    {
+        return Err(file.error(
+            id_span,
+            format!("invalid step id `{id}`"),
+            "use letters, digits, `_` or `-`; not `target`, `keys` or `now…`",
+        ));
+    }
+    f.what = format!("step `{id}` (action `{action}`)");
+    let line = file.line_col(action_span.start).0;
+    let action = parse_action(&mut f, &action, steps, case)?;
+    f.finish()?;
+    Ok((Step { id, action, line }, id_span))
+}
+
+const EXCHANGE_PARAMS: &[&str] = &[
+    "subject_token",
+    "subject_token_type",
+    "resource",
+    "audience",
+    "scope",
+    "requested_token_type",
+    "actor_token",
+    "actor_token_type",
+];
+const PRESENT_PARAMS: &[&str] = &["assertion", "scope", "resource"];
+
+fn token_request(
+    f: &mut Fields,
+    params: &[&'static str],
+    clients: &[&'static str],
+    steps: &[String],
+) -> R<TokenRequest> {
+    let mut req = TokenRequest::default();
+    for p in params {
+        if let Some(v) = tmpl_str(f, p, steps)? {
+            req.params.push((p.to_string(), v));
+        }
+    }
+    req.client = client(f, clients)?;
+    req.auth = auth(f)?;
+    req.omit = names(f, "omit")?;
+    req.extra = tmpl_table(f, "params", steps)?;
+    req.dpop = dpop_key(f)?;
+    Ok(req)
+}
+
+fn parse_action(f: &mut Fields, action: &str, steps: &[String], case: &str) -> R<Action> {
+    Ok(match action {
+        "discover" => Action::Discover {
+            role: role(f, "role")?.ok_or_else(|| f.missing("role"))?,
+        },
+        "subject_token" => Action::SubjectToken {
+            user: match f.choice("user", &["primary", "unmapped"])? {
+                Some(("unmapped", _)) => UserSel::Unmapped,
+                _ => UserSel::Primary,
+            },
+            client: client(f, &["primary", "second"])?.unwrap_or(ClientSel::Primary),
+        },
+        "exchange" => Action::Exchange(token_request(
+            f,
+            EXCHANGE_PARAMS,
+            &["primary", "second", "none"],
+            steps,
+        )?),
+        "present" => {
+            if !f.has("assertion") {
+                return Err(f.missing("assertion"));
+            }
+            Action::Present(token_request(
+                f,
+                PRESENT_PARAMS,
+                &["as_b", "none", "wrong_secret"],
+                steps,
+            )?)
+        }
+        "forge" => {
+            let from = tmpl_str(f, "from", steps)?;
+            let mode = f.choice("mode", ForgeMode::NAMES)?.map(|(m, _)| match m {
+                "tamper_payload" => ForgeMode::TamperPayload,
+                "tamper_signature" => ForgeMode::TamperSignature,
+                "alg_none" => ForgeMode::AlgNone,
+                "hmac_with_issuer_key" => ForgeMode::HmacWithIssuerKey,
+                "resign_untrusted" => ForgeMode::ResignUntrusted,
+                _ => ForgeMode::Harness,
+            });
+            let raw = tmpl_str(f, "raw", steps)?;
+            if mode.is_none() && raw.is_none() {
+                return Err(f.missing("mode"));
+            }
+            if from.is_none() && mode.is_some() && mode != Some(ForgeMode::Harness) {
+                return Err(f.missing("from"));
+            }
+            Action::Forge(Forge {
+                from,
+                mode,
+                set_claims: tmpl_table(f, "set_claims", steps)?,
+                remove_claims: names(f, "remove_claims")?,
+                set_header: tmpl_table(f, "set_header", steps)?,
+                remove_header: names(f, "remove_header")?,
+                raw,
+            })
+        }
+        "call_resource" => Action::CallResource {
+            token: tmpl_str(f, "token", steps)?.ok_or_else(|| f.missing("token"))?,
+            scheme: f.choice("scheme", &["Bearer", "DPoP"])?.map(|(s, _)| {
+                if s == "Bearer" {
+                    Scheme::Bearer
+                } else {
+                    Scheme::DPoP
+                }
+            }),
+            dpop: dpop_key(f)?,
+        },
+        "wait_until_expired" => Action::WaitUntilExpired {
+            token: tmpl_str(f, "token", steps)?.ok_or_else(|| f.missing("token"))?,
+            extra_secs: f.uint("extra_secs", 3600)?.unwrap_or(2),
+        },
+        "concurrent" => {
+            let count = f.uint("count", 64)?.ok_or_else(|| f.missing("count"))?;
+            if count == 0 {
+                return Err(f.missing("count (at least 1)"));
+            }
+            let inner = f.table("step")?.ok_or_else(|| f.missing("step"))?;
+            let (step, _) = parse_step(f.file, inner, steps, case)?;
+            if !matches!(
+                step.action,
+                Action::Exchange(_)
+                    | Action::Present(_)
+                    | Action::CallResource { .. }
+                    | Action::Request(_)
+                    | Action::Discover { .. }
+            ) {
+                return Err(f.file.error(
+                    inner.span.clone(),
+                    format!("`concurrent` cannot repeat a `{}` step", step.action.name()),
+                    "use an HTTP action: exchange, present, call_resource, request, discover",
+                ));
+            }
+            Action::Concurrent {
+                count: count as u32,
+                step: Box::new(step),
+            }
+        }
+        "request" => {
+            let role = role(f, "role")?.ok_or_else(|| f.missing("role"))?;
+            let endpoint = match f.choice("endpoint", &["token", "metadata", "jwks", "resource"])? {
+                Some(("token", _)) => Endpoint::Token,
+                Some(("metadata", _)) => Endpoint::Metadata,
+                Some(("jwks", _)) => Endpoint::Jwks,
+                Some(("resource", _)) => Endpoint::Resource,
+                _ => return Err(f.missing("endpoint")),
+            };
+            let method = f
+                .str("method")?
+                .map(|m| m.0.to_ascii_uppercase())
+                .unwrap_or_else(|| "POST".into());
+            let form = tmpl_table(f, "form", steps)?;
+            let body = tmpl_str(f, "body", steps)?;
+            if body.is_some() && !form.is_empty() {
+                let span = f.key_span("body").unwrap_or(f.span.clone());
+                return Err(f.file.error(
+                    span,
+                    "`body` and `form` are exclusive",
+                    "use one of them",
+                ));
+            }
+            Action::Request(RawRequest {
+                role,
+                endpoint,
+                method,
+                form,
+                body,
+                content_type: tmpl_str(f, "content_type", steps)?,
+                headers: tmpl_table(f, "headers", steps)?,
+                client: client(f, &["primary", "second", "none", "as_b", "wrong_secret"])?
+                    .unwrap_or(ClientSel::None),
+                auth: auth(f)?,
+            })
+        }
+        other => unreachable!("action {other} validated above"),
+    })
+}
+
+fn parse_check(
+    file: &SourceFile,
+    node: &Node,
+    steps: &[String],
+    reqs: &[String],
+    catalogue: &Catalogue,
+) -> R<Check> {
+    let line = file.line_col(node.span.start).0;
+    let mut f = Fields::new(file, node, "a check")?;
+    let (what, _) = f.req_str("what")?;
+    f.what = format!("check `{what}`");
+    let (value, value_span) = f.req_str("value")?;
+    check_query(file, &value, value_span, steps)?;
+    let requirement = match f.str("requirement")? {
+        Some((r, span)) => {
+            check_requirement(file, catalogue, &r, span)?;
+            r
+        }
+        None => reqs[0].clone(),
+    };
+    let when = match f.table("when")? {
+        Some(n) => {
+            let mut wf = Fields::new(file, n, format!("the `when` of check `{what}`"))?;
+            let (value, span) = wf.req_str("value")?;
+            check_query(file, &value, span, steps)?;
+            let predicate = parse_predicate(&mut wf, steps)?;
+            wf.finish()?;
+            Some(Condition { value, predicate })
+        }
+        None => None,
+    };
+    let predicate = parse_predicate(&mut f, steps)?;
+    f.finish()?;
+    Ok(Check {
+        what,
+        value,
+        requirement,
+        when,
+        predicate,
+        line,
+    })
+}
+
+fn check_query(file: &SourceFile, path: &str, span: Range<usize>, steps: &[String]) -> R<()> {
+    if path.contains("${") {
+        return Err(file.error(
+            span,
+            "a query is a plain path, not a template",
+            "write e.g. `x.json.error`",
+        ));
+    }
+    if path.is_empty() || path.split('.').any(str::is_empty) {
+        return Err(file.error(
+            span,
+            format!("malformed query path `{path}`"),
+            "segments are separated by single dots",
+        ));
+    }
+    check_path_root(file, path, span, steps)
+}
+
+fn parse_predicate(f: &mut Fields, steps: &[String]) -> R<Predicate> {
+    let present: Vec<&'static str> = Predicate::NAMES
+        .iter()
+        .copied()
+        .filter(|p| f.has(p))
+        .collect();
+    match present.as_slice() {
+        [] if f.has("prefer") => {
+            let span = f.key_span("prefer").unwrap_or(f.span.clone());
+            return Err(f.file.error(
+                span,
+                "`prefer` only goes with `one_of`",
+                "add `one_of = [...]` or remove `prefer`",
+            ));
+        }
+        [] => {
+            // Mark predicates as known so an unknown key gets a helpful list.
+            Predicate::NAMES.iter().for_each(|p| {
+                f.take(p);
+            });
+            f.take("prefer");
+            let unknown = f.unknown_keys();
+            let span = unknown.first().map_or(f.span.clone(), |k| k.span.clone());
+            let hint = unknown
+                .first()
+                .and_then(|k| closest(&k.name, Predicate::NAMES.iter().copied()))
+                .map(|c| format!("did you mean `{c}`? "))
+                .unwrap_or_default();
+            return Err(f.file.error(
+                span,
+                format!("{} has no predicate", f.what),
+                format!("{hint}add exactly one of: {}", Predicate::NAMES.join(", ")),
+            ));
+        }
+        [_, second, ..] => {
+            let span = f.key_span(second).unwrap_or(f.span.clone());
+            return Err(f.file.error(
+                span,
+                format!(
+                    "{} has more than one predicate ({})",
+                    f.what,
+                    present.join(", ")
+                ),
+                "a check has exactly one predicate: split it into two checks",
+            ));
+        }
+        [_] => {}
+    }
+    let name = present[0];
+    if name != "one_of" && f.has("prefer") {
+        let span = f.key_span("prefer").unwrap_or(f.span.clone());
+        return Err(f.file.error(
+            span,
+            "`prefer` only goes with `one_of`",
+            "remove it or use `one_of`",
+        ));
+    }
+    let node = f.take(name).expect("present");
+    check_refs(f.file, node, steps)?;
+    let json = node.to_json();
+    let want_bool = |f: &Fields| match node.value {
+        NodeValue::Bool(b) => Ok(b),
+        _ => Err(f.type_error(name, node, "a boolean")),
+    };
+    let want_str = |f: &Fields| match node.value {
+        NodeValue::Str(_) => Ok(json.clone()),
+        _ => Err(f.type_error(name, node, "a string")),
+    };
+    let want_list = |f: &Fields| match &node.value {
+        NodeValue::Array(_) => Ok(json.clone()),
+        NodeValue::Str(s) if s.starts_with("${") && s.ends_with('}') => Ok(json.clone()),
+        _ => Err(f.type_error(name, node, "an array")),
+    };
+    Ok(match name {
+        "equals" => Predicate::Equals(json),
+        "not_equals" => Predicate::NotEquals(json),
+        "equals_ci" => Predicate::EqualsCi(want_str(f)?),
+        "one_of" => {
+            let allowed = want_list(f)?;
+            let prefer = match f.take("prefer") {
+                None => None,
+                Some(p) => {
+                    check_refs(f.file, p, steps)?;
+                    if !matches!(p.value, NodeValue::Array(_)) {
+                        return Err(f.type_error("prefer", p, "an array"));
+                    }
+                    if let (Some(a), Some(pl)) = (allowed.as_array(), p.to_json().as_array())
+                        && let Some(bad) = pl.iter().find(|x| !a.contains(x))
+                    {
+                        return Err(f.file.error(
+                            p.span.clone(),
+                            format!("`prefer` member {bad} is not in `one_of`"),
+                            "prefer a subset of the allowed set",
+                        ));
+                    }
+                    Some(p.to_json())
+                }
+            };
+            Predicate::OneOf { allowed, prefer }
+        }
+        "exists" => Predicate::Exists(want_bool(f)?),
+        "includes" => Predicate::Includes(json),
+        "includes_any" => Predicate::IncludesAny(want_list(f)?),
+        "excludes" => Predicate::Excludes(json),
+        "substring" => Predicate::Substring(want_str(f)?),
+        "matches" => {
+            let NodeValue::Str(s) = &node.value else {
+                return Err(f.type_error(name, node, "a string (regex)"));
+            };
+            match regex::Regex::new(s) {
+                Ok(re) => Predicate::Matches(re),
+                Err(e) => {
+                    return Err(f.file.error(
+                        node.span.clone(),
+                        format!("invalid regex in check: {e}"),
+                        "fix the regular expression",
+                    ));
+                }
+            }
+        }
+        "at_most" | "at_least" => {
+            if !matches!(
+                node.value,
+                NodeValue::Int(_) | NodeValue::Float(_) | NodeValue::Str(_)
+            ) {
+                return Err(f.type_error(name, node, "a number"));
+            }
+            if name == "at_most" {
+                Predicate::AtMost(json)
+            } else {
+                Predicate::AtLeast(json)
+            }
+        }
+        "is_type" => {
+            let NodeValue::Str(s) = &node.value else {
+                return Err(f.type_error(name, node, "a string"));
+            };
+            match JsonType::from_name(s) {
+                Some(t) => Predicate::IsType(t),
+                None => {
+                    return Err(f.file.error(
+                        node.span.clone(),
+                        format!("unknown JSON type `{s}`"),
+                        format!("expected one of: {}", JsonType::NAMES.join(", ")),
+                    ));
+                }
+            }
+        }
+        "has_directive" => Predicate::HasDirective(want_str(f)?),
+        "is_absolute_uri" => Predicate::IsAbsoluteUri(want_bool(f)?),
+        "single_valued" => Predicate::SingleValued(want_bool(f)?),
+        other => unreachable!("predicate {other}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn catalogue() -> Catalogue {
+        let mut c = Catalogue::default();
+        c.add_profiles(&SourceFile::new(
+            "profiles.toml",
+            "[[profile]]\nid = \"ic-17\"\ntitle = \"t\"\ndefault = true\n",
+        ))
+        .unwrap();
+        let mut reqs = String::new();
+        for id in ["IC-TE-17", "IC-JG-03", "IC-TE-05"] {
+            reqs.push_str(&format!("[[requirement]]\nid = \"{id}\"\nsource = \"s\"\nparty = \"AS-A\"\ntesting = \"BB\"\nsummary = \"x\"\nlevels = {{ \"ic-17\" = \"MUST\" }}\n"));
+        }
+        c.add_requirements(&SourceFile::new("requirements.toml", reqs))
+            .unwrap();
+        c
+    }
+
+    const GOOD: &str = r#"
+[suite]
+id = "aud"
+title = "Audience"
+
+[[case]]
+id = "grant-aud"
+title = "aud"
+requirements = ["IC-TE-17", "IC-JG-03"]
+
+[[case.step]]
+id = "st"
+action = "subject_token"
+
+[[case.step]]
+id = "x"
+action = "exchange"
+subject_token = "${st.token}"
+resource = "${target.as_b.issuer}"
+params = { extra = ["a", "b"] }
+
+[[case.check]]
+what = "aud"
+value = "x.token.jwt.claims.aud"
+includes_any = ["${target.as_b.issuer}"]
+
+[[case.check]]
+what = "err"
+value = "x.json.error"
+one_of = ["invalid_target", "invalid_request"]
+prefer = ["invalid_target"]
+requirement = "IC-TE-05"
+when = { value = "x.status", not_equals = 200 }
+"#;
+
+    fn parse(text: &str) -> R<Suite> {
+        parse_suite(
+            SourceFile::new("suites/t.toml", text.to_string()),
+            &catalogue(),
+        )
+    }
+
+    #[test]
+    fn parses_a_good_suite() {
+        let s = parse(GOOD).unwrap();
+        assert_eq!(s.cases.len(), 1);
+        let c = &s.cases[0];
+        assert_eq!(c.steps.len(), 2);
+        assert_eq!(c.checks[0].requirement, "IC-TE-17");
+        assert_eq!(c.checks[1].requirement, "IC-TE-05");
+        assert!(c.checks[1].when.is_some());
+        let Action::Exchange(x) = &c.steps[1].action else {
+            panic!()
+        };
+        assert_eq!(x.params.len(), 2);
+        assert_eq!(x.extra[0].0, "extra");
+    }
+
+    fn err(text: &str) -> Diagnostic {
+        parse(text).unwrap_err()
+    }
+
+    #[test]
+    fn rejects_bad_inputs_with_positions() {
+        let cases = [
+            (
+                GOOD.replace("resource = \"${", "rsource = \"${"),
+                "unknown key `rsource`",
+            ),
+            (
+                GOOD.replace("\"subject_token\"\n", "\"subject_tokn\"\n"),
+                "unknown action `subject_tokn`",
+            ),
+            (
+                GOOD.replace("\"IC-JG-03\"", "\"IC-JG-99\""),
+                "unknown requirement ID `IC-JG-99`",
+            ),
+            (
+                GOOD.replace("${st.token}", "${sx.token}"),
+                "`sx` is neither an earlier step",
+            ),
+            (
+                GOOD.replace("${st.token}", "${x.token}"),
+                "`x` is neither an earlier step",
+            ),
+            (
+                GOOD.replace("id = \"x\"", "id = \"st\""),
+                "duplicate step id `st`",
+            ),
+            (
+                GOOD.replace("prefer = [\"invalid_target\"]", "equals = 1"),
+                "more than one predicate",
+            ),
+            (
+                GOOD.replace("one_of = [\"invalid_target\", \"invalid_request\"]\n", ""),
+                "`prefer` only goes with `one_of`",
+            ),
+            (
+                GOOD.replace("title = \"aud\"", "title = 3"),
+                "must be a string, found integer",
+            ),
+            (
+                GOOD.replace(
+                    "requirements = [",
+                    "needs = [\"time_travel\"]\nrequirements = [",
+                ),
+                "unknown capability `time_travel`",
+            ),
+            (
+                GOOD.replace("${target.as_b.issuer}\"]", "${target.as_z.issuer}\"]"),
+                "unknown context path `target.as_z`",
+            ),
+        ];
+        for (text, want) in cases {
+            let e = err(&text);
+            assert!(e.message.contains(want), "want {want:?}, got:\n{e}");
+            assert!(e.position().is_some(), "{e}");
+        }
+    }
+
+    #[test]
+    fn check_without_predicate_is_an_error() {
+        let text = GOOD.replace(
+            "includes_any = [\"${target.as_b.issuer}\"]\n",
+            "includes_anything = 1\n",
+        );
+        let e = err(&text);
+        assert!(e.message.contains("has no predicate"), "{e}");
+        assert!(e.label.contains("did you mean `includes_any`"), "{e}");
+    }
+}

@@ -1,0 +1,367 @@
+//! Target files: which server plays AS-A, AS-B and RS-B (`mock` or `live`), client
+//! credentials (secrets from environment variables), subject-token source, negative-case
+//! fixtures, limits and harness-issuer settings. `chainproof init` prints the template.
+
+use crate::diagnostic::{Diagnostic, SourceFile};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// The fully commented template (`chainproof init`).
+pub const TEMPLATE: &str = include_str!("../fixtures/target.example.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetFile {
+    #[serde(default)]
+    pub profile: Option<String>,
+    pub as_a: AsATarget,
+    pub as_b: AsBTarget,
+    #[serde(default)]
+    pub rs: Option<RsTarget>,
+    #[serde(default)]
+    pub fixtures: Fixtures,
+    #[serde(default)]
+    pub limits: Limits,
+    #[serde(default)]
+    pub harness: HarnessSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Mock,
+    Live,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Auth {
+    #[default]
+    Basic,
+    Post,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AsATarget {
+    pub kind: Kind,
+    #[serde(default)]
+    pub issuer: Option<Spanned<String>>,
+    #[serde(default)]
+    pub client: Option<ClientTarget>,
+    #[serde(default)]
+    pub second_client: Option<ClientTarget>,
+    #[serde(default)]
+    pub subject_token: Option<SubjectTokenTarget>,
+    #[serde(default)]
+    pub unmapped_user: Option<SubjectTokenTarget>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AsBTarget {
+    pub kind: Kind,
+    #[serde(default)]
+    pub issuer: Option<Spanned<String>>,
+    #[serde(default)]
+    pub audience: Option<String>,
+    #[serde(default)]
+    pub trusts_harness: bool,
+    #[serde(default)]
+    pub dpop: Option<bool>,
+    #[serde(default)]
+    pub client: Option<ClientTarget>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RsTarget {
+    pub kind: Kind,
+    #[serde(default)]
+    pub resource: Option<Spanned<String>>,
+    #[serde(default)]
+    pub url: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientTarget {
+    pub id: String,
+    /// Environment variable holding the secret.
+    #[serde(default)]
+    pub secret_env: Option<Spanned<String>>,
+    /// Inline secret (discouraged; allowed for throwaway test deployments).
+    #[serde(default)]
+    pub secret: Option<String>,
+    #[serde(default)]
+    pub auth: Auth,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectMethod {
+    Password,
+    ClientCredentials,
+    Static,
+    Env,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubjectTokenTarget {
+    pub method: Spanned<SubjectMethod>,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password_env: Option<Spanned<String>>,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub token_env: Option<Spanned<String>>,
+    #[serde(default)]
+    pub scope: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fixtures {
+    pub user_sub: Option<String>,
+    pub user_sub_at_b: Option<String>,
+    pub scopes: Option<String>,
+    pub escalation_scope: Option<String>,
+    pub as_c: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    pub request_timeout_secs: u64,
+    pub case_timeout_secs: u64,
+    pub max_response_bytes: usize,
+    pub jobs: Option<u16>,
+    pub max_wait_secs: u64,
+    pub clock_leeway_secs: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            request_timeout_secs: 10,
+            case_timeout_secs: 120,
+            max_response_bytes: 1024 * 1024,
+            jobs: None,
+            max_wait_secs: 180,
+            clock_leeway_secs: 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HarnessSettings {
+    pub enabled: bool,
+    pub issuer: Option<String>,
+    pub listen: Option<String>,
+    pub key_file: PathBuf,
+}
+
+impl Default for HarnessSettings {
+    fn default() -> Self {
+        HarnessSettings {
+            enabled: false,
+            issuer: None,
+            listen: None,
+            key_file: PathBuf::from(".chainproof/harness-key.pem"),
+        }
+    }
+}
+
+/// A target file as read, with its source for later positioned errors.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub file: SourceFile,
+    pub spec: TargetFile,
+    /// Folder relative paths (key file) are resolved against.
+    pub base_dir: PathBuf,
+}
+
+impl Target {
+    pub fn load(path: &Path) -> Result<Target, Diagnostic> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Diagnostic::file_level(
+                path.display().to_string(),
+                format!("cannot read target file: {e}"),
+            )
+        })?;
+        let mut t = Target::parse(SourceFile::new(path.display().to_string(), text))?;
+        t.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(t)
+    }
+
+    pub fn parse(file: SourceFile) -> Result<Target, Diagnostic> {
+        let spec: TargetFile =
+            toml::from_str(&file.text).map_err(|e| Diagnostic::from_toml(&file, &e))?;
+        let t = Target {
+            file,
+            spec,
+            base_dir: PathBuf::new(),
+        };
+        t.validate()?;
+        Ok(t)
+    }
+
+    fn validate(&self) -> Result<(), Diagnostic> {
+        let f = &self.file;
+        let need_url = |kind: Kind,
+                        v: &Option<Spanned<String>>,
+                        table: &str,
+                        key: &str|
+         -> Result<(), Diagnostic> {
+            match (kind, v) {
+                (Kind::Live, None) => Err(Diagnostic::file_level(
+                    f.name.clone(),
+                    format!("[{table}] kind = \"live\" needs `{key}`"),
+                )),
+                (_, Some(u)) => match url::Url::parse(u.get_ref()) {
+                    Ok(parsed)
+                        if matches!(parsed.scheme(), "http" | "https")
+                            && parsed.fragment().is_none() =>
+                    {
+                        Ok(())
+                    }
+                    Ok(_) => Err(f.error(
+                        u.span(),
+                        format!("`{key}` must be an http(s) URL without fragment"),
+                        "fix the URL",
+                    )),
+                    Err(e) => Err(f.error(
+                        u.span(),
+                        format!("invalid URL in `{key}`: {e}"),
+                        "expected an absolute URL",
+                    )),
+                },
+                _ => Ok(()),
+            }
+        };
+        need_url(
+            self.spec.as_a.kind,
+            &self.spec.as_a.issuer,
+            "as_a",
+            "issuer",
+        )?;
+        need_url(
+            self.spec.as_b.kind,
+            &self.spec.as_b.issuer,
+            "as_b",
+            "issuer",
+        )?;
+        if let Some(rs) = &self.spec.rs {
+            need_url(rs.kind, &rs.resource, "rs", "resource")?;
+            need_url(Kind::Mock, &rs.url, "rs", "url")?;
+        }
+        if self.spec.as_a.kind == Kind::Live {
+            if self.spec.as_a.client.is_none() {
+                return Err(Diagnostic::file_level(
+                    f.name.clone(),
+                    "[as_a] kind = \"live\" needs [as_a.client]",
+                ));
+            }
+            if self.spec.as_a.subject_token.is_none() {
+                return Err(Diagnostic::file_level(
+                    f.name.clone(),
+                    "[as_a] kind = \"live\" needs [as_a.subject_token]",
+                ));
+            }
+        }
+        for st in [&self.spec.as_a.subject_token, &self.spec.as_a.unmapped_user]
+            .into_iter()
+            .flatten()
+        {
+            let m = *st.method.get_ref();
+            let ok = match m {
+                SubjectMethod::Password => {
+                    st.username.is_some() && (st.password_env.is_some() || st.password.is_some())
+                }
+                SubjectMethod::ClientCredentials => true,
+                SubjectMethod::Static | SubjectMethod::Env => st.token_env.is_some(),
+            };
+            if !ok {
+                let need = match m {
+                    SubjectMethod::Password => "`username` and `password_env`",
+                    _ => "`token_env`",
+                };
+                return Err(f.error(
+                    st.method.span(),
+                    format!("this subject-token method needs {need}"),
+                    "add the missing keys",
+                ));
+            }
+        }
+        if self.spec.harness.enabled && self.spec.harness.issuer.is_none() {
+            return Err(Diagnostic::file_level(
+                f.name.clone(),
+                "[harness] enabled = true needs `issuer` (and usually `listen`)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The harness key file, resolved against the target file's folder.
+    pub fn key_path(&self) -> PathBuf {
+        let p = &self.spec.harness.key_file;
+        if p.is_absolute() {
+            p.clone()
+        } else {
+            self.base_dir.join(p)
+        }
+    }
+}
+
+/// Read a secret from the environment variable a target names; the error names the key.
+pub fn secret_from_env(file: &SourceFile, var: &Spanned<String>) -> Result<String, Diagnostic> {
+    std::env::var(var.get_ref()).map_err(|_| {
+        file.error(
+            var.span(),
+            format!("environment variable `{}` is not set", var.get_ref()),
+            "export it before running",
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_parses() {
+        let t = Target::parse(SourceFile::new("fixtures/target.example.toml", TEMPLATE))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(t.spec.as_a.kind, Kind::Live);
+        assert_eq!(t.spec.limits.max_response_bytes, 1024 * 1024);
+    }
+
+    #[test]
+    fn unknown_key_and_bad_value_are_positioned() {
+        let bad = TEMPLATE.replace("trusts_harness = false", "trusts_harnes = false");
+        let e = Target::parse(SourceFile::new("t.toml", bad)).unwrap_err();
+        assert!(e.message.contains("trusts_harnes"), "{e}");
+        assert!(e.position().is_some());
+        let bad = TEMPLATE.replace(
+            "kind = \"live\"\nissuer = \"https://as-a",
+            "kind = \"remote\"\nissuer = \"https://as-a",
+        );
+        let e = Target::parse(SourceFile::new("t.toml", bad)).unwrap_err();
+        assert!(e.message.contains("remote"), "{e}");
+    }
+
+    #[test]
+    fn minimal_mock_target() {
+        let t = Target::parse(SourceFile::new(
+            "t.toml",
+            "[as_a]\nkind = \"mock\"\n[as_b]\nkind = \"mock\"\n",
+        ))
+        .unwrap();
+        assert!(t.spec.rs.is_none());
+    }
+}

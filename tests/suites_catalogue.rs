@@ -1,0 +1,204 @@
+//! Consistency of the suite data itself (suites/*.toml, requirements.toml, profiles.toml,
+//! COVERAGE.md), independent of the runner: every cited requirement exists, every level is
+//! MUST/SHOULD/MAY in a known profile, every case names the fault that breaks it, and every
+//! black-box / harness-issuer row of the catalogue is either covered or explained.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use toml::Value;
+
+fn suites_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("suites")
+}
+
+fn load(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Requirement id -> (testing, levels by profile).
+fn requirements() -> BTreeMap<String, (String, BTreeMap<String, String>)> {
+    let doc = load(&suites_dir().join("requirements.toml"));
+    let mut out = BTreeMap::new();
+    for row in doc["requirement"]
+        .as_array()
+        .expect("[[requirement]] array")
+    {
+        let id = row["id"].as_str().expect("id").to_owned();
+        let testing = row["testing"].as_str().expect("testing").to_owned();
+        let levels = row["levels"]
+            .as_table()
+            .expect("levels table")
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().expect("level string").to_owned()))
+            .collect();
+        assert!(
+            out.insert(id.clone(), (testing, levels)).is_none(),
+            "duplicate requirement {id}"
+        );
+    }
+    out
+}
+
+fn profiles() -> BTreeMap<String, Option<String>> {
+    let doc = load(&suites_dir().join("profiles.toml"));
+    let mut out = BTreeMap::new();
+    for p in doc["profile"].as_array().expect("[[profile]] array") {
+        let id = p["id"].as_str().expect("profile id").to_owned();
+        let base = p.get("base").and_then(Value::as_str).map(str::to_owned);
+        out.insert(id, base);
+    }
+    let defaults = doc["profile"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p.get("default").and_then(Value::as_bool) == Some(true))
+        .count();
+    assert_eq!(defaults, 1, "exactly one profile is `default = true`");
+    out
+}
+
+/// (suite file name, suite id, case table, case source text) for every case of every suite.
+fn cases() -> Vec<(String, String, Value, String)> {
+    let mut out = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(suites_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .filter(|p| {
+            let n = p.file_name().unwrap().to_string_lossy();
+            n != "requirements.toml" && n != "profiles.toml"
+        })
+        .collect();
+    files.sort();
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let doc: Value = toml::from_str(&text).unwrap();
+        let suite = doc["suite"]["id"].as_str().expect("suite.id").to_owned();
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        for case in doc["case"].as_array().expect("[[case]]") {
+            // The case's source text: from its `[[case]]` header to the next one.
+            let id = case["id"].as_str().unwrap();
+            let start = text
+                .find(&format!("[[case]]\nid = \"{id}\"\n"))
+                .expect("case header");
+            let end = text[start + 1..]
+                .find("\n[[case]]")
+                .map_or(text.len(), |e| start + 1 + e);
+            out.push((
+                file.clone(),
+                suite.clone(),
+                case.clone(),
+                text[start..end].to_owned(),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn levels_are_must_should_may_in_known_profiles() {
+    let profiles = profiles();
+    for (id, (testing, levels)) in requirements() {
+        assert!(
+            testing == "-"
+                || testing
+                    .split(" / ")
+                    .all(|t| ["BB", "BB+F", "HI", "MK", "INFO", "N"].contains(&t)),
+            "{id}: testing `{testing}`"
+        );
+        for (profile, level) in &levels {
+            assert!(
+                profiles.contains_key(profile),
+                "{id}: unknown profile {profile}"
+            );
+            assert!(
+                ["MUST", "SHOULD", "MAY"].contains(&level.as_str()),
+                "{id}: level {level}"
+            );
+        }
+        // Draft profiles are explicit on every row; overlays fall back to their base.
+        for draft in ["ic-17", "ic-14", "ic-01"] {
+            assert!(levels.contains_key(draft), "{id}: no level for {draft}");
+        }
+    }
+    for (id, base) in &profiles {
+        if let Some(base) = base {
+            assert!(
+                profiles.contains_key(base),
+                "profile {id}: unknown base {base}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_case_cites_known_requirements_and_names_its_breaking_fault() {
+    let reqs = requirements();
+    let mut seen = BTreeSet::new();
+    for (file, suite, case, source) in cases() {
+        let id = case["id"].as_str().unwrap();
+        assert!(
+            seen.insert(format!("{suite}/{id}")),
+            "{file}: duplicate case {id}"
+        );
+        let cited: Vec<&str> = case["requirements"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{file} {id}: requirements"))
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert!(!cited.is_empty(), "{file} {id}: cites no requirement");
+        for r in &cited {
+            assert!(
+                reqs.contains_key(*r),
+                "{file} {id}: unknown requirement {r}"
+            );
+        }
+        for check in case["check"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{file} {id}: no checks"))
+        {
+            if let Some(r) = check.get("requirement").and_then(Value::as_str) {
+                assert!(
+                    cited.contains(&r),
+                    "{file} {id}: check cites {r}, not in the case's list"
+                );
+            }
+        }
+        assert!(
+            source.contains("# breaks with:") || source.contains("breaks with:"),
+            "{file} {id}: no `# breaks with: FAULT` comment"
+        );
+    }
+}
+
+#[test]
+fn coverage_explains_every_testable_row() {
+    let coverage = std::fs::read_to_string(suites_dir().join("COVERAGE.md")).unwrap();
+    let cited: BTreeSet<String> = cases()
+        .iter()
+        .flat_map(|(_, _, case, _)| {
+            case["requirements"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_owned())
+        })
+        .collect();
+    for (id, (testing, _)) in requirements() {
+        // A row is testable when any of its alternatives is BB, BB+F or HI.
+        if !testing
+            .split(" / ")
+            .any(|t| ["BB", "BB+F", "HI"].contains(&t))
+        {
+            continue;
+        }
+        let row = format!("| {id} |");
+        assert!(
+            coverage.contains(&row),
+            "COVERAGE.md has no row for {id} ({testing}); cited by a case: {}",
+            cited.contains(&id)
+        );
+    }
+}
