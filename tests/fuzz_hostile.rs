@@ -26,7 +26,9 @@ fn endpoints(base: &str) -> FuzzEndpoints {
         client_a_basic: true,
         client_a_post: true,
         client_b: None,
-        as_b_client_auth_optional: false,
+        as_b_client_auth_optional: None,
+        targets: None,
+        extra_secrets: Vec::new(),
         subject: SubjectSource::Static {
             token: "opaque-subject-token".into(),
         },

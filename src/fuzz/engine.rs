@@ -160,29 +160,29 @@ impl Session {
                 "client_credentials grant",
             ),
         };
-        let body: String = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        let basic = base64::Engine::encode(
-            &base64::engine::general_purpose::STANDARD,
-            format!(
-                "{}:{}",
-                url::form_urlencoded::byte_serialize(e.client_a.id.as_bytes()).collect::<String>(),
-                url::form_urlencoded::byte_serialize(e.client_a.secret.as_bytes())
-                    .collect::<String>()
-            ),
-        );
+        let mut ser = url::form_urlencoded::Serializer::new(String::new());
+        ser.extend_pairs(form);
+        let mut headers = vec![(
+            "content-type".to_string(),
+            "application/x-www-form-urlencoded".to_string(),
+        )];
+        if e.client_a_basic || !e.client_a_post {
+            let enc =
+                |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+            let basic = base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                format!("{}:{}", enc(&e.client_a.id), enc(&e.client_a.secret)),
+            );
+            headers.push(("authorization".into(), format!("Basic {basic}")));
+        } else {
+            ser.append_pair("client_id", &e.client_a.id);
+            ser.append_pair("client_secret", &e.client_a.secret);
+        }
         let rendered = Rendered {
             method: crate::fuzz::request::Method::Post,
             url: e.as_a_token_endpoint.clone(),
-            headers: vec![
-                ("authorization".into(), format!("Basic {basic}")),
-                (
-                    "content-type".into(),
-                    "application/x-www-form-urlencoded".into(),
-                ),
-            ],
-            body: Some(body.into_bytes()),
+            headers,
+            body: Some(ser.finish().into_bytes()),
             log: format!("subject-token {what}"),
         };
         self.push_log("setup", &rendered.log);

@@ -40,6 +40,7 @@ pub enum EndpointChoice {
     Exchange,
     /// jwt-bearer at AS-B.
     Assertion,
+    /// Both, alternating case by case.
     #[default]
     Both,
 }
@@ -134,19 +135,31 @@ impl Default for FuzzArgs {
 struct Running {
     endpoints: FuzzEndpoints,
     _mock: Option<MockPair>,
+    _env: Option<crate::environment::Env>,
 }
 
 async fn start_target(args: &FuzzArgs, seed: u64) -> Result<Running, (i32, String)> {
     if let Some(path) = &args.target {
-        // ADAPTER POINT (runner): load the target file with the runner's loader and call
-        // `FuzzEndpoints::from_target`. Until then a target file is refused clearly.
-        return Err((
-            exit::INVALID_INPUT,
-            format!(
-                "{}: target files are not supported by `chainproof fuzz` in this build",
-                path.display()
-            ),
-        ));
+        // The runner's loader and environment (discovery, secrets from the environment,
+        // harness issuer); mock roles in the file still take `--mock-fault`.
+        let target =
+            crate::target::Target::load(path).map_err(|d| (exit::INVALID_INPUT, d.to_string()))?;
+        let env = crate::environment::Env::build(Some(&target), args.mock_faults.clone())
+            .await
+            .map_err(|e| match e {
+                crate::environment::EnvError::Invalid(m) => (exit::INVALID_INPUT, m),
+                crate::environment::EnvError::Runtime(m) => (exit::RUNTIME, m),
+            })?;
+        let mut endpoints = FuzzEndpoints::from_env(&env)
+            .map_err(|m| (exit::INVALID_INPUT, format!("{}: {m}", path.display())))?;
+        if let Some(t) = endpoints.targets.as_mut() {
+            t.file = Some(path.display().to_string());
+        }
+        return Ok(Running {
+            endpoints,
+            _mock: None,
+            _env: Some(env),
+        });
     }
     let key = HarnessKey::from_seed(seed);
     let options = MockOptions {
@@ -166,6 +179,7 @@ async fn start_target(args: &FuzzArgs, seed: u64) -> Result<Running, (i32, Strin
     Ok(Running {
         endpoints,
         _mock: Some(mock),
+        _env: None,
     })
 }
 
@@ -251,6 +265,7 @@ async fn run_inner(
         Some(endpoints) => Running {
             endpoints,
             _mock: None,
+            _env: None,
         },
         None => start_target(args, seed).await?,
     };

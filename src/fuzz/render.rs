@@ -3,12 +3,18 @@
 //! values and secrets appear as `{placeholders}`, never as their run-specific values.
 
 use crate::fuzz::assertion::{GrantContext, RealGrant};
+use crate::fuzz::harness::HarnessKey;
 use crate::fuzz::request::{
     BodyEncoding, ClientAuth, ContentType, Endpoint, FuzzRequest, Method, TargetValue, Value,
 };
 use crate::fuzz::target::FuzzEndpoints;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+
+/// Signs grant mutations when no harness issuer is trusted (so they are forgeries).
+static UNTRUSTED_KEY: std::sync::LazyLock<HarnessKey> =
+    std::sync::LazyLock::new(|| HarnessKey::from_seed(u64::MAX));
+const UNTRUSTED_ISSUER: &str = "https://untrusted.chainproof.invalid";
 
 /// A request ready to send.
 #[derive(Debug, Clone)]
@@ -100,22 +106,21 @@ impl RenderContext<'_> {
             ],
             Value::Raw { raw } => vec![Piece::Raw(raw.clone())],
             Value::Assertion { grant } => {
-                let jws = match &self.endpoints.harness {
-                    Some(h) => grant.render(&GrantContext {
-                        key: &h.key,
-                        harness_issuer: &h.issuer,
-                        subject: &h.subject,
-                        as_b_issuer: &self.endpoints.as_b_issuer,
-                        as_b_token_endpoint: &self.endpoints.as_b_token_endpoint,
-                        real: self.real_grant,
-                        now: self.now,
-                        jti: uuid::Uuid::new_v4().to_string(),
-                    }),
-                    None => self
-                        .real_grant
-                        .map(|g| g.compact.clone())
-                        .unwrap_or_default(),
+                // Without harness-issuer mode, "signed" mutations use a key nobody trusts.
+                let (key, issuer, subject) = match &self.endpoints.harness {
+                    Some(h) => (&h.key, h.issuer.as_str(), h.subject.as_str()),
+                    None => (&*UNTRUSTED_KEY, UNTRUSTED_ISSUER, ""),
                 };
+                let jws = grant.render(&GrantContext {
+                    key,
+                    harness_issuer: issuer,
+                    subject,
+                    as_b_issuer: &self.endpoints.as_b_issuer,
+                    as_b_token_endpoint: &self.endpoints.as_b_token_endpoint,
+                    real: self.real_grant,
+                    now: self.now,
+                    jti: uuid::Uuid::new_v4().to_string(),
+                });
                 vec![Piece::Placeholder(
                     format!("{{assertion:{}}}", grant.describe()),
                     jws,
@@ -335,7 +340,9 @@ mod tests {
             client_a_basic: true,
             client_a_post: true,
             client_b: None,
-            as_b_client_auth_optional: true,
+            as_b_client_auth_optional: Some(true),
+            targets: None,
+            extra_secrets: Vec::new(),
             subject: SubjectSource::Static {
                 token: "tok".into(),
             },

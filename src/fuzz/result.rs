@@ -402,13 +402,13 @@ pub fn build(input: &ResultInput<'_>) -> RunResult {
         started_at: rfc3339(input.started),
         finished_at: rfc3339(finished),
         duration_ms: o.elapsed.as_millis() as u64,
-        targets: Targets {
+        targets: e.targets.clone().unwrap_or_else(|| Targets {
             as_a: role(&e.as_a_issuer),
             as_b: role(&e.as_b_issuer),
             rs: None,
             harness_issuer: e.harness.as_ref().map(|h| h.issuer.clone()),
             file: None,
-        },
+        }),
         summary: Summary::of(cases.iter().map(|c| &c.verdict)),
         interrupted: o.breaker.is_some(),
         requirements: rows.into_values().collect(),

@@ -565,7 +565,7 @@ mod tests {
             as_a_basic: true,
             as_a_post: true,
             as_b_client: true,
-            as_b_client_auth_optional: true,
+            as_b_client_auth_optional: Some(true),
             rs_resource_known: true,
             subject_token_type: TT_ACCESS_TOKEN.into(),
         }
