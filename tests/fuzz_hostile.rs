@@ -21,7 +21,7 @@ fn endpoints(base: &str) -> FuzzEndpoints {
         rs_resource: None,
         client_a: Credentials {
             id: "c".into(),
-            secret: "s".into(),
+            secret: "hostile-client-secret".into(),
         },
         client_a_basic: true,
         client_a_post: true,
@@ -49,7 +49,7 @@ fn args(out: &Path) -> FuzzArgs {
         concurrency: 4,
         report: ReportArgs {
             out: out.to_path_buf(),
-            json: None,
+            ..ReportArgs::default()
         },
         ..FuzzArgs::default()
     }

@@ -15,7 +15,7 @@ fn args(out: &Path, cases: u64, seed: u64, faults: &[Fault]) -> FuzzArgs {
         mock_faults: faults.to_vec(),
         report: ReportArgs {
             out: out.to_path_buf(),
-            json: None,
+            ..ReportArgs::default()
         },
         ..FuzzArgs::default()
     }
