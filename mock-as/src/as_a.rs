@@ -67,10 +67,14 @@ async fn metadata(State(s): State<Arc<AsA>>) -> Response {
     } else {
         json!(["ES256"])
     };
+    let mut types = vec![TT_JWT];
+    if f.has(Fault::AdvertisedTypeNotIssuable) {
+        types.push("urn:ietf:params:oauth:token-type:id-jag");
+    }
     let chaining = if f.has(Fault::MetadataChainingTypesNotArray) {
         json!(TT_JWT)
     } else {
-        json!([TT_JWT])
+        json!(types)
     };
     let scopes: BTreeSet<&str> = s
         .cfg
@@ -127,6 +131,7 @@ async fn handle(s: &AsA, req: Request) -> Result<Response, OAuthError> {
         token_endpoint: &s.urls.token_endpoint,
         realm: "as-a",
         assertion_replay: &s.assertion_replay,
+        faults: &s.faults,
         now,
     }
     .authenticate(&headers, &form)?;
@@ -289,16 +294,19 @@ fn validate_own_token(s: &AsA, token: &str, now: i64) -> Result<Jws, &'static st
         _ => return Err("expired"),
     }
     let sub = jws.claim_str("sub").unwrap_or("");
-    if !s.cfg.users.iter().any(|u| u.sub == sub) {
+    if !s.cfg.users.iter().any(|u| u.sub == sub)
+        && !s.faults.has(Fault::AcceptClientCredentialsSubject)
+    {
         return Err("does not represent a user");
     }
     Ok(jws)
 }
 
-/// Resolve `resource`/`audience` to the single authorization server the grant is for.
+/// Resolve every `resource`/`audience` value to the single authorization server the grant is
+/// for; values naming different servers are refused (IC §2.3.3: one AS per grant).
 fn resolve_target(s: &AsA, form: &Form) -> Result<String, OAuthError> {
-    let (resource, audience) = (form.get("resource"), form.get("audience"));
-    if resource.is_none() && audience.is_none() {
+    let (resources, audiences) = (form.get_all("resource"), form.get_all("audience"));
+    if resources.is_empty() && audiences.is_empty() {
         if s.faults.has(Fault::MissingTargetAccepted) {
             return Ok(s.as_b.issuer.clone());
         }
@@ -307,17 +315,18 @@ fn resolve_target(s: &AsA, form: &Form) -> Result<String, OAuthError> {
         ));
     }
     let mut targets = Vec::new();
-    if let Some(r) = resource {
+    for r in resources {
         targets.push(resolve_resource(s, r)?);
     }
-    if let Some(a) = audience {
-        targets.push(resolve_name(s, a, true).ok_or_else(|| {
+    for a in audiences {
+        let t = resolve_name(s, a, true).ok_or_else(|| {
             OAuthError::invalid_target("audience is not a partner authorization server")
-        })?);
+        })?;
+        targets.push(t);
     }
-    if targets.len() == 2 && targets[0] != targets[1] {
+    if targets.iter().any(|t| *t != targets[0]) {
         return Err(OAuthError::invalid_target(
-            "resource and audience name different authorization servers",
+            "resource and audience values name different authorization servers",
         ));
     }
     Ok(targets.swap_remove(0))
@@ -452,6 +461,7 @@ fn exchange(
             htu: &s.urls.token_endpoint,
             ath: None,
             now,
+            check_replay: true,
         },
         &s.dpop_replay,
     ) {
@@ -500,7 +510,12 @@ fn exchange(
     if !f.has(Fault::GrantMissingExp) {
         claims.insert("exp".into(), json!(now + lifetime));
     }
-    claims.insert("iat".into(), json!(now));
+    let iat = if f.has(Fault::GrantIatAfterExp) {
+        now + lifetime + 10
+    } else {
+        now
+    };
+    claims.insert("iat".into(), json!(iat));
     if f.has(Fault::GrantDuplicateJti) {
         claims.insert("jti".into(), json!(s.fixed_jti));
     } else if !f.has(Fault::GrantNoJti) {
@@ -520,12 +535,20 @@ fn exchange(
     {
         claims.insert("requested_cnf".into(), json!({"jkt": p.jkt}));
     }
+    if f.has(Fault::GrantIncludesPii) {
+        claims.insert("email".into(), json!(format!("{user_sub}@a.example")));
+        claims.insert("name".into(), json!("Test User"));
+    }
     // The -17 example grant header: alg and kid, no typ.
-    let grant = jose::sign(
-        &s.key,
-        &json!({"alg": "ES256", "kid": s.key.kid()}),
-        &Value::Object(claims),
-    );
+    let header = json!({"alg": "ES256", "kid": s.key.kid()});
+    let claims = Value::Object(claims);
+    let grant = if f.has(Fault::GrantUnsigned) {
+        jose::assemble(&json!({"alg": "none"}), &claims, b"")
+    } else if f.has(Fault::GrantPaddedBase64) {
+        sign_padded(&s.key, &header, &claims)
+    } else {
+        jose::sign(&s.key, &header, &claims)
+    };
 
     let mut body = Map::new();
     body.insert("access_token".into(), json!(grant));
@@ -534,7 +557,9 @@ fn exchange(
     } else {
         TT_JWT
     };
-    body.insert("issued_token_type".into(), json!(itt));
+    if !f.has(Fault::ExchangeNoIssuedTokenType) {
+        body.insert("issued_token_type".into(), json!(itt));
+    }
     body.insert(
         "token_type".into(),
         json!(if f.has(Fault::TokenTypeBearer) {
@@ -561,4 +586,17 @@ fn exchange(
         );
     }
     Ok(token_response(Value::Object(body), f))
+}
+
+/// A JWS whose segments keep base64 `=` padding (only the `grant-padded-base64` fault).
+fn sign_padded(key: &EsKey, header: &Value, claims: &Value) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE;
+    let input = format!(
+        "{}.{}",
+        b64.encode(serde_json::to_vec(header).expect("json")),
+        b64.encode(serde_json::to_vec(claims).expect("json"))
+    );
+    let sig = key.sign(input.as_bytes());
+    format!("{input}.{}", b64.encode(sig))
 }

@@ -48,10 +48,10 @@ pub fn router(state: Arc<AsB>) -> Router {
 
 async fn metadata(State(s): State<Arc<AsB>>) -> Response {
     axum::Json(json!({
-        "issuer": s.urls.issuer,
+        "issuer": if s.faults.has(Fault::AsBMetadataIssuerMismatch) { format!("{}/", s.urls.issuer) } else { s.urls.issuer.clone() },
         "token_endpoint": s.urls.token_endpoint,
         "jwks_uri": s.urls.jwks_uri,
-        "grant_types_supported": [JWT_BEARER],
+        "grant_types_supported": if s.faults.has(Fault::AsBMetadataNoJwtBearer) { json!(["client_credentials"]) } else { json!([JWT_BEARER]) },
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "dpop_signing_alg_values_supported": ["ES256"],
         "scopes_supported": s.cfg.scopes,
@@ -83,9 +83,27 @@ fn bad_grant(s: &AsB, why: impl Into<String>) -> OAuthError {
     let why = format!("grant rejected: {}", why.into());
     if s.faults.has(Fault::BadGrantInvalidRequest) {
         OAuthError::invalid_request(why)
+    } else if s.faults.has(Fault::InvalidGrantStatus401) {
+        OAuthError {
+            status: axum::http::StatusCode::UNAUTHORIZED,
+            ..OAuthError::invalid_grant(why)
+        }
     } else {
         OAuthError::invalid_grant(why)
     }
+}
+
+/// SHA-256 over the EC members in the wrong order `kty, crv, x, y` (RFC 7638 §3.2 requires
+/// lexicographic order). Only the `cnf-wrong-thumbprint` fault uses this.
+fn misordered_thumbprint(jwk: &Value) -> String {
+    let text = format!(
+        r#"{{"kty":"{}","crv":"{}","x":"{}","y":"{}"}}"#,
+        jwk["kty"].as_str().unwrap_or(""),
+        jwk["crv"].as_str().unwrap_or(""),
+        jwk["x"].as_str().unwrap_or(""),
+        jwk["y"].as_str().unwrap_or("")
+    );
+    jose::b64url(&Sha256::digest(text.as_bytes()))
 }
 
 /// Secrets an alg-confusion attacker might use: the issuer's public key in common encodings.
@@ -110,6 +128,21 @@ async fn check_signature(s: &AsB, jws: &Jws, iss: &str) -> Result<(), String> {
         Some("ES256") => {
             if f.has(Fault::SkipSignature) {
                 return Ok(());
+            }
+            if f.has(Fault::FollowJku)
+                && let Some(jku) = jws.header.get("jku").and_then(Value::as_str)
+            {
+                let vk = s
+                    .trust
+                    .key_from_url(jku, jws.kid())
+                    .await
+                    .ok_or("jku keys unusable")?;
+                let ok = keys::verify_es256(&vk, jws.signing_input.as_bytes(), &jws.signature);
+                return if ok {
+                    Ok(())
+                } else {
+                    Err("signature invalid".into())
+                };
             }
             let key = if f.has(Fault::IgnoreIssuerKeyBinding) {
                 s.trust
@@ -237,6 +270,7 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
         token_endpoint: &s.urls.token_endpoint,
         realm: "as-b",
         assertion_replay: &s.assertion_replay,
+        faults: &s.faults,
         now,
     }
     .authenticate(&headers, &form);
@@ -288,11 +322,15 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
         }
     };
 
-    let audience = match form.get("resource") {
-        None => s.rs.resource.clone(),
-        Some(r) if r == s.rs.resource => r.to_owned(),
-        Some(r) if f.has(Fault::AcceptUnknownResource) => r.to_owned(),
-        Some(_) => return Err(OAuthError::invalid_target("unknown resource")),
+    let resources = form.get_all("resource");
+    let unknown = resources.iter().any(|r| *r != s.rs.resource);
+    if unknown && !f.has(Fault::AcceptUnknownResource) {
+        return Err(OAuthError::invalid_target("unknown resource"));
+    }
+    let audience = match resources.as_slice() {
+        [] => json!(s.rs.resource),
+        [one] => json!(one),
+        many => json!(many),
     };
 
     let expect = dpop::Expect {
@@ -300,6 +338,7 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
         htu: &s.urls.token_endpoint,
         ath: None,
         now,
+        check_replay: !f.has(Fault::DpopProofReplayAccepted),
     };
     let proof = match dpop::check(&headers, &expect, &s.dpop_replay) {
         Ok(p) => p,
@@ -313,8 +352,8 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
         .and_then(|c| c.get("jkt"))
         .and_then(Value::as_str);
     let bind = match (requested_cnf, proof) {
-        (Some(want), Some(p)) if want == p.jkt => (!f.has(Fault::DropCnf)).then_some(p.jkt),
-        (Some(_), Some(p)) if f.has(Fault::AcceptRequestedCnfMismatch) => Some(p.jkt),
+        (Some(want), Some(p)) if want == p.jkt => (!f.has(Fault::DropCnf)).then_some(p),
+        (Some(_), Some(p)) if f.has(Fault::AcceptRequestedCnfMismatch) => Some(p),
         (Some(_), Some(_)) => {
             return Err(bad_grant(
                 s,
@@ -328,7 +367,7 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
                 "grant has requested_cnf but no DPoP proof was sent",
             ));
         }
-        (None, Some(p)) => Some(p.jkt),
+        (None, Some(p)) => Some(p),
         (None, None) => None,
     };
 
@@ -351,15 +390,28 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
     if let Some(sub) = &grant.subject {
         claims.insert("sub".into(), json!(sub));
     }
-    claims.insert("aud".into(), json!(audience));
-    if let Some(id) = client.client_id().or(grant_client) {
+    if f.has(Fault::AtAudNotResource) {
+        claims.insert("aud".into(), json!(s.urls.issuer));
+    } else {
+        claims.insert("aud".into(), audience);
+    }
+    if let Some(id) = client.client_id().or(grant_client)
+        && !f.has(Fault::AtMissingJtiClientId)
+    {
         claims.insert("client_id".into(), json!(id));
     }
     claims.insert("scope".into(), json!(endpoint::join(&granted)));
     claims.insert("iat".into(), json!(now));
     claims.insert("exp".into(), json!(now + lifetime));
-    claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
-    if let Some(jkt) = &bind {
+    if !f.has(Fault::AtMissingJtiClientId) {
+        claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
+    }
+    if let Some(p) = &bind {
+        let jkt = if f.has(Fault::CnfWrongThumbprint) {
+            misordered_thumbprint(&p.jwk)
+        } else {
+            p.jkt.clone()
+        };
         claims.insert("cnf".into(), json!({"jkt": jkt}));
     }
     let mut header = json!({"alg": "ES256", "kid": s.key.kid(), "typ": "at+jwt"});
@@ -375,7 +427,9 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
     };
     let mut body = Map::new();
     body.insert("access_token".into(), json!(at));
-    body.insert("token_type".into(), json!(token_type));
+    if !f.has(Fault::AsBNoTokenType) {
+        body.insert("token_type".into(), json!(token_type));
+    }
     body.insert(
         "expires_in".into(),
         if f.has(Fault::ExpiresInString) {

@@ -15,6 +15,8 @@ const FUTURE_SKEW_SECS: i64 = 60;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProofKey {
     pub jkt: String,
+    /// The proof's public JWK.
+    pub jwk: Value,
 }
 
 /// What a proof is checked against.
@@ -24,6 +26,8 @@ pub struct Expect<'a> {
     /// base64url SHA-256 of the access token, at a resource server.
     pub ath: Option<&'a str>,
     pub now: i64,
+    /// Refuse a `jti` seen before (off only under the `dpop-proof-replay-accepted` fault).
+    pub check_replay: bool,
 }
 
 /// The `ath` value for an access token (RFC 9449 §4.2).
@@ -92,14 +96,14 @@ pub fn check(
         return Err("DPoP proof ath does not match the access token".into());
     }
     let jkt = keys::thumbprint(jwk).map_err(|e| e.to_string())?;
-    if !replay.first_use(
-        &format!("{jkt}\n{jti}"),
-        iat + MAX_AGE_SECS + FUTURE_SKEW_SECS,
-        expect.now,
-    ) {
+    let until = iat + MAX_AGE_SECS + FUTURE_SKEW_SECS;
+    if !replay.first_use(&format!("{jkt}\n{jti}"), until, expect.now) && expect.check_replay {
         return Err("DPoP proof jti replayed".into());
     }
-    Ok(Some(ProofKey { jkt }))
+    Ok(Some(ProofKey {
+        jkt,
+        jwk: jwk.clone(),
+    }))
 }
 
 /// Build a DPoP proof (for tests, the bench and harness code).
@@ -143,6 +147,7 @@ mod tests {
             htu: "http://x/token",
             ath: None,
             now,
+            check_replay: true,
         };
         let cache = JtiCache::default();
         assert_eq!(
@@ -166,6 +171,7 @@ mod tests {
             htu: "http://x/token",
             ath: None,
             now,
+            check_replay: true,
         };
         for p in [
             make_proof(&key, "GET", "http://x/token", None, now),
@@ -180,6 +186,7 @@ mod tests {
             htu: "http://x/r",
             ath: Some(&want),
             now,
+            check_replay: true,
         };
         let p = make_proof(&key, "GET", "http://x/r", Some("other"), now);
         assert!(check(&headers(&p), &e, &cache).unwrap_err().contains("ath"));

@@ -38,6 +38,9 @@ pub async fn intake(req: Request, faults: &FaultSet) -> Result<(HeaderMap, Form)
 pub fn token_response(body: Value, faults: &FaultSet) -> Response {
     let mut resp = axum::Json(body).into_response();
     let h = resp.headers_mut();
+    if faults.has(Fault::TokenResponseTextPlain) {
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    }
     if !faults.has(Fault::NoCacheControl) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

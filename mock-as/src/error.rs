@@ -69,9 +69,11 @@ impl OAuthError {
     }
 }
 
-/// Printable ASCII except `"` and `\` (RFC 6749 §5.2 `error_description` grammar).
+/// Printable ASCII except `"` and `\` (RFC 6749 §5.2 `error_description` grammar), at most
+/// 200 characters (descriptions may quote request input).
 pub fn sanitize_description(text: &str) -> String {
     text.chars()
+        .take(200)
         .map(|c| {
             if (' '..='~').contains(&c) && c != '"' && c != '\\' {
                 c

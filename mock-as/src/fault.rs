@@ -116,6 +116,28 @@ faults! {
     AcceptDuplicateParams = "accept-duplicate-params", ["GEN-02"], "repeated parameters are accepted (last wins)";
     TokenEndpointAcceptsGet = "token-endpoint-accepts-get", ["GEN-01"], "token endpoints process GET requests with query parameters";
     UnknownGrantTypeInvalidRequest = "unknown-grant-type-invalid-request", ["GEN-05"], "unknown grant types get invalid_request instead of unsupported_grant_type";
+    TokenResponseTextPlain = "token-response-text-plain", ["GEN-03"], "token responses are labelled text/plain instead of application/json";
+    // --- more single-requirement breaks (second batch)
+    ExchangeNoIssuedTokenType = "exchange-no-issued-token-type", ["IC-TE-11"], "AS-A omits issued_token_type from the token-exchange response";
+    AcceptClientCredentialsSubject = "accept-client-credentials-subject", ["IC-TE-06", "ENA-GEN-04"], "AS-A exchanges subject tokens that represent no user (client credentials)";
+    GrantIatAfterExp = "grant-iat-after-exp", ["IC-JG-06"], "AS-A's grant has iat later than exp";
+    GrantUnsigned = "grant-unsigned", ["IC-JG-08"], "AS-A mints unsigned (alg none) grants";
+    GrantPaddedBase64 = "grant-padded-base64", ["IC-JG-09"], "AS-A's grant segments carry base64 padding";
+    GrantIncludesPii = "grant-includes-pii", ["IC-JG-12", "IC-SC-09"], "AS-A copies email and name into the grant";
+    AdvertisedTypeNotIssuable = "advertised-type-not-issuable", ["IC-MD-03"], "AS-A advertises the id-jag token type but refuses to issue it";
+    AsBMetadataIssuerMismatch = "as-b-metadata-issuer-mismatch", ["IC-MD-05"], "AS-B's metadata issuer differs from the issuer its URL was built from";
+    AsBMetadataNoJwtBearer = "as-b-metadata-no-jwt-bearer", ["IC-MD-06"], "AS-B's grant_types_supported lacks jwt-bearer";
+    FollowJku = "follow-jku", ["GEN-11", "IC-JB-03d"], "AS-B fetches the jku header URL and trusts the keys found there";
+    DpopProofReplayAccepted = "dpop-proof-replay-accepted", ["DPOP-02"], "AS-B accepts a DPoP proof jti it has already seen";
+    AsBNoTokenType = "as-b-no-token-type", ["IC-JB-11", "IC-AT-01"], "AS-B omits token_type from the jwt-bearer response";
+    InvalidGrantStatus401 = "invalid-grant-status-401", ["IC-JB-06", "GEN-04"], "AS-B answers invalid_grant with HTTP 401 instead of 400";
+    AtAudNotResource = "at-aud-not-resource", ["IC-AT-04"], "AS-B access tokens name AS-B, not the resource, in aud";
+    AtMissingJtiClientId = "at-missing-jti-client-id", ["IC-AT-05"], "AS-B access tokens lack jti and client_id";
+    CnfWrongThumbprint = "cnf-wrong-thumbprint", ["IC-AT-07", "DPOP-04"], "AS-B computes cnf.jkt over JWK members in the wrong order";
+    RsMetadataNoAsB = "rs-metadata-no-as-b", ["IC-MD-08"], "RS-B metadata lists AS-A instead of AS-B in authorization_servers";
+    RsSkipsAth = "rs-skips-ath", ["DPOP-02"], "RS-B does not check the proof's ath against the access token";
+    ClientAssertionUnverified = "client-assertion-unverified", ["IC-SC-01", "GEN-10"], "AS-A accepts private_key_jwt client assertions without checking their signature";
+    ClientAssertionReplay = "client-assertion-replay", ["IC-SC-01", "ENA-P-02"], "AS-A accepts a private_key_jwt client assertion jti more than once";
 }
 
 impl fmt::Display for Fault {

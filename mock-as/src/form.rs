@@ -11,16 +11,28 @@ use std::collections::BTreeMap;
 /// Largest accepted request body (and so the largest parameter value).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// Parameters that RFC 8693 §2.1 and RFC 8707 §2 allow more than once.
+pub const MULTI_VALUED: &[&str] = &["resource", "audience"];
+
 /// The parameters of one token request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Form {
     params: BTreeMap<String, String>,
+    /// Every value of the [`MULTI_VALUED`] parameters, in order.
+    multi: BTreeMap<String, Vec<String>>,
 }
 
 impl Form {
     /// The value of a parameter, `None` when absent (or sent empty).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.params.get(name).map(String::as_str)
+    }
+    /// All values of a parameter (several only for [`MULTI_VALUED`] names).
+    pub fn get_all(&self, name: &str) -> Vec<&str> {
+        match self.multi.get(name) {
+            Some(v) => v.iter().map(String::as_str).collect(),
+            None => self.get(name).into_iter().collect(),
+        }
     }
     /// The value of a required parameter.
     pub fn require(&self, name: &str) -> Result<&str, OAuthError> {
@@ -104,12 +116,18 @@ pub fn parse(body: &[u8], allow_duplicates: bool) -> Result<Form, OAuthError> {
     let text = std::str::from_utf8(body)
         .map_err(|_| OAuthError::malformed("request body is not UTF-8"))?;
     let mut params = BTreeMap::new();
+    let mut multi: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for pair in text.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let name = percent_decode(k, "a parameter name")?;
         let value = percent_decode(v, "a parameter value")?;
         if value.is_empty() || name.is_empty() {
             continue; // RFC 6749 §3.1: parameters sent without a value are treated as omitted.
+        }
+        if MULTI_VALUED.contains(&name.as_str()) {
+            multi.entry(name.clone()).or_default().push(value.clone());
+            params.entry(name).or_insert(value);
+            continue;
         }
         if params.contains_key(&name) && !allow_duplicates {
             let shown: String = name.chars().take(40).collect();
@@ -119,7 +137,7 @@ pub fn parse(body: &[u8], allow_duplicates: bool) -> Result<Form, OAuthError> {
         }
         params.insert(name, value);
     }
-    Ok(Form { params })
+    Ok(Form { params, multi })
 }
 
 /// Parse a URL query string with the same rules (only the `get-token-endpoint` fault uses it).
@@ -161,6 +179,14 @@ mod tests {
     #[test]
     fn duplicates_allowed_by_fault_keep_last() {
         assert_eq!(parse(b"a=1&a=2", true).unwrap().get("a"), Some("2"));
+    }
+
+    #[test]
+    fn resource_and_audience_may_repeat() {
+        let f = parse(b"resource=a&resource=b&audience=c", false).unwrap();
+        assert_eq!(f.get_all("resource"), vec!["a", "b"]);
+        assert_eq!(f.get_all("audience"), vec!["c"]);
+        assert_eq!(f.get_all("scope"), Vec::<&str>::new());
     }
 
     #[test]

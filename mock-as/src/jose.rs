@@ -43,11 +43,15 @@ impl Jws {
     pub fn claim_str(&self, name: &str) -> Option<&str> {
         self.claims.get(name).and_then(Value::as_str)
     }
-    /// A NumericDate claim: `Some(Ok(secs))`, `Some(Err(()))` when present but not a number.
+    /// A NumericDate claim: `Some(Ok(secs))`, `Some(Err(()))` when present but not a number or
+    /// beyond ±10^12 s (so that time arithmetic on it can never overflow).
     pub fn claim_time(&self, name: &str) -> Option<Result<i64, ()>> {
-        self.claims
-            .get(name)
-            .map(|v| v.as_f64().map(|f| f.floor() as i64).ok_or(()))
+        self.claims.get(name).map(|v| {
+            v.as_f64()
+                .filter(|f| f.is_finite() && f.abs() < 1e12)
+                .map(|f| f.floor() as i64)
+                .ok_or(())
+        })
     }
     /// `aud` as a list (a string is a one-element list); `None` when absent or malformed.
     pub fn audiences(&self) -> Option<Vec<&str>> {
@@ -164,6 +168,22 @@ mod tests {
             jws.signing_input.as_bytes(),
             &jws.signature
         ));
+    }
+
+    #[test]
+    fn numeric_dates_are_bounded() {
+        let key = EsKey::generate();
+        let t = sign(
+            &key,
+            &json!({"alg":"ES256"}),
+            &json!({"a": 1e300, "b": -1e13, "c": "5", "d": 5.7}),
+        );
+        let jws = parse(&t).unwrap();
+        assert_eq!(jws.claim_time("a"), Some(Err(())));
+        assert_eq!(jws.claim_time("b"), Some(Err(())));
+        assert_eq!(jws.claim_time("c"), Some(Err(())));
+        assert_eq!(jws.claim_time("d"), Some(Ok(5)));
+        assert_eq!(jws.claim_time("e"), None);
     }
 
     #[test]

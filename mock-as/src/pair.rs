@@ -292,6 +292,7 @@ impl MockPair {
             as_b_issuer: b_urls.issuer.clone(),
             as_b_key: b_key.verifying_key(),
             as_a_key: a_key.verifying_key(),
+            as_a_issuer: a_urls.issuer.clone(),
             faults: faults.clone(),
             dpop_replay: JtiCache::default(),
         });

@@ -22,6 +22,8 @@ pub struct Rs {
     pub as_b_key: VerifyingKey,
     /// AS-A's key: RS-B must refuse what it signs (only `rs-accepts-grant` uses it).
     pub as_a_key: VerifyingKey,
+    /// AS-A's issuer (only `rs-metadata-no-as-b` uses it).
+    pub as_a_issuer: String,
     pub faults: FaultSet,
     pub dpop_replay: JtiCache,
 }
@@ -41,7 +43,7 @@ async fn metadata(State(s): State<Arc<Rs>>) -> Response {
     };
     axum::Json(json!({
         "resource": resource,
-        "authorization_servers": [s.as_b_issuer],
+        "authorization_servers": [if s.faults.has(Fault::RsMetadataNoAsB) { &s.as_a_issuer } else { &s.as_b_issuer }],
         "bearer_methods_supported": ["header"],
         "dpop_signing_alg_values_supported": ["ES256"],
     }))
@@ -173,8 +175,9 @@ async fn protected(State(s): State<Arc<Rs>>, req: Request) -> Response {
             let expect = dpop::Expect {
                 htm: parts.method.as_str(),
                 htu: &htu,
-                ath: Some(&ath),
+                ath: (!s.faults.has(Fault::RsSkipsAth)).then_some(ath.as_str()),
                 now,
+                check_replay: true,
             };
             match dpop::check(&parts.headers, &expect, &s.dpop_replay) {
                 Ok(Some(p)) if p.jkt == jkt => {}

@@ -143,6 +143,13 @@ impl TrustStore {
         }
     }
 
+    /// A key named `kid` from an arbitrary JWKS URL (only the `follow-jku` fault uses this:
+    /// RFC 8725 §3.10 forbids trusting `jku` without an allow-list).
+    pub async fn key_from_url(&self, url: &str, kid: Option<&str>) -> Option<VerifyingKey> {
+        let keys = self.fetch(url).await.ok()?;
+        select(&keys, kid)
+    }
+
     /// Any trusted issuer's key named `kid` (only the `ignore-issuer-key-binding` fault uses this).
     pub async fn key_from_any_issuer(&self, kid: Option<&str>) -> Option<VerifyingKey> {
         for iss in self.issuers() {

@@ -48,6 +48,8 @@ async fn fill(env: &Env, params: &[(&str, &str)]) -> Vec<(String, String)> {
 #[case::relative_resource(&[("subject_token", "$ST"), ("subject_token_type", TT_AT), ("resource", "/token")], "invalid_target")]
 #[case::resource_with_fragment(&[("subject_token", "$ST"), ("subject_token_type", TT_AT), ("resource", "$B#frag")], "invalid_target")]
 #[case::two_different_targets(&[("subject_token", "$ST"), ("subject_token_type", TT_AT), ("resource", "$B"), ("audience", "$C")], "invalid_target")]
+#[case::two_resources_two_servers(&[("subject_token", "$ST"), ("subject_token_type", TT_AT), ("resource", "$B"), ("resource", "$C")], "invalid_target")]
+#[case::resource_ok_audience_unknown(&[("subject_token", "$ST"), ("subject_token_type", TT_AT), ("resource", "$B"), ("audience", "urn:example:unknown")], "invalid_target")]
 #[case::garbage_subject_token(&[("subject_token", "abc"), ("subject_token_type", TT_AT), ("resource", "$B")], "invalid_request")]
 #[case::forged_subject_token(&[("subject_token", "$FST"), ("subject_token_type", TT_AT), ("resource", "$B")], "invalid_request")]
 #[case::foreign_issuer_subject_token(&[("subject_token", "$HST"), ("subject_token_type", TT_AT), ("resource", "$B")], "invalid_request")]

@@ -42,6 +42,8 @@ fn hs256(header: Value, claims: Value, secret: &[u8]) -> String {
 #[case::missing_exp(|e: &Env| e.harness_grant(json!({"exp": null})), "invalid_grant")]
 #[case::expired(|e: &Env| e.harness_grant(json!({"exp": now() - 600})), "invalid_grant")]
 #[case::exp_string(|e: &Env| e.harness_grant(json!({"exp": (now() + 60).to_string()})), "invalid_grant")]
+#[case::exp_huge(|e: &Env| e.harness_grant(json!({"exp": 1e300})), "invalid_grant")]
+#[case::exp_min(|e: &Env| e.harness_grant(json!({"exp": i64::MIN})), "invalid_grant")]
 #[case::future_nbf(|e: &Env| e.harness_grant(json!({"nbf": now() + 600})), "invalid_grant")]
 #[case::future_iat(|e: &Env| e.harness_grant(json!({"iat": now() + 600})), "invalid_grant")]
 #[case::unknown_crit(|e: &Env| e.harness_grant_with_header(json!({"alg": "ES256", "kid": e.harness.kid(), "crit": ["urn:example:x"], "urn:example:x": 1}), json!({})), "invalid_grant")]
@@ -92,6 +94,7 @@ async fn request_denials(#[case] params: &[(&str, &str)], #[case] status: u16, #
 #[rstest]
 #[case::scope_beyond_grant(&[("scope", "admin")], "invalid_scope")]
 #[case::unknown_resource(&[("resource", "https://unknown.invalid/api")], "invalid_target")]
+#[case::relative_resource(&[("resource", "/resource")], "invalid_target")]
 #[tokio::test]
 async fn parameter_denials(#[case] extra: &[(&str, &str)], #[case] code: &str) {
     let env = env().await;
@@ -116,6 +119,24 @@ async fn scope_narrowing_and_resource() {
         .redeem(&env.harness_grant(json!({})), &[("scope", "read")], None)
         .await;
     assert_eq!(decode(r.token()).1["scope"], "read");
+    let rs = env.f.rs_resource.clone();
+    let r = env
+        .redeem(
+            &env.harness_grant(json!({})),
+            &[("resource", &rs), ("resource", &rs)],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let two = [
+        ("resource", rs.as_str()),
+        ("resource", "https://unknown.invalid/"),
+    ];
+    assert_error(
+        &env.redeem(&env.harness_grant(json!({})), &two, None).await,
+        400,
+        "invalid_target",
+    );
 }
 
 #[rstest]
@@ -208,4 +229,75 @@ async fn access_token_lifetime_bounded_by_grant() {
     let r = env.redeem(&g, &[], None).await;
     let e = r.json["expires_in"].as_i64().unwrap();
     assert!(e <= 70, "expires_in {e} ≤ remaining grant validity + 60");
+}
+
+/// RFC 9449 §4.3 checks at AS-B's token endpoint (catalogue DPOP-02).
+#[rstest]
+#[case::typ_jwt(|k: &EsKey, u: &str| jose::sign(k, &json!({"typ": "JWT", "alg": "ES256", "jwk": k.public_jwk_minimal()}), &json!({"jti": "1", "htm": "POST", "htu": u, "iat": now()})))]
+#[case::alg_none(|k: &EsKey, u: &str| jose::assemble(&json!({"typ": "dpop+jwt", "alg": "none", "jwk": k.public_jwk_minimal()}), &json!({"jti": "1", "htm": "POST", "htu": u, "iat": now()}), b""))]
+#[case::hs256(|k: &EsKey, u: &str| hs256(json!({"typ": "dpop+jwt", "alg": "HS256", "jwk": k.public_jwk_minimal()}), json!({"jti": "1", "htm": "POST", "htu": u, "iat": now()}), b"secret"))]
+#[case::private_jwk(|k: &EsKey, u: &str| { let mut jwk = k.public_jwk_minimal(); jwk["d"] = json!(k.private_d()); jose::sign(k, &json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": jwk}), &json!({"jti": "1", "htm": "POST", "htu": u, "iat": now()})) })]
+#[case::no_jwk(|k: &EsKey, u: &str| jose::sign(k, &json!({"typ": "dpop+jwt", "alg": "ES256"}), &json!({"jti": "1", "htm": "POST", "htu": u, "iat": now()})))]
+#[case::jwk_of_other_key(|k: &EsKey, u: &str| jose::sign(k, &json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": EsKey::generate().public_jwk_minimal()}), &json!({"jti": "1", "htm": "POST", "htu": u, "iat": now()})))]
+#[case::htm_get(|k: &EsKey, u: &str| dpop::make_proof(k, "GET", u, None, now()))]
+#[case::htu_other(|k: &EsKey, _u: &str| dpop::make_proof(k, "POST", "https://other.example/token", None, now()))]
+#[case::iat_old(|k: &EsKey, u: &str| dpop::make_proof(k, "POST", u, None, now() - 3600))]
+#[case::iat_future(|k: &EsKey, u: &str| dpop::make_proof(k, "POST", u, None, now() + 3600))]
+#[case::no_jti(|k: &EsKey, u: &str| jose::sign(k, &json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": k.public_jwk_minimal()}), &json!({"htm": "POST", "htu": u, "iat": now()})))]
+#[case::garbage(|_k: &EsKey, _u: &str| "garbage".to_owned())]
+#[tokio::test]
+async fn invalid_dpop_proofs(#[case] make: fn(&EsKey, &str) -> String) {
+    let env = env().await;
+    let proof = make(&EsKey::generate(), &env.f.as_b_token_endpoint);
+    let r = env
+        .redeem(&env.harness_grant(json!({})), &[], Some(proof))
+        .await;
+    assert_error(&r, 400, "invalid_dpop_proof");
+}
+
+#[tokio::test]
+async fn two_dpop_headers_refused() {
+    let env = env().await;
+    let k = EsKey::generate();
+    let u = env.f.as_b_token_endpoint.clone();
+    let g = env.harness_grant(json!({}));
+    let r = env
+        .http
+        .post(&u)
+        .header("DPoP", dpop::make_proof(&k, "POST", &u, None, now()))
+        .header("DPoP", dpop::make_proof(&k, "POST", &u, None, now()))
+        .form(&[("grant_type", JB), ("assertion", g.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_error(&read(r).await, 400, "invalid_dpop_proof");
+}
+
+#[tokio::test]
+async fn trusted_issuer_from_config_file() {
+    let k = EsKey::generate();
+    let jwks = serde_json::to_string(&json!({"keys": [k.public_jwk()]})).unwrap();
+    let text = format!(
+        "[[as_b.trusted_issuers]]\nissuer = \"https://cfg.example\"\njwks = {}\n",
+        toml_inline(&jwks)
+    );
+    let cfg = MockConfig::from_toml_str(&text).unwrap();
+    let env = start(MockOptions {
+        config: cfg,
+        ..MockOptions::default()
+    })
+    .await;
+    let n = now();
+    let g = jose::sign(
+        &k,
+        &json!({"alg": "ES256", "kid": k.kid()}),
+        &json!({"iss": "https://cfg.example", "sub": env.f.user_sub, "aud": env.f.as_b_issuer, "exp": n + 60}),
+    );
+    assert_eq!(env.redeem(&g, &[], None).await.status, 200);
+}
+
+/// A JSON object as a TOML inline table (keys and string values only, enough for a JWKS).
+fn toml_inline(json_text: &str) -> String {
+    let v: Value = serde_json::from_str(json_text).unwrap();
+    toml::Value::try_from(v).unwrap().to_string()
 }

@@ -304,3 +304,18 @@ pub fn tamper(token: &str, edit: impl FnOnce(&mut Value)) -> String {
         .unwrap();
     jose::assemble(&Value::Object(header), &claims, &sig)
 }
+
+/// A JWKS server whose key set the test changes (key rotation, IC-SC-10).
+pub async fn jwks_server(doc: std::sync::Arc<std::sync::RwLock<Value>>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/jwks", listener.local_addr().unwrap());
+    let app = axum::Router::new().route(
+        "/jwks",
+        axum::routing::get(move || {
+            let doc = doc.clone();
+            async move { axum::Json(doc.read().unwrap().clone()) }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}

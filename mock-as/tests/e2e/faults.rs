@@ -1,1 +1,532 @@
-//! placeholder
+//! Every fault is observable: the behaviour it names differs between the conformant pair and
+//! the pair with only that fault, and (unless the fault breaks the chain by design) the plain
+//! Bearer chain still works under it, so the fault breaks that one behaviour and nothing else.
+
+use crate::common::*;
+use mock_as::keys::EsKey;
+use mock_as::replay::now;
+use mock_as::{Fault, MockConfig, MockOptions, dpop, jose};
+use rstest::rstest;
+use serde_json::{Value, json};
+
+/// Faults whose broken behaviour makes the default chain fail by design.
+/// (`at-missing-typ`, `at-aud-not-resource`: RS-B must refuse them, RFC 9068 §4.)
+const BREAKS_CHAIN: &[Fault] = &[
+    Fault::GrantAudWrong,
+    Fault::GrantIssMismatch,
+    Fault::GrantMissingSub,
+    Fault::GrantMissingExp,
+    Fault::GrantIatAfterExp,
+    Fault::GrantUnsigned,
+    Fault::GrantPaddedBase64,
+    Fault::AtMissingTyp,
+    Fault::AtAudNotResource,
+];
+
+/// Bearer chain without panicking: user token → exchange → jwt-bearer → RS-B 200.
+async fn chain_works(e: &Env) -> bool {
+    let st = e.user_token().await;
+    let x = e
+        .exchange_with(&st, &[("resource", &e.f.as_b_issuer)], None)
+        .await;
+    let Some(grant) = x.json["access_token"].as_str() else {
+        return false;
+    };
+    let r = e.redeem(grant, &[], None).await;
+    let Some(at) = r.json["access_token"].as_str() else {
+        return false;
+    };
+    e.rs_get("Bearer", at, None).await.status == 200
+}
+
+async fn grant_claims(e: &Env) -> serde_json::Map<String, Value> {
+    let r = e.exchange(&[]).await;
+    decode(r.token()).1
+}
+
+async fn exchange_status(e: &Env, extra: &[(&str, &str)]) -> u16 {
+    e.exchange(extra).await.status
+}
+
+async fn raw_post(e: &Env, url: &str, body: String) -> Resp {
+    let req = e
+        .http
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body);
+    let (id, secret) = (e.f.client_id.clone(), e.f.client_secret.clone());
+    read(req.basic_auth(id, Some(secret)).send().await.unwrap()).await
+}
+
+fn hs256_with_public_jwk(e: &Env) -> String {
+    use hmac::Mac;
+    let claims = Value::Object(decode(&e.harness_grant(json!({}))).1);
+    let header = json!({"alg": "HS256", "kid": e.harness.kid()});
+    let input = format!(
+        "{}.{}",
+        jose::b64url(&serde_json::to_vec(&header).unwrap()),
+        jose::b64url(&serde_json::to_vec(&claims).unwrap())
+    );
+    let secret = serde_json::to_vec(&e.harness.public_jwk()).unwrap();
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&secret).unwrap();
+    mac.update(input.as_bytes());
+    format!("{input}.{}", jose::b64url(&mac.finalize().into_bytes()))
+}
+
+/// client_credentials at AS-A authenticated by a private_key_jwt assertion.
+async fn client_assertion_status(e: &Env, assertion: &str) -> u16 {
+    let p = [
+        ("grant_type", "client_credentials"),
+        (
+            "client_assertion_type",
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        ),
+        ("client_assertion", assertion),
+    ];
+    e.post(&e.f.as_a_token_endpoint, &p, Auth::None, None)
+        .await
+        .status
+}
+
+/// Start a pair with `faults` and report whether the behaviour `f` breaks is observed.
+async fn observe(f: Fault, faults: &[Fault]) -> bool {
+    use Fault::*;
+    // A few faults need a special configuration to be observable.
+    let e = if f == AcceptExpiredSubjectToken {
+        let mut cfg = MockConfig::default();
+        cfg.as_a.access_token_lifetime_secs = 1;
+        start(MockOptions {
+            config: cfg,
+            faults: faults.to_vec(),
+            ..MockOptions::default()
+        })
+        .await
+    } else {
+        env_with(faults).await
+    };
+    let f_ = &e.f;
+    match f {
+        AcceptUnknownAudience => {
+            let st = e.user_token().await;
+            e.exchange_with(&st, &[("audience", "urn:example:unknown")], None).await.status == 200
+        }
+        GrantAudWrong => grant_claims(&e).await["aud"] == json!(f_.as_a_issuer),
+        GrantMultiAud => grant_claims(&e).await["aud"].is_array(),
+        LongLivedGrant => {
+            let c = grant_claims(&e).await;
+            c["exp"].as_i64().unwrap() - c["iat"].as_i64().unwrap() > 300
+        }
+        ExchangeNoClientAuth => {
+            let st = e.user_token().await;
+            let p = [("grant_type", TE), ("subject_token", &st), ("subject_token_type", TT_AT), ("resource", &f_.as_b_issuer)];
+            e.post(&f_.as_a_token_endpoint, &p, Auth::None, None).await.status == 200
+        }
+        AcceptForeignSubjectToken => {
+            let st = e.user_token().await;
+            let p = [("grant_type", TE), ("subject_token", &st), ("subject_token_type", TT_AT), ("resource", &f_.as_b_issuer)];
+            e.post(&f_.as_a_token_endpoint, &p, e.second_client(), None).await.status == 200
+        }
+        ScopeEscalation => exchange_status(&e, &[("scope", &f_.escalation_scope)]).await == 200,
+        WrongIssuedTokenType => e.exchange(&[]).await.json["issued_token_type"] != TT_JWT,
+        DropRequestedCnf => {
+            let key = EsKey::generate();
+            let st = e.user_token().await;
+            let x = e.exchange_with(&st, &[("resource", &f_.as_b_issuer)], Some(e.token_proof(&key, &f_.as_a_token_endpoint))).await;
+            decode(x.token()).1.get("requested_cnf").is_none()
+        }
+        AcceptWrongAud => e.redeem(&e.harness_grant(json!({"aud": f_.as_a_issuer})), &[], None).await.status == 200,
+        AcceptExpired => e.redeem(&e.harness_grant(json!({"exp": now() - 600})), &[], None).await.status == 200,
+        AcceptAlgNone => {
+            let g = jose::assemble(&json!({"alg": "none"}), &Value::Object(decode(&e.harness_grant(json!({}))).1), b"");
+            e.redeem(&g, &[], None).await.status == 200
+        }
+        SkipSignature => {
+            let g = tamper(&e.harness_grant(json!({})), |c| c["scope"] = json!("read"));
+            e.redeem(&g, &[], None).await.status == 200
+        }
+        IssueRefreshToken => e.redeem(&e.grant().await, &[], None).await.json.get("refresh_token").is_some(),
+        AllowReplay => {
+            let g = e.grant().await;
+            e.redeem(&g, &[], None).await;
+            e.redeem(&g, &[], None).await.status == 200
+        }
+        AcceptUnmappedSubject => e.redeem(&e.harness_grant(json!({"sub": "unknown-x"})), &[], None).await.status == 200,
+        DropCnf => {
+            let key = EsKey::generate();
+            let g = e.harness_grant(json!({"requested_cnf": {"jkt": key.thumbprint()}}));
+            let r = e.redeem(&g, &[], Some(e.token_proof(&key, &f_.as_b_token_endpoint))).await;
+            r.status == 200 && decode(r.token()).1.get("cnf").is_none()
+        }
+        NoCacheControl => e.exchange(&[]).await.header("cache-control") != Some("no-store"),
+        ServerErrorOnMalformed => {
+            let r = read(e.http.post(&f_.as_a_token_endpoint).header("content-type", "text/plain").body("x").send().await.unwrap()).await;
+            r.status == 500
+        }
+        MissingTargetAccepted => {
+            let st = e.user_token().await;
+            e.exchange_with(&st, &[], None).await.status == 200
+        }
+        AcceptBadTargetUri => exchange_status(&e, &[]).await == 200 && {
+            let st = e.user_token().await;
+            e.exchange_with(&st, &[("resource", &format!("{}#frag", f_.as_b_issuer))], None).await.status == 200
+        },
+        IgnoreSubjectTokenType => {
+            let st = e.user_token().await;
+            let p = [("grant_type", TE), ("subject_token", &st), ("resource", &f_.as_b_issuer),
+                     ("subject_token_type", "urn:ietf:params:oauth:token-type:id_token")];
+            e.post(&f_.as_a_token_endpoint, &p, e.client(), None).await.status == 200
+        }
+        AcceptExpiredSubjectToken => {
+            let st = e.user_token().await;
+            tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+            e.exchange_with(&st, &[("resource", &f_.as_b_issuer)], None).await.status == 200
+        }
+        AcceptForgedSubjectToken => {
+            let st = tamper(&e.user_token().await, |c| c["scope"] = json!("read"));
+            e.exchange_with(&st, &[("resource", &f_.as_b_issuer)], None).await.status == 200
+        }
+        SubjectTokenErrorInvalidGrant => {
+            e.exchange_with("garbage", &[("resource", &f_.as_b_issuer)], None).await.error() == "invalid_grant"
+        }
+        ActorTokenTypeUnchecked => {
+            let actor = e.user_token().await;
+            exchange_status(&e, &[("actor_token", &actor)]).await == 200
+        }
+        AcceptUnsupportedTokenType => exchange_status(&e, &[("requested_token_type", "urn:example:unsupported")]).await == 200,
+        ExchangeScopeNotReported => e.exchange(&[]).await.json.get("scope").is_none(),
+        AsAIgnoreInvalidDpop => {
+            let proof = dpop::make_proof(&EsKey::generate(), "GET", &f_.as_a_token_endpoint, None, now());
+            let st = e.user_token().await;
+            e.exchange_with(&st, &[("resource", &f_.as_b_issuer)], Some(proof)).await.status == 200
+        }
+        TokenTypeBearer => e.exchange(&[]).await.json["token_type"] == "Bearer",
+        ExchangeNoExpiresIn => e.exchange(&[]).await.json.get("expires_in").is_none(),
+        ExchangeRefreshToken => e.exchange(&[]).await.json.get("refresh_token").is_some(),
+        GrantIssMismatch => grant_claims(&e).await["iss"] != json!(f_.as_a_issuer),
+        GrantMissingSub => !grant_claims(&e).await.contains_key("sub"),
+        GrantMissingExp => !grant_claims(&e).await.contains_key("exp"),
+        GrantNoJti => !grant_claims(&e).await.contains_key("jti"),
+        GrantDuplicateJti => grant_claims(&e).await["jti"] == grant_claims(&e).await["jti"],
+        JwksLeaksPrivateKey => e.get_json(&f_.as_a_jwks_uri).await.json["keys"][0].get("d").is_some(),
+        JwksNoKid => e.get_json(&f_.as_a_jwks_uri).await.json["keys"][0].get("kid").is_none(),
+        MetadataIssuerMismatch => e.get_json(&f_.as_a_metadata_url).await.json["issuer"] != json!(f_.as_a_issuer),
+        MetadataNoJwksUri => e.get_json(&f_.as_a_metadata_url).await.json.get("jwks_uri").is_none(),
+        MetadataNoTokenExchange => {
+            !e.get_json(&f_.as_a_metadata_url).await.json["grant_types_supported"].as_array().unwrap().contains(&json!(TE))
+        }
+        MetadataAlgNone => e.get_json(&f_.as_a_metadata_url).await.json["token_endpoint_auth_signing_alg_values_supported"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("none")),
+        MetadataChainingTypesNotArray => {
+            !e.get_json(&f_.as_a_metadata_url).await.json["identity_chaining_requested_token_types_supported"].is_array()
+        }
+        MetadataDpopAlgNone => e.get_json(&f_.as_a_metadata_url).await.json["dpop_signing_alg_values_supported"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("none")),
+        AcceptUntrustedKey => {
+            let k = EsKey::generate();
+            let g = jose::sign(&k, &json!({"alg": "ES256", "kid": k.kid()}), &Value::Object(decode(&e.harness_grant(json!({}))).1));
+            e.redeem(&g, &[], None).await.status == 200
+        }
+        AcceptHmacConfusion => e.redeem(&hs256_with_public_jwk(&e), &[], None).await.status == 200,
+        IgnoreIssuerKeyBinding => e.redeem(&e.harness_grant(json!({"iss": "https://evil.example"})), &[], None).await.status == 200,
+        AcceptMissingSub => e.redeem(&e.harness_grant(json!({"sub": null})), &[], None).await.status == 200,
+        AcceptMissingExp => e.redeem(&e.harness_grant(json!({"exp": null})), &[], None).await.status == 200,
+        AcceptFutureNbf => e.redeem(&e.harness_grant(json!({"nbf": now() + 600})), &[], None).await.status == 200,
+        AcceptUnknownCrit => {
+            let h = json!({"alg": "ES256", "kid": e.harness.kid(), "crit": ["urn:example:x"], "urn:example:x": 1});
+            e.redeem(&e.harness_grant_with_header(h, json!({})), &[], None).await.status == 200
+        }
+        AcceptAccessTokenAsGrant => e.redeem(&e.user_token().await, &[], None).await.status == 200,
+        AudPrefixMatch => {
+            let g = e.harness_grant(json!({"aud": format!("{}/other", f_.as_b_issuer)}));
+            e.redeem(&g, &[], None).await.status == 200
+        }
+        AcceptGrantForOtherClient => {
+            e.redeem(&e.harness_grant(json!({"client_id": f_.second_client_id})), &[], None).await.status == 200
+        }
+        IgnoreInvalidClientCredentials => {
+            let g = e.harness_grant(json!({}));
+            let auth = Auth::Basic(&f_.client_id, "wrong");
+            e.post(&f_.as_b_token_endpoint, &[("grant_type", JB), ("assertion", &g)], auth, None).await.status == 200
+        }
+        MissingAssertionInvalidGrant => {
+            e.post(&f_.as_b_token_endpoint, &[("grant_type", JB)], e.b_client(), None).await.error() == "invalid_grant"
+        }
+        BadGrantInvalidRequest => {
+            e.redeem(&e.harness_grant(json!({"exp": now() - 600})), &[], None).await.error() == "invalid_request"
+        }
+        AcceptUnknownResource => {
+            e.redeem(&e.harness_grant(json!({})), &[("resource", "https://unknown.invalid/")], None).await.status == 200
+        }
+        AsBScopeEscalation => e.redeem(&e.harness_grant(json!({})), &[("scope", "admin")], None).await.status == 200,
+        AsBIgnoreInvalidDpop => {
+            let proof = dpop::make_proof(&EsKey::generate(), "GET", &f_.as_b_token_endpoint, None, now());
+            e.redeem(&e.harness_grant(json!({})), &[], Some(proof)).await.status == 200
+        }
+        IgnoreRequestedCnf => {
+            let g = e.harness_grant(json!({"requested_cnf": {"jkt": EsKey::generate().thumbprint()}}));
+            e.redeem(&g, &[], None).await.status == 200
+        }
+        AcceptRequestedCnfMismatch => {
+            let g = e.harness_grant(json!({"requested_cnf": {"jkt": EsKey::generate().thumbprint()}}));
+            let proof = e.token_proof(&EsKey::generate(), &f_.as_b_token_endpoint);
+            e.redeem(&g, &[], Some(proof)).await.status == 200
+        }
+        LongLivedAccessToken => e.redeem(&e.grant().await, &[], None).await.json["expires_in"].as_i64().unwrap_or(0) > 3600,
+        AtMissingTyp => decode(e.redeem(&e.grant().await, &[], None).await.token()).0.get("typ").is_none(),
+        AsBScopeNotReported => e.redeem(&e.grant().await, &[], None).await.json.get("scope").is_none(),
+        DpopTokenTypeBearer => {
+            let key = EsKey::generate();
+            let r = e.redeem(&e.grant().await, &[], Some(e.token_proof(&key, &f_.as_b_token_endpoint))).await;
+            decode(r.token()).1.contains_key("cnf") && r.json["token_type"] == "Bearer"
+        }
+        ExpiresInString => e.redeem(&e.grant().await, &[], None).await.json["expires_in"].is_string(),
+        RsAcceptsGrant => e.rs_get("Bearer", &e.grant().await, None).await.status == 200,
+        RsAcceptsBoundTokenAsBearer => {
+            let key = EsKey::generate();
+            let r = e.redeem(&e.grant().await, &[], Some(e.token_proof(&key, &f_.as_b_token_endpoint))).await;
+            e.rs_get("Bearer", r.token(), None).await.status == 200
+        }
+        RsAcceptsQueryToken => {
+            let at = e.b_token().await;
+            e.http.get(format!("{}?access_token={at}", f_.rs_url)).send().await.unwrap().status() == 200
+        }
+        RsMetadataWrongResource => e.get_json(&f_.rs_metadata_url).await.json["resource"] != json!(f_.rs_resource),
+        RsNoResourceMetadataChallenge => {
+            let r = e.rs_get("Bearer", "garbage", None).await;
+            !r.header("www-authenticate").unwrap_or("").contains("resource_metadata=")
+        }
+        NoPragma => e.exchange(&[]).await.header("pragma") != Some("no-cache"),
+        ErrorDescriptionBadChars => {
+            let r = e.exchange_with("garbage", &[("resource", &f_.as_b_issuer)], None).await;
+            r.json["error_description"].as_str().unwrap_or("").contains('"')
+        }
+        InvalidClientNoChallenge => {
+            let r = e.post(&f_.as_a_token_endpoint, &[("grant_type", "client_credentials")], Auth::Basic(&f_.client_id, "wrong"), None).await;
+            r.status == 401 && r.header("www-authenticate").is_none()
+        }
+        AcceptDuplicateParams => {
+            let st = e.user_token().await;
+            let b = &f_.as_b_issuer;
+            let body = format!("grant_type={TE}&subject_token={st}&subject_token_type={TT_AT}&subject_token_type={TT_AT}&resource={b}");
+            raw_post(&e, &f_.as_a_token_endpoint, body).await.status == 200
+        }
+        TokenEndpointAcceptsGet => {
+            let (u, p) = f_.user.clone();
+            let url = format!("{}?grant_type=password&username={u}&password={p}", f_.as_a_token_endpoint);
+            let r = read(e.http.get(url).basic_auth(&f_.client_id, Some(&f_.client_secret)).send().await.unwrap()).await;
+            r.status == 200
+        }
+        TokenResponseTextPlain => e.exchange(&[]).await.header("content-type").unwrap_or("").starts_with("text/plain"),
+        ExchangeNoIssuedTokenType => e.exchange(&[]).await.json.get("issued_token_type").is_none(),
+        AcceptClientCredentialsSubject => {
+            let cc = e.post(&f_.as_a_token_endpoint, &[("grant_type", "client_credentials")], e.client(), None).await;
+            e.exchange_with(cc.token(), &[("resource", &f_.as_b_issuer)], None).await.status == 200
+        }
+        GrantIatAfterExp => {
+            let c = grant_claims(&e).await;
+            c["iat"].as_i64().unwrap() > c["exp"].as_i64().unwrap()
+        }
+        GrantUnsigned => decode(e.exchange(&[]).await.token()).0["alg"] == "none",
+        GrantPaddedBase64 => e.exchange(&[]).await.token().contains('='),
+        GrantIncludesPii => grant_claims(&e).await.contains_key("email"),
+        AdvertisedTypeNotIssuable => {
+            let md = e.get_json(&f_.as_a_metadata_url).await.json;
+            let mut refused = false;
+            for t in md["identity_chaining_requested_token_types_supported"].as_array().unwrap() {
+                refused |= exchange_status(&e, &[("requested_token_type", t.as_str().unwrap())]).await != 200;
+            }
+            refused
+        }
+        AsBMetadataIssuerMismatch => e.get_json(&f_.as_b_metadata_url).await.json["issuer"] != json!(f_.as_b_issuer),
+        AsBMetadataNoJwtBearer => {
+            !e.get_json(&f_.as_b_metadata_url).await.json["grant_types_supported"].as_array().unwrap().contains(&json!(JB))
+        }
+        FollowJku => {
+            let attacker = EsKey::generate();
+            let doc = std::sync::Arc::new(std::sync::RwLock::new(json!({"keys": [attacker.public_jwk()]})));
+            let jku = jwks_server(doc).await;
+            let claims = Value::Object(decode(&e.harness_grant(json!({}))).1);
+            let g = jose::sign(&attacker, &json!({"alg": "ES256", "kid": attacker.kid(), "jku": jku}), &claims);
+            e.redeem(&g, &[], None).await.status == 200
+        }
+        DpopProofReplayAccepted => {
+            let key = EsKey::generate();
+            let proof = e.token_proof(&key, &f_.as_b_token_endpoint);
+            e.redeem(&e.harness_grant(json!({})), &[], Some(proof.clone())).await;
+            e.redeem(&e.harness_grant(json!({})), &[], Some(proof)).await.status == 200
+        }
+        AsBNoTokenType => e.redeem(&e.grant().await, &[], None).await.json.get("token_type").is_none(),
+        InvalidGrantStatus401 => e.redeem(&e.harness_grant(json!({"exp": now() - 600})), &[], None).await.status == 401,
+        AtAudNotResource => decode(e.redeem(&e.grant().await, &[], None).await.token()).1["aud"] != json!(f_.rs_resource),
+        AtMissingJtiClientId => !decode(e.redeem(&e.grant().await, &[], None).await.token()).1.contains_key("jti"),
+        CnfWrongThumbprint => {
+            let key = EsKey::generate();
+            let r = e.redeem(&e.grant().await, &[], Some(e.token_proof(&key, &f_.as_b_token_endpoint))).await;
+            decode(r.token()).1["cnf"]["jkt"] != json!(key.thumbprint())
+        }
+        RsMetadataNoAsB => {
+            !e.get_json(&f_.rs_metadata_url).await.json["authorization_servers"].as_array().unwrap().contains(&json!(f_.as_b_issuer))
+        }
+        RsSkipsAth => {
+            let key = EsKey::generate();
+            let r = e.redeem(&e.grant().await, &[], Some(e.token_proof(&key, &f_.as_b_token_endpoint))).await;
+            let at = r.token().to_owned();
+            let proof = dpop::make_proof(&key, "GET", &f_.rs_url, Some("some-other-token"), now());
+            e.rs_get("DPoP", &at, Some(proof)).await.status == 200
+        }
+        ClientAssertionUnverified => {
+            let id = f_.jwt_client_id.clone().unwrap();
+            let ca = mock_as::client_auth::make_client_assertion(&EsKey::generate(), &id, &f_.as_a_issuer, now());
+            client_assertion_status(&e, &ca).await == 200
+        }
+        ClientAssertionReplay => {
+            let key = EsKey::from_pkcs8_pem(include_str!("../../../fixtures/keys/jwt-client.pem")).unwrap();
+            let id = f_.jwt_client_id.clone().unwrap();
+            let ca = mock_as::client_auth::make_client_assertion(&key, &id, &f_.as_a_issuer, now());
+            client_assertion_status(&e, &ca).await;
+            client_assertion_status(&e, &ca).await == 200
+        }
+        UnknownGrantTypeInvalidRequest => {
+            e.post(&f_.as_a_token_endpoint, &[("grant_type", "urn:example:nope")], e.client(), None).await.error() == "invalid_request"
+        }
+    }
+}
+
+#[rstest]
+#[case(Fault::AcceptUnknownAudience)]
+#[case(Fault::GrantAudWrong)]
+#[case(Fault::GrantMultiAud)]
+#[case(Fault::LongLivedGrant)]
+#[case(Fault::ExchangeNoClientAuth)]
+#[case(Fault::AcceptForeignSubjectToken)]
+#[case(Fault::ScopeEscalation)]
+#[case(Fault::WrongIssuedTokenType)]
+#[case(Fault::DropRequestedCnf)]
+#[case(Fault::AcceptWrongAud)]
+#[case(Fault::AcceptExpired)]
+#[case(Fault::AcceptAlgNone)]
+#[case(Fault::SkipSignature)]
+#[case(Fault::IssueRefreshToken)]
+#[case(Fault::AllowReplay)]
+#[case(Fault::AcceptUnmappedSubject)]
+#[case(Fault::DropCnf)]
+#[case(Fault::NoCacheControl)]
+#[case(Fault::ServerErrorOnMalformed)]
+#[case(Fault::MissingTargetAccepted)]
+#[case(Fault::AcceptBadTargetUri)]
+#[case(Fault::IgnoreSubjectTokenType)]
+#[case(Fault::AcceptExpiredSubjectToken)]
+#[case(Fault::AcceptForgedSubjectToken)]
+#[case(Fault::SubjectTokenErrorInvalidGrant)]
+#[case(Fault::ActorTokenTypeUnchecked)]
+#[case(Fault::AcceptUnsupportedTokenType)]
+#[case(Fault::ExchangeScopeNotReported)]
+#[case(Fault::AsAIgnoreInvalidDpop)]
+#[case(Fault::TokenTypeBearer)]
+#[case(Fault::ExchangeNoExpiresIn)]
+#[case(Fault::ExchangeRefreshToken)]
+#[case(Fault::GrantIssMismatch)]
+#[case(Fault::GrantMissingSub)]
+#[case(Fault::GrantMissingExp)]
+#[case(Fault::GrantNoJti)]
+#[case(Fault::GrantDuplicateJti)]
+#[case(Fault::JwksLeaksPrivateKey)]
+#[case(Fault::JwksNoKid)]
+#[case(Fault::MetadataIssuerMismatch)]
+#[case(Fault::MetadataNoJwksUri)]
+#[case(Fault::MetadataNoTokenExchange)]
+#[case(Fault::MetadataAlgNone)]
+#[case(Fault::MetadataChainingTypesNotArray)]
+#[case(Fault::MetadataDpopAlgNone)]
+#[case(Fault::AcceptUntrustedKey)]
+#[case(Fault::AcceptHmacConfusion)]
+#[case(Fault::IgnoreIssuerKeyBinding)]
+#[case(Fault::AcceptMissingSub)]
+#[case(Fault::AcceptMissingExp)]
+#[case(Fault::AcceptFutureNbf)]
+#[case(Fault::AcceptUnknownCrit)]
+#[case(Fault::AcceptAccessTokenAsGrant)]
+#[case(Fault::AudPrefixMatch)]
+#[case(Fault::AcceptGrantForOtherClient)]
+#[case(Fault::IgnoreInvalidClientCredentials)]
+#[case(Fault::MissingAssertionInvalidGrant)]
+#[case(Fault::BadGrantInvalidRequest)]
+#[case(Fault::AcceptUnknownResource)]
+#[case(Fault::AsBScopeEscalation)]
+#[case(Fault::AsBIgnoreInvalidDpop)]
+#[case(Fault::IgnoreRequestedCnf)]
+#[case(Fault::AcceptRequestedCnfMismatch)]
+#[case(Fault::LongLivedAccessToken)]
+#[case(Fault::AtMissingTyp)]
+#[case(Fault::AsBScopeNotReported)]
+#[case(Fault::DpopTokenTypeBearer)]
+#[case(Fault::ExpiresInString)]
+#[case(Fault::RsAcceptsGrant)]
+#[case(Fault::RsAcceptsBoundTokenAsBearer)]
+#[case(Fault::RsAcceptsQueryToken)]
+#[case(Fault::RsMetadataWrongResource)]
+#[case(Fault::RsNoResourceMetadataChallenge)]
+#[case(Fault::NoPragma)]
+#[case(Fault::ErrorDescriptionBadChars)]
+#[case(Fault::InvalidClientNoChallenge)]
+#[case(Fault::AcceptDuplicateParams)]
+#[case(Fault::TokenEndpointAcceptsGet)]
+#[case(Fault::UnknownGrantTypeInvalidRequest)]
+#[case(Fault::TokenResponseTextPlain)]
+#[case(Fault::ExchangeNoIssuedTokenType)]
+#[case(Fault::AcceptClientCredentialsSubject)]
+#[case(Fault::GrantIatAfterExp)]
+#[case(Fault::GrantUnsigned)]
+#[case(Fault::GrantPaddedBase64)]
+#[case(Fault::GrantIncludesPii)]
+#[case(Fault::AdvertisedTypeNotIssuable)]
+#[case(Fault::AsBMetadataIssuerMismatch)]
+#[case(Fault::AsBMetadataNoJwtBearer)]
+#[case(Fault::FollowJku)]
+#[case(Fault::DpopProofReplayAccepted)]
+#[case(Fault::AsBNoTokenType)]
+#[case(Fault::InvalidGrantStatus401)]
+#[case(Fault::AtAudNotResource)]
+#[case(Fault::AtMissingJtiClientId)]
+#[case(Fault::CnfWrongThumbprint)]
+#[case(Fault::RsMetadataNoAsB)]
+#[case(Fault::RsSkipsAth)]
+#[case(Fault::ClientAssertionUnverified)]
+#[case(Fault::ClientAssertionReplay)]
+#[tokio::test]
+async fn fault_is_observable(#[case] fault: Fault) {
+    assert!(
+        !observe(fault, &[]).await,
+        "conformant pair already shows the behaviour {fault} breaks"
+    );
+    assert!(
+        observe(fault, &[fault]).await,
+        "fault {fault} did not change the behaviour it names"
+    );
+    let e = env_with(&[fault]).await;
+    assert_eq!(
+        chain_works(&e).await,
+        !BREAKS_CHAIN.contains(&fault),
+        "{fault}: Bearer chain under the fault"
+    );
+}
+
+#[test]
+fn every_fault_has_a_case() {
+    let src = include_str!("faults.rs");
+    for f in Fault::ALL {
+        assert!(
+            src.contains(&format!("#[case(Fault::{f:?})]")),
+            "no observability case for {f}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn conformant_chain_works() {
+    assert!(chain_works(&env().await).await);
+}

@@ -359,21 +359,6 @@ async fn trusted_issuer_by_jwks_uri_is_fetched() {
     assert_eq!(r.status, 200, "{}", r.text);
 }
 
-/// A JWKS server whose key set the test changes (key rotation, IC-SC-10).
-async fn jwks_server(doc: std::sync::Arc<std::sync::RwLock<Value>>) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/jwks", listener.local_addr().unwrap());
-    let app = axum::Router::new().route(
-        "/jwks",
-        axum::routing::get(move || {
-            let doc = doc.clone();
-            async move { axum::Json(doc.read().unwrap().clone()) }
-        }),
-    );
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    url
-}
-
 #[tokio::test]
 async fn unknown_kid_refetches_jwks_uri() {
     let k1 = EsKey::generate();
@@ -467,4 +452,37 @@ async fn shutdown_stops_servers() {
     let http = env.http.clone();
     env.pair.shutdown().await;
     assert!(http.get(&url).send().await.is_err());
+}
+
+#[tokio::test]
+async fn claims_transcription_maps_subject_into_the_grant() {
+    let cfg = MockConfig::from_toml_str(
+        "[as_a.transcribe_subjects]\nalice = \"alice@a.example\"\n[as_b.subject_map]\n\"alice@a.example\" = \"alice@b.example\"\n",
+    )
+    .unwrap();
+    let env = start(MockOptions {
+        config: cfg,
+        ..MockOptions::default()
+    })
+    .await;
+    let g = env.grant().await;
+    assert_eq!(decode(&g).1["sub"], "alice@a.example");
+    let r = env.redeem(&g, &[], None).await;
+    assert_eq!(decode(r.token()).1["sub"], "alice@b.example");
+}
+
+#[tokio::test]
+async fn drop_stops_servers() {
+    let pair = mock_as::MockPair::start(MockOptions::default())
+        .await
+        .unwrap();
+    let url = pair.facts().as_b_metadata_url.clone();
+    let http = reqwest::Client::new();
+    assert_eq!(http.get(&url).send().await.unwrap().status(), 200);
+    drop(pair);
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert!(
+        http.get(&url).send().await.is_err(),
+        "even a kept-alive connection is closed"
+    );
 }
