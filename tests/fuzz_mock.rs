@@ -140,7 +140,7 @@ async fn same_seed_sends_the_same_requests() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn target_files_are_refused_clearly_until_the_loader_lands() {
+async fn a_missing_target_file_is_invalid_input() {
     let dir = tempfile::tempdir().unwrap();
     let a = FuzzArgs {
         target: Some(dir.path().join("t.toml")),

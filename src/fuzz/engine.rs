@@ -11,7 +11,7 @@ use crate::fuzz::breaker::Breaker;
 use crate::fuzz::model::{self, Expectation, ModelFacts};
 use crate::fuzz::oracle::{self, Observed, Oracle, Violation};
 use crate::fuzz::render::{RenderContext, Rendered};
-use crate::fuzz::request::{Endpoint, FuzzRequest, Value};
+use crate::fuzz::request::{Endpoint, FuzzRequest, TargetValue, Value};
 use crate::fuzz::send::{self, Outcome, Sender};
 use crate::fuzz::strategy::{self, StrategyOptions};
 use crate::fuzz::target::{FuzzEndpoints, SubjectSource};
@@ -227,19 +227,38 @@ impl Session {
     /// Judge one outcome with every oracle.
     pub fn judge(&self, req: &FuzzRequest, out: &Outcome) -> (Expectation, Vec<Violation>) {
         let (exp, clean) = model::judge(req, &self.facts);
+        let grant_types: Vec<&Value> = req
+            .values("grant_type")
+            .into_iter()
+            .filter(|v| !v.is_empty_value())
+            .collect();
+        let own_grant = grant_types
+            .iter()
+            .all(|v| matches!(v, Value::Text { text } if text == req.endpoint.grant_type()));
+        // Only a token exchange proper is judged against the subject token's scope.
+        let asked_escalation = req.values("scope").iter().any(|v| {
+            matches!(
+                v,
+                Value::Target {
+                    which: TargetValue::EscalationScope,
+                    ..
+                }
+            )
+        });
+        let escalation_scope = self.endpoints.escalation_scope.as_deref().filter(|_| {
+            req.endpoint == Endpoint::Exchange
+                && own_grant
+                && !grant_types.is_empty()
+                && asked_escalation
+        });
         let v = match &out.response {
             Some(r) => oracle::evaluate(&Observed {
                 endpoint: req.endpoint,
                 client_auth: req.client_auth,
-                own_grant: req
-                    .values("grant_type")
-                    .iter()
-                    .filter(|v| !v.is_empty_value())
-                    .all(
-                        |v| matches!(v, Value::Text { text } if text == req.endpoint.grant_type()),
-                    ),
+                own_grant,
                 expectation: &exp,
                 clean,
+                escalation_scope,
                 response: r,
                 latency: out.latency,
                 latency_bound: self.latency_bound,

@@ -89,6 +89,12 @@ const CATALOGUE: &[(&str, &str, Level, &str)] = &[
         "An unissuable requested_token_type must not yield success.",
     ),
     (
+        "IC-TE-09",
+        "IC §2.3.1, §2.5",
+        Level::Should,
+        "Requested scopes are not more privileged than the subject token's.",
+    ),
+    (
         "IC-TE-11",
         "IC §2.3.3; 8693 §2.2.1",
         Level::Must,
