@@ -8,6 +8,7 @@
 
 use crate::fuzz::assertion::RealGrant;
 use crate::fuzz::breaker::Breaker;
+use crate::fuzz::levels::Levels;
 use crate::fuzz::model::{self, Expectation, ModelFacts};
 use crate::fuzz::oracle::{self, Observed, Oracle, Violation};
 use crate::fuzz::render::{RenderContext, Rendered};
@@ -85,6 +86,8 @@ pub struct Session {
     pub real_grant: Option<RealGrant>,
     pub sender: Sender,
     pub latency_bound: Duration,
+    /// Catalogue levels for the active profile.
+    pub levels: Levels,
     log: Vec<String>,
     seq: u64,
 }
@@ -111,6 +114,7 @@ impl Session {
         endpoints: FuzzEndpoints,
         sender: Sender,
         latency_bound: Duration,
+        levels: Levels,
     ) -> Result<Session, SetupError> {
         let facts = endpoints.model_facts();
         let mut s = Session {
@@ -119,6 +123,7 @@ impl Session {
             real_grant: None,
             sender,
             latency_bound,
+            levels,
             log: Vec::new(),
             seq: 0,
             endpoints,
@@ -265,7 +270,7 @@ impl Session {
             }),
             None => Vec::new(),
         };
-        (exp, v)
+        (exp, v.into_iter().map(|v| self.levels.apply(v)).collect())
     }
 
     pub fn take_log(&mut self) -> Vec<String> {
@@ -331,7 +336,6 @@ pub async fn run(session: &mut Session, cfg: &EngineConfig) -> Result<EngineOutc
         .collect();
     let mut breaker = Breaker::new(cfg.breaker_threshold);
     let mut seen: BTreeMap<String, ()> = BTreeMap::new();
-    let mut observed: BTreeMap<String, ()> = BTreeMap::new();
     // Violations found alongside another new one in the same response: kept unshrunk
     // unless a later case shows them again.
     let mut pending: BTreeMap<String, Finding> = BTreeMap::new();
@@ -383,22 +387,6 @@ pub async fn run(session: &mut Session, cfg: &EngineConfig) -> Result<EngineOutc
             let mut shrunk_this_case = false;
             for v in violations {
                 let key = v.key(req.endpoint);
-                if v.is_observation() {
-                    if observed.insert(key.clone(), ()).is_none() {
-                        outcome.observations.push(Finding {
-                            key,
-                            endpoint: req.endpoint,
-                            violation: v,
-                            request: req.clone(),
-                            expectation: exp.label().into(),
-                            exchange: send::transcript("observation", &rendered, &out),
-                            case_index: i,
-                            shrink_steps: 0,
-                            shrunk: false,
-                        });
-                    }
-                    continue;
-                }
                 if seen.contains_key(&key) {
                     continue;
                 }
@@ -448,6 +436,13 @@ pub async fn run(session: &mut Session, cfg: &EngineConfig) -> Result<EngineOutc
         }
     }
     outcome.findings.extend(pending.into_values());
+    // Observations (MAY-level) are shrunk and replayable too, but never count as findings.
+    let (observations, findings): (Vec<Finding>, Vec<Finding>) = outcome
+        .findings
+        .drain(..)
+        .partition(|f| f.violation.is_observation());
+    outcome.findings = findings;
+    outcome.observations = observations;
     outcome.findings.sort_by(|a, b| a.key.cmp(&b.key));
     outcome.observations.sort_by(|a, b| a.key.cmp(&b.key));
     outcome.log = session.take_log();

@@ -10,6 +10,7 @@ pub mod assertion;
 pub mod breaker;
 pub mod engine;
 pub mod harness;
+pub mod levels;
 pub mod model;
 pub mod oracle;
 pub mod render;
@@ -99,6 +100,9 @@ pub struct FuzzArgs {
     /// still fails).
     #[arg(long, value_name = "FILE")]
     pub replay: Option<PathBuf>,
+    /// Profile whose requirement levels grade the findings.
+    #[arg(long, default_value = "ic-17", value_name = "ID")]
+    pub profile: String,
     /// Lowest verdict that makes the run exit 1.
     #[arg(long, value_enum, default_value_t = FailOn::Fail)]
     pub fail_on: FailOn,
@@ -123,6 +127,7 @@ impl Default for FuzzArgs {
             max_shrink: 500,
             replay: None,
             fail_on: FailOn::Fail,
+            profile: "ic-17".into(),
             report: ReportArgs {
                 out: PathBuf::from("reports"),
                 ..ReportArgs::default()
@@ -260,6 +265,16 @@ async fn run_inner(
         .seed
         .or(replay.as_ref().map(|r| r.seed))
         .unwrap_or_else(random_seed);
+    let levels = levels::Levels::embedded(&args.profile);
+    if !levels.knows_profile() {
+        return Err((
+            exit::USAGE,
+            format!(
+                "unknown profile `{}` (see `chainproof list --profiles`)",
+                args.profile
+            ),
+        ));
+    }
     let started = SystemTime::now();
     let running = match endpoints {
         Some(endpoints) => Running {
@@ -271,9 +286,14 @@ async fn run_inner(
     };
     let sender =
         send::Sender::new(args.timeout, args.rate).map_err(|e| (exit::RUNTIME, e.to_string()))?;
-    let mut session = Session::prepare(running.endpoints.clone(), sender, args.max_latency)
-        .await
-        .map_err(|e| (exit::RUNTIME, e.to_string()))?;
+    let mut session = Session::prepare(
+        running.endpoints.clone(),
+        sender,
+        args.max_latency,
+        levels.clone(),
+    )
+    .await
+    .map_err(|e| (exit::RUNTIME, e.to_string()))?;
     if let Some(file) = replay {
         return Ok(replay_one(&mut session, &file).await);
     }
@@ -313,7 +333,7 @@ async fn run_inner(
         )
     })?;
     let mut replay_files = BTreeMap::new();
-    for f in &outcome.findings {
+    for f in outcome.findings.iter().chain(&outcome.observations) {
         let preview = session_preview(&session, &f.request);
         let file = ReplayFile::from_finding(f, seed, preview);
         let path = out_dir.join(file.file_name());
@@ -328,6 +348,7 @@ async fn run_inner(
         seed,
         started,
         replay_files: &replay_files,
+        levels: &session.levels,
     });
     let mut secrets = session.endpoints.secrets();
     secrets.push(session.subject_token.clone());
@@ -359,7 +380,13 @@ async fn run_inner(
         );
     }
     for f in &outcome.observations {
-        println!("  info  {} {}", f.key, f.violation.message);
+        println!(
+            "  info  {} [{}] {} -> {}",
+            f.key,
+            f.violation.requirements.join(", "),
+            f.violation.message,
+            replay_files.get(&f.key).map(String::as_str).unwrap_or("-")
+        );
     }
     if let Some(msg) = &outcome.breaker {
         println!("  error circuit breaker: {msg}");
