@@ -90,7 +90,7 @@ async fn refused_connections_trip_the_breaker() {
     // It stopped early instead of sending all 200 cases.
     let log = std::fs::read_to_string(dir.path().join("fuzz-requests.log")).unwrap();
     assert!(
-        log.lines().count() < 50,
+        log.lines().count() <= 12,
         "{} requests logged",
         log.lines().count()
     );

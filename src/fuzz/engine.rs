@@ -22,6 +22,7 @@ use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 #[derive(Debug, Clone)]
@@ -130,10 +131,11 @@ impl Session {
         };
         s.subject_token = s.obtain_subject_token().await?;
         // One real grant as a mutation base for the assertion strategies.
-        let (rendered, outcome) = s
-            .send_one(&FuzzRequest::baseline(Endpoint::Exchange), "setup")
-            .await;
-        let _ = rendered;
+        let mut baseline = FuzzRequest::baseline(Endpoint::Exchange);
+        if !s.endpoints.client_a_basic && s.endpoints.client_a_post {
+            baseline.client_auth = crate::fuzz::request::ClientAuth::Post;
+        }
+        let (_, outcome) = s.send_one(&baseline, "setup").await;
         s.real_grant = outcome
             .response
             .as_ref()
@@ -289,6 +291,9 @@ impl Session {
 /// proptest's boxed value trees are not `Send`; the engine runs on its own runtime thread.
 type Tree = Box<dyn ValueTree<Value = FuzzRequest>>;
 
+/// Marks a request the open circuit breaker kept from being sent.
+const NOT_SENT: &str = "not sent: circuit breaker open";
+
 fn count_applicable(
     map: &mut BTreeMap<(Endpoint, Oracle), u64>,
     req: &FuzzRequest,
@@ -358,25 +363,51 @@ pub async fn run(session: &mut Session, cfg: &EngineConfig) -> Result<EngineOutc
         next = end;
         let reqs: Vec<FuzzRequest> = trees.iter().map(|(_, t)| t.current()).collect();
         // Send concurrently, rendering each right before it goes out; results stay in order.
+        // Consecutive transport failures in completion order: once the breaker threshold is
+        // reached, the rest of the batch is not sent at all.
+        let failing = AtomicU32::new(0);
         let results: Vec<(Rendered, Outcome)> = {
             let s: &Session = session;
+            let failing = &failing;
+            let threshold = cfg.breaker_threshold.max(1);
             futures::stream::iter(reqs.iter())
                 .map(|req| async move {
                     let rendered = s.context().render(req);
+                    if failing.load(Ordering::Relaxed) >= threshold {
+                        let out = Outcome {
+                            response: None,
+                            transport_error: Some(NOT_SENT.into()),
+                            latency: Duration::ZERO,
+                        };
+                        return (rendered, out);
+                    }
                     let out = s.sender.send(&rendered).await;
+                    if out.transport_error.is_some() {
+                        failing.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        failing.store(0, Ordering::Relaxed);
+                    }
                     (rendered, out)
                 })
                 .buffered(cfg.concurrency.max(1))
                 .collect()
                 .await
         };
-        for ((i, _), (rendered, _)) in trees.iter().zip(&results) {
-            session.push_log(&format!("case={i}"), &rendered.log);
+        for ((i, _), (rendered, out)) in trees.iter().zip(&results) {
+            if out.transport_error.as_deref() != Some(NOT_SENT) {
+                session.push_log(&format!("case={i}"), &rendered.log);
+                outcome.requests += 1;
+            }
         }
-        outcome.requests += results.len() as u64;
         for ((i, mut tree), (req, (rendered, out))) in
             trees.into_iter().zip(reqs.into_iter().zip(results))
         {
+            if out.transport_error.as_deref() == Some(NOT_SENT) {
+                // Concurrent requests failed in a row (in completion order).
+                breaker.force_open();
+                outcome.breaker = Some(breaker.message());
+                break 'outer;
+            }
             outcome.cases_run += 1;
             if breaker.record(out.transport_error.as_deref()) {
                 outcome.breaker = Some(breaker.message());

@@ -5,6 +5,24 @@
 //! Flow: target → [`engine::Session`] (subject token, real grant) → [`engine::run`]
 //! (proptest generation, concurrent sending, in-order judging, shrinking) → replay files,
 //! request log, [`crate::run_result::RunResult`] → [`crate::report::write_all`].
+//!
+//! What a run writes into `--out`:
+//! - `fuzz-requests.log`: one line per request sent (`SEQ PHASE ENDPOINT METHOD ct= enc= auth=
+//!   BODY`), secrets and run-specific values (ports, tokens, grants) as `{placeholders}`, no
+//!   timestamps: two runs with the same seed and case count against servers that answer the
+//!   same way produce byte-identical logs. (Only the latency oracle depends on timing; a
+//!   latency finding adds shrink requests.)
+//! - `fuzz-finding-<id>.json` per finding and observation ([`replay::ReplayFile`]);
+//!   `chainproof fuzz --replay FILE [--target T | --mock-fault F]` re-sends it.
+//! - the usual reports: suite `fuzz`, one case per finding (`<endpoint>-<oracle>`, for
+//!   `token-for-invalid` and `error-code` also the broken requirement and, below MUST, the
+//!   level), one per observation (`info`), one `pass`/`skip` per oracle, `error` when the
+//!   circuit breaker stopped the run.
+//!
+//! Findings are graded by the catalogue level of their requirement in `--profile`, capped by
+//! the model's confidence; MAY-level results are observations and never count as findings.
+//! Exit codes: 0 nothing at or above `--fail-on`, 1 findings, 2 the run could not complete
+//! (breaker, setup), 3 invalid target or replay file, 64 usage.
 
 pub mod assertion;
 pub mod breaker;

@@ -46,7 +46,7 @@ fn rfc3339(t: SystemTime) -> String {
     humantime::format_rfc3339_seconds(t).to_string()
 }
 
-fn finding_case(f: &Finding, replay: Option<&String>) -> CaseResult {
+fn finding_case(f: &Finding, replay: Option<&String>, seed: u64) -> CaseResult {
     let v = &f.violation;
     let mut checks = v.checks.clone();
     checks.push(CheckResult {
@@ -65,9 +65,11 @@ fn finding_case(f: &Finding, replay: Option<&String>) -> CaseResult {
     let mut message = v.message.clone();
     if f.shrunk {
         message.push_str(&format!(
-            " (shrunk in {} steps from case {})",
-            f.shrink_steps, f.case_index
+            " (seed {seed}, case {}, shrunk in {} steps)",
+            f.case_index, f.shrink_steps
         ));
+    } else {
+        message.push_str(&format!(" (seed {seed}, case {})", f.case_index));
     }
     if let Some(path) = replay {
         message.push_str(&format!("; replay: chainproof fuzz --replay {path}"));
@@ -91,10 +93,10 @@ pub fn build(input: &ResultInput<'_>) -> RunResult {
     let o = input.outcome;
     let mut cases: Vec<CaseResult> = Vec::new();
     for f in &o.findings {
-        cases.push(finding_case(f, input.replay_files.get(&f.key)));
+        cases.push(finding_case(f, input.replay_files.get(&f.key), input.seed));
     }
     for f in &o.observations {
-        cases.push(finding_case(f, input.replay_files.get(&f.key)));
+        cases.push(finding_case(f, input.replay_files.get(&f.key), input.seed));
     }
     // One pass (or skip) case per oracle and endpoint that found nothing.
     for &e in input.fuzzed {
@@ -121,7 +123,10 @@ pub fn build(input: &ResultInput<'_>) -> RunResult {
                 reqs.iter().map(|s| s.to_string()).collect()
             };
             let (verdict, message) = if n > 0 {
-                (Verdict::Pass, format!("held for {n} responses"))
+                (
+                    Verdict::Pass,
+                    format!("held for {n} responses (seed {})", input.seed),
+                )
             } else {
                 (
                     Verdict::Skip,
