@@ -14,6 +14,7 @@ pub mod dpop;
 pub mod endpoint;
 pub mod error;
 pub mod fault;
+pub mod fixtures;
 pub mod form;
 pub mod jose;
 pub mod keys;

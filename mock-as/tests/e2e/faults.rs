@@ -384,7 +384,7 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             client_assertion_status(&e, &ca).await == 200
         }
         ClientAssertionReplay => {
-            let key = EsKey::from_pkcs8_pem(include_str!("../../../fixtures/keys/jwt-client.pem")).unwrap();
+            let key = EsKey::from_pkcs8_pem(mock_as::fixtures::JWT_CLIENT_KEY_PEM).unwrap();
             let id = f_.jwt_client_id.clone().unwrap();
             let ca = mock_as::client_auth::make_client_assertion(&key, &id, &f_.as_a_issuer, now());
             client_assertion_status(&e, &ca).await;

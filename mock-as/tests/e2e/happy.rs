@@ -266,7 +266,7 @@ async fn client_auth_methods() {
         .await;
     assert!(!t.is_empty());
     // private_key_jwt with the fixture key, aud = issuer and aud = token endpoint
-    let key = EsKey::from_pkcs8_pem(include_str!("../../../fixtures/keys/jwt-client.pem")).unwrap();
+    let key = EsKey::from_pkcs8_pem(mock_as::fixtures::JWT_CLIENT_KEY_PEM).unwrap();
     let id = env.f.jwt_client_id.clone().unwrap();
     for aud in [&env.f.as_a_issuer, &env.f.as_a_token_endpoint] {
         let ca = mock_as::client_auth::make_client_assertion(&key, &id, aud, now());
