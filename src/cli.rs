@@ -56,9 +56,9 @@ pub struct RunArgs {
     /// Profile setting requirement levels (ic-17, ic-14, ic-01, ...); default: the catalogue's default.
     #[arg(long, value_name = "ID")]
     pub profile: Option<String>,
-    /// Cases run at the same time.
-    #[arg(long, short = 'j', default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub jobs: u16,
+    /// Cases run at the same time [default: the target's `limits.jobs`, else 4].
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: Option<u16>,
     /// Lowest case verdict that makes the run exit with code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Fail)]
     pub fail_on: FailOn,
@@ -123,7 +123,7 @@ mod tests {
         let Command::Run(r) = cli.command else {
             panic!()
         };
-        assert_eq!(r.jobs, 4);
+        assert_eq!(r.jobs, None);
         assert_eq!(r.fail_on, FailOn::Fail);
         assert!(r.target.is_none());
     }

@@ -221,20 +221,24 @@ impl Env {
 
         // Harness issuer: from the target, or an in-memory one for the embedded mock.
         let mut harness_server = None;
-        let harness: Option<Arc<HarnessIssuer>> = match target {
-            Some(t) => {
-                let h = harness::from_target(t)
-                    .map_err(EnvError::Invalid)?
-                    .map(Arc::new);
-                if let (Some(h), Some(listen)) = (&h, &t.spec.harness.listen) {
+        let from_file = match target {
+            Some(t) => harness::from_target(t)
+                .map_err(EnvError::Invalid)?
+                .map(Arc::new),
+            None => None,
+        };
+        let harness: Option<Arc<HarnessIssuer>> = match (from_file, target) {
+            (Some(h), Some(t)) => {
+                if let Some(listen) = &t.spec.harness.listen {
                     let l = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
                         EnvError::Runtime(format!("harness issuer cannot listen on {listen}: {e}"))
                     })?;
                     harness_server = Some(harness::spawn(h.clone(), l));
                 }
-                h
+                Some(h)
             }
-            None => {
+            // An embedded mock AS-B can always trust an in-memory harness issuer.
+            (None, _) if kind_b == Kind::Mock => {
                 let l = tokio::net::TcpListener::bind("127.0.0.1:0")
                     .await
                     .map_err(|e| EnvError::Runtime(format!("harness issuer: {e}")))?;
@@ -248,6 +252,7 @@ impl Env {
                 harness_server = Some(harness::spawn(h.clone(), l));
                 Some(h)
             }
+            _ => None,
         };
 
         let live_a = match (kind_a, target) {
@@ -272,17 +277,43 @@ impl Env {
         };
         let fixtures = target.map(|t| t.spec.fixtures.clone()).unwrap_or_default();
 
+        let mut registered_b_client: Option<Client> = None;
         let any_mock = kind_a == Kind::Mock || kind_b == Kind::Mock || kind_rs == Some(Kind::Mock);
         let mock = if any_mock {
             let mut options = MockOptions {
                 faults: faults.clone(),
                 ..MockOptions::default()
             };
+            if let Some(t) = target {
+                options.port_a = t.spec.as_a.port.unwrap_or(0);
+                options.port_b = t.spec.as_b.port.unwrap_or(0);
+                options.port_rs = t.spec.rs.as_ref().and_then(|r| r.port).unwrap_or(0);
+            }
             if let Some(h) = &harness {
                 options.extra_trusted_issuers.push(TrustedIssuer {
                     issuer: h.issuer.clone(),
                     jwks: Some(h.jwks()),
                     jwks_uri: None,
+                });
+            }
+            if let (Some(_), Some(c)) = (&live_a, target.and_then(|t| t.spec.as_a.client.as_ref()))
+            {
+                // Register the live AS-A's client at the mock AS-B, as a deployment registers
+                // every domain-A client that calls domain B.
+                let secret = format!("as-b-{}", uuid::Uuid::new_v4().simple());
+                options.config.as_b.clients.retain(|x| x.id != c.id);
+                options
+                    .config
+                    .as_b
+                    .clients
+                    .push(mock_as::config::BClientConfig {
+                        id: c.id.clone(),
+                        secret: secret.clone(),
+                    });
+                registered_b_client = Some(Client {
+                    id: c.id.clone(),
+                    secret: Some(secret),
+                    auth: AuthMethod::Basic,
                 });
             }
             if let Some(a) = &live_a {
@@ -401,20 +432,20 @@ impl Env {
             }
             (None, Some(f)) => (
                 mock_as_b(f),
-                f.as_b_client.as_ref().map(|(id, s)| Client {
-                    id: id.clone(),
-                    secret: Some(s.clone()),
-                    auth: AuthMethod::Basic,
+                registered_b_client.clone().or_else(|| {
+                    f.as_b_client.as_ref().map(|(id, s)| Client {
+                        id: id.clone(),
+                        secret: Some(s.clone()),
+                        auth: AuthMethod::Basic,
+                    })
                 }),
                 Some(f.user_sub_at_b.clone()),
             ),
             (None, None) => unreachable!("AS-B is live or mock"),
         };
         // Target fixtures override what the mock facts suggest.
-        if let Some(t) = target {
-            if t.spec.as_b.audience.is_some() {
-                alias = t.spec.as_b.audience.clone();
-            }
+        if let Some(a) = target.and_then(|t| t.spec.as_b.audience.clone()) {
+            alias = Some(a);
         }
         user_sub = fixtures.user_sub.clone().or(user_sub);
         user_sub_at_b = fixtures.user_sub_at_b.clone().or(user_sub_at_b);
@@ -435,6 +466,20 @@ impl Env {
             _ => None,
         };
 
+        // Mock roles: their metadata is discovered like a live server's, so that
+        // `target.as_x.metadata.*` means the same thing for both.
+        let (mut as_a, mut as_b) = (as_a, as_b);
+        for info in [&mut as_a, &mut as_b] {
+            if info.metadata.is_null()
+                && let Ok(m) = fetch_json(
+                    &http,
+                    &well_known(&info.issuer, "oauth-authorization-server"),
+                )
+                .await
+            {
+                info.metadata = m;
+            }
+        }
         let as_a_jwks = match &as_a.jwks_uri {
             Some(u) => fetch_json(&http, u).await.ok(),
             None => None,

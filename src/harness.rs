@@ -203,8 +203,11 @@ pub fn command(args: IssuerArgs) -> i32 {
                 return exit::RUNTIME;
             }
         };
+        let bound = listener
+            .local_addr()
+            .map_or(listen.clone(), |a| a.to_string());
         eprintln!(
-            "harness issuer {} serving metadata and JWKS on {listen}; Ctrl-C stops",
+            "harness issuer {} serving metadata and JWKS on {bound}; Ctrl-C stops",
             h.issuer
         );
         let server = spawn(h, listener);
@@ -229,5 +232,41 @@ mod tests {
         let t = h.sign(json!({}), &json!({"sub": "x"}));
         assert!(jose::verifies_with_jwks(&t, &h.jwks()));
         assert!(h.jwks()["keys"][0].get("d").is_none());
+    }
+}
+
+#[cfg(test)]
+mod serve_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn serves_metadata_at_the_rfc8414_path_and_the_jwks() {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let key = SigningKey::random(&mut rand::rngs::OsRng);
+        let h = Arc::new(HarnessIssuer::new(format!("http://{addr}/harness"), key));
+        let server = spawn(h.clone(), l);
+        let client = reqwest::Client::new();
+        let meta: Value = client
+            .get(format!(
+                "http://{addr}/.well-known/oauth-authorization-server/harness"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(meta["issuer"], h.issuer);
+        let jwks: Value = client
+            .get(meta["jwks_uri"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(jwks, h.jwks());
+        server.abort();
     }
 }

@@ -348,12 +348,7 @@ pub fn command(args: RunArgs) -> i32 {
             }
         };
         let planned = plan(lib, &selected, &profile, &env);
-        let jobs = args.jobs.max(1) as usize;
-        let jobs = if args.jobs == 4 {
-            env.limits.jobs.map_or(jobs, usize::from)
-        } else {
-            jobs
-        };
+        let jobs = usize::from(args.jobs.or(env.limits.jobs).unwrap_or(4).max(1));
         let (tx, reporter) = spawn_reporter(args.progress);
         let (cases, interrupted) = execute(
             lib,
@@ -383,7 +378,9 @@ pub fn command(args: RunArgs) -> i32 {
             cases,
             fuzz: None,
         };
-        let secrets = Secrets { values: env.secrets.clone() };
+        let secrets = Secrets {
+            values: env.secrets.clone(),
+        };
         // Gate first (expectations, baseline), then reports that show its findings.
         let (gate, mut code) = match report::gate(&result, &args.report, args.fail_on, &secrets) {
             Ok(g) => {
@@ -411,4 +408,33 @@ pub fn command(args: RunArgs) -> i32 {
         }
         code
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn select_by_suite_and_glob() {
+        let lib = Library::load(None).unwrap();
+        let all = select(&lib.suites, &[], &[]).unwrap();
+        assert_eq!(
+            all.len(),
+            lib.suites.iter().map(|s| s.cases.len()).sum::<usize>()
+        );
+        let first = &lib.suites[0];
+        let only = select(&lib.suites, std::slice::from_ref(&first.id), &[]).unwrap();
+        assert_eq!(only.len(), first.cases.len());
+        let one = format!("{}/{}", first.id, first.cases[0].id);
+        let by_glob = select(&lib.suites, &[], std::slice::from_ref(&one)).unwrap();
+        assert_eq!(by_glob.len(), 1);
+        let by_case_id = select(&lib.suites, &[], &[first.cases[0].id.clone()]).unwrap();
+        assert!(!by_case_id.is_empty());
+        assert!(
+            select(&lib.suites, &["no-such-suite".into()], &[])
+                .unwrap_err()
+                .contains("unknown suite")
+        );
+        assert!(select(&lib.suites, &[], &["[".into()]).is_err());
+    }
 }

@@ -46,6 +46,9 @@ pub enum Auth {
 #[serde(deny_unknown_fields)]
 pub struct AsATarget {
     pub kind: Kind,
+    /// For `kind = "mock"`: the port the embedded server listens on (default: ephemeral).
+    #[serde(default)]
+    pub port: Option<u16>,
     #[serde(default)]
     pub issuer: Option<Spanned<String>>,
     #[serde(default)]
@@ -62,6 +65,9 @@ pub struct AsATarget {
 #[serde(deny_unknown_fields)]
 pub struct AsBTarget {
     pub kind: Kind,
+    /// For `kind = "mock"`: the port the embedded server listens on (default: ephemeral).
+    #[serde(default)]
+    pub port: Option<u16>,
     #[serde(default)]
     pub issuer: Option<Spanned<String>>,
     #[serde(default)]
@@ -78,6 +84,9 @@ pub struct AsBTarget {
 #[serde(deny_unknown_fields)]
 pub struct RsTarget {
     pub kind: Kind,
+    /// For `kind = "mock"`: the port the embedded server listens on (default: ephemeral).
+    #[serde(default)]
+    pub port: Option<u16>,
     #[serde(default)]
     pub resource: Option<Spanned<String>>,
     #[serde(default)]

@@ -148,6 +148,8 @@ pub struct Fields<'a> {
 }
 
 type R<T> = Result<T, Diagnostic>;
+/// A string value with its span.
+pub type SpannedStr = (String, Range<usize>);
 
 impl<'a> Fields<'a> {
     /// A reader over `node`, which must be a table.
@@ -279,7 +281,7 @@ impl<'a> Fields<'a> {
     }
 
     /// An array of strings.
-    pub fn str_list(&mut self, name: &'static str) -> R<Option<Vec<(String, Range<usize>)>>> {
+    pub fn str_list(&mut self, name: &'static str) -> R<Option<Vec<SpannedStr>>> {
         let Some(n) = self.take(name) else {
             return Ok(None);
         };

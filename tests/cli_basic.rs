@@ -7,14 +7,29 @@ use serde_json::Value;
 use std::process::{Command, Output};
 
 fn chainproof(args: &[&str]) -> Output {
-    Command::cargo_bin("chainproof").unwrap().args(args).output().unwrap()
+    Command::cargo_bin("chainproof")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 #[test]
 fn usage_errors_exit_64() {
-    for args in [&["bogus"][..], &["run", "--jobs", "0"], &["run", "--fail-on", "sometimes"], &["issuer"], &[]] {
+    for args in [
+        &["bogus"][..],
+        &["run", "--jobs", "0"],
+        &["run", "--fail-on", "sometimes"],
+        &["issuer"],
+        &[],
+    ] {
         let out = chainproof(args);
-        assert_eq!(out.status.code(), Some(64), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(64),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let out = chainproof(&["run", "--profile", "ic-99"]);
     assert_eq!(out.status.code(), Some(64));
@@ -28,7 +43,11 @@ fn usage_errors_exit_64() {
 fn init_prints_the_example_target() {
     let out = chainproof(&["init"]);
     assert_eq!(out.status.code(), Some(0));
-    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/target.example.toml")).unwrap();
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/target.example.toml"
+    ))
+    .unwrap();
     assert_eq!(String::from_utf8(out.stdout).unwrap(), example);
 }
 
@@ -45,7 +64,10 @@ fn list_requirements_has_one_line_per_catalogue_id() {
         assert_eq!(id, req.id);
         for c in cases.split(',').filter(|c| !c.is_empty()) {
             let (suite, case) = c.split_once('/').unwrap();
-            assert!(lib.suite(suite).unwrap().cases.iter().any(|x| x.id == case), "{c}");
+            assert!(
+                lib.suite(suite).unwrap().cases.iter().any(|x| x.id == case),
+                "{c}"
+            );
         }
     }
 }
@@ -62,9 +84,17 @@ fn issuer_jwks_is_stable_across_runs_and_public_only() {
     let t = target.to_str().unwrap();
     let a = chainproof(&["issuer", "--jwks", "--target", t]);
     let b = chainproof(&["issuer", "--jwks", "--target", t]);
-    assert_eq!(a.status.code(), Some(0), "{}", String::from_utf8_lossy(&a.stderr));
+    assert_eq!(
+        a.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&a.stderr)
+    );
     assert_eq!(a.stdout, b.stdout);
-    assert!(dir.path().join("keys/h.pem").exists(), "key file is created beside the target");
+    assert!(
+        dir.path().join("keys/h.pem").exists(),
+        "key file is created beside the target"
+    );
     let jwks: Value = serde_json::from_slice(&a.stdout).unwrap();
     let key = &jwks["keys"][0];
     assert_eq!(key["crv"], "P-256");
@@ -77,18 +107,34 @@ fn deadline_interrupts_and_still_reports() {
     let out_dir = dir.path().join("r");
     let out = Command::cargo_bin("chainproof")
         .unwrap()
-        .args(["run", "--progress", "plain", "--suite", "replay", "--deadline", "3s", "--out"])
+        .args([
+            "run",
+            "--progress",
+            "plain",
+            "--suite",
+            "replay",
+            "--deadline",
+            "3s",
+            "--out",
+        ])
         .arg(&out_dir)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    let report: Value = serde_json::from_slice(&std::fs::read(out_dir.join("report.json")).unwrap()).unwrap();
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["interrupted"], true);
     let cases = report["cases"].as_array().unwrap();
-    let waiting = cases.iter().find(|c| c["case"] == "expired-grant-by-waiting").expect("the waiting case is reported");
+    let waiting = cases
+        .iter()
+        .find(|c| c["case"] == "expired-grant-by-waiting")
+        .expect("the waiting case is reported");
     assert_eq!(waiting["verdict"], "error");
     assert_eq!(waiting["not_run"], true);
     assert!(waiting["message"].as_str().unwrap().contains("interrupted"));
-    assert!(cases.iter().any(|c| c["verdict"] == "pass"), "fast cases finished while the slow one waited");
+    assert!(
+        cases.iter().any(|c| c["verdict"] == "pass"),
+        "fast cases finished while the slow one waited"
+    );
 }

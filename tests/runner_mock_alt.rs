@@ -29,7 +29,10 @@ fn start_alt() -> (Mock, [String; 3]) {
     let mut urls: [String; 3] = Default::default();
     for (i, role) in ["AS-A ", "AS-B ", "RS-B "].iter().enumerate() {
         let line = lines.next().expect("mock banner").unwrap();
-        urls[i] = line.strip_prefix(role).unwrap_or_else(|| panic!("banner line {line:?}")).to_string();
+        urls[i] = line
+            .strip_prefix(role)
+            .unwrap_or_else(|| panic!("banner line {line:?}"))
+            .to_string();
     }
     (Mock(child), urls)
 }
@@ -43,7 +46,11 @@ fn origin(url: &str) -> String {
 fn alt_deployment_passes_through_its_target_file() {
     let (_mock, [a, b, rs]) = start_alt();
     assert!(a.ends_with("/realms/alpha"), "{a}");
-    let template = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/target-alt.toml")).unwrap();
+    let template = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/target-alt.toml"
+    ))
+    .unwrap();
     let target = template
         .replace("http://127.0.0.1:9601", &origin(&a))
         .replace("http://127.0.0.1:9602", &origin(&b))
@@ -66,7 +73,8 @@ fn alt_deployment_passes_through_its_target_file() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(out_dir.join("report.json")).unwrap()).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("report.json")).unwrap()).unwrap();
     let summary = &report["summary"];
     assert_eq!(summary["fail"], 0, "{stderr}");
     assert_eq!(summary["error"], 0, "{stderr}");
@@ -83,6 +91,9 @@ fn alt_deployment_passes_through_its_target_file() {
     // No secret from the environment appears in the report.
     let text = std::fs::read_to_string(out_dir.join("report.json")).unwrap();
     for secret in ["alt-chainer-s3cret", "bob-pass-alt", "alt-chainer-at-beta"] {
-        assert!(!text.contains(secret), "secret {secret} leaked into report.json");
+        assert!(
+            !text.contains(secret),
+            "secret {secret} leaked into report.json"
+        );
     }
 }
