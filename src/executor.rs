@@ -558,6 +558,14 @@ impl CaseRun {
                     .or(client.as_ref().map(|c| c.auth))
                     .unwrap_or(AuthMethod::Basic);
                 apply_client_auth(&mut form, &mut headers, client.as_ref(), method);
+                // A GET carries its form as the URL query (RFC 6749 §3.2: token requests must
+                // not be accepted that way; the hygiene suite checks exactly that).
+                let mut url = url;
+                if r.method.eq_ignore_ascii_case("GET") && r.body.is_none() && !form.is_empty() {
+                    let sep = if url.contains('?') { '&' } else { '?' };
+                    url = format!("{url}{sep}{}", encode_form(&form));
+                    form.clear();
+                }
                 let body = match &r.body {
                     Some(b) => Some(self.interp_str(b, "body")?),
                     None if !form.is_empty() || r.method == "POST" => Some(encode_form(&form)),

@@ -15,22 +15,20 @@ SUITES = os.path.dirname(HERE)
 
 WHY = {
     "IC-TE-19": "Needs a subset predicate (grant `aud` ⊆ requested targets) the suite format does not have; a multi-valued `aud` is already graded by aud-restrictions/grant-aud-single-valued (IC-TE-18).",
-    "IC-JB-02": "RS-B audience restriction is graded through IC-AT-04 when a profile needs it; an unknown `resource` at AS-B needs a mock fault that AS-B lacks today (no case without a fault that can break it).",
     "IC-JB-03k": "MAY-level and both outcomes are conformant; nothing to grade beyond a report, and no fault can turn it into a failure.",
     "IC-JB-09": "Policy (both 200 and invalid_client are conformant): report-only, cannot fail.",
-    "IC-JB-12": "Needs arithmetic on saved values (`expires_in` ≤ grant `exp` − now + tolerance); the suite format only offers `${now±N}`.",
-    "IC-AT-04": "Access tokens may be opaque; audience restriction of a JWT AT to the requested resource needs a mock fault to prove the check (none yet).",
-    "IC-AT-05": "Profile-only (RFC 9068 shape, MUST under ena-1.0); MAY in the IC drafts. Covered when the ena-1.0 suite exists.",
     "IC-MD-03": "Needs iteration over the advertised list (and a way to guard an absent list inside a step); not expressible without failing cases to `error` on servers that omit the optional member.",
-    "IC-MD-09": "MAY-level report on RS-B's 401 `WWW-Authenticate`; cannot fail.",
     "IC-SC-02": "Observed by requested-cnf/as-b-binds-access-token (token_type DPoP after a proof), graded there under IC-AT-08; the lowercase 'should' of IC §5.2 adds no separate check.",
-    "IC-SC-07": "Needs a second client registered at AS-B (the target model has one `as_b` client); MAY in the IC drafts, MUST under ena-1.0.",
     "DPOP-05": "Nonce handling is harness behaviour (transparent `use_dpop_nonce` retry), not a server requirement to grade.",
     "GEN-08": "A consumer-side rule (decide only on top-level claims and the current actor): mock/white-box; the black-box structural check on `act` is grant-contents/grant-claims (IC-JG-13).",
-    "GEN-11": "Needs a harness HTTP listener to prove that AS-B never fetched a `jku`/`x5u` URL; the format has no listener step.",
-    "GEN-12": "Exercised by the cross-presentation cases (aud-restrictions/as-a-access-token-refused-as-grant for IC-JB-07, subject-mapping/mapped-subject-reaches-rs-b for IC-AT-02); RECOMMENDED only for profiles that define a `typ`.",
     "GEN-14": "Concerns client-authentication JWTs (RFC 7523bis), which the harness's clients do not use against the mock; MAY in the IC drafts.",
 }
+UNREACHABLE = [
+    ("dpop-proof-replay-accepted", "needs the same DPoP proof sent twice; the runner mints a fresh proof for every request and does not expose the proof a step sent."),
+    ("client-assertion-unverified", "needs a private_key_jwt client: the target model and the runner's client authentication know client_secret_basic and client_secret_post only."),
+    ("client-assertion-replay", "needs a private_key_jwt client (as above)."),
+    ("rs-skips-ath", "needs a DPoP proof whose `ath` hashes another token; `call_resource` always computes `ath` for the token it sends."),
+]
 PROFILE_ONLY = "Profile-only row (MAY in ic-17/ic-14/ic-01): covered when that profile's suite exists."
 
 
@@ -72,6 +70,14 @@ def main():
         else:
             cell = "— " + WHY[rid]
         print(f"| {rid} | {r['testing']} | {r['levels']['ic-17']} | {cell} |")
+    print("\n## Mock faults no case reaches\n")
+    print("`tests/mutation_matrix.rs` runs every fault of `mock_as::Fault::ALL`; these are listed "
+          "there as unreachable (a stale entry fails the matrix). `accept-expired-subject-token` is "
+          "caught by `token-exchange/expired-subject-token` in the matrix test that drives a mock with "
+          "four-second user tokens as a live target (on the embedded mock that case skips: its wait "
+          "would exceed `max_wait_secs`).\n")
+    for name, why in UNREACHABLE:
+        print(f"- `{name}`: {why}")
     print("\n## Other rows (MK, INFO, N, -)\n")
     print("Not black-box gradable by definition (mock/white-box only, report-only, not testable, or "
           "a heading row); cases that cite them anyway are listed.\n")

@@ -92,6 +92,126 @@ ENA_ROWS = {
     "ENA-GEN-03": "SHOULD",
 }
 
+# One-line paraphrases written for this catalogue (the markdown's own paraphrase is used for the
+# profile-only ENA-* and IDJAG-* rows, cut to its first sentence).
+SUMMARY = {
+ "IC-TE-01": "AS-B redeems a JWT grant only through the RFC 7523 jwt-bearer request, however the client got the grant.",
+ "IC-TE-02": "The exchange is a form-encoded POST to AS-A's token endpoint with the token-exchange grant type, subject_token and subject_token_type.",
+ "IC-TE-03": "The client names AS-B with resource or audience; a request with neither has no target.",
+ "IC-TE-04": "resource holds a URI of AS-B, audience its logical name; both forms reach the same AS-B.",
+ "IC-TE-05": "AS-A denies an invalid request or an unknown or unacceptable target with an RFC 8693 error, preferably invalid_target.",
+ "IC-TE-06": "AS-A validates the subject token for its declared type and answers invalid_request when it is unusable.",
+ "IC-TE-07": "subject_token and subject_token_type are mandatory; actor_token_type goes with actor_token and never alone.",
+ "IC-TE-08": "requested_token_type is optional; a type AS-A cannot issue must not produce a token.",
+ "IC-TE-09": "A requested scope must not exceed what the subject token holds (downscoping only).",
+ "IC-TE-10": "AS-A may add, drop or rewrite claims when it mints the grant.",
+ "IC-TE-11": "A successful exchange returns access_token (the grant), issued_token_type and token_type.",
+ "IC-TE-12": "token_type is N_A: the grant is not an access token.",
+ "IC-TE-13": "issued_token_type is the JWT token type (or the type a profile asks for) and matches requested_token_type.",
+ "IC-TE-14": "expires_in states the grant's lifetime in seconds.",
+ "IC-TE-15": "The response carries scope whenever the granted scope differs from the request.",
+ "IC-TE-16": "No refresh token accompanies the short-lived cross-domain grant.",
+ "IC-TE-17": "The grant's aud identifies the AS-B that was requested.",
+ "IC-TE-18": "The grant's aud names a single authorization server, so AS-B cannot replay it to AS-C.",
+ "IC-TE-19": "Several authorization servers may share one aud only where trust exists with each of them.",
+ "IC-TE-20": "The grant is addressed to AS-B, never to AS-A or a domain-A resource, so it cannot pass as an access token.",
+ "IC-TE-21": "Token responses carry Cache-Control: no-store (and Pragma: no-cache).",
+ "IC-TE-22": "Client authentication for the exchange follows RFC 6749; allowing unauthenticated clients is policy.",
+ "IC-JG-01": "The grant's iss identifies AS-A (its RFC 8414 issuer).",
+ "IC-JG-02": "The grant's sub names the principal the access is for, possibly transcribed.",
+ "IC-JG-03": "The grant's aud identifies AS-B.",
+ "IC-JG-04": "The grant's exp bounds its use.",
+ "IC-JG-05": "Grants are short-lived.",
+ "IC-JG-06": "nbf and iat are optional; when present they agree with exp and the clock.",
+ "IC-JG-07": "jti is optional in the base draft; when present it is unique, which enables replay tracking.",
+ "IC-JG-08": "The grant is signed with a key AS-B associates with AS-A; never alg none.",
+ "IC-JG-09": "The grant is a well-formed compact JWS with a JSON claims set.",
+ "IC-JG-10": "The base draft requires no typ header; only profiles define one.",
+ "IC-JG-11": "Subject identifiers may be mapped between domains and claims dropped for minimisation.",
+ "IC-JG-12": "Grants carry only the user data the target domain needs.",
+ "IC-JG-13": "act, when present, identifies the actor by sub; client_id, when present, is a string.",
+ "IC-JG-14": "A grant may carry requested_cnf with the client's confirmation key (delegated key binding).",
+ "IC-JB-01": "The client presents the grant with the jwt-bearer grant type and the assertion parameter.",
+ "IC-JB-02": "The client may name the target resource (scope or RFC 8707 resource); AS-B restricts the token to it and refuses unknown resources.",
+ "IC-JB-03": "AS-B validates the grant as RFC 7523 §3 and §3.1 require (the rows below).",
+ "IC-JB-03a": "A grant whose signature does not verify is refused.",
+ "IC-JB-03b": "An unsigned (alg none) grant is refused.",
+ "IC-JB-03c": "An HMAC grant keyed with AS-A's public key (algorithm confusion) is refused.",
+ "IC-JB-03d": "Only keys bound to the trusted AS-A are accepted; a grant re-signed by another key is refused.",
+ "IC-JB-03e": "A grant from an issuer AS-B has no trust relationship with is refused.",
+ "IC-JB-03f": "A grant without iss is refused.",
+ "IC-JB-03g": "A grant without sub is refused.",
+ "IC-JB-03h": "A grant whose aud is missing or names someone else is refused.",
+ "IC-JB-03i": "A grant without exp, or past its exp beyond clock skew, is refused.",
+ "IC-JB-03j": "A grant presented before its nbf is refused.",
+ "IC-JB-03k": "AS-B may refuse an exp unreasonably far ahead or an iat unreasonably old.",
+ "IC-JB-03l": "A grant with an unknown critical header parameter is refused.",
+ "IC-JB-03m": "An assertion that is not exactly one well-formed JWT is refused.",
+ "IC-JB-04": "AS-B accepts its own issuer identifier or token endpoint URL in aud, compared exactly.",
+ "IC-JB-05": "AS-B denies a grant whose subject it cannot identify.",
+ "IC-JB-06": "Grant denials are HTTP 400 JSON errors with invalid_grant.",
+ "IC-JB-07": "AS-B refuses tokens not minted for it: AS-A access tokens, ID tokens, grants for another AS.",
+ "IC-JB-08": "Client credentials sent with a grant are validated, even where client authentication is optional.",
+ "IC-JB-09": "Whether a client must authenticate to redeem a grant is AS-B policy.",
+ "IC-JB-10": "The request carries exactly one assertion; a missing assertion is invalid_request.",
+ "IC-JB-11": "A validated grant yields a standard RFC 6749 §5.1 token response.",
+ "IC-JB-12": "The access token should not outlive the grant's remaining validity by much.",
+ "IC-JB-13": "Re-presenting a grant works only where AS-B allows reuse.",
+ "IC-JB-14": "AS-B may track jti values to stop replays.",
+ "IC-JB-15": "A scope the grant does not support is refused with invalid_scope or narrowed and reported.",
+ "IC-JB-16": "An unsupported grant type is answered with unsupported_grant_type.",
+ "IC-AT-01": "token_type is Bearer, or DPoP for a token bound to a DPoP key.",
+ "IC-AT-02": "AS-B's access token works at RS-B; the grant itself does not.",
+ "IC-AT-03": "AS-B may carry or transcribe grant claims into the access token.",
+ "IC-AT-04": "The access token is audience-restricted to the requested resource.",
+ "IC-AT-05": "A JWT access token follows RFC 9068 (at+jwt, iss, exp, aud, sub, client_id, iat, jti).",
+ "IC-AT-06": "The response carries scope whenever the granted scope differs from the request.",
+ "IC-AT-07": "A DPoP-bound token is announced as token_type DPoP and carries cnf.jkt of the proof key.",
+ "IC-AT-08": "With requested_cnf in the grant, AS-B binds the token to that key and the client proves it at RS-B.",
+ "IC-MD-01": "identity_chaining_requested_token_types_supported, when published, is a non-empty array of token-type URIs.",
+ "IC-MD-02": "The advertised token-type list may leave supported types out.",
+ "IC-MD-03": "Advertised token types can actually be requested.",
+ "IC-MD-04": "The metadata parameter is registered with IANA.",
+ "IC-MD-05": "Metadata is served at the RFC 8414 well-known URL and its issuer equals the issuer used to build it.",
+ "IC-MD-06": "Metadata has an https issuer without query or fragment, a token_endpoint, AS-A's jwks_uri, and coherent grant_types_supported.",
+ "IC-MD-07": "none never appears among token-endpoint authentication signing algorithms.",
+ "IC-MD-08": "RS-B's RFC 9728 metadata names its own identifier and AS-B among its authorization servers.",
+ "IC-MD-09": "RS-B's 401 challenge may point at its resource metadata.",
+ "IC-MD-10": "The published JWKS holds public key material only, each key with a kid.",
+ "IC-MD-11": "dpop_signing_alg_values_supported lists only asymmetric algorithms.",
+ "IC-SC-01": "Authorization servers authenticate clients where feasible, preferably with asymmetric methods.",
+ "IC-SC-02": "Tokens are sender-constrained (DPoP or mTLS) where possible.",
+ "IC-SC-03": "AS-A checks that the client may present the subject token, stopping lateral moves with stolen tokens.",
+ "IC-SC-04": "AS-B does not issue refresh tokens for a jwt-bearer grant.",
+ "IC-SC-05": "The refresh-token advice does not cover tokens AS-A issues to its own clients.",
+ "IC-SC-06": "The grant is a bearer artefact; deployments choose replay mitigations (short life, single use, client authentication).",
+ "IC-SC-07": "A grant bound to one client cannot be redeemed by another.",
+ "IC-SC-08": "Profiles may add their own mitigations.",
+ "IC-SC-09": "Tokens carry minimal user data; privacy practice stays aligned across domains.",
+ "IC-SC-10": "AS-B trusts only AS-A's known keys; key rotation never admits unknown keys.",
+ "IC-SC-11": "Delegated key binding end to end: proof at AS-A, requested_cnf in the grant, cnf in the token, proof at RS-B.",
+ "IC-SC-12": "A resource or authorization server acting as client must find AS-B and authenticate to it where required.",
+ "DPOP-01": "A DPoP proof is a dpop+jwt signed asymmetrically by its public jwk, with jti, htm, htu, iat (and ath, nonce when needed).",
+ "DPOP-02": "Servers check every part of a DPoP proof and, at the resource, its binding to the token; invalid proofs are refused.",
+ "DPOP-03": "A bound token is announced as token_type DPoP; proofs also apply to extension grants such as jwt-bearer.",
+ "DPOP-04": "cnf.jkt is the RFC 7638 SHA-256 thumbprint of the proof key.",
+ "DPOP-05": "Servers may demand a nonce (use_dpop_nonce with a DPoP-Nonce header); clients retry with it.",
+ "GEN-01": "Token requests are POSTs over TLS; a token endpoint does not issue tokens over GET.",
+ "GEN-02": "Empty parameters count as absent, unknown ones are ignored, none may repeat.",
+ "GEN-03": "Token responses are 200 JSON with typed members and are not cacheable.",
+ "GEN-04": "Errors are JSON with a registered error code, an optional printable-ASCII description, status 400 (401 for client authentication).",
+ "GEN-05": "An unknown grant type is answered with unsupported_grant_type.",
+ "GEN-06": "resource is an absolute URI without fragment; an unusable one is invalid_target.",
+ "GEN-07": "Token-type identifiers are the RFC 8693 §3 URNs.",
+ "GEN-08": "Only top-level claims and the current actor drive access decisions; act carries identity claims only.",
+ "GEN-09": "scope is a space-delimited string; client_id names the client; may_act names permitted actors.",
+ "GEN-10": "Verifiers pin algorithms and resist none and algorithm confusion.",
+ "GEN-11": "Verifiers bind keys to issuers and never trust kid, jku or x5u blindly.",
+ "GEN-12": "Profiles type their JWTs explicitly so one kind cannot pass for another.",
+ "GEN-13": "JWK thumbprints follow RFC 7638 (required members, sorted, no whitespace, SHA-256).",
+ "GEN-14": "Client-authentication JWTs use the AS issuer as sole aud and are typed client-authentication+jwt.",
+}
+
 TESTING = {"BB", "BB+F", "HI", "MK", "INFO", "N"}
 
 
@@ -111,14 +231,20 @@ def clean(text: str) -> str:
 
 
 def summary(paraphrase: str) -> str:
+    """The catalogue's paraphrase on one line, cut near 220 characters at a sentence end
+    (outside parentheses) or else a word boundary."""
     s = clean(paraphrase)
-    # first sentence, bounded length
-    m = re.match(r"(.+?[.;])(\s|$)", s)
-    s = m.group(1) if m else s
-    s = s.rstrip(";")
-    if not s.endswith("."):
-        s += "."
-    return s
+    if len(s) <= 220:
+        return s
+    depth, cut = 0, None
+    for i, ch in enumerate(s[:220]):
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch in ".;" and depth == 0 and (i + 1 == len(s) or s[i + 1] == " ") and not s[max(0, i - 3):i + 1].endswith(("e.g.", "i.e.")):
+            cut = i
+    if cut is not None and cut > 80:
+        return s[:cut].rstrip(";") + "."
+    return s[:220].rsplit(" ", 1)[0] + " …"
 
 
 def testing(col: str) -> str:
@@ -177,7 +303,7 @@ def main(path: str) -> None:
         out.append(f"source = {q(clean(source))}")
         out.append(f"party = {q(clean(binds))}")
         out.append(f"testing = {q(testing(how))}")
-        out.append(f"summary = {q(summary(para))}")
+        out.append(f"summary = {q(SUMMARY.get(rid) or summary(para))}")
         out.append("levels = { " + ", ".join(f"{q(p)} = {q(l)}" for p, l in levels) + " }")
         out.append("")
     sys.stdout.write("\n".join(out))
