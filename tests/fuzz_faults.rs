@@ -19,6 +19,7 @@ use rstest::rstest;
     "assertion-token-for-invalid-ic-jb-03l",
     "fail"
 )]
+#[case::no_pragma(Fault::NoPragma, "exchange-token-pragma", "warn")]
 #[case::expired(Fault::AcceptExpired, "assertion-token-for-invalid-ic-jb-03i", "fail")]
 #[case::bad_description(Fault::ErrorDescriptionBadChars, "exchange-error-format", "fail")]
 // IC §5.1 and §2.5 are lowercase in -17: the catalogue makes them MAY, so these are `info`.

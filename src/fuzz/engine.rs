@@ -318,6 +318,7 @@ fn count_applicable(
     if (200..300).contains(&r.status) {
         bump(Oracle::TokenResponse);
         bump(Oracle::TokenCacheControl);
+        bump(Oracle::TokenPragma);
     }
 }
 

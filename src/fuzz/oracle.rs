@@ -31,6 +31,8 @@ pub enum Oracle {
     TokenResponse,
     /// Token responses carry `Cache-Control: no-store`.
     TokenCacheControl,
+    /// Token responses carry `Pragma: no-cache` (RFC 6749 §5.1; legacy, so a warning).
+    TokenPragma,
     /// A request the model expects to succeed is refused.
     ValidRejected,
     /// A token carries a scope the subject token does not hold.
@@ -42,7 +44,7 @@ pub enum Oracle {
 }
 
 impl Oracle {
-    pub const ALL: [Oracle; 11] = [
+    pub const ALL: [Oracle; 12] = [
         Oracle::ServerError,
         Oracle::TokenForInvalid,
         Oracle::ErrorFormat,
@@ -50,6 +52,7 @@ impl Oracle {
         Oracle::ErrorCode,
         Oracle::TokenResponse,
         Oracle::TokenCacheControl,
+        Oracle::TokenPragma,
         Oracle::ValidRejected,
         Oracle::ScopeEscalation,
         Oracle::Latency,
@@ -65,6 +68,7 @@ impl Oracle {
             Oracle::ErrorCode => "error-code",
             Oracle::TokenResponse => "token-response",
             Oracle::TokenCacheControl => "token-cache-control",
+            Oracle::TokenPragma => "token-pragma",
             Oracle::ValidRejected => "valid-rejected",
             Oracle::ScopeEscalation => "scope-escalation",
             Oracle::Latency => "latency",
@@ -81,6 +85,7 @@ impl Oracle {
             Oracle::ErrorCode => "invalid requests get the error code that names the problem",
             Oracle::TokenResponse => "token responses are RFC 6749 §5.1 JSON",
             Oracle::TokenCacheControl => "token responses carry Cache-Control: no-store",
+            Oracle::TokenPragma => "token responses carry Pragma: no-cache",
             Oracle::ValidRejected => "valid requests succeed",
             Oracle::ScopeEscalation => "no scope beyond what the subject token holds",
             Oracle::Latency => "response time under the bound",
@@ -107,6 +112,9 @@ impl Oracle {
             (Oracle::TokenResponse, Assertion) => (vec!["GEN-03", "IC-JB-11"], Level::Must),
             (Oracle::TokenCacheControl, Exchange) => (vec!["GEN-03", "IC-TE-21"], Level::Must),
             (Oracle::TokenCacheControl, Assertion) => (vec!["GEN-03", "IC-JB-11"], Level::Must),
+            // RFC 9111 deprecates Pragma; the catalogue grades its absence as a warning.
+            (Oracle::TokenPragma, Exchange) => (vec!["IC-TE-21", "GEN-03"], Level::Should),
+            (Oracle::TokenPragma, Assertion) => (vec!["GEN-03", "IC-JB-11"], Level::Should),
             (Oracle::ValidRejected, Exchange) => (vec!["IC-TE-02", "GEN-02"], Level::Must),
             (Oracle::ValidRejected, Assertion) => (vec!["IC-JB-01", "GEN-02"], Level::Must),
             // IC §2.5 "need to" (SHOULD up to -14): a warning, as the catalogue grades it.
@@ -435,6 +443,20 @@ pub fn evaluate(o: &Observed<'_>) -> Vec<Violation> {
             ));
         }
     }
+    if carries_token
+        && !r
+            .headers_all("pragma")
+            .flat_map(|v| v.split(','))
+            .any(|d| d.trim().eq_ignore_ascii_case("no-cache"))
+    {
+        out.push(violation(
+            Oracle::TokenPragma,
+            e,
+            "token response without Pragma: no-cache".into(),
+            serde_json::json!(r.headers_all("pragma").collect::<Vec<_>>()),
+            "no-cache",
+        ));
+    }
     if carries_token && !has_no_store(r) {
         out.push(violation(
             Oracle::TokenCacheControl,
@@ -599,6 +621,7 @@ mod tests {
     const JSON_NS: &[(&str, &str)] = &[
         ("content-type", "application/json"),
         ("cache-control", "no-cache, no-store"),
+        ("pragma", "no-cache"),
     ];
 
     fn invalid(level: Level) -> Expectation {
@@ -655,9 +678,15 @@ mod tests {
 
     #[test]
     fn cache_control_on_tokens_is_a_finding_on_errors_an_observation() {
-        let no_cc = &[("content-type", "application/json")][..];
+        let no_cc = &[("content-type", "application/json"), ("pragma", "no-cache")][..];
         let v = run(&Expectation::Valid, &resp(200, no_cc, TOKEN));
         assert_eq!(v, vec![Oracle::TokenCacheControl]);
+        let no_pragma = &[
+            ("content-type", "application/json"),
+            ("cache-control", "no-store"),
+        ][..];
+        let v = run(&Expectation::Valid, &resp(200, no_pragma, TOKEN));
+        assert_eq!(v, vec![Oracle::TokenPragma]);
         let err = resp(400, no_cc, r#"{"error":"invalid_request"}"#);
         let all = evaluate(&Observed {
             endpoint: Endpoint::Exchange,
