@@ -191,6 +191,7 @@ impl Session {
             headers,
             body: Some(ser.finish().into_bytes()),
             log: format!("subject-token {what}"),
+            template: Default::default(),
         };
         self.push_log("setup", &rendered.log);
         let out = self.sender.send(&rendered).await;

@@ -352,8 +352,8 @@ async fn run_inner(
     })?;
     let mut replay_files = BTreeMap::new();
     for f in outcome.findings.iter().chain(&outcome.observations) {
-        let preview = session_preview(&session, &f.request);
-        let file = ReplayFile::from_finding(f, seed, preview);
+        let rendered = session_preview(&session, &f.request);
+        let file = ReplayFile::from_finding(f, seed, rendered.log, rendered.template);
         let path = out_dir.join(file.file_name());
         file.save(&path)
             .map_err(|e| (exit::RUNTIME, e.to_string()))?;
@@ -443,14 +443,14 @@ fn fault_flags(args: &FuzzArgs) -> String {
     s
 }
 
-fn session_preview(session: &Session, req: &request::FuzzRequest) -> String {
+fn session_preview(session: &Session, req: &request::FuzzRequest) -> render::Rendered {
     let ctx = render::RenderContext {
         endpoints: &session.endpoints,
         subject_token: "",
         real_grant: None,
         now: 0,
     };
-    ctx.render(req).log
+    ctx.render(req)
 }
 
 async fn replay_one(session: &mut Session, file: &ReplayFile) -> i32 {

@@ -25,6 +25,19 @@ pub struct Rendered {
     pub body: Option<Vec<u8>>,
     /// Deterministic one-line description (no secrets, no run-specific values).
     pub log: String,
+    /// The same request with `{placeholders}`, for replay files.
+    pub template: Template,
+}
+
+/// A request with target values and secrets as `{placeholders}` (what replay files show).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Template {
+    pub method: String,
+    /// `{as_a_token_endpoint}` or `{as_b_token_endpoint}`, plus the query of a GET.
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
 }
 
 /// Run-time values a rendering needs.
@@ -272,15 +285,37 @@ impl RenderContext<'_> {
         } else {
             (form_actual.join("&"), form_log.join("&"))
         };
+        let url_name = match req.endpoint {
+            Endpoint::Exchange => "{as_a_token_endpoint}",
+            Endpoint::Assertion => "{as_b_token_endpoint}",
+        };
+        let mut template = Template {
+            method: String::new(),
+            url: url_name.into(),
+            headers: log_headers
+                .iter()
+                .filter_map(|h| h.split_once('='))
+                .map(|(k, v)| {
+                    (
+                        k.to_string(),
+                        v.replacen('(', " ", 1).trim_end_matches(')').to_string(),
+                    )
+                })
+                .collect(),
+            body: None,
+        };
         let (url, body) = match req.method {
             Method::Post => {
                 if let Some(ct) = req.content_type.header() {
                     headers.push(("content-type".into(), ct.into()));
+                    template.headers.push(("content-type".into(), ct.into()));
                 }
+                template.body = Some(body_log.clone());
                 (url.clone(), Some(body_actual.into_bytes()))
             }
             Method::Get => {
                 let sep = if url.contains('?') { '&' } else { '?' };
+                template.url = format!("{url_name}?{body_log}");
                 (format!("{url}{sep}{body_actual}"), None)
             }
         };
@@ -288,6 +323,7 @@ impl RenderContext<'_> {
             Method::Post => "POST",
             Method::Get => "GET",
         };
+        template.method = method.into();
         let ct = if req.method == Method::Post {
             format!("{:?}", req.content_type)
         } else {
@@ -310,6 +346,7 @@ impl RenderContext<'_> {
             headers,
             body,
             log: log.replace(['\n', '\r'], " "),
+            template,
         }
     }
 }
@@ -380,6 +417,21 @@ mod tests {
             r.log
         );
         assert!(r.log.contains("subject_token={subject_token}"), "{}", r.log);
+        let t = &r.template;
+        assert_eq!(t.method, "POST");
+        assert_eq!(t.url, "{as_a_token_endpoint}");
+        assert!(
+            t.headers
+                .contains(&("authorization".into(), "Basic {client_a}".into())),
+            "{t:?}"
+        );
+        assert!(
+            t.body
+                .as_deref()
+                .unwrap()
+                .contains("subject_token={subject_token}"),
+            "{t:?}"
+        );
     }
 
     #[test]
