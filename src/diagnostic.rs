@@ -94,8 +94,17 @@ impl Diagnostic {
     /// Build a diagnostic from a `toml` parse/deserialize error.
     pub fn from_toml(file: &SourceFile, err: &toml::de::Error) -> Diagnostic {
         let message = err.message().trim().to_string();
+        // serde names the valid keys; add the closest one as a hint.
+        let label = message
+            .strip_prefix("unknown field `")
+            .and_then(|rest| rest.split_once('`'))
+            .and_then(|(field, rest)| {
+                let valid: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+                closest(field, valid).map(|c| format!("did you mean `{c}`?"))
+            })
+            .unwrap_or_default();
         match err.span() {
-            Some(span) => file.error(span, message, ""),
+            Some(span) => file.error(span, message, label),
             None => Diagnostic::file_level(file.name.clone(), message),
         }
     }

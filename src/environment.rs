@@ -19,6 +19,8 @@ pub struct Client {
     pub id: String,
     pub secret: Option<String>,
     pub auth: AuthMethod,
+    /// Signing key for private_key_jwt.
+    pub key: Option<p256::ecdsa::SigningKey>,
 }
 
 #[derive(Debug, Clone)]
@@ -53,6 +55,8 @@ pub struct Env {
     pub rs: Option<(String, String)>,
     pub client: Client,
     pub second_client: Option<Client>,
+    /// A client at AS-A authenticating with private_key_jwt.
+    pub jwt_client: Option<Client>,
     pub as_b_client: Option<Client>,
     pub subject: SubjectSource,
     pub unmapped: Option<SubjectSource>,
@@ -93,6 +97,7 @@ fn auth(a: Auth) -> AuthMethod {
     match a {
         Auth::Basic => AuthMethod::Basic,
         Auth::Post => AuthMethod::Post,
+        Auth::PrivateKeyJwt => AuthMethod::PrivateKeyJwt,
     }
 }
 
@@ -156,10 +161,42 @@ fn secret(t: &Target, c: &ClientTarget) -> Result<Option<String>, EnvError> {
 }
 
 fn client(t: &Target, c: &ClientTarget) -> Result<Client, EnvError> {
+    let key = match &c.key_file {
+        Some(p) => {
+            use p256::pkcs8::DecodePrivateKey;
+            let path = if p.is_absolute() {
+                p.clone()
+            } else {
+                t.base_dir.join(p)
+            };
+            let pem = std::fs::read_to_string(&path).map_err(|e| {
+                EnvError::Invalid(format!(
+                    "{}: cannot read key_file {}: {e}",
+                    t.file.name,
+                    path.display()
+                ))
+            })?;
+            Some(p256::ecdsa::SigningKey::from_pkcs8_pem(&pem).map_err(|e| {
+                EnvError::Invalid(format!(
+                    "{}: key_file {} is not a PKCS#8 P-256 key: {e}",
+                    t.file.name,
+                    path.display()
+                ))
+            })?)
+        }
+        None if c.auth == Auth::PrivateKeyJwt => {
+            return Err(EnvError::Invalid(format!(
+                "{}: client `{}` uses private_key_jwt but has no key_file",
+                t.file.name, c.id
+            )));
+        }
+        None => None,
+    };
     Ok(Client {
         id: c.id.clone(),
         secret: secret(t, c)?,
         auth: auth(c.auth),
+        key,
     })
 }
 
@@ -314,6 +351,7 @@ impl Env {
                     id: c.id.clone(),
                     secret: Some(secret),
                     auth: AuthMethod::Basic,
+                    key: None,
                 });
             }
             if let Some(a) = &live_a {
@@ -347,6 +385,7 @@ impl Env {
         let mut secrets = Vec::new();
 
         // AS-A role.
+        let jwt_client: Option<Client>;
         let (
             as_a,
             client_a,
@@ -380,18 +419,42 @@ impl Env {
                     .map(|s| subject(t, s))
                     .transpose()?;
                 (user_sub, scopes, escalation, as_c, alias) = (None, None, None, None, None);
+                jwt_client = t
+                    .spec
+                    .as_a
+                    .jwt_client
+                    .as_ref()
+                    .map(|c| client(t, c))
+                    .transpose()?;
             }
             (None, Some(f)) => {
                 as_a = mock_as_a(f);
+                // The embedded mock runs its default configuration, whose private_key_jwt
+                // client's key ships with the mock.
+                jwt_client = f.jwt_client_id.as_ref().and_then(|id| {
+                    use p256::pkcs8::DecodePrivateKey;
+                    let key = p256::ecdsa::SigningKey::from_pkcs8_pem(
+                        mock_as::fixtures::JWT_CLIENT_KEY_PEM,
+                    )
+                    .ok()?;
+                    Some(Client {
+                        id: id.clone(),
+                        secret: None,
+                        auth: AuthMethod::PrivateKeyJwt,
+                        key: Some(key),
+                    })
+                });
                 client_a = Client {
                     id: f.client_id.clone(),
                     secret: Some(f.client_secret.clone()),
                     auth: AuthMethod::Basic,
+                    key: None,
                 };
                 second = Some(Client {
                     id: f.second_client_id.clone(),
                     secret: Some(f.second_client_secret.clone()),
                     auth: AuthMethod::Basic,
+                    key: None,
                 });
                 let scope = Some(f.user_scopes.join(" "));
                 subj = SubjectSource::Password {
@@ -437,6 +500,7 @@ impl Env {
                         id: id.clone(),
                         secret: Some(s.clone()),
                         auth: AuthMethod::Basic,
+                        key: None,
                     })
                 }),
                 Some(f.user_sub_at_b.clone()),
@@ -485,6 +549,22 @@ impl Env {
             None => None,
         };
 
+        for c in [
+            Some(&client_a),
+            second.as_ref(),
+            as_b_client.as_ref(),
+            jwt_client.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Some(pem) = c.key.as_ref().and_then(|k| {
+                use p256::pkcs8::EncodePrivateKey;
+                k.to_pkcs8_pem(p256::pkcs8::LineEnding::LF).ok()
+            }) {
+                secrets.push(pem.to_string());
+            }
+        }
         for c in [Some(&client_a), second.as_ref(), as_b_client.as_ref()]
             .into_iter()
             .flatten()
@@ -541,6 +621,7 @@ impl Env {
             rs,
             client: client_a,
             second_client: second,
+            jwt_client,
             as_b_client,
             subject: subj,
             unmapped,
@@ -575,6 +656,7 @@ impl Env {
         add(Capability::AsBClient, self.as_b_client.is_some());
         add(Capability::Dpop, self.dpop);
         add(Capability::AudienceAlias, self.as_b_audience.is_some());
+        add(Capability::JwtClient, self.jwt_client.is_some());
         caps
     }
 

@@ -252,8 +252,12 @@ impl CaseRun {
                     Action::Exchange(t) | Action::Present(t) => t.dpop.clone(),
                     _ => None,
                 };
+                let sent = request_secrets(&req);
                 let resp = self.send(&step.id, req, dpop.as_deref()).await?;
-                Ok(output(&resp))
+                let mut out = output(&resp);
+                out["dpop_proof"] = sent.0;
+                out["client_assertion"] = sent.1;
+                Ok(out)
             }
         }
     }
@@ -312,6 +316,12 @@ impl CaseRun {
                     .clone()
                     .ok_or_else(|| Stop::Skip(Capability::AsBClient.missing_reason().into()))?,
             ),
+            ClientSel::Jwt => Some(
+                self.env
+                    .jwt_client
+                    .clone()
+                    .ok_or_else(|| Stop::Skip(Capability::JwtClient.missing_reason().into()))?,
+            ),
             ClientSel::WrongSecret => {
                 let base = self
                     .env
@@ -369,7 +379,8 @@ impl CaseRun {
             ),
             ("Accept".into(), "application/json".into()),
         ];
-        apply_client_auth(&mut form, &mut headers, Some(&client), client.auth);
+        let aud = self.env.as_a.issuer.clone();
+        apply_client_auth(&mut form, &mut headers, Some(&client), client.auth, &aud);
         let req = Request {
             method: "POST".into(),
             url: self.env.as_a.token_endpoint.clone(),
@@ -439,18 +450,6 @@ impl CaseRun {
                     form.retain(|(x, _)| x != k);
                     form.push((k.clone(), v));
                 }
-                for (k, v) in &t.extra {
-                    form.retain(|(x, _)| x != k);
-                    match self.interp(v)? {
-                        Value::Array(items) => {
-                            for i in items {
-                                form.push((k.clone(), value_text(&i)));
-                            }
-                        }
-                        other => form.push((k.clone(), value_text(&other))),
-                    }
-                }
-                form.retain(|(k, _)| !t.omit.contains(k));
                 let default_client = if exchange {
                     ClientSel::Primary
                 } else if self.env.as_b_client.is_some() {
@@ -464,13 +463,33 @@ impl CaseRun {
                     .or(client.as_ref().map(|c| c.auth))
                     .unwrap_or(AuthMethod::Basic);
                 let mut headers = form_headers();
-                apply_client_auth(&mut form, &mut headers, client.as_ref(), method);
+                let aud = if exchange {
+                    &self.env.as_a.issuer
+                } else {
+                    &self.env.as_b.issuer
+                };
+                apply_client_auth(&mut form, &mut headers, client.as_ref(), method, aud);
+                // `params` override anything above (client auth included); `omit` removes.
+                for (k, v) in &t.extra {
+                    form.retain(|(x, _)| x != k);
+                    match self.interp(v)? {
+                        Value::Array(items) => {
+                            for i in items {
+                                form.push((k.clone(), value_text(&i)));
+                            }
+                        }
+                        other => form.push((k.clone(), value_text(&other))),
+                    }
+                }
+                form.retain(|(k, _)| !t.omit.contains(k));
                 let url = if exchange {
                     self.env.as_a.token_endpoint.clone()
                 } else {
                     self.env.as_b.token_endpoint.clone()
                 };
-                if let Some(k) = &t.dpop {
+                if let Some(p) = &t.dpop_proof {
+                    headers.push(("DPoP".into(), self.interp_str(p, "dpop_proof")?));
+                } else if let Some(k) = &t.dpop {
                     let key = self.key(k);
                     headers.push(("DPoP".into(), dpop_proof(&key, "POST", &url, None, None)));
                 }
@@ -485,6 +504,7 @@ impl CaseRun {
                 token,
                 scheme,
                 dpop,
+                dpop_proof: fixed_proof,
             } => {
                 let (_, url) = self
                     .env
@@ -503,7 +523,9 @@ impl CaseRun {
                     "Bearer"
                 };
                 let mut headers = vec![("Authorization".to_string(), format!("{scheme} {token}"))];
-                if let Some(k) = dpop {
+                if let Some(p) = fixed_proof {
+                    headers.push(("DPoP".into(), self.interp_str(p, "dpop_proof")?));
+                } else if let Some(k) = dpop {
                     let key = self.key(k);
                     headers.push((
                         "DPoP".into(),
@@ -557,7 +579,12 @@ impl CaseRun {
                     .auth
                     .or(client.as_ref().map(|c| c.auth))
                     .unwrap_or(AuthMethod::Basic);
-                apply_client_auth(&mut form, &mut headers, client.as_ref(), method);
+                let aud = match r.role {
+                    Role::AsA => env.as_a.issuer.clone(),
+                    Role::AsB => env.as_b.issuer.clone(),
+                    Role::Rs => rs()?.0,
+                };
+                apply_client_auth(&mut form, &mut headers, client.as_ref(), method, &aud);
                 // A GET carries its form as the URL query (RFC 6749 §3.2: token requests must
                 // not be accepted that way; the hygiene suite checks exactly that).
                 let mut url = url;
@@ -808,6 +835,26 @@ impl CaseRun {
     }
 }
 
+/// The DPoP proof and client assertion a request carried (null when none), so that a later
+/// step can replay them.
+fn request_secrets(req: &Request) -> (Value, Value) {
+    let proof = req
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("dpop"))
+        .map_or(Value::Null, |(_, v)| json!(v));
+    let assertion = req
+        .body
+        .as_deref()
+        .and_then(|b| {
+            url::form_urlencoded::parse(b.as_bytes())
+                .find(|(k, _)| k == "client_assertion")
+                .map(|(_, v)| json!(v))
+        })
+        .unwrap_or(Value::Null);
+    (proof, assertion)
+}
+
 fn value_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
@@ -821,17 +868,24 @@ fn encode_form(form: &[(String, String)]) -> String {
         .finish()
 }
 
-/// RFC 6749 §2.3.1: Basic with form-urlencoded id and secret, or both in the body.
+/// RFC 6749 §2.3.1: Basic with form-urlencoded id and secret, or both in the body; or an
+/// RFC 7523 §2.2 client assertion (`aud` = the AS issuer, as draft-ietf-oauth-rfc7523bis asks).
 fn apply_client_auth(
     form: &mut Vec<(String, String)>,
     headers: &mut Vec<(String, String)>,
     client: Option<&Client>,
     method: AuthMethod,
+    aud: &str,
 ) {
     let Some(c) = client else { return };
     let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    match (&c.secret, method) {
-        (Some(secret), AuthMethod::Basic) => {
+    match (&c.secret, &c.key, method) {
+        (_, Some(key), AuthMethod::PrivateKeyJwt) => {
+            form.push(("client_id".into(), c.id.clone()));
+            form.push(("client_assertion_type".into(), CLIENT_ASSERTION_TYPE.into()));
+            form.push(("client_assertion".into(), client_assertion(key, &c.id, aud)));
+        }
+        (Some(secret), _, AuthMethod::Basic) => {
             use base64::Engine;
             let cred = base64::engine::general_purpose::STANDARD.encode(format!(
                 "{}:{}",
@@ -840,12 +894,30 @@ fn apply_client_auth(
             ));
             headers.push(("Authorization".into(), format!("Basic {cred}")));
         }
-        (Some(secret), AuthMethod::Post) => {
+        (Some(secret), _, AuthMethod::Post) => {
             form.push(("client_id".into(), c.id.clone()));
             form.push(("client_secret".into(), secret.clone()));
         }
-        (None, _) => form.push(("client_id".into(), c.id.clone())),
+        _ => form.push(("client_id".into(), c.id.clone())),
     }
+}
+
+pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// An RFC 7523 §3 client-authentication JWT, typed `client-authentication+jwt` (7523bis).
+pub fn client_assertion(key: &SigningKey, client_id: &str, aud: &str) -> String {
+    let now = unix_now();
+    let jwk = jose::public_jwk(key.verifying_key());
+    let header = json!({ "alg": "ES256", "typ": "client-authentication+jwt", "kid": jose::thumbprint(&jwk) });
+    let claims = json!({
+        "iss": client_id,
+        "sub": client_id,
+        "aud": aud,
+        "jti": uuid::Uuid::new_v4().to_string(),
+        "iat": now,
+        "exp": now + 60,
+    });
+    jose::sign(&header, &claims, SignWith::Es256(key))
 }
 
 /// An RFC 9449 §4.2 proof: `typ` dpop+jwt, ES256, public `jwk`, `jti`, `htm`, `htu` (no query
@@ -945,12 +1017,25 @@ mod tests {
             id: "a b".into(),
             secret: Some("s:x".into()),
             auth: AuthMethod::Basic,
+            key: None,
         };
-        apply_client_auth(&mut form, &mut headers, Some(&c), AuthMethod::Basic);
+        apply_client_auth(
+            &mut form,
+            &mut headers,
+            Some(&c),
+            AuthMethod::Basic,
+            "https://as",
+        );
         use base64::Engine;
         let want = base64::engine::general_purpose::STANDARD.encode("a+b:s%3Ax");
         assert_eq!(headers[0].1, format!("Basic {want}"));
-        apply_client_auth(&mut form, &mut headers, Some(&c), AuthMethod::Post);
+        apply_client_auth(
+            &mut form,
+            &mut headers,
+            Some(&c),
+            AuthMethod::Post,
+            "https://as",
+        );
         assert_eq!(form.len(), 2);
     }
 }

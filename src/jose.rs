@@ -241,4 +241,14 @@ mod tests {
         assert_eq!(unb64(hs.split('.').nth(2).unwrap()).unwrap().len(), 32);
         assert!(Jws::decode("a.b").is_none());
     }
+
+    proptest::proptest! {
+        /// Decoding arbitrary text (including near-JWTs) never panics.
+        #[test]
+        fn decode_never_panics(s in "[A-Za-z0-9_\\-.=]{0,120}") {
+            let _ = Jws::decode(&s);
+            let _ = looks_like_jwt(&s);
+            let _ = tamper(&s, 1);
+        }
+    }
 }

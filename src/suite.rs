@@ -72,6 +72,8 @@ pub enum ClientSel {
     AsB,
     /// The AS-B client id with a wrong secret.
     WrongSecret,
+    /// The AS-A client that authenticates with private_key_jwt (capability `jwt_client`).
+    Jwt,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +87,8 @@ pub enum UserSel {
 pub enum AuthMethod {
     Basic,
     Post,
+    /// RFC 7523 §2.2 client assertion signed with the client's key.
+    PrivateKeyJwt,
 }
 
 /// An RFC 8693 exchange or RFC 7523 presentation.
@@ -99,6 +103,8 @@ pub struct TokenRequest {
     pub extra: Vec<(String, Tmpl)>,
     /// DPoP key name.
     pub dpop: Option<String>,
+    /// A DPoP proof to send verbatim instead of minting one (e.g. a replayed proof).
+    pub dpop_proof: Option<Tmpl>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,6 +182,8 @@ pub enum Action {
         token: Tmpl,
         scheme: Option<Scheme>,
         dpop: Option<String>,
+        /// A DPoP proof to send verbatim instead of minting one.
+        dpop_proof: Option<Tmpl>,
     },
     WaitUntilExpired {
         token: Tmpl,
@@ -333,6 +341,7 @@ pub enum Capability {
     AsBClient,
     Dpop,
     AudienceAlias,
+    JwtClient,
 }
 
 impl Capability {
@@ -345,6 +354,7 @@ impl Capability {
         Capability::AsBClient,
         Capability::Dpop,
         Capability::AudienceAlias,
+        Capability::JwtClient,
     ];
 
     pub fn name(self) -> &'static str {
@@ -357,6 +367,7 @@ impl Capability {
             Capability::AsBClient => "as_b_client",
             Capability::Dpop => "dpop",
             Capability::AudienceAlias => "audience_alias",
+            Capability::JwtClient => "jwt_client",
         }
     }
 
@@ -378,6 +389,9 @@ impl Capability {
                 "needs as_b_client: the target gives no client credentials at AS-B"
             }
             Capability::Dpop => "needs dpop: the target does not declare DPoP support",
+            Capability::JwtClient => {
+                "needs jwt_client: the target gives no AS-A client authenticating with private_key_jwt"
+            }
             Capability::AudienceAlias => {
                 "needs audience_alias: the target gives no logical audience name for AS-B"
             }

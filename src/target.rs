@@ -40,6 +40,9 @@ pub enum Auth {
     #[default]
     Basic,
     Post,
+    /// RFC 7523 §2.2 client assertion signed with `key_file`.
+    #[serde(rename = "private_key_jwt")]
+    PrivateKeyJwt,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -55,6 +58,9 @@ pub struct AsATarget {
     pub client: Option<ClientTarget>,
     #[serde(default)]
     pub second_client: Option<ClientTarget>,
+    /// A client authenticating with private_key_jwt (capability `jwt_client`).
+    #[serde(default)]
+    pub jwt_client: Option<ClientTarget>,
     #[serde(default)]
     pub subject_token: Option<SubjectTokenTarget>,
     #[serde(default)]
@@ -105,6 +111,10 @@ pub struct ClientTarget {
     pub secret: Option<String>,
     #[serde(default)]
     pub auth: Auth,
+    /// PKCS#8 PEM of the client's P-256 key, for `auth = "private_key_jwt"` (a secret: keep
+    /// it out of the repository).
+    #[serde(default)]
+    pub key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

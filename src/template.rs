@@ -170,4 +170,13 @@ mod tests {
         assert!(pieces("${a b}").is_err());
         assert_eq!(now_offset("nowhere"), None);
     }
+
+    proptest::proptest! {
+        /// Text without `${` is returned unchanged; any text never panics.
+        #[test]
+        fn literal_text_is_identity(s in "[^$]{0,80}", any in "\\PC{0,80}") {
+            proptest::prop_assert_eq!(interpolate(&json!(s.clone()), &mut resolver).unwrap(), json!(s));
+            let _ = interpolate(&json!(any), &mut resolver);
+        }
+    }
 }

@@ -73,6 +73,12 @@ fn verdicts_follow_levels_and_profiles() {
             .unwrap()
             .contains("unresolved ${m.json.no_such_member}")
     );
+    assert_eq!(
+        verdict("replays-are-refused"),
+        "pass",
+        "{}",
+        cases["replays-are-refused"]
+    );
     let fail = &cases["must-fails"]["checks"][0];
     assert_eq!(fail["actual"], 200);
     assert_eq!(fail["expected"], "== 599");

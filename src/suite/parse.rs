@@ -311,18 +311,18 @@ fn client(f: &mut Fields, allowed: &[&'static str]) -> R<Option<ClientSel>> {
         "second" => ClientSel::Second,
         "none" => ClientSel::None,
         "as_b" => ClientSel::AsB,
+        "jwt" => ClientSel::Jwt,
         _ => ClientSel::WrongSecret,
     }))
 }
 
 fn auth(f: &mut Fields) -> R<Option<AuthMethod>> {
-    Ok(f.choice("auth", &["basic", "post"])?.map(|(a, _)| {
-        if a == "basic" {
-            AuthMethod::Basic
-        } else {
-            AuthMethod::Post
-        }
-    }))
+    Ok(f.choice("auth", &["basic", "post", "private_key_jwt"])?
+        .map(|(a, _)| match a {
+            "basic" => AuthMethod::Basic,
+            "post" => AuthMethod::Post,
+            _ => AuthMethod::PrivateKeyJwt,
+        }))
 }
 
 fn dpop_key(f: &mut Fields) -> R<Option<String>> {
@@ -400,6 +400,7 @@ fn token_request(
     req.omit = names(f, "omit")?;
     req.extra = tmpl_table(f, "params", steps)?;
     req.dpop = dpop_key(f)?;
+    req.dpop_proof = tmpl_str(f, "dpop_proof", steps)?;
     Ok(req)
 }
 
@@ -413,12 +414,12 @@ fn parse_action(f: &mut Fields, action: &str, steps: &[String], case: &str) -> R
                 Some(("unmapped", _)) => UserSel::Unmapped,
                 _ => UserSel::Primary,
             },
-            client: client(f, &["primary", "second"])?.unwrap_or(ClientSel::Primary),
+            client: client(f, &["primary", "second", "jwt"])?.unwrap_or(ClientSel::Primary),
         },
         "exchange" => Action::Exchange(token_request(
             f,
             EXCHANGE_PARAMS,
-            &["primary", "second", "none"],
+            &["primary", "second", "none", "jwt"],
             steps,
         )?),
         "present" => {
@@ -469,6 +470,7 @@ fn parse_action(f: &mut Fields, action: &str, steps: &[String], case: &str) -> R
                 }
             }),
             dpop: dpop_key(f)?,
+            dpop_proof: tmpl_str(f, "dpop_proof", steps)?,
         },
         "wait_until_expired" => Action::WaitUntilExpired {
             token: tmpl_str(f, "token", steps)?.ok_or_else(|| f.missing("token"))?,
@@ -531,8 +533,11 @@ fn parse_action(f: &mut Fields, action: &str, steps: &[String], case: &str) -> R
                 body,
                 content_type: tmpl_str(f, "content_type", steps)?,
                 headers: tmpl_table(f, "headers", steps)?,
-                client: client(f, &["primary", "second", "none", "as_b", "wrong_secret"])?
-                    .unwrap_or(ClientSel::None),
+                client: client(
+                    f,
+                    &["primary", "second", "none", "as_b", "wrong_secret", "jwt"],
+                )?
+                .unwrap_or(ClientSel::None),
                 auth: auth(f)?,
             })
         }
@@ -905,5 +910,40 @@ when = { value = "x.status", not_equals = 200 }
         let e = err(&text);
         assert!(e.message.contains("has no predicate"), "{e}");
         assert!(e.label.contains("did you mean `includes_any`"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    use super::tests::catalogue;
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        /// Arbitrary text never panics the parser: it is a suite or a positioned error.
+        #[test]
+        fn parser_never_panics(text in "\\PC{0,400}") {
+            let _ = parse_suite(SourceFile::new("p.toml", text), &catalogue());
+        }
+
+        /// Mutating one byte of a valid suite yields a suite or an error inside the file.
+        #[test]
+        fn mutated_suite_errors_point_inside_the_file(i in 0usize..600, c in proptest::char::range(' ', '~')) {
+            let text = include_str!("../../tests/fixtures/verdicts/verdicts.toml");
+            let mut chars: Vec<char> = text.chars().collect();
+            let i = i % chars.len();
+            chars[i] = c;
+            let text: String = chars.into_iter().collect();
+            let mut cat = catalogue();
+            cat.add_requirements(&SourceFile::new("r.toml", include_str!("../../tests/fixtures/verdicts/requirements.toml"))).unwrap();
+            if let Err(e) = parse_suite(SourceFile::new("p.toml", text.clone()), &cat) {
+                if let Some(span) = &e.span {
+                    prop_assert!(span.start <= text.len(), "{e}");
+                }
+                let _ = e.to_string();
+            }
+        }
     }
 }
