@@ -140,11 +140,33 @@ async fn same_seed_sends_the_same_requests() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn target_files_are_refused_clearly_until_the_loader_lands() {
+async fn a_missing_target_file_is_invalid_input() {
     let dir = tempfile::tempdir().unwrap();
     let a = FuzzArgs {
         target: Some(dir.path().join("t.toml")),
         ..args(dir.path(), 1, 1, &[])
     };
     assert_eq!(fuzz::run(a).await, exit::INVALID_INPUT);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endpoint_choice_limits_what_is_fuzzed() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = FuzzArgs {
+        endpoint: fuzz::EndpointChoice::Assertion,
+        ..args(dir.path(), 100, 9, &[])
+    };
+    assert_eq!(fuzz::run(a).await, exit::OK);
+    let log = std::fs::read_to_string(dir.path().join("fuzz-requests.log")).unwrap();
+    let cases: Vec<&str> = log.lines().filter(|l| l.contains(" case=")).collect();
+    assert_eq!(cases.len(), 100);
+    assert!(cases.iter().all(|l| l.contains(" assertion ")), "{log}");
+    let r = report(dir.path());
+    assert!(
+        r["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["case"].as_str().unwrap().starts_with("assertion-"))
+    );
 }

@@ -438,12 +438,15 @@ fn members_to_json(members: &[(String, String)]) -> String {
     format!("{{{}}}", inner.join(","))
 }
 
-/// Split a real compact JWS into raw header/claims members (best effort; a grant that does not
-/// parse is used as an opaque string).
-fn real_members(compact: &str) -> Option<(Vec<(String, String)>, Vec<(String, String)>, String)> {
+/// Ordered JSON object members as (name, raw JSON text) pairs.
+type Members = Vec<(String, String)>;
+
+/// Split a real compact JWS into raw header/claims members and its signature (best effort; a
+/// grant that does not parse is used as an opaque string).
+fn real_members(compact: &str) -> Option<(Members, Members, String)> {
     let mut it = compact.split('.');
     let (h, p, s) = (it.next()?, it.next()?, it.next()?);
-    let parse = |seg: &str| -> Option<Vec<(String, String)>> {
+    let parse = |seg: &str| -> Option<Members> {
         let bytes = URL_SAFE_NO_PAD.decode(seg).ok()?;
         let v: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&bytes).ok()?;
         Some(v.into_iter().map(|(k, v)| (k, v.to_string())).collect())

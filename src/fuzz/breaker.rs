@@ -33,6 +33,11 @@ impl Breaker {
         }
     }
 
+    /// Open the breaker because concurrent requests tripped it out of evaluation order.
+    pub fn force_open(&mut self) {
+        self.consecutive = self.consecutive.max(self.threshold);
+    }
+
     pub fn tripped(&self) -> bool {
         self.consecutive >= self.threshold
     }

@@ -8,10 +8,11 @@
 
 use crate::fuzz::assertion::RealGrant;
 use crate::fuzz::breaker::Breaker;
+use crate::fuzz::levels::Levels;
 use crate::fuzz::model::{self, Expectation, ModelFacts};
 use crate::fuzz::oracle::{self, Observed, Oracle, Violation};
 use crate::fuzz::render::{RenderContext, Rendered};
-use crate::fuzz::request::{Endpoint, FuzzRequest, Value};
+use crate::fuzz::request::{Endpoint, FuzzRequest, TargetValue, Value};
 use crate::fuzz::send::{self, Outcome, Sender};
 use crate::fuzz::strategy::{self, StrategyOptions};
 use crate::fuzz::target::{FuzzEndpoints, SubjectSource};
@@ -21,6 +22,7 @@ use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 #[derive(Debug, Clone)]
@@ -85,6 +87,8 @@ pub struct Session {
     pub real_grant: Option<RealGrant>,
     pub sender: Sender,
     pub latency_bound: Duration,
+    /// Catalogue levels for the active profile.
+    pub levels: Levels,
     log: Vec<String>,
     seq: u64,
 }
@@ -111,6 +115,7 @@ impl Session {
         endpoints: FuzzEndpoints,
         sender: Sender,
         latency_bound: Duration,
+        levels: Levels,
     ) -> Result<Session, SetupError> {
         let facts = endpoints.model_facts();
         let mut s = Session {
@@ -119,16 +124,18 @@ impl Session {
             real_grant: None,
             sender,
             latency_bound,
+            levels,
             log: Vec::new(),
             seq: 0,
             endpoints,
         };
         s.subject_token = s.obtain_subject_token().await?;
         // One real grant as a mutation base for the assertion strategies.
-        let (rendered, outcome) = s
-            .send_one(&FuzzRequest::baseline(Endpoint::Exchange), "setup")
-            .await;
-        let _ = rendered;
+        let mut baseline = FuzzRequest::baseline(Endpoint::Exchange);
+        if !s.endpoints.client_a_basic && s.endpoints.client_a_post {
+            baseline.client_auth = crate::fuzz::request::ClientAuth::Post;
+        }
+        let (_, outcome) = s.send_one(&baseline, "setup").await;
         s.real_grant = outcome
             .response
             .as_ref()
@@ -160,30 +167,31 @@ impl Session {
                 "client_credentials grant",
             ),
         };
-        let body: String = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        let basic = base64::Engine::encode(
-            &base64::engine::general_purpose::STANDARD,
-            format!(
-                "{}:{}",
-                url::form_urlencoded::byte_serialize(e.client_a.id.as_bytes()).collect::<String>(),
-                url::form_urlencoded::byte_serialize(e.client_a.secret.as_bytes())
-                    .collect::<String>()
-            ),
-        );
+        let mut ser = url::form_urlencoded::Serializer::new(String::new());
+        ser.extend_pairs(form);
+        let mut headers = vec![(
+            "content-type".to_string(),
+            "application/x-www-form-urlencoded".to_string(),
+        )];
+        if e.client_a_basic || !e.client_a_post {
+            let enc =
+                |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+            let basic = base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                format!("{}:{}", enc(&e.client_a.id), enc(&e.client_a.secret)),
+            );
+            headers.push(("authorization".into(), format!("Basic {basic}")));
+        } else {
+            ser.append_pair("client_id", &e.client_a.id);
+            ser.append_pair("client_secret", &e.client_a.secret);
+        }
         let rendered = Rendered {
             method: crate::fuzz::request::Method::Post,
             url: e.as_a_token_endpoint.clone(),
-            headers: vec![
-                ("authorization".into(), format!("Basic {basic}")),
-                (
-                    "content-type".into(),
-                    "application/x-www-form-urlencoded".into(),
-                ),
-            ],
-            body: Some(body.into_bytes()),
+            headers,
+            body: Some(ser.finish().into_bytes()),
             log: format!("subject-token {what}"),
+            template: Default::default(),
         };
         self.push_log("setup", &rendered.log);
         let out = self.sender.send(&rendered).await;
@@ -227,26 +235,45 @@ impl Session {
     /// Judge one outcome with every oracle.
     pub fn judge(&self, req: &FuzzRequest, out: &Outcome) -> (Expectation, Vec<Violation>) {
         let (exp, clean) = model::judge(req, &self.facts);
+        let grant_types: Vec<&Value> = req
+            .values("grant_type")
+            .into_iter()
+            .filter(|v| !v.is_empty_value())
+            .collect();
+        let own_grant = grant_types
+            .iter()
+            .all(|v| matches!(v, Value::Text { text } if text == req.endpoint.grant_type()));
+        // Only a token exchange proper is judged against the subject token's scope.
+        let asked_escalation = req.values("scope").iter().any(|v| {
+            matches!(
+                v,
+                Value::Target {
+                    which: TargetValue::EscalationScope,
+                    ..
+                }
+            )
+        });
+        let escalation_scope = self.endpoints.escalation_scope.as_deref().filter(|_| {
+            req.endpoint == Endpoint::Exchange
+                && own_grant
+                && !grant_types.is_empty()
+                && asked_escalation
+        });
         let v = match &out.response {
             Some(r) => oracle::evaluate(&Observed {
                 endpoint: req.endpoint,
                 client_auth: req.client_auth,
-                own_grant: req
-                    .values("grant_type")
-                    .iter()
-                    .filter(|v| !v.is_empty_value())
-                    .all(
-                        |v| matches!(v, Value::Text { text } if text == req.endpoint.grant_type()),
-                    ),
+                own_grant,
                 expectation: &exp,
                 clean,
+                escalation_scope,
                 response: r,
                 latency: out.latency,
                 latency_bound: self.latency_bound,
             }),
             None => Vec::new(),
         };
-        (exp, v)
+        (exp, v.into_iter().map(|v| self.levels.apply(v)).collect())
     }
 
     pub fn take_log(&mut self) -> Vec<String> {
@@ -264,6 +291,9 @@ impl Session {
 
 /// proptest's boxed value trees are not `Send`; the engine runs on its own runtime thread.
 type Tree = Box<dyn ValueTree<Value = FuzzRequest>>;
+
+/// Marks a request the open circuit breaker kept from being sent.
+const NOT_SENT: &str = "not sent: circuit breaker open";
 
 fn count_applicable(
     map: &mut BTreeMap<(Endpoint, Oracle), u64>,
@@ -289,6 +319,7 @@ fn count_applicable(
     if (200..300).contains(&r.status) {
         bump(Oracle::TokenResponse);
         bump(Oracle::TokenCacheControl);
+        bump(Oracle::TokenPragma);
     }
 }
 
@@ -312,7 +343,6 @@ pub async fn run(session: &mut Session, cfg: &EngineConfig) -> Result<EngineOutc
         .collect();
     let mut breaker = Breaker::new(cfg.breaker_threshold);
     let mut seen: BTreeMap<String, ()> = BTreeMap::new();
-    let mut observed: BTreeMap<String, ()> = BTreeMap::new();
     // Violations found alongside another new one in the same response: kept unshrunk
     // unless a later case shows them again.
     let mut pending: BTreeMap<String, Finding> = BTreeMap::new();
@@ -335,25 +365,51 @@ pub async fn run(session: &mut Session, cfg: &EngineConfig) -> Result<EngineOutc
         next = end;
         let reqs: Vec<FuzzRequest> = trees.iter().map(|(_, t)| t.current()).collect();
         // Send concurrently, rendering each right before it goes out; results stay in order.
+        // Consecutive transport failures in completion order: once the breaker threshold is
+        // reached, the rest of the batch is not sent at all.
+        let failing = AtomicU32::new(0);
         let results: Vec<(Rendered, Outcome)> = {
             let s: &Session = session;
+            let failing = &failing;
+            let threshold = cfg.breaker_threshold.max(1);
             futures::stream::iter(reqs.iter())
                 .map(|req| async move {
                     let rendered = s.context().render(req);
+                    if failing.load(Ordering::Relaxed) >= threshold {
+                        let out = Outcome {
+                            response: None,
+                            transport_error: Some(NOT_SENT.into()),
+                            latency: Duration::ZERO,
+                        };
+                        return (rendered, out);
+                    }
                     let out = s.sender.send(&rendered).await;
+                    if out.transport_error.is_some() {
+                        failing.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        failing.store(0, Ordering::Relaxed);
+                    }
                     (rendered, out)
                 })
                 .buffered(cfg.concurrency.max(1))
                 .collect()
                 .await
         };
-        for ((i, _), (rendered, _)) in trees.iter().zip(&results) {
-            session.push_log(&format!("case={i}"), &rendered.log);
+        for ((i, _), (rendered, out)) in trees.iter().zip(&results) {
+            if out.transport_error.as_deref() != Some(NOT_SENT) {
+                session.push_log(&format!("case={i}"), &rendered.log);
+                outcome.requests += 1;
+            }
         }
-        outcome.requests += results.len() as u64;
         for ((i, mut tree), (req, (rendered, out))) in
             trees.into_iter().zip(reqs.into_iter().zip(results))
         {
+            if out.transport_error.as_deref() == Some(NOT_SENT) {
+                // Concurrent requests failed in a row (in completion order).
+                breaker.force_open();
+                outcome.breaker = Some(breaker.message());
+                break 'outer;
+            }
             outcome.cases_run += 1;
             if breaker.record(out.transport_error.as_deref()) {
                 outcome.breaker = Some(breaker.message());
@@ -364,22 +420,6 @@ pub async fn run(session: &mut Session, cfg: &EngineConfig) -> Result<EngineOutc
             let mut shrunk_this_case = false;
             for v in violations {
                 let key = v.key(req.endpoint);
-                if v.is_observation() {
-                    if observed.insert(key.clone(), ()).is_none() {
-                        outcome.observations.push(Finding {
-                            key,
-                            endpoint: req.endpoint,
-                            violation: v,
-                            request: req.clone(),
-                            expectation: exp.label().into(),
-                            exchange: send::transcript("observation", &rendered, &out),
-                            case_index: i,
-                            shrink_steps: 0,
-                            shrunk: false,
-                        });
-                    }
-                    continue;
-                }
                 if seen.contains_key(&key) {
                     continue;
                 }
@@ -429,6 +469,13 @@ pub async fn run(session: &mut Session, cfg: &EngineConfig) -> Result<EngineOutc
         }
     }
     outcome.findings.extend(pending.into_values());
+    // Observations (MAY-level) are shrunk and replayable too, but never count as findings.
+    let (observations, findings): (Vec<Finding>, Vec<Finding>) = outcome
+        .findings
+        .drain(..)
+        .partition(|f| f.violation.is_observation());
+    outcome.findings = findings;
+    outcome.observations = observations;
     outcome.findings.sort_by(|a, b| a.key.cmp(&b.key));
     outcome.observations.sort_by(|a, b| a.key.cmp(&b.key));
     outcome.log = session.take_log();

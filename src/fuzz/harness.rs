@@ -39,6 +39,11 @@ impl HarnessKey {
         }
     }
 
+    /// Use an existing key (the runner's harness issuer, `kid` as it publishes it).
+    pub fn from_parts(key: SigningKey, kid: String) -> HarnessKey {
+        HarnessKey { key, kid }
+    }
+
     /// Base64url ES256 signature (raw `r || s`) over `input`.
     pub fn sign(&self, input: &str) -> String {
         let sig: Signature = self.key.sign(input.as_bytes());

@@ -5,11 +5,30 @@
 //! Flow: target → [`engine::Session`] (subject token, real grant) → [`engine::run`]
 //! (proptest generation, concurrent sending, in-order judging, shrinking) → replay files,
 //! request log, [`crate::run_result::RunResult`] → [`crate::report::write_all`].
+//!
+//! What a run writes into `--out`:
+//! - `fuzz-requests.log`: one line per request sent (`SEQ PHASE ENDPOINT METHOD ct= enc= auth=
+//!   BODY`), secrets and run-specific values (ports, tokens, grants) as `{placeholders}`, no
+//!   timestamps: two runs with the same seed and case count against servers that answer the
+//!   same way produce byte-identical logs. (Only the latency oracle depends on timing; a
+//!   latency finding adds shrink requests.)
+//! - `fuzz-finding-<id>.json` per finding and observation ([`replay::ReplayFile`]);
+//!   `chainproof fuzz --replay FILE [--target T | --mock-fault F]` re-sends it.
+//! - the usual reports: suite `fuzz`, one case per finding (`<endpoint>-<oracle>`, for
+//!   `token-for-invalid` and `error-code` also the broken requirement and, below MUST, the
+//!   level), one per observation (`info`), one `pass`/`skip` per oracle, `error` when the
+//!   circuit breaker stopped the run.
+//!
+//! Findings are graded by the catalogue level of their requirement in `--profile`, capped by
+//! the model's confidence; MAY-level results are observations and never count as findings.
+//! Exit codes: 0 nothing at or above `--fail-on`, 1 findings, 2 the run could not complete
+//! (breaker, setup), 3 invalid target or replay file, 64 usage.
 
 pub mod assertion;
 pub mod breaker;
 pub mod engine;
 pub mod harness;
+pub mod levels;
 pub mod model;
 pub mod oracle;
 pub mod render;
@@ -40,6 +59,7 @@ pub enum EndpointChoice {
     Exchange,
     /// jwt-bearer at AS-B.
     Assertion,
+    /// Both, alternating case by case.
     #[default]
     Both,
 }
@@ -98,6 +118,9 @@ pub struct FuzzArgs {
     /// still fails).
     #[arg(long, value_name = "FILE")]
     pub replay: Option<PathBuf>,
+    /// Profile whose requirement levels grade the findings.
+    #[arg(long, default_value = "ic-17", value_name = "ID")]
+    pub profile: String,
     /// Lowest verdict that makes the run exit 1.
     #[arg(long, value_enum, default_value_t = FailOn::Fail)]
     pub fail_on: FailOn,
@@ -122,6 +145,7 @@ impl Default for FuzzArgs {
             max_shrink: 500,
             replay: None,
             fail_on: FailOn::Fail,
+            profile: "ic-17".into(),
             report: ReportArgs {
                 out: PathBuf::from("reports"),
                 ..ReportArgs::default()
@@ -134,19 +158,31 @@ impl Default for FuzzArgs {
 struct Running {
     endpoints: FuzzEndpoints,
     _mock: Option<MockPair>,
+    _env: Option<crate::environment::Env>,
 }
 
 async fn start_target(args: &FuzzArgs, seed: u64) -> Result<Running, (i32, String)> {
     if let Some(path) = &args.target {
-        // ADAPTER POINT (runner): load the target file with the runner's loader and call
-        // `FuzzEndpoints::from_target`. Until then a target file is refused clearly.
-        return Err((
-            exit::INVALID_INPUT,
-            format!(
-                "{}: target files are not supported by `chainproof fuzz` in this build",
-                path.display()
-            ),
-        ));
+        // The runner's loader and environment (discovery, secrets from the environment,
+        // harness issuer); mock roles in the file still take `--mock-fault`.
+        let target =
+            crate::target::Target::load(path).map_err(|d| (exit::INVALID_INPUT, d.to_string()))?;
+        let env = crate::environment::Env::build(Some(&target), args.mock_faults.clone())
+            .await
+            .map_err(|e| match e {
+                crate::environment::EnvError::Invalid(m) => (exit::INVALID_INPUT, m),
+                crate::environment::EnvError::Runtime(m) => (exit::RUNTIME, m),
+            })?;
+        let mut endpoints = FuzzEndpoints::from_env(&env)
+            .map_err(|m| (exit::INVALID_INPUT, format!("{}: {m}", path.display())))?;
+        if let Some(t) = endpoints.targets.as_mut() {
+            t.file = Some(path.display().to_string());
+        }
+        return Ok(Running {
+            endpoints,
+            _mock: None,
+            _env: Some(env),
+        });
     }
     let key = HarnessKey::from_seed(seed);
     let options = MockOptions {
@@ -166,6 +202,7 @@ async fn start_target(args: &FuzzArgs, seed: u64) -> Result<Running, (i32, Strin
     Ok(Running {
         endpoints,
         _mock: Some(mock),
+        _env: None,
     })
 }
 
@@ -246,19 +283,35 @@ async fn run_inner(
         .seed
         .or(replay.as_ref().map(|r| r.seed))
         .unwrap_or_else(random_seed);
+    let levels = levels::Levels::embedded(&args.profile);
+    if !levels.knows_profile() {
+        return Err((
+            exit::USAGE,
+            format!(
+                "unknown profile `{}` (see `chainproof list --profiles`)",
+                args.profile
+            ),
+        ));
+    }
     let started = SystemTime::now();
     let running = match endpoints {
         Some(endpoints) => Running {
             endpoints,
             _mock: None,
+            _env: None,
         },
         None => start_target(args, seed).await?,
     };
     let sender =
         send::Sender::new(args.timeout, args.rate).map_err(|e| (exit::RUNTIME, e.to_string()))?;
-    let mut session = Session::prepare(running.endpoints.clone(), sender, args.max_latency)
-        .await
-        .map_err(|e| (exit::RUNTIME, e.to_string()))?;
+    let mut session = Session::prepare(
+        running.endpoints.clone(),
+        sender,
+        args.max_latency,
+        levels.clone(),
+    )
+    .await
+    .map_err(|e| (exit::RUNTIME, e.to_string()))?;
     if let Some(file) = replay {
         return Ok(replay_one(&mut session, &file).await);
     }
@@ -298,9 +351,9 @@ async fn run_inner(
         )
     })?;
     let mut replay_files = BTreeMap::new();
-    for f in &outcome.findings {
-        let preview = session_preview(&session, &f.request);
-        let file = ReplayFile::from_finding(f, seed, preview);
+    for f in outcome.findings.iter().chain(&outcome.observations) {
+        let rendered = session_preview(&session, &f.request);
+        let file = ReplayFile::from_finding(f, seed, rendered.log, rendered.template);
         let path = out_dir.join(file.file_name());
         file.save(&path)
             .map_err(|e| (exit::RUNTIME, e.to_string()))?;
@@ -313,6 +366,7 @@ async fn run_inner(
         seed,
         started,
         replay_files: &replay_files,
+        levels: &session.levels,
     });
     let mut secrets = session.endpoints.secrets();
     secrets.push(session.subject_token.clone());
@@ -344,7 +398,13 @@ async fn run_inner(
         );
     }
     for f in &outcome.observations {
-        println!("  info  {} {}", f.key, f.violation.message);
+        println!(
+            "  info  {} [{}] {} -> {}",
+            f.key,
+            f.violation.requirements.join(", "),
+            f.violation.message,
+            replay_files.get(&f.key).map(String::as_str).unwrap_or("-")
+        );
     }
     if let Some(msg) = &outcome.breaker {
         println!("  error circuit breaker: {msg}");
@@ -383,14 +443,14 @@ fn fault_flags(args: &FuzzArgs) -> String {
     s
 }
 
-fn session_preview(session: &Session, req: &request::FuzzRequest) -> String {
+fn session_preview(session: &Session, req: &request::FuzzRequest) -> render::Rendered {
     let ctx = render::RenderContext {
         endpoints: &session.endpoints,
         subject_token: "",
         real_grant: None,
         now: 0,
     };
-    ctx.render(req).log
+    ctx.render(req)
 }
 
 async fn replay_one(session: &mut Session, file: &ReplayFile) -> i32 {

@@ -96,7 +96,9 @@ pub struct ModelFacts {
     pub as_a_post: bool,
     /// Whether AS-B knows a client (credentials available), and whether it may be omitted.
     pub as_b_client: bool,
-    pub as_b_client_auth_optional: bool,
+    /// `Some(true)`: AS-B issues without client authentication; `Some(false)`: it requires
+    /// it; `None`: unknown policy (IC-JB-09).
+    pub as_b_client_auth_optional: Option<bool>,
     /// Whether `resource` (RFC 8707) values for RS-B are known to be accepted at AS-B.
     pub rs_resource_known: bool,
     /// The subject token's type URI.
@@ -316,8 +318,8 @@ fn client_auth_a(req: &FuzzRequest, facts: &ModelFacts, j: &mut Judge) {
 fn client_auth_b(req: &FuzzRequest, facts: &ModelFacts, j: &mut Judge) {
     match req.client_auth {
         ClientAuth::Basic | ClientAuth::Post if facts.as_b_client => {}
-        ClientAuth::None if facts.as_b_client_auth_optional => {}
-        ClientAuth::None if facts.as_b_client => j.invalid(
+        ClientAuth::None if facts.as_b_client_auth_optional == Some(true) => {}
+        ClientAuth::None if facts.as_b_client_auth_optional == Some(false) => j.invalid(
             "IC-JB-09",
             Level::Must,
             "AS-B requires client authentication and none was sent",
@@ -647,7 +649,7 @@ mod tests {
             as_a_basic: true,
             as_a_post: true,
             as_b_client: true,
-            as_b_client_auth_optional: true,
+            as_b_client_auth_optional: Some(true),
             rs_resource_known: true,
             subject_token_type: TT_ACCESS_TOKEN.into(),
         }

@@ -31,8 +31,12 @@ pub enum Oracle {
     TokenResponse,
     /// Token responses carry `Cache-Control: no-store`.
     TokenCacheControl,
+    /// Token responses carry `Pragma: no-cache` (RFC 6749 §5.1; legacy, so a warning).
+    TokenPragma,
     /// A request the model expects to succeed is refused.
     ValidRejected,
+    /// A token carries a scope the subject token does not hold.
+    ScopeEscalation,
     /// The answer took longer than the bound.
     Latency,
     /// Observation: an error response without `Cache-Control: no-store`.
@@ -40,7 +44,7 @@ pub enum Oracle {
 }
 
 impl Oracle {
-    pub const ALL: [Oracle; 10] = [
+    pub const ALL: [Oracle; 12] = [
         Oracle::ServerError,
         Oracle::TokenForInvalid,
         Oracle::ErrorFormat,
@@ -48,7 +52,9 @@ impl Oracle {
         Oracle::ErrorCode,
         Oracle::TokenResponse,
         Oracle::TokenCacheControl,
+        Oracle::TokenPragma,
         Oracle::ValidRejected,
+        Oracle::ScopeEscalation,
         Oracle::Latency,
         Oracle::ErrorCacheControl,
     ];
@@ -62,7 +68,9 @@ impl Oracle {
             Oracle::ErrorCode => "error-code",
             Oracle::TokenResponse => "token-response",
             Oracle::TokenCacheControl => "token-cache-control",
+            Oracle::TokenPragma => "token-pragma",
             Oracle::ValidRejected => "valid-rejected",
+            Oracle::ScopeEscalation => "scope-escalation",
             Oracle::Latency => "latency",
             Oracle::ErrorCacheControl => "error-cache-control",
         }
@@ -77,7 +85,9 @@ impl Oracle {
             Oracle::ErrorCode => "invalid requests get the error code that names the problem",
             Oracle::TokenResponse => "token responses are RFC 6749 §5.1 JSON",
             Oracle::TokenCacheControl => "token responses carry Cache-Control: no-store",
+            Oracle::TokenPragma => "token responses carry Pragma: no-cache",
             Oracle::ValidRejected => "valid requests succeed",
+            Oracle::ScopeEscalation => "no scope beyond what the subject token holds",
             Oracle::Latency => "response time under the bound",
             Oracle::ErrorCacheControl => {
                 "error responses carry Cache-Control: no-store (observation)"
@@ -102,8 +112,13 @@ impl Oracle {
             (Oracle::TokenResponse, Assertion) => (vec!["GEN-03", "IC-JB-11"], Level::Must),
             (Oracle::TokenCacheControl, Exchange) => (vec!["GEN-03", "IC-TE-21"], Level::Must),
             (Oracle::TokenCacheControl, Assertion) => (vec!["GEN-03", "IC-JB-11"], Level::Must),
+            // RFC 9111 deprecates Pragma; the catalogue grades its absence as a warning.
+            (Oracle::TokenPragma, Exchange) => (vec!["IC-TE-21", "GEN-03"], Level::Should),
+            (Oracle::TokenPragma, Assertion) => (vec!["GEN-03", "IC-JB-11"], Level::Should),
             (Oracle::ValidRejected, Exchange) => (vec!["IC-TE-02", "GEN-02"], Level::Must),
             (Oracle::ValidRejected, Assertion) => (vec!["IC-JB-01", "GEN-02"], Level::Must),
+            // IC §2.5 "need to" (SHOULD up to -14): a warning, as the catalogue grades it.
+            (Oracle::ScopeEscalation, _) => (vec!["IC-TE-09"], Level::Should),
             (Oracle::Latency, _) => (vec![], Level::Should),
             (Oracle::ErrorCacheControl, _) => (vec![], Level::May),
         }
@@ -186,6 +201,8 @@ pub struct Observed<'a> {
     pub expectation: &'a Expectation,
     /// Nothing about the request was ambiguous (see [`crate::fuzz::model::judge`]).
     pub clean: bool,
+    /// A scope the subject does not hold, when the request asked for it.
+    pub escalation_scope: Option<&'a str>,
     pub response: &'a Response,
     pub latency: Duration,
     pub latency_bound: Duration,
@@ -267,6 +284,16 @@ fn snippet(r: &Response) -> serde_json::Value {
     let text = String::from_utf8_lossy(&r.body);
     let cut: String = text.chars().take(200).collect();
     serde_json::Value::String(cut)
+}
+
+/// The claims of a compact JWS, decoded without verification (reading what was issued).
+fn jwt_claims(token: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// RFC 6749 §5.2 character sets.
@@ -416,6 +443,20 @@ pub fn evaluate(o: &Observed<'_>) -> Vec<Violation> {
             ));
         }
     }
+    if carries_token
+        && !r
+            .headers_all("pragma")
+            .flat_map(|v| v.split(','))
+            .any(|d| d.trim().eq_ignore_ascii_case("no-cache"))
+    {
+        out.push(violation(
+            Oracle::TokenPragma,
+            e,
+            "token response without Pragma: no-cache".into(),
+            serde_json::json!(r.headers_all("pragma").collect::<Vec<_>>()),
+            "no-cache",
+        ));
+    }
     if carries_token && !has_no_store(r) {
         out.push(violation(
             Oracle::TokenCacheControl,
@@ -511,6 +552,25 @@ pub fn evaluate(o: &Observed<'_>) -> Vec<Violation> {
         ));
     }
 
+    if carries_token && let (Some(esc), Some(m)) = (o.escalation_scope, &json) {
+        let in_scope = |s: Option<&str>| s.is_some_and(|s| s.split(' ').any(|x| x == esc));
+        let granted = in_scope(m.get("scope").and_then(|v| v.as_str()));
+        let in_token = m
+            .get("access_token")
+            .and_then(|v| v.as_str())
+            .and_then(jwt_claims)
+            .is_some_and(|c| in_scope(c.get("scope").and_then(|v| v.as_str())));
+        if granted || in_token {
+            out.push(violation(
+                Oracle::ScopeEscalation,
+                e,
+                format!("issued scope includes {esc:?}, which the subject token does not hold"),
+                serde_json::json!({"response_scope": m.get("scope"), "in_token": in_token}),
+                "invalid_scope, or a narrower scope",
+            ));
+        }
+    }
+
     if *o.expectation == Expectation::Valid && !carries_token && r.status < 500 {
         out.push(violation(
             Oracle::ValidRejected,
@@ -546,6 +606,7 @@ mod tests {
             client_auth: ClientAuth::Basic,
             own_grant: true,
             clean: true,
+            escalation_scope: None,
             expectation: exp,
             response: r,
             latency: Duration::from_millis(5),
@@ -560,6 +621,7 @@ mod tests {
     const JSON_NS: &[(&str, &str)] = &[
         ("content-type", "application/json"),
         ("cache-control", "no-cache, no-store"),
+        ("pragma", "no-cache"),
     ];
 
     fn invalid(level: Level) -> Expectation {
@@ -600,6 +662,7 @@ mod tests {
             client_auth: ClientAuth::None,
             own_grant: true,
             clean: true,
+            escalation_scope: None,
             expectation: &invalid(Level::Should),
             response: &resp(200, JSON_NS, TOKEN),
             latency: Duration::ZERO,
@@ -615,15 +678,22 @@ mod tests {
 
     #[test]
     fn cache_control_on_tokens_is_a_finding_on_errors_an_observation() {
-        let no_cc = &[("content-type", "application/json")][..];
+        let no_cc = &[("content-type", "application/json"), ("pragma", "no-cache")][..];
         let v = run(&Expectation::Valid, &resp(200, no_cc, TOKEN));
         assert_eq!(v, vec![Oracle::TokenCacheControl]);
+        let no_pragma = &[
+            ("content-type", "application/json"),
+            ("cache-control", "no-store"),
+        ][..];
+        let v = run(&Expectation::Valid, &resp(200, no_pragma, TOKEN));
+        assert_eq!(v, vec![Oracle::TokenPragma]);
         let err = resp(400, no_cc, r#"{"error":"invalid_request"}"#);
         let all = evaluate(&Observed {
             endpoint: Endpoint::Exchange,
             client_auth: ClientAuth::Basic,
             own_grant: true,
             clean: true,
+            escalation_scope: None,
             expectation: &invalid(Level::Must),
             response: &err,
             latency: Duration::ZERO,
@@ -664,6 +734,34 @@ mod tests {
             &resp(401, &with_www, r#"{"error":"invalid_client"}"#),
         );
         assert_eq!(v, vec![Oracle::ErrorCode]);
+    }
+
+    #[test]
+    fn scope_escalation_in_response_or_token() {
+        let judge = |body: &str| {
+            evaluate(&Observed {
+                endpoint: Endpoint::Exchange,
+                client_auth: ClientAuth::Basic,
+                own_grant: true,
+                clean: true,
+                escalation_scope: Some("admin"),
+                expectation: &Expectation::Ambiguous(vec![]),
+                response: &resp(200, JSON_NS, body),
+                latency: Duration::ZERO,
+                latency_bound: Duration::from_secs(1),
+            })
+            .into_iter()
+            .map(|v| v.oracle)
+            .collect::<Vec<_>>()
+        };
+        let ok = r#"{"access_token":"a.eyJzY29wZSI6InJlYWQifQ.c","token_type":"N_A","issued_token_type":"x","scope":"read"}"#;
+        assert!(judge(ok).is_empty());
+        // {"scope":"read admin"} in the grant, nothing in the response.
+        let in_grant = r#"{"access_token":"a.eyJzY29wZSI6InJlYWQgYWRtaW4ifQ.c","token_type":"N_A","issued_token_type":"x"}"#;
+        assert_eq!(judge(in_grant), vec![Oracle::ScopeEscalation]);
+        let in_response =
+            r#"{"access_token":"x","token_type":"N_A","issued_token_type":"x","scope":"admin"}"#;
+        assert_eq!(judge(in_response), vec![Oracle::ScopeEscalation]);
     }
 
     #[test]

@@ -3,12 +3,18 @@
 //! values and secrets appear as `{placeholders}`, never as their run-specific values.
 
 use crate::fuzz::assertion::{GrantContext, RealGrant};
+use crate::fuzz::harness::HarnessKey;
 use crate::fuzz::request::{
     BodyEncoding, ClientAuth, ContentType, Endpoint, FuzzRequest, Method, TargetValue, Value,
 };
 use crate::fuzz::target::FuzzEndpoints;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+
+/// Signs grant mutations when no harness issuer is trusted (so they are forgeries).
+static UNTRUSTED_KEY: std::sync::LazyLock<HarnessKey> =
+    std::sync::LazyLock::new(|| HarnessKey::from_seed(u64::MAX));
+const UNTRUSTED_ISSUER: &str = "https://untrusted.chainproof.invalid";
 
 /// A request ready to send.
 #[derive(Debug, Clone)]
@@ -19,6 +25,19 @@ pub struct Rendered {
     pub body: Option<Vec<u8>>,
     /// Deterministic one-line description (no secrets, no run-specific values).
     pub log: String,
+    /// The same request with `{placeholders}`, for replay files.
+    pub template: Template,
+}
+
+/// A request with target values and secrets as `{placeholders}` (what replay files show).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Template {
+    pub method: String,
+    /// `{as_a_token_endpoint}` or `{as_b_token_endpoint}`, plus the query of a GET.
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
 }
 
 /// Run-time values a rendering needs.
@@ -100,22 +119,21 @@ impl RenderContext<'_> {
             ],
             Value::Raw { raw } => vec![Piece::Raw(raw.clone())],
             Value::Assertion { grant } => {
-                let jws = match &self.endpoints.harness {
-                    Some(h) => grant.render(&GrantContext {
-                        key: &h.key,
-                        harness_issuer: &h.issuer,
-                        subject: &h.subject,
-                        as_b_issuer: &self.endpoints.as_b_issuer,
-                        as_b_token_endpoint: &self.endpoints.as_b_token_endpoint,
-                        real: self.real_grant,
-                        now: self.now,
-                        jti: uuid::Uuid::new_v4().to_string(),
-                    }),
-                    None => self
-                        .real_grant
-                        .map(|g| g.compact.clone())
-                        .unwrap_or_default(),
+                // Without harness-issuer mode, "signed" mutations use a key nobody trusts.
+                let (key, issuer, subject) = match &self.endpoints.harness {
+                    Some(h) => (&h.key, h.issuer.as_str(), h.subject.as_str()),
+                    None => (&*UNTRUSTED_KEY, UNTRUSTED_ISSUER, ""),
                 };
+                let jws = grant.render(&GrantContext {
+                    key,
+                    harness_issuer: issuer,
+                    subject,
+                    as_b_issuer: &self.endpoints.as_b_issuer,
+                    as_b_token_endpoint: &self.endpoints.as_b_token_endpoint,
+                    real: self.real_grant,
+                    now: self.now,
+                    jti: uuid::Uuid::new_v4().to_string(),
+                });
                 vec![Piece::Placeholder(
                     format!("{{assertion:{}}}", grant.describe()),
                     jws,
@@ -267,15 +285,37 @@ impl RenderContext<'_> {
         } else {
             (form_actual.join("&"), form_log.join("&"))
         };
+        let url_name = match req.endpoint {
+            Endpoint::Exchange => "{as_a_token_endpoint}",
+            Endpoint::Assertion => "{as_b_token_endpoint}",
+        };
+        let mut template = Template {
+            method: String::new(),
+            url: url_name.into(),
+            headers: log_headers
+                .iter()
+                .filter_map(|h| h.split_once('='))
+                .map(|(k, v)| {
+                    (
+                        k.to_string(),
+                        v.replacen('(', " ", 1).trim_end_matches(')').to_string(),
+                    )
+                })
+                .collect(),
+            body: None,
+        };
         let (url, body) = match req.method {
             Method::Post => {
                 if let Some(ct) = req.content_type.header() {
                     headers.push(("content-type".into(), ct.into()));
+                    template.headers.push(("content-type".into(), ct.into()));
                 }
+                template.body = Some(body_log.clone());
                 (url.clone(), Some(body_actual.into_bytes()))
             }
             Method::Get => {
                 let sep = if url.contains('?') { '&' } else { '?' };
+                template.url = format!("{url_name}?{body_log}");
                 (format!("{url}{sep}{body_actual}"), None)
             }
         };
@@ -283,6 +323,7 @@ impl RenderContext<'_> {
             Method::Post => "POST",
             Method::Get => "GET",
         };
+        template.method = method.into();
         let ct = if req.method == Method::Post {
             format!("{:?}", req.content_type)
         } else {
@@ -305,6 +346,7 @@ impl RenderContext<'_> {
             headers,
             body,
             log: log.replace(['\n', '\r'], " "),
+            template,
         }
     }
 }
@@ -335,7 +377,9 @@ mod tests {
             client_a_basic: true,
             client_a_post: true,
             client_b: None,
-            as_b_client_auth_optional: true,
+            as_b_client_auth_optional: Some(true),
+            targets: None,
+            extra_secrets: Vec::new(),
             subject: SubjectSource::Static {
                 token: "tok".into(),
             },
@@ -373,6 +417,21 @@ mod tests {
             r.log
         );
         assert!(r.log.contains("subject_token={subject_token}"), "{}", r.log);
+        let t = &r.template;
+        assert_eq!(t.method, "POST");
+        assert_eq!(t.url, "{as_a_token_endpoint}");
+        assert!(
+            t.headers
+                .contains(&("authorization".into(), "Basic {client_a}".into())),
+            "{t:?}"
+        );
+        assert!(
+            t.body
+                .as_deref()
+                .unwrap()
+                .contains("subject_token={subject_token}"),
+            "{t:?}"
+        );
     }
 
     #[test]

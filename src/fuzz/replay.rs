@@ -4,6 +4,7 @@
 
 use crate::fuzz::engine::Finding;
 use crate::fuzz::oracle::Oracle;
+use crate::fuzz::render::Template;
 use crate::fuzz::request::{Endpoint, FuzzRequest};
 use crate::verdict::Level;
 use serde::{Deserialize, Serialize};
@@ -28,6 +29,9 @@ pub struct ReplayFile {
     pub message: String,
     /// What the request looks like, with `{placeholders}` for target values and secrets.
     pub preview: String,
+    /// Method, URL, headers and body as sent, with the same placeholders.
+    #[serde(default)]
+    pub http: Template,
     /// The request itself, re-rendered against the target on replay.
     pub request: FuzzRequest,
 }
@@ -58,7 +62,7 @@ pub enum ReplayError {
 }
 
 impl ReplayFile {
-    pub fn from_finding(f: &Finding, seed: u64, preview: String) -> ReplayFile {
+    pub fn from_finding(f: &Finding, seed: u64, preview: String, http: Template) -> ReplayFile {
         ReplayFile {
             format: FORMAT.into(),
             seed,
@@ -70,6 +74,7 @@ impl ReplayFile {
             level: f.violation.level,
             message: f.violation.message.clone(),
             preview,
+            http,
             request: f.request.clone(),
         }
     }
@@ -132,6 +137,7 @@ mod tests {
             level: Level::Must,
             message: "HTTP 500".into(),
             preview: "exchange POST ct=Form".into(),
+            http: Template::default(),
             request: FuzzRequest::baseline(Endpoint::Assertion),
         }
     }

@@ -154,6 +154,13 @@ fn weighted<T: std::fmt::Debug + Clone + 'static>(
     proptest::strategy::Union::new_weighted(arms).sboxed()
 }
 
+/// A string strategy compiled once (a `&str` strategy recompiles its regex for every value).
+fn regex(pattern: &str) -> SBoxedStrategy<String> {
+    proptest::string::string_regex(pattern)
+        .expect("valid regex")
+        .sboxed()
+}
+
 fn konst(v: Value) -> SBoxedStrategy<Value> {
     Just(v).sboxed()
 }
@@ -200,8 +207,8 @@ fn junk() -> SBoxedStrategy<Value> {
     prop_oneof![
         3 => proptest::sample::select(EDGE).prop_map(Value::text),
         2 => proptest::sample::select(RAW).prop_map(|r| Value::Raw { raw: r.to_string() }),
-        3 => "[ -~]{1,24}".prop_map(Value::text),
-        2 => "\\PC{1,8}".prop_map(Value::text),
+        3 => regex("[ -~]{1,24}").prop_map(Value::text),
+        2 => regex("\\PC{1,8}").prop_map(Value::text),
         1 => prop_oneof![Just(1024usize), Just(8192), Just(65536)].prop_map(|count| Value::Repeat {
             prefix: String::new(),
             unit: "A".into(),
@@ -517,14 +524,14 @@ pub fn assertion_spec(opts: StrategyOptions) -> SBoxedStrategy<AssertionSpec> {
 /// Extra parameters the endpoint does not define (RFC 6749 §3.2: MUST be ignored).
 fn extras() -> SBoxedStrategy<Vec<Param>> {
     let name = prop_oneof![
-        3 => "x_[a-z0-9_]{1,12}",
+        3 => regex("x_[a-z0-9_]{1,12}"),
         1 => proptest::sample::select(
             &["chainproof", "foo", "nonce", "state", "Grant_Type", "SCOPE", "ñame", "a[b]", "x y", "x%y", "x+y"][..]
         )
         .prop_map(str::to_string),
     ];
     let value = prop_oneof![
-        3 => "[a-zA-Z0-9 ._~-]{0,16}".prop_map(Value::text),
+        3 => regex("[a-zA-Z0-9 ._~-]{0,16}").prop_map(Value::text),
         1 => Just(Value::Empty),
         1 => junk(),
     ];
@@ -565,7 +572,7 @@ mod tests {
             as_a_basic: true,
             as_a_post: true,
             as_b_client: true,
-            as_b_client_auth_optional: true,
+            as_b_client_auth_optional: Some(true),
             rs_resource_known: true,
             subject_token_type: TT_ACCESS_TOKEN.into(),
         }

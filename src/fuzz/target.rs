@@ -56,8 +56,9 @@ pub struct FuzzEndpoints {
     pub client_a_basic: bool,
     pub client_a_post: bool,
     pub client_b: Option<Credentials>,
-    /// Whether AS-B issues tokens without client authentication (IC-JB-09 policy).
-    pub as_b_client_auth_optional: bool,
+    /// Whether AS-B issues tokens without client authentication (IC-JB-09 policy;
+    /// `None`: unknown, so requests without credentials are ambiguous).
+    pub as_b_client_auth_optional: Option<bool>,
     pub subject: SubjectSource,
     pub subject_token_type: String,
     /// A scope the subject holds, and one it does not (IC-TE-09).
@@ -65,6 +66,10 @@ pub struct FuzzEndpoints {
     pub escalation_scope: Option<String>,
     pub harness: Option<HarnessIssuer>,
     pub faults: Vec<String>,
+    /// Roles as the runner resolved them (report `targets`), when it did.
+    pub targets: Option<crate::run_result::Targets>,
+    /// Further secret values to redact (from the runner's environment).
+    pub extra_secrets: Vec<String>,
 }
 
 /// Issuer identifier of the harness in mock mode (never resolved: AS-B gets the JWKS by value).
@@ -96,7 +101,7 @@ impl FuzzEndpoints {
                 .as_b_client
                 .clone()
                 .map(|(id, secret)| Credentials { id, secret }),
-            as_b_client_auth_optional: !config.as_b.require_client_auth,
+            as_b_client_auth_optional: Some(!config.as_b.require_client_auth),
             subject: SubjectSource::Password {
                 username: facts.user.0.clone(),
                 password: facts.user.1.clone(),
@@ -110,12 +115,86 @@ impl FuzzEndpoints {
                 subject: facts.user_sub.clone(),
             }),
             faults: faults.iter().map(|f| f.name().to_string()).collect(),
+            targets: None,
+            extra_secrets: Vec::new(),
         }
     }
 
-    // ADAPTER POINT (runner): `FuzzEndpoints::from_target(&crate::target::Target)` belongs
-    // here once the runner's target loader exists: map its AS-A/AS-B roles, client
-    // registrations, subject-token source and harness-issuer settings onto these fields.
+    /// ADAPTER (runner): fill from the runner's resolved environment (a `--target` file:
+    /// live roles discovered through RFC 8414, mock roles from `MockFacts`).
+    pub fn from_env(env: &crate::environment::Env) -> Result<FuzzEndpoints, String> {
+        use crate::environment::SubjectSource as EnvSubject;
+        use crate::suite::AuthMethod;
+        let creds = |c: &crate::environment::Client, role: &str| -> Result<Credentials, String> {
+            let secret = c.secret.clone().ok_or_else(|| {
+                format!(
+                    "fuzzing needs a client secret for the {role} client `{}`",
+                    c.id
+                )
+            })?;
+            Ok(Credentials {
+                id: c.id.clone(),
+                secret,
+            })
+        };
+        let client_a = creds(&env.client, "AS-A")?;
+        let client_b = env
+            .as_b_client
+            .as_ref()
+            .map(|c| creds(c, "AS-B"))
+            .transpose()?;
+        let mock_b = env.targets.as_b.kind == "mock";
+        Ok(FuzzEndpoints {
+            kind: if env.targets.as_a.kind == env.targets.as_b.kind {
+                env.targets.as_a.kind.clone()
+            } else {
+                "mixed".into()
+            },
+            as_a_issuer: env.as_a.issuer.clone(),
+            as_a_token_endpoint: env.as_a.token_endpoint.clone(),
+            as_b_issuer: env.as_b.issuer.clone(),
+            as_b_token_endpoint: env.as_b.token_endpoint.clone(),
+            as_b_audience: env.as_b_audience.clone(),
+            rs_resource: env.rs.as_ref().map(|(resource, _)| resource.clone()),
+            client_a_basic: env.client.auth == AuthMethod::Basic,
+            client_a_post: env.client.auth == AuthMethod::Post,
+            client_a,
+            client_b,
+            // The embedded mock's default policy is known; a live AS-B's is not.
+            as_b_client_auth_optional: mock_b.then_some(true),
+            subject: match &env.subject {
+                EnvSubject::Password {
+                    username, password, ..
+                } => SubjectSource::Password {
+                    username: username.clone(),
+                    password: password.clone(),
+                },
+                EnvSubject::ClientCredentials { .. } => SubjectSource::ClientCredentials,
+                EnvSubject::Token(token) => SubjectSource::Static {
+                    token: token.clone(),
+                },
+            },
+            subject_token_type: TT_ACCESS_TOKEN.into(),
+            held_scope: env
+                .scopes
+                .as_deref()
+                .and_then(|s| s.split(' ').find(|x| !x.is_empty()))
+                .map(str::to_string),
+            escalation_scope: env.escalation_scope.clone(),
+            // Harness grants need a subject AS-B maps; without one they could not be valid.
+            harness: match (&env.harness, &env.user_sub) {
+                (Some(h), Some(sub)) => Some(HarnessIssuer {
+                    issuer: h.issuer.clone(),
+                    key: HarnessKey::from_parts(h.key.clone(), h.kid.clone()),
+                    subject: sub.clone(),
+                }),
+                _ => None,
+            },
+            faults: env.targets.as_a.faults.clone(),
+            targets: Some(env.targets.clone()),
+            extra_secrets: env.secrets.clone(),
+        })
+    }
 
     /// The request model's view of this target.
     pub fn model_facts(&self) -> ModelFacts {
@@ -131,7 +210,8 @@ impl FuzzEndpoints {
 
     /// Secret values to redact from reports.
     pub fn secrets(&self) -> Vec<String> {
-        let mut v = vec![self.client_a.secret.clone()];
+        let mut v = self.extra_secrets.clone();
+        v.push(self.client_a.secret.clone());
         if let Some(b) = &self.client_b {
             v.push(b.secret.clone());
         }

@@ -1,0 +1,78 @@
+//! The fuzzer's own proof of worth: each mock fault below breaks one requirement, and a short
+//! fuzz run against it reports that requirement's oracle (while the conformant mock gives none).
+
+use chainproof::fuzz::{self, FuzzArgs};
+use chainproof::report::ReportArgs;
+use mock_as::Fault;
+use rstest::rstest;
+
+#[rstest]
+#[case::no_cache_control(Fault::NoCacheControl, "exchange-token-cache-control", "fail")]
+#[case::duplicate_params(
+    Fault::AcceptDuplicateParams,
+    "exchange-token-for-invalid-gen-02",
+    "fail"
+)]
+#[case::alg_none(Fault::AcceptAlgNone, "assertion-token-for-invalid-ic-jb-03b", "fail")]
+#[case::unknown_crit(
+    Fault::AcceptUnknownCrit,
+    "assertion-token-for-invalid-ic-jb-03l",
+    "fail"
+)]
+#[case::no_pragma(Fault::NoPragma, "exchange-token-pragma", "warn")]
+#[case::expired(Fault::AcceptExpired, "assertion-token-for-invalid-ic-jb-03i", "fail")]
+#[case::bad_description(Fault::ErrorDescriptionBadChars, "exchange-error-format", "fail")]
+// IC §5.1 and §2.5 are lowercase in -17: the catalogue makes them MAY, so these are `info`.
+#[case::no_client_auth(
+    Fault::ExchangeNoClientAuth,
+    "exchange-token-for-invalid-ic-sc-01-may",
+    "info"
+)]
+#[case::wrong_code(
+    Fault::UnknownGrantTypeInvalidRequest,
+    "exchange-error-code-gen-05-should",
+    "warn"
+)]
+#[case::scope_escalation(Fault::ScopeEscalation, "exchange-scope-escalation", "info")]
+#[case::expires_in_string(Fault::ExpiresInString, "assertion-token-response", "fail")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fault_is_reported(#[case] fault: Fault, #[case] case_id: &str, #[case] verdict: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let args = FuzzArgs {
+        cases: 1500,
+        seed: Some(1),
+        mock_faults: vec![fault],
+        report: ReportArgs {
+            out: dir.path().to_path_buf(),
+            ..ReportArgs::default()
+        },
+        ..FuzzArgs::default()
+    };
+    let code = fuzz::run(args).await;
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    let cases = report["cases"].as_array().unwrap();
+    let found = cases
+        .iter()
+        .find(|c| c["case"] == case_id)
+        .unwrap_or_else(|| {
+            let ids: Vec<_> = cases
+                .iter()
+                .filter(|c| c["verdict"] != "pass")
+                .map(|c| &c["case"])
+                .collect();
+            panic!("{fault}: no {case_id}; non-pass cases: {ids:?}")
+        });
+    assert_eq!(found["verdict"], verdict, "{fault}: {found}");
+    assert_eq!(
+        code,
+        if verdict == "fail" { 1 } else { 0 },
+        "{fault}: exit code"
+    );
+    assert!(
+        dir.path()
+            .join(format!("fuzz-finding-{case_id}.json"))
+            .exists()
+    );
+}
