@@ -581,7 +581,6 @@ impl Env {
         if let Some(h) = &harness {
             secrets.push(h.private_pem());
         }
-        secrets.retain(|s| s.len() >= 4);
 
         let fault_names: Vec<String> = faults.iter().map(|f| f.name().to_string()).collect();
         let role = |kind: Kind, url: &str| RoleInfo {

@@ -52,6 +52,9 @@ static HEADER_LINE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// Shortest secret value that is removed wherever it appears as a substring.
+pub const MIN_LITERAL_LEN: usize = 4;
+
 /// Redacts run results for one report-writing pass.
 #[derive(Debug, Clone)]
 pub struct Redactor {
@@ -73,8 +76,12 @@ impl Redactor {
     }
 
     /// Adds a value to remove wherever it appears: as is, form-encoded, and JSON-escaped.
+    ///
+    /// Values shorter than [`MIN_LITERAL_LEN`] are not replaced as substrings: a one-letter
+    /// "secret" would shred every word of a report while protecting nothing. They are still
+    /// removed where they structurally belong (secret form fields, `Authorization` headers).
     fn add_literal(&mut self, value: &str) {
-        if value.is_empty() {
+        if value.chars().count() < MIN_LITERAL_LEN {
             return;
         }
         let form: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
@@ -383,6 +390,19 @@ mod tests {
             URL_SAFE_NO_PAD.encode(r#"{"alg":"ES256","typ":"JWT"}"#),
             URL_SAFE_NO_PAD.encode(r#"{"sub":"alice","aud":"https://as-b"}"#)
         )
+    }
+
+    #[test]
+    fn very_short_secrets_do_not_shred_text_but_long_ones_go() {
+        let r = Redactor::new(
+            &Secrets {
+                values: vec!["s".into(), "longsecret".into()],
+            },
+            false,
+        );
+        let out = r.text("status: pass; key=longsecret");
+        assert!(out.contains("status: pass"), "{out}");
+        assert!(!out.contains("longsecret"), "{out}");
     }
 
     fn redactor(reveal: bool) -> Redactor {
