@@ -26,6 +26,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run test suites against a target (default: every suite against the embedded mock pair).
+    #[command(after_help = "Examples:
+  chainproof run                                   every suite, embedded mock pair
+  chainproof run --target target.toml --fail-on warn
+  chainproof run --suite grant-validation --case '*alg*'
+  chainproof run --mock-fault accept-alg-none      prove a case catches a broken AS-B
+  chainproof run --profile ic-01 --deadline 10m")]
     Run(RunArgs),
     /// List suites and cases, or the requirement catalogue with the cases covering each ID.
     List(ListArgs),

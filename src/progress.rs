@@ -32,6 +32,7 @@ pub enum RunEvent {
 /// Spawn the reporter; send events to the returned sender, await the handle to flush.
 pub fn spawn_reporter(
     mode: ProgressMode,
+    secrets: Vec<String>,
 ) -> (mpsc::UnboundedSender<RunEvent>, tokio::task::JoinHandle<()>) {
     let (tx, mut rx) = mpsc::unbounded_channel::<RunEvent>();
     let mode = match mode {
@@ -41,7 +42,13 @@ pub fn spawn_reporter(
     };
     let handle = tokio::spawn(async move {
         let mut bar: Option<indicatif::ProgressBar> = None;
-        while let Some(ev) = rx.recv().await {
+        while let Some(mut ev) = rx.recv().await {
+            // Secrets never reach the terminal, whatever a server echoed.
+            if let RunEvent::CaseFinished { message, .. } = &mut ev {
+                for secret in &secrets {
+                    *message = message.replace(secret.as_str(), "[REDACTED]");
+                }
+            }
             match mode {
                 ProgressMode::None => {}
                 ProgressMode::Bar => render_bar(&mut bar, ev),
@@ -55,7 +62,9 @@ pub fn spawn_reporter(
     (tx, handle)
 }
 
+/// One result line; the message may quote a server, so control characters are neutralised.
 fn line(id: &str, verdict: Verdict, message: &str, ms: u64) -> String {
+    let message = crate::report::terminal_safe(message);
     format!(
         "{:<5} {id} ({ms} ms){}",
         verdict.as_str().to_uppercase(),
@@ -122,5 +131,18 @@ fn render_bar(bar: &mut Option<indicatif::ProgressBar>, ev: RunEvent) {
                 b.suspend(|| render_plain(other));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn result_lines_neutralise_control_characters() {
+        let l = line("s/c", Verdict::Fail, "got \u{1b}[2Jboom\nnext", 5);
+        assert!(!l.contains('\u{1b}') && !l.contains('\n'), "{l}");
+        assert!(l.starts_with("FAIL  s/c (5 ms): got "), "{l}");
+        assert_eq!(line("s/c", Verdict::Pass, "ignored", 1), "PASS  s/c (1 ms)");
     }
 }

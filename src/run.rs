@@ -349,7 +349,7 @@ pub fn command(args: RunArgs) -> i32 {
         };
         let planned = plan(lib, &selected, &profile, &env);
         let jobs = usize::from(args.jobs.or(env.limits.jobs).unwrap_or(4).max(1));
-        let (tx, reporter) = spawn_reporter(args.progress);
+        let (tx, reporter) = spawn_reporter(args.progress, env.secrets.clone());
         let (cases, interrupted) = execute(
             lib,
             &profile,

@@ -128,4 +128,47 @@ mod tests {
         let lib = Library::load(None).unwrap_or_else(|e| panic!("{e}"));
         assert!(!lib.catalogue.profiles.is_empty());
     }
+
+    fn suite(id: &str, title: &str) -> String {
+        format!(
+            "[suite]\nid = \"{id}\"\ntitle = \"{title}\"\n[[case]]\nid = \"c\"\ntitle = \"t\"\nrequirements = [\"R-1\"]\n[[case.step]]\nid = \"m\"\naction = \"discover\"\nrole = \"as_a\"\n[[case.check]]\nwhat = \"w\"\nvalue = \"m.status\"\nequals = 200\n"
+        )
+    }
+
+    fn base() -> Vec<SourceFile> {
+        vec![
+            SourceFile::new(
+                "suites/profiles.toml",
+                "[[profile]]\nid = \"p\"\ntitle = \"p\"\n",
+            ),
+            SourceFile::new(
+                "suites/requirements.toml",
+                "[[requirement]]\nid = \"R-1\"\nsource = \"s\"\nparty = \"AS-A\"\ntesting = \"BB\"\nsummary = \"x\"\nlevels = { p = \"MUST\" }\n",
+            ),
+            SourceFile::new("suites/a.toml", suite("a", "embedded")),
+        ]
+    }
+
+    #[test]
+    fn user_folder_replaces_a_suite_by_id_and_adds_new_ones() {
+        let mut files = base();
+        files.push(SourceFile::new("dir/a.toml", suite("a", "mine")));
+        files.push(SourceFile::new("dir/b.toml", suite("b", "new")));
+        let lib = Library::from_files(files, 3).unwrap();
+        assert_eq!(lib.suites.len(), 2);
+        assert_eq!(lib.suite("a").unwrap().title, "mine");
+        assert_eq!(lib.suite("b").unwrap().title, "new");
+    }
+
+    #[test]
+    fn duplicate_ids_among_embedded_suites_are_an_error() {
+        let mut files = base();
+        files.push(SourceFile::new("suites/a2.toml", suite("a", "again")));
+        let err = Library::from_files(files, 4).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("suite id `a` is also used by suites/a.toml"),
+            "{err}"
+        );
+    }
 }

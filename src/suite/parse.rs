@@ -504,13 +504,25 @@ fn parse_action(f: &mut Fields, action: &str, steps: &[String], case: &str) -> R
         }
         "request" => {
             let role = role(f, "role")?.ok_or_else(|| f.missing("role"))?;
-            let endpoint = match f.choice("endpoint", &["token", "metadata", "jwks", "resource"])? {
-                Some(("token", _)) => Endpoint::Token,
-                Some(("metadata", _)) => Endpoint::Metadata,
-                Some(("jwks", _)) => Endpoint::Jwks,
-                Some(("resource", _)) => Endpoint::Resource,
-                _ => return Err(f.missing("endpoint")),
+            let (endpoint, span) =
+                match f.choice("endpoint", &["token", "metadata", "jwks", "resource"])? {
+                    Some(("token", s)) => (Endpoint::Token, s),
+                    Some(("metadata", s)) => (Endpoint::Metadata, s),
+                    Some(("jwks", s)) => (Endpoint::Jwks, s),
+                    Some((_, s)) => (Endpoint::Resource, s),
+                    None => return Err(f.missing("endpoint")),
+                };
+            let fits = match role {
+                Role::Rs => matches!(endpoint, Endpoint::Metadata | Endpoint::Resource),
+                Role::AsA | Role::AsB => endpoint != Endpoint::Resource,
             };
+            if !fits {
+                return Err(f.file.error(
+                    span,
+                    format!("{} has no such endpoint for this role", f.what),
+                    "AS roles: token, metadata, jwks; rs: metadata, resource",
+                ));
+            }
             let method = f
                 .str("method")?
                 .map(|m| m.0.to_ascii_uppercase())
@@ -899,6 +911,23 @@ when = { value = "x.status", not_equals = 200 }
             assert!(e.message.contains(want), "want {want:?}, got:\n{e}");
             assert!(e.position().is_some(), "{e}");
         }
+    }
+
+    #[test]
+    fn request_endpoint_must_fit_the_role() {
+        let text = GOOD.replace(
+            "id = \"x\"\naction = \"exchange\"",
+            "id = \"x\"\naction = \"request\"\nrole = \"rs\"\nendpoint = \"token\"",
+        );
+        let text = text
+            .replace("subject_token = \"${st.token}\"\n", "")
+            .replace("resource = \"${target.as_b.issuer}\"\n", "")
+            .replace("params = { extra = [\"a\", \"b\"] }\n", "");
+        let e = err(&text);
+        assert!(
+            e.message.contains("has no such endpoint for this role"),
+            "{e}"
+        );
     }
 
     #[test]
