@@ -221,28 +221,7 @@ fn graded_at_level(check: &chainproof::run_result::CheckResult) -> bool {
 
 /// Faults no black-box case can reach, with the reason. Kept short and explained: each is a
 /// gap in what the harness can obtain from a target, not a case that was forgotten.
-const UNREACHABLE: &[(&str, &str)] = &[
-    (
-        "dpop-proof-replay-accepted",
-        "needs to send the same DPoP proof twice; the runner mints a fresh proof per request and \
-         does not expose the proof a step sent",
-    ),
-    (
-        "client-assertion-unverified",
-        "needs a private_key_jwt client; the target model and the runner's client authentication \
-         know client_secret_basic and client_secret_post only",
-    ),
-    (
-        "client-assertion-replay",
-        "needs a private_key_jwt client; the target model and the runner's client authentication \
-         know client_secret_basic and client_secret_post only",
-    ),
-    (
-        "rs-skips-ath",
-        "needs a DPoP proof whose ath belongs to another token; call_resource always computes \
-         ath for the token it sends",
-    ),
-];
+const UNREACHABLE: &[(&str, &str)] = &[];
 
 /// Faults whose case only runs against a differently configured mock (see the test named).
 const CAUGHT_ELSEWHERE: &[(&str, &str)] = &[(

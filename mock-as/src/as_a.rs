@@ -388,8 +388,18 @@ fn exchange(
             ));
         }
     };
-    let subject_token = form.require("subject_token")?;
-    let subject_token_type = form.require("subject_token_type")?;
+    // RFC 6749 §5.2: a missing required parameter is invalid_request (empty = missing).
+    let required = |name: &str| {
+        form.require(name).map_err(|e| {
+            if f.has(Fault::MissingSubjectParamInvalidGrant) {
+                OAuthError::invalid_grant(format!("missing parameter {name}"))
+            } else {
+                e
+            }
+        })
+    };
+    let subject_token = required("subject_token")?;
+    let subject_token_type = required("subject_token_type")?;
     let actor = match (form.get("actor_token"), form.get("actor_token_type")) {
         (Some(t), Some(_)) => Some(t),
         (None, None) => None,

@@ -57,6 +57,7 @@ faults! {
     AcceptForgedSubjectToken = "accept-forged-subject-token", ["IC-TE-06"], "AS-A does not verify the subject token's signature";
     SubjectTokenErrorInvalidGrant = "subject-token-error-invalid-grant", ["IC-TE-06"], "AS-A answers invalid_grant instead of invalid_request for a bad subject token";
     ActorTokenTypeUnchecked = "actor-token-type-unchecked", ["IC-TE-07"], "AS-A accepts actor_token without actor_token_type and actor_token_type alone";
+    MissingSubjectParamInvalidGrant = "missing-subject-param-invalid-grant", ["IC-TE-07"], "AS-A answers invalid_grant instead of invalid_request when subject_token or subject_token_type is missing or empty";
     AcceptUnsupportedTokenType = "accept-unsupported-requested-token-type", ["IC-TE-08"], "AS-A issues a JWT grant whatever requested_token_type names";
     ExchangeScopeNotReported = "exchange-scope-not-reported", ["IC-TE-15"], "AS-A omits the response scope when the client sent none";
     AsAIgnoreInvalidDpop = "as-a-ignore-invalid-dpop", ["DPOP-02"], "AS-A ignores an invalid DPoP proof instead of answering invalid_dpop_proof";

@@ -23,12 +23,7 @@ WHY = {
     "GEN-08": "A consumer-side rule (decide only on top-level claims and the current actor): mock/white-box; the black-box structural check on `act` is grant-contents/grant-claims (IC-JG-13).",
     "GEN-14": "Concerns client-authentication JWTs (RFC 7523bis), which the harness's clients do not use against the mock; MAY in the IC drafts.",
 }
-UNREACHABLE = [
-    ("dpop-proof-replay-accepted", "needs the same DPoP proof sent twice; the runner mints a fresh proof for every request and does not expose the proof a step sent."),
-    ("client-assertion-unverified", "needs a private_key_jwt client: the target model and the runner's client authentication know client_secret_basic and client_secret_post only."),
-    ("client-assertion-replay", "needs a private_key_jwt client (as above)."),
-    ("rs-skips-ath", "needs a DPoP proof whose `ath` hashes another token; `call_resource` always computes `ath` for the token it sends."),
-]
+UNREACHABLE = []  # (fault, why): faults no case can reach; keep in step with tests/mutation_matrix.rs
 PROFILE_ONLY = "Profile-only row (MAY in ic-17/ic-14/ic-01): covered when that profile's suite exists."
 
 
@@ -70,14 +65,16 @@ def main():
         else:
             cell = "— " + WHY[rid]
         print(f"| {rid} | {r['testing']} | {r['levels']['ic-17']} | {cell} |")
-    print("\n## Mock faults no case reaches\n")
-    print("`tests/mutation_matrix.rs` runs every fault of `mock_as::Fault::ALL`; these are listed "
-          "there as unreachable (a stale entry fails the matrix). `accept-expired-subject-token` is "
-          "caught by `token-exchange/expired-subject-token` in the matrix test that drives a mock with "
-          "four-second user tokens as a live target (on the embedded mock that case skips: its wait "
-          "would exceed `max_wait_secs`).\n")
-    for name, why in UNREACHABLE:
-        print(f"- `{name}`: {why}")
+    print("\n## Mock faults\n")
+    print("`tests/mutation_matrix.rs` runs every fault of `mock_as::Fault::ALL` and requires each to be "
+          "caught by a case citing one of its requirement IDs, at that requirement's level. "
+          "`accept-expired-subject-token` is caught by `token-exchange/expired-subject-token` in the "
+          "matrix test that drives a mock with four-second user tokens as a live target (on the "
+          "embedded mock that case skips: its wait would exceed `max_wait_secs`).")
+    if UNREACHABLE:
+        print("\nFaults no case reaches:\n")
+        for name, why in UNREACHABLE:
+            print(f"- `{name}`: {why}")
     print("\n## Other rows (MK, INFO, N, -)\n")
     print("Not black-box gradable by definition (mock/white-box only, report-only, not testable, or "
           "a heading row); cases that cite them anyway are listed.\n")

@@ -188,6 +188,10 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
         SubjectTokenErrorInvalidGrant => {
             e.exchange_with("garbage", &[("resource", &f_.as_b_issuer)], None).await.error() == "invalid_grant"
         }
+        MissingSubjectParamInvalidGrant => {
+            let p = [("grant_type", TE), ("subject_token_type", TT_AT), ("resource", &f_.as_b_issuer)];
+            e.post(&f_.as_a_token_endpoint, &p, e.client(), None).await.error() == "invalid_grant"
+        }
         ActorTokenTypeUnchecked => {
             let actor = e.user_token().await;
             exchange_status(&e, &[("actor_token", &actor)]).await == 200
@@ -423,6 +427,7 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
 #[case(Fault::AcceptForgedSubjectToken)]
 #[case(Fault::SubjectTokenErrorInvalidGrant)]
 #[case(Fault::ActorTokenTypeUnchecked)]
+#[case(Fault::MissingSubjectParamInvalidGrant)]
 #[case(Fault::AcceptUnsupportedTokenType)]
 #[case(Fault::ExchangeScopeNotReported)]
 #[case(Fault::AsAIgnoreInvalidDpop)]
