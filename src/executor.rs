@@ -35,8 +35,13 @@ pub struct CaseOutcome {
 /// Why steps stopped early.
 #[derive(Debug)]
 enum Stop {
+    /// The harness, the network or the target file failed: says nothing about conformance.
     Error(String),
     Skip(String),
+    /// A step needs a value that an earlier response of the server under test should have
+    /// carried (say `${x.token}` after an exchange answered 400). That is the server's doing,
+    /// so the case is graded, not errored: see [`unmet_check`].
+    Unmet(String),
 }
 
 type StepResult<T> = Result<T, Stop>;
@@ -53,6 +58,10 @@ pub struct CaseRun {
     transcript: Vec<Exchange>,
     keys: HashMap<String, SigningKey>,
     step: String,
+    /// Ids of steps whose output is a response of a server under test.
+    server_steps: std::collections::HashSet<String>,
+    /// The last `${path}` that resolved to nothing.
+    unresolved: Option<String>,
 }
 
 /// Run `case`; `level_of` gives a requirement's level in the active profile.
@@ -80,6 +89,8 @@ pub async fn run_case(
         transcript: Vec::new(),
         keys: HashMap::new(),
         step: String::new(),
+        server_steps: Default::default(),
+        unresolved: None,
     };
     let stopped =
         match tokio::time::timeout(Duration::from_secs(deadline), run.steps(&case.steps)).await {
@@ -104,8 +115,25 @@ pub async fn run_case(
             checks: Vec::new(),
             transcript,
         },
+        Some(Stop::Unmet(message)) => {
+            // Grade what can be graded (checks on steps that ran), plus the broken flow itself.
+            let (_, _, mut checks) = run.checks(case, level_of, true);
+            checks.extend(unmet_check(case, level_of, &message));
+            let verdict = checks.iter().fold(Verdict::Pass, |v, c| v.worst(c.verdict));
+            let message = checks
+                .iter()
+                .find(|c| c.verdict == verdict && verdict != Verdict::Pass)
+                .map(|c| c.message.clone())
+                .unwrap_or(message);
+            CaseOutcome {
+                verdict,
+                message,
+                checks,
+                transcript,
+            }
+        }
         None => {
-            let (verdict, message, checks) = run.checks(case, level_of);
+            let (verdict, message, checks) = run.checks(case, level_of, false);
             CaseOutcome {
                 verdict,
                 message,
@@ -114,6 +142,29 @@ pub async fn run_case(
             }
         }
     }
+}
+
+/// The check recording that the flow a case exercises broke at the server: graded at the
+/// highest level among the case's requirements, since the case could not reach what it tests.
+fn unmet_check(
+    case: &Case,
+    level_of: &(dyn Fn(&str) -> Option<Level> + Sync),
+    message: &str,
+) -> Option<CheckResult> {
+    let (requirement, level) = case
+        .requirements
+        .iter()
+        .filter_map(|r| level_of(r).map(|l| (r.clone(), l)))
+        .max_by_key(|(_, l)| *l)?;
+    Some(CheckResult {
+        description: "the flow reaches every step".into(),
+        requirement,
+        level,
+        verdict: level.failure_verdict(),
+        actual: Value::Null,
+        expected: "the value a later step needs".into(),
+        message: message.to_string(),
+    })
 }
 
 fn short(v: &Value) -> String {
@@ -162,7 +213,21 @@ impl CaseRun {
     }
 
     fn interp(&mut self, t: &Tmpl) -> StepResult<Value> {
-        template::interpolate(t, &mut |p| self.resolve(p)).map_err(Stop::Error)
+        self.unresolved = None;
+        let result = template::interpolate(t, &mut |p| {
+            let v = self.resolve(p);
+            if matches!(v, None | Some(Value::Null)) {
+                self.unresolved = Some(p.to_string());
+            }
+            v
+        });
+        result.map_err(|m| {
+            let root = self.unresolved.as_deref().and_then(|p| p.split('.').next());
+            match root {
+                Some(r) if self.server_steps.contains(r) => Stop::Unmet(m),
+                _ => Stop::Error(m),
+            }
+        })
     }
 
     fn interp_str(&mut self, t: &Tmpl, what: &str) -> StepResult<String> {
@@ -181,8 +246,16 @@ impl CaseRun {
                 Stop::Error(m) => {
                     Stop::Error(format!("step `{}` ({}): {m}", step.id, step.action.name()))
                 }
+                Stop::Unmet(m) => Stop::Unmet(format!(
+                    "step `{}` ({}) could not run: {m} (an earlier response of the server lacked it)",
+                    step.id,
+                    step.action.name()
+                )),
                 skip => skip,
             })?;
+            if step.action.is_server_request() {
+                self.server_steps.insert(step.id.clone());
+            }
             self.ctx.insert(step.id.clone(), out);
         }
         Ok(())
@@ -300,7 +373,9 @@ impl CaseRun {
         Ok(resp)
     }
 
-    fn client_for(&self, sel: ClientSel) -> StepResult<Option<Client>> {
+    /// The client a step authenticates as. `wrong_secret` is the client of the server the
+    /// request goes to (`at_as_a`) with a secret that cannot be right.
+    fn client_for(&self, sel: ClientSel, at_as_a: bool) -> StepResult<Option<Client>> {
         Ok(match sel {
             ClientSel::Primary => Some(self.env.client.clone()),
             ClientSel::Second => Some(
@@ -323,11 +398,10 @@ impl CaseRun {
                     .ok_or_else(|| Stop::Skip(Capability::JwtClient.missing_reason().into()))?,
             ),
             ClientSel::WrongSecret => {
-                let base = self
-                    .env
-                    .as_b_client
-                    .clone()
-                    .unwrap_or_else(|| self.env.client.clone());
+                let base = match &self.env.as_b_client {
+                    Some(b) if !at_as_a => b.clone(),
+                    _ => self.env.client.clone(),
+                };
                 Some(Client {
                     secret: Some(format!("wrong-{}", uuid::Uuid::new_v4().simple())),
                     ..base
@@ -350,7 +424,7 @@ impl CaseRun {
                 .clone()
                 .ok_or_else(|| Stop::Skip(Capability::UnmappedUser.missing_reason().into()))?,
         };
-        let client = self.client_for(client)?.expect("primary or second");
+        let client = self.client_for(client, true)?.expect("primary or second");
         let mut form: Vec<(String, String)> = match source {
             SubjectSource::Token(t) => return Ok(json!({ "token": t })),
             SubjectSource::Password {
@@ -457,7 +531,7 @@ impl CaseRun {
                 } else {
                     ClientSel::None
                 };
-                let client = self.client_for(t.client.unwrap_or(default_client))?;
+                let client = self.client_for(t.client.unwrap_or(default_client), exchange)?;
                 let method = t
                     .auth
                     .or(client.as_ref().map(|c| c.auth))
@@ -574,7 +648,7 @@ impl CaseRun {
                         other => form.push((k.clone(), value_text(&other))),
                     }
                 }
-                let client = self.client_for(r.client)?;
+                let client = self.client_for(r.client, matches!(r.role, Role::AsA))?;
                 let method = r
                     .auth
                     .or(client.as_ref().map(|c| c.auth))
@@ -680,7 +754,30 @@ impl CaseRun {
         };
         let token = match f.mode {
             None => String::new(),
-            Some(m @ (ForgeMode::TamperPayload | ForgeMode::TamperSignature)) => {
+            Some(ForgeMode::TamperPayload) => {
+                // The payload stays well-formed JSON with every original claim (plus one
+                // unknown member, which RFC 7519 §4 says to ignore), under the original
+                // signature: only a signature check can tell. Flipping a base64url character
+                // instead usually breaks the JSON and tests the parser, not the signature.
+                let src = source.clone().unwrap_or_default();
+                let mut segments = src.split('.');
+                let header_segment = segments.next().unwrap_or_default().to_string();
+                let sig = segments.nth(1).unwrap_or_default().to_string();
+                let header_segment = if edited {
+                    apply_header(&mut header);
+                    jose::b64(header.to_string().as_bytes())
+                } else {
+                    header_segment
+                };
+                if let Some(obj) = claims.as_object_mut() {
+                    obj.insert("chainproof_tampered".into(), json!(true));
+                }
+                format!(
+                    "{header_segment}.{}.{sig}",
+                    jose::b64(claims.to_string().as_bytes())
+                )
+            }
+            Some(m @ ForgeMode::TamperSignature) => {
                 let src = source.clone().unwrap_or_default();
                 let base = if edited {
                     apply_header(&mut header);
@@ -693,7 +790,8 @@ impl CaseRun {
                 } else {
                     src
                 };
-                jose::tamper(&base, if m == ForgeMode::TamperPayload { 1 } else { 2 })
+                debug_assert_eq!(m, ForgeMode::TamperSignature);
+                jose::tamper(&base, 2)
             }
             Some(ForgeMode::AlgNone) => {
                 header["alg"] = json!("none");
@@ -752,21 +850,33 @@ impl CaseRun {
     }
 
     /// Grade every applicable check.
+    /// Grade every applicable check. With `ran_only`, checks that read a step which never ran
+    /// (the case stopped before it) are left out rather than graded on a missing value.
     fn checks(
         &mut self,
         case: &Case,
         level_of: &(dyn Fn(&str) -> Option<Level> + Sync),
+        ran_only: bool,
     ) -> (Verdict, String, Vec<CheckResult>) {
         let mut results = Vec::new();
         for check in &case.checks {
             let Some(level) = level_of(&check.requirement) else {
                 continue;
             };
+            if ran_only {
+                let ran = |path: &str| {
+                    let root = path.split('.').next().unwrap_or_default();
+                    !case.steps.iter().any(|s| s.id == root) || self.ctx.contains_key(root)
+                };
+                if !ran(&check.value) || check.when.as_ref().is_some_and(|w| !ran(&w.value)) {
+                    continue;
+                }
+            }
             if let Some(cond) = &check.when {
                 let actual = self.resolve(&cond.value);
                 let expected = match self.interp(&predicate::template_of(&cond.predicate)) {
                     Ok(e) => e,
-                    Err(Stop::Error(m) | Stop::Skip(m)) => {
+                    Err(Stop::Error(m) | Stop::Skip(m) | Stop::Unmet(m)) => {
                         return (
                             Verdict::Error,
                             format!("check `{}` (when): {m}", check.what),
@@ -783,7 +893,7 @@ impl CaseRun {
             let actual = self.resolve(&check.value);
             let expected = match self.interp(&predicate::template_of(&check.predicate)) {
                 Ok(e) => e,
-                Err(Stop::Error(m) | Stop::Skip(m)) => {
+                Err(Stop::Error(m) | Stop::Skip(m) | Stop::Unmet(m)) => {
                     return (
                         Verdict::Error,
                         format!("check `{}`: {m}", check.what),

@@ -197,6 +197,22 @@ pub enum Action {
 }
 
 impl Action {
+    /// Whether the step's output is a response of a server under test (not of the harness
+    /// or of a subject-token fixture).
+    pub fn is_server_request(&self) -> bool {
+        matches!(
+            self,
+            Action::Discover { .. }
+                | Action::Exchange(_)
+                | Action::Present(_)
+                | Action::CallResource { .. }
+                | Action::Concurrent { .. }
+                | Action::Request(_)
+        )
+    }
+}
+
+impl Action {
     pub const NAMES: &'static [&'static str] = &[
         "discover",
         "subject_token",

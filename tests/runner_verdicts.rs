@@ -1,6 +1,7 @@
 //! Verdict grading end to end against the embedded mock, with private requirement IDs
 //! (tests/fixtures/verdicts): MUST → fail, SHOULD → warn, MAY → info, non-preferred member →
-//! warn, no applicable check → error, unresolved `${...}` → error; and profiles change levels.
+//! warn, no applicable check → error, unresolved harness `${...}` → error, a value missing
+//! from a server response → graded; and profiles change levels.
 
 use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
@@ -71,8 +72,17 @@ fn verdicts_follow_levels_and_profiles() {
         cases["unresolved-interpolation"]["message"]
             .as_str()
             .unwrap()
-            .contains("unresolved ${m.json.no_such_member}")
+            .contains("unresolved ${f.claims.no_such_member}")
     );
+    // The server's response lacked what the flow needs: a conformance verdict at the case's
+    // level, the checks on steps that ran still graded, the step that never ran not graded.
+    let omitted = &cases["server-omits-needed-value"];
+    assert_eq!(verdict("server-omits-needed-value"), "fail", "{omitted}");
+    assert!(omitted["message"].as_str().unwrap().contains("could not run"));
+    let checks = omitted["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 2, "{omitted}");
+    assert_eq!(checks[0]["verdict"], "pass");
+    assert_eq!(checks[1]["verdict"], "fail");
     assert_eq!(
         verdict("replays-are-refused"),
         "pass",

@@ -90,6 +90,7 @@ faults! {
     AcceptAccessTokenAsGrant = "accept-access-token-as-grant", ["IC-JB-07", "GEN-12"], "AS-B skips the aud check for tokens typed at+jwt, so AS-A access tokens pass as grants";
     AudPrefixMatch = "aud-prefix-match", ["IC-JB-04"], "AS-B accepts any aud that starts with its issuer instead of an exact match";
     AcceptGrantForOtherClient = "accept-grant-for-other-client", ["IC-SC-07"], "AS-B ignores a grant client_id that differs from the authenticated client";
+    IgnoreClientSecretAtAsA = "ignore-client-secret-at-as-a", ["IC-TE-23"], "AS-A exchanges tokens for a client whose secret is wrong, trusting the client_id alone";
     IgnoreInvalidClientCredentials = "ignore-invalid-client-credentials", ["IC-JB-08"], "AS-B ignores wrong or unknown client credentials on jwt-bearer requests";
     MissingAssertionInvalidGrant = "missing-assertion-invalid-grant", ["IC-JB-10"], "AS-B answers invalid_grant instead of invalid_request when assertion is missing";
     BadGrantInvalidRequest = "bad-grant-invalid-request", ["IC-JB-06"], "AS-B answers invalid_request instead of invalid_grant for invalid grants";

@@ -419,7 +419,7 @@ fn parse_action(f: &mut Fields, action: &str, steps: &[String], case: &str) -> R
         "exchange" => Action::Exchange(token_request(
             f,
             EXCHANGE_PARAMS,
-            &["primary", "second", "none", "jwt"],
+            &["primary", "second", "none", "jwt", "wrong_secret"],
             steps,
         )?),
         "present" => {

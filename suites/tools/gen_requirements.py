@@ -262,6 +262,25 @@ def q(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+# Requirements the catalogue misses, found while building chainproof. Each is inserted after
+# the catalogue row named first; same columns as a catalogue row.
+PROJECT_ROWS = [
+    (
+        "IC-TE-22",
+        (
+            "IC-TE-23",
+            "6749 §2.3.1, §3.2.1, §5.2 (chainproof addition)",
+            "MUST",
+            "AS-A",
+            "Client credentials sent with a token exchange are validated: failed authentication "
+            "(e.g. a wrong secret) gets invalid_client and no grant, whatever the policy on "
+            "unauthenticated clients.",
+            "BB",
+        ),
+    ),
+]
+
+
 def main(path: str) -> None:
     rows = []
     for line in open(path, encoding="utf-8"):
@@ -270,6 +289,9 @@ def main(path: str) -> None:
         cols = [c.strip() for c in line.strip().strip("|").split(" | ")]
         rid, source, level, binds, para, _test, how = cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[-1]
         rows.append((rid, source, level, binds, para, how))
+
+    for after, row in PROJECT_ROWS:
+        rows.insert([r[0] for r in rows].index(after) + 1, row)
 
     ids = [r[0] for r in rows]
     assert len(ids) == len(set(ids)), "duplicate IDs"

@@ -121,6 +121,11 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             let p = [("grant_type", TE), ("subject_token", &st), ("subject_token_type", TT_AT), ("resource", &f_.as_b_issuer)];
             e.post(&f_.as_a_token_endpoint, &p, Auth::None, None).await.status == 200
         }
+        IgnoreClientSecretAtAsA => {
+            let st = e.user_token().await;
+            let p = [("grant_type", TE), ("subject_token", &st), ("subject_token_type", TT_AT), ("resource", &f_.as_b_issuer)];
+            e.post(&f_.as_a_token_endpoint, &p, Auth::Basic(&f_.client_id, "wrong"), None).await.status == 200
+        }
         AcceptForeignSubjectToken => {
             let st = e.user_token().await;
             let p = [("grant_type", TE), ("subject_token", &st), ("subject_token_type", TT_AT), ("resource", &f_.as_b_issuer)];
@@ -458,6 +463,7 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
 #[case(Fault::AudPrefixMatch)]
 #[case(Fault::AcceptGrantForOtherClient)]
 #[case(Fault::IgnoreInvalidClientCredentials)]
+#[case(Fault::IgnoreClientSecretAtAsA)]
 #[case(Fault::MissingAssertionInvalidGrant)]
 #[case(Fault::BadGrantInvalidRequest)]
 #[case(Fault::AcceptUnknownResource)]
