@@ -18,29 +18,52 @@ fn default_run_passes_and_every_report_agrees() {
         .assert();
     let output = assert.get_output().clone();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "default run failed:\n{stderr}");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "default run failed:\n{stderr}"
+    );
 
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
     let cases = json["cases"].as_array().unwrap();
     let summary = &json["summary"];
-    assert!(cases.len() >= 50, "expected every suite to run, got {} cases", cases.len());
+    assert!(
+        cases.len() >= 50,
+        "expected every suite to run, got {} cases",
+        cases.len()
+    );
     assert_eq!(summary["total"], cases.len());
     for v in ["fail", "warn", "info", "error"] {
         assert_eq!(summary[v], 0, "{v} against the conformant mock:\n{stderr}");
     }
     for c in cases {
         let verdict = c["verdict"].as_str().unwrap();
-        assert!(matches!(verdict, "pass" | "skip"), "{}: {verdict}", c["case"]);
+        assert!(
+            matches!(verdict, "pass" | "skip"),
+            "{}: {verdict}",
+            c["case"]
+        );
         if verdict == "skip" {
-            assert!(!c["message"].as_str().unwrap().is_empty(), "skip without reason");
+            assert!(
+                !c["message"].as_str().unwrap().is_empty(),
+                "skip without reason"
+            );
         } else {
-            assert!(!c["checks"].as_array().unwrap().is_empty(), "{} asserts nothing", c["case"]);
+            assert!(
+                !c["checks"].as_array().unwrap().is_empty(),
+                "{} asserts nothing",
+                c["case"]
+            );
         }
     }
     // The figures the closing note reports: wall time and the longest single case (the
     // unavoidable wait for a grant to expire).
-    let longest = cases.iter().map(|c| c["duration_ms"].as_u64().unwrap()).max().unwrap();
+    let longest = cases
+        .iter()
+        .map(|c| c["duration_ms"].as_u64().unwrap())
+        .max()
+        .unwrap();
     eprintln!(
         "default run: {} cases, wall {} ms, longest case {} ms",
         cases.len(),
@@ -54,7 +77,11 @@ fn default_run_passes_and_every_report_agrees() {
         assert_eq!(parsed["failures"], summary["fail"]);
         assert_eq!(parsed["errors"], summary["error"]);
         assert_eq!(parsed["skipped"], summary["skip"]);
-        assert_eq!(parsed["cases"].as_object().unwrap().len(), cases.len(), "suite/case pairs are unique");
+        assert_eq!(
+            parsed["cases"].as_object().unwrap().len(),
+            cases.len(),
+            "suite/case pairs are unique"
+        );
     }
 
     // HTML in a real browser: the summary counts equal the JSON's, and the fail filter hides

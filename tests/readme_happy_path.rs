@@ -11,7 +11,8 @@ fn readme_curl_happy_path_works_as_written() {
             panic!("{tool} is needed to run the README's happy path");
         }
     }
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let start = readme
         .find("chainproof mock --port-a 9401")
         .expect("README shows the happy path starting the mock on fixed ports");

@@ -78,7 +78,12 @@ fn verdicts_follow_levels_and_profiles() {
     // level, the checks on steps that ran still graded, the step that never ran not graded.
     let omitted = &cases["server-omits-needed-value"];
     assert_eq!(verdict("server-omits-needed-value"), "fail", "{omitted}");
-    assert!(omitted["message"].as_str().unwrap().contains("could not run"));
+    assert!(
+        omitted["message"]
+            .as_str()
+            .unwrap()
+            .contains("could not run")
+    );
     let checks = omitted["checks"].as_array().unwrap();
     assert_eq!(checks.len(), 2, "{omitted}");
     assert_eq!(checks[0]["verdict"], "pass");

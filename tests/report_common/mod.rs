@@ -687,4 +687,3 @@ pub fn rows(dom: &str) -> Vec<(String, bool)> {
         })
         .collect()
 }
-
