@@ -343,8 +343,48 @@ pub fn command(args: RunArgs) -> i32 {
                 return exit::INVALID_INPUT;
             }
             Err(EnvError::Runtime(m)) => {
+                // The target could not be set up (discovery failed, a server is down): no case
+                // can run, but CI still gets complete reports saying so, case by case.
                 eprintln!("error: {m}");
-                return exit::RUNTIME;
+                let cases: Vec<CaseResult> = selected
+                    .iter()
+                    .map(|(s, c)| CaseResult {
+                        suite: s.id.clone(),
+                        case: c.id.clone(),
+                        title: c.title.clone(),
+                        requirements: c.requirements.clone(),
+                        level: c
+                            .requirements
+                            .iter()
+                            .filter_map(|r| lib.catalogue.level(r, &profile))
+                            .max()
+                            .unwrap_or(Level::May),
+                        verdict: Verdict::Error,
+                        message: format!("not run: the target could not be set up: {m}"),
+                        duration_ms: 0,
+                        not_run: true,
+                        checks: Vec::new(),
+                        transcript: Vec::new(),
+                    })
+                    .collect();
+                let result = RunResult {
+                    schema_version: crate::run_result::SCHEMA_VERSION,
+                    tool: ToolInfo::default(),
+                    profile: profile.clone(),
+                    started_at: rfc3339(wall),
+                    finished_at: rfc3339(SystemTime::now()),
+                    duration_ms: started.elapsed().as_millis() as u64,
+                    targets: crate::run_result::Targets {
+                        file: args.target.as_ref().map(|p| p.display().to_string()),
+                        ..Default::default()
+                    },
+                    summary: Summary::of(cases.iter().map(|c| &c.verdict)),
+                    interrupted: false,
+                    requirements: requirement_rows(lib, &profile, &cases),
+                    cases,
+                    fuzz: None,
+                };
+                return finish(&result, &args, &Secrets::default());
             }
         };
         let planned = plan(lib, &selected, &profile, &env);
@@ -381,33 +421,38 @@ pub fn command(args: RunArgs) -> i32 {
         let secrets = Secrets {
             values: env.secrets.clone(),
         };
-        // Gate first (expectations, baseline), then reports that show its findings.
-        let (gate, mut code) = match report::gate(&result, &args.report, args.fail_on, &secrets) {
-            Ok(g) => {
-                let code = g.exit_code;
-                (Some(g), code)
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                (None, e.exit_code())
-            }
-        };
-        match report::write_reports(&result, &args.report, &secrets, gate.as_ref()) {
-            Ok(paths) => {
-                for p in paths {
-                    eprintln!("wrote {}", p.display());
-                }
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                code = code.max(e.exit_code());
-            }
-        }
-        if let Some(g) = &gate {
-            eprint!("{}", g.summary);
-        }
-        code
+        finish(&result, &args, &secrets)
     })
+}
+
+/// Judge the gate (thresholds, expectations, baseline), write every report showing its
+/// findings, and return the exit code.
+fn finish(result: &RunResult, args: &RunArgs, secrets: &Secrets) -> i32 {
+    let (gate, mut code) = match report::gate(result, &args.report, args.fail_on, secrets) {
+        Ok(g) => {
+            let code = g.exit_code;
+            (Some(g), code)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            (None, e.exit_code())
+        }
+    };
+    match report::write_reports(result, &args.report, secrets, gate.as_ref()) {
+        Ok(paths) => {
+            for p in paths {
+                eprintln!("wrote {}", p.display());
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            code = code.max(e.exit_code());
+        }
+    }
+    if let Some(g) = &gate {
+        eprint!("{}", g.summary);
+    }
+    code
 }
 
 #[cfg(test)]
