@@ -321,6 +321,11 @@ impl Env {
                 faults: faults.clone(),
                 ..MockOptions::default()
             };
+            // The embedded AS-A issues user tokens that live no longer than its grants, so the
+            // case that presents an expired subject token waits inside the run's one
+            // unavoidable wait (grant expiry) and runs instead of being skipped.
+            let a = &mut options.config.as_a;
+            a.access_token_lifetime_secs = a.access_token_lifetime_secs.min(a.grant_lifetime_secs);
             if let Some(t) = target {
                 options.port_a = t.spec.as_a.port.unwrap_or(0);
                 options.port_b = t.spec.as_b.port.unwrap_or(0);
