@@ -367,23 +367,11 @@ pub fn command(args: RunArgs) -> i32 {
                         transcript: Vec::new(),
                     })
                     .collect();
-                let result = RunResult {
-                    schema_version: crate::run_result::SCHEMA_VERSION,
-                    tool: ToolInfo::default(),
-                    profile: profile.clone(),
-                    started_at: rfc3339(wall),
-                    finished_at: rfc3339(SystemTime::now()),
-                    duration_ms: started.elapsed().as_millis() as u64,
-                    targets: crate::run_result::Targets {
-                        file: args.target.as_ref().map(|p| p.display().to_string()),
-                        ..Default::default()
-                    },
-                    summary: Summary::of(cases.iter().map(|c| &c.verdict)),
-                    interrupted: false,
-                    requirements: requirement_rows(lib, &profile, &cases),
-                    cases,
-                    fuzz: None,
+                let targets = crate::run_result::Targets {
+                    file: args.target.as_ref().map(|p| p.display().to_string()),
+                    ..Default::default()
                 };
+                let result = run_result(lib, &profile, (wall, started), targets, cases, false);
                 return finish(&result, &args, &Secrets::default());
             }
         };
@@ -404,25 +392,44 @@ pub fn command(args: RunArgs) -> i32 {
         let _ = tx.send(RunEvent::Finished { summary });
         drop(tx);
         let _ = reporter.await;
-        let result = RunResult {
-            schema_version: crate::run_result::SCHEMA_VERSION,
-            tool: ToolInfo::default(),
-            profile: profile.clone(),
-            started_at: rfc3339(wall),
-            finished_at: rfc3339(SystemTime::now()),
-            duration_ms: started.elapsed().as_millis() as u64,
-            targets: env.targets.clone(),
-            summary,
-            interrupted,
-            requirements: requirement_rows(lib, &profile, &cases),
+        let result = run_result(
+            lib,
+            &profile,
+            (wall, started),
+            env.targets.clone(),
             cases,
-            fuzz: None,
-        };
+            interrupted,
+        );
         let secrets = Secrets {
             values: env.secrets.clone(),
         };
         finish(&result, &args, &secrets)
     })
+}
+
+/// The finished run, as every report is written from it.
+fn run_result(
+    lib: &Library,
+    profile: &str,
+    (wall, started): (SystemTime, Instant),
+    targets: crate::run_result::Targets,
+    cases: Vec<CaseResult>,
+    interrupted: bool,
+) -> RunResult {
+    RunResult {
+        schema_version: crate::run_result::SCHEMA_VERSION,
+        tool: ToolInfo::default(),
+        profile: profile.to_string(),
+        started_at: rfc3339(wall),
+        finished_at: rfc3339(SystemTime::now()),
+        duration_ms: started.elapsed().as_millis() as u64,
+        targets,
+        summary: Summary::of(cases.iter().map(|c| &c.verdict)),
+        interrupted,
+        requirements: requirement_rows(lib, profile, &cases),
+        cases,
+        fuzz: None,
+    }
 }
 
 /// Judge the gate (thresholds, expectations, baseline), write every report showing its
