@@ -77,6 +77,9 @@ pub struct RunArgs {
     /// Live progress: a bar on a terminal, plain lines otherwise, or nothing.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     pub progress: ProgressMode,
+    /// Do not verify server certificates. Every report says the run was insecure.
+    #[arg(long)]
+    pub insecure: bool,
     #[command(flatten)]
     pub report: ReportArgs,
 }

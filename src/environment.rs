@@ -46,6 +46,10 @@ pub struct AsInfo {
 
 /// Everything the executor needs about the servers under test.
 pub struct Env {
+    /// Server certificates are not verified (`--insecure`); every report says so.
+    pub insecure: bool,
+    /// The run's HTTP client: its TLS trust and client certificates come from the target.
+    pub http: Http,
     pub as_a: AsInfo,
     pub as_a_jwks: Option<Value>,
     pub as_b: AsInfo,
@@ -98,6 +102,8 @@ fn auth(a: Auth) -> AuthMethod {
         Auth::Basic => AuthMethod::Basic,
         Auth::Post => AuthMethod::Post,
         Auth::PrivateKeyJwt => AuthMethod::PrivateKeyJwt,
+        Auth::TlsClientAuth => AuthMethod::TlsClientAuth,
+        Auth::SelfSignedTlsClientAuth => AuthMethod::SelfSignedTlsClientAuth,
     }
 }
 
@@ -120,6 +126,7 @@ async fn fetch_json(http: &Http, url: &str) -> Result<Value, EnvError> {
         url: url.into(),
         headers: vec![("accept".into(), "application/json".into())],
         body: None,
+        client_cert: None,
     };
     let (_, res) = http.send("setup", req).await;
     let resp = res.map_err(|e| EnvError::Runtime(format!("GET {url}: {e}")))?;
@@ -244,11 +251,24 @@ fn mock_as_b(f: &MockFacts) -> AsInfo {
 impl Env {
     /// Resolve a target (or, with none, the embedded mock pair with a trusted harness issuer).
     pub async fn build(target: Option<&Target>, faults: Vec<Fault>) -> Result<Env, EnvError> {
+        Env::build_with(target, faults, false).await
+    }
+
+    /// [`Env::build`], with server certificates left unverified when `insecure`.
+    pub async fn build_with(
+        target: Option<&Target>,
+        faults: Vec<Fault>,
+        insecure: bool,
+    ) -> Result<Env, EnvError> {
         let limits = target.map(|t| t.spec.limits.clone()).unwrap_or_default();
-        let http = Http::new(
+        let (tls, tls_secrets) =
+            crate::tls::options(target, insecure).map_err(EnvError::Invalid)?;
+        let http = Http::with_tls(
             Duration::from_secs(limits.request_timeout_secs),
             limits.max_response_bytes,
-        );
+            &tls,
+        )
+        .map_err(EnvError::Invalid)?;
         let kind_a = target.map_or(Kind::Mock, |t| t.spec.as_a.kind);
         let kind_b = target.map_or(Kind::Mock, |t| t.spec.as_b.kind);
         let kind_rs = match target {
@@ -348,10 +368,7 @@ impl Env {
                     .config
                     .as_b
                     .clients
-                    .push(mock_as::config::BClientConfig {
-                        id: c.id.clone(),
-                        secret: secret.clone(),
-                    });
+                    .push(mock_as::config::BClientConfig::with_secret(&c.id, &secret));
                 registered_b_client = Some(Client {
                     id: c.id.clone(),
                     secret: Some(secret),
@@ -387,7 +404,7 @@ impl Env {
             None
         };
         let facts = mock.as_ref().map(|m| m.facts().clone());
-        let mut secrets = Vec::new();
+        let mut secrets = tls_secrets;
 
         // AS-A role.
         let jwt_client: Option<Client>;
@@ -535,6 +552,16 @@ impl Env {
             _ => None,
         };
 
+        // A role's CA bundle also covers its endpoints on other hosts than its issuer.
+        for (role, info) in [("as_a", &as_a), ("as_b", &as_b)] {
+            for url in [Some(&info.token_endpoint), info.jwks_uri.as_ref()]
+                .into_iter()
+                .flatten()
+            {
+                http.trust_for_role(role, url, &tls);
+            }
+        }
+
         // Mock roles: their metadata is discovered like a live server's, so that
         // `target.as_x.metadata.*` means the same thing for both.
         let (mut as_a, mut as_b) = (as_a, as_b);
@@ -609,6 +636,7 @@ impl Env {
                 .map(|(r, _)| role(kind_rs.unwrap_or(Kind::Mock), r)),
             harness_issuer: harness.as_ref().map(|h| h.issuer.clone()),
             file: target.map(|t| t.file.name.clone()),
+            insecure,
         };
         let dpop = match target {
             None => true,
@@ -617,6 +645,8 @@ impl Env {
         let trusts_harness =
             target.is_none_or(|t| t.spec.as_b.trusts_harness || kind_b == Kind::Mock);
         Ok(Env {
+            insecure,
+            http,
             as_a,
             as_a_jwks,
             as_b,

@@ -71,10 +71,8 @@ pub async fn run_case(
     level_of: &(dyn Fn(&str) -> Option<Level> + Sync),
 ) -> CaseOutcome {
     let limits = &env.limits;
-    let http = Http::new(
-        Duration::from_secs(limits.request_timeout_secs),
-        limits.max_response_bytes,
-    );
+    // The run's client: its TLS trust and client certificates come from the target.
+    let http = env.http.clone();
     let mut deadline = case.timeout_secs.unwrap_or(limits.case_timeout_secs);
     if case.is_slow() {
         deadline += limits.max_wait_secs + limits.clock_leeway_secs;
@@ -402,8 +400,16 @@ impl CaseRun {
                     Some(b) if !at_as_a => b.clone(),
                     _ => self.env.client.clone(),
                 };
+                // A client that authenticates by key or certificate sends its wrong secret with
+                // client_secret_basic: credentials a client sends must still be validated.
+                let auth = match base.auth {
+                    AuthMethod::Post => AuthMethod::Post,
+                    _ => AuthMethod::Basic,
+                };
                 Some(Client {
                     secret: Some(format!("wrong-{}", uuid::Uuid::new_v4().simple())),
+                    auth,
+                    key: None,
                     ..base
                 })
             }
@@ -460,6 +466,7 @@ impl CaseRun {
             url: self.env.as_a.token_endpoint.clone(),
             headers,
             body: Some(encode_form(&form)),
+            client_cert: tls_client(Some(&client), client.auth),
         };
         let resp = self.send(id, req, None).await?;
         let out = output(&resp);
@@ -502,6 +509,7 @@ impl CaseRun {
                     url,
                     headers: vec![("Accept".into(), "application/json".into())],
                     body: None,
+                    client_cert: None,
                 })
             }
             Action::Exchange(t) | Action::Present(t) => {
@@ -572,6 +580,7 @@ impl CaseRun {
                     url,
                     headers,
                     body: Some(encode_form(&form)),
+                    client_cert: tls_client(client.as_ref(), method),
                 })
             }
             Action::CallResource {
@@ -611,6 +620,7 @@ impl CaseRun {
                     url,
                     headers,
                     body: None,
+                    client_cert: None,
                 })
             }
             Action::Request(r) => {
@@ -692,6 +702,7 @@ impl CaseRun {
                     url,
                     headers,
                     body,
+                    client_cert: tls_client(client.as_ref(), method),
                 })
             }
             other => err(format!("`{}` is not an HTTP action", other.name())),
@@ -1034,6 +1045,14 @@ fn apply_client_auth(
         }
         _ => form.push(("client_id".into(), c.id.clone())),
     }
+}
+
+/// The client whose certificate the TLS handshake presents: one authenticating by RFC 8705
+/// mutual TLS.
+fn tls_client(client: Option<&Client>, method: AuthMethod) -> Option<String> {
+    client
+        .filter(|_| method.is_mutual_tls())
+        .map(|c| c.id.clone())
 }
 
 pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";

@@ -23,6 +23,7 @@ pub mod run_result;
 pub mod suite;
 pub mod target;
 pub mod template;
+pub mod tls;
 pub mod toml_tree;
 pub mod transcript;
 pub mod verdict;

@@ -336,7 +336,10 @@ pub fn command(args: RunArgs) -> i32 {
     rt.block_on(async move {
         let wall = SystemTime::now();
         let started = Instant::now();
-        let env = match Env::build(target.as_ref(), faults).await {
+        if args.insecure {
+            eprintln!("{INSECURE_WARNING}");
+        }
+        let env = match Env::build_with(target.as_ref(), faults, args.insecure).await {
             Ok(e) => Arc::new(e),
             Err(EnvError::Invalid(m)) => {
                 eprintln!("{m}");
@@ -369,6 +372,7 @@ pub fn command(args: RunArgs) -> i32 {
                     .collect();
                 let targets = crate::run_result::Targets {
                     file: args.target.as_ref().map(|p| p.display().to_string()),
+                    insecure: args.insecure,
                     ..Default::default()
                 };
                 let result = run_result(lib, &profile, (wall, started), targets, cases, false);
@@ -403,9 +407,16 @@ pub fn command(args: RunArgs) -> i32 {
         let secrets = Secrets {
             values: env.secrets.clone(),
         };
+        if env.insecure {
+            eprintln!("{INSECURE_WARNING}");
+        }
         finish(&result, &args, &secrets)
     })
 }
+
+/// Printed before and after an `--insecure` run, as every report also says.
+const INSECURE_WARNING: &str =
+    "warning: --insecure: server certificates were NOT verified; this run proves nothing about TLS";
 
 /// The finished run, as every report is written from it.
 fn run_result(
