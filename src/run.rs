@@ -77,6 +77,11 @@ pub fn plan(lib: &Library, selected: &[(&Suite, &Case)], profile: &str, env: &En
                 .filter(|n| !caps.contains(n))
                 .map(|n| n.missing_reason())
                 .collect();
+            let token_gap = if missing.is_empty() {
+                env.token_gap(c)
+            } else {
+                None
+            };
             let skip = if levels.is_empty() {
                 Some(format!(
                     "none of its requirements ({}) has a level in profile {profile}",
@@ -85,7 +90,7 @@ pub fn plan(lib: &Library, selected: &[(&Suite, &Case)], profile: &str, env: &En
             } else if !missing.is_empty() {
                 Some(missing.join("; "))
             } else {
-                None
+                token_gap
             };
             Planned {
                 suite: s.id.clone(),
@@ -375,6 +380,16 @@ pub fn command(args: RunArgs) -> i32 {
                 return finish(&result, &args, &Secrets::default());
             }
         };
+        // Kept subject-token sources (refresh token, command, authorization code) are
+        // obtained before any case runs; an interactive login prints its URL here.
+        env.tokens.set_notice(Arc::new(|m: &str| eprintln!("{m}")));
+        let http = crate::http::Http::new(
+            std::time::Duration::from_secs(env.limits.request_timeout_secs),
+            env.limits.max_response_bytes,
+        );
+        for (_, e) in env.tokens.prefetch(&http).await {
+            eprintln!("warning: {e}");
+        }
         let planned = plan(lib, &selected, &profile, &env);
         let jobs = usize::from(args.jobs.or(env.limits.jobs).unwrap_or(4).max(1));
         let (tx, reporter) = spawn_reporter(args.progress, env.secrets.clone());
@@ -401,7 +416,7 @@ pub fn command(args: RunArgs) -> i32 {
             interrupted,
         );
         let secrets = Secrets {
-            values: env.secrets.clone(),
+            values: env.secrets_now(),
         };
         finish(&result, &args, &secrets)
     })
