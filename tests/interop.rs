@@ -50,13 +50,12 @@ fn load_expected() -> Expected {
 }
 
 fn script(name: &str, envs: &[(&str, &Path)], args: &[&str]) -> std::process::Output {
-    let out = Command::new("bash")
+    Command::new("bash")
         .arg(root().join("interop").join(name))
         .args(args)
         .envs(envs.iter().map(|(k, v)| (*k, v.as_os_str())))
         .output()
-        .unwrap_or_else(|e| panic!("interop/{name}: {e}"));
-    out
+        .unwrap_or_else(|e| panic!("interop/{name}: {e}"))
 }
 
 /// Every case chainproof has is judged in expected.toml, and every judgement is well formed,
