@@ -275,15 +275,19 @@ impl CaseRun {
                         Stop::Error("the token has no numeric `exp` to wait for".into())
                     })?;
                 let limits = &self.env.limits;
-                let wait = exp + limits.clock_leeway_secs as i64 + *extra_secs as i64 - unix_now();
+                let until = exp + limits.clock_leeway_secs as i64 + *extra_secs as i64;
+                let wait = until - unix_now();
                 if wait > limits.max_wait_secs as i64 {
                     return Err(Stop::Skip(format!(
                         "waiting for expiry would take {wait} s, beyond the target's max_wait_secs ({})",
                         limits.max_wait_secs
                     )));
                 }
-                if wait > 0 {
-                    tokio::time::sleep(Duration::from_secs(wait as u64)).await;
+                // Sleep to the instant `until`, not a whole number of seconds from now: a wait
+                // counted from a truncated `now` overshoots by up to a second.
+                let until = std::time::UNIX_EPOCH + Duration::from_secs(until.max(0) as u64);
+                if let Ok(left) = until.duration_since(std::time::SystemTime::now()) {
+                    tokio::time::sleep(left).await;
                 }
                 Ok(json!({ "waited_secs": wait.max(0) }))
             }
