@@ -62,7 +62,7 @@ impl AuthCode {
         endpoint: &str,
         client_id: &str,
         http_timeout: Duration,
-        notice: Option<Notice>,
+        notice: Notice,
     ) -> Result<Code, String> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.redirect_port))
             .await
@@ -115,12 +115,10 @@ impl AuthCode {
 
         let delivered = match self.mode {
             LoginMode::Interactive => {
-                if let Some(n) = &notice {
-                    n(&format!(
-                        "Log in to AS-A to give chainproof a subject token; open:\n  {url}\nWaiting for the redirect to {redirect_uri} (up to {} s)…",
-                        self.timeout.as_secs()
-                    ));
-                }
+                notice.show(&format!(
+                    "Log in to AS-A to give chainproof a subject token; open:\n  {url}\nWaiting for the redirect to {redirect_uri} (up to {} s)…",
+                    self.timeout.as_secs()
+                ));
                 tokio::time::timeout(self.timeout, rx).await.map_err(|_| {
                     format!(
                         "no authorization response reached {redirect_uri} within {} s",

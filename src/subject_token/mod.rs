@@ -185,9 +185,28 @@ pub enum TokenError {
     Failed(String),
 }
 
-/// Prints a line for the person running chainproof (the interactive authorization URL).
-/// The command layer supplies it; library code never prints.
-pub type Notice = Arc<dyn Fn(&str) + Send + Sync>;
+/// Shows a line to the person running chainproof (the interactive authorization URL). The
+/// command layer supplies the printer; library code never prints. The default shows nothing.
+#[derive(Clone, Default)]
+pub struct Notice(Option<Arc<dyn Fn(&str) + Send + Sync>>);
+
+impl Notice {
+    pub fn new(f: impl Fn(&str) + Send + Sync + 'static) -> Notice {
+        Notice(Some(Arc::new(f)))
+    }
+
+    pub fn show(&self, line: &str) {
+        if let Some(f) = &self.0 {
+            f(line);
+        }
+    }
+}
+
+impl std::fmt::Debug for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Notice(set)" } else { "Notice(none)" })
+    }
+}
 
 /// Every role's source, or the reason it has none.
 pub struct SubjectTokens {
@@ -196,7 +215,7 @@ pub struct SubjectTokens {
     pub endpoints: AsAEndpoints,
     /// Tokens obtained from kept sources during the run (redacted from reports).
     obtained: Mutex<Vec<String>>,
-    notice: Mutex<Option<Notice>>,
+    notice: Mutex<Notice>,
 }
 
 impl std::fmt::Debug for SubjectTokens {
@@ -215,7 +234,7 @@ impl SubjectTokens {
             gaps: BTreeMap::new(),
             endpoints,
             obtained: Mutex::new(Vec::new()),
-            notice: Mutex::new(None),
+            notice: Mutex::new(Notice::default()),
         }
     }
 
@@ -253,7 +272,7 @@ impl SubjectTokens {
 
     /// Set where interactive prompts go.
     pub fn set_notice(&self, notice: Notice) {
-        *self.notice.lock().expect("notice lock") = Some(notice);
+        *self.notice.lock().expect("notice lock") = notice;
     }
 
     /// The roles that have a source, in order.
