@@ -23,27 +23,8 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use crate::client_auth::Client;
 pub use crate::discovery::{AsInfo, well_known};
-
-#[derive(Debug, Clone)]
-pub struct Client {
-    pub id: String,
-    pub secret: Option<String>,
-    pub auth: AuthMethod,
-    /// Signing key for private_key_jwt.
-    pub key: Option<p256::ecdsa::SigningKey>,
-}
-
-impl Client {
-    fn basic(id: &str, secret: &str) -> Client {
-        Client {
-            id: id.to_string(),
-            secret: Some(secret.to_string()),
-            auth: AuthMethod::Basic,
-            key: None,
-        }
-    }
-}
 
 /// Everything the executor needs about the servers under test.
 pub struct Env {

@@ -14,13 +14,12 @@ mod command;
 pub use auth_code::AuthCode;
 pub use command::TokenCommand;
 
-use crate::environment::Client;
-use crate::executor::{apply_client_auth, encode_form, output};
-use crate::http::{Http, Request, unix_now};
+use crate::client_auth::{Client, apply_client_auth, encode_form};
+use crate::http::{Http, Request, Response, unix_now};
 use crate::jose::Jws;
 use crate::suite::{ClientSel, UserSel};
 use crate::transcript::Exchange;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -172,8 +171,27 @@ pub struct AsAEndpoints {
     pub authorization_endpoint: Option<String>,
 }
 
-/// What obtaining a token produced: the step output, and the exchanges to record.
-pub type Obtained = (Vec<Exchange>, Result<Value, TokenError>);
+/// A token as obtained: the token endpoint's response for a grant made in the step, or a
+/// kept token.
+#[derive(Debug, Clone)]
+pub enum Got {
+    Response(Response),
+    Kept(String),
+}
+
+impl Got {
+    pub fn token(&self) -> Option<String> {
+        match self {
+            Got::Kept(t) => Some(t.clone()),
+            Got::Response(r) => serde_json::from_str::<Value>(&r.body)
+                .ok()
+                .and_then(|v| v["access_token"].as_str().map(String::from)),
+        }
+    }
+}
+
+/// What obtaining a token produced, and the exchanges to record.
+pub type Obtained = (Vec<Exchange>, Result<Got, TokenError>);
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum TokenError {
@@ -188,7 +206,9 @@ pub enum TokenError {
 /// Shows a line to the person running chainproof (the interactive authorization URL). The
 /// command layer supplies the printer; library code never prints. The default shows nothing.
 #[derive(Clone, Default)]
-pub struct Notice(Option<Arc<dyn Fn(&str) + Send + Sync>>);
+pub struct Notice(Option<Arc<ShowLine>>);
+
+type ShowLine = dyn Fn(&str) + Send + Sync;
 
 impl Notice {
     pub fn new(f: impl Fn(&str) + Send + Sync + 'static) -> Notice {
@@ -204,7 +224,11 @@ impl Notice {
 
 impl std::fmt::Debug for Notice {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() { "Notice(set)" } else { "Notice(none)" })
+        f.write_str(if self.0.is_some() {
+            "Notice(set)"
+        } else {
+            "Notice(none)"
+        })
     }
 }
 
@@ -342,14 +366,14 @@ impl SubjectTokens {
                 if let Some(t) = &kept.token
                     && kept.exp.is_none_or(|e| e - now > REFETCH_MARGIN_SECS)
                 {
-                    return (Vec::new(), Ok(json!({ "token": t })));
+                    return (Vec::new(), Ok(Got::Kept(t.clone())));
                 }
                 let fetched = self.fetch(role, rs, &mut kept, http).await;
                 match fetched {
                     Ok(()) => {
                         let t = kept.token.clone().unwrap_or_default();
                         self.obtained.lock().expect("obtained lock").push(t.clone());
-                        (Vec::new(), Ok(json!({ "token": t })))
+                        (Vec::new(), Ok(Got::Kept(t)))
                     }
                     Err(e) => (Vec::new(), Err(TokenError::Failed(e))),
                 }
@@ -385,15 +409,15 @@ impl SubjectTokens {
                 "could not obtain a subject token at AS-A: {e}"
             ))),
             Ok(resp) => {
-                let out = output(&resp);
-                if resp.status != 200 || !out["token"].is_string() {
-                    Err(TokenError::Failed(format!(
+                let got = Got::Response(resp);
+                match (&got, got.token()) {
+                    (Got::Response(r), Some(_)) if r.status == 200 => Ok(got),
+                    (Got::Response(r), _) => Err(TokenError::Failed(format!(
                         "could not obtain a subject token at AS-A (status {}, body {}); check the target's subject_token settings",
-                        resp.status,
-                        short_body(&resp.body)
-                    )))
-                } else {
-                    Ok(out)
+                        r.status,
+                        short_body(&r.body)
+                    ))),
+                    (Got::Kept(_), _) => unreachable!("a grant's answer is a response"),
                 }
             }
         };
@@ -587,6 +611,7 @@ pub fn jwt_exp(token: &str) -> Option<i64> {
 mod tests {
     use super::*;
     use crate::suite::AuthMethod;
+    use serde_json::json;
 
     fn client(id: &str) -> Client {
         Client {
@@ -621,7 +646,7 @@ mod tests {
             (TokenRole::UnmappedUser, "tok-unmapped"),
         ] {
             let (_, got) = t.obtain(role, &http, "st").await;
-            assert_eq!(got.unwrap()["token"], tok, "{role:?}");
+            assert_eq!(got.unwrap().token().as_deref(), Some(tok), "{role:?}");
         }
         let (_, got) = t.obtain(TokenRole::JwtClient, &http, "st").await;
         match got {
