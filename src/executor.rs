@@ -282,15 +282,19 @@ impl CaseRun {
                         Stop::Error("the token has no numeric `exp` to wait for".into())
                     })?;
                 let limits = &self.env.limits;
-                let wait = exp + limits.clock_leeway_secs as i64 + *extra_secs as i64 - unix_now();
+                let until = exp + limits.clock_leeway_secs as i64 + *extra_secs as i64;
+                let wait = until - unix_now();
                 if wait > limits.max_wait_secs as i64 {
                     return Err(Stop::Skip(format!(
                         "waiting for expiry would take {wait} s, beyond the target's max_wait_secs ({})",
                         limits.max_wait_secs
                     )));
                 }
-                if wait > 0 {
-                    tokio::time::sleep(Duration::from_secs(wait as u64)).await;
+                // Sleep to the instant `until`, not a whole number of seconds from now: a wait
+                // counted from a truncated `now` overshoots by up to a second.
+                let until = std::time::UNIX_EPOCH + Duration::from_secs(until.max(0) as u64);
+                if let Ok(left) = until.duration_since(std::time::SystemTime::now()) {
+                    tokio::time::sleep(left).await;
                 }
                 Ok(json!({ "waited_secs": wait.max(0) }))
             }
@@ -856,7 +860,28 @@ impl CaseRun {
         }))
     }
 
-    /// Grade every applicable check.
+    /// For a query into a step's JSON body when that body is not JSON (an HTML error page
+    /// under 200, say): a note naming what came instead, so a `null` is not mistaken for an
+    /// absent member.
+    fn not_json_note(&self, path: &str) -> String {
+        let mut parts = path.splitn(3, '.');
+        let (Some(step), Some("json")) = (parts.next(), parts.next()) else {
+            return String::new();
+        };
+        let Some(out) = self.ctx.get(step) else {
+            return String::new();
+        };
+        let body = out["body"].as_str().unwrap_or_default();
+        if !out["json"].is_null() || body.trim().is_empty() {
+            return String::new();
+        }
+        let kind = out["content_type"].as_str().unwrap_or("no content-type");
+        format!(
+            " (the response body is not JSON: {kind}, {} bytes)",
+            body.len()
+        )
+    }
+
     /// Grade every applicable check. With `ran_only`, checks that read a step which never ran
     /// (the case stopped before it) are left out rather than graded on a missing value.
     fn checks(
@@ -918,9 +943,12 @@ impl CaseRun {
             let actual = actual.unwrap_or(Value::Null);
             let message = match outcome {
                 Outcome::Holds => String::new(),
-                Outcome::Fails => {
-                    format!("{}: expected {text}, got {}", check.what, short(&actual))
-                }
+                Outcome::Fails => format!(
+                    "{}: expected {text}, got {}{}",
+                    check.what,
+                    short(&actual),
+                    self.not_json_note(&check.value)
+                ),
                 Outcome::Dispreferred => format!(
                     "{}: {} is allowed but not preferred ({text})",
                     check.what,
