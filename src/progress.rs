@@ -1,10 +1,20 @@
 //! Run events (the boundary between executor and terminal) and the live reporter that
 //! renders them: an indicatif bar on a terminal, plain lines otherwise, or nothing.
 
-use crate::cli::ProgressMode;
 use crate::verdict::Verdict;
 use std::io::IsTerminal;
 use tokio::sync::mpsc;
+
+/// How the run shows live progress (`--progress`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProgressMode {
+    /// A bar when stderr is a terminal, plain lines otherwise.
+    #[default]
+    Auto,
+    Bar,
+    Plain,
+    None,
+}
 
 #[derive(Debug, Clone)]
 pub enum RunEvent {

@@ -154,7 +154,7 @@ impl FromStr for Verdict {
 }
 
 /// The lowest verdict that makes the run exit with code 1 (`--fail-on`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FailOn {
     #[default]

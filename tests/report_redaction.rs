@@ -5,7 +5,7 @@
 
 mod report_common;
 
-use chainproof::report::{self, ReportArgs};
+use chainproof::report::{self, ReportOptions};
 use chainproof::run_result::RunResult;
 use chainproof::verdict::FailOn;
 use report_common::*;
@@ -94,7 +94,7 @@ fn leaks(text: &str, needles: &[&str]) -> Vec<String> {
 fn no_secret_in_any_report_format() {
     let dir = tempfile::tempdir().unwrap();
     let summary = dir.path().join("step-summary.md");
-    let args = ReportArgs {
+    let args = ReportOptions {
         step_summary: Some(summary.clone()),
         ..args_in(dir.path())
     };
@@ -134,7 +134,7 @@ fn no_secret_in_any_report_format() {
 fn reveal_tokens_keeps_token_signatures_but_never_assertions_or_proofs() {
     let dir = tempfile::tempdir().unwrap();
     let summary = dir.path().join("step-summary.md");
-    let args = ReportArgs {
+    let args = ReportOptions {
         step_summary: Some(summary.clone()),
         reveal_tokens: true,
         ..args_in(dir.path())

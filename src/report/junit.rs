@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 /// How `warn` cases appear in JUnit (`--junit-warn-as`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum WarnAs {
     /// A passing testcase with `verdict=warn` and the message as properties.
     #[default]

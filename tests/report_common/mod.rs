@@ -6,7 +6,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chainproof::party::Party;
-use chainproof::report::{ReportArgs, Secrets};
+use chainproof::report::{ReportOptions, Secrets};
 use chainproof::run_result::*;
 use chainproof::transcript::*;
 use chainproof::verdict::{Level, Verdict};
@@ -575,10 +575,10 @@ pub fn sample_run() -> RunResult {
 }
 
 /// Report arguments writing every format into `dir`.
-pub fn args_in(dir: &Path) -> ReportArgs {
-    ReportArgs {
+pub fn args_in(dir: &Path) -> ReportOptions {
+    ReportOptions {
         out: dir.to_path_buf(),
-        ..ReportArgs::default()
+        ..ReportOptions::default()
     }
 }
 
