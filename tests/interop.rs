@@ -148,9 +148,7 @@ fn chainproof_verdicts_equal_the_deserved_ones() {
         );
         let got = case["verdict"].as_str().unwrap();
         let Some(d) = expected.case.get(&id) else {
-            new.push(format!(
-                "{id}: {got}, but interop/expected.toml has no verdict for it"
-            ));
+            unjudged.push(format!("{id}: {got}"));
             continue;
         };
         if d.agrees(got) {
