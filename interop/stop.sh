@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stops the lab servers this checkout started (by the pid files start.sh wrote).
 source "$(dirname "$0")/lab-env.sh"
-for name in as-a as-b; do
+for name in as-a as-b rs-b; do
   f="$LAB_DIR/$name.pid"
   [ -f "$f" ] || continue
   pid="$(cat "$f")"
