@@ -33,6 +33,7 @@ pub mod fuzz;
 pub mod harness;
 pub mod http;
 pub mod jose;
+pub mod party;
 pub mod predicate;
 pub mod progress;
 pub mod query;
