@@ -150,7 +150,7 @@ fn parse_case(file: &SourceFile, node: &Node, catalogue: &Catalogue) -> R<(Case,
             catalogue,
         )?);
     }
-    let line = file.line_col(id_span.start).0;
+    let source = file.location(id_span.start);
     Ok((
         Case {
             id,
@@ -160,7 +160,7 @@ fn parse_case(file: &SourceFile, node: &Node, catalogue: &Catalogue) -> R<(Case,
             timeout_secs,
             steps,
             checks,
-            line,
+            source,
         },
         id_span,
     ))
@@ -564,7 +564,7 @@ fn parse_check(
     reqs: &[String],
     catalogue: &Catalogue,
 ) -> R<Check> {
-    let line = file.line_col(node.span.start).0;
+    let source = file.location(node.span.start);
     let mut f = Fields::new(file, node, "a check")?;
     let (what, _) = f.req_str("what")?;
     f.what = format!("check `{what}`");
@@ -596,7 +596,7 @@ fn parse_check(
         requirement,
         when,
         predicate,
-        line,
+        source,
     })
 }
 
