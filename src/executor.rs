@@ -5,6 +5,7 @@
 use crate::environment::{Client, Env, SubjectSource, well_known};
 use crate::http::{Http, Request, Response, unix_now};
 use crate::jose::{self, Jws, SignWith};
+use crate::party::Party;
 use crate::predicate::{self, Outcome};
 use crate::query::{self, QueryEnv};
 use crate::run_result::CheckResult;
@@ -27,6 +28,8 @@ pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_tok
 #[derive(Debug, Clone)]
 pub struct CaseOutcome {
     pub verdict: Verdict,
+    /// For `blocked`: the party whose step failed.
+    pub blocked_by: Option<Party>,
     pub message: String,
     pub checks: Vec<CheckResult>,
     pub transcript: Vec<Exchange>,
@@ -105,12 +108,14 @@ pub async fn run_case(
     match stopped {
         Some(Stop::Error(message)) => CaseOutcome {
             verdict: Verdict::Error,
+            blocked_by: None,
             message,
             checks: Vec::new(),
             transcript,
         },
         Some(Stop::Skip(message)) => CaseOutcome {
             verdict: Verdict::Skip,
+            blocked_by: None,
             message,
             checks: Vec::new(),
             transcript,
@@ -127,6 +132,7 @@ pub async fn run_case(
                 .unwrap_or(message);
             CaseOutcome {
                 verdict,
+                blocked_by: None,
                 message,
                 checks,
                 transcript,
@@ -136,6 +142,7 @@ pub async fn run_case(
             let (verdict, message, checks) = run.checks(case, level_of, false);
             CaseOutcome {
                 verdict,
+                blocked_by: None,
                 message,
                 checks,
                 transcript,

@@ -30,6 +30,7 @@ pub mod fuzz;
 pub mod harness;
 pub mod http;
 pub mod jose;
+pub mod party;
 pub mod predicate;
 pub mod progress;
 pub mod query;

@@ -36,6 +36,8 @@ pub enum RunEvent {
     },
     Finished {
         summary: crate::run_result::Summary,
+        /// Verdicts per judged party, so "AS-B: 0 fail, 4 blocked by AS-A" shows at a glance.
+        parties: Vec<crate::run_result::PartySummary>,
     },
 }
 
@@ -99,10 +101,18 @@ fn render_plain(ev: RunEvent) {
         RunEvent::Interrupted { reason } => {
             eprintln!("interrupted: {reason}; unfinished cases are reported as not run")
         }
-        RunEvent::Finished { summary: s } => eprintln!(
-            "{} cases: {} pass, {} fail, {} warn, {} info, {} skip, {} error",
-            s.total, s.pass, s.fail, s.warn, s.info, s.skip, s.error
-        ),
+        RunEvent::Finished {
+            summary: s,
+            parties,
+        } => {
+            for p in &parties {
+                eprintln!("  {}", p.line());
+            }
+            eprintln!(
+                "{} cases: {} pass, {} fail, {} warn, {} info, {} blocked, {} skip, {} error",
+                s.total, s.pass, s.fail, s.warn, s.info, s.blocked, s.skip, s.error
+            )
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use crate::executor;
 use crate::exit;
 use crate::progress::{ProgressMode, RunEvent, spawn_reporter};
 use crate::report::{self, GateOutcome, ReportError, ReportOptions, Secrets};
-use crate::run_result::{CaseResult, RequirementRow, RunResult, Summary, ToolInfo};
+use crate::run_result::{CaseResult, PartySummary, RequirementRow, RunResult, Summary, ToolInfo};
 use crate::suite::load::Library;
 use crate::suite::{Case, Suite};
 use crate::target::Target;
@@ -110,6 +110,8 @@ fn case_result(p: &Planned, verdict: Verdict, message: String, duration_ms: u64)
         suite: p.suite.clone(),
         case: p.case.id.clone(),
         title: p.case.title.clone(),
+        party: p.case.party,
+        blocked_by: None,
         requirements: p.case.requirements.clone(),
         level: p.level,
         verdict,
@@ -168,6 +170,7 @@ pub async fn execute(
             let out = executor::run_case(env, &p.case, &level_of).await;
             let ms = started.elapsed().as_millis() as u64;
             let mut r = case_result(&p, out.verdict, out.message, ms);
+            r.blocked_by = out.blocked_by;
             r.checks = out.checks;
             r.transcript = out.transcript;
             let _ = events.send(RunEvent::CaseFinished {
@@ -462,7 +465,8 @@ pub async fn run(prepared: Prepared) -> Result<Finished, RunError> {
     )
     .await;
     let summary = Summary::of(cases.iter().map(|c| &c.verdict));
-    let _ = tx.send(RunEvent::Finished { summary });
+    let parties = PartySummary::of(&cases);
+    let _ = tx.send(RunEvent::Finished { summary, parties });
     drop(tx);
     let _ = reporter.await;
     let result = run_result(
@@ -487,6 +491,8 @@ fn unreachable_cases(p: &Prepared, why: &str) -> Vec<CaseResult> {
             suite: s.id.clone(),
             case: c.id.clone(),
             title: c.title.clone(),
+            party: c.party,
+            blocked_by: None,
             requirements: c.requirements.clone(),
             level: c
                 .requirements
@@ -522,6 +528,7 @@ fn run_result(
         duration_ms: started.elapsed().as_millis() as u64,
         targets,
         summary: Summary::of(cases.iter().map(|c| &c.verdict)),
+        parties: PartySummary::of(&cases),
         interrupted,
         requirements: requirement_rows(lib, profile, &cases),
         cases,

@@ -5,6 +5,7 @@ pub mod load;
 pub mod parse;
 
 use crate::diagnostic::{Location, SourceFile};
+pub use crate::party::Party;
 use serde_json::Value;
 use std::fmt;
 use std::str::FromStr;
@@ -25,6 +26,9 @@ pub struct Suite {
 pub struct Case {
     pub id: String,
     pub title: String,
+    /// The party this case judges (`party` on the case, else on `[suite]`); steps addressed
+    /// to other parties are setup, and their failure blocks the case instead of failing it.
+    pub party: Party,
     pub requirements: Vec<String>,
     pub needs: Vec<Capability>,
     pub timeout_secs: Option<u64>,

@@ -333,8 +333,12 @@ fn step_summary_is_appended() {
     report::write_all(&sample_run(), &args, &secrets()).unwrap();
     let text = std::fs::read_to_string(&summary).unwrap();
     assert!(
-        text.starts_with("earlier step\n## chainproof: ic-17 (10 cases)"),
+        text.starts_with("earlier step\n## chainproof: ic-17 (11 cases)"),
         "{text}"
     );
-    assert!(text.contains(&format!("| fail | {} |", FAIL_CASE)));
+    assert!(text.contains(&format!("| fail | AS-B | {} |", FAIL_CASE)));
+    assert!(
+        text.contains("| AS-B | 0 | 1 | 0 | 1 | 1 (1 by AS-A) | 1 | 0 |"),
+        "{text}"
+    );
 }

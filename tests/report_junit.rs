@@ -14,7 +14,9 @@ const HOSTILE: &str = "]]> <x a=\"1\">&amp;</x> <![CDATA[c]]> \u{0}\u{1}\u{8}\u{
 fn hostile_run() -> RunResult {
     fn walk(v: &mut serde_json::Value, key: Option<&str>) {
         match v {
-            serde_json::Value::String(s) if !matches!(key, Some("verdict" | "level")) => {
+            serde_json::Value::String(s)
+                if !matches!(key, Some("verdict" | "level" | "party" | "blocked_by")) =>
+            {
                 s.push_str(HOSTILE)
             }
             serde_json::Value::Array(a) => a.iter_mut().for_each(|x| walk(x, key)),
@@ -96,10 +98,11 @@ fn structure_matches_the_run() {
                 Some(c.message.as_str())
             ),
             "not_run" => assert_eq!(child("error").unwrap().attribute("type"), Some("not-run")),
-            "skip" => assert_eq!(
-                child("skipped").unwrap().attribute("message"),
-                Some(c.message.as_str())
-            ),
+            "skip" | "blocked" => {
+                let skipped = child("skipped").unwrap();
+                assert_eq!(skipped.attribute("message"), Some(c.message.as_str()));
+                assert_eq!(skipped.attribute("type"), Some(c.verdict.as_str()));
+            }
             "warn" | "info" => {
                 assert!(child("failure").is_none() && child("error").is_none());
                 assert!(

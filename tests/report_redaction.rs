@@ -18,7 +18,10 @@ fn leaky_run() -> RunResult {
         match v {
             // Header names stay real names (the fixture carries real credential headers).
             serde_json::Value::String(s)
-                if !matches!(key, Some("verdict" | "level" | "headers")) =>
+                if !matches!(
+                    key,
+                    Some("verdict" | "level" | "party" | "blocked_by" | "headers")
+                ) =>
             {
                 *n += 1;
                 let extra = match *n % 3 {
@@ -124,7 +127,7 @@ fn no_secret_in_any_report_format() {
     }
     // The JSON report stays a valid report after redaction.
     let json: serde_json::Value = serde_json::from_str(&texts[0].1).unwrap();
-    assert_eq!(json["summary"]["total"], 10);
+    assert_eq!(json["summary"]["total"], 11);
 }
 
 #[test]

@@ -47,7 +47,7 @@ impl GateCase {
             case: c.full_id(),
             verdict: effective(c),
             requirements: c.requirements.clone(),
-            message: c.message.clone(),
+            message: c.located_message(),
             reason: reason.map(|e| e.reason.clone()),
         }
     }
@@ -196,13 +196,14 @@ fn case_line(out: &mut String, c: &GateCase) {
 fn summary_text(result: &RunResult, g: &GateOutcome) -> String {
     let s = &result.summary;
     let mut out = format!(
-        "chainproof {}: {} cases: {} pass, {} fail, {} warn, {} info, {} skip, {} error{}\n",
+        "chainproof {}: {} cases: {} pass, {} fail, {} warn, {} info, {} blocked, {} skip, {} error{}\n",
         terminal_safe(&result.profile),
         s.total,
         s.pass,
         s.fail,
         s.warn,
         s.info,
+        s.blocked,
         s.skip,
         s.error,
         if result.interrupted {

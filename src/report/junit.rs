@@ -123,6 +123,12 @@ fn testcase(run: &RunResult, c: &CaseResult, name: String, warn_as: WarnAs) -> T
                 s.set_type("skip").set_message(xml_safe(&c.message));
                 s
             }
+            // Not the judged party's failure: CI shows it as skipped, with who blocked it.
+            Verdict::Blocked => {
+                let mut s = TestCaseStatus::skipped();
+                s.set_type("blocked").set_message(xml_safe(&c.message));
+                s
+            }
         }
     };
     let mut tc = TestCase::new(name, status);
@@ -138,6 +144,10 @@ fn testcase(run: &RunResult, c: &CaseResult, name: String, warn_as: WarnAs) -> T
         },
     ));
     tc.add_property(prop("level", c.level.as_str()));
+    tc.add_property(prop("party", c.party.as_str()));
+    if let Some(by) = c.blocked_by {
+        tc.add_property(prop("blocked_by", by.as_str()));
+    }
     tc.add_property(prop("profile", &run.profile));
     tc.add_property(prop("title", &c.title));
     for r in &c.requirements {

@@ -6,6 +6,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chainproof::diagnostic::Location;
+use chainproof::party::Party;
 use chainproof::report::{ReportOptions, Secrets};
 use chainproof::run_result::*;
 use chainproof::transcript::*;
@@ -240,6 +241,12 @@ fn case(
         suite: suite.into(),
         case: id.into(),
         title: title.into(),
+        party: match suite {
+            "token-exchange" | "aud-restrictions" => Party::AsA,
+            "jwt-bearer" => Party::AsB,
+            _ => Party::Chain,
+        },
+        blocked_by: None,
         requirements: reqs.iter().map(|s| s.to_string()).collect(),
         level,
         verdict,
@@ -251,7 +258,7 @@ fn case(
     }
 }
 
-/// A fixed run: 4 suites, 10 cases, every verdict, one case not run.
+/// A fixed run: 4 suites, 11 cases, every verdict (one blocked by AS-A), one case not run.
 pub fn sample_run() -> RunResult {
     let cases = vec![
         case(
@@ -409,6 +416,20 @@ pub fn sample_run() -> RunResult {
             vec![],
             vec![],
         ),
+        CaseResult {
+            blocked_by: Some(Party::AsA),
+            ..case(
+                "jwt-bearer",
+                "valid-grant-redeemed",
+                "AS-B redeems a valid grant",
+                &["IC-JB-01"],
+                Level::Must,
+                Verdict::Blocked,
+                "blocked by AS-A: precondition \"AS-A's grant has an aud identifying AS-B\" failed (aud is \"https://as-a.example/client\"); graded by aud-restrictions/grant-aud-is-as-b",
+                vec![],
+                vec![],
+            )
+        },
         case(
             "discovery",
             "subject-token-obtained",
@@ -552,6 +573,7 @@ pub fn sample_run() -> RunResult {
             file: Some("targets/example.toml".into()),
         },
         summary: Summary::of(cases.iter().map(|c| &c.verdict)),
+        parties: PartySummary::of(&cases),
         interrupted: true,
         requirements,
         cases,
