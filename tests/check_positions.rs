@@ -47,7 +47,10 @@ fn a_failed_run_shows_the_check_file_and_line_everywhere() {
     let at = format!("suites/grant-validation.toml:{}", alg_none_check_line());
 
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&format!("): {at}: no access token")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("): {at}: no access token")),
+        "{stderr}"
+    );
     let shown = stderr.replace(&dir.path().display().to_string(), "[OUT]");
     insta::with_settings!({filters => vec![
         (r"\(\d+ ms\)", "([MS] ms)"),
