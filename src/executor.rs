@@ -174,6 +174,7 @@ fn unmet_check(
         actual: Value::Null,
         expected: "the value a later step needs".into(),
         message: message.to_string(),
+        source: Some(case.source.clone()),
     })
 }
 
@@ -879,7 +880,7 @@ impl CaseRun {
                     Err(Stop::Error(m) | Stop::Skip(m) | Stop::Unmet(m)) => {
                         return (
                             Verdict::Error,
-                            format!("check `{}` (when): {m}", check.what),
+                            format!("{}: check `{}` (when): {m}", check.source, check.what),
                             results,
                         );
                     }
@@ -896,7 +897,7 @@ impl CaseRun {
                 Err(Stop::Error(m) | Stop::Skip(m) | Stop::Unmet(m)) => {
                     return (
                         Verdict::Error,
-                        format!("check `{}`: {m}", check.what),
+                        format!("{}: check `{}`: {m}", check.source, check.what),
                         results,
                     );
                 }
@@ -931,6 +932,7 @@ impl CaseRun {
                 actual,
                 expected: text,
                 message,
+                source: Some(check.source.clone()),
             });
         }
         if results.is_empty() {

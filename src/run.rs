@@ -174,16 +174,16 @@ pub async fn execute(
             let level_of = move |r: &str| cat.level(r, &profile);
             let out = executor::run_case(env, &p.case, &level_of).await;
             let ms = started.elapsed().as_millis() as u64;
-            let _ = events.send(RunEvent::CaseFinished {
-                id,
-                verdict: out.verdict,
-                message: out.message.clone(),
-                duration_ms: ms,
-            });
             let mut r = case_result(&p, out.verdict, out.message, ms);
             r.blocked_by = out.blocked_by;
             r.checks = out.checks;
             r.transcript = out.transcript;
+            let _ = events.send(RunEvent::CaseFinished {
+                id,
+                verdict: r.verdict,
+                message: r.located_message(),
+                duration_ms: ms,
+            });
             (i, r)
         });
     }

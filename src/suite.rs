@@ -4,7 +4,7 @@
 pub mod load;
 pub mod parse;
 
-use crate::diagnostic::SourceFile;
+use crate::diagnostic::{Location, SourceFile};
 pub use crate::party::Party;
 use serde_json::Value;
 use std::fmt;
@@ -34,8 +34,8 @@ pub struct Case {
     pub timeout_secs: Option<u64>,
     pub steps: Vec<Step>,
     pub checks: Vec<Check>,
-    /// 1-based line of the `[[case]]` table.
-    pub line: usize,
+    /// Where the case's `id` is written.
+    pub source: Location,
 }
 
 impl Case {
@@ -253,7 +253,8 @@ pub struct Check {
     pub requirement: String,
     pub when: Option<Condition>,
     pub predicate: Predicate,
-    pub line: usize,
+    /// Where the `[[case.check]]` table is written; reports show it beside a failed check.
+    pub source: Location,
 }
 
 /// A `when` guard: the check applies only when this holds.

@@ -197,7 +197,7 @@ fn parse_case(
             catalogue,
         )?);
     }
-    let line = file.line_col(id_span.start).0;
+    let source = file.location(id_span.start);
     Ok((
         Case {
             id,
@@ -209,7 +209,7 @@ fn parse_case(
             timeout_secs,
             steps,
             checks,
-            line,
+            source,
         },
         case_party,
         id_span,
@@ -614,7 +614,7 @@ fn parse_check(
     reqs: &[String],
     catalogue: &Catalogue,
 ) -> R<Check> {
-    let line = file.line_col(node.span.start).0;
+    let source = file.location(node.span.start);
     let mut f = Fields::new(file, node, "a check")?;
     let (what, _) = f.req_str("what")?;
     f.what = format!("check `{what}`");
@@ -646,7 +646,7 @@ fn parse_check(
         requirement,
         when,
         predicate,
-        line,
+        source,
     })
 }
 
