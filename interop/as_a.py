@@ -127,6 +127,11 @@ CONF = {
         },
     },
     "client_authn": verify_client,
+    # idpyoidc needs a user-info source to open a token-exchange session for another client.
+    "userinfo": {
+        "class": "idpyoidc.server.user_info.UserInfo",
+        "kwargs": {"db": {"alice": {"name": "Alice"}, "mallory": {"name": "Mallory"}}},
+    },
     "cookie_handler": {
         "class": "idpyoidc.server.cookie_handler.CookieHandler",
         "kwargs": {

@@ -107,7 +107,10 @@ class TokenGenerator(JWTBearerTokenGenerator):
 
 
 app = Flask(__name__)
+SCOPES = ["read", "write"]
 server = AuthorizationServer(app, query_client=lambda client_id: None, save_token=lambda t, r: None)
+# Authlib refuses scopes outside this list with invalid_scope (validate_requested_scope).
+server.scopes_supported = SCOPES
 server.register_grant(ChainingGrant)
 server.register_token_generator("default", TokenGenerator(issuer=ISSUER, alg="ES256"))
 
@@ -120,6 +123,7 @@ def metadata():
             "token_endpoint": TOKEN_ENDPOINT,
             "jwks_uri": f"{ISSUER}/jwks.json",
             "grant_types_supported": [JWT_BEARER],
+            "scopes_supported": SCOPES,
             "token_endpoint_auth_methods_supported": ["none"],
         }
     )
