@@ -9,13 +9,16 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+/// (index into `TlsOptions::roots`, client id): which TLS client serves a request.
+type TlsKey = (Option<usize>, Option<String>);
+
 #[derive(Debug, Clone)]
 pub struct Http {
     client: reqwest::Client,
     /// Clients for a role's CA bundle and/or a client certificate, keyed by
     /// (index into `TlsOptions::roots`, client id). Connections are pooled per client, so a
     /// certificate presented on one request never carries over to another client's.
-    tls_clients: Arc<HashMap<(Option<usize>, Option<String>), reqwest::Client>>,
+    tls_clients: Arc<HashMap<TlsKey, reqwest::Client>>,
     /// Origin → index of the role whose CA bundle verifies it.
     role_origins: Arc<RwLock<HashMap<String, usize>>>,
     pub timeout: Duration,
