@@ -9,7 +9,7 @@ use crate::http::{Http, Request, Response, unix_now};
 use crate::jose::{self, Jws, SignWith};
 use crate::party::Party;
 use crate::predicate::{self, Outcome};
-use crate::query::{self, QueryEnv};
+use crate::query::{self, Query, QueryEnv};
 use crate::run_result::CheckResult;
 use crate::subject_token::{Got, TokenError, TokenRole};
 use crate::suite::*;
@@ -214,6 +214,21 @@ impl CaseRun {
         }
         let ctx = Value::Object(std::mem::take(&mut self.ctx));
         let v = query::eval(&ctx, path, &self.qenv());
+        let Value::Object(m) = ctx else {
+            unreachable!()
+        };
+        self.ctx = m;
+        v
+    }
+
+    /// The value a check's query names (`keys.NAME` mints the key on first use).
+    fn resolve_query(&mut self, q: &Query) -> Option<Value> {
+        if let ("keys", Some(name)) = (q.root(), q.segments().get(1)) {
+            let name = name.clone();
+            self.key(&name);
+        }
+        let ctx = Value::Object(std::mem::take(&mut self.ctx));
+        let v = query::eval_query(&ctx, q, &self.qenv());
         let Value::Object(m) = ctx else {
             unreachable!()
         };
@@ -842,9 +857,11 @@ impl CaseRun {
     /// For a query into a step's JSON body when that body is not JSON (an HTML error page
     /// under 200, say): a note naming what came instead, so a `null` is not mistaken for an
     /// absent member.
-    fn not_json_note(&self, path: &str) -> String {
-        let mut parts = path.splitn(3, '.');
-        let (Some(step), Some("json")) = (parts.next(), parts.next()) else {
+    fn not_json_note(&self, q: &Query) -> String {
+        let (Some(step), Some("json")) = (
+            q.segments().first().map(String::as_str),
+            q.segments().get(1).map(String::as_str),
+        ) else {
             return String::new();
         };
         let Some(out) = self.ctx.get(step) else {
@@ -875,8 +892,8 @@ impl CaseRun {
                 continue;
             };
             if ran_only {
-                let ran = |path: &str| {
-                    let root = path.split('.').next().unwrap_or_default();
+                let ran = |q: &Query| {
+                    let root = q.root();
                     !case.steps.iter().any(|s| s.id == root) || self.ctx.contains_key(root)
                 };
                 if !ran(&check.value) || check.when.as_ref().is_some_and(|w| !ran(&w.value)) {
@@ -884,8 +901,8 @@ impl CaseRun {
                 }
             }
             if let Some(cond) = &check.when {
-                let actual = self.resolve(&cond.value);
-                let expected = match self.interp(&predicate::template_of(&cond.predicate)) {
+                let actual = self.resolve_query(&cond.value);
+                let predicate = match predicate::interpolated(&cond.predicate, |t| self.interp(t)) {
                     Ok(e) => e,
                     Err(Stop::Error(m) | Stop::Skip(m) | Stop::Unmet(m)) => {
                         return (
@@ -895,14 +912,12 @@ impl CaseRun {
                         );
                     }
                 };
-                if predicate::evaluate(&cond.predicate, actual.as_ref(), &expected).0
-                    != Outcome::Holds
-                {
+                if predicate::evaluate(&predicate, actual.as_ref()).0 != Outcome::Holds {
                     continue;
                 }
             }
-            let actual = self.resolve(&check.value);
-            let expected = match self.interp(&predicate::template_of(&check.predicate)) {
+            let actual = self.resolve_query(&check.value);
+            let predicate = match predicate::interpolated(&check.predicate, |t| self.interp(t)) {
                 Ok(e) => e,
                 Err(Stop::Error(m) | Stop::Skip(m) | Stop::Unmet(m)) => {
                     return (
@@ -912,7 +927,7 @@ impl CaseRun {
                     );
                 }
             };
-            let (outcome, text) = predicate::evaluate(&check.predicate, actual.as_ref(), &expected);
+            let (outcome, text) = predicate::evaluate(&predicate, actual.as_ref());
             let verdict = match outcome {
                 Outcome::Holds => Verdict::Pass,
                 Outcome::Fails => level.failure_verdict(),
