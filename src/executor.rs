@@ -19,9 +19,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
-pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+use crate::oauth::{
+    CLIENT_ASSERTION_TYPE, JWT_BEARER, TOKEN_EXCHANGE, TT_ACCESS_TOKEN as ACCESS_TOKEN_TYPE,
+};
 
 /// How a case ended, before it is wrapped into a `CaseResult`.
 #[derive(Debug, Clone)]
@@ -988,7 +988,6 @@ fn apply_client_auth(
     aud: &str,
 ) {
     let Some(c) = client else { return };
-    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     match (&c.secret, &c.key, method) {
         (_, Some(key), AuthMethod::PrivateKeyJwt) => {
             form.push(("client_id".into(), c.id.clone()));
@@ -996,13 +995,10 @@ fn apply_client_auth(
             form.push(("client_assertion".into(), client_assertion(key, &c.id, aud)));
         }
         (Some(secret), _, AuthMethod::Basic) => {
-            use base64::Engine;
-            let cred = base64::engine::general_purpose::STANDARD.encode(format!(
-                "{}:{}",
-                enc(&c.id),
-                enc(secret)
+            headers.push((
+                "Authorization".into(),
+                crate::oauth::basic_authorization(&c.id, secret),
             ));
-            headers.push(("Authorization".into(), format!("Basic {cred}")));
         }
         (Some(secret), _, AuthMethod::Post) => {
             form.push(("client_id".into(), c.id.clone()));
@@ -1011,8 +1007,6 @@ fn apply_client_auth(
         _ => form.push(("client_id".into(), c.id.clone())),
     }
 }
-
-pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// An RFC 7523 §3 client-authentication JWT, typed `client-authentication+jwt` (7523bis).
 pub fn client_assertion(key: &SigningKey, client_id: &str, aud: &str) -> String {

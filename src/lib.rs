@@ -14,6 +14,7 @@ pub mod fuzz;
 pub mod harness;
 pub mod http;
 pub mod jose;
+pub mod oauth;
 pub mod predicate;
 pub mod progress;
 pub mod query;

@@ -435,7 +435,19 @@ fn run_result(
 /// Judge the gate (thresholds, expectations, baseline), write every report showing its
 /// findings, and return the exit code.
 fn finish(result: &RunResult, args: &RunArgs, secrets: &Secrets) -> i32 {
-    let (gate, mut code) = match report::gate(result, &args.report, args.fail_on, secrets) {
+    finish_reports(result, &args.report, args.fail_on, secrets)
+}
+
+/// The one finish of `run` and `fuzz`: judge the gate (`--fail-on`, `--expect`, `--baseline`,
+/// `--gate`), write every report with the gate's findings, return the exit code.
+pub fn finish_reports(
+    result: &RunResult,
+    report_args: &report::ReportArgs,
+    fail_on: crate::verdict::FailOn,
+    secrets: &Secrets,
+) -> i32 {
+    let args = report_args;
+    let (gate, mut code) = match report::gate(result, args, fail_on, secrets) {
         Ok(g) => {
             let code = g.exit_code;
             (Some(g), code)
@@ -445,7 +457,7 @@ fn finish(result: &RunResult, args: &RunArgs, secrets: &Secrets) -> i32 {
             (None, e.exit_code())
         }
     };
-    match report::write_reports(result, &args.report, secrets, gate.as_ref()) {
+    match report::write_reports(result, args, secrets, gate.as_ref()) {
         Ok(paths) => {
             for p in paths {
                 eprintln!("wrote {}", p.display());
