@@ -2,12 +2,16 @@
 //! profile's level. Never prints; a harness or network failure makes the case `error`.
 //! Token requests: RFC 8693 §2.1 (exchange), RFC 7523 §2.1 (present), RFC 9449 (DPoP).
 
-use crate::environment::{Client, Env, SubjectSource, well_known};
+pub use crate::client_auth::{CLIENT_ASSERTION_TYPE, client_assertion};
+use crate::client_auth::{Client, apply_client_auth, encode_form};
+use crate::environment::{Env, well_known};
 use crate::http::{Http, Request, Response, unix_now};
 use crate::jose::{self, Jws, SignWith};
+use crate::party::Party;
 use crate::predicate::{self, Outcome};
 use crate::query::{self, QueryEnv};
 use crate::run_result::CheckResult;
+use crate::subject_token::{Got, TokenError, TokenRole};
 use crate::suite::*;
 use crate::template;
 use crate::transcript::Exchange;
@@ -19,14 +23,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::oauth::{
-    CLIENT_ASSERTION_TYPE, JWT_BEARER, TOKEN_EXCHANGE, TT_ACCESS_TOKEN as ACCESS_TOKEN_TYPE,
-};
+use crate::oauth::{JWT_BEARER, TOKEN_EXCHANGE, TT_ACCESS_TOKEN as ACCESS_TOKEN_TYPE};
 
 /// How a case ended, before it is wrapped into a `CaseResult`.
 #[derive(Debug, Clone)]
 pub struct CaseOutcome {
     pub verdict: Verdict,
+    /// For `blocked`: the party whose step failed.
+    pub blocked_by: Option<Party>,
     pub message: String,
     pub checks: Vec<CheckResult>,
     pub transcript: Vec<Exchange>,
@@ -105,12 +109,14 @@ pub async fn run_case(
     match stopped {
         Some(Stop::Error(message)) => CaseOutcome {
             verdict: Verdict::Error,
+            blocked_by: None,
             message,
             checks: Vec::new(),
             transcript,
         },
         Some(Stop::Skip(message)) => CaseOutcome {
             verdict: Verdict::Skip,
+            blocked_by: None,
             message,
             checks: Vec::new(),
             transcript,
@@ -127,6 +133,7 @@ pub async fn run_case(
                 .unwrap_or(message);
             CaseOutcome {
                 verdict,
+                blocked_by: None,
                 message,
                 checks,
                 transcript,
@@ -136,6 +143,7 @@ pub async fn run_case(
             let (verdict, message, checks) = run.checks(case, level_of, false);
             CaseOutcome {
                 verdict,
+                blocked_by: None,
                 message,
                 checks,
                 transcript,
@@ -164,6 +172,7 @@ fn unmet_check(
         actual: Value::Null,
         expected: "the value a later step needs".into(),
         message: message.to_string(),
+        source: Some(case.source.clone()),
     })
 }
 
@@ -275,15 +284,19 @@ impl CaseRun {
                         Stop::Error("the token has no numeric `exp` to wait for".into())
                     })?;
                 let limits = &self.env.limits;
-                let wait = exp + limits.clock_leeway_secs as i64 + *extra_secs as i64 - unix_now();
+                let until = exp + limits.clock_leeway_secs as i64 + *extra_secs as i64;
+                let wait = until - unix_now();
                 if wait > limits.max_wait_secs as i64 {
                     return Err(Stop::Skip(format!(
                         "waiting for expiry would take {wait} s, beyond the target's max_wait_secs ({})",
                         limits.max_wait_secs
                     )));
                 }
-                if wait > 0 {
-                    tokio::time::sleep(Duration::from_secs(wait as u64)).await;
+                // Sleep to the instant `until`, not a whole number of seconds from now: a wait
+                // counted from a truncated `now` overshoots by up to a second.
+                let until = std::time::UNIX_EPOCH + Duration::from_secs(until.max(0) as u64);
+                if let Ok(left) = until.duration_since(std::time::SystemTime::now()) {
+                    tokio::time::sleep(left).await;
                 }
                 Ok(json!({ "waited_secs": wait.max(0) }))
             }
@@ -410,67 +423,32 @@ impl CaseRun {
         })
     }
 
+    /// The subject token of the role the step asks for; a role without a source skips the
+    /// case (never another role's token).
     async fn subject_token(
         &mut self,
         id: &str,
         user: UserSel,
         client: ClientSel,
     ) -> StepResult<Value> {
-        let source = match user {
-            UserSel::Primary => self.env.subject.clone(),
-            UserSel::Unmapped => self
-                .env
-                .unmapped
-                .clone()
-                .ok_or_else(|| Stop::Skip(Capability::UnmappedUser.missing_reason().into()))?,
-        };
-        let client = self.client_for(client, true)?.expect("primary or second");
-        let mut form: Vec<(String, String)> = match source {
-            SubjectSource::Token(t) => return Ok(json!({ "token": t })),
-            SubjectSource::Password {
-                username,
-                password,
-                scope,
-            } => {
-                let mut f = vec![
-                    ("grant_type".into(), "password".into()),
-                    ("username".into(), username),
-                    ("password".into(), password),
-                ];
-                f.extend(scope.map(|s| ("scope".into(), s)));
-                f
-            }
-            SubjectSource::ClientCredentials { scope } => {
-                let mut f = vec![("grant_type".to_string(), "client_credentials".to_string())];
-                f.extend(scope.map(|s| ("scope".into(), s)));
-                f
-            }
-        };
-        let mut headers = vec![
-            (
-                "Content-Type".to_string(),
-                "application/x-www-form-urlencoded".to_string(),
-            ),
-            ("Accept".into(), "application/json".into()),
-        ];
-        let aud = self.env.as_a.issuer.clone();
-        apply_client_auth(&mut form, &mut headers, Some(&client), client.auth, &aud);
-        let req = Request {
-            method: "POST".into(),
-            url: self.env.as_a.token_endpoint.clone(),
-            headers,
-            body: Some(encode_form(&form)),
-        };
-        let resp = self.send(id, req, None).await?;
-        let out = output(&resp);
-        if resp.status != 200 || !out["token"].is_string() {
-            return err(format!(
-                "could not obtain a subject token at AS-A (status {}, body {}); check the target's subject_token settings",
-                resp.status,
-                short(&Value::String(resp.body.chars().take(200).collect()))
-            ));
+        if user == UserSel::Unmapped && self.env.tokens.gap(TokenRole::UnmappedUser).is_some() {
+            return Err(Stop::Skip(Capability::UnmappedUser.missing_reason().into()));
         }
-        Ok(out)
+        // A missing second or jwt client skips for that reason first.
+        self.client_for(client, true)?;
+        let role = TokenRole::of(user, client).ok_or_else(|| {
+            Stop::Skip(format!(
+                "no subject-token role for the {user:?} user at the {client:?} client"
+            ))
+        })?;
+        let (exchanges, res) = self.env.tokens.obtain(role, &self.http, id).await;
+        self.transcript.extend(exchanges);
+        match res {
+            Ok(Got::Response(r)) => Ok(output(&r)),
+            Ok(Got::Kept(t)) => Ok(json!({ "token": t })),
+            Err(TokenError::NoSource(why)) => Err(Stop::Skip(why)),
+            Err(TokenError::Failed(why)) => err(why),
+        }
     }
 
     /// Build the HTTP request of an HTTP action.
@@ -849,7 +827,28 @@ impl CaseRun {
         }))
     }
 
-    /// Grade every applicable check.
+    /// For a query into a step's JSON body when that body is not JSON (an HTML error page
+    /// under 200, say): a note naming what came instead, so a `null` is not mistaken for an
+    /// absent member.
+    fn not_json_note(&self, path: &str) -> String {
+        let mut parts = path.splitn(3, '.');
+        let (Some(step), Some("json")) = (parts.next(), parts.next()) else {
+            return String::new();
+        };
+        let Some(out) = self.ctx.get(step) else {
+            return String::new();
+        };
+        let body = out["body"].as_str().unwrap_or_default();
+        if !out["json"].is_null() || body.trim().is_empty() {
+            return String::new();
+        }
+        let kind = out["content_type"].as_str().unwrap_or("no content-type");
+        format!(
+            " (the response body is not JSON: {kind}, {} bytes)",
+            body.len()
+        )
+    }
+
     /// Grade every applicable check. With `ran_only`, checks that read a step which never ran
     /// (the case stopped before it) are left out rather than graded on a missing value.
     fn checks(
@@ -879,7 +878,7 @@ impl CaseRun {
                     Err(Stop::Error(m) | Stop::Skip(m) | Stop::Unmet(m)) => {
                         return (
                             Verdict::Error,
-                            format!("check `{}` (when): {m}", check.what),
+                            format!("{}: check `{}` (when): {m}", check.source, check.what),
                             results,
                         );
                     }
@@ -896,7 +895,7 @@ impl CaseRun {
                 Err(Stop::Error(m) | Stop::Skip(m) | Stop::Unmet(m)) => {
                     return (
                         Verdict::Error,
-                        format!("check `{}`: {m}", check.what),
+                        format!("{}: check `{}`: {m}", check.source, check.what),
                         results,
                     );
                 }
@@ -911,9 +910,12 @@ impl CaseRun {
             let actual = actual.unwrap_or(Value::Null);
             let message = match outcome {
                 Outcome::Holds => String::new(),
-                Outcome::Fails => {
-                    format!("{}: expected {text}, got {}", check.what, short(&actual))
-                }
+                Outcome::Fails => format!(
+                    "{}: expected {text}, got {}{}",
+                    check.what,
+                    short(&actual),
+                    self.not_json_note(&check.value)
+                ),
                 Outcome::Dispreferred => format!(
                     "{}: {} is allowed but not preferred ({text})",
                     check.what,
@@ -928,6 +930,7 @@ impl CaseRun {
                 actual,
                 expected: text,
                 message,
+                source: Some(check.source.clone()),
             });
         }
         if results.is_empty() {
@@ -970,58 +973,6 @@ fn value_text(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
-}
-
-fn encode_form(form: &[(String, String)]) -> String {
-    url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(form.iter())
-        .finish()
-}
-
-/// RFC 6749 §2.3.1: Basic with form-urlencoded id and secret, or both in the body; or an
-/// RFC 7523 §2.2 client assertion (`aud` = the AS issuer, as draft-ietf-oauth-rfc7523bis asks).
-fn apply_client_auth(
-    form: &mut Vec<(String, String)>,
-    headers: &mut Vec<(String, String)>,
-    client: Option<&Client>,
-    method: AuthMethod,
-    aud: &str,
-) {
-    let Some(c) = client else { return };
-    match (&c.secret, &c.key, method) {
-        (_, Some(key), AuthMethod::PrivateKeyJwt) => {
-            form.push(("client_id".into(), c.id.clone()));
-            form.push(("client_assertion_type".into(), CLIENT_ASSERTION_TYPE.into()));
-            form.push(("client_assertion".into(), client_assertion(key, &c.id, aud)));
-        }
-        (Some(secret), _, AuthMethod::Basic) => {
-            headers.push((
-                "Authorization".into(),
-                crate::oauth::basic_authorization(&c.id, secret),
-            ));
-        }
-        (Some(secret), _, AuthMethod::Post) => {
-            form.push(("client_id".into(), c.id.clone()));
-            form.push(("client_secret".into(), secret.clone()));
-        }
-        _ => form.push(("client_id".into(), c.id.clone())),
-    }
-}
-
-/// An RFC 7523 §3 client-authentication JWT, typed `client-authentication+jwt` (7523bis).
-pub fn client_assertion(key: &SigningKey, client_id: &str, aud: &str) -> String {
-    let now = unix_now();
-    let jwk = jose::public_jwk(key.verifying_key());
-    let header = json!({ "alg": "ES256", "typ": "client-authentication+jwt", "kid": jose::thumbprint(&jwk) });
-    let claims = json!({
-        "iss": client_id,
-        "sub": client_id,
-        "aud": aud,
-        "jti": uuid::Uuid::new_v4().to_string(),
-        "iat": now,
-        "exp": now + 60,
-    });
-    jose::sign(&header, &claims, SignWith::Es256(key))
 }
 
 /// An RFC 9449 §4.2 proof: `typ` dpop+jwt, ES256, public `jwk`, `jti`, `htm`, `htu` (no query

@@ -5,8 +5,8 @@
 //! one of the fault's requirement IDs at the level the suites give it. A new fault without a
 //! marker fails `every_fault_takes_a_side`.
 
-use chainproof::fuzz::{self, FuzzArgs};
-use chainproof::report::ReportArgs;
+use chainproof::fuzz::{self, FuzzOptions};
+use chainproof::report::ReportOptions;
 use chainproof::verdict::Level;
 use mock_as::Fault;
 use std::collections::BTreeMap;
@@ -96,15 +96,15 @@ async fn fuzz_finds_every_reachable_fault() {
             continue;
         };
         let dir = tempfile::tempdir().unwrap();
-        let args = FuzzArgs {
+        let args = FuzzOptions {
             cases: CASES,
             seed: Some(1),
             mock_faults: vec![*fault],
-            report: ReportArgs {
+            report: ReportOptions {
                 out: dir.path().to_path_buf(),
-                ..ReportArgs::default()
+                ..ReportOptions::default()
             },
-            ..FuzzArgs::default()
+            ..FuzzOptions::default()
         };
         fuzz::run(args).await;
         let report: serde_json::Value =

@@ -55,9 +55,9 @@ impl Levels {
     }
 
     /// Grade `v` as the suites grade a check: each check by its own requirement's level in
-    /// the profile, the violation by its primary requirement's. A preference (a legacy
-    /// header the suites check with `prefer`) is at most a warning, as `prefer` makes it. The
-    /// model's level stands only where the catalogue has no level for the requirement.
+    /// the profile, the violation by its primary requirement's, capped by the model's own
+    /// confidence. A preference (a legacy header the suites check with `prefer`) is at most a
+    /// warning, as `prefer` makes it. Without a catalogue level the model's stands.
     pub fn apply(&self, mut v: Violation) -> Violation {
         let oracle = v.oracle;
         if let Some(primary) = v.requirements.first() {
@@ -72,7 +72,9 @@ impl Levels {
 
     /// The level `oracle` grades requirement `id` at (see [`Levels::apply`]).
     pub fn grade(&self, oracle: Oracle, model: Level, id: &str) -> Level {
-        let level = self.level(id).unwrap_or(model);
+        // The model may only lower a level, where it is less sure than a suite check is (a
+        // server that never reads `typ` need not notice its type): never raise it.
+        let level = self.level(id).map_or(model, |c| c.min(model));
         if oracle.is_preference() {
             level.min(Level::Should)
         } else {
@@ -185,8 +187,13 @@ mod tests {
         );
         // A wrong error code is graded like the suites' `equals` check: the requirement's level.
         assert_eq!(
-            apply(v(Oracle::ErrorCode, Level::Should, "IC-TE-06")),
+            apply(v(Oracle::ErrorCode, Level::Must, "IC-TE-06")),
             Level::Must
+        );
+        // The model's doubt lowers a level (a `typ` that is not a string), never raises it.
+        assert_eq!(
+            apply(v(Oracle::TokenForInvalid, Level::May, "IC-JB-03m")),
+            Level::May
         );
         // A missing Pragma is a `prefer` in the suites: a warning under a MUST row.
         assert_eq!(

@@ -139,8 +139,9 @@ impl Oracle {
             (Oracle::ErrorFormat, Exchange) => (vec!["GEN-04"], Level::Must),
             (Oracle::ErrorFormat, Assertion) => (vec!["GEN-04", "IC-JB-06"], Level::Must),
             (Oracle::ErrorStatus, _) => (vec!["GEN-04"], Level::Should),
-            // Vendors disagree on codes; the catalogue grades a wrong one as a warning.
-            (Oracle::ErrorCode, _) => (vec![], Level::Should),
+            // Only codes RFC 6749 §5.2 / RFC 8693 §2.2.2 / RFC 7523 §3.1 name for the reason
+            // are allowed; graded like the suites' `equals` check: the requirement's level.
+            (Oracle::ErrorCode, _) => (vec![], Level::Must),
             (Oracle::TokenResponse, Exchange) => (vec!["GEN-03", "IC-TE-11"], Level::Must),
             (Oracle::TokenResponse, Assertion) => (vec!["GEN-03", "IC-JB-11"], Level::Must),
             (Oracle::TokenCacheControl, Exchange) => (vec!["GEN-03", "IC-TE-21"], Level::Must),
@@ -256,6 +257,7 @@ fn check(
         actual,
         expected: expected.into(),
         message: String::new(),
+        source: None,
     }
 }
 
@@ -358,7 +360,7 @@ fn error_code(o: &Observed<'_>, code: &str) -> Option<Violation> {
     let expected = format!("one of [{}]", allowed.join(", "));
     Some(Violation {
         oracle: Oracle::ErrorCode,
-        level: Level::Should,
+        level: Level::Must,
         requirements: vec![primary.requirement.to_string()],
         message: format!(
             "error {code:?} for a request where {}; expected {expected}",
@@ -367,7 +369,7 @@ fn error_code(o: &Observed<'_>, code: &str) -> Option<Violation> {
         checks: vec![check(
             Oracle::ErrorCode.title(),
             primary.requirement,
-            Level::Should,
+            Level::Must,
             serde_json::json!(code),
             &expected,
         )],
@@ -470,6 +472,7 @@ pub fn evaluate(o: &Observed<'_>) -> Vec<Violation> {
             actual: serde_json::json!({"status": r.status, "token": "issued"}),
             expected: "an error response, no token".into(),
             message: String::new(),
+            source: None,
         }];
         out.push(Violation {
             oracle: Oracle::TokenForInvalid,
