@@ -303,6 +303,38 @@ async fn every_client_authentication_method_over_https_with_a_private_ca() {
             "a verified run is not marked insecure"
         );
 
+        if method.ends_with("tls_client_auth") {
+            // The other method's certificate is refused: a CA-issued certificate is not the
+            // registered self-signed one, and a self-signed one does not chain to the CA.
+            let swapped = target(&pair, auth, true)
+                .replace("\"client.pem\"", "\"SWAP.pem\"")
+                .replace("\"self-signed.pem\"", "\"client.pem\"")
+                .replace("\"SWAP.pem\"", "\"self-signed.pem\"")
+                .replace("\"client.key\"", "\"SWAP.key\"")
+                .replace("\"self-signed.key\"", "\"client.key\"")
+                .replace("\"SWAP.key\"", "\"self-signed.key\"");
+            write(dir.path(), "target.toml", &swapped);
+            let path = dir.path().to_path_buf();
+            let run = tokio::task::spawn_blocking(move || chainproof(&path, &[]))
+                .await
+                .unwrap();
+            let report = run.report.unwrap();
+            let shape = report["cases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["case"] == "success-response-shape")
+                .unwrap();
+            assert_ne!(
+                shape["verdict"], "pass",
+                "{method}: wrong certificate accepted"
+            );
+            assert!(
+                shape.to_string().contains("invalid_client"),
+                "{method}: {shape}"
+            );
+        }
+
         if method == "tls_client_auth" {
             // Private CA: without the bundle the server's certificate is refused, and the
             // one-line reason names the problem; --insecure is an explicit way past it,
