@@ -376,7 +376,7 @@ impl CaseRun {
         if jose::looks_like_jwt(token) {
             return Jws::decode(token).map_or(Value::Null, |j| j.claims);
         }
-        let endpoint = self.env.as_b.metadata["introspection_endpoint"].as_str();
+        let endpoint = self.env.as_b_introspection.as_deref();
         let (Some(endpoint), Some(client)) = (endpoint, self.env.as_b_client.clone()) else {
             return Value::Null;
         };
@@ -899,6 +899,23 @@ impl CaseRun {
         }))
     }
 
+    /// Why a query into `STEP.access_claims` cannot be answered: AS-B issued a token that is
+    /// not a JWT and introspection did not give its claims.
+    fn unseen_claims(&self, q: &Query) -> Option<String> {
+        if q.segments().get(1).map(String::as_str) != Some("access_claims") {
+            return None;
+        }
+        let out = self.ctx.get(q.root())?;
+        let opaque = out["json"]["access_token"]
+            .as_str()
+            .is_some_and(|t| !jose::looks_like_jwt(t));
+        (opaque && out["access_claims"].is_null()).then(|| {
+            "AS-B's access token is opaque and its claims could not be seen: set AS-B's RFC 7662 \
+             introspection_endpoint (target or metadata) and an [as_b.client] to read them"
+                .to_string()
+        })
+    }
+
     /// For a query into a step's JSON body when that body is not JSON (an HTML error page
     /// under 200, say): a note naming what came instead, so a `null` is not mistaken for an
     /// absent member.
@@ -944,6 +961,17 @@ impl CaseRun {
                 if !ran(&check.value) || check.when.as_ref().is_some_and(|w| !ran(&w.value)) {
                     continue;
                 }
+            }
+            if let Some(why) = [Some(&check.value), check.when.as_ref().map(|w| &w.value)]
+                .into_iter()
+                .flatten()
+                .find_map(|q| self.unseen_claims(q))
+            {
+                return (
+                    Verdict::Skip,
+                    format!("check `{}`: {why}", check.what),
+                    results,
+                );
             }
             if let Some(cond) = &check.when {
                 let actual = self.resolve_query(&cond.value);
