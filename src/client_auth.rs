@@ -44,14 +44,6 @@ pub fn encode_form(form: &[(String, String)]) -> String {
         .finish()
 }
 
-/// The client whose certificate the TLS handshake presents: one authenticating by RFC 8705
-/// mutual TLS.
-pub fn tls_client(client: Option<&Client>, method: AuthMethod) -> Option<String> {
-    client
-        .filter(|_| method.is_mutual_tls())
-        .map(|c| c.id.clone())
-}
-
 /// RFC 6749 §2.3.1: Basic with form-urlencoded id and secret, or both in the body; or an
 /// RFC 7523 §2.2 client assertion (`aud` = the AS issuer, as draft-ietf-oauth-rfc7523bis asks).
 pub fn apply_client_auth(
