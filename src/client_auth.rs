@@ -8,6 +8,15 @@ use crate::suite::AuthMethod;
 use p256::ecdsa::SigningKey;
 use serde_json::json;
 
+/// The client whose certificate the TLS handshake presents: one authenticating by RFC 8705
+/// mutual TLS. (Here, beside [`Client`], so that `subject_token` and `executor` share it
+/// without importing each other.)
+pub fn tls_client(client: Option<&Client>, method: AuthMethod) -> Option<String> {
+    client
+        .filter(|_| method.is_mutual_tls())
+        .map(|c| c.id.clone())
+}
+
 #[derive(Debug, Clone)]
 pub struct Client {
     pub id: String,

@@ -208,6 +208,11 @@ pub async fn run_against(args: FuzzOptions, endpoints: FuzzEndpoints) -> i32 {
 fn report_errors(r: Result<i32, (i32, String)>) -> i32 {
     match r {
         Ok(code) => code,
+        // Positioned errors (target and replay files) carry their own `error:` header.
+        Err((code, msg)) if msg.starts_with("error: ") => {
+            eprintln!("{msg}");
+            code
+        }
         Err((code, msg)) => {
             eprintln!("error: {msg}");
             code
