@@ -19,6 +19,7 @@ pub mod form;
 pub mod jose;
 pub mod keys;
 pub mod mtls;
+pub mod opaque;
 pub mod pair;
 pub mod replay;
 pub mod rs;
