@@ -46,6 +46,7 @@ faults! {
     IssueRefreshToken = "issue-refresh-token", ["IC-SC-04"], "AS-B issues a refresh token for a jwt-bearer grant";
     AllowReplay = "allow-replay", ["IC-JB-13", "IC-JB-14"], "AS-B accepts the same grant (jti) more than once";
     AcceptUnmappedSubject = "accept-unmapped-subject", ["IC-JB-05"], "AS-B issues tokens for subjects it cannot map";
+    SubjectNotMapped = "subject-not-mapped", ["IC-JB-05"], "AS-B names the grant's domain-A subject in its access token instead of the mapped local account";
     DropCnf = "drop-cnf", ["IC-AT-07", "IC-AT-08"], "AS-B issues a Bearer token without cnf despite requested_cnf and a DPoP proof";
     NoCacheControl = "no-cache-control", ["IC-TE-21", "GEN-03"], "token responses lack Cache-Control: no-store";
     ServerErrorOnMalformed = "server-error-on-malformed", ["GEN-04"], "both ASes answer 500 to malformed input";
