@@ -3,6 +3,7 @@
 //! Field names here are the JSON report's schema (`reports/README.md`); scripts and CI read
 //! them, so renaming one is a breaking change that bumps [`SCHEMA_VERSION`].
 
+use crate::diagnostic::Location;
 use crate::party::Party;
 use crate::transcript::Exchange;
 use crate::verdict::{Level, Verdict};
@@ -242,6 +243,27 @@ impl CaseResult {
     pub fn full_id(&self) -> String {
         format!("{}/{}", self.suite, self.case)
     }
+
+    /// Where the check that decided a failing verdict is written: the first check whose
+    /// verdict is the case's (not `pass`) and that names its source.
+    pub fn failed_at(&self) -> Option<&Location> {
+        if matches!(self.verdict, Verdict::Pass | Verdict::Skip) {
+            return None;
+        }
+        self.checks
+            .iter()
+            .find(|k| k.verdict == self.verdict)
+            .and_then(|k| k.source.as_ref())
+    }
+
+    /// The message with the deciding check's `file:line` in front (compiler style, so a
+    /// terminal or editor opens the rule), or the bare message when no check decided.
+    pub fn located_message(&self) -> String {
+        match self.failed_at() {
+            Some(at) => format!("{at}: {}", self.message),
+            None => self.message.clone(),
+        }
+    }
 }
 
 /// One evaluated check: a query, a predicate, what was seen and what was wanted.
@@ -260,6 +282,10 @@ pub struct CheckResult {
     pub expected: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub message: String,
+    /// Where the check is written (suite file, line, column); absent for checks no suite
+    /// file states (the fuzzer's oracles). Schema 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Location>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

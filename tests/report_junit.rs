@@ -91,7 +91,7 @@ fn structure_matches_the_run() {
         match verdict {
             "fail" => assert_eq!(
                 child("failure").unwrap().attribute("message"),
-                Some(c.message.as_str())
+                Some(c.located_message().as_str())
             ),
             "error" => assert_eq!(
                 child("error").unwrap().attribute("message"),
@@ -274,7 +274,9 @@ proptest::proptest! {
         let xml = junit::render(&run, WarnAs::Pass).unwrap();
         let doc = roxmltree::Document::parse(&xml).unwrap();
         let failure = doc.descendants().find(|n| n.has_tag_name("failure")).unwrap();
-        let shown = junit::xml_safe(&message);
+        // The deciding check's `file:line` comes first, then the message.
+        let shown = junit::xml_safe(&run.cases[4].located_message());
+        proptest::prop_assert!(shown.starts_with("suites/fixture.toml:"));
         // Attribute values are whitespace-normalized by XML parsers.
         let norm = |s: &str| s.replace(['\t', '\n', '\r'], " ");
         proptest::prop_assert_eq!(norm(failure.attribute("message").unwrap()), norm(&shown));

@@ -61,6 +61,7 @@ fn finding_case(f: &Finding, replay: Option<&String>, seed: u64) -> CaseResult {
         actual: serde_json::to_value(&f.request).unwrap_or_default(),
         expected: v.oracle.title().into(),
         message: String::new(),
+        source: None,
     });
     let mut message = v.message.clone();
     if f.shrunk {

@@ -47,7 +47,7 @@ impl GateCase {
             case: c.full_id(),
             verdict: effective(c),
             requirements: c.requirements.clone(),
-            message: c.message.clone(),
+            message: c.located_message(),
             reason: reason.map(|e| e.reason.clone()),
         }
     }

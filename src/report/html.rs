@@ -118,6 +118,8 @@ struct CheckView {
     actual: String,
     expected: String,
     message: String,
+    /// `file:line` of the check in its suite file, when it has one.
+    source: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -286,7 +288,7 @@ fn case_view(c: &CaseResult, gate: Option<&GateOutcome>, redactor: &Redactor) ->
         blocked_by: c.blocked_by.map(crate::party::Party::label),
         level: c.level.as_str(),
         requirements: c.requirements.clone(),
-        message: c.message.clone(),
+        message: c.located_message(),
         duration_ms: c.duration_ms,
         checks: c
             .checks
@@ -303,6 +305,7 @@ fn case_view(c: &CaseResult, gate: Option<&GateOutcome>, redactor: &Redactor) ->
                 },
                 expected: k.expected.clone(),
                 message: k.message.clone(),
+                source: k.source.as_ref().map(ToString::to_string),
             })
             .collect(),
         exchanges: c

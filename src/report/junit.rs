@@ -115,8 +115,8 @@ fn testcase(run: &RunResult, c: &CaseResult, name: String, warn_as: WarnAs) -> T
         match c.verdict {
             Verdict::Pass | Verdict::Info => TestCaseStatus::success(),
             Verdict::Warn if warn_as == WarnAs::Pass => TestCaseStatus::success(),
-            Verdict::Warn => non_success(NonSuccessKind::Failure, "warn", &c.message),
-            Verdict::Fail => non_success(NonSuccessKind::Failure, "fail", &c.message),
+            Verdict::Warn => non_success(NonSuccessKind::Failure, "warn", &c.located_message()),
+            Verdict::Fail => non_success(NonSuccessKind::Failure, "fail", &c.located_message()),
             Verdict::Error => non_success(NonSuccessKind::Error, "error", &c.message),
             Verdict::Skip => {
                 let mut s = TestCaseStatus::skipped();
@@ -173,13 +173,16 @@ pub fn checks_text(c: &CaseResult) -> String {
         c.title
     );
     if !c.message.is_empty() {
-        let _ = writeln!(out, "  {}", c.message);
+        let _ = writeln!(out, "  {}", c.located_message());
     }
     for k in &c.checks {
         let _ = writeln!(
             out,
-            "  [{}] {} ({} {}): actual {} expected {}{}",
+            "  [{}] {}{} ({} {}): actual {} expected {}{}",
             k.verdict.as_str(),
+            k.source
+                .as_ref()
+                .map_or(String::new(), |at| format!("{at}: ")),
             k.description,
             k.requirement,
             k.level,

@@ -137,7 +137,7 @@ pub fn render(run: &RunResult, gate: Option<&GateOutcome>) -> String {
                 c.party,
                 cell(&c.full_id()),
                 cell(&c.requirements.join(", ")),
-                one_line(&c.message, 300),
+                one_line(&c.located_message(), 300),
                 note
             );
         }

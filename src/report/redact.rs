@@ -501,6 +501,7 @@ mod tests {
                 actual: serde_json::json!({"pass": "pass"}),
                 expected: "== pass".into(),
                 message: String::new(),
+                source: None,
             }],
             transcript: vec![],
         };

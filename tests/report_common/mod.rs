@@ -5,6 +5,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chainproof::diagnostic::Location;
 use chainproof::party::Party;
 use chainproof::report::{ReportOptions, Secrets};
 use chainproof::run_result::*;
@@ -215,6 +216,12 @@ fn check(
         actual,
         expected: expected.into(),
         message: String::new(),
+        // A stable, made-up position: each description gets its own line.
+        source: Some(Location {
+            file: "suites/fixture.toml".into(),
+            line: 100 + desc.len(),
+            column: 1,
+        }),
     }
 }
 
