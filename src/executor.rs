@@ -113,10 +113,8 @@ pub async fn run_case(
     graders: &(dyn Fn(&str, Party) -> Vec<String> + Sync),
 ) -> CaseOutcome {
     let limits = &env.limits;
-    let http = Http::new(
-        Duration::from_secs(limits.request_timeout_secs),
-        limits.max_response_bytes,
-    );
+    // The run's client: its TLS trust and client certificates come from the target.
+    let http = env.http.clone();
     let mut deadline = case.timeout_secs.unwrap_or(limits.case_timeout_secs);
     if case.is_slow() {
         deadline += limits.max_wait_secs + limits.clock_leeway_secs;
@@ -630,8 +628,53 @@ impl CaseRun {
                 let mut out = output(&resp);
                 out["dpop_proof"] = sent.0;
                 out["client_assertion"] = sent.1;
+                if matches!(step.action, Action::Present(_)) {
+                    out["access_claims"] = self.access_claims(&step.id, &out).await;
+                }
                 Ok(out)
             }
+        }
+    }
+
+    /// The claims of the access token AS-B issued: its payload when it is a JWT, else what
+    /// RFC 7662 introspection at AS-B's `introspection_endpoint` (authenticated as the AS-B
+    /// client) says of an active token; null when neither can be seen.
+    async fn access_claims(&mut self, step: &str, out: &Value) -> Value {
+        let Some(token) = out["json"]["access_token"].as_str() else {
+            return Value::Null;
+        };
+        if jose::looks_like_jwt(token) {
+            return Jws::decode(token).map_or(Value::Null, |j| j.claims);
+        }
+        let endpoint = self.env.as_b.metadata["introspection_endpoint"].as_str();
+        let (Some(endpoint), Some(client)) = (endpoint, self.env.as_b_client.clone()) else {
+            return Value::Null;
+        };
+        let mut form = vec![("token".to_string(), token.to_string())];
+        let mut headers = vec![
+            (
+                "Content-Type".to_string(),
+                "application/x-www-form-urlencoded".to_string(),
+            ),
+            ("Accept".to_string(), "application/json".to_string()),
+        ];
+        let issuer = self.env.as_b.issuer.clone();
+        apply_client_auth(&mut form, &mut headers, Some(&client), client.auth, &issuer);
+        let req = Request {
+            method: "POST".into(),
+            url: endpoint.to_string(),
+            headers,
+            body: Some(encode_form(&form)),
+            client_cert: tls_client(Some(&client), client.auth),
+        };
+        let (exchange, res) = self.http.send(&format!("{step}.introspect"), req).await;
+        self.transcript.push(exchange);
+        match res
+            .ok()
+            .and_then(|r| serde_json::from_str::<Value>(&r.body).ok())
+        {
+            Some(v) if v["active"] == json!(true) => v,
+            _ => Value::Null,
         }
     }
 
@@ -702,8 +745,16 @@ impl CaseRun {
                     Some(b) if !at_as_a => b.clone(),
                     _ => self.env.client.clone(),
                 };
+                // A client that authenticates by key or certificate sends its wrong secret with
+                // client_secret_basic: credentials a client sends must still be validated.
+                let auth = match base.auth {
+                    AuthMethod::Post => AuthMethod::Post,
+                    _ => AuthMethod::Basic,
+                };
                 Some(Client {
                     secret: Some(format!("wrong-{}", uuid::Uuid::new_v4().simple())),
+                    auth,
+                    key: None,
                     ..base
                 })
             }
@@ -767,6 +818,7 @@ impl CaseRun {
                     url,
                     headers: vec![("Accept".into(), "application/json".into())],
                     body: None,
+                    client_cert: None,
                 })
             }
             Action::Exchange(t) | Action::Present(t) => {
@@ -837,6 +889,7 @@ impl CaseRun {
                     url,
                     headers,
                     body: Some(encode_form(&form)),
+                    client_cert: tls_client(client.as_ref(), method),
                 })
             }
             Action::CallResource {
@@ -876,6 +929,7 @@ impl CaseRun {
                     url,
                     headers,
                     body: None,
+                    client_cert: None,
                 })
             }
             Action::Request(r) => {
@@ -957,6 +1011,7 @@ impl CaseRun {
                     url,
                     headers,
                     body,
+                    client_cert: tls_client(client.as_ref(), method),
                 })
             }
             other => err(format!("`{}` is not an HTTP action", other.name())),
@@ -1362,6 +1417,14 @@ fn value_text(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// The client whose certificate the TLS handshake presents: one authenticating by RFC 8705
+/// mutual TLS.
+pub fn tls_client(client: Option<&Client>, method: AuthMethod) -> Option<String> {
+    client
+        .filter(|_| method.is_mutual_tls())
+        .map(|c| c.id.clone())
 }
 
 /// An RFC 9449 §4.2 proof: `typ` dpop+jwt, ES256, public `jwk`, `jti`, `htm`, `htu` (no query
