@@ -4,7 +4,7 @@
 
 use crate::attribution::{self, Blocked, GrantExpectations, Precondition};
 pub use crate::client_auth::{CLIENT_ASSERTION_TYPE, client_assertion};
-use crate::client_auth::{Client, apply_client_auth, encode_form};
+use crate::client_auth::{Client, apply_client_auth, encode_form, tls_client};
 use crate::environment::{Env, well_known};
 use crate::http::{Http, Request, Response, unix_now};
 use crate::jose::{self, Jws, SignWith};
@@ -24,9 +24,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
-pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+use crate::oauth::{JWT_BEARER, TOKEN_EXCHANGE, TT_ACCESS_TOKEN as ACCESS_TOKEN_TYPE};
 
 /// How a case ended, before it is wrapped into a `CaseResult`.
 #[derive(Debug, Clone)]
@@ -646,7 +644,7 @@ impl CaseRun {
         if jose::looks_like_jwt(token) {
             return Jws::decode(token).map_or(Value::Null, |j| j.claims);
         }
-        let endpoint = self.env.as_b.metadata["introspection_endpoint"].as_str();
+        let endpoint = self.env.as_b_introspection.as_deref();
         let (Some(endpoint), Some(client)) = (endpoint, self.env.as_b_client.clone()) else {
             return Value::Null;
         };
@@ -1169,6 +1167,23 @@ impl CaseRun {
         }))
     }
 
+    /// Why a query into `STEP.access_claims` cannot be answered: AS-B issued a token that is
+    /// not a JWT and introspection did not give its claims.
+    fn unseen_claims(&self, q: &Query) -> Option<String> {
+        if q.segments().get(1).map(String::as_str) != Some("access_claims") {
+            return None;
+        }
+        let out = self.ctx.get(q.root())?;
+        let opaque = out["json"]["access_token"]
+            .as_str()
+            .is_some_and(|t| !jose::looks_like_jwt(t));
+        (opaque && out["access_claims"].is_null()).then(|| {
+            "AS-B's access token is opaque and its claims could not be seen: set AS-B's RFC 7662 \
+             introspection_endpoint (target or metadata) and an [as_b.client] to read them"
+                .to_string()
+        })
+    }
+
     /// For a query into a step's JSON body when that body is not JSON (an HTML error page
     /// under 200, say): a note naming what came instead, so a `null` is not mistaken for an
     /// absent member.
@@ -1247,6 +1262,18 @@ impl CaseRun {
                 if !ran(&check.value) || check.when.as_ref().is_some_and(|w| !ran(&w.value)) {
                     continue;
                 }
+            }
+            if let Some(why) = [Some(&check.value), check.when.as_ref().map(|w| &w.value)]
+                .into_iter()
+                .flatten()
+                .find_map(|q| self.unseen_claims(q))
+            {
+                return (
+                    Verdict::Skip,
+                    format!("check `{}`: {why}", check.what),
+                    results,
+                    None,
+                );
             }
             if let Some(cond) = &check.when {
                 let actual = self.resolve_query(&cond.value);
@@ -1417,14 +1444,6 @@ fn value_text(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
-}
-
-/// The client whose certificate the TLS handshake presents: one authenticating by RFC 8705
-/// mutual TLS.
-pub fn tls_client(client: Option<&Client>, method: AuthMethod) -> Option<String> {
-    client
-        .filter(|_| method.is_mutual_tls())
-        .map(|c| c.id.clone())
 }
 
 /// An RFC 9449 §4.2 proof: `typ` dpop+jwt, ES256, public `jwk`, `jti`, `htm`, `htu` (no query

@@ -14,7 +14,8 @@ const CASES: [&str; 4] = [
     "requested-cnf/rs-enforces-binding",
 ];
 
-fn run(pair: &MockPair) -> Value {
+/// Run the cases against the pair; `introspect` gives the harness AS-B client credentials.
+fn run(pair: &MockPair, introspect: bool) -> Value {
     let f = pair.facts();
     let (b_id, b_secret) = f
         .as_b_client
@@ -38,9 +39,7 @@ scope = "{scope}"
 kind = "live"
 issuer = "{b}"
 dpop = true
-[as_b.client]
-id = "{b_id}"
-secret = "{b_secret}"
+{b_client}
 [rs]
 kind = "live"
 resource = "{rs}"
@@ -58,6 +57,11 @@ user_sub_at_b = "{sub_b}"
         scope = f.user_scopes.join(" "),
         sub = f.user_sub,
         sub_b = f.user_sub_at_b,
+        b_client = if introspect {
+            format!("[as_b.client]\nid = \"{b_id}\"\nsecret = \"{b_secret}\"")
+        } else {
+            String::new()
+        },
     );
     std::fs::write(dir.path().join("target.toml"), target).unwrap();
     let mut cmd = Command::cargo_bin("chainproof").unwrap();
@@ -81,7 +85,7 @@ async fn subject_mapping_and_cnf_reach_verdicts_through_introspection() {
     let mut options = MockOptions::default();
     options.config.as_b.opaque_access_tokens = true;
     let pair = MockPair::start(options).await.unwrap();
-    let report = tokio::task::block_in_place(|| run(&pair));
+    let report = tokio::task::block_in_place(|| run(&pair, true));
     let cases = report["cases"].as_array().unwrap();
     assert_eq!(cases.len(), CASES.len(), "{report}");
     for c in cases {
@@ -126,5 +130,24 @@ async fn subject_mapping_and_cnf_reach_verdicts_through_introspection() {
     assert!(
         token.contains("opaque."),
         "AS-B issued an opaque token: {token}"
+    );
+
+    // Without credentials for introspection the claims cannot be seen: the cases that need
+    // them are skipped, saying why, never passed or failed.
+    let report = tokio::task::block_in_place(|| run(&pair, false));
+    let case = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["case"] == "mapped-subject-reaches-as-b")
+        .unwrap()
+        .clone();
+    assert_eq!(case["verdict"], "skip", "{case}");
+    assert!(
+        case["message"]
+            .as_str()
+            .unwrap()
+            .contains("AS-B's access token is opaque"),
+        "{case}"
     );
 }
