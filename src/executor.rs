@@ -2,6 +2,7 @@
 //! profile's level. Never prints; a harness or network failure makes the case `error`.
 //! Token requests: RFC 8693 §2.1 (exchange), RFC 7523 §2.1 (present), RFC 9449 (DPoP).
 
+use crate::attribution::{self, Blocked, GrantExpectations, Precondition};
 pub use crate::client_auth::{CLIENT_ASSERTION_TYPE, client_assertion};
 use crate::client_auth::{Client, apply_client_auth, encode_form, tls_client};
 use crate::environment::{Env, well_known};
@@ -42,10 +43,16 @@ enum Stop {
     /// The harness, the network or the target file failed: says nothing about conformance.
     Error(String),
     Skip(String),
-    /// A step needs a value that an earlier response of the server under test should have
-    /// carried (say `${x.token}` after an exchange answered 400). That is the server's doing,
-    /// so the case is graded, not errored: see [`unmet_check`].
-    Unmet(String),
+    /// A step needs a value that an earlier response of the party under test should have
+    /// carried (say `${y.token}` after a presentation answered 400). That is the party's
+    /// doing, so the case is graded, not errored: see [`unmet_check`]. `path` is what was
+    /// missing.
+    Unmet {
+        message: String,
+        path: String,
+    },
+    /// Setup addressed to another party failed: the case cannot test its own party.
+    Blocked(Blocked),
 }
 
 type StepResult<T> = Result<T, Stop>;
@@ -66,13 +73,42 @@ pub struct CaseRun {
     server_steps: std::collections::HashSet<String>,
     /// The last `${path}` that resolved to nothing.
     unresolved: Option<String>,
+    /// The party the case judges.
+    party: Party,
+    /// Setup steps (addressed to another party than `party`) and what each had to provide.
+    setup: HashMap<String, Precondition>,
+    /// `resource`/`audience` values each exchange step sent (the grant's expected `aud`).
+    requested: HashMap<String, Vec<String>>,
+    /// Things the case's message must say (e.g. a harness grant replaced AS-A's).
+    notes: Vec<String>,
 }
 
-/// Run `case`; `level_of` gives a requirement's level in the active profile.
+/// The party a step's request is addressed to (`None` for harness-side steps and fixtures).
+pub fn step_party(action: &Action) -> Option<Party> {
+    let of = |r: Role| match r {
+        Role::AsA => Party::AsA,
+        Role::AsB => Party::AsB,
+        Role::Rs => Party::Rs,
+    };
+    match action {
+        Action::Discover { role } => Some(of(*role)),
+        Action::Request(r) => Some(of(r.role)),
+        Action::Exchange(_) => Some(Party::AsA),
+        Action::Present(_) => Some(Party::AsB),
+        Action::CallResource { .. } => Some(Party::Rs),
+        Action::Concurrent { step, .. } => step_party(&step.action),
+        _ => None,
+    }
+}
+
+/// Run `case`; `level_of` gives a requirement's level in the active profile; `graders`
+/// names the cases judging `party` that cite a requirement (the root cause of a failed
+/// precondition check).
 pub async fn run_case(
     env: Arc<Env>,
     case: &Case,
     level_of: &(dyn Fn(&str) -> Option<Level> + Sync),
+    graders: &(dyn Fn(&str, Party) -> Vec<String> + Sync),
 ) -> CaseOutcome {
     let limits = &env.limits;
     // The run's client: its TLS trust and client certificates come from the target.
@@ -93,6 +129,10 @@ pub async fn run_case(
         step: String::new(),
         server_steps: Default::default(),
         unresolved: None,
+        party: case.party,
+        setup: HashMap::new(),
+        requested: HashMap::new(),
+        notes: Vec::new(),
     };
     let stopped =
         match tokio::time::timeout(Duration::from_secs(deadline), run.steps(&case.steps)).await {
@@ -104,6 +144,14 @@ pub async fn run_case(
             ))),
         };
     let transcript = std::mem::take(&mut run.transcript);
+    let notes = std::mem::take(&mut run.notes);
+    let noted = |m: String| {
+        if notes.is_empty() {
+            m
+        } else {
+            format!("{m} [{}]", notes.join("; "))
+        }
+    };
     match stopped {
         Some(Stop::Error(message)) => CaseOutcome {
             verdict: Verdict::Error,
@@ -119,10 +167,24 @@ pub async fn run_case(
             checks: Vec::new(),
             transcript,
         },
-        Some(Stop::Unmet(message)) => {
+        Some(Stop::Blocked(b)) => CaseOutcome {
+            verdict: Verdict::Blocked,
+            blocked_by: Some(b.by),
+            message: noted(b.message()),
+            checks: Vec::new(),
+            transcript,
+        },
+        Some(Stop::Unmet { message, path }) => {
             // Grade what can be graded (checks on steps that ran), plus the broken flow itself.
-            let (_, _, mut checks) = run.checks(case, level_of, true);
-            checks.extend(unmet_check(case, level_of, &message));
+            let graded = run.checks(case, level_of, graders, true);
+            if graded.verdict == Verdict::Blocked {
+                let mut o = CaseOutcome::from(graded);
+                o.message = noted(o.message);
+                o.transcript = transcript;
+                return o;
+            }
+            let mut checks = graded.checks;
+            checks.extend(unmet_check(case, level_of, &path, &message));
             let verdict = checks.iter().fold(Verdict::Pass, |v, c| v.worst(c.verdict));
             let message = checks
                 .iter()
@@ -132,36 +194,33 @@ pub async fn run_case(
             CaseOutcome {
                 verdict,
                 blocked_by: None,
-                message,
+                message: noted(message),
                 checks,
                 transcript,
             }
         }
         None => {
-            let (verdict, message, checks) = run.checks(case, level_of, false);
-            CaseOutcome {
-                verdict,
-                blocked_by: None,
-                message,
-                checks,
-                transcript,
-            }
+            let mut o = CaseOutcome::from(run.checks(case, level_of, graders, false));
+            o.message = noted(o.message);
+            o.transcript = transcript;
+            o
         }
     }
 }
 
-/// The check recording that the flow a case exercises broke at the server: graded at the
-/// highest level among the case's requirements, since the case could not reach what it tests.
+/// The check recording that the flow a case exercises broke at the party it judges: `path`
+/// (missing from that party's own response) is graded by the requirement that covers it,
+/// the one of the case's check reading the closest path of the same step (so a missing
+/// `y.token` is graded like `y.json.access_token`), else the case's first requirement; never
+/// by the case's highest level.
 fn unmet_check(
     case: &Case,
     level_of: &(dyn Fn(&str) -> Option<Level> + Sync),
+    path: &str,
     message: &str,
 ) -> Option<CheckResult> {
-    let (requirement, level) = case
-        .requirements
-        .iter()
-        .filter_map(|r| level_of(r).map(|l| (r.clone(), l)))
-        .max_by_key(|(_, l)| *l)?;
+    let requirement = covering_requirement(case, path)?;
+    let level = level_of(&requirement)?;
     Some(CheckResult {
         description: "the flow reaches every step".into(),
         requirement,
@@ -172,6 +231,50 @@ fn unmet_check(
         message: message.to_string(),
         source: Some(case.source.clone()),
     })
+}
+
+/// The requirement graded by the check reading the path closest to `path` (same step, longest
+/// common prefix of segments), else the case's first requirement.
+fn covering_requirement(case: &Case, path: &str) -> Option<String> {
+    let segs: Vec<&str> = path.split('.').collect();
+    case.checks
+        .iter()
+        .filter(|c| Some(c.value.root()) == segs.first().copied())
+        .map(|c| {
+            let common = c
+                .value
+                .segments()
+                .iter()
+                .zip(&segs)
+                .take_while(|(a, b)| a.as_str() == **b)
+                .count();
+            (common, c)
+        })
+        // The first of the best: `max_by_key` keeps the last, so compare reversed indices.
+        .enumerate()
+        .max_by_key(|(i, (common, _))| (*common, usize::MAX - i))
+        .map(|(_, (_, c))| c.requirement.clone())
+        .or_else(|| case.requirements.first().cloned())
+}
+
+/// The graded checks of a case.
+struct Graded {
+    verdict: Verdict,
+    blocked_by: Option<Party>,
+    message: String,
+    checks: Vec<CheckResult>,
+}
+
+impl From<Graded> for CaseOutcome {
+    fn from(g: Graded) -> CaseOutcome {
+        CaseOutcome {
+            verdict: g.verdict,
+            blocked_by: g.blocked_by,
+            message: g.message,
+            checks: g.checks,
+            transcript: Vec::new(),
+        }
+    }
 }
 
 fn short(v: &Value) -> String {
@@ -244,10 +347,18 @@ impl CaseRun {
             v
         });
         result.map_err(|m| {
-            let root = self.unresolved.as_deref().and_then(|p| p.split('.').next());
-            match root {
-                Some(r) if self.server_steps.contains(r) => Stop::Unmet(m),
-                _ => Stop::Error(m),
+            let path = self.unresolved.clone().unwrap_or_default();
+            let root = path.split('.').next().unwrap_or_default();
+            if let Some(pre) = self.setup.get(root) {
+                // Missing from another party's response: that party's defect blocks the case.
+                Stop::Blocked(Blocked {
+                    precondition: format!("the response of step `{root}` carries `{path}`"),
+                    ..Blocked::of(*pre, m)
+                })
+            } else if self.server_steps.contains(root) {
+                Stop::Unmet { message: m, path }
+            } else {
+                Stop::Error(m)
             }
         })
     }
@@ -264,22 +375,168 @@ impl CaseRun {
     async fn steps(&mut self, steps: &[Step]) -> StepResult<()> {
         for step in steps {
             self.step = step.id.clone();
-            let out = self.run_step(step).await.map_err(|s| match s {
+            let mut out = self.run_step(step).await.map_err(|s| match s {
                 Stop::Error(m) => {
                     Stop::Error(format!("step `{}` ({}): {m}", step.id, step.action.name()))
                 }
-                Stop::Unmet(m) => Stop::Unmet(format!(
-                    "step `{}` ({}) could not run: {m} (an earlier response of the server lacked it)",
-                    step.id,
-                    step.action.name()
-                )),
-                skip => skip,
+                Stop::Unmet { message, path } => Stop::Unmet {
+                    message: format!(
+                        "step `{}` ({}) could not run: {message} (an earlier response of the server lacked it)",
+                        step.id,
+                        step.action.name()
+                    ),
+                    path,
+                },
+                other => other,
             })?;
             if step.action.is_server_request() {
                 self.server_steps.insert(step.id.clone());
             }
+            let setup =
+                step_party(&step.action).filter(|p| self.party != Party::Chain && *p != self.party);
+            if let Some(party) = setup {
+                self.check_setup(step, party, &mut out)?;
+            }
             self.ctx.insert(step.id.clone(), out);
         }
+        Ok(())
+    }
+
+    /// A setup step must have given what the case needs: a 2xx (with an access token, for
+    /// token requests) and, for a grant an AS-B or RS-B case will present, a grant the
+    /// harness's own validation accepts. Otherwise the case is blocked; an unusable grant is
+    /// replaced by a harness-minted one when harness-issuer mode is available.
+    fn check_setup(&mut self, step: &Step, party: Party, out: &mut Value) -> StepResult<()> {
+        let pre = match &step.action {
+            Action::Exchange(_) => Precondition::Exchange,
+            Action::Present(_) => Precondition::Present,
+            Action::CallResource { .. } => Precondition::ResourceCall,
+            Action::Discover { .. } => Precondition::Metadata(party),
+            Action::Request(_) => Precondition::Request(party),
+            _ => return Ok(()),
+        };
+        self.setup.insert(step.id.clone(), pre);
+        let status = out["status"].as_u64().unwrap_or(0);
+        let error = out["json"]["error"]
+            .as_str()
+            .map_or(String::new(), |e| format!(", error {}", short(&json!(e))));
+        if !(200..300).contains(&status) {
+            return Err(Stop::Blocked(Blocked::of(
+                pre,
+                format!("step `{}` got HTTP {status}{error}", step.id),
+            )));
+        }
+        if matches!(pre, Precondition::Exchange | Precondition::Present)
+            && !out["token"].is_string()
+        {
+            return Err(Stop::Blocked(Blocked::of(
+                pre,
+                format!(
+                    "step `{}` got HTTP {status} without an access_token",
+                    step.id
+                ),
+            )));
+        }
+        if pre == Precondition::Exchange && matches!(self.party, Party::AsB | Party::Rs) {
+            self.usable_grant(step, out)?;
+        }
+        Ok(())
+    }
+
+    /// Validate the grant a setup exchange returned (signature against AS-A's JWKS, `iss`,
+    /// `aud` naming what was requested, `exp` in the future, `sub`); replace an unusable one
+    /// by a harness grant with the same claims (iss and the flaw fixed), or block.
+    fn usable_grant(&mut self, step: &Step, out: &mut Value) -> StepResult<()> {
+        let env = self.env.clone();
+        let token = out["token"].as_str().unwrap_or_default().to_string();
+        let as_b: Vec<String> = [
+            Some(env.as_b.issuer.clone()),
+            Some(env.as_b.token_endpoint.clone()),
+            env.as_b_audience.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let requested = self.requested.get(&step.id).cloned().unwrap_or_default();
+        let audiences = if requested.is_empty() || requested.iter().any(|r| as_b.contains(r)) {
+            as_b
+        } else {
+            requested
+        };
+        let now = unix_now();
+        let want = GrantExpectations {
+            as_a_issuer: &env.as_a.issuer,
+            as_a_jwks: env.as_a_jwks.as_ref(),
+            audiences: &audiences,
+            now,
+            leeway_secs: env.limits.clock_leeway_secs as i64,
+        };
+        let Err((flaw, detail)) = attribution::check_grant(&token, &want) else {
+            return Ok(());
+        };
+        let blocked = Blocked::of(
+            Precondition::Grant(flaw),
+            format!("step `{}`: {detail}", step.id),
+        );
+        // A harness grant keeps every claim AS-A chose; it can fix who signed (iss, key), the
+        // audience the exchange asked for and the lifetime, but not a missing subject (whose
+        // it is is what AS-A was asked to say) nor a token that is not a JWS at all.
+        let fixable = !matches!(
+            flaw,
+            attribution::GrantFlaw::Sub | attribution::GrantFlaw::NotJws
+        );
+        let Some(h) = env.harness.as_ref().filter(|_| fixable) else {
+            return Err(Stop::Blocked(blocked));
+        };
+        let original = Jws::decode(&token);
+        let mut claims = original
+            .as_ref()
+            .map_or_else(|| json!({}), |j| j.claims.clone());
+        if !claims.is_object() {
+            claims = json!({});
+        }
+        claims["iss"] = json!(h.issuer);
+        if flaw == attribution::GrantFlaw::Aud || claims.get("aud").is_none() {
+            claims["aud"] = json!(audiences.first());
+        }
+        if claims
+            .get("exp")
+            .and_then(Value::as_i64)
+            .is_none_or(|e| e <= now)
+        {
+            claims["exp"] = json!(now + 60);
+        }
+        if claims.get("jti").is_none() {
+            claims["jti"] = json!(uuid::Uuid::new_v4().to_string());
+        }
+        claims["iat"] = json!(now);
+        let mut header = json!({ "alg": "ES256", "kid": h.kid });
+        if let Some(typ) = original.as_ref().and_then(|j| j.header.get("typ")) {
+            header["typ"] = typ.clone();
+        }
+        let grant = jose::sign(&header, &claims, SignWith::Es256(&h.key));
+        let note = format!(
+            "AS-A's grant from step `{}` was unusable ({}: {detail}; graded by {}); a harness-minted grant with the same claims was used instead",
+            step.id,
+            Precondition::Grant(flaw).describe(),
+            blocked.root_causes.join(", ")
+        );
+        out["token"] = json!(grant);
+        out["json"]["access_token"] = json!(grant);
+        out["harness_grant"] = json!(true);
+        self.transcript.push(Exchange {
+            step: step.id.clone(),
+            request: crate::transcript::RecordedRequest {
+                method: "HARNESS".into(),
+                url: h.issuer.clone(),
+                headers: Vec::new(),
+                body: Some(format!(
+                    "{note}. Its header: {header}. Its claims: {claims}"
+                )),
+            },
+            ..Default::default()
+        });
+        self.notes.push(note);
         Ok(())
     }
 
@@ -352,6 +609,19 @@ impl CaseRun {
                     _ => None,
                 };
                 let sent = request_secrets(&req);
+                if matches!(step.action, Action::Exchange(_)) {
+                    let requested = req
+                        .body
+                        .as_deref()
+                        .map(|b| {
+                            url::form_urlencoded::parse(b.as_bytes())
+                                .filter(|(k, _)| k == "resource" || k == "audience")
+                                .map(|(_, v)| v.into_owned())
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    self.requested.insert(step.id.clone(), requested);
+                }
                 let resp = self.send(&step.id, req, dpop.as_deref()).await?;
                 let mut out = output(&resp);
                 out["dpop_proof"] = sent.0;
@@ -940,13 +1210,46 @@ impl CaseRun {
 
     /// Grade every applicable check. With `ran_only`, checks that read a step which never ran
     /// (the case stopped before it) are left out rather than graded on a missing value.
+    ///
+    /// A check reading a setup step's output is a precondition: when it does not hold, the
+    /// case is `blocked` (by that step's party, naming the cases of that party citing the
+    /// check's requirement), never failed; only the preconditions are then reported.
     fn checks(
         &mut self,
         case: &Case,
         level_of: &(dyn Fn(&str) -> Option<Level> + Sync),
+        graders: &(dyn Fn(&str, Party) -> Vec<String> + Sync),
         ran_only: bool,
-    ) -> (Verdict, String, Vec<CheckResult>) {
-        let mut results = Vec::new();
+    ) -> Graded {
+        let (verdict, message, checks, blocked) = self.grade(case, level_of, graders, ran_only);
+        match blocked {
+            Some(b) => Graded {
+                verdict: Verdict::Blocked,
+                blocked_by: Some(b.by),
+                message: b.message(),
+                checks: checks
+                    .into_iter()
+                    .filter_map(|(c, precondition)| precondition.then_some(c))
+                    .collect(),
+            },
+            None => Graded {
+                verdict,
+                blocked_by: None,
+                message,
+                checks: checks.into_iter().map(|(c, _)| c).collect(),
+            },
+        }
+    }
+
+    fn grade(
+        &mut self,
+        case: &Case,
+        level_of: &(dyn Fn(&str) -> Option<Level> + Sync),
+        graders: &(dyn Fn(&str, Party) -> Vec<String> + Sync),
+        ran_only: bool,
+    ) -> (Verdict, String, Vec<(CheckResult, bool)>, Option<Blocked>) {
+        let mut results: Vec<(CheckResult, bool)> = Vec::new();
+        let mut blocked: Option<Blocked> = None;
         for check in &case.checks {
             let Some(level) = level_of(&check.requirement) else {
                 continue;
@@ -969,17 +1272,26 @@ impl CaseRun {
                     Verdict::Skip,
                     format!("check `{}`: {why}", check.what),
                     results,
+                    None,
                 );
             }
             if let Some(cond) = &check.when {
                 let actual = self.resolve_query(&cond.value);
                 let predicate = match predicate::interpolated(&cond.predicate, |t| self.interp(t)) {
                     Ok(e) => e,
-                    Err(Stop::Error(m) | Stop::Skip(m) | Stop::Unmet(m)) => {
+                    // The guard names a value the response lacks: the check does not apply.
+                    Err(Stop::Unmet { .. } | Stop::Blocked(_)) => continue,
+                    Err(stop) => {
                         return (
                             Verdict::Error,
-                            format!("{}: check `{}` (when): {m}", check.source, check.what),
+                            format!(
+                                "{}: check `{}` (when): {}",
+                                check.source,
+                                check.what,
+                                stop_text(stop)
+                            ),
                             results,
+                            None,
                         );
                     }
                 };
@@ -990,20 +1302,58 @@ impl CaseRun {
             let actual = self.resolve_query(&check.value);
             let predicate = match predicate::interpolated(&check.predicate, |t| self.interp(t)) {
                 Ok(e) => e,
-                Err(Stop::Error(m) | Stop::Skip(m) | Stop::Unmet(m)) => {
+                // The expected value comes from a response that lacks it: a failure of the
+                // party that sent it, graded by this check's own requirement (or a blocked
+                // precondition when that party is not the one judged).
+                Err(Stop::Unmet { message, .. }) => {
+                    let actual = actual.unwrap_or(Value::Null);
+                    results.push((
+                        CheckResult {
+                            description: check.what.clone(),
+                            requirement: check.requirement.clone(),
+                            level,
+                            verdict: level.failure_verdict(),
+                            message: format!(
+                                "{}: cannot be evaluated: {message} (got {})",
+                                check.what,
+                                short(&actual)
+                            ),
+                            actual,
+                            expected: message,
+                            source: Some(check.source.clone()),
+                        },
+                        false,
+                    ));
+                    continue;
+                }
+                Err(Stop::Blocked(b)) => {
+                    blocked.get_or_insert(b);
+                    continue;
+                }
+                Err(stop) => {
                     return (
                         Verdict::Error,
-                        format!("{}: check `{}`: {m}", check.source, check.what),
+                        format!(
+                            "{}: check `{}`: {}",
+                            check.source,
+                            check.what,
+                            stop_text(stop)
+                        ),
                         results,
+                        None,
                     );
                 }
             };
             let (outcome, text) = predicate::evaluate(&predicate, actual.as_ref());
-            let verdict = match outcome {
-                Outcome::Holds => Verdict::Pass,
-                Outcome::Fails => level.failure_verdict(),
-                Outcome::Dispreferred if level == Level::May => Verdict::Info,
-                Outcome::Dispreferred => Verdict::Warn,
+            let setup = self.setup.get(check.value.root()).copied();
+            let verdict = match (outcome, setup) {
+                (Outcome::Fails, Some(_)) => Verdict::Blocked,
+                // Another party's allowed-but-not-preferred answer is that party's business.
+                (Outcome::Holds | Outcome::Dispreferred, Some(_)) => Verdict::Pass,
+                (Outcome::Holds, None) => Verdict::Pass,
+                (Outcome::Fails, None) => level.failure_verdict(),
+                (Outcome::Dispreferred, None) if level == Level::May => Verdict::Info,
+                (Outcome::Dispreferred, None) => Verdict::Warn,
             };
             let actual = actual.unwrap_or(Value::Null);
             let message = match outcome {
@@ -1020,29 +1370,52 @@ impl CaseRun {
                     short(&actual)
                 ),
             };
-            results.push(CheckResult {
-                description: check.what.clone(),
-                requirement: check.requirement.clone(),
-                level,
-                verdict,
-                actual,
-                expected: text,
-                message,
-                source: Some(check.source.clone()),
-            });
+            if let (Verdict::Blocked, Some(pre), None) = (verdict, setup, &blocked) {
+                let by = pre.party();
+                let mut root_causes = graders(&check.requirement, by);
+                if root_causes.is_empty() {
+                    root_causes = pre.root_causes().iter().map(|s| s.to_string()).collect();
+                }
+                blocked = Some(Blocked {
+                    by,
+                    precondition: check.what.clone(),
+                    detail: format!("expected {text}, got {}", short(&actual)),
+                    root_causes,
+                });
+            }
+            results.push((
+                CheckResult {
+                    description: check.what.clone(),
+                    requirement: check.requirement.clone(),
+                    level,
+                    verdict,
+                    actual,
+                    expected: text,
+                    message,
+                    source: Some(check.source.clone()),
+                },
+                setup.is_some(),
+            ));
         }
         if results.is_empty() {
-            return (Verdict::Error, "no applicable check: every check was guarded out by `when` or its requirement has no level in this profile".into(), results);
+            return (Verdict::Error, "no applicable check: every check was guarded out by `when` or its requirement has no level in this profile".into(), results, None);
         }
         let verdict = results
             .iter()
-            .fold(Verdict::Pass, |v, c| v.worst(c.verdict));
+            .fold(Verdict::Pass, |v, (c, _)| v.worst(c.verdict));
         let message = results
             .iter()
-            .find(|c| c.verdict == verdict && verdict != Verdict::Pass)
-            .map(|c| c.message.clone())
+            .find(|(c, _)| c.verdict == verdict && verdict != Verdict::Pass)
+            .map(|(c, _)| c.message.clone())
             .unwrap_or_else(|| format!("{} checks passed", results.len()));
-        (verdict, message, results)
+        (verdict, message, results, blocked)
+    }
+}
+
+fn stop_text(stop: Stop) -> String {
+    match stop {
+        Stop::Error(m) | Stop::Skip(m) | Stop::Unmet { message: m, .. } => m,
+        Stop::Blocked(b) => b.message(),
     }
 }
 
@@ -1139,6 +1512,55 @@ pub fn output(r: &Response) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn embedded_case(id: &str) -> Case {
+        let lib = crate::suite::load::Library::load(None).unwrap();
+        let (suite, case) = id.split_once('/').unwrap();
+        lib.suites
+            .iter()
+            .find(|s| s.id == suite)
+            .and_then(|s| s.cases.iter().find(|c| c.id == case))
+            .cloned()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_missing_value_is_graded_by_the_check_covering_it() {
+        let case = embedded_case("requested-cnf/as-b-binds-access-token");
+        // The check reading that very path grades it, not the case's highest level.
+        let unique = case
+            .checks
+            .iter()
+            .find(|k| case.checks.iter().filter(|o| o.value == k.value).count() == 1)
+            .unwrap();
+        assert_eq!(
+            covering_requirement(&case, &format!("{}.deeper", unique.value)).as_deref(),
+            Some(unique.requirement.as_str())
+        );
+        // No check reads the step: the case's first requirement.
+        assert_eq!(
+            covering_requirement(&case, "zz.token").as_deref(),
+            Some(case.requirements[0].as_str())
+        );
+    }
+
+    #[test]
+    fn steps_are_addressed_to_parties() {
+        let case = embedded_case("subject-mapping/mapped-subject-reaches-rs-b");
+        let parties: Vec<Option<Party>> =
+            case.steps.iter().map(|s| step_party(&s.action)).collect();
+        assert_eq!(
+            parties,
+            [
+                None,
+                Some(Party::AsA),
+                Some(Party::AsB),
+                Some(Party::Rs),
+                Some(Party::Rs)
+            ]
+        );
+        assert_eq!(case.party, Party::Rs);
+    }
 
     #[test]
     fn dpop_proof_has_required_members() {

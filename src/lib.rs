@@ -21,6 +21,7 @@
 //! only `progress` (the live terminal listener) writes to the terminal.
 
 pub mod app;
+pub mod attribution;
 pub mod catalogue;
 pub mod cli;
 pub mod client_auth;

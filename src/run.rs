@@ -6,6 +6,7 @@
 use crate::environment::{Env, EnvError};
 use crate::executor;
 use crate::exit;
+use crate::party::Party;
 use crate::progress::{ProgressMode, RunEvent, spawn_reporter};
 use crate::report::{self, GateOutcome, ReportError, ReportOptions, Secrets};
 use crate::run_result::{CaseResult, PartySummary, RequirementRow, RunResult, Summary, ToolInfo};
@@ -13,7 +14,7 @@ use crate::suite::load::Library;
 use crate::suite::{Case, Suite};
 use crate::target::Target;
 use crate::verdict::{FailOn, Level, Verdict};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -128,6 +129,27 @@ fn case_result(p: &Planned, verdict: Verdict, message: String, duration_ms: u64)
     }
 }
 
+/// For each (requirement, party): the `suite/case` ids judging that party that cite it, so a
+/// blocked case can name where its failed precondition is graded.
+fn graders(lib: &Library) -> HashMap<(String, Party), Vec<String>> {
+    let mut out: HashMap<(String, Party), Vec<String>> = HashMap::new();
+    for s in &lib.suites {
+        for c in &s.cases {
+            let cited = c
+                .requirements
+                .iter()
+                .chain(c.checks.iter().map(|k| &k.requirement))
+                .collect::<std::collections::BTreeSet<_>>();
+            for r in cited {
+                out.entry((r.clone(), c.party))
+                    .or_default()
+                    .push(format!("{}/{}", s.id, c.id));
+            }
+        }
+    }
+    out
+}
+
 /// Execute a plan. Returns the case results (in plan order) and whether the run was cut short.
 pub async fn execute(
     lib: &Library,
@@ -144,6 +166,7 @@ pub async fn execute(
     });
     let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
     let catalogue = Arc::new(lib.catalogue.clone());
+    let graders = Arc::new(graders(lib));
     let mut results: Vec<Option<CaseResult>> = vec![None; planned.len()];
     let mut set = tokio::task::JoinSet::new();
     for (i, p) in planned.iter().enumerate() {
@@ -158,13 +181,14 @@ pub async fn execute(
             results[i] = Some(r);
             continue;
         }
-        let (p, env, sem, cat, events, profile) = (
+        let (p, env, sem, cat, events, profile, graders) = (
             p.clone(),
             env.clone(),
             semaphore.clone(),
             catalogue.clone(),
             events.clone(),
             profile.to_string(),
+            graders.clone(),
         );
         set.spawn(async move {
             let _permit = sem.acquire_owned().await.expect("semaphore never closed");
@@ -172,7 +196,13 @@ pub async fn execute(
             let _ = events.send(RunEvent::CaseStarted { id: id.clone() });
             let started = Instant::now();
             let level_of = move |r: &str| cat.level(r, &profile);
-            let out = executor::run_case(env, &p.case, &level_of).await;
+            let graders_of = move |r: &str, party: Party| {
+                graders
+                    .get(&(r.to_string(), party))
+                    .map(|ids| ids.iter().take(3).cloned().collect())
+                    .unwrap_or_default()
+            };
+            let out = executor::run_case(env, &p.case, &level_of, &graders_of).await;
             let ms = started.elapsed().as_millis() as u64;
             let mut r = case_result(&p, out.verdict, out.message, ms);
             r.blocked_by = out.blocked_by;

@@ -294,6 +294,7 @@ async fn validate_grant(s: &AsB, assertion: &str, now: i64) -> Result<Grant, Str
     }
     let subject = match jws.claim_str("sub").filter(|s| !s.is_empty()) {
         Some(sub) => match s.cfg.subject_map.get(sub) {
+            Some(_) if f.has(Fault::SubjectNotMapped) => Some(sub.to_owned()),
             Some(local) => Some(local.clone()),
             None if f.has(Fault::AcceptUnmappedSubject) => Some(sub.to_owned()),
             None => return Err("subject cannot be mapped to a local account".into()),

@@ -67,6 +67,8 @@ faults! {
     AllowReplay = "allow-replay", ["IC-JB-13", "IC-JB-14"], "AS-B accepts the same grant (jti) more than once";
     /// fuzz: reachable by assertion-token-for-invalid
     AcceptUnmappedSubject = "accept-unmapped-subject", ["IC-JB-05"], "AS-B issues tokens for subjects it cannot map";
+    /// fuzz: unreachable: the subject AS-B writes into its access token is a claim it chooses; the oracles judge token responses, not the subject mapping
+    SubjectNotMapped = "subject-not-mapped", ["IC-JB-05"], "AS-B names the grant's domain-A subject in its access token instead of the mapped local account";
     /// fuzz: unreachable: DPoP; the fuzzer sends no DPoP proofs
     DropCnf = "drop-cnf", ["IC-AT-07", "IC-AT-08"], "AS-B issues a Bearer token without cnf despite requested_cnf and a DPoP proof";
     /// fuzz: reachable by exchange-token-cache-control, assertion-token-cache-control

@@ -156,6 +156,10 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             e.redeem(&g, &[], None).await.status == 200
         }
         AcceptUnmappedSubject => e.redeem(&e.harness_grant(json!({"sub": "unknown-x"})), &[], None).await.status == 200,
+        SubjectNotMapped => {
+            let r = e.redeem(&e.harness_grant(json!({})), &[], None).await;
+            r.status == 200 && decode(r.token()).1["sub"] == json!(f_.user_sub)
+        }
         DropCnf => {
             let key = EsKey::generate();
             let g = e.harness_grant(json!({"requested_cnf": {"jkt": key.thumbprint()}}));
@@ -422,6 +426,7 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
 #[case(Fault::IssueRefreshToken)]
 #[case(Fault::AllowReplay)]
 #[case(Fault::AcceptUnmappedSubject)]
+#[case(Fault::SubjectNotMapped)]
 #[case(Fault::DropCnf)]
 #[case(Fault::NoCacheControl)]
 #[case(Fault::ServerErrorOnMalformed)]
