@@ -9,7 +9,7 @@ use crate::suite::{AuthMethod, Capability};
 use crate::target::{
     self, Auth, ClientTarget, Kind, Limits, SubjectMethod, SubjectTokenTarget, Target,
 };
-use mock_as::{Fault, MockFacts, MockOptions, MockPair, TrustedIssuer};
+use mock_as::{Fault, MockFacts, MockOptions, MockPair, TrustedIssuer, Variant};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -243,8 +243,12 @@ fn mock_as_b(f: &MockFacts) -> AsInfo {
 
 impl Env {
     /// Resolve a target (or, with none, the embedded mock pair with a trusted harness issuer).
-    pub async fn build(target: Option<&Target>, faults: Vec<Fault>) -> Result<Env, EnvError> {
-        let limits = target.map(|t| t.spec.limits.clone()).unwrap_or_default();
+    pub async fn build(
+        target: Option<&Target>,
+        faults: Vec<Fault>,
+        variants: Vec<Variant>,
+    ) -> Result<Env, EnvError> {
+        let mut limits = target.map(|t| t.spec.limits.clone()).unwrap_or_default();
         let http = Http::new(
             Duration::from_secs(limits.request_timeout_secs),
             limits.max_response_bytes,
@@ -319,6 +323,7 @@ impl Env {
         let mock = if any_mock {
             let mut options = MockOptions {
                 faults: faults.clone(),
+                variants: variants.clone(),
                 ..MockOptions::default()
             };
             // The embedded AS-A issues user tokens that live no longer than its grants, so the
@@ -588,6 +593,7 @@ impl Env {
         }
 
         let fault_names: Vec<String> = faults.iter().map(|f| f.name().to_string()).collect();
+        let variant_names: Vec<String> = variants.iter().map(|v| v.name().to_string()).collect();
         let role = |kind: Kind, url: &str| RoleInfo {
             kind: if kind == Kind::Mock {
                 "mock".into()
@@ -597,6 +603,11 @@ impl Env {
             url: url.to_string(),
             faults: if kind == Kind::Mock {
                 fault_names.clone()
+            } else {
+                Vec::new()
+            },
+            variants: if kind == Kind::Mock {
+                variant_names.clone()
             } else {
                 Vec::new()
             },
@@ -610,10 +621,15 @@ impl Env {
             harness_issuer: harness.as_ref().map(|h| h.issuer.clone()),
             file: target.map(|t| t.file.name.clone()),
         };
+        // The embedded mock declares what a target file would: DPoP support and its leeway.
+        let mock_dpop = facts.as_ref().is_none_or(|f| f.dpop);
         let dpop = match target {
-            None => true,
-            Some(t) => t.spec.as_b.dpop.unwrap_or(kind_b == Kind::Mock),
+            None => mock_dpop,
+            Some(t) => t.spec.as_b.dpop.unwrap_or(kind_b == Kind::Mock && mock_dpop),
         };
+        if let (Kind::Mock, Some(f)) = (kind_b, &facts) {
+            limits.clock_leeway_secs = limits.clock_leeway_secs.max(f.leeway_secs);
+        }
         let trusts_harness =
             target.is_none_or(|t| t.spec.as_b.trusts_harness || kind_b == Kind::Mock);
         Ok(Env {

@@ -267,6 +267,17 @@ impl CaseRun {
                 self.subject_token(&step.id, *user, *client).await
             }
             Action::Forge(f) => self.forge(f),
+            Action::SkipUnless { condition, reason } => {
+                let actual = self.resolve(&condition.value);
+                let expected = self.interp(&predicate::template_of(&condition.predicate))?;
+                if predicate::evaluate(&condition.predicate, actual.as_ref(), &expected).0
+                    == Outcome::Holds
+                {
+                    Ok(json!({}))
+                } else {
+                    Err(Stop::Skip(self.interp_str(reason, "reason")?))
+                }
+            }
             Action::WaitUntilExpired { token, extra_secs } => {
                 let token = self.interp_str(token, "token")?;
                 let exp = Jws::decode(&token)
@@ -385,6 +396,7 @@ impl CaseRun {
                     .ok_or_else(|| Stop::Skip(Capability::SecondClient.missing_reason().into()))?,
             ),
             ClientSel::None => None,
+            ClientSel::AsBOrNone => self.env.as_b_client.clone(),
             ClientSel::AsB => Some(
                 self.env
                     .as_b_client

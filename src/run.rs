@@ -318,6 +318,16 @@ pub fn command(args: RunArgs) -> i32 {
             }
         }
     }
+    let mut variants = Vec::new();
+    for v in &args.mock_variant {
+        match v.parse::<mock_as::Variant>() {
+            Ok(v) => variants.push(v),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::USAGE;
+            }
+        }
+    }
     let selected = match select(&lib.suites, &args.suite, &args.case) {
         Ok(s) => s,
         Err(e) => {
@@ -336,7 +346,7 @@ pub fn command(args: RunArgs) -> i32 {
     rt.block_on(async move {
         let wall = SystemTime::now();
         let started = Instant::now();
-        let env = match Env::build(target.as_ref(), faults).await {
+        let env = match Env::build(target.as_ref(), faults, variants).await {
             Ok(e) => Arc::new(e),
             Err(EnvError::Invalid(m)) => {
                 eprintln!("{m}");

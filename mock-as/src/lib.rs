@@ -23,7 +23,9 @@ pub mod replay;
 pub mod rs;
 pub mod trust;
 pub mod urls;
+pub mod variant;
 
 pub use config::{DEFAULT_CONFIG_TOML, MockConfig};
 pub use fault::Fault;
+pub use variant::Variant;
 pub use pair::{MockError, MockFacts, MockOptions, MockPair, TrustedIssuer};

@@ -167,7 +167,7 @@ async fn start_target(args: &FuzzArgs, seed: u64) -> Result<Running, (i32, Strin
         // harness issuer); mock roles in the file still take `--mock-fault`.
         let target =
             crate::target::Target::load(path).map_err(|d| (exit::INVALID_INPUT, d.to_string()))?;
-        let env = crate::environment::Env::build(Some(&target), args.mock_faults.clone())
+        let env = crate::environment::Env::build(Some(&target), args.mock_faults.clone(), Vec::new())
             .await
             .map_err(|e| match e {
                 crate::environment::EnvError::Invalid(m) => (exit::INVALID_INPUT, m),
