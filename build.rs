@@ -4,10 +4,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    // Read at run time, not with `env!`: a build script compiled in another checkout (a copied
-    // `target/`) must still embed this checkout's suites.
-    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
-    let dir = Path::new(&manifest).join("suites");
+    // Read at run time, not with env!(): the compiled build script is cached in target/, and a
+    // target/ copied from another checkout would otherwise keep embedding that checkout's suites.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = Path::new(&manifest_dir).join("suites");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .map(|rd| {

@@ -241,6 +241,31 @@ fn mock_as_b(f: &MockFacts) -> AsInfo {
     }
 }
 
+/// Lifetime of the embedded mock's user tokens and grants (no target file: the default run and
+/// `--mock-fault` runs). The embedded pair is ours and lives for one run, so its tokens can live
+/// seconds: the two cases that wait for a token to expire (`expired-grant-by-waiting`,
+/// `expired-subject-token`) wait about four seconds instead of a minute, on their real path.
+///
+/// No case races these lifetimes. A case uses a token only in the steps right after it got it
+/// (loopback requests of milliseconds); the only pause inside a case is `wait_until_expired`,
+/// which waits for the very token it then presents expecting refusal. The mock compares whole
+/// seconds, so the tightest margin, a user token at AS-A (`exp > now`, no leeway), is valid for
+/// at least `EMBEDDED_TOKEN_SECS - 1` s after issue; a grant at AS-B for at least
+/// `EMBEDDED_TOKEN_SECS + EMBEDDED_LEEWAY_SECS` s.
+pub const EMBEDDED_TOKEN_SECS: u64 = 2;
+/// AS-B's clock leeway on grants in the embedded mock: none, since the harness and the mock
+/// share one clock. The harness waits with the same leeway, plus the step's `extra_secs`
+/// margin (2 s by default), which covers the mock's whole-second comparisons.
+pub const EMBEDDED_LEEWAY_SECS: u64 = 0;
+
+/// Limits against the embedded mock: the harness's clock leeway is the mock's.
+fn embedded_limits() -> Limits {
+    Limits {
+        clock_leeway_secs: EMBEDDED_LEEWAY_SECS,
+        ..Limits::default()
+    }
+}
+
 impl Env {
     /// Resolve a target (or, with none, the embedded mock pair with a trusted harness issuer).
     pub async fn build(
@@ -248,7 +273,7 @@ impl Env {
         faults: Vec<Fault>,
         variants: Vec<Variant>,
     ) -> Result<Env, EnvError> {
-        let mut limits = target.map(|t| t.spec.limits.clone()).unwrap_or_default();
+        let mut limits = target.map_or_else(embedded_limits, |t| t.spec.limits.clone());
         let http = Http::new(
             Duration::from_secs(limits.request_timeout_secs),
             limits.max_response_bytes,
@@ -326,11 +351,18 @@ impl Env {
                 variants: variants.clone(),
                 ..MockOptions::default()
             };
-            // The embedded AS-A issues user tokens that live no longer than its grants, so the
-            // case that presents an expired subject token waits inside the run's one
-            // unavoidable wait (grant expiry) and runs instead of being skipped.
-            let a = &mut options.config.as_a;
-            a.access_token_lifetime_secs = a.access_token_lifetime_secs.min(a.grant_lifetime_secs);
+            if target.is_none() {
+                options
+                    .config
+                    .shorten_lifetimes(EMBEDDED_TOKEN_SECS, EMBEDDED_LEEWAY_SECS);
+            } else {
+                // A mock role in a target file issues user tokens that live no longer than its
+                // grants, so the case that presents an expired subject token waits inside the
+                // run's one unavoidable wait (grant expiry) and runs instead of being skipped.
+                let a = &mut options.config.as_a;
+                a.access_token_lifetime_secs =
+                    a.access_token_lifetime_secs.min(a.grant_lifetime_secs);
+            }
             if let Some(t) = target {
                 options.port_a = t.spec.as_a.port.unwrap_or(0);
                 options.port_b = t.spec.as_b.port.unwrap_or(0);
@@ -625,7 +657,11 @@ impl Env {
         let mock_dpop = facts.as_ref().is_none_or(|f| f.dpop);
         let dpop = match target {
             None => mock_dpop,
-            Some(t) => t.spec.as_b.dpop.unwrap_or(kind_b == Kind::Mock && mock_dpop),
+            Some(t) => t
+                .spec
+                .as_b
+                .dpop
+                .unwrap_or(kind_b == Kind::Mock && mock_dpop),
         };
         if let (Kind::Mock, Some(f)) = (kind_b, &facts) {
             limits.clock_leeway_secs = limits.clock_leeway_secs.max(f.leeway_secs);

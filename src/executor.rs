@@ -5,6 +5,7 @@
 use crate::environment::{Client, Env, SubjectSource, well_known};
 use crate::http::{Http, Request, Response, unix_now};
 use crate::jose::{self, Jws, SignWith};
+use crate::party::Party;
 use crate::predicate::{self, Outcome};
 use crate::query::{self, QueryEnv};
 use crate::run_result::CheckResult;
@@ -27,6 +28,8 @@ pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_tok
 #[derive(Debug, Clone)]
 pub struct CaseOutcome {
     pub verdict: Verdict,
+    /// For `blocked`: the party whose step failed.
+    pub blocked_by: Option<Party>,
     pub message: String,
     pub checks: Vec<CheckResult>,
     pub transcript: Vec<Exchange>,
@@ -62,6 +65,9 @@ pub struct CaseRun {
     server_steps: std::collections::HashSet<String>,
     /// The last `${path}` that resolved to nothing.
     unresolved: Option<String>,
+    /// AS-A's JWKS as this case knows it: the run's copy, refetched when AS-A issues a token
+    /// whose `kid` it lacks (a key rotated mid-run, RFC 7517 §5 / RFC 8725 §3.10).
+    as_a_jwks: Option<Value>,
 }
 
 /// Run `case`; `level_of` gives a requirement's level in the active profile.
@@ -80,6 +86,7 @@ pub async fn run_case(
         deadline += limits.max_wait_secs + limits.clock_leeway_secs;
     }
     let mut run = CaseRun {
+        as_a_jwks: env.as_a_jwks.clone(),
         ctx: Map::from_iter([
             ("target".to_string(), env.target_json()),
             ("keys".to_string(), json!({})),
@@ -105,12 +112,14 @@ pub async fn run_case(
     match stopped {
         Some(Stop::Error(message)) => CaseOutcome {
             verdict: Verdict::Error,
+            blocked_by: None,
             message,
             checks: Vec::new(),
             transcript,
         },
         Some(Stop::Skip(message)) => CaseOutcome {
             verdict: Verdict::Skip,
+            blocked_by: None,
             message,
             checks: Vec::new(),
             transcript,
@@ -127,6 +136,7 @@ pub async fn run_case(
                 .unwrap_or(message);
             CaseOutcome {
                 verdict,
+                blocked_by: None,
                 message,
                 checks,
                 transcript,
@@ -136,6 +146,7 @@ pub async fn run_case(
             let (verdict, message, checks) = run.checks(case, level_of, false);
             CaseOutcome {
                 verdict,
+                blocked_by: None,
                 message,
                 checks,
                 transcript,
@@ -164,6 +175,7 @@ fn unmet_check(
         actual: Value::Null,
         expected: "the value a later step needs".into(),
         message: message.to_string(),
+        source: Some(case.source.clone()),
     })
 }
 
@@ -179,7 +191,7 @@ fn short(v: &Value) -> String {
 impl CaseRun {
     fn qenv(&self) -> QueryEnv {
         QueryEnv {
-            as_a_jwks: self.env.as_a_jwks.clone(),
+            as_a_jwks: self.as_a_jwks.clone(),
             now: unix_now(),
         }
     }
@@ -239,10 +251,51 @@ impl CaseRun {
         }
     }
 
+    /// Refetch AS-A's JWKS when `token` (from AS-A) names a `kid` the case's copy lacks.
+    async fn refresh_as_a_jwks(&mut self, token: &str) {
+        let Some(kid) = Jws::decode(token).and_then(|j| {
+            j.header
+                .get("kid")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        }) else {
+            return;
+        };
+        let known = self.as_a_jwks.as_ref().is_some_and(|k| {
+            k["keys"]
+                .as_array()
+                .is_some_and(|keys| keys.iter().any(|x| x["kid"].as_str() == Some(&kid)))
+        });
+        let Some(uri) = self.env.as_a.jwks_uri.clone().filter(|_| !known) else {
+            return;
+        };
+        let req = Request {
+            method: "GET".into(),
+            url: uri,
+            headers: vec![("accept".into(), "application/json".into())],
+            body: None,
+        };
+        let (_, res) = self.http.send("jwks-refresh", req).await;
+        if let Some(jwks) = res
+            .ok()
+            .filter(|r| r.status == 200)
+            .and_then(|r| serde_json::from_str::<Value>(&r.body).ok())
+        {
+            self.as_a_jwks = Some(jwks);
+        }
+    }
+
     async fn steps(&mut self, steps: &[Step]) -> StepResult<()> {
         for step in steps {
             self.step = step.id.clone();
-            let out = self.run_step(step).await.map_err(|s| match s {
+            let out = self.run_step(step).await;
+            if let (Ok(o), Action::Exchange(_) | Action::SubjectToken { .. }) = (&out, &step.action)
+                && let Some(t) = o["token"].as_str()
+            {
+                let t = t.to_owned();
+                self.refresh_as_a_jwks(&t).await;
+            }
+            let out = out.map_err(|s| match s {
                 Stop::Error(m) => {
                     Stop::Error(format!("step `{}` ({}): {m}", step.id, step.action.name()))
                 }
@@ -286,15 +339,19 @@ impl CaseRun {
                         Stop::Error("the token has no numeric `exp` to wait for".into())
                     })?;
                 let limits = &self.env.limits;
-                let wait = exp + limits.clock_leeway_secs as i64 + *extra_secs as i64 - unix_now();
+                let until = exp + limits.clock_leeway_secs as i64 + *extra_secs as i64;
+                let wait = until - unix_now();
                 if wait > limits.max_wait_secs as i64 {
                     return Err(Stop::Skip(format!(
                         "waiting for expiry would take {wait} s, beyond the target's max_wait_secs ({})",
                         limits.max_wait_secs
                     )));
                 }
-                if wait > 0 {
-                    tokio::time::sleep(Duration::from_secs(wait as u64)).await;
+                // Sleep to the instant `until`, not a whole number of seconds from now: a wait
+                // counted from a truncated `now` overshoots by up to a second.
+                let until = std::time::UNIX_EPOCH + Duration::from_secs(until.max(0) as u64);
+                if let Ok(left) = until.duration_since(std::time::SystemTime::now()) {
+                    tokio::time::sleep(left).await;
                 }
                 Ok(json!({ "waited_secs": wait.max(0) }))
             }
@@ -861,7 +918,28 @@ impl CaseRun {
         }))
     }
 
-    /// Grade every applicable check.
+    /// For a query into a step's JSON body when that body is not JSON (an HTML error page
+    /// under 200, say): a note naming what came instead, so a `null` is not mistaken for an
+    /// absent member.
+    fn not_json_note(&self, path: &str) -> String {
+        let mut parts = path.splitn(3, '.');
+        let (Some(step), Some("json")) = (parts.next(), parts.next()) else {
+            return String::new();
+        };
+        let Some(out) = self.ctx.get(step) else {
+            return String::new();
+        };
+        let body = out["body"].as_str().unwrap_or_default();
+        if !out["json"].is_null() || body.trim().is_empty() {
+            return String::new();
+        }
+        let kind = out["content_type"].as_str().unwrap_or("no content-type");
+        format!(
+            " (the response body is not JSON: {kind}, {} bytes)",
+            body.len()
+        )
+    }
+
     /// Grade every applicable check. With `ran_only`, checks that read a step which never ran
     /// (the case stopped before it) are left out rather than graded on a missing value.
     fn checks(
@@ -891,7 +969,7 @@ impl CaseRun {
                     Err(Stop::Error(m) | Stop::Skip(m) | Stop::Unmet(m)) => {
                         return (
                             Verdict::Error,
-                            format!("check `{}` (when): {m}", check.what),
+                            format!("{}: check `{}` (when): {m}", check.source, check.what),
                             results,
                         );
                     }
@@ -908,7 +986,7 @@ impl CaseRun {
                 Err(Stop::Error(m) | Stop::Skip(m) | Stop::Unmet(m)) => {
                     return (
                         Verdict::Error,
-                        format!("check `{}`: {m}", check.what),
+                        format!("{}: check `{}`: {m}", check.source, check.what),
                         results,
                     );
                 }
@@ -923,9 +1001,12 @@ impl CaseRun {
             let actual = actual.unwrap_or(Value::Null);
             let message = match outcome {
                 Outcome::Holds => String::new(),
-                Outcome::Fails => {
-                    format!("{}: expected {text}, got {}", check.what, short(&actual))
-                }
+                Outcome::Fails => format!(
+                    "{}: expected {text}, got {}{}",
+                    check.what,
+                    short(&actual),
+                    self.not_json_note(&check.value)
+                ),
                 Outcome::Dispreferred => format!(
                     "{}: {} is allowed but not preferred ({text})",
                     check.what,
@@ -940,6 +1021,7 @@ impl CaseRun {
                 actual,
                 expected: text,
                 message,
+                source: Some(check.source.clone()),
             });
         }
         if results.is_empty() {

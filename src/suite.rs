@@ -4,7 +4,8 @@
 pub mod load;
 pub mod parse;
 
-use crate::diagnostic::SourceFile;
+use crate::diagnostic::{Location, SourceFile};
+pub use crate::party::Party;
 use serde_json::Value;
 use std::fmt;
 use std::str::FromStr;
@@ -25,13 +26,16 @@ pub struct Suite {
 pub struct Case {
     pub id: String,
     pub title: String,
+    /// The party this case judges (`party` on the case, else on `[suite]`); steps addressed
+    /// to other parties are setup, and their failure blocks the case instead of failing it.
+    pub party: Party,
     pub requirements: Vec<String>,
     pub needs: Vec<Capability>,
     pub timeout_secs: Option<u64>,
     pub steps: Vec<Step>,
     pub checks: Vec<Check>,
-    /// 1-based line of the `[[case]]` table.
-    pub line: usize,
+    /// Where the case's `id` is written.
+    pub source: Location,
 }
 
 impl Case {
@@ -260,7 +264,8 @@ pub struct Check {
     pub requirement: String,
     pub when: Option<Condition>,
     pub predicate: Predicate,
-    pub line: usize,
+    /// Where the `[[case.check]]` table is written; reports show it beside a failed check.
+    pub source: Location,
 }
 
 /// A `when` guard: the check applies only when this holds.

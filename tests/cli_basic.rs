@@ -114,7 +114,7 @@ fn deadline_interrupts_and_still_reports() {
             "--suite",
             "replay",
             "--deadline",
-            "3s",
+            "2s",
             "--out",
         ])
         .arg(&out_dir)

@@ -1,5 +1,6 @@
-//! A hostile server (slow, huge, redirecting, resetting, malformed) yields a precise verdict
-//! through the real binary: never a panic, never a hang.
+//! A hostile server (slow, silent, huge, very huge, redirecting, resetting, cut mid-body, an
+//! HTML error page under 200, malformed JSON) yields a precise verdict through the real binary:
+//! never a panic, never a hang, memory bounded by the body cap, and every report written.
 
 use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
@@ -51,8 +52,24 @@ async fn respond(s: &mut TcpStream, status: &str, headers: &str, body: &[u8]) {
     let _ = s.shutdown().await;
 }
 
-/// Serves metadata for issuer `http://ADDR/BEHAVIOUR` and misbehaves on its token endpoint.
-async fn serve(listener: TcpListener) {
+const MIB: usize = 1024 * 1024;
+
+/// Keeps an accepted connection open without reading or writing, for longer than any timeout.
+async fn hold(s: TcpStream) {
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    drop(s);
+}
+
+/// Accepts every connection and then neither reads nor answers: the `silent` token endpoint.
+async fn serve_silent(listener: TcpListener) {
+    while let Ok((s, _)) = listener.accept().await {
+        tokio::spawn(hold(s));
+    }
+}
+
+/// Serves metadata for issuer `http://ADDR/BEHAVIOUR` and misbehaves on its token endpoint
+/// (for `silent`, the token endpoint is the silent listener at `silent`).
+async fn serve(listener: TcpListener, silent: std::net::SocketAddr) {
     let addr = listener.local_addr().unwrap();
     loop {
         let Ok((mut s, _)) = listener.accept().await else {
@@ -66,9 +83,14 @@ async fn serve(listener: TcpListener) {
                 .unwrap_or_default()
                 .to_string();
             if let Some(b) = path.strip_prefix("/.well-known/oauth-authorization-server/") {
+                let token_endpoint = if b == "silent" {
+                    format!("http://{silent}/token")
+                } else {
+                    format!("http://{addr}/{b}/token")
+                };
                 let meta = serde_json::json!({
                     "issuer": format!("http://{addr}/{b}"),
-                    "token_endpoint": format!("http://{addr}/{b}/token"),
+                    "token_endpoint": token_endpoint,
                     "jwks_uri": format!("http://{addr}/{b}/jwks"),
                 });
                 return respond(
@@ -104,6 +126,43 @@ async fn serve(listener: TcpListener) {
                         &body,
                     )
                     .await;
+                }
+                "huge50" => {
+                    // Streamed in 1 MiB pieces: 50 MiB announced and sent unless the client hangs up.
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                        50 * MIB
+                    );
+                    if s.write_all(head.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    let piece = vec![b'a'; MIB];
+                    for _ in 0..50 {
+                        if s.write_all(&piece).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                "html" => {
+                    respond(
+                        &mut s,
+                        "200 OK",
+                        "content-type: text/html; charset=utf-8\r\n",
+                        b"<!DOCTYPE html><html><head><title>Error</title></head>\
+                          <body><h1>Something went wrong</h1></body></html>",
+                    )
+                    .await
+                }
+                "cut" => {
+                    // Announces 1000 bytes of JSON, sends 40, then closes the connection.
+                    let _ = s
+                        .write_all(
+                            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                              content-length: 1000\r\n\r\n{\"access_token\": \"abc\", \"token_ty",
+                        )
+                        .await;
+                    let _ = s.flush().await;
+                    let _ = s.shutdown().await;
                 }
                 "redirect" => {
                     respond(
@@ -187,6 +246,12 @@ fn run(addr: std::net::SocketAddr, behaviour: &str) -> (Option<i32>, Duration, V
     let elapsed = started.elapsed();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(!stderr.contains("panicked"), "{behaviour}: {stderr}");
+    for file in ["report.json", "junit.xml", "report.html", "summary.md"] {
+        assert!(
+            dir.path().join("reports").join(file).is_file(),
+            "{behaviour}: {file} not written\n{stderr}"
+        );
+    }
     let report: Value = serde_json::from_slice(
         &std::fs::read(dir.path().join("reports/report.json"))
             .unwrap_or_else(|e| panic!("{behaviour}: {e}\n{stderr}")),
@@ -199,7 +264,10 @@ fn run(addr: std::net::SocketAddr, behaviour: &str) -> (Option<i32>, Duration, V
 async fn hostile_servers_get_precise_verdicts() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(serve(listener));
+    let silent = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_addr = silent.local_addr().unwrap();
+    tokio::spawn(serve_silent(silent));
+    tokio::spawn(serve(listener, silent_addr));
     let run = move |b: &'static str| tokio::task::spawn_blocking(move || run(addr, b));
 
     let (code, elapsed, case) = run("slow").await.unwrap();
@@ -254,5 +322,80 @@ async fn hostile_servers_get_precise_verdicts() {
     let (code, _, case) = run("malformed").await.unwrap();
     assert_eq!(case["verdict"], "fail", "{case}");
     assert_eq!(case["checks"][1]["actual"], Value::Null, "{case}");
+    assert!(
+        case["checks"][1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("(the response body is not JSON: application/json, 24 bytes)"),
+        "{case}"
+    );
     assert_eq!(code, Some(1));
+
+    let (code, elapsed, case) = run("silent").await.unwrap();
+    assert_eq!(case["verdict"], "error", "{case}");
+    assert!(
+        case["message"]
+            .as_str()
+            .unwrap()
+            .contains("no complete response within 2 s (request timeout)"),
+        "{case}"
+    );
+    assert!(
+        elapsed < Duration::from_secs(15),
+        "silent server made the run hang: {elapsed:?}"
+    );
+    assert_eq!(code, Some(2));
+
+    let (code, _, case) = run("html").await.unwrap();
+    assert_eq!(case["verdict"], "fail", "{case}");
+    assert_eq!(case["checks"][0]["actual"], 200, "{case}");
+    assert_eq!(case["checks"][1]["actual"], Value::Null, "{case}");
+    assert!(
+        case["checks"][1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("(the response body is not JSON: text/html, "),
+        "{case}"
+    );
+    let resp = &case["transcript"][0]["response"];
+    assert_eq!(resp["status"], 200, "{case}");
+    assert!(
+        resp["body"].as_str().unwrap().contains("<html>"),
+        "the HTML page is in the transcript: {case}"
+    );
+    assert_eq!(code, Some(1));
+
+    let (code, _, case) = run("cut").await.unwrap();
+    assert_eq!(case["verdict"], "error", "{case}");
+    let msg = case["message"].as_str().unwrap();
+    assert!(
+        msg.contains("status 200 received, then the body failed"),
+        "{case}"
+    );
+    assert_eq!(code, Some(2));
+
+    let (code, elapsed, case) = run("huge50").await.unwrap();
+    assert_eq!(case["verdict"], "error", "{case}");
+    assert!(
+        case["message"]
+            .as_str()
+            .unwrap()
+            .contains("larger than the 65536-byte cap"),
+        "{case}"
+    );
+    let resp = &case["transcript"][0]["response"];
+    assert_eq!(resp["truncated"], true, "{case}");
+    assert_eq!(resp["body"].as_str().unwrap().len(), 65536);
+    assert!(elapsed < Duration::from_secs(15), "{elapsed:?}");
+    assert_eq!(code, Some(2));
+
+    // Every child so far (the 10 MB and 50 MB bodies included) stayed far below the bodies'
+    // size: the cap bounds memory because the body is read in chunks and reading stops at it.
+    let peak_kib = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
+        .unwrap()
+        .max_rss();
+    assert!(
+        peak_kib < 40 * 1024,
+        "peak resident memory of a run was {peak_kib} KiB"
+    );
 }

@@ -125,6 +125,17 @@ impl Default for MockConfig {
 }
 
 impl MockConfig {
+    /// Shorten the lifetimes for a mock that lives as long as one harness run: AS-A's user
+    /// tokens and grants live `token_secs`, and AS-B allows `leeway_secs` of clock leeway on
+    /// grants. A case that waits for one of these to expire then waits seconds, on the same
+    /// code path a conformant server takes after minutes. AS-B's access tokens keep their
+    /// lifetime (already bounded by the grant's remaining validity + 60 s).
+    pub fn shorten_lifetimes(&mut self, token_secs: u64, leeway_secs: u64) {
+        self.as_a.access_token_lifetime_secs = token_secs;
+        self.as_a.grant_lifetime_secs = token_secs;
+        self.as_b.leeway_secs = leeway_secs;
+    }
+
     /// Parse a user file over the embedded defaults: every key the file omits keeps its default
     /// (tables merge key by key; an array such as `[[as_a.clients]]` replaces the default list as
     /// a whole). Unknown keys and bad values are errors whose `Display` names line and column.

@@ -24,7 +24,11 @@ pub fn error_style(faults: &FaultSet) -> ErrorStyle {
 
 /// The headers DPoP checks see: none when the server does not support DPoP (variant
 /// `no-dpop`: a `DPoP` header is then an unknown header, ignored). `empty` is an empty map.
-pub fn dpop_headers<'h>(faults: &FaultSet, headers: &'h HeaderMap, empty: &'h HeaderMap) -> &'h HeaderMap {
+pub fn dpop_headers<'h>(
+    faults: &FaultSet,
+    headers: &'h HeaderMap,
+    empty: &'h HeaderMap,
+) -> &'h HeaderMap {
     if faults.variant(Variant::NoDpop) {
         empty
     } else {

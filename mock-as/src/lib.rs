@@ -27,5 +27,5 @@ pub mod variant;
 
 pub use config::{DEFAULT_CONFIG_TOML, MockConfig};
 pub use fault::Fault;
-pub use variant::Variant;
 pub use pair::{MockError, MockFacts, MockOptions, MockPair, TrustedIssuer};
+pub use variant::Variant;

@@ -98,7 +98,7 @@ variants! {
     NoChainingTypesMetadata = "no-chaining-types-metadata", ["IC-MD-01", "IC-MD-02", "IC-MD-03"], warns [],
         "AS-A's metadata has no identity_chaining_requested_token_types_supported (IC-17 §4.1: the member is OPTIONAL)";
     /// RFC 9111 §5.4 deprecates Pragma; the suites state a preference for it (warn), no more.
-    NoPragma = "no-pragma", ["IC-TE-21", "GEN-03"], warns ["token-exchange/valid-exchange-returns-grant", "response-hygiene/as-b-success-not-cacheable"],
+    NoPragma = "no-pragma", ["IC-TE-21", "GEN-03"], warns ["token-exchange/success-response-shape"],
         "token responses carry Cache-Control: no-store but no Pragma (RFC 9111 §5.4 deprecates Pragma; RFC 6749 §5.1's Pragma is kept only as a warned preference)";
     /// RFC 6749 §5.2: `error_description` is OPTIONAL.
     NoErrorDescription = "no-error-description", ["GEN-04"], warns [],

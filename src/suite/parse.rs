@@ -38,12 +38,16 @@ pub fn parse_suite(file: SourceFile, catalogue: &Catalogue) -> R<Suite> {
     check_kebab(&file, &id, id_span, "suite id")?;
     let (title, _) = sf.req_str("title")?;
     let description = sf.str("description")?.map(|d| d.0).unwrap_or_default();
+    let suite_party = party(&file, &mut sf)?;
+    let suite_span = sf.key_span("id").unwrap_or(0..0);
     sf.finish()?;
 
     let mut cases: Vec<Case> = Vec::new();
     let mut case_spans: Vec<Range<usize>> = Vec::new();
+    let mut case_parties: Vec<Option<Party>> = Vec::new();
     for node in case_nodes {
-        let (case, span) = parse_case(&file, node, catalogue)?;
+        let (case, case_party, span) = parse_case(&file, node, catalogue)?;
+        case_parties.push(case_party);
         if let Some(i) = cases.iter().position(|c| c.id == case.id) {
             return Err(file.error(
                 span,
@@ -57,12 +61,49 @@ pub fn parse_suite(file: SourceFile, catalogue: &Catalogue) -> R<Suite> {
         cases.push(case);
         case_spans.push(span);
     }
+    // Checked after everything else, so a file's other mistakes are reported first.
+    for ((case, span), case_party) in cases.iter_mut().zip(&case_spans).zip(case_parties) {
+        if let Some(p) = case_party.or(suite_party) {
+            case.party = p;
+        } else {
+            return Err(file.error(
+                span.clone(),
+                format!("case `{}` names no party", case.id),
+                format!(
+                    "set `party` (one of {}) on the case or as the default on [suite] (line {})",
+                    PARTY_NAMES.join(", "),
+                    file.line_col(suite_span.start).0
+                ),
+            ));
+        }
+    }
     Ok(Suite {
         id,
         title,
         description,
         file,
         cases,
+    })
+}
+
+const PARTY_NAMES: [&str; 4] = ["as_a", "as_b", "rs", "chain"];
+
+/// An optional `party` key: one of [`PARTY_NAMES`].
+fn party(file: &SourceFile, f: &mut Fields) -> R<Option<Party>> {
+    let Some((p, span)) = f.str("party")? else {
+        return Ok(None);
+    };
+    p.parse::<Party>().map(Some).map_err(|e| {
+        let hint = closest(&p, PARTY_NAMES.iter().copied())
+            .map(|c| format!("did you mean `{c}`? "))
+            .unwrap_or_default();
+        file.error(
+            span,
+            e,
+            format!(
+                "{hint}the party a case judges: as_a (AS-A), as_b (AS-B), rs (RS-B) or chain (end to end)"
+            ),
+        )
     })
 }
 
@@ -83,7 +124,12 @@ fn check_kebab(file: &SourceFile, s: &str, span: Range<usize>, what: &str) -> R<
     }
 }
 
-fn parse_case(file: &SourceFile, node: &Node, catalogue: &Catalogue) -> R<(Case, Range<usize>)> {
+/// A case, the `party` it names itself (the suite's default applies otherwise), its id span.
+fn parse_case(
+    file: &SourceFile,
+    node: &Node,
+    catalogue: &Catalogue,
+) -> R<(Case, Option<Party>, Range<usize>)> {
     let mut f = Fields::new(file, node, "[[case]]")?;
     let (id, id_span) = f.req_str("id")?;
     check_kebab(file, &id, id_span.clone(), "case id")?;
@@ -121,6 +167,7 @@ fn parse_case(file: &SourceFile, node: &Node, catalogue: &Catalogue) -> R<(Case,
         }
     }
     let timeout_secs = f.uint("timeout_secs", 3600)?;
+    let case_party = party(file, &mut f)?;
     let step_nodes = f.tables("step")?;
     let check_nodes = f.tables("check")?;
     f.finish()?;
@@ -150,18 +197,21 @@ fn parse_case(file: &SourceFile, node: &Node, catalogue: &Catalogue) -> R<(Case,
             catalogue,
         )?);
     }
-    let line = file.line_col(id_span.start).0;
+    let source = file.location(id_span.start);
     Ok((
         Case {
             id,
             title,
+            // Replaced by the case's or the suite's party in `parse_suite`.
+            party: Party::Chain,
             requirements: requirement_ids,
             needs,
             timeout_secs,
             steps,
             checks,
-            line,
+            source,
         },
+        case_party,
         id_span,
     ))
 }
@@ -583,7 +633,7 @@ fn parse_check(
     reqs: &[String],
     catalogue: &Catalogue,
 ) -> R<Check> {
-    let line = file.line_col(node.span.start).0;
+    let source = file.location(node.span.start);
     let mut f = Fields::new(file, node, "a check")?;
     let (what, _) = f.req_str("what")?;
     f.what = format!("check `{what}`");
@@ -615,7 +665,7 @@ fn parse_check(
         requirement,
         when,
         predicate,
-        line,
+        source,
     })
 }
 
@@ -816,6 +866,7 @@ mod tests {
 [suite]
 id = "aud"
 title = "Audience"
+party = "as_a"
 
 [[case]]
 id = "grant-aud"
@@ -852,6 +903,21 @@ when = { value = "x.status", not_equals = 200 }
             SourceFile::new("suites/t.toml", text.to_string()),
             &catalogue(),
         )
+    }
+
+    #[test]
+    fn case_party_overrides_the_suite_default() {
+        let s = parse(GOOD).unwrap();
+        assert_eq!(s.cases[0].party, Party::AsA);
+        let s = parse(&GOOD.replace("title = \"aud\"\n", "title = \"aud\"\nparty = \"chain\"\n"))
+            .unwrap();
+        assert_eq!(s.cases[0].party, Party::Chain);
+        let no_default = GOOD.replace("party = \"as_a\"\n", "");
+        let e = err(&no_default);
+        let text = e.to_string();
+        assert!(text.contains("t.toml:7:"), "points at the case id: {text}");
+        let ok = no_default.replace("title = \"aud\"\n", "title = \"aud\"\nparty = \"rs\"\n");
+        assert_eq!(parse(&ok).unwrap().cases[0].party, Party::Rs);
     }
 
     #[test]
@@ -923,6 +989,14 @@ when = { value = "x.status", not_equals = 200 }
             (
                 GOOD.replace("${target.as_b.issuer}\"]", "${target.as_z.issuer}\"]"),
                 "unknown context path `target.as_z`",
+            ),
+            (
+                GOOD.replace("party = \"as_a\"", "party = \"as-b\""),
+                "unknown party `as-b`",
+            ),
+            (
+                GOOD.replace("party = \"as_a\"\n", ""),
+                "case `grant-aud` names no party",
             ),
         ];
         for (text, want) in cases {
