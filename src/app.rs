@@ -39,7 +39,8 @@ fn runtime() -> Result<tokio::runtime::Runtime, i32> {
 }
 
 /// `chainproof run`: prepare, run, then print what happened after the live progress.
-pub fn run(options: RunOptions) -> i32 {
+pub fn run(mut options: RunOptions) -> i32 {
+    options.notice = crate::subject_token::Notice::new(|line| eprintln!("{line}"));
     let prepared = match crate::run::prepare(options) {
         Ok(p) => p,
         Err(e) => {

@@ -106,6 +106,7 @@ impl RunArgs {
             deadline: self.deadline,
             progress: self.progress.into(),
             report: self.report.options(),
+            notice: Default::default(),
         }
     }
 }

@@ -8,8 +8,9 @@
 //! module graph has no cycle (`tests/layering.rs` checks both, reading this list):
 //! - values: `exit`, `verdict`, `diagnostic`, `toml_tree`, `template`, `transcript`, `jose`,
 //!   `query`, `http`
-//! - inputs and results: `catalogue`, `suite`, `predicate`, `target`, `harness`, `run_result`
-//! - engine: `environment`, `executor`
+//! - inputs and results: `catalogue`, `suite`, `predicate`, `target`, `harness`, `run_result`,
+//!   `client_auth`, `discovery`
+//! - engine: `subject_token`, `environment`, `executor`
 //! - outputs: `report`, `progress`
 //! - commands: `run`, `fuzz`
 //! - edge: `cli`, `app`
@@ -22,7 +23,9 @@
 pub mod app;
 pub mod catalogue;
 pub mod cli;
+pub mod client_auth;
 pub mod diagnostic;
+pub mod discovery;
 pub mod environment;
 pub mod executor;
 pub mod exit;
@@ -37,6 +40,7 @@ pub mod query;
 pub mod report;
 pub mod run;
 pub mod run_result;
+pub mod subject_token;
 pub mod suite;
 pub mod target;
 pub mod template;

@@ -78,6 +78,11 @@ pub fn plan(lib: &Library, selected: &[(&Suite, &Case)], profile: &str, env: &En
                 .filter(|n| !caps.contains(n))
                 .map(|n| n.missing_reason())
                 .collect();
+            let token_gap = if missing.is_empty() {
+                env.token_gap(c)
+            } else {
+                None
+            };
             let skip = if levels.is_empty() {
                 Some(format!(
                     "none of its requirements ({}) has a level in profile {profile}",
@@ -86,7 +91,7 @@ pub fn plan(lib: &Library, selected: &[(&Suite, &Case)], profile: &str, env: &En
             } else if !missing.is_empty() {
                 Some(missing.join("; "))
             } else {
-                None
+                token_gap
             };
             Planned {
                 suite: s.id.clone(),
@@ -298,6 +303,9 @@ pub struct RunOptions {
     pub mock_variants: Vec<String>,
     /// Stop the whole run after this long.
     pub deadline: Option<Duration>,
+    /// Where lines for the person running chainproof go (an interactive login's URL, a
+    /// subject-token source that failed before the run); the command layer prints them.
+    pub notice: crate::subject_token::Notice,
     /// How live progress is shown.
     pub progress: ProgressMode,
     pub report: ReportOptions,
@@ -461,6 +469,16 @@ pub async fn run(prepared: Prepared) -> Result<Finished, RunError> {
             return Ok(finished);
         }
     };
+    // Kept subject-token sources (refresh token, command, authorization code) are obtained
+    // before any case runs; an interactive login shows its URL through the notice then.
+    env.tokens.set_notice(p.options.notice.clone());
+    let http = crate::http::Http::new(
+        Duration::from_secs(env.limits.request_timeout_secs),
+        env.limits.max_response_bytes,
+    );
+    for (_, e) in env.tokens.prefetch(&http).await {
+        p.options.notice.show(&format!("warning: {e}"));
+    }
     let planned = plan(&p.lib, &p.selection(), &p.profile, &env);
     let jobs = usize::from(p.options.jobs.or(env.limits.jobs).unwrap_or(4).max(1));
     let (tx, reporter) = spawn_reporter(p.options.progress, env.secrets.clone());
@@ -488,7 +506,7 @@ pub async fn run(prepared: Prepared) -> Result<Finished, RunError> {
         interrupted,
     );
     let secrets = Secrets {
-        values: env.secrets.clone(),
+        values: env.secrets_now(),
     };
     Ok(finish(&result, &p.options, &secrets))
 }

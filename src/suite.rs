@@ -6,6 +6,7 @@ pub mod parse;
 
 use crate::diagnostic::{Location, SourceFile};
 pub use crate::party::Party;
+use crate::query::Query;
 use serde_json::Value;
 use std::fmt;
 use std::str::FromStr;
@@ -258,8 +259,8 @@ impl Action {
 #[derive(Debug, Clone)]
 pub struct Check {
     pub what: String,
-    /// Query path (suites/README.md "Queries").
-    pub value: String,
+    /// Query (suites/README.md "Queries"), parsed when the suite loads.
+    pub value: Query,
     /// Requirement graded by this check (defaults to the case's first).
     pub requirement: String,
     pub when: Option<Condition>,
@@ -271,7 +272,7 @@ pub struct Check {
 /// A `when` guard: the check applies only when this holds.
 #[derive(Debug, Clone)]
 pub struct Condition {
-    pub value: String,
+    pub value: Query,
     pub predicate: Predicate,
 }
 
