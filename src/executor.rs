@@ -80,10 +80,8 @@ pub async fn run_case(
     level_of: &(dyn Fn(&str) -> Option<Level> + Sync),
 ) -> CaseOutcome {
     let limits = &env.limits;
-    let http = Http::new(
-        Duration::from_secs(limits.request_timeout_secs),
-        limits.max_response_bytes,
-    );
+    // The run's client: its TLS trust and client certificates come from the target.
+    let http = env.http.clone();
     let mut deadline = case.timeout_secs.unwrap_or(limits.case_timeout_secs);
     if case.is_slow() {
         deadline += limits.max_wait_secs + limits.clock_leeway_secs;
@@ -292,6 +290,7 @@ impl CaseRun {
             url: uri,
             headers: vec![("accept".into(), "application/json".into())],
             body: None,
+            client_cert: None,
         };
         let (_, res) = self.http.send("jwks-refresh", req).await;
         if let Some(jwks) = res
@@ -341,8 +340,7 @@ impl CaseRun {
             Action::SkipUnless { condition, reason } => {
                 let actual = self.resolve_query(&condition.value);
                 let predicate = predicate::interpolated(&condition.predicate, |t| self.interp(t))?;
-                if predicate::evaluate(&predicate, actual.as_ref()).0 == Outcome::Holds
-                {
+                if predicate::evaluate(&predicate, actual.as_ref()).0 == Outcome::Holds {
                     Ok(json!({}))
                 } else {
                     Err(Stop::Skip(self.interp_str(reason, "reason")?))
@@ -488,8 +486,16 @@ impl CaseRun {
                     Some(b) if !at_as_a => b.clone(),
                     _ => self.env.client.clone(),
                 };
+                // A client that authenticates by key or certificate sends its wrong secret with
+                // client_secret_basic: credentials a client sends must still be validated.
+                let auth = match base.auth {
+                    AuthMethod::Post => AuthMethod::Post,
+                    _ => AuthMethod::Basic,
+                };
                 Some(Client {
                     secret: Some(format!("wrong-{}", uuid::Uuid::new_v4().simple())),
+                    auth,
+                    key: None,
                     ..base
                 })
             }
@@ -553,6 +559,7 @@ impl CaseRun {
                     url,
                     headers: vec![("Accept".into(), "application/json".into())],
                     body: None,
+                    client_cert: None,
                 })
             }
             Action::Exchange(t) | Action::Present(t) => {
@@ -623,6 +630,7 @@ impl CaseRun {
                     url,
                     headers,
                     body: Some(encode_form(&form)),
+                    client_cert: tls_client(client.as_ref(), method),
                 })
             }
             Action::CallResource {
@@ -662,6 +670,7 @@ impl CaseRun {
                     url,
                     headers,
                     body: None,
+                    client_cert: None,
                 })
             }
             Action::Request(r) => {
@@ -743,6 +752,7 @@ impl CaseRun {
                     url,
                     headers,
                     body,
+                    client_cert: tls_client(client.as_ref(), method),
                 })
             }
             other => err(format!("`{}` is not an HTTP action", other.name())),
@@ -1046,6 +1056,14 @@ fn value_text(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// The client whose certificate the TLS handshake presents: one authenticating by RFC 8705
+/// mutual TLS.
+pub fn tls_client(client: Option<&Client>, method: AuthMethod) -> Option<String> {
+    client
+        .filter(|_| method.is_mutual_tls())
+        .map(|c| c.id.clone())
 }
 
 /// An RFC 9449 §4.2 proof: `typ` dpop+jwt, ES256, public `jwk`, `jti`, `htm`, `htu` (no query

@@ -18,6 +18,7 @@ pub mod fixtures;
 pub mod form;
 pub mod jose;
 pub mod keys;
+pub mod mtls;
 pub mod pair;
 pub mod replay;
 pub mod rs;
@@ -27,5 +28,6 @@ pub mod variant;
 
 pub use config::{DEFAULT_CONFIG_TOML, MockConfig};
 pub use fault::Fault;
+pub use mtls::MockTls;
 pub use pair::{MockError, MockFacts, MockOptions, MockPair, TrustedIssuer};
 pub use variant::Variant;
