@@ -78,6 +78,9 @@ pub struct RunArgs {
     /// Start the embedded mock with this fault (repeatable; `chainproof mock --list-faults`).
     #[arg(long = "mock-fault", value_name = "NAME")]
     pub mock_fault: Vec<String>,
+    /// Start the embedded mock with this legal variant (repeatable; `chainproof mock --list-variants`).
+    #[arg(long = "mock-variant", value_name = "NAME")]
+    pub mock_variant: Vec<String>,
     /// Stop the whole run after this long (e.g. `10m`); unfinished cases are reported as not run.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub deadline: Option<std::time::Duration>,
@@ -102,6 +105,7 @@ impl RunArgs {
             jobs: self.jobs,
             fail_on: self.fail_on.into(),
             mock_faults: self.mock_fault,
+            mock_variants: self.mock_variant,
             deadline: self.deadline,
             progress: self.progress.into(),
             report: self.report.options(),

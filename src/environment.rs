@@ -18,7 +18,7 @@ use crate::suite::{Action, AuthMethod, Capability, Case};
 use crate::target::{
     self, Auth, ClientTarget, Fixtures, Kind, Limits, SubjectMethod, SubjectTokenTarget, Target,
 };
-use mock_as::{Fault, MockFacts, MockOptions, MockPair, TrustedIssuer};
+use mock_as::{Fault, MockFacts, MockOptions, MockPair, TrustedIssuer, Variant};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -432,11 +432,13 @@ struct MockPlan {
 fn mock_plan(
     target: Option<&Target>,
     faults: Vec<Fault>,
+    variants: Vec<Variant>,
     harness: Option<&HarnessIssuer>,
     live_a: Option<&AsInfo>,
     live_b: Option<&AsInfo>,
 ) -> MockPlan {
     let mut options = MockOptions::with_faults(faults);
+    options.variants = variants;
     if target.is_none() {
         options
             .config
@@ -614,17 +616,22 @@ fn embedded_limits() -> Limits {
 
 impl Env {
     /// Resolve a target (or, with none, the embedded mock pair with a trusted harness issuer).
-    pub async fn build(target: Option<&Target>, faults: Vec<Fault>) -> Result<Env, EnvError> {
-        Env::build_with(target, faults, false).await
+    pub async fn build(
+        target: Option<&Target>,
+        faults: Vec<Fault>,
+        variants: Vec<Variant>,
+    ) -> Result<Env, EnvError> {
+        Env::build_with(target, faults, variants, false).await
     }
 
     /// [`Env::build`], with server certificates left unverified when `insecure`.
     pub async fn build_with(
         target: Option<&Target>,
         faults: Vec<Fault>,
+        variants: Vec<Variant>,
         insecure: bool,
     ) -> Result<Env, EnvError> {
-        let limits = target.map_or_else(embedded_limits, |t| t.spec.limits.clone());
+        let mut limits = target.map_or_else(embedded_limits, |t| t.spec.limits.clone());
         let (tls, tls_secrets) =
             crate::tls::options(target, insecure).map_err(EnvError::Invalid)?;
         let http = Http::with_tls(
@@ -638,10 +645,12 @@ impl Env {
         let (live_a, live_b) = discover_live(&http, target, kinds).await?;
 
         let fault_names: Vec<String> = faults.iter().map(|f| f.name().to_string()).collect();
+        let variant_names: Vec<String> = variants.iter().map(|v| v.name().to_string()).collect();
         let (mock, registered_b_client) = if kinds.any_mock() {
             let plan = mock_plan(
                 target,
                 faults,
+                variants,
                 harness.as_deref(),
                 live_a.as_ref(),
                 live_b.as_ref(),
@@ -734,6 +743,11 @@ impl Env {
             } else {
                 Vec::new()
             },
+            variants: if kind == Kind::Mock {
+                variant_names.clone()
+            } else {
+                Vec::new()
+            },
         };
         let targets = Targets {
             as_a: role(kinds.a, &as_a.issuer),
@@ -745,10 +759,19 @@ impl Env {
             file: target.map(|t| t.file.name.clone()),
             insecure,
         };
+        // The embedded mock declares what a target file would: DPoP support and its leeway.
+        let mock_dpop = facts.is_none_or(|f| f.dpop);
         let dpop = match target {
-            None => true,
-            Some(t) => t.spec.as_b.dpop.unwrap_or(kinds.b == Kind::Mock),
+            None => mock_dpop,
+            Some(t) => t
+                .spec
+                .as_b
+                .dpop
+                .unwrap_or(kinds.b == Kind::Mock && mock_dpop),
         };
+        if let (Kind::Mock, Some(f)) = (kinds.b, facts) {
+            limits.clock_leeway_secs = limits.clock_leeway_secs.max(f.leeway_secs);
+        }
         let trusts_harness =
             target.is_none_or(|t| t.spec.as_b.trusts_harness || kinds.b == Kind::Mock);
         let as_b_introspection = target

@@ -81,6 +81,9 @@ pub struct CaseRun {
     requested: HashMap<String, Vec<String>>,
     /// Things the case's message must say (e.g. a harness grant replaced AS-A's).
     notes: Vec<String>,
+    /// AS-A's JWKS as this case knows it: the run's copy, refetched when AS-A issues a token
+    /// whose `kid` it lacks (a key rotated mid-run, RFC 7517 §5 / RFC 8725 §3.10).
+    as_a_jwks: Option<Value>,
 }
 
 /// The party a step's request is addressed to (`None` for harness-side steps and fixtures).
@@ -118,6 +121,7 @@ pub async fn run_case(
         deadline += limits.max_wait_secs + limits.clock_leeway_secs;
     }
     let mut run = CaseRun {
+        as_a_jwks: env.as_a_jwks.clone(),
         ctx: Map::from_iter([
             ("target".to_string(), env.target_json()),
             ("keys".to_string(), json!({})),
@@ -289,7 +293,7 @@ fn short(v: &Value) -> String {
 impl CaseRun {
     fn qenv(&self) -> QueryEnv {
         QueryEnv {
-            as_a_jwks: self.env.as_a_jwks.clone(),
+            as_a_jwks: self.as_a_jwks.clone(),
             now: unix_now(),
         }
     }
@@ -372,10 +376,52 @@ impl CaseRun {
         }
     }
 
+    /// Refetch AS-A's JWKS when `token` (from AS-A) names a `kid` the case's copy lacks.
+    async fn refresh_as_a_jwks(&mut self, token: &str) {
+        let Some(kid) = Jws::decode(token).and_then(|j| {
+            j.header
+                .get("kid")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        }) else {
+            return;
+        };
+        let known = self.as_a_jwks.as_ref().is_some_and(|k| {
+            k["keys"]
+                .as_array()
+                .is_some_and(|keys| keys.iter().any(|x| x["kid"].as_str() == Some(&kid)))
+        });
+        let Some(uri) = self.env.as_a.jwks_uri.clone().filter(|_| !known) else {
+            return;
+        };
+        let req = Request {
+            method: "GET".into(),
+            url: uri,
+            headers: vec![("accept".into(), "application/json".into())],
+            body: None,
+            client_cert: None,
+        };
+        let (_, res) = self.http.send("jwks-refresh", req).await;
+        if let Some(jwks) = res
+            .ok()
+            .filter(|r| r.status == 200)
+            .and_then(|r| serde_json::from_str::<Value>(&r.body).ok())
+        {
+            self.as_a_jwks = Some(jwks);
+        }
+    }
+
     async fn steps(&mut self, steps: &[Step]) -> StepResult<()> {
         for step in steps {
             self.step = step.id.clone();
-            let mut out = self.run_step(step).await.map_err(|s| match s {
+            let out = self.run_step(step).await;
+            if let (Ok(o), Action::Exchange(_) | Action::SubjectToken { .. }) = (&out, &step.action)
+                && let Some(t) = o["token"].as_str()
+            {
+                let t = t.to_owned();
+                self.refresh_as_a_jwks(&t).await;
+            }
+            let mut out = out.map_err(|s| match s {
                 Stop::Error(m) => {
                     Stop::Error(format!("step `{}` ({}): {m}", step.id, step.action.name()))
                 }
@@ -464,9 +510,12 @@ impl CaseRun {
             requested
         };
         let now = unix_now();
+        // The case's copy of AS-A's JWKS: refetched when a token names a key the run's copy
+        // lacks (a rotation mid-run is legal), so a rotated key is not mistaken for a bad grant.
+        let jwks = self.as_a_jwks.clone();
         let want = GrantExpectations {
             as_a_issuer: &env.as_a.issuer,
-            as_a_jwks: env.as_a_jwks.as_ref(),
+            as_a_jwks: jwks.as_ref(),
             audiences: &audiences,
             now,
             leeway_secs: env.limits.clock_leeway_secs as i64,
@@ -546,6 +595,15 @@ impl CaseRun {
                 self.subject_token(&step.id, *user, *client).await
             }
             Action::Forge(f) => self.forge(f),
+            Action::SkipUnless { condition, reason } => {
+                let actual = self.resolve_query(&condition.value);
+                let predicate = predicate::interpolated(&condition.predicate, |t| self.interp(t))?;
+                if predicate::evaluate(&predicate, actual.as_ref()).0 == Outcome::Holds {
+                    Ok(json!({}))
+                } else {
+                    Err(Stop::Skip(self.interp_str(reason, "reason")?))
+                }
+            }
             Action::WaitUntilExpired { token, extra_secs } => {
                 let token = self.interp_str(token, "token")?;
                 let exp = Jws::decode(&token)
@@ -726,6 +784,7 @@ impl CaseRun {
                     .ok_or_else(|| Stop::Skip(Capability::SecondClient.missing_reason().into()))?,
             ),
             ClientSel::None => None,
+            ClientSel::AsBOrNone => self.env.as_b_client.clone(),
             ClientSel::AsB => Some(
                 self.env
                     .as_b_client

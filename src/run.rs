@@ -329,6 +329,8 @@ pub struct RunOptions {
     pub fail_on: FailOn,
     /// Faults of the embedded mock, by name.
     pub mock_faults: Vec<String>,
+    /// Legal variants of the embedded mock, by name.
+    pub mock_variants: Vec<String>,
     /// Stop the whole run after this long.
     pub deadline: Option<Duration>,
     /// Where lines for the person running chainproof go (an interactive login's URL, a
@@ -372,6 +374,7 @@ pub struct Prepared {
     target: Option<Target>,
     profile: String,
     faults: Vec<mock_as::Fault>,
+    variants: Vec<mock_as::Variant>,
     /// Selected cases as (suite index, case index) into `lib.suites`.
     selected: Vec<(usize, usize)>,
     options: RunOptions,
@@ -414,6 +417,12 @@ pub fn prepare(options: RunOptions) -> Result<Prepared, RunError> {
         .map(|f| f.parse::<mock_as::Fault>())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| RunError::Usage(e.to_string()))?;
+    let variants = options
+        .mock_variants
+        .iter()
+        .map(|v| v.parse::<mock_as::Variant>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(RunError::Usage)?;
     let selected = select(&lib.suites, &options.suite, &options.case)
         .map_err(RunError::Usage)?
         .into_iter()
@@ -424,6 +433,7 @@ pub fn prepare(options: RunOptions) -> Result<Prepared, RunError> {
         target,
         profile,
         faults,
+        variants,
         selected,
         options,
     })
@@ -474,7 +484,14 @@ pub async fn run(prepared: Prepared) -> Result<Finished, RunError> {
     let wall = SystemTime::now();
     let started = Instant::now();
     let p = &prepared;
-    let env = match Env::build_with(p.target.as_ref(), p.faults.clone(), p.options.insecure).await {
+    let env = match Env::build_with(
+        p.target.as_ref(),
+        p.faults.clone(),
+        p.variants.clone(),
+        p.options.insecure,
+    )
+    .await
+    {
         Ok(e) => Arc::new(e),
         Err(EnvError::Invalid(m)) => return Err(RunError::Invalid(m)),
         Err(EnvError::Runtime(m)) => {

@@ -78,6 +78,9 @@ pub struct RoleInfo {
     /// Mock faults active on this role.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<String>,
+    /// Legal mock variants active on this role (`chainproof mock --list-variants`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

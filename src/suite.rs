@@ -77,6 +77,9 @@ pub enum ClientSel {
     AsB,
     /// The AS-B client id with a wrong secret.
     WrongSecret,
+    /// The client's credentials at AS-B when the target gives any, else none (for requests
+    /// that need no client but must get past an AS-B that requires authentication).
+    AsBOrNone,
     /// The AS-A client that authenticates with private_key_jwt (capability `jwt_client`).
     Jwt,
 }
@@ -213,6 +216,12 @@ pub enum Action {
         step: Box<Step>,
     },
     Request(RawRequest),
+    /// A precondition on what earlier steps saw: when `condition` does not hold, the case is
+    /// `skip` with `reason` (e.g. an optional feature the server does not offer).
+    SkipUnless {
+        condition: Condition,
+        reason: Tmpl,
+    },
 }
 
 impl Action {
@@ -242,6 +251,7 @@ impl Action {
         "wait_until_expired",
         "concurrent",
         "request",
+        "skip_unless",
     ];
 
     pub fn name(&self) -> &'static str {
@@ -255,6 +265,7 @@ impl Action {
             Action::WaitUntilExpired { .. } => "wait_until_expired",
             Action::Concurrent { .. } => "concurrent",
             Action::Request(_) => "request",
+            Action::SkipUnless { .. } => "skip_unless",
         }
     }
 }

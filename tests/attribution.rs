@@ -21,7 +21,7 @@ use std::sync::Arc;
 async fn run(fault: &str, harness: bool) -> Vec<CaseResult> {
     let lib = Library::load(None).unwrap();
     let profile = "ic-17";
-    let mut env = Env::build(None, vec![fault.parse().unwrap()])
+    let mut env = Env::build(None, vec![fault.parse().unwrap()], Vec::new())
         .await
         .unwrap();
     if !harness {

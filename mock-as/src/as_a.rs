@@ -15,6 +15,7 @@ use crate::jose::{self, Jws};
 use crate::keys::{self, EsKey};
 use crate::replay::{JtiCache, now};
 use crate::urls::AsUrls;
+use crate::variant::Variant;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::HeaderMap;
@@ -23,6 +24,7 @@ use axum::routing::{any, get};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Everything AS-A needs at run time.
 pub struct AsA {
@@ -38,6 +40,33 @@ pub struct AsA {
     pub fixed_jti: String,
     /// RFC 8705 client-certificate rules when serving HTTPS.
     pub client_certs: Option<crate::mtls::ClientCerts>,
+    /// Further keys: decoys in the JWKS (`several-keys`) or the successor key (`key-rotation`).
+    pub extra_keys: Vec<EsKey>,
+    /// Under `key-rotation`: set once the first grant is minted; then `extra_keys[0]` signs.
+    pub rotated: AtomicBool,
+}
+
+impl AsA {
+    /// The key that signs grants and access tokens now.
+    fn signing_key(&self) -> &EsKey {
+        if self.faults.variant(Variant::KeyRotation) && self.rotated.load(Ordering::SeqCst) {
+            &self.extra_keys[0]
+        } else {
+            &self.key
+        }
+    }
+
+    /// The keys the JWKS publishes now, in order.
+    fn published_keys(&self) -> Vec<&EsKey> {
+        let f = &self.faults;
+        if f.variant(Variant::SeveralKeys) {
+            vec![&self.extra_keys[0], &self.key, &self.extra_keys[1]]
+        } else if f.variant(Variant::KeyRotation) && self.rotated.load(Ordering::SeqCst) {
+            vec![&self.key, &self.extra_keys[0]]
+        } else {
+            vec![&self.key]
+        }
+    }
 }
 
 pub fn router(state: Arc<AsA>) -> Router {
@@ -64,7 +93,9 @@ async fn metadata(State(s): State<Arc<AsA>>) -> Response {
     } else {
         json!(["ES256"])
     };
-    let dpop_algs = if f.has(Fault::MetadataDpopAlgNone) {
+    let dpop_algs = if f.variant(Variant::NoDpop) {
+        Value::Null
+    } else if f.has(Fault::MetadataDpopAlgNone) {
         json!(["ES256", "none", "HS256"])
     } else {
         json!(["ES256"])
@@ -95,21 +126,33 @@ async fn metadata(State(s): State<Arc<AsA>>) -> Response {
         "identity_chaining_requested_token_types_supported": chaining,
         "scopes_supported": scopes,
     });
+    let obj = doc.as_object_mut().expect("object");
     if f.has(Fault::MetadataNoJwksUri) {
-        doc.as_object_mut().expect("object").remove("jwks_uri");
+        obj.remove("jwks_uri");
     }
+    if f.variant(Variant::NoChainingTypesMetadata) {
+        obj.remove("identity_chaining_requested_token_types_supported");
+    }
+    obj.retain(|_, v| !v.is_null());
     axum::Json(doc).into_response()
 }
 
 async fn jwks(State(s): State<Arc<AsA>>) -> Response {
-    let mut jwk = s.key.public_jwk();
-    if s.faults.has(Fault::JwksLeaksPrivateKey) {
-        jwk["d"] = json!(s.key.private_d());
-    }
-    if s.faults.has(Fault::JwksNoKid) {
-        jwk.as_object_mut().expect("object").remove("kid");
-    }
-    axum::Json(json!({ "keys": [jwk] })).into_response()
+    let keys: Vec<Value> = s
+        .published_keys()
+        .into_iter()
+        .map(|key| {
+            let mut jwk = key.public_jwk();
+            if s.faults.has(Fault::JwksLeaksPrivateKey) {
+                jwk["d"] = json!(key.private_d());
+            }
+            if s.faults.has(Fault::JwksNoKid) {
+                jwk.as_object_mut().expect("object").remove("kid");
+            }
+            jwk
+        })
+        .collect();
+    axum::Json(json!({ "keys": keys })).into_response()
 }
 
 async fn token(State(s): State<Arc<AsA>>, req: Request) -> Response {
@@ -275,9 +318,10 @@ pub fn mint_access_token(
     scope: &BTreeSet<String>,
     now: i64,
 ) -> String {
+    let key = s.signing_key();
     jose::sign(
-        &s.key,
-        &json!({"alg": "ES256", "kid": s.key.kid(), "typ": "at+jwt"}),
+        key,
+        &json!({"alg": "ES256", "kid": key.kid(), "typ": "at+jwt"}),
         &json!({
             "iss": s.urls.issuer, "sub": sub, "client_id": client_id, "scope": endpoint::join(scope),
             "aud": api_audience(s), "iat": now, "exp": now + s.cfg.access_token_lifetime_secs as i64,
@@ -314,14 +358,15 @@ fn bad_token(s: &AsA, what: &str, why: &str) -> OAuthError {
 /// Validate a token AS-A issued itself (an RFC 9068 access token for a user).
 fn validate_own_token(s: &AsA, token: &str, now: i64) -> Result<Jws, &'static str> {
     let jws = jose::parse(token).map_err(|_| "not a compact JWS")?;
-    if jws.alg() != Some("ES256")
-        || jws.kid() != Some(s.key.kid())
-        || jws.header.contains_key("crit")
-    {
+    let own = std::iter::once(&s.key)
+        .chain(&s.extra_keys)
+        .find(|k| jws.kid() == Some(k.kid()));
+    let Some(own) = own.filter(|_| jws.alg() == Some("ES256") && !jws.header.contains_key("crit"))
+    else {
         return Err("not signed by this server");
-    }
+    };
     let signed = keys::verify_es256(
-        &s.key.verifying_key(),
+        &own.verifying_key(),
         jws.signing_input.as_bytes(),
         &jws.signature,
     );
@@ -471,7 +516,7 @@ fn exchange(
             "requested_token_type not supported; this server issues urn:ietf:params:oauth:token-type:jwt",
         ));
     }
-    let target = resolve_target(s, form)?;
+    let target = resolve_target(s, form).map_err(|e| target_error(s, e))?;
     if subject_token_type != TT_ACCESS_TOKEN
         && subject_token_type != TT_JWT
         && !f.has(Fault::IgnoreSubjectTokenType)
@@ -512,8 +557,9 @@ fn exchange(
             req
         }
     };
+    let no_headers = HeaderMap::new();
     let proof = match dpop::check(
-        headers,
+        endpoint::dpop_headers(f, headers, &no_headers),
         &dpop::Expect {
             htm: "POST",
             htu: &s.urls.token_endpoint,
@@ -551,6 +597,10 @@ fn exchange(
             .cloned()
             .unwrap_or_else(|| s.urls.issuer.clone());
         json!([target, other])
+    } else if f.variant(Variant::GrantAudTokenEndpoint) && target == s.as_b.issuer {
+        json!(s.as_b.token_endpoint)
+    } else if f.variant(Variant::GrantAudArray) {
+        json!([target])
     } else {
         json!(target)
     };
@@ -593,20 +643,32 @@ fn exchange(
     {
         claims.insert("requested_cnf".into(), json!({"jkt": p.jkt}));
     }
+    if f.variant(Variant::ExtraGrantClaims) {
+        claims.insert("acr".into(), json!("urn:chainproof:acr:password"));
+        claims.insert("auth_time".into(), json!(now - 30));
+        claims.insert("https://a.example/tenant".into(), json!("tenant-1"));
+    }
     if f.has(Fault::GrantIncludesPii) {
         claims.insert("email".into(), json!(format!("{user_sub}@a.example")));
         claims.insert("name".into(), json!("Test User"));
     }
     // The -17 example grant header: alg and kid, no typ.
-    let header = json!({"alg": "ES256", "kid": s.key.kid()});
+    let key = s.signing_key();
+    let mut header = json!({"alg": "ES256", "kid": key.kid()});
+    if f.variant(Variant::GrantTypJwt) {
+        header["typ"] = json!("JWT");
+    }
     let claims = Value::Object(claims);
     let grant = if f.has(Fault::GrantUnsigned) {
         jose::assemble(&json!({"alg": "none"}), &claims, b"")
     } else if f.has(Fault::GrantPaddedBase64) {
-        sign_padded(&s.key, &header, &claims)
+        sign_padded(key, &header, &claims)
     } else {
-        jose::sign(&s.key, &header, &claims)
+        jose::sign(key, &header, &claims)
     };
+    if f.variant(Variant::KeyRotation) {
+        s.rotated.store(true, Ordering::SeqCst);
+    }
 
     let mut body = Map::new();
     body.insert("access_token".into(), json!(grant));
@@ -632,6 +694,7 @@ fn exchange(
     let requested = form.get("scope").map(scopes);
     let report_scope = match &requested {
         None => !f.has(Fault::ExchangeScopeNotReported),
+        Some(_) if f.variant(Variant::ScopeAlwaysReported) => true,
         Some(r) => *r != granted,
     };
     if report_scope && !granted.is_empty() {
@@ -644,6 +707,15 @@ fn exchange(
         );
     }
     Ok(token_response(Value::Object(body), f))
+}
+
+/// Under `invalid-request-for-unknown-target`, an unacceptable target is `invalid_request`.
+pub(crate) fn target_error(s: &AsA, e: OAuthError) -> OAuthError {
+    if e.code == "invalid_target" && s.faults.variant(Variant::InvalidRequestForUnknownTarget) {
+        OAuthError::invalid_request(e.description)
+    } else {
+        e
+    }
 }
 
 /// A JWS whose segments keep base64 `=` padding (only the `grant-padded-base64` fault).

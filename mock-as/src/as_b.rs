@@ -13,6 +13,7 @@ use crate::keys::{self, EsKey};
 use crate::replay::{JtiCache, now};
 use crate::trust::{KeyLookup, TrustStore};
 use crate::urls::{AsUrls, RsUrls};
+use crate::variant::Variant;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
@@ -55,7 +56,7 @@ pub fn router(state: Arc<AsB>) -> Router {
 }
 
 async fn metadata(State(s): State<Arc<AsB>>) -> Response {
-    axum::Json(json!({
+    let mut doc = json!({
         "issuer": if s.faults.has(Fault::AsBMetadataIssuerMismatch) { format!("{}/", s.urls.issuer) } else { s.urls.issuer.clone() },
         "token_endpoint": s.urls.token_endpoint,
         "jwks_uri": s.urls.jwks_uri,
@@ -64,11 +65,13 @@ async fn metadata(State(s): State<Arc<AsB>>) -> Response {
             if s.clients.iter().any(|c| c.jwk.is_some()) { &["client_secret_basic", "client_secret_post", "private_key_jwt"] } else { &["client_secret_basic", "client_secret_post"] },
             s.client_certs.is_some(),
         ),
-        "dpop_signing_alg_values_supported": ["ES256"],
         "scopes_supported": s.cfg.scopes,
         "introspection_endpoint": s.cfg.opaque_access_tokens.then(|| format!("{}/introspect", s.urls.issuer)),
-    }))
-    .into_response()
+    });
+    if !s.faults.variant(Variant::NoDpop) {
+        doc["dpop_signing_alg_values_supported"] = json!(["ES256"]);
+    }
+    axum::Json(doc).into_response()
 }
 
 /// The issuer's path (the part of the issuer after its origin).
@@ -374,6 +377,8 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
     };
     let requested = form.get("scope").map(scopes);
     let granted = match &requested {
+        // RFC 6749 §3.3: with no scope requested, the default scope; this variant's is empty.
+        None if f.variant(Variant::ScopeOmittedWhenEqual) => BTreeSet::new(),
         None => available.clone(),
         Some(r) if f.has(Fault::AsBScopeEscalation) => r.clone(),
         Some(r) if r.is_subset(&available) => r.clone(),
@@ -387,7 +392,11 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
     let resources = form.get_all("resource");
     let unknown = resources.iter().any(|r| *r != s.rs.resource);
     if unknown && !f.has(Fault::AcceptUnknownResource) {
-        return Err(OAuthError::invalid_target("unknown resource"));
+        return Err(if f.variant(Variant::InvalidRequestForUnknownTarget) {
+            OAuthError::invalid_request("unknown resource")
+        } else {
+            OAuthError::invalid_target("unknown resource")
+        });
     }
     let audience = match resources.as_slice() {
         [] => json!(s.rs.resource),
@@ -402,7 +411,9 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
         now,
         check_replay: !f.has(Fault::DpopProofReplayAccepted),
     };
-    let proof = match dpop::check(&headers, &expect, &s.dpop_replay) {
+    let no_headers = axum::http::HeaderMap::new();
+    let dpop_headers = endpoint::dpop_headers(f, &headers, &no_headers);
+    let proof = match dpop::check(dpop_headers, &expect, &s.dpop_replay) {
         Ok(p) => p,
         Err(_) if f.has(Fault::AsBIgnoreInvalidDpop) => None,
         Err(e) => return Err(OAuthError::invalid_dpop_proof(e)),
@@ -437,6 +448,7 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
         .grant_replay
         .first_use(&grant.replay_key, grant.exp + s.cfg.leeway_secs as i64, now)
         && !f.has(Fault::AllowReplay)
+        && !f.variant(Variant::NoReplayCache)
     {
         return Err(bad_grant(s, "grant already used"));
     }
@@ -462,7 +474,9 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
     {
         claims.insert("client_id".into(), json!(id));
     }
-    claims.insert("scope".into(), json!(endpoint::join(&granted)));
+    if !granted.is_empty() || !f.variant(Variant::ScopeOmittedWhenEqual) {
+        claims.insert("scope".into(), json!(endpoint::join(&granted)));
+    }
     claims.insert("iat".into(), json!(now));
     claims.insert("exp".into(), json!(now + lifetime));
     if !f.has(Fault::AtMissingJtiClientId) {
@@ -505,7 +519,9 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
         },
     );
     let report_scope = match &requested {
+        None if f.variant(Variant::ScopeOmittedWhenEqual) => !granted.is_empty(),
         None => !f.has(Fault::AsBScopeNotReported),
+        Some(_) if f.variant(Variant::ScopeAlwaysReported) => true,
         Some(r) => *r != granted,
     };
     if report_scope {

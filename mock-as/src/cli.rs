@@ -1,6 +1,6 @@
 //! `chainproof mock`: run the reference pair in the foreground until Ctrl-C.
 
-use crate::{DEFAULT_CONFIG_TOML, Fault, MockConfig, MockOptions, MockPair};
+use crate::{DEFAULT_CONFIG_TOML, Fault, MockConfig, MockOptions, MockPair, Variant};
 use std::net::IpAddr;
 use std::path::PathBuf;
 
@@ -28,6 +28,12 @@ pub struct MockArgs {
     /// Print the faults (name, requirement IDs, description) and exit.
     #[arg(long)]
     pub list_faults: bool,
+    /// Switch on a legal variant (repeatable; see --list-variants).
+    #[arg(long = "variant", value_name = "NAME")]
+    pub variants: Vec<Variant>,
+    /// Print the legal variants (name, requirement IDs, description citing the allowing text) and exit.
+    #[arg(long)]
+    pub list_variants: bool,
     /// Print the commented default configuration and exit.
     #[arg(long)]
     pub print_config: bool,
@@ -38,6 +44,10 @@ pub struct MockArgs {
 pub async fn run(args: MockArgs) -> i32 {
     if args.list_faults {
         print!("{}", crate::fault::list_faults());
+        return 0;
+    }
+    if args.list_variants {
+        print!("{}", crate::variant::list_variants());
         return 0;
     }
     if args.print_config {
@@ -66,6 +76,7 @@ pub async fn run(args: MockArgs) -> i32 {
     let options = MockOptions {
         config,
         faults: args.faults.clone(),
+        variants: args.variants.clone(),
         bind: args.bind,
         port_a: args.port_a,
         port_b: args.port_b,
@@ -105,6 +116,10 @@ pub fn banner(f: &crate::MockFacts) -> String {
     } else {
         let names: Vec<&str> = f.faults.iter().map(|x| x.name()).collect();
         out.push_str(&format!("faults: {}\n", names.join(", ")));
+    }
+    if !f.variants.is_empty() {
+        let names: Vec<&str> = f.variants.iter().map(|x| x.name()).collect();
+        out.push_str(&format!("variants: {}\n", names.join(", ")));
     }
     out
 }

@@ -4,6 +4,7 @@
 use crate::error::{ErrorStyle, OAuthError};
 use crate::fault::{Fault, FaultSet};
 use crate::form::{self, Form};
+use crate::variant::Variant;
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
@@ -16,6 +17,22 @@ pub fn error_style(faults: &FaultSet) -> ErrorStyle {
         server_error_on_malformed: faults.has(Fault::ServerErrorOnMalformed),
         bad_description_chars: faults.has(Fault::ErrorDescriptionBadChars),
         no_www_authenticate: faults.has(Fault::InvalidClientNoChallenge),
+        no_description: faults.variant(Variant::NoErrorDescription),
+        invalid_client_400_without_header: faults.variant(Variant::InvalidClient400WithoutHeader),
+    }
+}
+
+/// The headers DPoP checks see: none when the server does not support DPoP (variant
+/// `no-dpop`: a `DPoP` header is then an unknown header, ignored). `empty` is an empty map.
+pub fn dpop_headers<'h>(
+    faults: &FaultSet,
+    headers: &'h HeaderMap,
+    empty: &'h HeaderMap,
+) -> &'h HeaderMap {
+    if faults.variant(Variant::NoDpop) {
+        empty
+    } else {
+        headers
     }
 }
 
@@ -44,7 +61,7 @@ pub fn token_response(body: Value, faults: &FaultSet) -> Response {
     if !faults.has(Fault::NoCacheControl) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    if !faults.has(Fault::NoPragma) {
+    if !faults.has(Fault::NoPragma) && !faults.variant(Variant::NoPragma) {
         h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     }
     resp

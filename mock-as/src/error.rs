@@ -90,6 +90,10 @@ pub struct ErrorStyle {
     pub server_error_on_malformed: bool,
     pub bad_description_chars: bool,
     pub no_www_authenticate: bool,
+    /// Variant `no-error-description`.
+    pub no_description: bool,
+    /// Variant `invalid-client-400-without-header`.
+    pub invalid_client_400_without_header: bool,
 }
 
 impl OAuthError {
@@ -101,8 +105,20 @@ impl OAuthError {
         if style.bad_description_chars {
             description = format!("\"{description}\" \\ \u{7f}");
         }
-        let body = json!({ "error": self.code, "error_description": description });
-        let mut resp = (self.status, axum::Json(body)).into_response();
+        let body = if style.no_description {
+            json!({ "error": self.code })
+        } else {
+            json!({ "error": self.code, "error_description": description })
+        };
+        let status = if style.invalid_client_400_without_header
+            && self.code == "invalid_client"
+            && self.www_authenticate.is_none()
+        {
+            StatusCode::BAD_REQUEST
+        } else {
+            self.status
+        };
+        let mut resp = (status, axum::Json(body)).into_response();
         let h = resp.headers_mut();
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));

@@ -270,18 +270,33 @@ impl FromStr for Fault {
     }
 }
 
-/// The active faults of a running pair.
+/// The behaviour switches of a running pair: its faults and its legal variants (one value, so
+/// every handler that consults faults sees the variants too).
 #[derive(Debug, Clone, Default)]
-pub struct FaultSet(std::sync::Arc<std::collections::HashSet<Fault>>);
+pub struct FaultSet(
+    std::sync::Arc<std::collections::HashSet<Fault>>,
+    crate::variant::VariantSet,
+);
 
 impl FaultSet {
     pub fn new(faults: &[Fault]) -> FaultSet {
-        FaultSet(std::sync::Arc::new(faults.iter().copied().collect()))
+        FaultSet::with_variants(faults, &[])
+    }
+    pub fn with_variants(faults: &[Fault], variants: &[crate::Variant]) -> FaultSet {
+        FaultSet(
+            std::sync::Arc::new(faults.iter().copied().collect()),
+            crate::variant::VariantSet::new(variants),
+        )
     }
     /// Whether `fault` is switched on.
     pub fn has(&self, fault: Fault) -> bool {
         self.0.contains(&fault)
     }
+    /// Whether the legal variant `variant` is switched on.
+    pub fn variant(&self, variant: crate::Variant) -> bool {
+        self.1.has(variant)
+    }
+    /// No fault is switched on (variants are conformant, so they do not count).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -25,8 +25,10 @@ pub mod replay;
 pub mod rs;
 pub mod trust;
 pub mod urls;
+pub mod variant;
 
 pub use config::{DEFAULT_CONFIG_TOML, MockConfig};
 pub use fault::Fault;
 pub use mtls::MockTls;
 pub use pair::{MockError, MockFacts, MockOptions, MockPair, TrustedIssuer};
+pub use variant::Variant;

@@ -10,7 +10,7 @@ use crate::replay::JtiCache;
 use crate::rs::{self, Rs};
 use crate::trust::TrustStore;
 use crate::urls::{AsUrls, RsUrls};
-use crate::{Fault, MockConfig};
+use crate::{Fault, MockConfig, Variant};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,6 +31,8 @@ pub struct TrustedIssuer {
 pub struct MockOptions {
     pub config: MockConfig,
     pub faults: Vec<Fault>,
+    /// Legal behaviours switched on (see `Variant`).
+    pub variants: Vec<Variant>,
     pub bind: IpAddr,
     /// 0 = ephemeral.
     pub port_a: u16,
@@ -46,6 +48,7 @@ impl Default for MockOptions {
         MockOptions {
             config: MockConfig::default(),
             faults: Vec::new(),
+            variants: Vec::new(),
             bind: IpAddr::from([127, 0, 0, 1]),
             port_a: 0,
             port_b: 0,
@@ -146,6 +149,12 @@ pub struct MockFacts {
     pub jwt_client_id: Option<String>,
     /// The faults this pair runs with.
     pub faults: Vec<Fault>,
+    /// The legal variants this pair runs with.
+    pub variants: Vec<Variant>,
+    /// Whether the servers support DPoP (what a target file would declare).
+    pub dpop: bool,
+    /// AS-B's clock leeway for grant times, in seconds (what a target file would declare).
+    pub leeway_secs: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -207,6 +216,7 @@ fn build_facts(
     b: &AsUrls,
     r: &RsUrls,
     faults: &[Fault],
+    variants: &[Variant],
 ) -> Result<MockFacts, MockError> {
     let missing = |what: &str| MockError::Config(format!("the configuration needs {what}"));
     let clients = secret_clients(cfg);
@@ -283,18 +293,27 @@ fn build_facts(
             .find(|c| c.jwk.is_some() && c.auth_methods.iter().any(|m| m == "private_key_jwt"))
             .map(|c| c.id.clone()),
         faults: faults.to_vec(),
+        variants: variants.to_vec(),
+        dpop: !variants.contains(&Variant::NoDpop),
+        leeway_secs: cfg.as_b.leeway_secs,
     })
 }
 
 impl MockPair {
     /// Bind the three listeners, start serving, and return at once with the facts filled.
     pub async fn start(options: MockOptions) -> Result<MockPair, MockError> {
-        let cfg = options.config;
+        let mut cfg = options.config;
+        let mut variants = options.variants.clone();
+        variants.sort();
+        variants.dedup();
+        for v in &variants {
+            v.apply(&mut cfg);
+        }
         cfg.validate().map_err(MockError::Config)?;
         let mut faults_sorted = options.faults.clone();
         faults_sorted.sort();
         faults_sorted.dedup();
-        let faults = FaultSet::new(&faults_sorted);
+        let faults = FaultSet::with_variants(&faults_sorted, &variants);
 
         let tls = match &options.tls {
             Some(t) => Some(t.server_config().map_err(MockError::Config)?),
@@ -321,7 +340,7 @@ impl MockPair {
             &cfg.as_b.jwks_path,
         );
         let rs_urls = RsUrls::new(&origin(&lr, "RS-B", https)?, &cfg.rs.resource_path);
-        let facts = build_facts(&cfg, &a_urls, &b_urls, &rs_urls, &faults_sorted)?;
+        let facts = build_facts(&cfg, &a_urls, &b_urls, &rs_urls, &faults_sorted, &variants)?;
 
         let a_key = EsKey::generate();
         let b_key = EsKey::generate();
@@ -384,6 +403,15 @@ impl MockPair {
             assertion_replay: JtiCache::default(),
             dpop_replay: JtiCache::default(),
             fixed_jti: uuid::Uuid::new_v4().to_string(),
+            extra_keys: if variants
+                .iter()
+                .any(|v| matches!(v, Variant::SeveralKeys | Variant::KeyRotation))
+            {
+                vec![EsKey::generate(), EsKey::generate()]
+            } else {
+                Vec::new()
+            },
+            rotated: std::sync::atomic::AtomicBool::new(false),
             client_certs,
         });
 

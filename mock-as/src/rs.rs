@@ -7,6 +7,7 @@ use crate::jose::{self, Jws};
 use crate::keys;
 use crate::replay::{JtiCache, now};
 use crate::urls::RsUrls;
+use crate::variant::Variant;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -38,18 +39,23 @@ pub fn router(state: Arc<Rs>) -> Router {
 }
 
 async fn metadata(State(s): State<Arc<Rs>>) -> Response {
+    if s.faults.variant(Variant::NoRsMetadata) {
+        return (StatusCode::NOT_FOUND, "no metadata").into_response();
+    }
     let resource = if s.faults.has(Fault::RsMetadataWrongResource) {
         format!("{}/other", s.urls.resource)
     } else {
         s.urls.resource.clone()
     };
-    axum::Json(json!({
+    let mut doc = json!({
         "resource": resource,
         "authorization_servers": [if s.faults.has(Fault::RsMetadataNoAsB) { &s.as_a_issuer } else { &s.as_b_issuer }],
         "bearer_methods_supported": ["header"],
-        "dpop_signing_alg_values_supported": ["ES256"],
-    }))
-    .into_response()
+    });
+    if !s.faults.variant(Variant::NoDpop) {
+        doc["dpop_signing_alg_values_supported"] = json!(["ES256"]);
+    }
+    axum::Json(doc).into_response()
 }
 
 /// A 401 with an RFC 6750 §3 / RFC 9449 §7.1 challenge carrying RFC 9728 `resource_metadata`.
@@ -59,10 +65,12 @@ fn unauthorized(s: &Rs, scheme: &str, error: Option<(&str, &str)>) -> Response {
         params.push(format!("error=\"{code}\""));
         params.push(format!("error_description=\"{desc}\""));
     }
-    if scheme == "DPoP" {
+    if scheme == "DPoP" && !s.faults.variant(Variant::NoDpop) {
         params.push("algs=\"ES256\"".into());
     }
-    if !s.faults.has(Fault::RsNoResourceMetadataChallenge) {
+    if !s.faults.has(Fault::RsNoResourceMetadataChallenge)
+        && !s.faults.variant(Variant::NoRsMetadata)
+    {
         params.push(format!("resource_metadata=\"{}\"", s.urls.metadata_url));
     }
     let challenge = if params.is_empty() {

@@ -186,6 +186,7 @@ pub fn build(input: &ResultInput<'_>) -> RunResult {
         kind: e.kind.clone(),
         url: url.to_string(),
         faults: e.faults.clone(),
+        variants: Vec::new(),
     };
     RunResult {
         schema_version: SCHEMA_VERSION,

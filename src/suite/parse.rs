@@ -363,6 +363,7 @@ fn client(f: &mut Fields, allowed: &[&'static str]) -> R<Option<ClientSel>> {
         "none" => ClientSel::None,
         "as_b" => ClientSel::AsB,
         "jwt" => ClientSel::Jwt,
+        "as_b_or_none" => ClientSel::AsBOrNone,
         _ => ClientSel::WrongSecret,
     }))
 }
@@ -598,11 +599,29 @@ fn parse_action(f: &mut Fields, action: &str, steps: &[String], case: &str) -> R
                 headers: tmpl_table(f, "headers", steps)?,
                 client: client(
                     f,
-                    &["primary", "second", "none", "as_b", "wrong_secret", "jwt"],
+                    &[
+                        "primary",
+                        "second",
+                        "none",
+                        "as_b",
+                        "wrong_secret",
+                        "jwt",
+                        "as_b_or_none",
+                    ],
                 )?
                 .unwrap_or(ClientSel::None),
                 auth: auth(f)?,
             })
+        }
+        "skip_unless" => {
+            let (value, span) = f.req_str("value")?;
+            let value = check_query(f.file, &value, span, steps)?;
+            let predicate = parse_predicate(f, steps)?;
+            let reason = tmpl_str(f, "reason", steps)?.ok_or_else(|| f.missing("reason"))?;
+            Action::SkipUnless {
+                condition: Condition { value, predicate },
+                reason,
+            }
         }
         other => unreachable!("action {other} validated above"),
     })

@@ -562,11 +562,13 @@ pub fn sample_run() -> RunResult {
                 kind: "live".into(),
                 url: "https://as-a.example".into(),
                 faults: vec![],
+                variants: vec![],
             },
             as_b: RoleInfo {
                 kind: "mock".into(),
                 url: "https://as-b.example".into(),
                 faults: vec!["refresh-token".into()],
+                variants: vec![],
             },
             rs: None,
             harness_issuer: None,

@@ -1,0 +1,217 @@
+//! Named legal variants: switches that each turn on a behaviour the specifications allow but
+//! the mock does not show by default (the mirror of `fault`). A conformant harness must give
+//! every variant 0 fail and 0 error; `tests/variant_matrix.rs` proves it.
+
+use crate::config::MockConfig;
+use std::fmt;
+use std::str::FromStr;
+
+macro_rules! variants {
+    ($(
+        $(#[doc = $doc:literal])+
+        $variant:ident = $name:literal, [$($req:literal),+], warns [$($warn:literal),*], $desc:literal;
+    )+) => {
+        /// A legal behaviour of a conformant server that the default mock does not show. Each
+        /// names the requirement IDs whose checks it exercises and, in its description, the
+        /// text that allows it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Variant { $( $(#[doc = $doc])+ $variant, )+ }
+
+        impl Variant {
+            pub const ALL: &'static [Variant] = &[ $( Variant::$variant, )+ ];
+
+            /// The stable, kebab-case name used on the command line.
+            pub fn name(self) -> &'static str {
+                match self { $( Variant::$variant => $name, )+ }
+            }
+
+            /// Catalogue requirement IDs whose checks this variant exercises.
+            pub fn requirements(self) -> &'static [&'static str] {
+                match self { $( Variant::$variant => &[$($req),+], )+ }
+            }
+
+            /// The behaviour and the spec text that allows it.
+            pub fn description(self) -> &'static str {
+                match self { $( Variant::$variant => $desc, )+ }
+            }
+
+            /// `suite/case` IDs that may `warn` under this variant, because a spec text prefers
+            /// the default behaviour (SHOULD, or a stated preference) without requiring it.
+            pub fn expected_warns(self) -> &'static [&'static str] {
+                match self { $( Variant::$variant => &[$($warn),*], )+ }
+            }
+        }
+    };
+}
+
+variants! {
+    /// RFC 9728 §3: a protected resource *may* publish metadata; nothing obliges it to.
+    NoRsMetadata = "no-rs-metadata", ["IC-MD-08", "IC-MD-09"], warns [],
+        "RS-B publishes no RFC 9728 metadata and its challenges carry no resource_metadata (RFC 9728 §3, §5.1: metadata is optional)";
+    /// RFC 7521 §4.2 / RFC 7523 §3.1: client authentication is optional with an assertion grant.
+    AsBNoClientAuth = "as-b-no-client-auth", ["IC-JB-08", "IC-SC-07"], warns [],
+        "AS-B registers no clients and authenticates none (RFC 7523 §3.1 and RFC 7521 §4.2: client authentication is optional for the jwt-bearer grant)";
+    /// identity-chaining-17 §5.5 advises authenticating clients; RFC 6749 §3.2.1 lets a server require it.
+    AsBRequiresClientAuth = "as-b-requires-client-auth", ["IC-JB-08", "IC-SC-07"], warns [],
+        "AS-B refuses jwt-bearer requests from unauthenticated clients (RFC 6749 §3.2.1: confidential clients MUST authenticate; IC-17 §5.5 recommends it)";
+    /// RFC 7519 §4.1.3: `aud` is a string or an array of strings.
+    GrantAudArray = "grant-aud-array", ["IC-TE-17", "IC-TE-18", "IC-JG-03"], warns [],
+        "AS-A's grant aud is a one-element array (RFC 7519 §4.1.3: aud may be an array; one element is still one audience)";
+    /// RFC 7523 §3 item 3: the token endpoint URL may be used as an `aud` value.
+    GrantAudTokenEndpoint = "grant-aud-token-endpoint", ["IC-TE-17", "IC-JG-03", "IC-JB-04"], warns [],
+        "AS-A's grant aud is AS-B's token endpoint URL (RFC 7523 §3 item 3: the token endpoint URL MAY be used as aud)";
+    /// RFC 6749 §5.1: `scope` is OPTIONAL when identical to the requested scope, so sending it is fine.
+    ScopeAlwaysReported = "scope-always-reported", ["IC-TE-15", "IC-AT-06"], warns [],
+        "both ASes send scope even when it equals the requested scope (RFC 6749 §5.1: OPTIONAL if identical)";
+    /// RFC 6749 §5.1: `scope` is OPTIONAL when identical to the requested scope.
+    ScopeOmittedWhenEqual = "scope-omitted-when-equal", ["IC-TE-15", "IC-AT-06"], warns [],
+        "AS-B omits scope whenever the granted scope equals what the grant carries and the client asked for no other (RFC 6749 §5.1: OPTIONAL if identical to the requested scope)";
+    /// RFC 8693 §2.2.2 says invalid_target "SHOULD" be used for an unacceptable target; a
+    /// server that answers invalid_request earns the SHOULD-level warn only.
+    InvalidRequestForUnknownTarget = "invalid-request-for-unknown-target", ["IC-TE-05", "IC-JB-02"], warns ["grant-validation/unknown-resource-at-as-b", "unknown-audience/unknown-resource", "unknown-audience/unknown-audience", "unknown-audience/relative-resource", "unknown-audience/resource-with-fragment"],
+        "both ASes answer invalid_request instead of invalid_target for an unknown target (RFC 8693 §2.2.2 and RFC 8707 §2: invalid_target SHOULD be used; only that SHOULD-level warn is expected)";
+    /// RFC 6749 §5.2: 401 is required only when the client used the Authorization header.
+    InvalidClient400WithoutHeader = "invalid-client-400-without-header", ["GEN-04", "IC-JB-08", "IC-TE-23"], warns [],
+        "invalid_client is answered with 400 when the client did not use the Authorization header (RFC 6749 §5.2: 401 MAY be returned; it MUST only when the Authorization header was used)";
+    /// RFC 9449 is an optional extension; a server without it ignores the DPoP header.
+    NoDpop = "no-dpop", ["DPOP-02", "IC-JG-14", "IC-AT-07", "IC-AT-08", "IC-SC-11"], warns [],
+        "no server supports DPoP: no dpop_signing_alg_values_supported, DPoP headers are ignored, tokens are Bearer, grants carry no requested_cnf (RFC 9449 is optional; IC-17 Appendix B.3: requested_cnf MAY)";
+    /// IC-17 §2.4.2 / RFC 7523 §3 item 7: AS-B *may* keep a replay cache of `jti` values.
+    NoReplayCache = "no-replay-cache", ["IC-JB-13", "IC-JB-14"], warns [],
+        "AS-B keeps no jti replay cache and redeems a grant until it expires (RFC 7523 §3 item 7: the server MAY ensure JWTs are not replayed; IC-17 §2.4.2)";
+    /// RFC 7519 §5.1: `typ` is OPTIONAL; `JWT` is the registered value for JWTs.
+    GrantTypJwt = "grant-typ-jwt", ["IC-JG-08", "IC-JB-03b"], warns [],
+        "AS-A's grant header carries typ JWT (RFC 7519 §5.1: typ is OPTIONAL and JWT is its registered value)";
+    /// RFC 7519 §4.1.4: implementers MAY provide for some small leeway.
+    Leeway60 = "leeway-60", ["IC-JB-03i", "IC-JB-03j"], warns [],
+        "AS-B allows 60 s of clock skew on exp, nbf and iat (RFC 7519 §4.1.4, §4.1.5: a small leeway, usually no more than a few minutes)";
+    /// IC-17 §5.5 asks for short-lived grants without fixing a bound; 10 minutes is short.
+    GrantLifetime600 = "grant-lifetime-600", ["IC-JG-05", "IC-JB-03i"], warns [],
+        "AS-A's grants live 600 s (IC-17 §5.5: grants should be short-lived; no bound is stated)";
+    /// RFC 7517 §5: a JWK Set holds any number of keys; a verifier selects one by `kid`.
+    SeveralKeys = "several-keys", ["IC-MD-10", "IC-JB-03d"], warns [],
+        "AS-A's JWKS publishes three EC keys and signs with the second (RFC 7517 §5: a JWK Set; RFC 7515 §4.1.4: kid selects the key)";
+    /// RFC 7517 §5 and IC-17 §2.4.2: keys rotate; the JWKS publishes old and new keys.
+    KeyRotation = "key-rotation", ["IC-MD-10", "IC-JB-03d"], warns [],
+        "AS-A rotates its signing key after its first grant: later grants carry a new kid, and the JWKS publishes both keys (RFC 7517 §5; RFC 8725 §3.10 kid selection)";
+    /// IC-17 §4.1: the metadata member is OPTIONAL.
+    NoChainingTypesMetadata = "no-chaining-types-metadata", ["IC-MD-01", "IC-MD-02", "IC-MD-03"], warns [],
+        "AS-A's metadata has no identity_chaining_requested_token_types_supported (IC-17 §4.1: the member is OPTIONAL)";
+    /// RFC 9111 §5.4 deprecates Pragma; the suites state a preference for it (warn), no more.
+    NoPragma = "no-pragma", ["IC-TE-21", "GEN-03"], warns ["token-exchange/success-response-shape"],
+        "token responses carry Cache-Control: no-store but no Pragma (RFC 9111 §5.4 deprecates Pragma; RFC 6749 §5.1's Pragma is kept only as a warned preference)";
+    /// RFC 6749 §5.2: `error_description` is OPTIONAL.
+    NoErrorDescription = "no-error-description", ["GEN-04"], warns [],
+        "error responses carry no error_description (RFC 6749 §5.2: OPTIONAL)";
+    /// RFC 7519 §4 and IC-17 §2.3.3: the grant may carry further claims; unknown ones are ignored.
+    ExtraGrantClaims = "extra-grant-claims", ["IC-JG-12", "IC-JB-03"], warns [],
+        "AS-A's grants carry extra non-personal claims (acr, auth_time, a private tenant claim) (IC-17 §2.3.3: additional claims MAY be included; RFC 7519 §4: claims not understood are ignored)";
+    /// IC-17 §2.4.2: AS-B decides how to map the subject; identity is one mapping.
+    SubjectPassthrough = "subject-passthrough", ["IC-JB-05", "IC-AT-03"], warns [],
+        "AS-B uses the grant's sub unchanged as its own subject for users it knows (IC-17 §2.4.2: the mapping is AS-B's policy)";
+}
+
+impl Variant {
+    /// Configuration changes the variant implies (applied before the pair starts).
+    pub fn apply(self, cfg: &mut MockConfig) {
+        match self {
+            Variant::AsBNoClientAuth => {
+                cfg.as_b.clients.clear();
+                cfg.as_b.require_client_auth = false;
+            }
+            Variant::AsBRequiresClientAuth => cfg.as_b.require_client_auth = true,
+            Variant::Leeway60 => cfg.as_b.leeway_secs = 60,
+            Variant::GrantLifetime600 => cfg.as_a.grant_lifetime_secs = 600,
+            Variant::SubjectPassthrough => {
+                let users: Vec<(String, String)> = cfg
+                    .as_b
+                    .subject_map
+                    .keys()
+                    .map(|k| (k.clone(), k.clone()))
+                    .collect();
+                cfg.as_b.subject_map = users.into_iter().collect();
+            }
+            _ => {}
+        }
+    }
+}
+
+impl fmt::Display for Variant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Variant {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Variant::ALL
+            .iter()
+            .copied()
+            .find(|v| v.name() == s)
+            .ok_or_else(|| {
+                format!("unknown variant `{s}`; `chainproof mock --list-variants` lists them")
+            })
+    }
+}
+
+/// The active variants of a running pair.
+#[derive(Debug, Clone, Default)]
+pub struct VariantSet(std::sync::Arc<std::collections::HashSet<Variant>>);
+
+impl VariantSet {
+    pub fn new(variants: &[Variant]) -> VariantSet {
+        VariantSet(std::sync::Arc::new(variants.iter().copied().collect()))
+    }
+    /// Whether `variant` is switched on.
+    pub fn has(&self, variant: Variant) -> bool {
+        self.0.contains(&variant)
+    }
+}
+
+/// One line per variant: name, tab, requirement IDs joined by commas, tab, description.
+pub fn list_variants() -> String {
+    Variant::ALL
+        .iter()
+        .map(|v| {
+            format!(
+                "{}\t{}\t{}\n",
+                v.name(),
+                v.requirements().join(","),
+                v.description()
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_unique_parse_back_and_differ_from_faults() {
+        let mut seen = std::collections::HashSet::new();
+        for v in Variant::ALL {
+            assert!(seen.insert(v.name()), "duplicate {}", v.name());
+            assert_eq!(v.name().parse::<Variant>().unwrap(), *v);
+            assert!(!v.requirements().is_empty());
+            assert!(
+                v.description().contains("RFC") || v.description().contains("IC-17"),
+                "{} cites no text",
+                v.name()
+            );
+        }
+        assert!(Variant::ALL.len() >= 15);
+        assert!("nope".parse::<Variant>().is_err());
+        assert_eq!(list_variants().lines().count(), Variant::ALL.len());
+    }
+
+    #[test]
+    fn config_variants_validate() {
+        for v in Variant::ALL {
+            let mut c = MockConfig::default();
+            v.apply(&mut c);
+            c.validate().unwrap();
+        }
+    }
+}
