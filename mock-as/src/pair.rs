@@ -95,6 +95,13 @@ impl MockOptions {
         self
     }
 
+    /// AS-A gets an authorization endpoint that logs test users in by `login_hint`, with the
+    /// authorization-code and refresh-token grants (see [`crate::login`]).
+    pub fn login_without_page(&mut self) -> &mut Self {
+        self.config.as_a.login_without_page = true;
+        self
+    }
+
     /// AS-A's user access tokens live no longer than its grants.
     pub fn user_tokens_expire_with_grants(&mut self) -> &mut Self {
         let a = &mut self.config.as_a;
@@ -380,6 +387,7 @@ impl MockPair {
             assertion_replay: JtiCache::default(),
             dpop_replay: JtiCache::default(),
             fixed_jti: uuid::Uuid::new_v4().to_string(),
+            login: Default::default(),
         });
 
         let (stop, watch) = tokio::sync::watch::channel(false);
