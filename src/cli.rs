@@ -84,6 +84,9 @@ pub struct RunArgs {
     /// Live progress: a bar on a terminal, plain lines otherwise, or nothing.
     #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
     pub progress: ProgressArg,
+    /// Do not verify server certificates. Every report says the run was insecure.
+    #[arg(long)]
+    pub insecure: bool,
     #[command(flatten)]
     pub report: ReportArgs,
 }
@@ -103,6 +106,7 @@ impl RunArgs {
             progress: self.progress.into(),
             report: self.report.options(),
             notice: Default::default(),
+            insecure: self.insecure,
         }
     }
 }

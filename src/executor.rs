@@ -9,7 +9,7 @@ use crate::http::{Http, Request, Response, unix_now};
 use crate::jose::{self, Jws, SignWith};
 use crate::party::Party;
 use crate::predicate::{self, Outcome};
-use crate::query::{self, QueryEnv};
+use crate::query::{self, Query, QueryEnv};
 use crate::run_result::CheckResult;
 use crate::subject_token::{Got, TokenError, TokenRole};
 use crate::suite::*;
@@ -77,10 +77,8 @@ pub async fn run_case(
     level_of: &(dyn Fn(&str) -> Option<Level> + Sync),
 ) -> CaseOutcome {
     let limits = &env.limits;
-    let http = Http::new(
-        Duration::from_secs(limits.request_timeout_secs),
-        limits.max_response_bytes,
-    );
+    // The run's client: its TLS trust and client certificates come from the target.
+    let http = env.http.clone();
     let mut deadline = case.timeout_secs.unwrap_or(limits.case_timeout_secs);
     if case.is_slow() {
         deadline += limits.max_wait_secs + limits.clock_leeway_secs;
@@ -216,6 +214,21 @@ impl CaseRun {
         }
         let ctx = Value::Object(std::mem::take(&mut self.ctx));
         let v = query::eval(&ctx, path, &self.qenv());
+        let Value::Object(m) = ctx else {
+            unreachable!()
+        };
+        self.ctx = m;
+        v
+    }
+
+    /// The value a check's query names (`keys.NAME` mints the key on first use).
+    fn resolve_query(&mut self, q: &Query) -> Option<Value> {
+        if let ("keys", Some(name)) = (q.root(), q.segments().get(1)) {
+            let name = name.clone();
+            self.key(&name);
+        }
+        let ctx = Value::Object(std::mem::take(&mut self.ctx));
+        let v = query::eval_query(&ctx, q, &self.qenv());
         let Value::Object(m) = ctx else {
             unreachable!()
         };
@@ -417,8 +430,16 @@ impl CaseRun {
                     Some(b) if !at_as_a => b.clone(),
                     _ => self.env.client.clone(),
                 };
+                // A client that authenticates by key or certificate sends its wrong secret with
+                // client_secret_basic: credentials a client sends must still be validated.
+                let auth = match base.auth {
+                    AuthMethod::Post => AuthMethod::Post,
+                    _ => AuthMethod::Basic,
+                };
                 Some(Client {
                     secret: Some(format!("wrong-{}", uuid::Uuid::new_v4().simple())),
+                    auth,
+                    key: None,
                     ..base
                 })
             }
@@ -482,6 +503,7 @@ impl CaseRun {
                     url,
                     headers: vec![("Accept".into(), "application/json".into())],
                     body: None,
+                    client_cert: None,
                 })
             }
             Action::Exchange(t) | Action::Present(t) => {
@@ -552,6 +574,7 @@ impl CaseRun {
                     url,
                     headers,
                     body: Some(encode_form(&form)),
+                    client_cert: tls_client(client.as_ref(), method),
                 })
             }
             Action::CallResource {
@@ -591,6 +614,7 @@ impl CaseRun {
                     url,
                     headers,
                     body: None,
+                    client_cert: None,
                 })
             }
             Action::Request(r) => {
@@ -672,6 +696,7 @@ impl CaseRun {
                     url,
                     headers,
                     body,
+                    client_cert: tls_client(client.as_ref(), method),
                 })
             }
             other => err(format!("`{}` is not an HTTP action", other.name())),
@@ -832,9 +857,11 @@ impl CaseRun {
     /// For a query into a step's JSON body when that body is not JSON (an HTML error page
     /// under 200, say): a note naming what came instead, so a `null` is not mistaken for an
     /// absent member.
-    fn not_json_note(&self, path: &str) -> String {
-        let mut parts = path.splitn(3, '.');
-        let (Some(step), Some("json")) = (parts.next(), parts.next()) else {
+    fn not_json_note(&self, q: &Query) -> String {
+        let (Some(step), Some("json")) = (
+            q.segments().first().map(String::as_str),
+            q.segments().get(1).map(String::as_str),
+        ) else {
             return String::new();
         };
         let Some(out) = self.ctx.get(step) else {
@@ -865,8 +892,8 @@ impl CaseRun {
                 continue;
             };
             if ran_only {
-                let ran = |path: &str| {
-                    let root = path.split('.').next().unwrap_or_default();
+                let ran = |q: &Query| {
+                    let root = q.root();
                     !case.steps.iter().any(|s| s.id == root) || self.ctx.contains_key(root)
                 };
                 if !ran(&check.value) || check.when.as_ref().is_some_and(|w| !ran(&w.value)) {
@@ -874,8 +901,8 @@ impl CaseRun {
                 }
             }
             if let Some(cond) = &check.when {
-                let actual = self.resolve(&cond.value);
-                let expected = match self.interp(&predicate::template_of(&cond.predicate)) {
+                let actual = self.resolve_query(&cond.value);
+                let predicate = match predicate::interpolated(&cond.predicate, |t| self.interp(t)) {
                     Ok(e) => e,
                     Err(Stop::Error(m) | Stop::Skip(m) | Stop::Unmet(m)) => {
                         return (
@@ -885,14 +912,12 @@ impl CaseRun {
                         );
                     }
                 };
-                if predicate::evaluate(&cond.predicate, actual.as_ref(), &expected).0
-                    != Outcome::Holds
-                {
+                if predicate::evaluate(&predicate, actual.as_ref()).0 != Outcome::Holds {
                     continue;
                 }
             }
-            let actual = self.resolve(&check.value);
-            let expected = match self.interp(&predicate::template_of(&check.predicate)) {
+            let actual = self.resolve_query(&check.value);
+            let predicate = match predicate::interpolated(&check.predicate, |t| self.interp(t)) {
                 Ok(e) => e,
                 Err(Stop::Error(m) | Stop::Skip(m) | Stop::Unmet(m)) => {
                     return (
@@ -902,7 +927,7 @@ impl CaseRun {
                     );
                 }
             };
-            let (outcome, text) = predicate::evaluate(&check.predicate, actual.as_ref(), &expected);
+            let (outcome, text) = predicate::evaluate(&predicate, actual.as_ref());
             let verdict = match outcome {
                 Outcome::Holds => Verdict::Pass,
                 Outcome::Fails => level.failure_verdict(),
@@ -975,6 +1000,14 @@ fn value_text(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// The client whose certificate the TLS handshake presents: one authenticating by RFC 8705
+/// mutual TLS.
+pub fn tls_client(client: Option<&Client>, method: AuthMethod) -> Option<String> {
+    client
+        .filter(|_| method.is_mutual_tls())
+        .map(|c| c.id.clone())
 }
 
 /// An RFC 9449 §4.2 proof: `typ` dpop+jwt, ES256, public `jwk`, `jti`, `htm`, `htu` (no query

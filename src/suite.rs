@@ -6,6 +6,7 @@ pub mod parse;
 
 use crate::diagnostic::{Location, SourceFile};
 pub use crate::party::Party;
+use crate::query::Query;
 use serde_json::Value;
 use std::fmt;
 use std::str::FromStr;
@@ -93,6 +94,20 @@ pub enum AuthMethod {
     Post,
     /// RFC 7523 §2.2 client assertion signed with the client's key.
     PrivateKeyJwt,
+    /// RFC 8705 §2.1: PKI mutual TLS (the client's certificate, `client_id` in the body).
+    TlsClientAuth,
+    /// RFC 8705 §2.2: self-signed certificate mutual TLS.
+    SelfSignedTlsClientAuth,
+}
+
+impl AuthMethod {
+    /// Authenticates through the TLS client certificate (RFC 8705 §2).
+    pub fn is_mutual_tls(self) -> bool {
+        matches!(
+            self,
+            AuthMethod::TlsClientAuth | AuthMethod::SelfSignedTlsClientAuth
+        )
+    }
 }
 
 /// An RFC 8693 exchange or RFC 7523 presentation.
@@ -247,8 +262,8 @@ impl Action {
 #[derive(Debug, Clone)]
 pub struct Check {
     pub what: String,
-    /// Query path (suites/README.md "Queries").
-    pub value: String,
+    /// Query (suites/README.md "Queries"), parsed when the suite loads.
+    pub value: Query,
     /// Requirement graded by this check (defaults to the case's first).
     pub requirement: String,
     pub when: Option<Condition>,
@@ -260,7 +275,7 @@ pub struct Check {
 /// A `when` guard: the check applies only when this holds.
 #[derive(Debug, Clone)]
 pub struct Condition {
-    pub value: String,
+    pub value: Query,
     pub predicate: Predicate,
 }
 

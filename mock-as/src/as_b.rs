@@ -36,6 +36,8 @@ pub struct AsB {
     pub assertion_replay: JtiCache,
     pub dpop_replay: JtiCache,
     pub grant_replay: JtiCache,
+    /// RFC 8705 client-certificate rules when serving HTTPS.
+    pub client_certs: Option<crate::mtls::ClientCerts>,
 }
 
 pub fn router(state: Arc<AsB>) -> Router {
@@ -52,7 +54,10 @@ async fn metadata(State(s): State<Arc<AsB>>) -> Response {
         "token_endpoint": s.urls.token_endpoint,
         "jwks_uri": s.urls.jwks_uri,
         "grant_types_supported": if s.faults.has(Fault::AsBMetadataNoJwtBearer) { json!(["client_credentials"]) } else { json!([JWT_BEARER]) },
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "token_endpoint_auth_methods_supported": crate::mtls::auth_methods(
+            if s.clients.iter().any(|c| c.jwk.is_some()) { &["client_secret_basic", "client_secret_post", "private_key_jwt"] } else { &["client_secret_basic", "client_secret_post"] },
+            s.client_certs.is_some(),
+        ),
         "dpop_signing_alg_values_supported": ["ES256"],
         "scopes_supported": s.cfg.scopes,
     }))
@@ -261,6 +266,7 @@ async fn validate_grant(s: &AsB, assertion: &str, now: i64) -> Result<Grant, Str
 
 async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
     let f = &s.faults;
+    let peer_cert = crate::mtls::peer_certificate(&req);
     let (headers, form) = endpoint::intake(req, f).await?;
     endpoint::grant_type(&form, &[JWT_BEARER], f)?;
     let now = now();
@@ -272,6 +278,8 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
         assertion_replay: &s.assertion_replay,
         faults: &s.faults,
         now,
+        client_certs: s.client_certs.as_ref(),
+        peer_cert: peer_cert.as_deref(),
     }
     .authenticate(&headers, &form);
     let client = match client {

@@ -19,6 +19,7 @@ pub mod form;
 pub mod jose;
 pub mod keys;
 pub mod login;
+pub mod mtls;
 pub mod pair;
 pub mod replay;
 pub mod rs;
@@ -27,4 +28,5 @@ pub mod urls;
 
 pub use config::{DEFAULT_CONFIG_TOML, MockConfig};
 pub use fault::Fault;
+pub use mtls::MockTls;
 pub use pair::{MockError, MockFacts, MockOptions, MockPair, TrustedIssuer};

@@ -77,7 +77,7 @@ fn bad_request(text: &str) -> Response {
 }
 
 /// (login_hint, client_id) → the user's `sub` and the scopes they may grant that client.
-pub type UserLookup = dyn Fn(&str, &str) -> Option<(String, BTreeSet<String>)>;
+pub type UserLookup<'a> = dyn Fn(&str, &str) -> Option<(String, BTreeSet<String>)> + 'a;
 
 /// What the authorization endpoint needs to decide.
 pub struct AuthorizeContext<'a> {
@@ -85,7 +85,7 @@ pub struct AuthorizeContext<'a> {
     /// Known client ids.
     pub client_exists: &'a dyn Fn(&str) -> bool,
     /// The user named by `login_hint`, and the scopes that user may grant this client.
-    pub user: &'a UserLookup,
+    pub user: &'a UserLookup<'a>,
     pub now: i64,
 }
 

@@ -5,6 +5,7 @@
 use super::*;
 use crate::catalogue::Catalogue;
 use crate::diagnostic::{Diagnostic, SourceFile, closest};
+use crate::query::QueryError;
 use crate::template;
 use crate::toml_tree::{Fields, Node, NodeValue};
 use std::ops::Range;
@@ -619,7 +620,7 @@ fn parse_check(
     let (what, _) = f.req_str("what")?;
     f.what = format!("check `{what}`");
     let (value, value_span) = f.req_str("value")?;
-    check_query(file, &value, value_span, steps)?;
+    let value = check_query(file, &value, value_span, steps)?;
     let requirement = match f.str("requirement")? {
         Some((r, span)) => {
             check_requirement(file, catalogue, &r, span)?;
@@ -631,7 +632,7 @@ fn parse_check(
         Some(n) => {
             let mut wf = Fields::new(file, n, format!("the `when` of check `{what}`"))?;
             let (value, span) = wf.req_str("value")?;
-            check_query(file, &value, span, steps)?;
+            let value = check_query(file, &value, span, steps)?;
             let predicate = parse_predicate(&mut wf, steps)?;
             wf.finish()?;
             Some(Condition { value, predicate })
@@ -650,22 +651,16 @@ fn parse_check(
     })
 }
 
-fn check_query(file: &SourceFile, path: &str, span: Range<usize>, steps: &[String]) -> R<()> {
-    if path.contains("${") {
-        return Err(file.error(
-            span,
-            "a query is a plain path, not a template",
-            "write e.g. `x.json.error`",
-        ));
-    }
-    if path.is_empty() || path.split('.').any(str::is_empty) {
-        return Err(file.error(
-            span,
-            format!("malformed query path `{path}`"),
-            "segments are separated by single dots",
-        ));
-    }
-    check_path_root(file, path, span, steps)
+fn check_query(file: &SourceFile, path: &str, span: Range<usize>, steps: &[String]) -> R<Query> {
+    let query: Query = path.parse().map_err(|e: QueryError| {
+        let label = match e {
+            QueryError::Template => "write e.g. `x.json.error`",
+            QueryError::Malformed(_) => "segments are separated by single dots",
+        };
+        file.error(span.clone(), e.to_string(), label)
+    })?;
+    check_path_root(file, path, span, steps)?;
+    Ok(query)
 }
 
 fn parse_predicate(f: &mut Fields, steps: &[String]) -> R<Predicate> {
