@@ -32,6 +32,8 @@ pub struct Env {
     pub insecure: bool,
     /// The run's HTTP client: its TLS trust and client certificates come from the target.
     pub http: Http,
+    /// RFC 7662 introspection at AS-B, for access tokens that are not JWTs.
+    pub as_b_introspection: Option<String>,
     pub as_a: AsInfo,
     pub as_a_jwks: Option<Value>,
     pub as_b: AsInfo,
@@ -749,7 +751,16 @@ impl Env {
         };
         let trusts_harness =
             target.is_none_or(|t| t.spec.as_b.trusts_harness || kinds.b == Kind::Mock);
+        let as_b_introspection = target
+            .and_then(|t| t.spec.as_b.introspection_endpoint.as_ref())
+            .map(|u| u.get_ref().clone())
+            .or_else(|| {
+                as_b.metadata["introspection_endpoint"]
+                    .as_str()
+                    .map(String::from)
+            });
         Ok(Env {
+            as_b_introspection,
             insecure,
             http,
             as_a,

@@ -154,6 +154,10 @@ pub struct AsBTarget {
     pub token_endpoint: Option<Spanned<String>>,
     #[serde(default)]
     pub jwks_uri: Option<Spanned<String>>,
+    /// RFC 7662 introspection endpoint for AS-B's opaque access tokens (default: the
+    /// metadata's `introspection_endpoint`); the harness authenticates as `[as_b.client]`.
+    #[serde(default)]
+    pub introspection_endpoint: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -106,6 +106,10 @@ pub struct AsBConfig {
     pub clients: Vec<BClientConfig>,
     #[serde(default)]
     pub trusted_issuers: Vec<TrustedIssuerConfig>,
+    /// Issue opaque access tokens (not JWTs) and offer RFC 7662 introspection at
+    /// `{issuer}/introspect` for AS-B's clients.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub opaque_access_tokens: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -20,6 +20,7 @@ pub mod jose;
 pub mod keys;
 pub mod login;
 pub mod mtls;
+pub mod opaque;
 pub mod pair;
 pub mod replay;
 pub mod rs;

@@ -355,7 +355,9 @@ impl MockPair {
             )));
         }
 
+        let opaque = Arc::new(crate::opaque::OpaqueTokens::default());
         let rs = Arc::new(Rs {
+            opaque: opaque.clone(),
             urls: rs_urls.clone(),
             as_b_issuer: b_urls.issuer.clone(),
             as_b_key: b_key.verifying_key(),
@@ -375,6 +377,7 @@ impl MockPair {
             rs: rs_urls,
             clients: b_clients,
             client_certs: client_certs.clone(),
+            opaque,
             assertion_replay: JtiCache::default(),
             dpop_replay: JtiCache::default(),
             grant_replay: JtiCache::default(),
