@@ -86,3 +86,11 @@ pub fn client_assertion(key: &SigningKey, client_id: &str, aud: &str) -> String 
     });
     jose::sign(&header, &claims, SignWith::Es256(key))
 }
+
+/// The client whose certificate the TLS handshake presents: one authenticating by RFC 8705
+/// mutual TLS.
+pub fn tls_client(client: Option<&Client>, method: AuthMethod) -> Option<String> {
+    client
+        .filter(|_| method.is_mutual_tls())
+        .map(|c| c.id.clone())
+}

@@ -2,7 +2,7 @@
 //! profile's level. Never prints; a harness or network failure makes the case `error`.
 //! Token requests: RFC 8693 §2.1 (exchange), RFC 7523 §2.1 (present), RFC 9449 (DPoP).
 
-pub use crate::client_auth::{CLIENT_ASSERTION_TYPE, client_assertion};
+pub use crate::client_auth::{CLIENT_ASSERTION_TYPE, client_assertion, tls_client};
 use crate::client_auth::{Client, apply_client_auth, encode_form};
 use crate::environment::{Env, well_known};
 use crate::http::{Http, Request, Response, unix_now};
@@ -1073,14 +1073,6 @@ fn value_text(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
-}
-
-/// The client whose certificate the TLS handshake presents: one authenticating by RFC 8705
-/// mutual TLS.
-pub fn tls_client(client: Option<&Client>, method: AuthMethod) -> Option<String> {
-    client
-        .filter(|_| method.is_mutual_tls())
-        .map(|c| c.id.clone())
 }
 
 /// An RFC 9449 §4.2 proof: `typ` dpop+jwt, ES256, public `jwk`, `jti`, `htm`, `htu` (no query
