@@ -5,6 +5,7 @@
 use crate::cli::{Cli, Command, IssuerArgs, ListArgs};
 use crate::exit;
 use crate::harness::{HarnessIssuer, IssuerSettings};
+use crate::report::ReportError;
 use crate::run::{Finished, RunOptions};
 use crate::suite::load::Library;
 use crate::target::Target;
@@ -79,8 +80,11 @@ fn show_finished(f: &Finished) -> i32 {
     if let Some(m) = &f.setup_error {
         eprintln!("error: {m}");
     }
-    if let Err(e) = &f.gate {
-        eprintln!("error: {e}");
+    match &f.gate {
+        // A positioned error about an input file carries its own `error:` header.
+        Err(e @ ReportError::Invalid(_)) => eprintln!("{e}"),
+        Err(e) => eprintln!("error: {e}"),
+        Ok(_) => {}
     }
     match &f.written {
         Ok(paths) => {

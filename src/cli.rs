@@ -335,9 +335,10 @@ pub struct FuzzArgs {
     /// still fails).
     #[arg(long, value_name = "FILE")]
     pub replay: Option<PathBuf>,
-    /// Profile whose requirement levels grade the findings.
-    #[arg(long, default_value = "ic-17", value_name = "ID")]
-    pub profile: String,
+    /// Profile whose requirement levels grade the findings (default: the target's, else the
+    /// catalogue's default, as for `run`).
+    #[arg(long, value_name = "ID")]
+    pub profile: Option<String>,
     /// Lowest verdict that makes the run exit 1.
     #[arg(long, value_enum, default_value_t = FailOnArg::Fail)]
     pub fail_on: FailOnArg,

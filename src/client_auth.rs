@@ -8,6 +8,15 @@ use crate::suite::AuthMethod;
 use p256::ecdsa::SigningKey;
 use serde_json::json;
 
+/// The client whose certificate the TLS handshake presents: one authenticating by RFC 8705
+/// mutual TLS. (Here, beside [`Client`], so that `subject_token` and `executor` share it
+/// without importing each other.)
+pub fn tls_client(client: Option<&Client>, method: AuthMethod) -> Option<String> {
+    client
+        .filter(|_| method.is_mutual_tls())
+        .map(|c| c.id.clone())
+}
+
 #[derive(Debug, Clone)]
 pub struct Client {
     pub id: String,
@@ -45,7 +54,6 @@ pub fn apply_client_auth(
     aud: &str,
 ) {
     let Some(c) = client else { return };
-    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     match (&c.secret, &c.key, method) {
         (_, Some(key), AuthMethod::PrivateKeyJwt) => {
             form.push(("client_id".into(), c.id.clone()));
@@ -53,13 +61,10 @@ pub fn apply_client_auth(
             form.push(("client_assertion".into(), client_assertion(key, &c.id, aud)));
         }
         (Some(secret), _, AuthMethod::Basic) => {
-            use base64::Engine;
-            let cred = base64::engine::general_purpose::STANDARD.encode(format!(
-                "{}:{}",
-                enc(&c.id),
-                enc(secret)
+            headers.push((
+                "Authorization".into(),
+                crate::oauth::basic_authorization(&c.id, secret),
             ));
-            headers.push(("Authorization".into(), format!("Basic {cred}")));
         }
         (Some(secret), _, AuthMethod::Post) => {
             form.push(("client_id".into(), c.id.clone()));
@@ -69,7 +74,7 @@ pub fn apply_client_auth(
     }
 }
 
-pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+pub use crate::oauth::CLIENT_ASSERTION_TYPE;
 
 /// An RFC 7523 §3 client-authentication JWT, typed `client-authentication+jwt` (7523bis).
 pub fn client_assertion(key: &SigningKey, client_id: &str, aud: &str) -> String {
@@ -85,12 +90,4 @@ pub fn client_assertion(key: &SigningKey, client_id: &str, aud: &str) -> String 
         "exp": now + 60,
     });
     jose::sign(&header, &claims, SignWith::Es256(key))
-}
-
-/// The client whose certificate the TLS handshake presents: one authenticating by RFC 8705
-/// mutual TLS.
-pub fn tls_client(client: Option<&Client>, method: AuthMethod) -> Option<String> {
-    client
-        .filter(|_| method.is_mutual_tls())
-        .map(|c| c.id.clone())
 }

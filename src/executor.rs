@@ -2,8 +2,8 @@
 //! profile's level. Never prints; a harness or network failure makes the case `error`.
 //! Token requests: RFC 8693 §2.1 (exchange), RFC 7523 §2.1 (present), RFC 9449 (DPoP).
 
-pub use crate::client_auth::{CLIENT_ASSERTION_TYPE, client_assertion, tls_client};
-use crate::client_auth::{Client, apply_client_auth, encode_form};
+pub use crate::client_auth::{CLIENT_ASSERTION_TYPE, client_assertion};
+use crate::client_auth::{Client, apply_client_auth, encode_form, tls_client};
 use crate::environment::{Env, well_known};
 use crate::http::{Http, Request, Response, unix_now};
 use crate::jose::{self, Jws, SignWith};
@@ -23,9 +23,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
-pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+use crate::oauth::{JWT_BEARER, TOKEN_EXCHANGE, TT_ACCESS_TOKEN as ACCESS_TOKEN_TYPE};
 
 /// How a case ended, before it is wrapped into a `CaseResult`.
 #[derive(Debug, Clone)]

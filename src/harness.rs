@@ -36,6 +36,29 @@ impl HarnessIssuer {
         HarnessIssuer { issuer, key, kid }
     }
 
+    /// A key derived from `seed` (the fuzzer's: the same seed signs with the same key, and
+    /// ECDSA signatures are deterministic per RFC 6979).
+    pub fn from_seed(issuer: String, seed: u64) -> HarnessIssuer {
+        use sha2::Digest as _;
+        let mut counter = 0u32;
+        loop {
+            let digest = sha2::Sha256::new()
+                .chain_update(b"chainproof harness key")
+                .chain_update(seed.to_be_bytes())
+                .chain_update(counter.to_be_bytes())
+                .finalize();
+            if let Ok(key) = SigningKey::from_slice(&digest) {
+                return HarnessIssuer::new(issuer, key);
+            }
+            counter += 1;
+        }
+    }
+
+    /// ES256 signature over signing-input text as given (grants forged byte by byte).
+    pub fn sign_input(&self, input: &str) -> String {
+        jose::es256(&self.key, input)
+    }
+
     pub fn jwks(&self) -> Value {
         let mut jwk = jose::public_jwk(self.key.verifying_key());
         jwk["kid"] = json!(self.kid);

@@ -18,6 +18,12 @@ pub fn unb64(s: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(s.trim_end_matches('=')).ok()
 }
 
+/// One base64url segment (padding tolerated) decoded as JSON: the only JWT segment decoder
+/// of the crate (mock-as keeps its own strict one on purpose).
+pub fn segment_json(segment: &str) -> Option<Value> {
+    serde_json::from_slice(&unb64(segment)?).ok()
+}
+
 /// A compact JWS split into parts and decoded (nothing verified).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Jws {
@@ -34,8 +40,8 @@ impl Jws {
         if parts.len() != 3 {
             return None;
         }
-        let header: Value = serde_json::from_slice(&unb64(parts[0])?).ok()?;
-        let claims: Value = serde_json::from_slice(&unb64(parts[1])?).ok()?;
+        let header = segment_json(parts[0])?;
+        let claims = segment_json(parts[1])?;
         if !header.is_object() || !claims.is_object() {
             return None;
         }
@@ -72,10 +78,7 @@ pub fn sign(header: &Value, claims: &Value, key: SignWith<'_>) -> String {
         b64(claims.to_string().as_bytes())
     );
     let sig = match key {
-        SignWith::Es256(k) => {
-            let s: Signature = k.sign(input.as_bytes());
-            b64(&s.to_bytes())
-        }
+        SignWith::Es256(k) => es256(k, &input),
         SignWith::Hs256(secret) => {
             let mut mac =
                 Hmac::<Sha256>::new_from_slice(secret).expect("hmac accepts any key length");
@@ -85,6 +88,13 @@ pub fn sign(header: &Value, claims: &Value, key: SignWith<'_>) -> String {
         SignWith::None => String::new(),
     };
     format!("{input}.{sig}")
+}
+
+/// Base64url ES256 signature (raw `r || s`, RFC 7518 §3.4) over a signing input as given,
+/// so callers can sign header and claims text they wrote byte by byte.
+pub fn es256(key: &SigningKey, input: &str) -> String {
+    let s: Signature = key.sign(input.as_bytes());
+    b64(&s.to_bytes())
 }
 
 /// Flip one base64url character of a part (payload = 1, signature = 2), keeping the rest.

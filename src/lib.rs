@@ -6,10 +6,10 @@
 //! # Layers
 //! Lowest first. Each module uses only modules of its own layer or an earlier one, and the
 //! module graph has no cycle (`tests/layering.rs` checks both, reading this list):
-//! - values: `exit`, `verdict`, `diagnostic`, `toml_tree`, `template`, `transcript`, `jose`,
-//!   `query`, `http`
-//! - inputs and results: `catalogue`, `suite`, `predicate`, `target`, `harness`, `run_result`,
-//!   `client_auth`, `discovery`
+//! - values: `exit`, `verdict`, `party`, `diagnostic`, `toml_tree`, `template`, `transcript`, `jose`,
+//!   `oauth`, `query`
+//! - inputs and results: `catalogue`, `suite`, `predicate`, `target`, `tls`, `http`, `harness`,
+//!   `run_result`, `client_auth`, `discovery`
 //! - engine: `subject_token`, `environment`, `executor`
 //! - outputs: `report`, `progress`
 //! - commands: `run`, `fuzz`
@@ -33,6 +33,7 @@ pub mod fuzz;
 pub mod harness;
 pub mod http;
 pub mod jose;
+pub mod oauth;
 pub mod party;
 pub mod predicate;
 pub mod progress;

@@ -52,14 +52,15 @@ pub fn spawn_reporter(
         ProgressMode::Auto => ProgressMode::Plain,
         m => m,
     };
+    // The reports' one redactor: secrets never reach the terminal, in whatever encoding a
+    // server echoed them.
+    let redactor =
+        crate::report::redact::Redactor::new(&crate::report::Secrets { values: secrets }, false);
     let handle = tokio::spawn(async move {
         let mut bar: Option<indicatif::ProgressBar> = None;
         while let Some(mut ev) = rx.recv().await {
-            // Secrets never reach the terminal, whatever a server echoed.
             if let RunEvent::CaseFinished { message, .. } = &mut ev {
-                for secret in &secrets {
-                    *message = message.replace(secret.as_str(), "[REDACTED]");
-                }
+                *message = redactor.text(message);
             }
             match mode {
                 ProgressMode::None => {}

@@ -560,12 +560,23 @@ fn run_result(
 /// Judge the gate (thresholds, expectations, baseline), write every report showing its
 /// findings, and choose the exit code.
 fn finish(result: &RunResult, options: &RunOptions, secrets: &Secrets) -> Finished {
-    let gate = report::gate(result, &options.report, options.fail_on, secrets);
+    finish_reports(result, &options.report, options.fail_on, secrets)
+}
+
+/// The one finish of `run` and `fuzz`: judge the gate (`--fail-on`, `--expect`, `--baseline`,
+/// `--gate`), write every report with the gate's findings, choose the exit code.
+pub fn finish_reports(
+    result: &RunResult,
+    report_options: &report::ReportOptions,
+    fail_on: crate::verdict::FailOn,
+    secrets: &Secrets,
+) -> Finished {
+    let gate = report::gate(result, report_options, fail_on, secrets);
     let mut exit_code = match &gate {
         Ok(g) => g.exit_code,
         Err(e) => e.exit_code(),
     };
-    let written = report::write_reports(result, &options.report, secrets, gate.as_ref().ok());
+    let written = report::write_reports(result, report_options, secrets, gate.as_ref().ok());
     if let Err(e) = &written {
         exit_code = exit_code.max(e.exit_code());
     }

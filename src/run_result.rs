@@ -297,4 +297,37 @@ pub struct FuzzInfo {
     pub cases: u64,
     pub requests: u64,
     pub findings: usize,
+    /// How to see each finding and observation again, by case id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<FuzzFinding>,
+}
+
+/// The reproduction fields of one fuzz finding (or observation), shown by every report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FuzzFinding {
+    /// The case (`suite` is `fuzz`) this finding is.
+    pub case: String,
+    pub seed: u64,
+    /// Index of the generated case that first showed it.
+    pub case_index: u64,
+    pub shrink_steps: u32,
+    /// The shrunk request as the request log writes it (secrets as `{placeholders}`).
+    pub request: String,
+    /// The command that re-sends it, when a replay file was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<String>,
+}
+
+impl RunResult {
+    /// The fuzz reproduction fields of case `c`, if it is a fuzz finding.
+    pub fn fuzz_finding(&self, c: &CaseResult) -> Option<&FuzzFinding> {
+        if c.suite != "fuzz" {
+            return None;
+        }
+        self.fuzz
+            .as_ref()?
+            .details
+            .iter()
+            .find(|f| f.case == c.case)
+    }
 }

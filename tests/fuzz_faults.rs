@@ -28,10 +28,11 @@ use rstest::rstest;
     "exchange-token-for-invalid-ic-sc-01-may",
     "info"
 )]
+// A wrong error code is graded like the suites' `equals` check on it: GEN-05 is a MUST.
 #[case::wrong_code(
     Fault::UnknownGrantTypeInvalidRequest,
-    "exchange-error-code-gen-05-should",
-    "warn"
+    "exchange-error-code-gen-05",
+    "fail"
 )]
 #[case::scope_escalation(Fault::ScopeEscalation, "exchange-scope-escalation", "info")]
 #[case::expires_in_string(Fault::ExpiresInString, "assertion-token-response", "fail")]

@@ -296,7 +296,10 @@ fn invalid_inputs_exit_3_with_a_position(
     let shown = err
         .to_string()
         .replace(&format!("{}/", dir.path().display()), "");
-    assert!(shown.starts_with(message), "{shown}");
+    // The one positioned-message shape: `error: MESSAGE`, then `--> file:line:col`.
+    let (at, message) = message.split_once(": ").unwrap();
+    assert!(shown.starts_with(&format!("error: {message}")), "{shown}");
+    assert!(shown.contains(&format!("--> {at}\n")), "{shown}");
     assert!(shown.contains("\n  |\n"), "source line shown: {shown}");
 }
 
@@ -309,9 +312,10 @@ fn missing_files_and_usage_errors() {
     };
     let err = report::gate(&clean_run(), &args, FailOn::Fail, &secrets()).unwrap_err();
     assert_eq!(err.exit_code(), 3);
+    let shown = err.to_string();
     assert!(
-        err.to_string()
-            .contains("nope.toml: cannot read expectation file")
+        shown.starts_with("error: cannot read expectation file") && shown.ends_with("nope.toml"),
+        "{shown}"
     );
     let args = ReportOptions {
         gate: GateMode::Regressions,

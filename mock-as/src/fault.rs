@@ -1,13 +1,18 @@
 //! Named faults: switches that each break one requirement of the catalogue.
+//!
+//! Each fault's doc also says whether `chainproof fuzz` can reach it: `fuzz: reachable by`
+//! the fuzz case-id prefixes that must report it, or `fuzz: unreachable:` and why. The root
+//! crate's `tests/fuzz_matrix.rs` fails on a fault without that line and fuzzes every
+//! reachable one.
 
 use std::fmt;
 use std::str::FromStr;
 
 macro_rules! faults {
-    ($( $variant:ident = $name:literal, [$($req:literal),+], $desc:literal; )+) => {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal, [$($req:literal),+], $desc:literal; )+) => {
         /// A deliberate defect of the mock pair. Each names the requirement IDs it breaks.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum Fault { $( $variant, )+ }
+        pub enum Fault { $( $(#[$doc])* $variant, )+ }
 
         impl Fault {
             pub const ALL: &'static [Fault] = &[ $( Fault::$variant, )+ ];
@@ -30,115 +35,217 @@ macro_rules! faults {
 }
 
 faults! {
+    /// fuzz: reachable by exchange-token-for-invalid
     AcceptUnknownAudience = "accept-unknown-audience", ["IC-TE-05"], "AS-A issues a grant for an unknown resource/audience instead of invalid_target";
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
     GrantAudWrong = "grant-aud-wrong", ["IC-TE-17", "IC-JG-03"], "AS-A puts its own issuer in the grant's aud instead of AS-B";
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
     GrantMultiAud = "grant-multi-aud", ["IC-TE-18"], "AS-A puts AS-B and another AS into the grant's aud";
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
     LongLivedGrant = "long-lived-grant", ["IC-JG-05"], "AS-A issues grants valid for a day";
+    /// fuzz: reachable by exchange-token-for-invalid
     ExchangeNoClientAuth = "exchange-no-client-auth", ["IC-SC-01"], "AS-A performs token exchange without authenticating the client";
+    /// fuzz: unreachable: needs a second client; the fuzzer holds one client per AS
     AcceptForeignSubjectToken = "accept-foreign-subject-token", ["IC-SC-03"], "AS-A accepts a subject token issued to another client";
+    /// fuzz: reachable by exchange-scope-escalation
     ScopeEscalation = "scope-escalation", ["IC-TE-09"], "AS-A grants scopes the subject token does not hold";
+    /// fuzz: unreachable: a member value the suites check; the token-response oracle checks RFC 6749 §5.1 shape only
     WrongIssuedTokenType = "wrong-issued-token-type", ["IC-TE-13"], "AS-A answers issued_token_type access_token for a JWT grant";
+    /// fuzz: unreachable: DPoP; the fuzzer sends no DPoP proofs
     DropRequestedCnf = "drop-requested-cnf", ["IC-JG-14", "IC-SC-11"], "AS-A ignores the DPoP proof and omits requested_cnf";
+    /// fuzz: reachable by assertion-token-for-invalid
     AcceptWrongAud = "accept-wrong-aud", ["IC-JB-03h", "IC-JB-04", "IC-JB-07"], "AS-B accepts grants whose aud does not identify it";
+    /// fuzz: reachable by assertion-token-for-invalid
     AcceptExpired = "accept-expired", ["IC-JB-03i"], "AS-B accepts expired grants";
+    /// fuzz: reachable by assertion-token-for-invalid
     AcceptAlgNone = "accept-alg-none", ["IC-JB-03b", "GEN-10"], "AS-B accepts unsigned (alg none) grants";
+    /// fuzz: reachable by assertion-token-for-invalid
     SkipSignature = "skip-signature", ["IC-JB-03a", "IC-JB-03d"], "AS-B does not verify grant signatures";
+    /// fuzz: unreachable: RFC 6749 §5.1 allows refresh_token in a token response; the refusal is a suite check
     IssueRefreshToken = "issue-refresh-token", ["IC-SC-04"], "AS-B issues a refresh token for a jwt-bearer grant";
+    /// fuzz: unreachable: needs the same grant redeemed twice and state across requests; the oracles judge each response alone
     AllowReplay = "allow-replay", ["IC-JB-13", "IC-JB-14"], "AS-B accepts the same grant (jti) more than once";
+    /// fuzz: reachable by assertion-token-for-invalid
     AcceptUnmappedSubject = "accept-unmapped-subject", ["IC-JB-05"], "AS-B issues tokens for subjects it cannot map";
+    /// fuzz: unreachable: DPoP; the fuzzer sends no DPoP proofs
     DropCnf = "drop-cnf", ["IC-AT-07", "IC-AT-08"], "AS-B issues a Bearer token without cnf despite requested_cnf and a DPoP proof";
+    /// fuzz: reachable by exchange-token-cache-control, assertion-token-cache-control
     NoCacheControl = "no-cache-control", ["IC-TE-21", "GEN-03"], "token responses lack Cache-Control: no-store";
+    /// fuzz: reachable by exchange-server-error, assertion-server-error
     ServerErrorOnMalformed = "server-error-on-malformed", ["GEN-04"], "both ASes answer 500 to malformed input";
     // --- AS-A: token exchange request processing
+    /// fuzz: reachable by exchange-token-for-invalid
     MissingTargetAccepted = "missing-target-accepted", ["IC-TE-03"], "AS-A mints a grant for AS-B when neither resource nor audience is sent";
+    /// fuzz: reachable by exchange-token-for-invalid
     AcceptBadTargetUri = "accept-bad-target-uri", ["IC-TE-05", "GEN-06"], "AS-A strips a resource fragment and resolves a relative resource instead of invalid_target";
+    /// fuzz: reachable by exchange-token-for-invalid
     IgnoreSubjectTokenType = "ignore-subject-token-type", ["IC-TE-06"], "AS-A accepts any subject_token_type value";
+    /// fuzz: unreachable: needs an expired subject token; the fuzzer holds one fresh subject token
     AcceptExpiredSubjectToken = "accept-expired-subject-token", ["IC-TE-06"], "AS-A exchanges expired subject tokens";
+    /// fuzz: unreachable: not reached by seed 1 in the matrix's 1,500 cases: the fuzzer's subject-token mutations (a suffix) seldom leave a decodable token with only the signature wrong
     AcceptForgedSubjectToken = "accept-forged-subject-token", ["IC-TE-06"], "AS-A does not verify the subject token's signature";
+    /// fuzz: reachable by exchange-error-code
     SubjectTokenErrorInvalidGrant = "subject-token-error-invalid-grant", ["IC-TE-06"], "AS-A answers invalid_grant instead of invalid_request for a bad subject token";
+    /// fuzz: reachable by exchange-token-for-invalid
     ActorTokenTypeUnchecked = "actor-token-type-unchecked", ["IC-TE-07"], "AS-A accepts actor_token without actor_token_type and actor_token_type alone";
+    /// fuzz: reachable by exchange-error-code
     MissingSubjectParamInvalidGrant = "missing-subject-param-invalid-grant", ["IC-TE-07"], "AS-A answers invalid_grant instead of invalid_request when subject_token or subject_token_type is missing or empty";
+    /// fuzz: reachable by exchange-token-for-invalid
     AcceptUnsupportedTokenType = "accept-unsupported-requested-token-type", ["IC-TE-08"], "AS-A issues a JWT grant whatever requested_token_type names";
+    /// fuzz: unreachable: the response-scope rule depends on the request; it is a suite check
     ExchangeScopeNotReported = "exchange-scope-not-reported", ["IC-TE-15"], "AS-A omits the response scope when the client sent none";
+    /// fuzz: unreachable: DPoP; the fuzzer sends no DPoP proofs
     AsAIgnoreInvalidDpop = "as-a-ignore-invalid-dpop", ["DPOP-02"], "AS-A ignores an invalid DPoP proof instead of answering invalid_dpop_proof";
     // --- AS-A: token exchange response and grant
+    /// fuzz: unreachable: a member value the suites check; the token-response oracle checks RFC 6749 §5.1 shape only
     TokenTypeBearer = "token-type-bearer", ["IC-TE-12"], "AS-A answers token_type Bearer for the grant instead of N_A";
+    /// fuzz: unreachable: expires_in is RECOMMENDED in RFC 6749 §5.1; the identity-chaining rule is a suite check
     ExchangeNoExpiresIn = "exchange-no-expires-in", ["IC-TE-14"], "AS-A omits expires_in from the token-exchange response";
+    /// fuzz: unreachable: RFC 6749 §5.1 allows refresh_token in a token response; the refusal is a suite check
     ExchangeRefreshToken = "exchange-refresh-token", ["IC-TE-16"], "AS-A returns a refresh token beside the grant";
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
     GrantIssMismatch = "grant-iss-mismatch", ["IC-JG-01"], "AS-A's grant iss differs from its metadata issuer (trailing slash)";
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
     GrantMissingSub = "grant-missing-sub", ["IC-JG-02"], "AS-A's grant has no sub";
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
     GrantMissingExp = "grant-missing-exp", ["IC-JG-04"], "AS-A's grant has no exp";
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
     GrantNoJti = "grant-no-jti", ["IC-JG-07"], "AS-A's grant has no jti";
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
     GrantDuplicateJti = "grant-duplicate-jti", ["IC-JG-07"], "AS-A puts the same jti into every grant";
     // --- AS-A: metadata and keys
+    /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
     JwksLeaksPrivateKey = "jwks-leaks-private-key", ["IC-MD-10"], "AS-A's JWKS includes the private key member d";
+    /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
     JwksNoKid = "jwks-no-kid", ["IC-MD-10"], "AS-A's JWKS keys lack kid";
+    /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
     MetadataIssuerMismatch = "metadata-issuer-mismatch", ["IC-MD-05"], "AS-A's metadata issuer differs from the issuer its URL was built from";
+    /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
     MetadataNoJwksUri = "metadata-no-jwks-uri", ["IC-MD-06"], "AS-A's metadata lacks jwks_uri";
+    /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
     MetadataNoTokenExchange = "metadata-no-token-exchange", ["IC-MD-06"], "AS-A's grant_types_supported lacks token-exchange";
+    /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
     MetadataAlgNone = "metadata-alg-none", ["IC-MD-07"], "AS-A lists none in token_endpoint_auth_signing_alg_values_supported";
+    /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
     MetadataChainingTypesNotArray = "metadata-chaining-types-not-array", ["IC-MD-01"], "AS-A's identity_chaining_requested_token_types_supported is a string, not an array";
+    /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
     MetadataDpopAlgNone = "metadata-dpop-alg-none", ["IC-MD-11"], "AS-A lists none and HS256 in dpop_signing_alg_values_supported";
     // --- AS-B: grant validation
+    /// fuzz: unreachable: a grant whose kid is unknown is ambiguous to the model (the key may still be found), so its acceptance is no finding by design
     AcceptUntrustedKey = "accept-untrusted-key", ["IC-JB-03d", "IC-SC-10"], "AS-B accepts grants whose kid is not in the issuer's JWKS without verifying them";
+    /// fuzz: unreachable: needs HS256 keyed with AS-A's public key; the fuzzer signs with its own keys
     AcceptHmacConfusion = "accept-hmac-confusion", ["IC-JB-03c", "GEN-10"], "AS-B accepts HS256 grants keyed with the issuer's public key";
+    /// fuzz: reachable by assertion-token-for-invalid
     IgnoreIssuerKeyBinding = "ignore-issuer-key-binding", ["IC-JB-03e", "GEN-11"], "AS-B verifies with any trusted issuer's key whatever iss says";
+    /// fuzz: unreachable: not reached by seed 1 in the matrix's 1,500 cases (the claim mutations seldom drop sub from a harness grant)
     AcceptMissingSub = "accept-missing-sub", ["IC-JB-03g"], "AS-B accepts grants without sub";
+    /// fuzz: reachable by assertion-token-for-invalid
     AcceptMissingExp = "accept-missing-exp", ["IC-JB-03i"], "AS-B accepts grants without exp";
+    /// fuzz: reachable by assertion-token-for-invalid
     AcceptFutureNbf = "accept-future-nbf", ["IC-JB-03j"], "AS-B accepts grants before their nbf";
+    /// fuzz: reachable by assertion-token-for-invalid
     AcceptUnknownCrit = "accept-unknown-crit", ["IC-JB-03l"], "AS-B ignores unknown crit header parameters";
+    /// fuzz: unreachable: needs an at+jwt access token as the assertion; the fuzzer's grants are AS-A's grant or its own
     AcceptAccessTokenAsGrant = "accept-access-token-as-grant", ["IC-JB-07", "GEN-12"], "AS-B skips the aud check for tokens typed at+jwt, so AS-A access tokens pass as grants";
+    /// fuzz: unreachable: an aud extended past the issuer is graded IC-JB-03h by the fuzzer (the aud rule), not IC-JB-04
     AudPrefixMatch = "aud-prefix-match", ["IC-JB-04"], "AS-B accepts any aud that starts with its issuer instead of an exact match";
+    /// fuzz: unreachable: needs a second client; the fuzzer holds one client per AS
     AcceptGrantForOtherClient = "accept-grant-for-other-client", ["IC-SC-07"], "AS-B ignores a grant client_id that differs from the authenticated client";
+    /// fuzz: reachable by exchange-token-for-invalid
     IgnoreClientSecretAtAsA = "ignore-client-secret-at-as-a", ["IC-TE-23"], "AS-A exchanges tokens for a client whose secret is wrong, trusting the client_id alone";
+    /// fuzz: reachable by assertion-token-for-invalid
     IgnoreInvalidClientCredentials = "ignore-invalid-client-credentials", ["IC-JB-08"], "AS-B ignores wrong or unknown client credentials on jwt-bearer requests";
+    /// fuzz: reachable by assertion-error-code
     MissingAssertionInvalidGrant = "missing-assertion-invalid-grant", ["IC-JB-10"], "AS-B answers invalid_grant instead of invalid_request when assertion is missing";
+    /// fuzz: unreachable: a wrong code for a bad grant is graded by the grant rule it broke (IC-JB-03*), not IC-JB-06
     BadGrantInvalidRequest = "bad-grant-invalid-request", ["IC-JB-06"], "AS-B answers invalid_request instead of invalid_grant for invalid grants";
+    /// fuzz: reachable by assertion-token-for-invalid
     AcceptUnknownResource = "accept-unknown-resource", ["IC-JB-02"], "AS-B issues tokens for an unknown resource instead of invalid_target";
+    /// fuzz: unreachable: the scope-escalation oracle judges token exchanges only
     AsBScopeEscalation = "as-b-scope-escalation", ["IC-JB-15"], "AS-B grants scopes the grant does not carry";
+    /// fuzz: unreachable: DPoP; the fuzzer sends no DPoP proofs
     AsBIgnoreInvalidDpop = "as-b-ignore-invalid-dpop", ["DPOP-02"], "AS-B ignores an invalid DPoP proof instead of answering invalid_dpop_proof";
+    /// fuzz: unreachable: DPoP; the fuzzer sends no DPoP proofs
     IgnoreRequestedCnf = "ignore-requested-cnf", ["IC-AT-08"], "AS-B issues a Bearer token for a grant with requested_cnf when no DPoP proof is sent";
+    /// fuzz: unreachable: DPoP; the fuzzer sends no DPoP proofs
     AcceptRequestedCnfMismatch = "accept-requested-cnf-mismatch", ["IC-AT-08"], "AS-B binds to the proof key even when it differs from requested_cnf";
     // --- AS-B: access token and response
+    /// fuzz: unreachable: a claim of the access token AS-B issues; the oracles judge token responses, not token contents
     LongLivedAccessToken = "long-lived-access-token", ["IC-JB-12"], "AS-B access tokens outlive the grant by a day";
+    /// fuzz: unreachable: a claim of the access token AS-B issues; the oracles judge token responses, not token contents
     AtMissingTyp = "at-missing-typ", ["IC-AT-05"], "AS-B access tokens lack the at+jwt typ header";
+    /// fuzz: unreachable: the response-scope rule depends on the request; it is a suite check
     AsBScopeNotReported = "as-b-scope-not-reported", ["IC-AT-06"], "AS-B omits the response scope when the client sent none";
+    /// fuzz: unreachable: DPoP; the fuzzer sends no DPoP proofs
     DpopTokenTypeBearer = "dpop-token-type-bearer", ["IC-AT-07"], "AS-B answers token_type Bearer for a DPoP-bound access token";
+    /// fuzz: reachable by assertion-token-response
     ExpiresInString = "expires-in-string", ["GEN-03"], "AS-B sends expires_in as a JSON string";
     // --- RS-B
+    /// fuzz: unreachable: RS-B behaviour; the fuzzer sends token requests only
     RsAcceptsGrant = "rs-accepts-grant", ["IC-AT-02"], "RS-B accepts AS-A's grants and tokens as access tokens";
+    /// fuzz: unreachable: RS-B behaviour; the fuzzer sends token requests only
     RsAcceptsBoundTokenAsBearer = "rs-accepts-bound-token-as-bearer", ["IC-AT-08", "DPOP-02"], "RS-B accepts a DPoP-bound token without a proof";
+    /// fuzz: unreachable: RS-B behaviour; the fuzzer sends token requests only
     RsAcceptsQueryToken = "rs-accepts-query-token", ["ENA-P-13"], "RS-B accepts access tokens in the URL query";
+    /// fuzz: unreachable: RS-B behaviour; the fuzzer sends token requests only
     RsMetadataWrongResource = "rs-metadata-wrong-resource", ["IC-MD-08"], "RS-B metadata resource differs from its identifier";
+    /// fuzz: unreachable: RS-B behaviour; the fuzzer sends token requests only
     RsNoResourceMetadataChallenge = "rs-no-resource-metadata-challenge", ["IC-MD-09"], "RS-B 401 answers lack resource_metadata in WWW-Authenticate";
     // --- Both token endpoints: generic OAuth hygiene
+    /// fuzz: reachable by exchange-token-pragma, assertion-token-pragma
     NoPragma = "no-pragma", ["IC-TE-21", "GEN-03"], "token responses lack Pragma: no-cache";
+    /// fuzz: reachable by exchange-error-format, assertion-error-format
     ErrorDescriptionBadChars = "error-description-bad-chars", ["GEN-04"], "error_description contains quote, backslash and DEL";
+    /// fuzz: reachable by exchange-error-format, assertion-error-format
     InvalidClientNoChallenge = "invalid-client-no-www-authenticate", ["GEN-04"], "401 invalid_client after Basic authentication lacks WWW-Authenticate";
+    /// fuzz: reachable by exchange-token-for-invalid, assertion-token-for-invalid
     AcceptDuplicateParams = "accept-duplicate-params", ["GEN-02"], "repeated parameters are accepted (last wins)";
+    /// fuzz: reachable by exchange-token-for-invalid, assertion-token-for-invalid
     TokenEndpointAcceptsGet = "token-endpoint-accepts-get", ["GEN-01"], "token endpoints process GET requests with query parameters";
+    /// fuzz: reachable by exchange-error-code, assertion-error-code
     UnknownGrantTypeInvalidRequest = "unknown-grant-type-invalid-request", ["GEN-05"], "unknown grant types get invalid_request instead of unsupported_grant_type";
+    /// fuzz: reachable by exchange-token-response, assertion-token-response
     TokenResponseTextPlain = "token-response-text-plain", ["GEN-03"], "token responses are labelled text/plain instead of application/json";
     // --- more single-requirement breaks (second batch)
+    /// fuzz: reachable by exchange-token-response
     ExchangeNoIssuedTokenType = "exchange-no-issued-token-type", ["IC-TE-11"], "AS-A omits issued_token_type from the token-exchange response";
+    /// fuzz: unreachable: needs a client-credentials subject token; the embedded target gets a user token
     AcceptClientCredentialsSubject = "accept-client-credentials-subject", ["IC-TE-06", "ENA-GEN-04"], "AS-A exchanges subject tokens that represent no user (client credentials)";
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
     GrantIatAfterExp = "grant-iat-after-exp", ["IC-JG-06"], "AS-A's grant has iat later than exp";
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
     GrantUnsigned = "grant-unsigned", ["IC-JG-08"], "AS-A mints unsigned (alg none) grants";
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
     GrantPaddedBase64 = "grant-padded-base64", ["IC-JG-09"], "AS-A's grant segments carry base64 padding";
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
     GrantIncludesPii = "grant-includes-pii", ["IC-JG-12", "IC-SC-09"], "AS-A copies email and name into the grant";
+    /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
     AdvertisedTypeNotIssuable = "advertised-type-not-issuable", ["IC-MD-03"], "AS-A advertises the id-jag token type but refuses to issue it";
+    /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
     AsBMetadataIssuerMismatch = "as-b-metadata-issuer-mismatch", ["IC-MD-05"], "AS-B's metadata issuer differs from the issuer its URL was built from";
+    /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
     AsBMetadataNoJwtBearer = "as-b-metadata-no-jwt-bearer", ["IC-MD-06"], "AS-B's grant_types_supported lacks jwt-bearer";
+    /// fuzz: unreachable: needs a jku URL serving keys; the fuzzer serves none
     FollowJku = "follow-jku", ["GEN-11", "IC-JB-03d"], "AS-B fetches the jku header URL and trusts the keys found there";
+    /// fuzz: unreachable: DPoP; the fuzzer sends no DPoP proofs
     DpopProofReplayAccepted = "dpop-proof-replay-accepted", ["DPOP-02"], "AS-B accepts a DPoP proof jti it has already seen";
+    /// fuzz: reachable by assertion-token-response
     AsBNoTokenType = "as-b-no-token-type", ["IC-JB-11", "IC-AT-01"], "AS-B omits token_type from the jwt-bearer response";
+    /// fuzz: reachable by assertion-error-format
     InvalidGrantStatus401 = "invalid-grant-status-401", ["IC-JB-06", "GEN-04"], "AS-B answers invalid_grant with HTTP 401 instead of 400";
+    /// fuzz: unreachable: a claim of the access token AS-B issues; the oracles judge token responses, not token contents
     AtAudNotResource = "at-aud-not-resource", ["IC-AT-04"], "AS-B access tokens name AS-B, not the resource, in aud";
+    /// fuzz: unreachable: a claim of the access token AS-B issues; the oracles judge token responses, not token contents
     AtMissingJtiClientId = "at-missing-jti-client-id", ["IC-AT-05"], "AS-B access tokens lack jti and client_id";
+    /// fuzz: unreachable: a claim of the access token AS-B issues; the oracles judge token responses, not token contents
     CnfWrongThumbprint = "cnf-wrong-thumbprint", ["IC-AT-07", "DPOP-04"], "AS-B computes cnf.jkt over JWK members in the wrong order";
+    /// fuzz: unreachable: RS-B behaviour; the fuzzer sends token requests only
     RsMetadataNoAsB = "rs-metadata-no-as-b", ["IC-MD-08"], "RS-B metadata lists AS-A instead of AS-B in authorization_servers";
+    /// fuzz: unreachable: RS-B behaviour; the fuzzer sends token requests only
     RsSkipsAth = "rs-skips-ath", ["DPOP-02"], "RS-B does not check the proof's ath against the access token";
+    /// fuzz: unreachable: private_key_jwt is not among the client authentication methods the fuzzer varies
     ClientAssertionUnverified = "client-assertion-unverified", ["IC-SC-01", "GEN-10"], "AS-A accepts private_key_jwt client assertions without checking their signature";
+    /// fuzz: unreachable: private_key_jwt is not among the client authentication methods the fuzzer varies
     ClientAssertionReplay = "client-assertion-replay", ["IC-SC-01", "ENA-P-02"], "AS-A accepts a private_key_jwt client assertion jti more than once";
 }
 

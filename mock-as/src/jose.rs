@@ -2,6 +2,11 @@
 //!
 //! Written by hand rather than with a JWT library so that the mock decides every rule itself
 //! (algorithm allow-list, `crit`, duplicate members) and so that faults can relax exactly one.
+//!
+//! Kept apart from the harness's `chainproof::jose` on purpose: that one decodes leniently to
+//! *show* and *forge* tokens, this one is the server under test and must refuse what a strict
+//! authorization server refuses. Sharing a parser would let a harness convenience weaken the
+//! mock's verdicts.
 
 use crate::keys::EsKey;
 use base64::Engine;

@@ -4,7 +4,7 @@
 //! Header and claims are kept as ordered lists of raw JSON members, so that a recipe can
 //! express what a JSON library cannot: duplicate member names, wrong types, non-object text.
 
-use crate::fuzz::harness::HarnessKey;
+use crate::harness::HarnessIssuer;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
@@ -411,7 +411,7 @@ pub struct RealGrant {
 
 /// Everything needed to turn a recipe into a compact JWS.
 pub struct GrantContext<'a> {
-    pub key: &'a HarnessKey,
+    pub key: &'a HarnessIssuer,
     pub harness_issuer: &'a str,
     pub subject: &'a str,
     pub as_b_issuer: &'a str,
@@ -447,9 +447,12 @@ fn real_members(compact: &str) -> Option<(Members, Members, String)> {
     let mut it = compact.split('.');
     let (h, p, s) = (it.next()?, it.next()?, it.next()?);
     let parse = |seg: &str| -> Option<Members> {
-        let bytes = URL_SAFE_NO_PAD.decode(seg).ok()?;
-        let v: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&bytes).ok()?;
-        Some(v.into_iter().map(|(k, v)| (k, v.to_string())).collect())
+        match crate::jose::segment_json(seg)? {
+            serde_json::Value::Object(v) => {
+                Some(v.into_iter().map(|(k, v)| (k, v.to_string())).collect())
+            }
+            _ => None,
+        }
     };
     Some((parse(h)?, parse(p)?, s.to_string()))
 }
@@ -486,7 +489,7 @@ impl AssertionSpec {
         let original_sig = if self.base == GrantBase::Real && !real_sig.is_empty() {
             real_sig
         } else {
-            ctx.key.sign(&original_input)
+            ctx.key.sign_input(&original_input)
         };
         let set = |members: &mut Vec<(String, String)>, k: &str, v: String| match members
             .iter_mut()
@@ -603,7 +606,7 @@ impl AssertionSpec {
         let mut segs = vec![b64(header_json.as_bytes()), b64(claims_json.as_bytes())];
         let input = format!("{}.{}", segs[0], segs[1]);
         let sig = match self.signature {
-            Signature::Sign => ctx.key.sign(&input),
+            Signature::Sign => ctx.key.sign_input(&input),
             // Valid only if `input` is still `original_input`.
             Signature::Keep => original_sig,
             Signature::Strip => String::new(),
@@ -655,7 +658,7 @@ mod tests {
     use super::*;
     use crate::verdict::Level;
 
-    fn ctx(key: &HarnessKey) -> GrantContext<'_> {
+    fn ctx(key: &HarnessIssuer) -> GrantContext<'_> {
         GrantContext {
             key,
             harness_issuer: "https://harness.example",
@@ -674,13 +677,13 @@ mod tests {
 
     #[test]
     fn valid_recipe_is_a_verifiable_es256_jws() {
-        let key = HarnessKey::from_seed(1);
+        let key = HarnessIssuer::from_seed("https://harness.example".into(), 1);
         let jws = AssertionSpec::valid().render(&ctx(&key));
         let parts: Vec<&str> = jws.split('.').collect();
         assert_eq!(parts.len(), 3);
         assert!(decode(parts[0]).contains("\"alg\":\"ES256\""));
         assert!(decode(parts[1]).contains("\"aud\":\"https://as-b.example\""));
-        assert!(key.verify(&format!("{}.{}", parts[0], parts[1]), parts[2]));
+        assert!(crate::jose::verifies_with_jwks(&jws, &key.jwks()));
         assert_eq!(
             AssertionSpec::valid().judge(),
             vec![AssertionJudgement::Valid]
@@ -689,7 +692,7 @@ mod tests {
 
     #[test]
     fn duplicate_claims_keep_both_members_in_order() {
-        let key = HarnessKey::from_seed(1);
+        let key = HarnessIssuer::from_seed("https://harness.example".into(), 1);
         let spec = AssertionSpec {
             claims: ClaimsMutation::Duplicate {
                 claim: Claim::Aud,
@@ -715,15 +718,14 @@ mod tests {
 
     #[test]
     fn keep_signature_breaks_when_mutated() {
-        let key = HarnessKey::from_seed(1);
+        let key = HarnessIssuer::from_seed("https://harness.example".into(), 1);
         let spec = AssertionSpec {
             claims: ClaimsMutation::SubUnmapped,
             signature: Signature::Keep,
             ..AssertionSpec::valid()
         };
         let jws = spec.render(&ctx(&key));
-        let parts: Vec<&str> = jws.split('.').collect();
-        assert!(!key.verify(&format!("{}.{}", parts[0], parts[1]), parts[2]));
+        assert!(!crate::jose::verifies_with_jwks(&jws, &key.jwks()));
         assert!(spec.judge().iter().any(|j| matches!(
             j,
             AssertionJudgement::Invalid {
@@ -735,7 +737,7 @@ mod tests {
 
     #[test]
     fn structure_variants_change_segment_count() {
-        let key = HarnessKey::from_seed(1);
+        let key = HarnessIssuer::from_seed("https://harness.example".into(), 1);
         let with = |structure| {
             AssertionSpec {
                 structure,

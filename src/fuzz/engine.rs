@@ -174,13 +174,10 @@ impl Session {
             "application/x-www-form-urlencoded".to_string(),
         )];
         if e.client_a_basic || !e.client_a_post {
-            let enc =
-                |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-            let basic = base64::Engine::encode(
-                &base64::engine::general_purpose::STANDARD,
-                format!("{}:{}", enc(&e.client_a.id), enc(&e.client_a.secret)),
-            );
-            headers.push(("authorization".into(), format!("Basic {basic}")));
+            headers.push((
+                "authorization".into(),
+                crate::oauth::basic_authorization(&e.client_a.id, &e.client_a.secret),
+            ));
         } else {
             ser.append_pair("client_id", &e.client_a.id);
             ser.append_pair("client_secret", &e.client_a.secret);
@@ -234,6 +231,16 @@ impl Session {
 
     /// Judge one outcome with every oracle.
     pub fn judge(&self, req: &FuzzRequest, out: &Outcome) -> (Expectation, Vec<Violation>) {
+        let (exp, violations, _) = self.judge_counted(req, out);
+        (exp, violations)
+    }
+
+    /// Judge one outcome with every oracle; also the oracles that examined it.
+    pub fn judge_counted(
+        &self,
+        req: &FuzzRequest,
+        out: &Outcome,
+    ) -> (Expectation, Vec<Violation>, Vec<Oracle>) {
         let (exp, clean) = model::judge(req, &self.facts);
         let grant_types: Vec<&Value> = req
             .values("grant_type")
@@ -259,21 +266,25 @@ impl Session {
                 && !grant_types.is_empty()
                 && asked_escalation
         });
-        let v = match &out.response {
-            Some(r) => oracle::evaluate(&Observed {
-                endpoint: req.endpoint,
-                client_auth: req.client_auth,
-                own_grant,
-                expectation: &exp,
-                clean,
-                escalation_scope,
-                response: r,
-                latency: out.latency,
-                latency_bound: self.latency_bound,
-            }),
-            None => Vec::new(),
+        let (v, applied) = match &out.response {
+            Some(r) => {
+                let observed = Observed {
+                    endpoint: req.endpoint,
+                    client_auth: req.client_auth,
+                    own_grant,
+                    expectation: &exp,
+                    clean,
+                    escalation_scope,
+                    response: r,
+                    latency: out.latency,
+                    latency_bound: self.latency_bound,
+                };
+                (oracle::evaluate(&observed), oracle::applicable(&observed))
+            }
+            None => (Vec::new(), Vec::new()),
         };
-        (exp, v.into_iter().map(|v| self.levels.apply(v)).collect())
+        let v = v.into_iter().map(|v| self.levels.apply(v)).collect();
+        (exp, v, applied)
     }
 
     pub fn take_log(&mut self) -> Vec<String> {
@@ -294,34 +305,6 @@ type Tree = Box<dyn ValueTree<Value = FuzzRequest>>;
 
 /// Marks a request the open circuit breaker kept from being sent.
 const NOT_SENT: &str = "not sent: circuit breaker open";
-
-fn count_applicable(
-    map: &mut BTreeMap<(Endpoint, Oracle), u64>,
-    req: &FuzzRequest,
-    exp: &Expectation,
-    out: &Outcome,
-) {
-    let Some(r) = &out.response else { return };
-    let e = req.endpoint;
-    let mut bump = |o: Oracle| *map.entry((e, o)).or_default() += 1;
-    bump(Oracle::ServerError);
-    bump(Oracle::Latency);
-    bump(Oracle::ErrorStatus);
-    if matches!(exp, Expectation::Invalid(_)) {
-        bump(Oracle::TokenForInvalid);
-    }
-    if *exp == Expectation::Valid {
-        bump(Oracle::ValidRejected);
-    }
-    if matches!(r.status, 400 | 401) {
-        bump(Oracle::ErrorFormat);
-    }
-    if (200..300).contains(&r.status) {
-        bump(Oracle::TokenResponse);
-        bump(Oracle::TokenCacheControl);
-        bump(Oracle::TokenPragma);
-    }
-}
 
 /// Run the fuzz loop against a prepared session.
 pub async fn run(session: &mut Session, cfg: &EngineConfig) -> Result<EngineOutcome, SetupError> {
@@ -415,8 +398,10 @@ pub async fn run(session: &mut Session, cfg: &EngineConfig) -> Result<EngineOutc
                 outcome.breaker = Some(breaker.message());
                 break 'outer;
             }
-            let (exp, violations) = session.judge(&req, &out);
-            count_applicable(&mut outcome.applicable, &req, &exp, &out);
+            let (exp, violations, applied) = session.judge_counted(&req, &out);
+            for o in applied {
+                *outcome.applicable.entry((req.endpoint, o)).or_default() += 1;
+            }
             let mut shrunk_this_case = false;
             for v in violations {
                 let key = v.key(req.endpoint);

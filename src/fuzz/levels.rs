@@ -3,7 +3,7 @@
 //! model's own confidence (a lenient reading the model marks SHOULD never becomes MUST).
 
 use crate::catalogue::Catalogue;
-use crate::fuzz::oracle::Violation;
+use crate::fuzz::oracle::{Oracle, Violation};
 use crate::run_result::RequirementRow;
 use crate::verdict::Level;
 use std::sync::Arc;
@@ -16,15 +16,29 @@ pub struct Levels {
 }
 
 impl Levels {
-    /// The embedded catalogue (always valid: the suites' own tests check it).
-    pub fn embedded(profile: &str) -> Levels {
+    /// The embedded catalogue and the profile to grade by: `profile` when given, else the
+    /// target's, else the catalogue's default, exactly as `chainproof run` chooses. A catalogue
+    /// that fails to load or a profile it does not know is an error naming the known ones.
+    pub fn embedded(profile: Option<&str>, target_profile: Option<&str>) -> Result<Levels, String> {
         let catalogue = crate::suite::load::Library::load(None)
-            .ok()
-            .map(|l| Arc::new(l.catalogue));
-        Levels {
-            catalogue,
-            profile: profile.to_string(),
+            .map_err(|e| format!("cannot load the embedded catalogue: {e}"))?
+            .catalogue;
+        let profile = profile
+            .or(target_profile)
+            .map(str::to_string)
+            .or_else(|| catalogue.default_profile().map(|p| p.id.clone()))
+            .ok_or("the catalogue names no default profile")?;
+        if catalogue.profile(&profile).is_none() {
+            let known: Vec<&str> = catalogue.profiles.iter().map(|p| p.id.as_str()).collect();
+            return Err(format!(
+                "unknown profile `{profile}` (known: {})",
+                known.join(", ")
+            ));
         }
+        Ok(Levels {
+            catalogue: Some(Arc::new(catalogue)),
+            profile,
+        })
     }
 
     /// No catalogue: the model's levels stand (unit tests).
@@ -35,33 +49,37 @@ impl Levels {
         }
     }
 
-    pub fn knows_profile(&self) -> bool {
-        self.catalogue
-            .as_ref()
-            .is_none_or(|c| c.profile(&self.profile).is_some())
-    }
-
     /// The level of `id` in the profile, if the catalogue gives one.
     pub fn level(&self, id: &str) -> Option<Level> {
         self.catalogue.as_ref()?.level(id, &self.profile)
     }
 
-    /// Grade `v` by its primary requirement's catalogue level (never above the model's).
+    /// Grade `v` as the suites grade a check: each check by its own requirement's level in
+    /// the profile, the violation by its primary requirement's, capped by the model's own
+    /// confidence. A preference (a legacy header the suites check with `prefer`) is at most a
+    /// warning, as `prefer` makes it. Without a catalogue level the model's stands.
     pub fn apply(&self, mut v: Violation) -> Violation {
-        let Some(primary) = v.requirements.first() else {
-            return v;
-        };
-        let Some(cat) = self.level(primary) else {
-            return v;
-        };
-        if cat < v.level {
-            v.level = cat;
-            for c in &mut v.checks {
-                c.level = c.level.min(cat);
-                c.verdict = c.level.failure_verdict();
-            }
+        let oracle = v.oracle;
+        if let Some(primary) = v.requirements.first() {
+            v.level = self.grade(oracle, v.level, primary);
+        }
+        for c in &mut v.checks {
+            c.level = self.grade(oracle, c.level, &c.requirement);
+            c.verdict = c.level.failure_verdict();
         }
         v
+    }
+
+    /// The level `oracle` grades requirement `id` at (see [`Levels::apply`]).
+    pub fn grade(&self, oracle: Oracle, model: Level, id: &str) -> Level {
+        // The model may only lower a level, where it is less sure than a suite check is (a
+        // server that never reads `typ` need not notice its type): never raise it.
+        let level = self.level(id).map_or(model, |c| c.min(model));
+        if oracle.is_preference() {
+            level.min(Level::Should)
+        } else {
+            level
+        }
     }
 
     /// The report row for `id` (source, summary and level from the catalogue).
@@ -82,7 +100,6 @@ impl Levels {
 mod tests {
     use super::*;
     use crate::fuzz::model::{Expectation, ModelFacts, expect};
-    use crate::fuzz::oracle::Oracle;
     use crate::fuzz::request::{Endpoint, TT_ACCESS_TOKEN};
     use crate::fuzz::strategy::{self, StrategyOptions};
     use proptest::strategy::{Strategy, ValueTree};
@@ -91,8 +108,7 @@ mod tests {
 
     #[test]
     fn every_cited_requirement_is_in_the_catalogue() {
-        let levels = Levels::embedded("ic-17");
-        assert!(levels.knows_profile());
+        let levels = Levels::embedded(Some("ic-17"), None).unwrap();
         let facts = ModelFacts {
             as_a_basic: true,
             as_a_post: true,
@@ -130,18 +146,64 @@ mod tests {
     }
 
     #[test]
-    fn catalogue_caps_the_level() {
-        let levels = Levels::embedded("ic-17");
+    fn profile_defaults_like_run_and_unknown_ones_are_refused() {
+        let lib = crate::suite::load::Library::load(None).unwrap();
+        let default = lib.catalogue.default_profile().unwrap().id.clone();
+        assert_eq!(Levels::embedded(None, None).unwrap().profile, default);
+        assert_eq!(
+            Levels::embedded(None, Some("ic-14")).unwrap().profile,
+            "ic-14"
+        );
+        assert_eq!(
+            Levels::embedded(Some("ic-01"), Some("ic-14"))
+                .unwrap()
+                .profile,
+            "ic-01"
+        );
+        let err = Levels::embedded(Some("nope"), None).unwrap_err();
+        assert!(
+            err.contains("unknown profile `nope` (known: ") && err.contains("ic-17"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn catalogue_gives_the_level_as_for_suites() {
+        let levels = Levels::embedded(Some("ic-17"), None).unwrap();
         // IC-SC-01 is lowercase "should" in -17: a MAY row in the catalogue.
         assert_eq!(levels.level("IC-SC-01"), Some(Level::May));
         assert_eq!(levels.level("GEN-04"), Some(Level::Must));
-        let v = Violation {
-            oracle: Oracle::TokenForInvalid,
-            level: Level::Should,
-            requirements: vec!["IC-SC-01".into()],
+        let v = |oracle, level, id: &str| Violation {
+            oracle,
+            level,
+            requirements: vec![id.into()],
             message: String::new(),
             checks: vec![],
         };
-        assert_eq!(levels.apply(v).level, Level::May);
+        let apply = |x| levels.apply(x).level;
+        assert_eq!(
+            apply(v(Oracle::TokenForInvalid, Level::Should, "IC-SC-01")),
+            Level::May
+        );
+        // A wrong error code is graded like the suites' `equals` check: the requirement's level.
+        assert_eq!(
+            apply(v(Oracle::ErrorCode, Level::Must, "IC-TE-06")),
+            Level::Must
+        );
+        // The model's doubt lowers a level (a `typ` that is not a string), never raises it.
+        assert_eq!(
+            apply(v(Oracle::TokenForInvalid, Level::May, "IC-JB-03m")),
+            Level::May
+        );
+        // A missing Pragma is a `prefer` in the suites: a warning under a MUST row.
+        assert_eq!(
+            apply(v(Oracle::TokenPragma, Level::Should, "IC-TE-21")),
+            Level::Should
+        );
+        // Without a catalogue level the model's stands.
+        assert_eq!(
+            apply(v(Oracle::Latency, Level::Should, "NOPE-1")),
+            Level::Should
+        );
     }
 }

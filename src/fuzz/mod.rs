@@ -27,7 +27,6 @@
 pub mod assertion;
 pub mod breaker;
 pub mod engine;
-pub mod harness;
 pub mod levels;
 pub mod model;
 pub mod oracle;
@@ -41,9 +40,8 @@ pub mod target;
 
 use crate::exit;
 use crate::report::{ReportOptions, Secrets};
-use crate::verdict::{FailOn, Verdict};
+use crate::verdict::FailOn;
 use engine::{EngineConfig, Session};
-use harness::HarnessKey;
 use mock_as::{Fault, MockOptions, MockPair, TrustedIssuer};
 use replay::ReplayFile;
 use request::Endpoint;
@@ -105,8 +103,9 @@ pub struct FuzzOptions {
     /// Re-send the request saved in a replay file and re-check its oracle (exit 1 if it
     /// still fails).
     pub replay: Option<PathBuf>,
-    /// Profile whose requirement levels grade the findings.
-    pub profile: String,
+    /// Profile whose requirement levels grade the findings (default: the target's, else the
+    /// catalogue's default, as for `run`).
+    pub profile: Option<String>,
     /// Lowest verdict that makes the run exit 1.
     pub fail_on: FailOn,
     pub report: ReportOptions,
@@ -129,7 +128,7 @@ impl Default for FuzzOptions {
             max_shrink: 500,
             replay: None,
             fail_on: FailOn::Fail,
-            profile: "ic-17".into(),
+            profile: None,
             report: ReportOptions::default(),
         }
     }
@@ -142,13 +141,15 @@ struct Running {
     _env: Option<crate::environment::Env>,
 }
 
-async fn start_target(args: &FuzzOptions, seed: u64) -> Result<Running, (i32, String)> {
-    if let Some(path) = &args.target {
+async fn start_target(
+    args: &FuzzOptions,
+    target: Option<&crate::target::Target>,
+    seed: u64,
+) -> Result<Running, (i32, String)> {
+    if let (Some(path), Some(target)) = (&args.target, target) {
         // The runner's loader and environment (discovery, secrets from the environment,
         // harness issuer); mock roles in the file still take `--mock-fault`.
-        let target =
-            crate::target::Target::load(path).map_err(|d| (exit::INVALID_INPUT, d.to_string()))?;
-        let env = crate::environment::Env::build(Some(&target), args.mock_faults.clone())
+        let env = crate::environment::Env::build(Some(target), args.mock_faults.clone())
             .await
             .map_err(|e| match e {
                 crate::environment::EnvError::Invalid(m) => (exit::INVALID_INPUT, m),
@@ -165,7 +166,10 @@ async fn start_target(args: &FuzzOptions, seed: u64) -> Result<Running, (i32, St
             _env: Some(env),
         });
     }
-    let key = HarnessKey::from_seed(seed);
+    let key = std::sync::Arc::new(crate::harness::HarnessIssuer::from_seed(
+        MOCK_HARNESS_ISSUER.into(),
+        seed,
+    ));
     let options = MockOptions {
         faults: args.mock_faults.clone(),
         extra_trusted_issuers: vec![TrustedIssuer {
@@ -204,6 +208,11 @@ pub async fn run_against(args: FuzzOptions, endpoints: FuzzEndpoints) -> i32 {
 fn report_errors(r: Result<i32, (i32, String)>) -> i32 {
     match r {
         Ok(code) => code,
+        // Positioned errors (target and replay files) carry their own `error:` header.
+        Err((code, msg)) if msg.starts_with("error: ") => {
+            eprintln!("{msg}");
+            code
+        }
         Err((code, msg)) => {
             eprintln!("error: {msg}");
             code
@@ -264,16 +273,17 @@ async fn run_inner(
         .seed
         .or(replay.as_ref().map(|r| r.seed))
         .unwrap_or_else(random_seed);
-    let levels = levels::Levels::embedded(&args.profile);
-    if !levels.knows_profile() {
-        return Err((
-            exit::USAGE,
-            format!(
-                "unknown profile `{}` (see `chainproof list --profiles`)",
-                args.profile
-            ),
-        ));
-    }
+    let target = match &args.target {
+        Some(path) => Some(
+            crate::target::Target::load(path).map_err(|d| (exit::INVALID_INPUT, d.to_string()))?,
+        ),
+        None => None,
+    };
+    let levels = levels::Levels::embedded(
+        args.profile.as_deref(),
+        target.as_ref().and_then(|t| t.spec.profile.as_deref()),
+    )
+    .map_err(|m| (exit::USAGE, m))?;
     let started = SystemTime::now();
     let running = match endpoints {
         Some(endpoints) => Running {
@@ -281,7 +291,7 @@ async fn run_inner(
             _mock: None,
             _env: None,
         },
-        None => start_target(args, seed).await?,
+        None => start_target(args, target.as_ref(), seed).await?,
     };
     let sender =
         send::Sender::new(args.timeout, args.rate).map_err(|e| (exit::RUNTIME, e.to_string()))?;
@@ -332,8 +342,10 @@ async fn run_inner(
         )
     })?;
     let mut replay_files = BTreeMap::new();
+    let mut shrunk_requests = BTreeMap::new();
     for f in outcome.findings.iter().chain(&outcome.observations) {
         let rendered = session_preview(&session, &f.request);
+        shrunk_requests.insert(f.key.clone(), rendered.log.clone());
         let file = ReplayFile::from_finding(f, seed, rendered.log, rendered.template);
         let path = out_dir.join(file.file_name());
         file.save(&path)
@@ -347,6 +359,7 @@ async fn run_inner(
         seed,
         started,
         replay_files: &replay_files,
+        requests: &shrunk_requests,
         levels: &session.levels,
     });
     let mut secrets = session.endpoints.secrets();
@@ -354,8 +367,6 @@ async fn run_inner(
     if let Some(g) = &session.real_grant {
         secrets.push(g.compact.clone());
     }
-    let written = crate::report::write_all(&result, &args.report, &Secrets { values: secrets })
-        .map_err(|e| (exit::RUNTIME, e.to_string()))?;
 
     let secs = outcome.elapsed.as_secs_f64().max(1e-9);
     println!(
@@ -394,23 +405,37 @@ async fn run_inner(
         println!("  time limit reached after {} cases", outcome.cases_run);
     }
     println!("  request log: {}", log_path.display());
-    for p in written {
-        println!("  report: {}", p.display());
-    }
     println!(
         "  reproduce: chainproof fuzz --seed {seed} --cases {}{}",
         args.cases,
         fault_flags(args)
     );
-
-    if outcome.breaker.is_some() {
-        return Ok(exit::RUNTIME);
+    // The same finish as `run`: gate (--fail-on, --expect, --baseline, --gate), then every
+    // report, then the exit code; a run the breaker stopped could not complete (exit 2).
+    let finished = crate::run::finish_reports(
+        &result,
+        &args.report,
+        args.fail_on,
+        &Secrets { values: secrets },
+    );
+    match &finished.written {
+        Ok(paths) => {
+            for p in paths {
+                println!("  report: {}", p.display());
+            }
+        }
+        Err(e) => eprintln!("error: {e}"),
     }
-    let tripped = result
-        .cases
-        .iter()
-        .any(|c| c.verdict != Verdict::Error && c.verdict.trips(args.fail_on));
-    Ok(if tripped { exit::CONFORMANCE } else { exit::OK })
+    match &finished.gate {
+        Ok(g) => eprint!("{}", g.summary),
+        Err(e) => eprintln!("error: {e}"),
+    }
+    let code = finished.exit_code;
+    Ok(if outcome.breaker.is_some() {
+        code.max(exit::RUNTIME)
+    } else {
+        code
+    })
 }
 
 fn fault_flags(args: &FuzzOptions) -> String {

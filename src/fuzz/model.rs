@@ -19,9 +19,9 @@ pub const REGISTERED_GRANT_TYPES: &[&str] = &[
     "password",
     "client_credentials",
     "refresh_token",
-    "urn:ietf:params:oauth:grant-type:jwt-bearer",
+    crate::oauth::JWT_BEARER,
     "urn:ietf:params:oauth:grant-type:saml2-bearer",
-    "urn:ietf:params:oauth:grant-type:token-exchange",
+    crate::oauth::TOKEN_EXCHANGE,
     "urn:ietf:params:oauth:grant-type:device_code",
 ];
 
@@ -56,6 +56,8 @@ impl Reason {
                 &["invalid_request", "invalid_target"]
             }
             // invalid_request covers "more than one authentication mechanism" (RFC 6749 §5.2).
+            // RFC 6749 §5.2: a failed client authentication is invalid_client.
+            "IC-TE-23" => &["invalid_client"],
             "IC-TE-22" | "IC-SC-01" | "IC-JB-08" | "IC-JB-09" => {
                 &["invalid_client", "invalid_request"]
             }
@@ -294,13 +296,15 @@ fn client_auth_a(req: &FuzzRequest, facts: &ModelFacts, j: &mut Judge) {
             Level::Should,
             "confidential client did not authenticate (IC §5.1, RFC 6749 §3.2.1)",
         ),
+        // Credentials that were sent and fail are IC-TE-23 (MUST), as the suite case
+        // `client-binding/exchange-wrong-client-secret` grades them; IC-TE-22 is the policy row.
         ClientAuth::BasicWrongSecret | ClientAuth::PostWrongSecret => j.invalid(
-            "IC-TE-22",
+            "IC-TE-23",
             Level::Must,
             "wrong client secret (RFC 6749 §3.2.1)",
         ),
         ClientAuth::UnknownClient => {
-            j.invalid("IC-TE-22", Level::Must, "unknown client (RFC 6749 §3.2.1)")
+            j.invalid("IC-TE-23", Level::Must, "unknown client (RFC 6749 §3.2.1)")
         }
         ClientAuth::BasicAndPost => j.invalid(
             "IC-TE-22",
@@ -783,7 +787,7 @@ mod tests {
         assert_eq!(
             primary(&with(Endpoint::Exchange, |r| r.client_auth =
                 ClientAuth::BasicWrongSecret)),
-            ("IC-TE-22", Level::Must)
+            ("IC-TE-23", Level::Must)
         );
         assert_eq!(
             with(Endpoint::Assertion, |r| r.client_auth = ClientAuth::None),

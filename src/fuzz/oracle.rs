@@ -76,6 +76,39 @@ impl Oracle {
         }
     }
 
+    /// A preference rather than a rule: the suites check it with `prefer`, so a miss is at
+    /// most a warning whatever its requirement's level (RFC 9111 deprecates `Pragma`).
+    pub fn is_preference(self) -> bool {
+        self == Oracle::TokenPragma
+    }
+
+    /// Whether the oracle judges answers of `endpoint` at all: scope escalation is judged at
+    /// the token exchange only (the scope of a jwt-bearer answer is AS-B's policy).
+    pub fn judges(self, endpoint: Endpoint) -> bool {
+        !(self == Oracle::ScopeEscalation && endpoint == Endpoint::Assertion)
+    }
+
+    /// Why the oracle never applied in a run where it saw no response it judges.
+    pub fn never_applied(self) -> &'static str {
+        match self {
+            Oracle::ServerError | Oracle::Latency => "no response was received",
+            Oracle::TokenForInvalid => "no request the model judges certainly invalid was answered",
+            Oracle::TokenResponse => "no 2xx response was seen",
+            Oracle::TokenCacheControl | Oracle::TokenPragma => "no token was issued",
+            Oracle::ErrorFormat => "no 400 or 401 response was seen",
+            Oracle::ErrorStatus => "no refusal (a non-2xx answer below 500) was seen",
+            Oracle::ErrorCode => {
+                "no 400/401 answered a clean invalid request whose reasons name error codes"
+            }
+            Oracle::ScopeEscalation => {
+                "no request asked for a scope the subject does not hold (the target names no \
+                 escalation scope, or only other endpoints were fuzzed)"
+            }
+            Oracle::ValidRejected => "no request the model judges certainly valid was answered",
+            Oracle::ErrorCacheControl => "no error response was seen",
+        }
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Oracle::ServerError => "no 5xx for any input",
@@ -106,8 +139,9 @@ impl Oracle {
             (Oracle::ErrorFormat, Exchange) => (vec!["GEN-04"], Level::Must),
             (Oracle::ErrorFormat, Assertion) => (vec!["GEN-04", "IC-JB-06"], Level::Must),
             (Oracle::ErrorStatus, _) => (vec!["GEN-04"], Level::Should),
-            // Vendors disagree on codes; the catalogue grades a wrong one as a warning.
-            (Oracle::ErrorCode, _) => (vec![], Level::Should),
+            // Only codes RFC 6749 §5.2 / RFC 8693 §2.2.2 / RFC 7523 §3.1 name for the reason
+            // are allowed; graded like the suites' `equals` check: the requirement's level.
+            (Oracle::ErrorCode, _) => (vec![], Level::Must),
             (Oracle::TokenResponse, Exchange) => (vec!["GEN-03", "IC-TE-11"], Level::Must),
             (Oracle::TokenResponse, Assertion) => (vec!["GEN-03", "IC-JB-11"], Level::Must),
             (Oracle::TokenCacheControl, Exchange) => (vec!["GEN-03", "IC-TE-21"], Level::Must),
@@ -289,12 +323,10 @@ fn snippet(r: &Response) -> serde_json::Value {
 
 /// The claims of a compact JWS, decoded without verification (reading what was issued).
 fn jwt_claims(token: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
-    use base64::Engine as _;
-    let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .ok()?;
-    serde_json::from_slice(&bytes).ok()
+    match crate::jose::segment_json(token.split('.').nth(1)?)? {
+        serde_json::Value::Object(m) => Some(m),
+        _ => None,
+    }
 }
 
 /// RFC 6749 §5.2 character sets.
@@ -312,7 +344,7 @@ fn error_code(o: &Observed<'_>, code: &str) -> Option<Violation> {
     let Expectation::Invalid(reasons) = o.expectation else {
         return None;
     };
-    if !o.clean || reasons.iter().any(|r| r.error_codes().is_empty()) {
+    if !error_code_applies(o) {
         return None;
     }
     let mut allowed: Vec<&str> = reasons
@@ -328,7 +360,7 @@ fn error_code(o: &Observed<'_>, code: &str) -> Option<Violation> {
     let expected = format!("one of [{}]", allowed.join(", "));
     Some(Violation {
         oracle: Oracle::ErrorCode,
-        level: Level::Should,
+        level: Level::Must,
         requirements: vec![primary.requirement.to_string()],
         message: format!(
             "error {code:?} for a request where {}; expected {expected}",
@@ -337,11 +369,56 @@ fn error_code(o: &Observed<'_>, code: &str) -> Option<Violation> {
         checks: vec![check(
             Oracle::ErrorCode.title(),
             primary.requirement,
-            Level::Should,
+            Level::Must,
             serde_json::json!(code),
             &expected,
         )],
     })
+}
+
+/// The oracles that examine this response: the same conditions [`evaluate`] tests before it
+/// judges, so a `pass` count says how often each one really looked.
+pub fn applicable(o: &Observed<'_>) -> Vec<Oracle> {
+    let r = o.response;
+    let carries_token = body_json(r)
+        .is_some_and(|m| m.contains_key("access_token") || m.contains_key("refresh_token"));
+    let refusal = matches!(r.status, 400 | 401);
+    let mut out = vec![Oracle::ServerError, Oracle::Latency];
+    let mut add = |cond: bool, oracle: Oracle| {
+        if cond {
+            out.push(oracle)
+        }
+    };
+    add(o.expectation.primary().is_some(), Oracle::TokenForInvalid);
+    add((200..300).contains(&r.status), Oracle::TokenResponse);
+    add(carries_token, Oracle::TokenPragma);
+    add(carries_token, Oracle::TokenCacheControl);
+    add(refusal, Oracle::ErrorFormat);
+    add(
+        r.status < 500 && !(200..300).contains(&r.status),
+        Oracle::ErrorStatus,
+    );
+    add(refusal && error_code_applies(o), Oracle::ErrorCode);
+    add(o.escalation_scope.is_some(), Oracle::ScopeEscalation);
+    add(
+        *o.expectation == Expectation::Valid && r.status < 500,
+        Oracle::ValidRejected,
+    );
+    add(
+        !carries_token && r.status < 500 && r.status != 200,
+        Oracle::ErrorCacheControl,
+    );
+    out
+}
+
+/// A clean, certainly invalid request whose every reason names the codes it allows.
+fn error_code_applies(o: &Observed<'_>) -> bool {
+    match o.expectation {
+        Expectation::Invalid(reasons) => {
+            o.clean && !reasons.iter().any(|r| r.error_codes().is_empty())
+        }
+        _ => false,
+    }
 }
 
 /// Every oracle over one response.

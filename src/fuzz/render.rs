@@ -3,17 +3,16 @@
 //! values and secrets appear as `{placeholders}`, never as their run-specific values.
 
 use crate::fuzz::assertion::{GrantContext, RealGrant};
-use crate::fuzz::harness::HarnessKey;
 use crate::fuzz::request::{
     BodyEncoding, ClientAuth, ContentType, Endpoint, FuzzRequest, Method, TargetValue, Value,
 };
 use crate::fuzz::target::FuzzEndpoints;
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 
 /// Signs grant mutations when no harness issuer is trusted (so they are forgeries).
-static UNTRUSTED_KEY: std::sync::LazyLock<HarnessKey> =
-    std::sync::LazyLock::new(|| HarnessKey::from_seed(u64::MAX));
+static UNTRUSTED_KEY: std::sync::LazyLock<crate::harness::HarnessIssuer> =
+    std::sync::LazyLock::new(|| {
+        crate::harness::HarnessIssuer::from_seed(UNTRUSTED_ISSUER.into(), u64::MAX)
+    });
 const UNTRUSTED_ISSUER: &str = "https://untrusted.chainproof.invalid";
 
 /// A request ready to send.
@@ -121,7 +120,7 @@ impl RenderContext<'_> {
             Value::Assertion { grant } => {
                 // Without harness-issuer mode, "signed" mutations use a key nobody trusts.
                 let (key, issuer, subject) = match &self.endpoints.harness {
-                    Some(h) => (&h.key, h.issuer.as_str(), h.subject.as_str()),
+                    Some(h) => (&*h.issuer, h.issuer.issuer.as_str(), h.subject.as_str()),
                     None => (&*UNTRUSTED_KEY, UNTRUSTED_ISSUER, ""),
                 };
                 let jws = grant.render(&GrantContext {
@@ -194,11 +193,7 @@ impl RenderContext<'_> {
         let mut headers = Vec::new();
         let mut log_headers = Vec::new();
         let mut fields: Vec<(String, String, String)> = Vec::new(); // name, actual, log (unencoded for JSON)
-        let basic = |id: &str, secret: &str| {
-            let user = encode(id, BodyEncoding::Standard);
-            let pass = encode(secret, BodyEncoding::Standard);
-            format!("Basic {}", STANDARD.encode(format!("{user}:{pass}")))
-        };
+        let basic = crate::oauth::basic_authorization;
         let body_creds =
             |fields: &mut Vec<(String, String, String)>, secret: &str, secret_log: &str| {
                 fields.push(("client_id".into(), id.clone(), format!("{{{who}_id}}")));
@@ -360,6 +355,8 @@ mod tests {
     use super::*;
     use crate::fuzz::request::Param;
     use crate::fuzz::target::{Credentials, SubjectSource};
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
 
     fn endpoints() -> FuzzEndpoints {
         FuzzEndpoints {

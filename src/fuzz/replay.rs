@@ -44,13 +44,9 @@ pub enum ReplayError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}:{line}:{column}: invalid replay file: {message}")]
-    Parse {
-        path: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    /// Not a replay file: positioned and drawn like every other user-file error.
+    #[error("{0}")]
+    Parse(crate::report::InputError),
     #[error("{path}: unsupported replay format {found:?} (expected {FORMAT:?})")]
     Format { path: PathBuf, found: String },
     #[error("cannot write replay file {path}: {source}")]
@@ -88,11 +84,14 @@ impl ReplayFile {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<ReplayFile, ReplayError> {
-        let file: ReplayFile = serde_json::from_str(text).map_err(|e| ReplayError::Parse {
-            path: path.into(),
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
+        let file: ReplayFile = serde_json::from_str(text).map_err(|e| {
+            ReplayError::Parse(crate::report::InputError::at_line(
+                path,
+                text,
+                e.line(),
+                e.column(),
+                format!("invalid replay file: {e}"),
+            ))
         })?;
         if file.format != FORMAT {
             return Err(ReplayError::Format {
@@ -158,7 +157,8 @@ mod tests {
         let err = ReplayFile::parse(&text, Path::new("bad.json"))
             .unwrap_err()
             .to_string();
-        assert!(err.starts_with("bad.json:3:"), "{err}");
+        assert!(err.starts_with("error: invalid replay file"), "{err}");
+        assert!(err.contains(" --> bad.json:3:"), "{err}");
         let text = serde_json::to_string(&sample())
             .unwrap()
             .replace(FORMAT, "other/9");

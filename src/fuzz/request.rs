@@ -52,10 +52,7 @@ impl fmt::Display for Endpoint {
     }
 }
 
-pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
-pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-pub const TT_ACCESS_TOKEN: &str = "urn:ietf:params:oauth:token-type:access_token";
-pub const TT_JWT: &str = "urn:ietf:params:oauth:token-type:jwt";
+pub use crate::oauth::{JWT_BEARER, TOKEN_EXCHANGE, TT_ACCESS_TOKEN, TT_JWT};
 /// RFC 8693 §3 token-type identifiers.
 pub const REGISTERED_TOKEN_TYPES: &[&str] = &[
     "urn:ietf:params:oauth:token-type:access_token",

@@ -8,8 +8,8 @@ use crate::fuzz::oracle::Oracle;
 use crate::fuzz::request::Endpoint;
 use crate::fuzz::target::FuzzEndpoints;
 use crate::run_result::{
-    CaseResult, CheckResult, FuzzInfo, RequirementRow, RoleInfo, RunResult, SCHEMA_VERSION,
-    Summary, Targets, ToolInfo,
+    CaseResult, CheckResult, FuzzFinding, FuzzInfo, RequirementRow, RoleInfo, RunResult,
+    SCHEMA_VERSION, Summary, Targets, ToolInfo,
 };
 use crate::verdict::{Level, Verdict};
 use std::collections::BTreeMap;
@@ -39,6 +39,8 @@ pub struct ResultInput<'a> {
     pub started: SystemTime,
     /// Replay file written for each finding key.
     pub replay_files: &'a BTreeMap<String, String>,
+    /// The shrunk request of each finding key, as the request log writes it.
+    pub requests: &'a BTreeMap<String, String>,
     pub levels: &'a Levels,
 }
 
@@ -104,7 +106,7 @@ pub fn build(input: &ResultInput<'_>) -> RunResult {
     // One pass (or skip) case per oracle and endpoint that found nothing.
     for &e in input.fuzzed {
         for oracle in Oracle::ALL {
-            if oracle == Oracle::ErrorCacheControl {
+            if oracle == Oracle::ErrorCacheControl || !oracle.judges(e) {
                 continue;
             }
             let prefix = format!("{}-{}", e, oracle.name());
@@ -118,8 +120,7 @@ pub fn build(input: &ResultInput<'_>) -> RunResult {
             let (reqs, level) = oracle.requirements(e);
             let level = reqs
                 .first()
-                .and_then(|r| input.levels.level(r))
-                .map_or(level, |c| c.min(level));
+                .map_or(level, |r| input.levels.grade(oracle, level, r));
             let requirements = if oracle == Oracle::TokenForInvalid {
                 invalid_requirements(e)
             } else {
@@ -131,10 +132,7 @@ pub fn build(input: &ResultInput<'_>) -> RunResult {
                     format!("held for {n} responses (seed {})", input.seed),
                 )
             } else {
-                (
-                    Verdict::Skip,
-                    "no response this oracle applies to was seen".to_string(),
-                )
+                (Verdict::Skip, oracle.never_applied().to_string())
             };
             cases.push(CaseResult {
                 suite: "fuzz".into(),
@@ -200,7 +198,7 @@ pub fn build(input: &ResultInput<'_>) -> RunResult {
             as_a: role(&e.as_a_issuer),
             as_b: role(&e.as_b_issuer),
             rs: None,
-            harness_issuer: e.harness.as_ref().map(|h| h.issuer.clone()),
+            harness_issuer: e.harness.as_ref().map(|h| h.issuer.issuer.clone()),
             file: None,
             insecure: false,
         }),
@@ -214,6 +212,22 @@ pub fn build(input: &ResultInput<'_>) -> RunResult {
             cases: o.cases_run,
             requests: o.requests,
             findings: o.findings.len(),
+            details: o
+                .findings
+                .iter()
+                .chain(&o.observations)
+                .map(|f| FuzzFinding {
+                    case: f.key.clone(),
+                    seed: input.seed,
+                    case_index: f.case_index,
+                    shrink_steps: f.shrink_steps,
+                    request: input.requests.get(&f.key).cloned().unwrap_or_default(),
+                    replay: input
+                        .replay_files
+                        .get(&f.key)
+                        .map(|p| format!("chainproof fuzz --replay {p}")),
+                })
+                .collect(),
         }),
     }
 }

@@ -1,10 +1,11 @@
 //! What the fuzzer needs to know about the servers under test (endpoints, credentials, a way
 //! to get a subject token, harness-issuer mode), filled from the mock's facts or a target file.
 
-use crate::fuzz::harness::HarnessKey;
 use crate::fuzz::model::ModelFacts;
 use crate::fuzz::request::TT_ACCESS_TOKEN;
+use crate::harness::HarnessIssuer;
 use mock_as::{MockConfig, MockFacts};
+use std::sync::Arc;
 
 /// Client credentials for `client_secret_basic` / `client_secret_post` (RFC 6749 §2.3.1).
 #[derive(Clone, PartialEq)]
@@ -30,11 +31,10 @@ pub enum SubjectSource {
     Static { token: String },
 }
 
-/// Harness-issuer mode: an issuer AS-B trusts whose key the harness holds.
+/// Harness-issuer mode: the runner's harness issuer (AS-B trusts it), and a subject to sign for.
 #[derive(Debug, Clone)]
-pub struct HarnessIssuer {
-    pub issuer: String,
-    pub key: HarnessKey,
+pub struct HarnessGrants {
+    pub issuer: Arc<HarnessIssuer>,
     /// The `sub` AS-B maps (a domain-A subject known to AS-B).
     pub subject: String,
 }
@@ -64,7 +64,7 @@ pub struct FuzzEndpoints {
     /// A scope the subject holds, and one it does not (IC-TE-09).
     pub held_scope: Option<String>,
     pub escalation_scope: Option<String>,
-    pub harness: Option<HarnessIssuer>,
+    pub harness: Option<HarnessGrants>,
     pub faults: Vec<String>,
     /// Roles as the runner resolved them (report `targets`), when it did.
     pub targets: Option<crate::run_result::Targets>,
@@ -81,7 +81,7 @@ impl FuzzEndpoints {
         facts: &MockFacts,
         config: &MockConfig,
         faults: &[mock_as::Fault],
-        harness: Option<HarnessKey>,
+        harness: Option<Arc<HarnessIssuer>>,
     ) -> Self {
         FuzzEndpoints {
             kind: "mock".into(),
@@ -109,9 +109,8 @@ impl FuzzEndpoints {
             subject_token_type: TT_ACCESS_TOKEN.into(),
             held_scope: facts.user_scopes.first().cloned(),
             escalation_scope: Some(facts.escalation_scope.clone()),
-            harness: harness.map(|key| HarnessIssuer {
-                issuer: MOCK_HARNESS_ISSUER.into(),
-                key,
+            harness: harness.map(|issuer| HarnessGrants {
+                issuer,
                 subject: facts.user_sub.clone(),
             }),
             faults: faults.iter().map(|f| f.name().to_string()).collect(),
@@ -194,9 +193,8 @@ impl FuzzEndpoints {
             escalation_scope: env.escalation_scope.clone(),
             // Harness grants need a subject AS-B maps; without one they could not be valid.
             harness: match (&env.harness, &env.user_sub) {
-                (Some(h), Some(sub)) => Some(HarnessIssuer {
-                    issuer: h.issuer.clone(),
-                    key: HarnessKey::from_parts(h.key.clone(), h.kid.clone()),
+                (Some(h), Some(sub)) => Some(HarnessGrants {
+                    issuer: h.clone(),
                     subject: sub.clone(),
                 }),
                 _ => None,

@@ -193,7 +193,7 @@ mod tests {
         assert!(e.message.contains(msg), "{e}");
         assert!(
             e.to_string()
-                .starts_with(&format!("known.toml:{line}:{col}: ")),
+                .contains(&format!("\n --> known.toml:{line}:{col}\n")),
             "{e}"
         );
     }

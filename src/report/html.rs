@@ -107,6 +107,8 @@ struct CaseView {
     exchanges: Vec<ExchangeView>,
     expected: Option<String>,
     change: Option<String>,
+    /// Seed, shrunk request and replay command of a fuzz finding.
+    fuzz: Option<crate::run_result::FuzzFinding>,
 }
 
 #[derive(Serialize)]
@@ -256,7 +258,12 @@ fn change_label(kind: ChangeKind) -> &'static str {
     }
 }
 
-fn case_view(c: &CaseResult, gate: Option<&GateOutcome>, redactor: &Redactor) -> CaseView {
+fn case_view(
+    c: &CaseResult,
+    run: &RunResult,
+    gate: Option<&GateOutcome>,
+    redactor: &Redactor,
+) -> CaseView {
     let id = c.full_id();
     let expected = gate
         .and_then(|g| g.expected.iter().chain(&g.stale).find(|e| e.case == id))
@@ -315,6 +322,7 @@ fn case_view(c: &CaseResult, gate: Option<&GateOutcome>, redactor: &Redactor) ->
             .collect(),
         expected,
         change,
+        fuzz: run.fuzz_finding(c).cloned(),
     }
 }
 
@@ -366,7 +374,7 @@ pub fn render(
         cases: run
             .cases
             .iter()
-            .map(|c| case_view(c, gate, redactor))
+            .map(|c| case_view(c, run, gate, redactor))
             .collect(),
         requirements: run
             .requirements

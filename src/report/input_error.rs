@@ -1,8 +1,10 @@
 //! Errors in user-supplied report inputs (`--expect` TOML, `--baseline` JSON), positioned at
 //! file:line:column with the offending source line, so a CI log alone says what to fix.
 
+use crate::diagnostic::{Diagnostic, SourceFile};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// An invalid expectation or baseline file (exit code 3).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +16,8 @@ pub struct InputError {
     pub message: String,
     /// The source line, when there is one.
     pub source_line: Option<String>,
+    /// The whole file and the byte offset of the position, for the shared renderer.
+    source: Option<(Arc<str>, usize)>,
 }
 
 impl std::error::Error for InputError {}
@@ -40,12 +44,25 @@ impl InputError {
         column: usize,
         message: impl Into<String>,
     ) -> Self {
+        let line_start: usize = text
+            .split_inclusive('\n')
+            .take(line.saturating_sub(1))
+            .map(str::len)
+            .sum();
+        let offset = line_start
+            + text[line_start.min(text.len())..]
+                .chars()
+                .take_while(|c| *c != '\n')
+                .take(column.saturating_sub(1))
+                .map(char::len_utf8)
+                .sum::<usize>();
         InputError {
             path: path.to_path_buf(),
             line,
             column,
             message: message.into(),
             source_line: text.lines().nth(line.saturating_sub(1)).map(str::to_string),
+            source: (line > 0).then(|| (Arc::from(text), offset.min(text.len()))),
         }
     }
 
@@ -57,34 +74,30 @@ impl InputError {
             column: 0,
             message: message.into(),
             source_line: None,
+            source: None,
+        }
+    }
+}
+
+impl InputError {
+    /// The same error as the one positioned-message shape every user file gets
+    /// ([`Diagnostic`]: `--> file:line:col`, the source line, a caret).
+    pub fn diagnostic(&self) -> Diagnostic {
+        let file = self.path.display().to_string();
+        match &self.source {
+            Some((text, offset)) => SourceFile::new(file, text.clone()).error(
+                *offset..*offset,
+                self.message.clone(),
+                "",
+            ),
+            None => Diagnostic::file_level(file, self.message.clone()),
         }
     }
 }
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line == 0 {
-            return write!(f, "{}: {}", self.path.display(), self.message);
-        }
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.path.display(),
-            self.line,
-            self.column,
-            self.message
-        )?;
-        if let Some(src) = &self.source_line {
-            let n = self.line.to_string();
-            let pad = " ".repeat(n.len());
-            let shown: String = src
-                .chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect();
-            let caret_pad = " ".repeat(self.column.saturating_sub(1).min(shown.chars().count()));
-            write!(f, "\n{pad} |\n{n} | {shown}\n{pad} | {caret_pad}^")?;
-        }
-        Ok(())
+        self.diagnostic().fmt(f)
     }
 }
 
@@ -99,7 +112,9 @@ mod tests {
         assert_eq!((e.line, e.column), (2, 8));
         assert_eq!(
             e.to_string(),
-            "x.toml:2:8: bad case id\n  |\n2 | case = \"nocase\"\n  |        ^"
+            "error: bad case id\n --> x.toml:2:8\n  |\n2 | case = \"nocase\"\n  |        ^"
         );
+        let whole = InputError::whole(Path::new("x.toml"), "cannot read");
+        assert_eq!(whole.to_string(), "error: cannot read\n  --> x.toml");
     }
 }

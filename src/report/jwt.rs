@@ -1,8 +1,6 @@
 //! Finding and decoding compact JWS serializations in arbitrary text (RFC 7515 §7.1), for
 //! redaction and for showing header and claims beside a raw token. Nothing is verified here.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use regex::Regex;
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -22,11 +20,7 @@ pub struct FoundJws {
     pub signature: Range<usize>,
 }
 
-/// Decodes one base64url segment (padding tolerated) as a JSON value.
-pub fn decode_segment(segment: &str) -> Option<serde_json::Value> {
-    let bytes = URL_SAFE_NO_PAD.decode(segment.trim_end_matches('=')).ok()?;
-    serde_json::from_slice(&bytes).ok()
-}
+use crate::jose::segment_json as decode_segment;
 
 /// Every compact JWS in `text` whose header decodes to a JSON object. JWE (five parts, `enc`
 /// in the header) and dotted names (`a.b.c`) are not JWS and are left out.
@@ -64,6 +58,8 @@ pub fn decode(token: &str) -> Option<(serde_json::Value, Option<serde_json::Valu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     fn b64(s: &str) -> String {
         URL_SAFE_NO_PAD.encode(s)

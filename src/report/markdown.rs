@@ -152,6 +152,31 @@ pub fn render(run: &RunResult, gate: Option<&GateOutcome>) -> String {
         }
         out.push('\n');
     }
+    let findings: Vec<_> = run
+        .cases
+        .iter()
+        .filter_map(|c| run.fuzz_finding(c).map(|f| (c, f)))
+        .collect();
+    if !findings.is_empty() {
+        let _ = writeln!(out, "### Fuzz findings\n");
+        for (c, f) in findings.into_iter().take(MAX_ROWS) {
+            let _ = writeln!(out, "- **{}** {}", verdict_of(c), cell(&c.full_id()));
+            let _ = writeln!(
+                out,
+                "  - seed: `{}` (case {}, shrunk in {} steps)",
+                f.seed, f.case_index, f.shrink_steps
+            );
+            let _ = writeln!(
+                out,
+                "  - shrunk request: `{}`",
+                code_span(&f.request.chars().take(300).collect::<String>())
+            );
+            if let Some(r) = &f.replay {
+                let _ = writeln!(out, "  - replay: `{}`", code_span(r));
+            }
+        }
+        out.push('\n');
+    }
     let blocked: Vec<&CaseResult> = run
         .cases
         .iter()
