@@ -38,6 +38,8 @@ pub struct AsA {
     pub dpop_replay: JtiCache,
     /// The one `jti` used under the `grant-duplicate-jti` fault.
     pub fixed_jti: String,
+    /// Authorization codes and refresh tokens (`login_without_page` only).
+    pub login: crate::login::LoginState,
     /// RFC 8705 client-certificate rules when serving HTTPS.
     pub client_certs: Option<crate::mtls::ClientCerts>,
     /// Further keys: decoys in the JWKS (`several-keys`) or the successor key (`key-rotation`).
@@ -70,11 +72,54 @@ impl AsA {
 }
 
 pub fn router(state: Arc<AsA>) -> Router {
-    Router::new()
+    let mut r = Router::new()
         .route(&state.urls.metadata_route, get(metadata))
         .route(&state.urls.jwks_route, get(jwks))
-        .route(&state.urls.token_route, any(token))
-        .with_state(state)
+        .route(&state.urls.token_route, any(token));
+    if state.cfg.login_without_page {
+        r = r.route(&authorize_route(&state), get(authorize));
+    }
+    r.with_state(state)
+}
+
+fn authorize_route(s: &AsA) -> String {
+    format!("{}/authorize", s.cfg.issuer_path)
+}
+
+/// The grants the token endpoint takes.
+fn grant_types(s: &AsA) -> Vec<&'static str> {
+    let mut g = vec![TOKEN_EXCHANGE, "password", "client_credentials"];
+    if s.cfg.login_without_page {
+        g.extend(["authorization_code", "refresh_token"]);
+    }
+    g
+}
+
+/// The test-user authorization endpoint (see [`crate::login`]).
+async fn authorize(
+    State(s): State<Arc<AsA>>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let client_exists = |id: &str| s.cfg.clients.iter().any(|c| c.id == id);
+    let user = |hint: &str, client_id: &str| {
+        let u = s.cfg.users.iter().find(|u| u.username == hint)?;
+        let allowed: BTreeSet<String> = u
+            .scopes
+            .iter()
+            .filter(|sc| client_scopes(&s, client_id).contains(*sc))
+            .cloned()
+            .collect();
+        Some((u.sub.clone(), allowed))
+    };
+    s.login.authorize(
+        &q,
+        &crate::login::AuthorizeContext {
+            issuer: &s.urls.issuer,
+            client_exists: &client_exists,
+            user: &user,
+            now: now(),
+        },
+    )
 }
 
 async fn metadata(State(s): State<Arc<AsA>>) -> Response {
@@ -84,7 +129,7 @@ async fn metadata(State(s): State<Arc<AsA>>) -> Response {
     } else {
         s.urls.issuer.clone()
     };
-    let mut grants = vec![TOKEN_EXCHANGE, "password", "client_credentials"];
+    let mut grants = grant_types(&s);
     if f.has(Fault::MetadataNoTokenExchange) {
         grants.retain(|g| *g != TOKEN_EXCHANGE);
     }
@@ -134,6 +179,16 @@ async fn metadata(State(s): State<Arc<AsA>>) -> Response {
         obj.remove("identity_chaining_requested_token_types_supported");
     }
     obj.retain(|_, v| !v.is_null());
+    if s.cfg.login_without_page {
+        let origin = s
+            .urls
+            .issuer
+            .strip_suffix(s.cfg.issuer_path.as_str())
+            .unwrap_or(&s.urls.issuer);
+        doc["authorization_endpoint"] = json!(format!("{origin}{}", authorize_route(&s)));
+        doc["code_challenge_methods_supported"] = json!(["S256"]);
+        doc["response_types_supported"] = json!(["code"]);
+    }
     axum::Json(doc).into_response()
 }
 
@@ -165,11 +220,8 @@ async fn token(State(s): State<Arc<AsA>>, req: Request) -> Response {
 async fn handle(s: &AsA, req: Request) -> Result<Response, OAuthError> {
     let peer_cert = crate::mtls::peer_certificate(&req);
     let (headers, form) = endpoint::intake(req, &s.faults).await?;
-    let gt = endpoint::grant_type(
-        &form,
-        &[TOKEN_EXCHANGE, "password", "client_credentials"],
-        &s.faults,
-    )?;
+    let supported = grant_types(s);
+    let gt = endpoint::grant_type(&form, &supported, &s.faults)?;
     let now = now();
     let client = Authenticator {
         clients: &s.cfg.clients,
@@ -203,6 +255,16 @@ async fn handle(s: &AsA, req: Request) -> Result<Response, OAuthError> {
     match gt {
         TOKEN_EXCHANGE => exchange(s, &headers, &form, &client, now),
         "password" => password(s, &form, &client, now),
+        "authorization_code" => {
+            let client_id = require_client(&client)?;
+            let g = s.login.redeem_code(&form, client_id, now)?;
+            Ok(login_token_response(s, g, now))
+        }
+        "refresh_token" => {
+            let client_id = require_client(&client)?;
+            let g = s.login.redeem_refresh(&form, client_id)?;
+            Ok(login_token_response(s, g, now))
+        }
         _ => client_credentials(s, &form, &client, now),
     }
 }
@@ -341,6 +403,19 @@ fn access_token_response(
     token_response(
         json!({"access_token": at, "token_type": "Bearer", "expires_in": s.cfg.access_token_lifetime_secs,
                "scope": endpoint::join(scope)}),
+        &s.faults,
+    )
+}
+
+/// A user access token with a (rotated) refresh token, for the authorization-code and
+/// refresh-token grants.
+fn login_token_response(s: &AsA, g: crate::login::Granted, now: i64) -> Response {
+    let at = mint_access_token(s, &g.sub, &g.client_id, &g.scope, now);
+    let scope = endpoint::join(&g.scope);
+    let refresh = s.login.issue_refresh(g);
+    token_response(
+        json!({"access_token": at, "token_type": "Bearer", "expires_in": s.cfg.access_token_lifetime_secs,
+               "scope": scope, "refresh_token": refresh}),
         &s.faults,
     )
 }

@@ -42,6 +42,10 @@ pub struct AsAConfig {
     pub clients: Vec<ClientConfig>,
     #[serde(default = "defaults::as_a_users")]
     pub users: Vec<UserConfig>,
+    /// An authorization endpoint (`{issuer}/authorize`) that logs in the test user named by
+    /// `login_hint` without a page, plus the authorization-code and refresh-token grants.
+    #[serde(default)]
+    pub login_without_page: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

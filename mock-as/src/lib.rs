@@ -18,6 +18,7 @@ pub mod fixtures;
 pub mod form;
 pub mod jose;
 pub mod keys;
+pub mod login;
 pub mod mtls;
 pub mod opaque;
 pub mod pair;

@@ -99,6 +99,13 @@ impl MockOptions {
         self
     }
 
+    /// AS-A gets an authorization endpoint that logs test users in by `login_hint`, with the
+    /// authorization-code and refresh-token grants (see [`crate::login`]).
+    pub fn login_without_page(&mut self) -> &mut Self {
+        self.config.as_a.login_without_page = true;
+        self
+    }
+
     /// AS-A's user access tokens live no longer than its grants.
     pub fn user_tokens_expire_with_grants(&mut self) -> &mut Self {
         let a = &mut self.config.as_a;
@@ -412,6 +419,7 @@ impl MockPair {
                 Vec::new()
             },
             rotated: std::sync::atomic::AtomicBool::new(false),
+            login: Default::default(),
             client_certs,
         });
 

@@ -11,7 +11,7 @@
 mod auth_code;
 mod command;
 
-pub use auth_code::AuthCode;
+pub use auth_code::{AuthCode, code_verifier, s256};
 pub use command::TokenCommand;
 
 use crate::client_auth::{Client, apply_client_auth, encode_form};
