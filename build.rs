@@ -4,7 +4,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("suites");
+    // The manifest folder as cargo gives it to this run of the script, not as it was when the
+    // script was compiled (`env!`): a build script binary reused from a copied `target/` would
+    // otherwise embed the suites of the folder it was first built in.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = Path::new(&manifest).join("suites");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .map(|rd| {
