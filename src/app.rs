@@ -1,7 +1,7 @@
 //! What each subcommand does, returning the process exit code (`exit.rs`). Everything the
 //! user sees on stdout/stderr outside live progress is printed here.
 
-use crate::cli::{Cli, Command, ListArgs};
+use crate::cli::{Cli, Command, ListArgs, MergeArgs};
 use crate::exit;
 use crate::suite::load::Library;
 
@@ -29,6 +29,30 @@ pub fn execute(cli: Cli) -> i32 {
                 exit::RUNTIME
             }
         },
+        Command::Merge(args) => merge(&args),
+    }
+}
+
+/// `chainproof merge`: one set of reports and one gate from partial runs' JSON reports. The
+/// inputs were redacted when written, so no secrets are known here.
+fn merge(args: &MergeArgs) -> i32 {
+    let lib = match load_library(args.suites.as_deref()) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let merged =
+        crate::merge::read(&args.inputs).and_then(|inputs| crate::merge::merge(&lib, inputs));
+    match merged {
+        Ok(result) => crate::run::finish(
+            &result,
+            &args.report,
+            args.fail_on,
+            &crate::report::Secrets::default(),
+        ),
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::INVALID_INPUT
+        }
     }
 }
 

@@ -1,6 +1,7 @@
-//! The command line (clap derive): `run`, `list`, `init`, `issuer`, `mock`, `fuzz`.
+//! The command line (clap derive): `run`, `list`, `init`, `issuer`, `mock`, `fuzz`, `merge`.
 //! Parsing only; each command's work lives in its own module.
 
+use crate::partition::Partition;
 use crate::report::ReportArgs;
 use crate::verdict::FailOn;
 use clap::{Args, Parser, Subcommand};
@@ -43,6 +44,11 @@ pub enum Command {
     Mock(mock_as::cli::MockArgs),
     /// Property-based fuzzing of the token endpoints.
     Fuzz(crate::fuzz::FuzzArgs),
+    /// Join the JSON reports of partial runs (`run --partition`) into one set of reports.
+    #[command(after_help = "Examples:
+  chainproof run --partition hash:1/3 --json parts/1.json   (likewise 2/3 and 3/3)
+  chainproof merge parts/*.json --out reports --fail-on warn")]
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -77,6 +83,26 @@ pub struct RunArgs {
     /// Live progress: a bar on a terminal, plain lines otherwise, or nothing.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     pub progress: ProgressMode,
+    /// Run only part I of N of the selected cases: `count:I/N` deals them out in turn,
+    /// `hash:I/N` by a hash of their id (bare `I/N` = count). Join the parts' JSON reports with
+    /// `chainproof merge`.
+    #[arg(long, value_name = "SCHEME:I/N")]
+    pub partition: Option<Partition>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// JSON reports of the partial runs (`report.json` or `--json` files), each part once.
+    #[arg(required = true, value_name = "REPORT.json")]
+    pub inputs: Vec<PathBuf>,
+    /// Folder of extra suite files the partial runs used (for the merged case order).
+    #[arg(long, value_name = "DIR")]
+    pub suites: Option<PathBuf>,
+    /// Lowest case verdict that makes the merge exit with code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Fail)]
+    pub fail_on: FailOn,
     #[command(flatten)]
     pub report: ReportArgs,
 }
@@ -132,5 +158,24 @@ mod tests {
         assert_eq!(r.jobs, None);
         assert_eq!(r.fail_on, FailOn::Fail);
         assert!(r.target.is_none());
+        assert!(r.partition.is_none());
+    }
+
+    #[test]
+    fn partition_and_merge_parse() {
+        let cli = Cli::try_parse_from(["chainproof", "run", "--partition", "hash:2/3"]).unwrap();
+        let Command::Run(r) = cli.command else {
+            panic!()
+        };
+        assert_eq!(r.partition.unwrap().to_string(), "hash:2/3");
+        let e = Cli::try_parse_from(["chainproof", "run", "--partition", "4/3"]).unwrap_err();
+        assert!(e.to_string().contains("need 1 <= I <= N"), "{e}");
+        let cli =
+            Cli::try_parse_from(["chainproof", "merge", "a.json", "b.json", "--out", "o"]).unwrap();
+        let Command::Merge(m) = cli.command else {
+            panic!()
+        };
+        assert_eq!(m.inputs.len(), 2);
+        assert!(Cli::try_parse_from(["chainproof", "merge"]).is_err());
     }
 }

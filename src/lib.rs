@@ -14,6 +14,8 @@ pub mod fuzz;
 pub mod harness;
 pub mod http;
 pub mod jose;
+pub mod merge;
+pub mod partition;
 pub mod predicate;
 pub mod progress;
 pub mod query;

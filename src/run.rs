@@ -12,7 +12,7 @@ use crate::run_result::{CaseResult, RequirementRow, RunResult, Summary, ToolInfo
 use crate::suite::load::Library;
 use crate::suite::{Case, Suite};
 use crate::target::Target;
-use crate::verdict::{Level, Verdict};
+use crate::verdict::{FailOn, Level, Verdict};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -325,6 +325,10 @@ pub fn command(args: RunArgs) -> i32 {
             return exit::USAGE;
         }
     };
+    let selected = match &args.partition {
+        Some(p) => p.filter(selected, |(s, c)| format!("{}/{}", s.id, c.id)),
+        None => selected,
+    };
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -371,8 +375,9 @@ pub fn command(args: RunArgs) -> i32 {
                     file: args.target.as_ref().map(|p| p.display().to_string()),
                     ..Default::default()
                 };
-                let result = run_result(lib, &profile, (wall, started), targets, cases, false);
-                return finish(&result, &args, &Secrets::default());
+                let mut result = run_result(lib, &profile, (wall, started), targets, cases, false);
+                result.partition = args.partition.map(|p| p.to_string());
+                return finish(&result, &args.report, args.fail_on, &Secrets::default());
             }
         };
         let planned = plan(lib, &selected, &profile, &env);
@@ -392,7 +397,7 @@ pub fn command(args: RunArgs) -> i32 {
         let _ = tx.send(RunEvent::Finished { summary });
         drop(tx);
         let _ = reporter.await;
-        let result = run_result(
+        let mut result = run_result(
             lib,
             &profile,
             (wall, started),
@@ -400,10 +405,11 @@ pub fn command(args: RunArgs) -> i32 {
             cases,
             interrupted,
         );
+        result.partition = args.partition.map(|p| p.to_string());
         let secrets = Secrets {
             values: env.secrets.clone(),
         };
-        finish(&result, &args, &secrets)
+        finish(&result, &args.report, args.fail_on, &secrets)
     })
 }
 
@@ -428,14 +434,20 @@ fn run_result(
         interrupted,
         requirements: requirement_rows(lib, profile, &cases),
         cases,
+        partition: None,
         fuzz: None,
     }
 }
 
 /// Judge the gate (thresholds, expectations, baseline), write every report showing its
-/// findings, and return the exit code.
-fn finish(result: &RunResult, args: &RunArgs, secrets: &Secrets) -> i32 {
-    let (gate, mut code) = match report::gate(result, &args.report, args.fail_on, secrets) {
+/// findings, and return the exit code. `chainproof merge` finishes the same way.
+pub fn finish(
+    result: &RunResult,
+    report_args: &report::ReportArgs,
+    fail_on: FailOn,
+    secrets: &Secrets,
+) -> i32 {
+    let (gate, mut code) = match report::gate(result, report_args, fail_on, secrets) {
         Ok(g) => {
             let code = g.exit_code;
             (Some(g), code)
@@ -445,7 +457,7 @@ fn finish(result: &RunResult, args: &RunArgs, secrets: &Secrets) -> i32 {
             (None, e.exit_code())
         }
     };
-    match report::write_reports(result, &args.report, secrets, gate.as_ref()) {
+    match report::write_reports(result, report_args, secrets, gate.as_ref()) {
         Ok(paths) => {
             for p in paths {
                 eprintln!("wrote {}", p.display());
