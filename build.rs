@@ -4,11 +4,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    // The manifest folder as cargo gives it to this run of the script, not as it was when the
-    // script was compiled (`env!`): a build script binary reused from a copied `target/` would
-    // otherwise embed the suites of the folder it was first built in.
-    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
-    let dir = Path::new(&manifest).join("suites");
+    // Read at run time, not with env!(): the compiled build script is cached in target/, and a
+    // target/ copied from another checkout would otherwise keep embedding that checkout's suites.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = Path::new(&manifest_dir).join("suites");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .map(|rd| {

@@ -4,7 +4,8 @@
 //! `cargo run --example fuzz -- serve-mock` starts the conformant mock pair alone and prints
 //! one valid token-exchange request for a raw HTTP load tool (benches/fuzz_throughput.sh).
 
-use chainproof::fuzz::{self, FuzzArgs};
+use chainproof::cli::FuzzArgs;
+use chainproof::fuzz;
 use clap::Parser;
 
 #[derive(Parser)]
@@ -21,7 +22,7 @@ fn main() {
         return;
     }
     let cli = Cli::parse();
-    std::process::exit(rt.block_on(fuzz::run(cli.args)));
+    std::process::exit(rt.block_on(fuzz::run(cli.args.options())));
 }
 
 /// Print `URL`, `AUTHORIZATION` and `BODY` lines for a valid exchange whose subject token can

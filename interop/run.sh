@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Runs chainproof against the lab pair: fresh subject tokens for alice and mallory from AS-A,
-# then `chainproof run --target interop/target.toml`. Extra arguments go to chainproof
-# (default: --out interop/.lab/reports). Start the pair first (start.sh).
+# Runs chainproof against the lab pair: restarts it (both servers keep their state in memory,
+# and idpyoidc answers a second client-credentials request of a client with an internal error,
+# so every run starts from the same state), then runs `chainproof run --target
+# interop/target.toml`, which gets its subject tokens from token.sh. Extra arguments go to
+# chainproof (default: --out interop/.lab/reports). Needs install.sh first.
 set -euo pipefail
 source "$(dirname "$0")/lab-env.sh"
+"$LAB_ROOT/stop.sh"
+"$LAB_ROOT/start.sh" >/dev/null
 cd "$LAB_ROOT/.."
-CHAINPROOF_ALICE_TOKEN="$("$PY" "$LAB_ROOT/subject_token.py" alice)"
-CHAINPROOF_MALLORY_TOKEN="$("$PY" "$LAB_ROOT/subject_token.py" mallory)"
-export CHAINPROOF_ALICE_TOKEN CHAINPROOF_MALLORY_TOKEN
 args=("$@")
 [ ${#args[@]} -gt 0 ] || args=(--out "$LAB_DIR/reports")
 # CHAINPROOF names a built binary; the default builds and runs this checkout's.

@@ -5,7 +5,8 @@ picks the user's login method through acr_values (AS-A logs lab users in without
 code is read from the redirect's Location header and redeemed at the token endpoint with
 client_secret_basic. Standard library only.
 
-Usage: subject_token.py USER [CLIENT_ID SECRET_ENV]
+Usage: subject_token.py [--json] USER [CLIENT_ID SECRET_ENV]
+(--json prints the whole token response, with expires_in, for chainproof's `command` source.)
 """
 
 import base64
@@ -26,9 +27,13 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def main():
-    user = sys.argv[1]
-    client_id = sys.argv[2] if len(sys.argv) > 2 else "chain-client"
-    secret = os.environ[sys.argv[3] if len(sys.argv) > 3 else "CHAINPROOF_AS_A_SECRET"]
+    args = sys.argv[1:]
+    as_json = bool(args) and args[0] == "--json"
+    if as_json:
+        args = args[1:]
+    user = args[0]
+    client_id = args[1] if len(args) > 1 else "chain-client"
+    secret = os.environ[args[2] if len(args) > 2 else "CHAINPROOF_AS_A_SECRET"]
     query = urllib.parse.urlencode(
         {
             "response_type": "code",
@@ -60,7 +65,8 @@ def main():
     )
     try:
         with urllib.request.urlopen(req) as resp:
-            print(json.load(resp)["access_token"])
+            answer = json.load(resp)
+            print(json.dumps(answer) if as_json else answer["access_token"])
     except urllib.error.HTTPError as e:
         sys.exit(f"token request failed: {e.code} {e.read()[:300]!r}")
 

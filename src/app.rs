@@ -1,41 +1,70 @@
-//! What each subcommand does, returning the process exit code (`exit.rs`). Everything the
-//! user sees on stdout/stderr outside live progress is printed here.
+//! The command layer: what each subcommand does, returning the process exit code (`exit.rs`).
+//! It turns clap's `*Args` into the library's options, builds the async runtimes, and prints
+//! everything the user sees on stdout/stderr (live progress aside, which `progress.rs` draws).
 
-use crate::cli::{Cli, Command, ListArgs, MergeArgs};
+use crate::cli::{Cli, Command, IssuerArgs, ListArgs, MergeArgs};
 use crate::exit;
+use crate::harness::{HarnessIssuer, IssuerSettings};
+use crate::run::{Finished, RunOptions};
 use crate::suite::load::Library;
+use crate::target::Target;
+use std::sync::Arc;
 
 /// Run a parsed command line; returns the exit code.
 pub fn execute(cli: Cli) -> i32 {
     match cli.command {
         Command::List(args) => list(&args),
-        Command::Run(args) => crate::run::command(args),
+        Command::Run(args) => run(args.options()),
         Command::Init => {
             print!("{}", crate::target::TEMPLATE);
             exit::OK
         }
-        Command::Issuer(args) => crate::harness::command(args),
-        Command::Mock(args) => match tokio::runtime::Runtime::new() {
+        Command::Issuer(args) => issuer(&args),
+        Command::Mock(args) => match runtime() {
             Ok(rt) => rt.block_on(mock_as::cli::run(args)),
-            Err(e) => {
-                eprintln!("error: cannot start the async runtime: {e}");
-                exit::RUNTIME
-            }
+            Err(code) => code,
         },
-        Command::Fuzz(args) => match tokio::runtime::Runtime::new() {
-            Ok(rt) => rt.block_on(crate::fuzz::run(args)),
-            Err(e) => {
-                eprintln!("error: cannot start the async runtime: {e}");
-                exit::RUNTIME
-            }
+        Command::Fuzz(args) => match runtime() {
+            Ok(rt) => rt.block_on(crate::fuzz::run(args.options())),
+            Err(code) => code,
         },
-        Command::Merge(args) => merge(&args),
+        Command::Merge(args) => merge(args),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, i32> {
+    tokio::runtime::Runtime::new().map_err(|e| {
+        eprintln!("error: cannot start the async runtime: {e}");
+        exit::RUNTIME
+    })
+}
+
+/// `chainproof run`: prepare, run, then print what happened after the live progress.
+pub fn run(mut options: RunOptions) -> i32 {
+    options.notice = crate::subject_token::Notice::new(|line| eprintln!("{line}"));
+    let prepared = match crate::run::prepare(options) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{e}");
+            return e.exit_code();
+        }
+    };
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    match rt.block_on(crate::run::run(prepared)) {
+        Ok(finished) => show_finished(&finished),
+        Err(e) => {
+            eprintln!("{e}");
+            e.exit_code()
+        }
     }
 }
 
 /// `chainproof merge`: one set of reports and one gate from partial runs' JSON reports. The
 /// inputs were redacted when written, so no secrets are known here.
-fn merge(args: &MergeArgs) -> i32 {
+fn merge(args: MergeArgs) -> i32 {
     let lib = match load_library(args.suites.as_deref()) {
         Ok(l) => l,
         Err(code) => return code,
@@ -43,17 +72,90 @@ fn merge(args: &MergeArgs) -> i32 {
     let merged =
         crate::merge::read(&args.inputs).and_then(|inputs| crate::merge::merge(&lib, inputs));
     match merged {
-        Ok(result) => crate::run::finish(
+        Ok(result) => show_finished(&crate::run::write_and_gate(
             &result,
-            &args.report,
-            args.fail_on,
+            &args.report.options(),
+            args.fail_on.into(),
             &crate::report::Secrets::default(),
-        ),
+        )),
         Err(e) => {
             eprintln!("error: {e}");
             exit::INVALID_INPUT
         }
     }
+}
+
+fn show_finished(f: &Finished) -> i32 {
+    if let Some(m) = &f.setup_error {
+        eprintln!("error: {m}");
+    }
+    if let Err(e) = &f.gate {
+        eprintln!("error: {e}");
+    }
+    match &f.written {
+        Ok(paths) => {
+            for p in paths {
+                eprintln!("wrote {}", p.display());
+            }
+        }
+        Err(e) => eprintln!("error: {e}"),
+    }
+    if let Ok(g) = &f.gate {
+        eprint!("{}", g.summary);
+    }
+    f.exit_code
+}
+
+/// `chainproof issuer --jwks | --serve [--target FILE]`.
+fn issuer(args: &IssuerArgs) -> i32 {
+    let target = match &args.target {
+        Some(p) => match Target::load(p) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                eprintln!("{e}");
+                return exit::INVALID_INPUT;
+            }
+        },
+        None => None,
+    };
+    let settings = IssuerSettings::of(target.as_ref());
+    let key = match crate::harness::load_or_create_key(&settings.key_path) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::RUNTIME;
+        }
+    };
+    let h = Arc::new(HarnessIssuer::new(settings.issuer, key));
+    if args.jwks {
+        println!("{}", serde_json::to_string_pretty(&h.jwks()).expect("json"));
+        return exit::OK;
+    }
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    let listen = settings.listen;
+    rt.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(&listen).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("error: cannot listen on {listen}: {e}");
+                return exit::RUNTIME;
+            }
+        };
+        let bound = listener
+            .local_addr()
+            .map_or(listen.clone(), |a| a.to_string());
+        eprintln!(
+            "harness issuer {} serving metadata and JWKS on {bound}; Ctrl-C stops",
+            h.issuer
+        );
+        let server = crate::harness::spawn(h, listener);
+        let _ = tokio::signal::ctrl_c().await;
+        server.abort();
+        exit::OK
+    })
 }
 
 fn load_library(dir: Option<&std::path::Path>) -> Result<Library, i32> {

@@ -1,11 +1,18 @@
 //! The command line (clap derive): `run`, `list`, `init`, `issuer`, `mock`, `fuzz`, `merge`.
-//! Parsing only; each command's work lives in its own module.
+//! Parsing only. clap types live here (and in `app.rs`) and nowhere else: each `*Args`
+//! converts into the plain options struct of the module that does the work
+//! ([`crate::run::RunOptions`], [`crate::report::ReportOptions`], [`crate::fuzz::FuzzOptions`],
+//! [`crate::progress::ProgressMode`] ...), so the library never sees clap.
 
+use crate::fuzz::{EndpointChoice, FuzzOptions};
 use crate::partition::Partition;
-use crate::report::ReportArgs;
+use crate::progress::ProgressMode;
+use crate::report::{GateMode, ReportOptions, WarnAs};
+use crate::run::RunOptions;
 use crate::verdict::FailOn;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Conformance and interoperability harness for OAuth Identity and Authorization Chaining
 /// Across Domains (draft-ietf-oauth-identity-chaining-17).
@@ -43,7 +50,7 @@ pub enum Command {
     /// Start the reference mock pair (AS-A, AS-B, RS-B).
     Mock(mock_as::cli::MockArgs),
     /// Property-based fuzzing of the token endpoints.
-    Fuzz(crate::fuzz::FuzzArgs),
+    Fuzz(FuzzArgs),
     /// Join the JSON reports of partial runs (`run --partition`) into one set of reports.
     #[command(after_help = "Examples:
   chainproof run --partition hash:1/3 --json parts/1.json   (likewise 2/3 and 3/3)
@@ -72,8 +79,8 @@ pub struct RunArgs {
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub jobs: Option<u16>,
     /// Lowest case verdict that makes the run exit with code 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Fail)]
-    pub fail_on: FailOn,
+    #[arg(long, value_enum, default_value_t = FailOnArg::Fail)]
+    pub fail_on: FailOnArg,
     /// Start the embedded mock with this fault (repeatable; `chainproof mock --list-faults`).
     #[arg(long = "mock-fault", value_name = "NAME")]
     pub mock_fault: Vec<String>,
@@ -81,8 +88,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub deadline: Option<std::time::Duration>,
     /// Live progress: a bar on a terminal, plain lines otherwise, or nothing.
-    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
-    pub progress: ProgressMode,
+    #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
+    pub progress: ProgressArg,
     /// Run only part I of N of the selected cases: `count:I/N` deals them out in turn,
     /// `hash:I/N` by a hash of their id (bare `I/N` = count). Join the parts' JSON reports with
     /// `chainproof merge`.
@@ -92,6 +99,7 @@ pub struct RunArgs {
     pub report: ReportArgs,
 }
 
+/// `chainproof merge`: the partial runs' JSON reports and where to write the joined reports.
 #[derive(Debug, Clone, Args)]
 pub struct MergeArgs {
     /// JSON reports of the partial runs (`report.json` or `--json` files), each part once.
@@ -101,18 +109,165 @@ pub struct MergeArgs {
     #[arg(long, value_name = "DIR")]
     pub suites: Option<PathBuf>,
     /// Lowest case verdict that makes the merge exit with code 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Fail)]
-    pub fail_on: FailOn,
+    #[arg(long, value_enum, default_value_t = FailOnArg::Fail)]
+    pub fail_on: FailOnArg,
     #[command(flatten)]
     pub report: ReportArgs,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ProgressMode {
+impl RunArgs {
+    pub fn options(self) -> RunOptions {
+        RunOptions {
+            target: self.target,
+            suites: self.suites,
+            suite: self.suite,
+            case: self.case,
+            profile: self.profile,
+            jobs: self.jobs,
+            fail_on: self.fail_on.into(),
+            mock_faults: self.mock_fault,
+            deadline: self.deadline,
+            progress: self.progress.into(),
+            partition: self.partition,
+            report: self.report.options(),
+            notice: Default::default(),
+        }
+    }
+}
+
+/// `--progress`: the clap face of [`ProgressMode`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressArg {
     Auto,
     Bar,
     Plain,
     None,
+}
+
+impl From<ProgressArg> for ProgressMode {
+    fn from(a: ProgressArg) -> Self {
+        match a {
+            ProgressArg::Auto => ProgressMode::Auto,
+            ProgressArg::Bar => ProgressMode::Bar,
+            ProgressArg::Plain => ProgressMode::Plain,
+            ProgressArg::None => ProgressMode::None,
+        }
+    }
+}
+
+/// `--fail-on`: the clap face of [`FailOn`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    Fail,
+    Warn,
+    Info,
+}
+
+impl From<FailOnArg> for FailOn {
+    fn from(a: FailOnArg) -> Self {
+        match a {
+            FailOnArg::Fail => FailOn::Fail,
+            FailOnArg::Warn => FailOn::Warn,
+            FailOnArg::Info => FailOn::Info,
+        }
+    }
+}
+
+/// `--junit-warn-as`: the clap face of [`WarnAs`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WarnAsArg {
+    /// A passing testcase with `verdict=warn` and the message as properties.
+    Pass,
+    /// A `failure` element, for gates that treat SHOULD-level deviations as failures.
+    Failure,
+}
+
+impl From<WarnAsArg> for WarnAs {
+    fn from(a: WarnAsArg) -> Self {
+        match a {
+            WarnAsArg::Pass => WarnAs::Pass,
+            WarnAsArg::Failure => WarnAs::Failure,
+        }
+    }
+}
+
+/// `--gate`: the clap face of [`GateMode`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GateArg {
+    /// Every case at or above `--fail-on` gates (baseline changes are reported only).
+    All,
+    /// Only new failures relative to `--baseline` gate (needs `--baseline`).
+    Regressions,
+}
+
+impl From<GateArg> for GateMode {
+    fn from(a: GateArg) -> Self {
+        match a {
+            GateArg::All => GateMode::All,
+            GateArg::Regressions => GateMode::Regressions,
+        }
+    }
+}
+
+/// Where and how to write reports, and how to gate (shared by `run` and `fuzz`).
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Folder for reports written by default (report.json, junit.xml, report.html, summary.md).
+    #[arg(long, default_value = "reports", value_name = "DIR")]
+    pub out: PathBuf,
+    /// JSON report path (default: OUT/report.json).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// JUnit XML report path (default: OUT/junit.xml).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Self-contained HTML report path (default: OUT/report.html).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Markdown summary path (default: OUT/summary.md).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// File the Markdown summary is appended to (GitHub Actions job summary).
+    #[arg(
+        long,
+        env = "GITHUB_STEP_SUMMARY",
+        value_name = "FILE",
+        hide_env_values = true
+    )]
+    pub step_summary: Option<PathBuf>,
+    /// How `warn` cases appear in JUnit: a passing testcase with properties, or a failure.
+    #[arg(long, value_enum, default_value_t = WarnAsArg::Pass, value_name = "AS")]
+    pub junit_warn_as: WarnAsArg,
+    /// An earlier JSON report: report new failures, fixes and verdict changes.
+    #[arg(long, value_name = "OLD.json")]
+    pub baseline: Option<PathBuf>,
+    /// Known failures (TOML, `[[expect]] case = "suite/case" reason = "..."`) that do not gate.
+    #[arg(long, value_name = "FILE")]
+    pub expect: Option<PathBuf>,
+    /// Gate on every failure, or only on regressions relative to `--baseline`.
+    #[arg(long, value_enum, default_value_t = GateArg::All, value_name = "WHICH")]
+    pub gate: GateArg,
+    /// Keep JWT signatures in reports (client assertion and DPoP proof signatures stay hidden).
+    #[arg(long)]
+    pub reveal_tokens: bool,
+}
+
+impl ReportArgs {
+    pub fn options(self) -> ReportOptions {
+        ReportOptions {
+            out: self.out,
+            json: self.json,
+            junit: self.junit,
+            html: self.html,
+            markdown: self.markdown,
+            step_summary: self.step_summary,
+            junit_warn_as: self.junit_warn_as.into(),
+            baseline: self.baseline,
+            expect: self.expect,
+            gate: self.gate.into(),
+            reveal_tokens: self.reveal_tokens,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -139,6 +294,104 @@ pub struct IssuerArgs {
     pub target: Option<PathBuf>,
 }
 
+/// `--endpoint`: the clap face of [`EndpointChoice`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EndpointArg {
+    /// Token exchange at AS-A.
+    Exchange,
+    /// jwt-bearer at AS-B.
+    Assertion,
+    /// Both, alternating case by case.
+    Both,
+}
+
+impl From<EndpointArg> for EndpointChoice {
+    fn from(a: EndpointArg) -> Self {
+        match a {
+            EndpointArg::Exchange => EndpointChoice::Exchange,
+            EndpointArg::Assertion => EndpointChoice::Assertion,
+            EndpointArg::Both => EndpointChoice::Both,
+        }
+    }
+}
+
+/// `chainproof fuzz` options.
+#[derive(Debug, Clone, Args)]
+pub struct FuzzArgs {
+    /// Target file naming AS-A and AS-B (default: the embedded mock pair).
+    #[arg(long, value_name = "FILE")]
+    pub target: Option<PathBuf>,
+    /// Which token request to fuzz.
+    #[arg(long, value_enum, default_value_t = EndpointArg::Both)]
+    pub endpoint: EndpointArg,
+    /// Number of generated requests (cases), shrinking not included.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub cases: u64,
+    /// Seed of the request sequence; the same seed and case count send the same requests.
+    /// Random (and printed) when absent.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Stop generating new cases after this long (e.g. `90s`, `5m`).
+    #[arg(long, value_name = "D", value_parser = humantime::parse_duration)]
+    pub time_limit: Option<Duration>,
+    /// At most R requests per second (be gentle with live servers).
+    #[arg(long, value_name = "R")]
+    pub rate: Option<f64>,
+    /// Mock fault to switch on (repeatable; embedded mock only).
+    #[arg(long = "mock-fault", value_name = "NAME")]
+    pub mock_faults: Vec<mock_as::Fault>,
+    /// Requests in flight at once (results are judged in generation order).
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub concurrency: usize,
+    /// Response-time bound of the latency oracle.
+    #[arg(long, default_value = "5s", value_name = "D", value_parser = humantime::parse_duration)]
+    pub max_latency: Duration,
+    /// Per-request timeout (a timeout counts toward the circuit breaker).
+    #[arg(long, default_value = "10s", value_name = "D", value_parser = humantime::parse_duration)]
+    pub timeout: Duration,
+    /// Stop after this many consecutive connection errors or timeouts.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub breaker: u32,
+    /// Most requests spent shrinking one finding.
+    #[arg(long, default_value_t = 500, value_name = "N")]
+    pub max_shrink: u32,
+    /// Re-send the request saved in a replay file and re-check its oracle (exit 1 if it
+    /// still fails).
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+    /// Profile whose requirement levels grade the findings.
+    #[arg(long, default_value = "ic-17", value_name = "ID")]
+    pub profile: String,
+    /// Lowest verdict that makes the run exit 1.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Fail)]
+    pub fail_on: FailOnArg,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+impl FuzzArgs {
+    pub fn options(self) -> FuzzOptions {
+        FuzzOptions {
+            target: self.target,
+            endpoint: self.endpoint.into(),
+            cases: self.cases,
+            seed: self.seed,
+            time_limit: self.time_limit,
+            rate: self.rate,
+            mock_faults: self.mock_faults,
+            concurrency: self.concurrency,
+            max_latency: self.max_latency,
+            timeout: self.timeout,
+            breaker: self.breaker,
+            max_shrink: self.max_shrink,
+            replay: self.replay,
+            profile: self.profile,
+            fail_on: self.fail_on.into(),
+            report: self.report.options(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,10 +408,12 @@ mod tests {
         let Command::Run(r) = cli.command else {
             panic!()
         };
-        assert_eq!(r.jobs, None);
-        assert_eq!(r.fail_on, FailOn::Fail);
-        assert!(r.target.is_none());
-        assert!(r.partition.is_none());
+        let o = r.options();
+        assert_eq!(o.jobs, None);
+        assert_eq!(o.fail_on, FailOn::Fail);
+        assert!(o.target.is_none());
+        assert_eq!(o.report.out, PathBuf::from("reports"));
+        assert!(o.partition.is_none());
     }
 
     #[test]
@@ -167,7 +422,7 @@ mod tests {
         let Command::Run(r) = cli.command else {
             panic!()
         };
-        assert_eq!(r.partition.unwrap().to_string(), "hash:2/3");
+        assert_eq!(r.options().partition.unwrap().to_string(), "hash:2/3");
         let e = Cli::try_parse_from(["chainproof", "run", "--partition", "4/3"]).unwrap_err();
         assert!(e.to_string().contains("need 1 <= I <= N"), "{e}");
         let cli =
@@ -177,5 +432,56 @@ mod tests {
         };
         assert_eq!(m.inputs.len(), 2);
         assert!(Cli::try_parse_from(["chainproof", "merge"]).is_err());
+    }
+
+    #[test]
+    fn report_flags_convert() {
+        #[derive(Parser)]
+        struct Flags {
+            #[command(flatten)]
+            report: ReportArgs,
+        }
+        Flags::command().debug_assert();
+        let r = Flags::try_parse_from([
+            "chainproof",
+            "--out",
+            "o",
+            "--junit",
+            "j.xml",
+            "--junit-warn-as",
+            "failure",
+            "--baseline",
+            "old.json",
+            "--expect",
+            "known.toml",
+            "--gate",
+            "regressions",
+            "--reveal-tokens",
+        ])
+        .unwrap()
+        .report
+        .options();
+        assert_eq!(r.junit_path(), PathBuf::from("j.xml"));
+        assert_eq!(r.html_path(), PathBuf::from("o/report.html"));
+        assert_eq!(
+            (r.junit_warn_as, r.gate, r.reveal_tokens),
+            (WarnAs::Failure, GateMode::Regressions, true)
+        );
+        assert!(Flags::try_parse_from(["chainproof", "--gate", "some"]).is_err());
+    }
+
+    #[test]
+    fn fuzz_defaults_match_the_options_defaults() {
+        let cli = Cli::try_parse_from(["chainproof", "fuzz"]).unwrap();
+        let Command::Fuzz(f) = cli.command else {
+            panic!()
+        };
+        let (o, d) = (f.options(), FuzzOptions::default());
+        assert_eq!(
+            (o.cases, o.concurrency, o.breaker, o.max_shrink, o.profile),
+            (d.cases, d.concurrency, d.breaker, d.max_shrink, d.profile)
+        );
+        assert_eq!((o.max_latency, o.timeout), (d.max_latency, d.timeout));
+        assert_eq!(o.report.out, d.report.out);
     }
 }

@@ -48,6 +48,34 @@ impl SourceFile {
     }
 }
 
+/// Where something was written in a user file: the file as the user named it (embedded suites
+/// as `suites/NAME.toml`), 1-based line and column. `Display` is `file:line`, the form editors
+/// and terminals open.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Location {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl SourceFile {
+    /// The location of a byte offset in this file.
+    pub fn location(&self, offset: usize) -> Location {
+        let (line, column) = self.line_col(offset);
+        Location {
+            file: self.name.clone(),
+            line,
+            column,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
 fn clamp_to_char_boundary(text: &str, mut offset: usize) -> usize {
     while offset > 0 && !text.is_char_boundary(offset) {
         offset -= 1;

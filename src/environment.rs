@@ -1,48 +1,30 @@
-//! A target resolved for one run: concrete URLs (RFC 8414 / RFC 9728 discovery for live
-//! roles, `MockPair` facts for mock roles), credentials with their secrets, fixtures,
+//! A target resolved for one run: concrete URLs (discovery for live roles, `MockPair` facts
+//! for mock roles), credentials with their secrets, a subject-token source per role, fixtures,
 //! limits, the harness issuer, and the capabilities that follow from all of that.
+//!
+//! [`Env::build`] is a sequence of named pieces: the harness issuer, discovery of live
+//! servers, the mock plan (what the embedded servers must trust, map and register to pair
+//! with live ones), role resolution (clients and subject-token sources per side), and secret
+//! collection.
 
+use crate::discovery::{self, fetch_json};
 use crate::harness::{self, HarnessIssuer};
-use crate::http::{Http, Request};
+use crate::http::Http;
 use crate::run_result::{RoleInfo, Targets};
-use crate::suite::{AuthMethod, Capability};
+use crate::subject_token::{
+    AsAEndpoints, AuthCode, RoleSource, Source, SubjectTokens, TokenCommand, TokenRole,
+};
+use crate::suite::{Action, AuthMethod, Capability, Case};
 use crate::target::{
-    self, Auth, ClientTarget, Kind, Limits, SubjectMethod, SubjectTokenTarget, Target,
+    self, Auth, ClientTarget, Fixtures, Kind, Limits, SubjectMethod, SubjectTokenTarget, Target,
 };
 use mock_as::{Fault, MockFacts, MockOptions, MockPair, TrustedIssuer};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
 
-#[derive(Debug, Clone)]
-pub struct Client {
-    pub id: String,
-    pub secret: Option<String>,
-    pub auth: AuthMethod,
-    /// Signing key for private_key_jwt.
-    pub key: Option<p256::ecdsa::SigningKey>,
-}
-
-#[derive(Debug, Clone)]
-pub enum SubjectSource {
-    Password {
-        username: String,
-        password: String,
-        scope: Option<String>,
-    },
-    ClientCredentials {
-        scope: Option<String>,
-    },
-    Token(String),
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct AsInfo {
-    pub issuer: String,
-    pub token_endpoint: String,
-    pub jwks_uri: Option<String>,
-    pub metadata: Value,
-}
+pub use crate::client_auth::Client;
+pub use crate::discovery::{AsInfo, well_known};
 
 /// Everything the executor needs about the servers under test.
 pub struct Env {
@@ -58,8 +40,8 @@ pub struct Env {
     /// A client at AS-A authenticating with private_key_jwt.
     pub jwt_client: Option<Client>,
     pub as_b_client: Option<Client>,
-    pub subject: SubjectSource,
-    pub unmapped: Option<SubjectSource>,
+    /// A subject-token source per role.
+    pub tokens: SubjectTokens,
     pub user_sub: Option<String>,
     pub user_sub_at_b: Option<String>,
     pub scopes: Option<String>,
@@ -68,7 +50,8 @@ pub struct Env {
     pub dpop: bool,
     pub limits: Limits,
     pub targets: Targets,
-    /// Every secret value known to the run (redacted from reports).
+    /// Every secret value known when the run starts (redacted from reports); see
+    /// [`Env::secrets_now`] for those obtained since.
     pub secrets: Vec<String>,
     pub profile: Option<String>,
     _mock: Option<MockPair>,
@@ -101,61 +84,40 @@ fn auth(a: Auth) -> AuthMethod {
     }
 }
 
-/// RFC 8414 §3: insert the well-known segment between host and path of the issuer.
-pub fn well_known(issuer: &str, suffix: &str) -> String {
-    match url::Url::parse(issuer) {
-        Ok(u) => {
-            let path = u.path().trim_end_matches('/');
-            let mut origin = u.origin().ascii_serialization();
-            origin.push_str(&format!("/.well-known/{suffix}{path}"));
-            origin
+/// Which roles are live and which are embedded mocks.
+#[derive(Debug, Clone, Copy)]
+struct Kinds {
+    a: Kind,
+    b: Kind,
+    rs: Option<Kind>,
+}
+
+impl Kinds {
+    fn of(target: Option<&Target>) -> Kinds {
+        Kinds {
+            a: target.map_or(Kind::Mock, |t| t.spec.as_a.kind),
+            b: target.map_or(Kind::Mock, |t| t.spec.as_b.kind),
+            rs: match target {
+                None => Some(Kind::Mock),
+                Some(t) => t.spec.rs.as_ref().map(|r| r.kind),
+            },
         }
-        Err(_) => format!("{}/.well-known/{suffix}", issuer.trim_end_matches('/')),
+    }
+
+    fn any_mock(self) -> bool {
+        self.a == Kind::Mock || self.b == Kind::Mock || self.rs == Some(Kind::Mock)
     }
 }
 
-async fn fetch_json(http: &Http, url: &str) -> Result<Value, EnvError> {
-    let req = Request {
-        method: "GET".into(),
-        url: url.into(),
-        headers: vec![("accept".into(), "application/json".into())],
-        body: None,
-    };
-    let (_, res) = http.send("setup", req).await;
-    let resp = res.map_err(|e| EnvError::Runtime(format!("GET {url}: {e}")))?;
-    if resp.status != 200 {
-        return Err(EnvError::Runtime(format!(
-            "GET {url}: status {}",
-            resp.status
-        )));
-    }
-    serde_json::from_str(&resp.body)
-        .map_err(|e| EnvError::Runtime(format!("GET {url}: body is not JSON: {e}")))
-}
-
-async fn discover(http: &Http, issuer: &str) -> Result<AsInfo, EnvError> {
-    let metadata = fetch_json(http, &well_known(issuer, "oauth-authorization-server")).await?;
-    let token_endpoint = metadata
-        .get("token_endpoint")
-        .and_then(Value::as_str)
-        .ok_or_else(|| EnvError::Runtime(format!("metadata of {issuer} has no token_endpoint")))?
-        .to_string();
-    Ok(AsInfo {
-        issuer: issuer.to_string(),
-        token_endpoint,
-        jwks_uri: metadata
-            .get("jwks_uri")
-            .and_then(Value::as_str)
-            .map(String::from),
-        metadata,
-    })
+fn invalid(d: crate::diagnostic::Diagnostic) -> EnvError {
+    EnvError::Invalid(d.to_string())
 }
 
 fn secret(t: &Target, c: &ClientTarget) -> Result<Option<String>, EnvError> {
     match (&c.secret_env, &c.secret) {
         (Some(var), _) => target::secret_from_env(&t.file, var)
             .map(Some)
-            .map_err(|d| EnvError::Invalid(d.to_string())),
+            .map_err(invalid),
         (None, s) => Ok(s.clone()),
     }
 }
@@ -200,12 +162,11 @@ fn client(t: &Target, c: &ClientTarget) -> Result<Client, EnvError> {
     })
 }
 
-fn subject(t: &Target, s: &SubjectTokenTarget) -> Result<SubjectSource, EnvError> {
-    let env = |v: &toml::Spanned<String>| {
-        target::secret_from_env(&t.file, v).map_err(|d| EnvError::Invalid(d.to_string()))
-    };
+/// The source a `[as_a.*]` subject-token table describes, its secrets read.
+fn source(t: &Target, s: &SubjectTokenTarget) -> Result<Source, EnvError> {
+    let env = |v: &toml::Spanned<String>| target::secret_from_env(&t.file, v).map_err(invalid);
     Ok(match s.method.get_ref() {
-        SubjectMethod::Password => SubjectSource::Password {
+        SubjectMethod::Password => Source::Password {
             username: s.username.clone().unwrap_or_default(),
             password: match (&s.password_env, &s.password) {
                 (Some(v), _) => env(v)?,
@@ -213,32 +174,409 @@ fn subject(t: &Target, s: &SubjectTokenTarget) -> Result<SubjectSource, EnvError
             },
             scope: s.scope.clone(),
         },
-        SubjectMethod::ClientCredentials => SubjectSource::ClientCredentials {
+        SubjectMethod::ClientCredentials => Source::ClientCredentials {
             scope: s.scope.clone(),
         },
-        SubjectMethod::Static | SubjectMethod::Env => SubjectSource::Token(env(s
-            .token_env
-            .as_ref()
-            .expect("validated: token_env present"))?),
+        SubjectMethod::Static | SubjectMethod::Env => Source::Static(match &s.token_env {
+            Some(v) => env(v)?,
+            None => s.token.clone().unwrap_or_default(),
+        }),
+        SubjectMethod::RefreshToken => Source::RefreshToken {
+            refresh_token: env(s.refresh_token_env.as_ref().expect("validated"))?,
+            scope: s.scope.clone(),
+        },
+        SubjectMethod::Command => Source::Command(TokenCommand {
+            argv: s.command.as_ref().expect("validated").get_ref().clone(),
+            timeout: Duration::from_secs(s.timeout_secs.unwrap_or(30)),
+            dir: t.base_dir.clone(),
+        }),
+        SubjectMethod::AuthorizationCode => Source::AuthorizationCode(AuthCode {
+            mode: s.mode,
+            scope: s.scope.clone(),
+            login_hint: s.username.clone(),
+            redirect_port: s.redirect_port.unwrap_or(0),
+            redirect_path: s
+                .redirect_path
+                .clone()
+                .unwrap_or_else(|| "/callback".into()),
+            timeout: Duration::from_secs(s.timeout_secs.unwrap_or(match s.mode {
+                target::LoginMode::Interactive => 300,
+                target::LoginMode::Unattended => 30,
+            })),
+        }),
     })
 }
 
-fn mock_as_a(f: &MockFacts) -> AsInfo {
-    AsInfo {
+/// The AS-A side: its server, clients, subject-token sources and what it suggests as fixtures.
+struct SideA {
+    info: AsInfo,
+    client: Client,
+    second: Option<Client>,
+    jwt: Option<Client>,
+    tokens: SubjectTokens,
+    defaults: Fixtures,
+    audience_alias: Option<String>,
+}
+
+/// The role table: a source per role, derived roles, and the reason for each missing one.
+fn role_sources(
+    endpoints: AsAEndpoints,
+    primary: (Source, &Client),
+    second: (Option<Source>, Option<&Client>),
+    jwt: (Option<Source>, Option<&Client>),
+    unmapped: Option<Source>,
+) -> SubjectTokens {
+    let mut tokens = SubjectTokens::new(endpoints);
+    let (primary_source, primary_client) = primary;
+    for (role, (explicit, client)) in [
+        (TokenRole::SecondClient, second),
+        (TokenRole::JwtClient, jwt),
+    ] {
+        match (explicit, client) {
+            (Some(s), Some(c)) => tokens.set(role, RoleSource::new(s, c.clone(), false)),
+            (None, Some(c)) if primary_source.repeatable_by_other_clients() => tokens.set(
+                role,
+                RoleSource::new(primary_source.clone(), c.clone(), true),
+            ),
+            (None, Some(_)) => tokens.set_gap(
+                role,
+                format!(
+                    "no subject token for role {}: the target has no {}, and the primary `{}` token was issued to the primary client",
+                    role.name(),
+                    role.table(),
+                    primary_source.method()
+                ),
+            ),
+            (_, None) => {}
+        }
+    }
+    if let Some(u) = unmapped {
+        tokens.set(
+            TokenRole::UnmappedUser,
+            RoleSource::new(u, primary_client.clone(), false),
+        );
+    }
+    tokens.set(
+        TokenRole::Primary,
+        RoleSource::new(primary_source, primary_client.clone(), false),
+    );
+    tokens
+}
+
+/// A live AS-A: everything from the target file.
+fn live_side_a(t: &Target, info: AsInfo) -> Result<SideA, EnvError> {
+    let a = &t.spec.as_a;
+    let client_a = client(t, a.client.as_ref().expect("validated"))?;
+    let second = a.second_client.as_ref().map(|c| client(t, c)).transpose()?;
+    let jwt = a.jwt_client.as_ref().map(|c| client(t, c)).transpose()?;
+    for (table, given, client, needs) in [
+        (
+            "[as_a.second_client_token]",
+            &a.second_client_token,
+            &second,
+            "[as_a.second_client]",
+        ),
+        (
+            "[as_a.jwt_client_token]",
+            &a.jwt_client_token,
+            &jwt,
+            "[as_a.jwt_client]",
+        ),
+    ] {
+        if given.is_some() && client.is_none() {
+            return Err(EnvError::Invalid(format!(
+                "{}: {table} needs {needs}: the token is for that client",
+                t.file.name
+            )));
+        }
+    }
+    let opt_source = |s: &Option<SubjectTokenTarget>| s.as_ref().map(|s| source(t, s)).transpose();
+    let tokens = role_sources(
+        AsAEndpoints {
+            issuer: info.issuer.clone(),
+            token_endpoint: info.token_endpoint.clone(),
+            authorization_endpoint: info.authorization_endpoint.clone(),
+        },
+        (
+            source(t, a.subject_token.as_ref().expect("validated"))?,
+            &client_a,
+        ),
+        (opt_source(&a.second_client_token)?, second.as_ref()),
+        (opt_source(&a.jwt_client_token)?, jwt.as_ref()),
+        opt_source(&a.unmapped_user)?,
+    );
+    Ok(SideA {
+        info,
+        client: client_a,
+        second,
+        jwt,
+        tokens,
+        defaults: Fixtures::default(),
+        audience_alias: None,
+    })
+}
+
+/// The embedded AS-A: its default configuration's clients, users and fixtures.
+fn mock_side_a(f: &MockFacts, kinds: Kinds) -> SideA {
+    let info = AsInfo {
         issuer: f.as_a_issuer.clone(),
         token_endpoint: f.as_a_token_endpoint.clone(),
         jwks_uri: Some(f.as_a_jwks_uri.clone()),
-        metadata: Value::Null,
+        ..AsInfo::default()
+    };
+    // The embedded mock runs its default configuration, whose private_key_jwt client's key
+    // ships with the mock.
+    let jwt = f.jwt_client_id.as_ref().and_then(|id| {
+        use p256::pkcs8::DecodePrivateKey;
+        let key =
+            p256::ecdsa::SigningKey::from_pkcs8_pem(mock_as::fixtures::JWT_CLIENT_KEY_PEM).ok()?;
+        Some(Client {
+            id: id.clone(),
+            secret: None,
+            auth: AuthMethod::PrivateKeyJwt,
+            key: Some(key),
+        })
+    });
+    let client_a = Client::basic(&f.client_id, &f.client_secret);
+    let second = Some(Client::basic(&f.second_client_id, &f.second_client_secret));
+    let scope = Some(f.user_scopes.join(" "));
+    let tokens = role_sources(
+        AsAEndpoints {
+            issuer: info.issuer.clone(),
+            token_endpoint: info.token_endpoint.clone(),
+            authorization_endpoint: None,
+        },
+        (
+            Source::Password {
+                username: f.user.0.clone(),
+                password: f.user.1.clone(),
+                scope: scope.clone(),
+            },
+            &client_a,
+        ),
+        (None, second.as_ref()),
+        (None, jwt.as_ref()),
+        Some(Source::Password {
+            username: f.unmapped_user.0.clone(),
+            password: f.unmapped_user.1.clone(),
+            scope: None,
+        }),
+    );
+    SideA {
+        info,
+        client: client_a,
+        second,
+        jwt,
+        tokens,
+        defaults: Fixtures {
+            user_sub: Some(f.user_sub.clone()),
+            user_sub_at_b: None,
+            scopes: scope,
+            escalation_scope: Some(f.escalation_scope.clone()),
+            as_c: f.as_c.clone(),
+        },
+        audience_alias: (kinds.b == Kind::Mock).then(|| f.as_b_audience_alias.clone()),
     }
 }
 
-fn mock_as_b(f: &MockFacts) -> AsInfo {
-    AsInfo {
-        issuer: f.as_b_issuer.clone(),
-        token_endpoint: f.as_b_token_endpoint.clone(),
-        jwks_uri: Some(f.as_b_jwks_uri.clone()),
-        metadata: Value::Null,
+/// The AS-B side: its server, the client's credentials there, and its mapped subject.
+struct SideB {
+    info: AsInfo,
+    client: Option<Client>,
+    user_sub_at_b: Option<String>,
+}
+
+fn live_side_b(t: &Target, info: AsInfo) -> Result<SideB, EnvError> {
+    Ok(SideB {
+        info,
+        client: t
+            .spec
+            .as_b
+            .client
+            .as_ref()
+            .map(|c| client(t, c))
+            .transpose()?,
+        user_sub_at_b: None,
+    })
+}
+
+fn mock_side_b(f: &MockFacts, registered: Option<Client>) -> SideB {
+    SideB {
+        info: AsInfo {
+            issuer: f.as_b_issuer.clone(),
+            token_endpoint: f.as_b_token_endpoint.clone(),
+            jwks_uri: Some(f.as_b_jwks_uri.clone()),
+            ..AsInfo::default()
+        },
+        client: registered.or_else(|| f.as_b_client.as_ref().map(|(id, s)| Client::basic(id, s))),
+        user_sub_at_b: Some(f.user_sub_at_b.clone()),
     }
+}
+
+/// What the embedded servers must do to pair with the live ones, and the credentials the
+/// harness gets out of it.
+struct MockPlan {
+    options: MockOptions,
+    /// The live AS-A's client, registered at the mock AS-B.
+    registered_b_client: Option<Client>,
+}
+
+fn mock_plan(
+    target: Option<&Target>,
+    faults: Vec<Fault>,
+    harness: Option<&HarnessIssuer>,
+    live_a: Option<&AsInfo>,
+    live_b: Option<&AsInfo>,
+) -> MockPlan {
+    let mut options = MockOptions::with_faults(faults);
+    if target.is_none() {
+        options
+            .config
+            .shorten_lifetimes(EMBEDDED_TOKEN_SECS, EMBEDDED_LEEWAY_SECS);
+    } else {
+        // A mock role in a target file issues user tokens that live no longer than its
+        // grants, so the case that presents an expired subject token waits inside the run's
+        // one unavoidable wait (grant expiry) and runs instead of being skipped.
+        options.user_tokens_expire_with_grants();
+    }
+    let mut registered_b_client = None;
+    if let Some(t) = target {
+        options.port_a = t.spec.as_a.port.unwrap_or(0);
+        options.port_b = t.spec.as_b.port.unwrap_or(0);
+        options.port_rs = t.spec.rs.as_ref().and_then(|r| r.port).unwrap_or(0);
+    }
+    if let Some(h) = harness {
+        options.trust_issuer(TrustedIssuer {
+            issuer: h.issuer.clone(),
+            jwks: Some(h.jwks()),
+            jwks_uri: None,
+        });
+    }
+    if let (Some(a), Some(t)) = (live_a, target) {
+        // Mock AS-B must trust the live AS-A (its keys via jwks_uri) and know its client, as a
+        // deployment registers every domain-A client that calls domain B.
+        options.trust_issuer(TrustedIssuer {
+            issuer: a.issuer.clone(),
+            jwks: None,
+            jwks_uri: a.jwks_uri.clone(),
+        });
+        if let Some(c) = &t.spec.as_a.client {
+            let secret = format!("as-b-{}", uuid::Uuid::new_v4().simple());
+            options.register_client_at_as_b(&c.id, &secret);
+            registered_b_client = Some(Client::basic(&c.id, &secret));
+        }
+        let fx = &t.spec.fixtures;
+        if let (Some(sub), Some(sub_b)) = (&fx.user_sub, &fx.user_sub_at_b) {
+            options.map_subject(sub, sub_b);
+        }
+    }
+    if let Some(b) = live_b {
+        // Mock AS-A must mint grants for the live AS-B.
+        options.add_partner(&b.issuer);
+    }
+    MockPlan {
+        options,
+        registered_b_client,
+    }
+}
+
+/// Harness issuer: from the target, or an in-memory one when AS-B is the embedded mock.
+async fn harness_issuer(
+    target: Option<&Target>,
+    kinds: Kinds,
+) -> Result<
+    (
+        Option<Arc<HarnessIssuer>>,
+        Option<tokio::task::JoinHandle<()>>,
+    ),
+    EnvError,
+> {
+    let from_file = match target {
+        Some(t) => harness::from_target(t)
+            .map_err(EnvError::Invalid)?
+            .map(Arc::new),
+        None => None,
+    };
+    match (from_file, target) {
+        (Some(h), Some(t)) => {
+            let mut server = None;
+            if let Some(listen) = &t.spec.harness.listen {
+                let l = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+                    EnvError::Runtime(format!("harness issuer cannot listen on {listen}: {e}"))
+                })?;
+                server = Some(harness::spawn(h.clone(), l));
+            }
+            Ok((Some(h), server))
+        }
+        // An embedded mock AS-B can always trust an in-memory harness issuer.
+        (None, _) if kinds.b == Kind::Mock => {
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(|e| EnvError::Runtime(format!("harness issuer: {e}")))?;
+            let addr = l
+                .local_addr()
+                .map_err(|e| EnvError::Runtime(e.to_string()))?;
+            let h = Arc::new(HarnessIssuer::new(
+                format!("http://{addr}/harness"),
+                p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng),
+            ));
+            let server = harness::spawn(h.clone(), l);
+            Ok((Some(h), Some(server)))
+        }
+        _ => Ok((None, None)),
+    }
+}
+
+/// Discover the live roles (`None` for mock ones).
+async fn discover_live(
+    http: &Http,
+    target: Option<&Target>,
+    kinds: Kinds,
+) -> Result<(Option<AsInfo>, Option<AsInfo>), EnvError> {
+    let Some(t) = target else {
+        return Ok((None, None));
+    };
+    let run = |role: &'static str, issuer: &Option<toml::Spanned<String>>, pinned| {
+        let issuer = issuer.as_ref().expect("validated").get_ref().clone();
+        async move {
+            discovery::discover(http, role, &issuer, &pinned)
+                .await
+                .map_err(|e| EnvError::Runtime(e.to_string()))
+        }
+    };
+    let a = match kinds.a {
+        Kind::Live => Some(run("AS-A", &t.spec.as_a.issuer, t.spec.as_a.endpoints()).await?),
+        Kind::Mock => None,
+    };
+    let b = match kinds.b {
+        Kind::Live => Some(run("AS-B", &t.spec.as_b.issuer, t.spec.as_b.endpoints()).await?),
+        Kind::Mock => None,
+    };
+    Ok((a, b))
+}
+
+/// Every secret the run knows at its start: client secrets and keys, subject-token source
+/// secrets, the harness key.
+fn collect_secrets(
+    clients: &[Option<&Client>],
+    tokens: &SubjectTokens,
+    harness: Option<&HarnessIssuer>,
+) -> Vec<String> {
+    let mut secrets = Vec::new();
+    for c in clients.iter().flatten() {
+        if let Some(pem) = c.key.as_ref().and_then(|k| {
+            use p256::pkcs8::EncodePrivateKey;
+            k.to_pkcs8_pem(p256::pkcs8::LineEnding::LF).ok()
+        }) {
+            secrets.push(pem.to_string());
+        }
+        secrets.extend(c.secret.clone());
+    }
+    secrets.extend(tokens.configured_secrets());
+    if let Some(h) = harness {
+        secrets.push(h.private_pem());
+    }
+    secrets
 }
 
 /// Lifetime of the embedded mock's user tokens and grants (no target file: the default run and
@@ -274,287 +612,39 @@ impl Env {
             Duration::from_secs(limits.request_timeout_secs),
             limits.max_response_bytes,
         );
-        let kind_a = target.map_or(Kind::Mock, |t| t.spec.as_a.kind);
-        let kind_b = target.map_or(Kind::Mock, |t| t.spec.as_b.kind);
-        let kind_rs = match target {
-            None => Some(Kind::Mock),
-            Some(t) => t.spec.rs.as_ref().map(|r| r.kind),
-        };
+        let kinds = Kinds::of(target);
+        let (harness, harness_server) = harness_issuer(target, kinds).await?;
+        let (live_a, live_b) = discover_live(&http, target, kinds).await?;
 
-        // Harness issuer: from the target, or an in-memory one for the embedded mock.
-        let mut harness_server = None;
-        let from_file = match target {
-            Some(t) => harness::from_target(t)
-                .map_err(EnvError::Invalid)?
-                .map(Arc::new),
-            None => None,
-        };
-        let harness: Option<Arc<HarnessIssuer>> = match (from_file, target) {
-            (Some(h), Some(t)) => {
-                if let Some(listen) = &t.spec.harness.listen {
-                    let l = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
-                        EnvError::Runtime(format!("harness issuer cannot listen on {listen}: {e}"))
-                    })?;
-                    harness_server = Some(harness::spawn(h.clone(), l));
-                }
-                Some(h)
-            }
-            // An embedded mock AS-B can always trust an in-memory harness issuer.
-            (None, _) if kind_b == Kind::Mock => {
-                let l = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .map_err(|e| EnvError::Runtime(format!("harness issuer: {e}")))?;
-                let addr = l
-                    .local_addr()
-                    .map_err(|e| EnvError::Runtime(e.to_string()))?;
-                let h = Arc::new(HarnessIssuer::new(
-                    format!("http://{addr}/harness"),
-                    p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng),
-                ));
-                harness_server = Some(harness::spawn(h.clone(), l));
-                Some(h)
-            }
-            _ => None,
-        };
-
-        let live_a = match (kind_a, target) {
-            (Kind::Live, Some(t)) => Some(
-                discover(
-                    &http,
-                    t.spec.as_a.issuer.as_ref().expect("validated").get_ref(),
-                )
-                .await?,
-            ),
-            _ => None,
-        };
-        let live_b = match (kind_b, target) {
-            (Kind::Live, Some(t)) => Some(
-                discover(
-                    &http,
-                    t.spec.as_b.issuer.as_ref().expect("validated").get_ref(),
-                )
-                .await?,
-            ),
-            _ => None,
-        };
-        let fixtures = target.map(|t| t.spec.fixtures.clone()).unwrap_or_default();
-
-        let mut registered_b_client: Option<Client> = None;
-        let any_mock = kind_a == Kind::Mock || kind_b == Kind::Mock || kind_rs == Some(Kind::Mock);
-        let mock = if any_mock {
-            let mut options = MockOptions {
-                faults: faults.clone(),
-                ..MockOptions::default()
-            };
-            if target.is_none() {
-                options
-                    .config
-                    .shorten_lifetimes(EMBEDDED_TOKEN_SECS, EMBEDDED_LEEWAY_SECS);
-            } else {
-                // A mock role in a target file issues user tokens that live no longer than its
-                // grants, so the case that presents an expired subject token waits inside the
-                // run's one unavoidable wait (grant expiry) and runs instead of being skipped.
-                let a = &mut options.config.as_a;
-                a.access_token_lifetime_secs =
-                    a.access_token_lifetime_secs.min(a.grant_lifetime_secs);
-            }
-            if let Some(t) = target {
-                options.port_a = t.spec.as_a.port.unwrap_or(0);
-                options.port_b = t.spec.as_b.port.unwrap_or(0);
-                options.port_rs = t.spec.rs.as_ref().and_then(|r| r.port).unwrap_or(0);
-            }
-            if let Some(h) = &harness {
-                options.extra_trusted_issuers.push(TrustedIssuer {
-                    issuer: h.issuer.clone(),
-                    jwks: Some(h.jwks()),
-                    jwks_uri: None,
-                });
-            }
-            if let (Some(_), Some(c)) = (&live_a, target.and_then(|t| t.spec.as_a.client.as_ref()))
-            {
-                // Register the live AS-A's client at the mock AS-B, as a deployment registers
-                // every domain-A client that calls domain B.
-                let secret = format!("as-b-{}", uuid::Uuid::new_v4().simple());
-                options.config.as_b.clients.retain(|x| x.id != c.id);
-                options
-                    .config
-                    .as_b
-                    .clients
-                    .push(mock_as::config::BClientConfig {
-                        id: c.id.clone(),
-                        secret: secret.clone(),
-                    });
-                registered_b_client = Some(Client {
-                    id: c.id.clone(),
-                    secret: Some(secret),
-                    auth: AuthMethod::Basic,
-                    key: None,
-                });
-            }
-            if let Some(a) = &live_a {
-                // Mock AS-B must trust the live AS-A (its keys via jwks_uri).
-                options.extra_trusted_issuers.push(TrustedIssuer {
-                    issuer: a.issuer.clone(),
-                    jwks: None,
-                    jwks_uri: a.jwks_uri.clone(),
-                });
-                if let (Some(sub), Some(sub_b)) = (&fixtures.user_sub, &fixtures.user_sub_at_b) {
-                    options
-                        .config
-                        .as_b
-                        .subject_map
-                        .insert(sub.clone(), sub_b.clone());
-                }
-            }
-            if let Some(b) = &live_b {
-                // Mock AS-A must mint grants for the live AS-B.
-                options.config.as_a.extra_partners.push(b.issuer.clone());
-            }
-            Some(
-                MockPair::start(options)
-                    .await
-                    .map_err(|e| EnvError::Runtime(format!("cannot start the mock pair: {e}")))?,
-            )
+        let fault_names: Vec<String> = faults.iter().map(|f| f.name().to_string()).collect();
+        let (mock, registered_b_client) = if kinds.any_mock() {
+            let plan = mock_plan(
+                target,
+                faults,
+                harness.as_deref(),
+                live_a.as_ref(),
+                live_b.as_ref(),
+            );
+            let pair = MockPair::start(plan.options)
+                .await
+                .map_err(|e| EnvError::Runtime(format!("cannot start the mock pair: {e}")))?;
+            (Some(pair), plan.registered_b_client)
         } else {
-            None
+            (None, None)
         };
-        let facts = mock.as_ref().map(|m| m.facts().clone());
-        let mut secrets = Vec::new();
+        let facts = mock.as_ref().map(|m| m.facts());
 
-        // AS-A role.
-        let jwt_client: Option<Client>;
-        let (
-            as_a,
-            client_a,
-            second,
-            subj,
-            unmapped,
-            mut user_sub,
-            mut scopes,
-            mut escalation,
-            mut as_c,
-            mut alias,
-        );
-        match (&live_a, &facts) {
-            (Some(a), _) => {
-                let t = target.expect("live implies target");
-                as_a = a.clone();
-                client_a = client(t, t.spec.as_a.client.as_ref().expect("validated"))?;
-                second = t
-                    .spec
-                    .as_a
-                    .second_client
-                    .as_ref()
-                    .map(|c| client(t, c))
-                    .transpose()?;
-                subj = subject(t, t.spec.as_a.subject_token.as_ref().expect("validated"))?;
-                unmapped = t
-                    .spec
-                    .as_a
-                    .unmapped_user
-                    .as_ref()
-                    .map(|s| subject(t, s))
-                    .transpose()?;
-                (user_sub, scopes, escalation, as_c, alias) = (None, None, None, None, None);
-                jwt_client = t
-                    .spec
-                    .as_a
-                    .jwt_client
-                    .as_ref()
-                    .map(|c| client(t, c))
-                    .transpose()?;
-            }
-            (None, Some(f)) => {
-                as_a = mock_as_a(f);
-                // The embedded mock runs its default configuration, whose private_key_jwt
-                // client's key ships with the mock.
-                jwt_client = f.jwt_client_id.as_ref().and_then(|id| {
-                    use p256::pkcs8::DecodePrivateKey;
-                    let key = p256::ecdsa::SigningKey::from_pkcs8_pem(
-                        mock_as::fixtures::JWT_CLIENT_KEY_PEM,
-                    )
-                    .ok()?;
-                    Some(Client {
-                        id: id.clone(),
-                        secret: None,
-                        auth: AuthMethod::PrivateKeyJwt,
-                        key: Some(key),
-                    })
-                });
-                client_a = Client {
-                    id: f.client_id.clone(),
-                    secret: Some(f.client_secret.clone()),
-                    auth: AuthMethod::Basic,
-                    key: None,
-                };
-                second = Some(Client {
-                    id: f.second_client_id.clone(),
-                    secret: Some(f.second_client_secret.clone()),
-                    auth: AuthMethod::Basic,
-                    key: None,
-                });
-                let scope = Some(f.user_scopes.join(" "));
-                subj = SubjectSource::Password {
-                    username: f.user.0.clone(),
-                    password: f.user.1.clone(),
-                    scope: scope.clone(),
-                };
-                unmapped = Some(SubjectSource::Password {
-                    username: f.unmapped_user.0.clone(),
-                    password: f.unmapped_user.1.clone(),
-                    scope: None,
-                });
-                user_sub = Some(f.user_sub.clone());
-                scopes = scope;
-                escalation = Some(f.escalation_scope.clone());
-                as_c = f.as_c.clone();
-                alias = if kind_b == Kind::Mock {
-                    Some(f.as_b_audience_alias.clone())
-                } else {
-                    None
-                };
-            }
-            (None, None) => unreachable!("AS-A is live or mock"),
-        }
-        let (as_b, as_b_client, mut user_sub_at_b) = match (&live_b, &facts) {
-            (Some(b), _) => {
-                let t = target.expect("live implies target");
-                (
-                    b.clone(),
-                    t.spec
-                        .as_b
-                        .client
-                        .as_ref()
-                        .map(|c| client(t, c))
-                        .transpose()?,
-                    None,
-                )
-            }
-            (None, Some(f)) => (
-                mock_as_b(f),
-                registered_b_client.clone().or_else(|| {
-                    f.as_b_client.as_ref().map(|(id, s)| Client {
-                        id: id.clone(),
-                        secret: Some(s.clone()),
-                        auth: AuthMethod::Basic,
-                        key: None,
-                    })
-                }),
-                Some(f.user_sub_at_b.clone()),
-            ),
-            (None, None) => unreachable!("AS-B is live or mock"),
+        let side_a = match (target, live_a, facts) {
+            (Some(t), Some(info), _) => live_side_a(t, info)?,
+            (_, None, Some(f)) => mock_side_a(f, kinds),
+            _ => unreachable!("AS-A is live or mock"),
         };
-        // Target fixtures override what the mock facts suggest.
-        if let Some(a) = target.and_then(|t| t.spec.as_b.audience.clone()) {
-            alias = Some(a);
-        }
-        user_sub = fixtures.user_sub.clone().or(user_sub);
-        user_sub_at_b = fixtures.user_sub_at_b.clone().or(user_sub_at_b);
-        scopes = fixtures.scopes.clone().or(scopes);
-        escalation = fixtures.escalation_scope.clone().or(escalation);
-        as_c = fixtures.as_c.clone().or(as_c);
-
-        let rs = match (kind_rs, target.and_then(|t| t.spec.rs.as_ref()), &facts) {
+        let side_b = match (target, live_b, facts) {
+            (Some(t), Some(info), _) => live_side_b(t, info)?,
+            (_, None, Some(f)) => mock_side_b(f, registered_b_client),
+            _ => unreachable!("AS-B is live or mock"),
+        };
+        let rs = match (kinds.rs, target.and_then(|t| t.spec.rs.as_ref()), facts) {
             (Some(Kind::Live), Some(r), _) => {
                 let resource = r.resource.as_ref().expect("validated").get_ref().clone();
                 let url = r
@@ -567,18 +657,22 @@ impl Env {
             _ => None,
         };
 
+        // Target fixtures override what the mock facts suggest.
+        let fixtures = target.map(|t| t.spec.fixtures.clone()).unwrap_or_default();
+        let d = &side_a.defaults;
+        let as_b_audience = target
+            .and_then(|t| t.spec.as_b.audience.clone())
+            .or(side_a.audience_alias.clone());
+
         // Mock roles: their metadata is discovered like a live server's, so that
         // `target.as_x.metadata.*` means the same thing for both.
-        let (mut as_a, mut as_b) = (as_a, as_b);
+        let (mut as_a, mut as_b) = (side_a.info.clone(), side_b.info);
         for info in [&mut as_a, &mut as_b] {
-            if info.metadata.is_null()
-                && let Ok(m) = fetch_json(
-                    &http,
-                    &well_known(&info.issuer, "oauth-authorization-server"),
-                )
-                .await
-            {
-                info.metadata = m;
+            if info.metadata.is_null() && info.metadata_url.is_none() {
+                let url = well_known(&info.issuer, "oauth-authorization-server");
+                if let Ok(m) = fetch_json(&http, &url).await {
+                    info.metadata = m;
+                }
             }
         }
         let as_a_jwks = match &as_a.jwks_uri {
@@ -586,40 +680,16 @@ impl Env {
             None => None,
         };
 
-        for c in [
-            Some(&client_a),
-            second.as_ref(),
-            as_b_client.as_ref(),
-            jwt_client.as_ref(),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            if let Some(pem) = c.key.as_ref().and_then(|k| {
-                use p256::pkcs8::EncodePrivateKey;
-                k.to_pkcs8_pem(p256::pkcs8::LineEnding::LF).ok()
-            }) {
-                secrets.push(pem.to_string());
-            }
-        }
-        for c in [Some(&client_a), second.as_ref(), as_b_client.as_ref()]
-            .into_iter()
-            .flatten()
-        {
-            secrets.extend(c.secret.clone());
-        }
-        for s in [Some(&subj), unmapped.as_ref()].into_iter().flatten() {
-            match s {
-                SubjectSource::Password { password, .. } => secrets.push(password.clone()),
-                SubjectSource::Token(t) => secrets.push(t.clone()),
-                SubjectSource::ClientCredentials { .. } => {}
-            }
-        }
-        if let Some(h) = &harness {
-            secrets.push(h.private_pem());
-        }
-
-        let fault_names: Vec<String> = faults.iter().map(|f| f.name().to_string()).collect();
+        let secrets = collect_secrets(
+            &[
+                Some(&side_a.client),
+                side_a.second.as_ref(),
+                side_b.client.as_ref(),
+                side_a.jwt.as_ref(),
+            ],
+            &side_a.tokens,
+            harness.as_deref(),
+        );
         let role = |kind: Kind, url: &str| RoleInfo {
             kind: if kind == Kind::Mock {
                 "mock".into()
@@ -634,37 +704,39 @@ impl Env {
             },
         };
         let targets = Targets {
-            as_a: role(kind_a, &as_a.issuer),
-            as_b: role(kind_b, &as_b.issuer),
+            as_a: role(kinds.a, &as_a.issuer),
+            as_b: role(kinds.b, &as_b.issuer),
             rs: rs
                 .as_ref()
-                .map(|(r, _)| role(kind_rs.unwrap_or(Kind::Mock), r)),
+                .map(|(r, _)| role(kinds.rs.unwrap_or(Kind::Mock), r)),
             harness_issuer: harness.as_ref().map(|h| h.issuer.clone()),
             file: target.map(|t| t.file.name.clone()),
         };
         let dpop = match target {
             None => true,
-            Some(t) => t.spec.as_b.dpop.unwrap_or(kind_b == Kind::Mock),
+            Some(t) => t.spec.as_b.dpop.unwrap_or(kinds.b == Kind::Mock),
         };
         let trusts_harness =
-            target.is_none_or(|t| t.spec.as_b.trusts_harness || kind_b == Kind::Mock);
+            target.is_none_or(|t| t.spec.as_b.trusts_harness || kinds.b == Kind::Mock);
         Ok(Env {
             as_a,
             as_a_jwks,
             as_b,
-            as_b_audience: alias,
-            as_c,
+            as_b_audience,
+            as_c: fixtures.as_c.clone().or(d.as_c.clone()),
             rs,
-            client: client_a,
-            second_client: second,
-            jwt_client,
-            as_b_client,
-            subject: subj,
-            unmapped,
-            user_sub,
-            user_sub_at_b,
-            scopes,
-            escalation_scope: escalation,
+            client: side_a.client,
+            second_client: side_a.second,
+            jwt_client: side_a.jwt,
+            as_b_client: side_b.client,
+            user_sub: fixtures.user_sub.clone().or(d.user_sub.clone()),
+            user_sub_at_b: fixtures.user_sub_at_b.clone().or(side_b.user_sub_at_b),
+            scopes: fixtures.scopes.clone().or(d.scopes.clone()),
+            escalation_scope: fixtures
+                .escalation_scope
+                .clone()
+                .or(d.escalation_scope.clone()),
+            tokens: side_a.tokens,
             harness: if trusts_harness { harness } else { None },
             dpop,
             limits,
@@ -673,6 +745,38 @@ impl Env {
             profile: target.and_then(|t| t.spec.profile.clone()),
             _mock: mock,
             harness_server,
+        })
+    }
+
+    /// Every secret known so far: those of the start, and tokens obtained during the run.
+    pub fn secrets_now(&self) -> Vec<String> {
+        let mut s = self.secrets.clone();
+        s.extend(self.tokens.obtained_secrets());
+        s
+    }
+
+    /// Why `case` cannot run here for want of a subject-token role (`None`: every role its
+    /// steps ask for has a source, or is skipped by a missing capability anyway).
+    pub fn token_gap(&self, case: &Case) -> Option<String> {
+        case.steps.iter().find_map(|s| match &s.action {
+            Action::SubjectToken { user, client } => match TokenRole::of(*user, *client) {
+                Some(role) => {
+                    let client_missing = match role {
+                        TokenRole::SecondClient => self.second_client.is_none(),
+                        TokenRole::JwtClient => self.jwt_client.is_none(),
+                        _ => false,
+                    };
+                    if client_missing {
+                        None
+                    } else {
+                        self.tokens.gap(role)
+                    }
+                }
+                None => Some(format!(
+                    "no subject-token role for the {user:?} user at the {client:?} client"
+                )),
+            },
+            _ => None,
         })
     }
 
@@ -688,7 +792,10 @@ impl Env {
         add(Capability::Rs, self.rs.is_some());
         add(Capability::AsC, self.as_c.is_some());
         add(Capability::SecondClient, self.second_client.is_some());
-        add(Capability::UnmappedUser, self.unmapped.is_some());
+        add(
+            Capability::UnmappedUser,
+            self.tokens.has(TokenRole::UnmappedUser),
+        );
         add(Capability::AsBClient, self.as_b_client.is_some());
         add(Capability::Dpop, self.dpop);
         add(Capability::AudienceAlias, self.as_b_audience.is_some());
@@ -711,26 +818,5 @@ impl Env {
             "escalation_scope": self.escalation_scope,
             "harness": self.harness.as_ref().map(|h| json!({"issuer": h.issuer, "jwks_uri": h.jwks_uri()})),
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn well_known_inserts_before_the_issuer_path() {
-        assert_eq!(
-            well_known("https://a.example/realms/x", "oauth-authorization-server"),
-            "https://a.example/.well-known/oauth-authorization-server/realms/x"
-        );
-        assert_eq!(
-            well_known("https://a.example", "oauth-authorization-server"),
-            "https://a.example/.well-known/oauth-authorization-server"
-        );
-        assert_eq!(
-            well_known("https://rs.example/api/", "oauth-protected-resource"),
-            "https://rs.example/.well-known/oauth-protected-resource/api"
-        );
     }
 }

@@ -2,12 +2,16 @@
 //! profile's level. Never prints; a harness or network failure makes the case `error`.
 //! Token requests: RFC 8693 §2.1 (exchange), RFC 7523 §2.1 (present), RFC 9449 (DPoP).
 
-use crate::environment::{Client, Env, SubjectSource, well_known};
+pub use crate::client_auth::{CLIENT_ASSERTION_TYPE, client_assertion};
+use crate::client_auth::{Client, apply_client_auth, encode_form};
+use crate::environment::{Env, well_known};
 use crate::http::{Http, Request, Response, unix_now};
 use crate::jose::{self, Jws, SignWith};
+use crate::party::Party;
 use crate::predicate::{self, Outcome};
-use crate::query::{self, QueryEnv};
+use crate::query::{self, Query, QueryEnv};
 use crate::run_result::CheckResult;
+use crate::subject_token::{Got, TokenError, TokenRole};
 use crate::suite::*;
 use crate::template;
 use crate::transcript::Exchange;
@@ -27,6 +31,8 @@ pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_tok
 #[derive(Debug, Clone)]
 pub struct CaseOutcome {
     pub verdict: Verdict,
+    /// For `blocked`: the party whose step failed.
+    pub blocked_by: Option<Party>,
     pub message: String,
     pub checks: Vec<CheckResult>,
     pub transcript: Vec<Exchange>,
@@ -105,12 +111,14 @@ pub async fn run_case(
     match stopped {
         Some(Stop::Error(message)) => CaseOutcome {
             verdict: Verdict::Error,
+            blocked_by: None,
             message,
             checks: Vec::new(),
             transcript,
         },
         Some(Stop::Skip(message)) => CaseOutcome {
             verdict: Verdict::Skip,
+            blocked_by: None,
             message,
             checks: Vec::new(),
             transcript,
@@ -127,6 +135,7 @@ pub async fn run_case(
                 .unwrap_or(message);
             CaseOutcome {
                 verdict,
+                blocked_by: None,
                 message,
                 checks,
                 transcript,
@@ -136,6 +145,7 @@ pub async fn run_case(
             let (verdict, message, checks) = run.checks(case, level_of, false);
             CaseOutcome {
                 verdict,
+                blocked_by: None,
                 message,
                 checks,
                 transcript,
@@ -164,6 +174,7 @@ fn unmet_check(
         actual: Value::Null,
         expected: "the value a later step needs".into(),
         message: message.to_string(),
+        source: Some(case.source.clone()),
     })
 }
 
@@ -205,6 +216,21 @@ impl CaseRun {
         }
         let ctx = Value::Object(std::mem::take(&mut self.ctx));
         let v = query::eval(&ctx, path, &self.qenv());
+        let Value::Object(m) = ctx else {
+            unreachable!()
+        };
+        self.ctx = m;
+        v
+    }
+
+    /// The value a check's query names (`keys.NAME` mints the key on first use).
+    fn resolve_query(&mut self, q: &Query) -> Option<Value> {
+        if let ("keys", Some(name)) = (q.root(), q.segments().get(1)) {
+            let name = name.clone();
+            self.key(&name);
+        }
+        let ctx = Value::Object(std::mem::take(&mut self.ctx));
+        let v = query::eval_query(&ctx, q, &self.qenv());
         let Value::Object(m) = ctx else {
             unreachable!()
         };
@@ -414,67 +440,32 @@ impl CaseRun {
         })
     }
 
+    /// The subject token of the role the step asks for; a role without a source skips the
+    /// case (never another role's token).
     async fn subject_token(
         &mut self,
         id: &str,
         user: UserSel,
         client: ClientSel,
     ) -> StepResult<Value> {
-        let source = match user {
-            UserSel::Primary => self.env.subject.clone(),
-            UserSel::Unmapped => self
-                .env
-                .unmapped
-                .clone()
-                .ok_or_else(|| Stop::Skip(Capability::UnmappedUser.missing_reason().into()))?,
-        };
-        let client = self.client_for(client, true)?.expect("primary or second");
-        let mut form: Vec<(String, String)> = match source {
-            SubjectSource::Token(t) => return Ok(json!({ "token": t })),
-            SubjectSource::Password {
-                username,
-                password,
-                scope,
-            } => {
-                let mut f = vec![
-                    ("grant_type".into(), "password".into()),
-                    ("username".into(), username),
-                    ("password".into(), password),
-                ];
-                f.extend(scope.map(|s| ("scope".into(), s)));
-                f
-            }
-            SubjectSource::ClientCredentials { scope } => {
-                let mut f = vec![("grant_type".to_string(), "client_credentials".to_string())];
-                f.extend(scope.map(|s| ("scope".into(), s)));
-                f
-            }
-        };
-        let mut headers = vec![
-            (
-                "Content-Type".to_string(),
-                "application/x-www-form-urlencoded".to_string(),
-            ),
-            ("Accept".into(), "application/json".into()),
-        ];
-        let aud = self.env.as_a.issuer.clone();
-        apply_client_auth(&mut form, &mut headers, Some(&client), client.auth, &aud);
-        let req = Request {
-            method: "POST".into(),
-            url: self.env.as_a.token_endpoint.clone(),
-            headers,
-            body: Some(encode_form(&form)),
-        };
-        let resp = self.send(id, req, None).await?;
-        let out = output(&resp);
-        if resp.status != 200 || !out["token"].is_string() {
-            return err(format!(
-                "could not obtain a subject token at AS-A (status {}, body {}); check the target's subject_token settings",
-                resp.status,
-                short(&Value::String(resp.body.chars().take(200).collect()))
-            ));
+        if user == UserSel::Unmapped && self.env.tokens.gap(TokenRole::UnmappedUser).is_some() {
+            return Err(Stop::Skip(Capability::UnmappedUser.missing_reason().into()));
         }
-        Ok(out)
+        // A missing second or jwt client skips for that reason first.
+        self.client_for(client, true)?;
+        let role = TokenRole::of(user, client).ok_or_else(|| {
+            Stop::Skip(format!(
+                "no subject-token role for the {user:?} user at the {client:?} client"
+            ))
+        })?;
+        let (exchanges, res) = self.env.tokens.obtain(role, &self.http, id).await;
+        self.transcript.extend(exchanges);
+        match res {
+            Ok(Got::Response(r)) => Ok(output(&r)),
+            Ok(Got::Kept(t)) => Ok(json!({ "token": t })),
+            Err(TokenError::NoSource(why)) => Err(Stop::Skip(why)),
+            Err(TokenError::Failed(why)) => err(why),
+        }
     }
 
     /// Build the HTTP request of an HTTP action.
@@ -856,9 +847,11 @@ impl CaseRun {
     /// For a query into a step's JSON body when that body is not JSON (an HTML error page
     /// under 200, say): a note naming what came instead, so a `null` is not mistaken for an
     /// absent member.
-    fn not_json_note(&self, path: &str) -> String {
-        let mut parts = path.splitn(3, '.');
-        let (Some(step), Some("json")) = (parts.next(), parts.next()) else {
+    fn not_json_note(&self, q: &Query) -> String {
+        let (Some(step), Some("json")) = (
+            q.segments().first().map(String::as_str),
+            q.segments().get(1).map(String::as_str),
+        ) else {
             return String::new();
         };
         let Some(out) = self.ctx.get(step) else {
@@ -889,8 +882,8 @@ impl CaseRun {
                 continue;
             };
             if ran_only {
-                let ran = |path: &str| {
-                    let root = path.split('.').next().unwrap_or_default();
+                let ran = |q: &Query| {
+                    let root = q.root();
                     !case.steps.iter().any(|s| s.id == root) || self.ctx.contains_key(root)
                 };
                 if !ran(&check.value) || check.when.as_ref().is_some_and(|w| !ran(&w.value)) {
@@ -898,35 +891,33 @@ impl CaseRun {
                 }
             }
             if let Some(cond) = &check.when {
-                let actual = self.resolve(&cond.value);
-                let expected = match self.interp(&predicate::template_of(&cond.predicate)) {
+                let actual = self.resolve_query(&cond.value);
+                let predicate = match predicate::interpolated(&cond.predicate, |t| self.interp(t)) {
                     Ok(e) => e,
                     Err(Stop::Error(m) | Stop::Skip(m) | Stop::Unmet(m)) => {
                         return (
                             Verdict::Error,
-                            format!("check `{}` (when): {m}", check.what),
+                            format!("{}: check `{}` (when): {m}", check.source, check.what),
                             results,
                         );
                     }
                 };
-                if predicate::evaluate(&cond.predicate, actual.as_ref(), &expected).0
-                    != Outcome::Holds
-                {
+                if predicate::evaluate(&predicate, actual.as_ref()).0 != Outcome::Holds {
                     continue;
                 }
             }
-            let actual = self.resolve(&check.value);
-            let expected = match self.interp(&predicate::template_of(&check.predicate)) {
+            let actual = self.resolve_query(&check.value);
+            let predicate = match predicate::interpolated(&check.predicate, |t| self.interp(t)) {
                 Ok(e) => e,
                 Err(Stop::Error(m) | Stop::Skip(m) | Stop::Unmet(m)) => {
                     return (
                         Verdict::Error,
-                        format!("check `{}`: {m}", check.what),
+                        format!("{}: check `{}`: {m}", check.source, check.what),
                         results,
                     );
                 }
             };
-            let (outcome, text) = predicate::evaluate(&check.predicate, actual.as_ref(), &expected);
+            let (outcome, text) = predicate::evaluate(&predicate, actual.as_ref());
             let verdict = match outcome {
                 Outcome::Holds => Verdict::Pass,
                 Outcome::Fails => level.failure_verdict(),
@@ -956,6 +947,7 @@ impl CaseRun {
                 actual,
                 expected: text,
                 message,
+                source: Some(check.source.clone()),
             });
         }
         if results.is_empty() {
@@ -998,64 +990,6 @@ fn value_text(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
-}
-
-fn encode_form(form: &[(String, String)]) -> String {
-    url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(form.iter())
-        .finish()
-}
-
-/// RFC 6749 §2.3.1: Basic with form-urlencoded id and secret, or both in the body; or an
-/// RFC 7523 §2.2 client assertion (`aud` = the AS issuer, as draft-ietf-oauth-rfc7523bis asks).
-fn apply_client_auth(
-    form: &mut Vec<(String, String)>,
-    headers: &mut Vec<(String, String)>,
-    client: Option<&Client>,
-    method: AuthMethod,
-    aud: &str,
-) {
-    let Some(c) = client else { return };
-    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    match (&c.secret, &c.key, method) {
-        (_, Some(key), AuthMethod::PrivateKeyJwt) => {
-            form.push(("client_id".into(), c.id.clone()));
-            form.push(("client_assertion_type".into(), CLIENT_ASSERTION_TYPE.into()));
-            form.push(("client_assertion".into(), client_assertion(key, &c.id, aud)));
-        }
-        (Some(secret), _, AuthMethod::Basic) => {
-            use base64::Engine;
-            let cred = base64::engine::general_purpose::STANDARD.encode(format!(
-                "{}:{}",
-                enc(&c.id),
-                enc(secret)
-            ));
-            headers.push(("Authorization".into(), format!("Basic {cred}")));
-        }
-        (Some(secret), _, AuthMethod::Post) => {
-            form.push(("client_id".into(), c.id.clone()));
-            form.push(("client_secret".into(), secret.clone()));
-        }
-        _ => form.push(("client_id".into(), c.id.clone())),
-    }
-}
-
-pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-
-/// An RFC 7523 §3 client-authentication JWT, typed `client-authentication+jwt` (7523bis).
-pub fn client_assertion(key: &SigningKey, client_id: &str, aud: &str) -> String {
-    let now = unix_now();
-    let jwk = jose::public_jwk(key.verifying_key());
-    let header = json!({ "alg": "ES256", "typ": "client-authentication+jwt", "kid": jose::thumbprint(&jwk) });
-    let claims = json!({
-        "iss": client_id,
-        "sub": client_id,
-        "aud": aud,
-        "jti": uuid::Uuid::new_v4().to_string(),
-        "iat": now,
-        "exp": now + 60,
-    });
-    jose::sign(&header, &claims, SignWith::Es256(key))
 }
 
 /// An RFC 9449 §4.2 proof: `typ` dpop+jwt, ES256, public `jwk`, `jti`, `htm`, `htu` (no query

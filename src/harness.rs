@@ -2,8 +2,6 @@
 //! that AS-B is configured to trust as an extra domain A, so cases can mint validly signed
 //! grants with one chosen defect. The ES256 key lives in a file and is reused across runs.
 
-use crate::cli::IssuerArgs;
-use crate::exit;
 use crate::jose::{self, SignWith};
 use crate::target::Target;
 use axum::{Json, Router, routing::get};
@@ -150,71 +148,42 @@ pub fn spawn(
     })
 }
 
-/// `chainproof issuer --jwks | --serve [--target FILE]`.
-pub fn command(args: IssuerArgs) -> i32 {
-    let target = match &args.target {
-        Some(p) => match Target::load(p) {
-            Ok(t) => Some(t),
-            Err(e) => {
-                eprintln!("{e}");
-                return exit::INVALID_INPUT;
-            }
-        },
-        None => None,
-    };
-    let (issuer, key_path, listen) = match &target {
-        Some(t) => (
-            t.spec
-                .harness
-                .issuer
-                .clone()
-                .unwrap_or_else(|| "http://127.0.0.1:9400".into()),
-            t.key_path(),
-            t.spec
-                .harness
-                .listen
-                .clone()
-                .unwrap_or_else(|| "127.0.0.1:9400".into()),
-        ),
-        None => (
-            "http://127.0.0.1:9400".into(),
-            ".chainproof/harness-key.pem".into(),
-            "127.0.0.1:9400".into(),
-        ),
-    };
-    let key = match load_or_create_key(&key_path) {
-        Ok(k) => k,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::RUNTIME;
+/// Where `chainproof issuer` finds its identity: the target's `[harness]` table, else the
+/// defaults the template documents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuerSettings {
+    pub issuer: String,
+    pub key_path: std::path::PathBuf,
+    pub listen: String,
+}
+
+impl IssuerSettings {
+    pub fn of(target: Option<&Target>) -> IssuerSettings {
+        const ISSUER: &str = "http://127.0.0.1:9400";
+        const LISTEN: &str = "127.0.0.1:9400";
+        match target {
+            Some(t) => IssuerSettings {
+                issuer: t
+                    .spec
+                    .harness
+                    .issuer
+                    .clone()
+                    .unwrap_or_else(|| ISSUER.into()),
+                key_path: t.key_path(),
+                listen: t
+                    .spec
+                    .harness
+                    .listen
+                    .clone()
+                    .unwrap_or_else(|| LISTEN.into()),
+            },
+            None => IssuerSettings {
+                issuer: ISSUER.into(),
+                key_path: ".chainproof/harness-key.pem".into(),
+                listen: LISTEN.into(),
+            },
         }
-    };
-    let h = Arc::new(HarnessIssuer::new(issuer, key));
-    if args.jwks {
-        println!("{}", serde_json::to_string_pretty(&h.jwks()).expect("json"));
-        return exit::OK;
     }
-    let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
-    rt.block_on(async move {
-        let listener = match tokio::net::TcpListener::bind(&listen).await {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("error: cannot listen on {listen}: {e}");
-                return exit::RUNTIME;
-            }
-        };
-        let bound = listener
-            .local_addr()
-            .map_or(listen.clone(), |a| a.to_string());
-        eprintln!(
-            "harness issuer {} serving metadata and JWKS on {bound}; Ctrl-C stops",
-            h.issuer
-        );
-        let server = spawn(h, listener);
-        let _ = tokio::signal::ctrl_c().await;
-        server.abort();
-        exit::OK
-    })
 }
 
 #[cfg(test)]

@@ -2,11 +2,30 @@
 //! Chaining Across Domains (draft-ietf-oauth-identity-chaining-17).
 //!
 //! Data flows one way: suite files → plan → executor → run result → reports.
+//!
+//! # Layers
+//! Lowest first. Each module uses only modules of its own layer or an earlier one, and the
+//! module graph has no cycle (`tests/layering.rs` checks both, reading this list):
+//! - values: `exit`, `verdict`, `diagnostic`, `toml_tree`, `template`, `transcript`, `jose`,
+//!   `query`, `http`
+//! - inputs and results: `catalogue`, `suite`, `predicate`, `target`, `harness`, `run_result`,
+//!   `client_auth`, `discovery`
+//! - engine: `subject_token`, `environment`, `executor`
+//! - outputs: `report`, `progress`
+//! - commands: `run`, `fuzz`
+//! - edge: `cli`, `app`
+//!
+//! The edge is the only place that knows clap: `cli` parses the command line into `*Args` and
+//! converts them into each command's plain options (`RunOptions`, `ReportOptions`,
+//! `FuzzOptions`, `ProgressMode`); `app` builds the async runtimes and prints. Below the edge
+//! only `progress` (the live terminal listener) writes to the terminal.
 
 pub mod app;
 pub mod catalogue;
 pub mod cli;
+pub mod client_auth;
 pub mod diagnostic;
+pub mod discovery;
 pub mod environment;
 pub mod executor;
 pub mod exit;
@@ -16,12 +35,14 @@ pub mod http;
 pub mod jose;
 pub mod merge;
 pub mod partition;
+pub mod party;
 pub mod predicate;
 pub mod progress;
 pub mod query;
 pub mod report;
 pub mod run;
 pub mod run_result;
+pub mod subject_token;
 pub mod suite;
 pub mod target;
 pub mod template;

@@ -7,7 +7,7 @@
 //! that silently lacks a third of the cases would read as a clean run).
 
 use crate::run::{self, Planned};
-use crate::run_result::{CaseResult, RunResult, SCHEMA_VERSION, Summary};
+use crate::run_result::{CaseResult, PartySummary, RunResult, SCHEMA_VERSION, Summary};
 use crate::suite::load::Library;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -142,6 +142,7 @@ pub fn merge(lib: &Library, inputs: Vec<Input>) -> Result<RunResult, MergeError>
         duration_ms: results().map(|r| r.duration_ms).max().unwrap_or(0),
         targets: base.targets.clone(),
         summary: Summary::of(cases.iter().map(|c| &c.verdict)),
+        parties: PartySummary::of(&cases),
         interrupted: results().any(|r| r.interrupted),
         requirements: run::requirement_rows(lib, &profile, &cases),
         cases,
@@ -235,6 +236,8 @@ mod tests {
             suite: suite.into(),
             case: id.into(),
             title: String::new(),
+            party: crate::party::Party::Chain,
+            blocked_by: None,
             requirements: vec![],
             level: Level::Must,
             verdict,
@@ -258,6 +261,7 @@ mod tests {
                 duration_ms: name.len() as u64,
                 targets: Default::default(),
                 summary: Summary::of(cases.iter().map(|c| &c.verdict)),
+                parties: PartySummary::of(&cases),
                 interrupted: false,
                 requirements: vec![],
                 cases,

@@ -1,7 +1,7 @@
 //! Predicates of checks (suites/README.md "Checks"): each compares a query's actual value
 //! with an expected one and says, in words, what was expected. An outcome is a value.
 
-use crate::suite::{JsonType, Predicate};
+use crate::suite::{JsonType, Predicate, Tmpl};
 use serde_json::Value;
 
 /// Result of one predicate.
@@ -13,25 +13,47 @@ pub enum Outcome {
     Dispreferred,
 }
 
-/// A predicate whose `${...}` values are already interpolated.
-pub fn evaluate(pred: &Predicate, actual: Option<&Value>, expected: &Value) -> (Outcome, String) {
+/// `pred` with each operand's `${...}` interpolated by `f`, one call per operand (`one_of`'s
+/// `allowed` and `prefer` separately), ready for [`evaluate`].
+pub fn interpolated<E>(
+    pred: &Predicate,
+    mut f: impl FnMut(&Tmpl) -> Result<Value, E>,
+) -> Result<Predicate, E> {
+    use Predicate::*;
+    Ok(match pred {
+        Equals(v) => Equals(f(v)?),
+        NotEquals(v) => NotEquals(f(v)?),
+        EqualsCi(v) => EqualsCi(f(v)?),
+        Includes(v) => Includes(f(v)?),
+        IncludesAny(v) => IncludesAny(f(v)?),
+        Excludes(v) => Excludes(f(v)?),
+        Substring(v) => Substring(f(v)?),
+        AtMost(v) => AtMost(f(v)?),
+        AtLeast(v) => AtLeast(f(v)?),
+        HasDirective(v) => HasDirective(f(v)?),
+        OneOf { allowed, prefer } => OneOf {
+            allowed: f(allowed)?,
+            prefer: prefer.as_ref().map(&mut f).transpose()?,
+        },
+        Exists(_) | Matches(_) | IsType(_) | IsAbsoluteUri(_) | SingleValued(_) => pred.clone(),
+    })
+}
+
+/// Evaluate a predicate whose operands are interpolated ([`interpolated`]).
+pub fn evaluate(pred: &Predicate, actual: Option<&Value>) -> (Outcome, String) {
     use Outcome::*;
     let holds = |b: bool| if b { Holds } else { Fails };
     let a = actual.filter(|v| !v.is_null());
     match pred {
-        Predicate::Equals(_) => (holds(a == Some(expected)), format!("== {expected}")),
-        Predicate::NotEquals(_) => (holds(a != Some(expected)), format!("!= {expected}")),
-        Predicate::EqualsCi(_) => {
+        Predicate::Equals(expected) => (holds(a == Some(expected)), format!("== {expected}")),
+        Predicate::NotEquals(expected) => (holds(a != Some(expected)), format!("!= {expected}")),
+        Predicate::EqualsCi(expected) => {
             let ok = matches!((a.and_then(Value::as_str), expected.as_str()), (Some(x), Some(y)) if x.eq_ignore_ascii_case(y));
             (holds(ok), format!("== {expected} (ASCII case-insensitive)"))
         }
-        Predicate::OneOf { .. } => {
-            let allowed = expected
-                .get("allowed")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let prefer = expected.get("prefer").and_then(Value::as_array).cloned();
+        Predicate::OneOf { allowed, prefer } => {
+            let allowed = allowed.as_array().cloned().unwrap_or_default();
+            let prefer = prefer.as_ref().and_then(Value::as_array).cloned();
             let text = allowed
                 .iter()
                 .map(|m| {
@@ -68,18 +90,20 @@ pub fn evaluate(pred: &Predicate, actual: Option<&Value>, expected: &Value) -> (
                 "absent".into()
             },
         ),
-        Predicate::Includes(_) => (holds(includes(a, expected)), format!("includes {expected}")),
-        Predicate::IncludesAny(_) => {
+        Predicate::Includes(expected) => {
+            (holds(includes(a, expected)), format!("includes {expected}"))
+        }
+        Predicate::IncludesAny(expected) => {
             let any = expected
                 .as_array()
                 .is_some_and(|l| l.iter().any(|e| includes(a, e)));
             (holds(any), format!("includes any of {expected}"))
         }
-        Predicate::Excludes(_) => (
+        Predicate::Excludes(expected) => (
             holds(!includes(a, expected)),
             format!("excludes {expected}"),
         ),
-        Predicate::Substring(_) => {
+        Predicate::Substring(expected) => {
             let ok = matches!((a.and_then(Value::as_str), expected.as_str()), (Some(x), Some(y)) if x.contains(y));
             (holds(ok), format!("contains {expected}"))
         }
@@ -87,7 +111,7 @@ pub fn evaluate(pred: &Predicate, actual: Option<&Value>, expected: &Value) -> (
             holds(a.and_then(Value::as_str).is_some_and(|s| re.is_match(s))),
             format!("matches /{}/", re.as_str()),
         ),
-        Predicate::AtMost(_) | Predicate::AtLeast(_) => {
+        Predicate::AtMost(expected) | Predicate::AtLeast(expected) => {
             let most = matches!(pred, Predicate::AtMost(_));
             let op = if most { "<=" } else { ">=" };
             let ok = match (a.and_then(Value::as_f64), expected.as_f64()) {
@@ -109,7 +133,7 @@ pub fn evaluate(pred: &Predicate, actual: Option<&Value>, expected: &Value) -> (
             };
             (holds(ok), format!("of JSON type {}", t.name()))
         }
-        Predicate::HasDirective(_) => {
+        Predicate::HasDirective(expected) => {
             let want = expected.as_str().unwrap_or_default();
             let ok = a.and_then(Value::as_str).is_some_and(|h| {
                 h.split(',').any(|d| {
@@ -170,31 +194,6 @@ fn includes(actual: Option<&Value>, v: &Value) -> bool {
     }
 }
 
-/// The template part of a predicate (what gets interpolated before evaluation).
-pub fn template_of(pred: &Predicate) -> Value {
-    match pred {
-        Predicate::Equals(v)
-        | Predicate::NotEquals(v)
-        | Predicate::EqualsCi(v)
-        | Predicate::Includes(v)
-        | Predicate::IncludesAny(v)
-        | Predicate::Excludes(v)
-        | Predicate::Substring(v)
-        | Predicate::AtMost(v)
-        | Predicate::AtLeast(v)
-        | Predicate::HasDirective(v) => v.clone(),
-        Predicate::OneOf { allowed, prefer } => {
-            let mut m = serde_json::Map::new();
-            m.insert("allowed".into(), allowed.clone());
-            if let Some(p) = prefer {
-                m.insert("prefer".into(), p.clone());
-            }
-            Value::Object(m)
-        }
-        _ => Value::Null,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,8 +201,7 @@ mod tests {
     use serde_json::json;
 
     fn ev(p: Predicate, actual: Option<Value>) -> Outcome {
-        let t = template_of(&p);
-        evaluate(&p, actual.as_ref(), &t).0
+        evaluate(&p, actual.as_ref()).0
     }
 
     #[rstest]
@@ -246,10 +244,31 @@ mod tests {
             Outcome::Dispreferred
         );
         assert_eq!(ev(p.clone(), Some(json!("invalid_grant"))), Outcome::Fails);
-        let (_, text) = evaluate(&p, None, &template_of(&p));
+        let (_, text) = evaluate(&p, None);
         assert_eq!(
             text,
             "one of [invalid_target*, invalid_request] (* preferred)"
         );
+    }
+
+    #[test]
+    fn operands_are_interpolated_one_by_one() {
+        let p = Predicate::OneOf {
+            allowed: json!(["${x}", "b"]),
+            prefer: Some(json!(["${x}"])),
+        };
+        let mut calls = 0;
+        let q = interpolated(&p, |t| {
+            calls += 1;
+            Ok::<_, ()>(json!(t.to_string().replace("${x}", "a")))
+        })
+        .unwrap();
+        assert_eq!(calls, 2);
+        let Predicate::OneOf { allowed, prefer } = q else {
+            panic!()
+        };
+        assert_eq!(allowed, json!(r#"["a","b"]"#));
+        assert_eq!(prefer, Some(json!(r#"["a"]"#)));
+        assert!(interpolated(&Predicate::Exists(true), |_| Err(())).is_ok());
     }
 }

@@ -1,10 +1,20 @@
 //! Run events (the boundary between executor and terminal) and the live reporter that
 //! renders them: an indicatif bar on a terminal, plain lines otherwise, or nothing.
 
-use crate::cli::ProgressMode;
 use crate::verdict::Verdict;
 use std::io::IsTerminal;
 use tokio::sync::mpsc;
+
+/// How the run shows live progress (`--progress`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProgressMode {
+    /// A bar when stderr is a terminal, plain lines otherwise.
+    #[default]
+    Auto,
+    Bar,
+    Plain,
+    None,
+}
 
 #[derive(Debug, Clone)]
 pub enum RunEvent {
@@ -26,6 +36,8 @@ pub enum RunEvent {
     },
     Finished {
         summary: crate::run_result::Summary,
+        /// Verdicts per judged party, so "AS-B: 0 fail, 4 blocked by AS-A" shows at a glance.
+        parties: Vec<crate::run_result::PartySummary>,
     },
 }
 
@@ -89,10 +101,18 @@ fn render_plain(ev: RunEvent) {
         RunEvent::Interrupted { reason } => {
             eprintln!("interrupted: {reason}; unfinished cases are reported as not run")
         }
-        RunEvent::Finished { summary: s } => eprintln!(
-            "{} cases: {} pass, {} fail, {} warn, {} info, {} skip, {} error",
-            s.total, s.pass, s.fail, s.warn, s.info, s.skip, s.error
-        ),
+        RunEvent::Finished {
+            summary: s,
+            parties,
+        } => {
+            for p in &parties {
+                eprintln!("  {}", p.line());
+            }
+            eprintln!(
+                "{} cases: {} pass, {} fail, {} warn, {} info, {} blocked, {} skip, {} error",
+                s.total, s.pass, s.fail, s.warn, s.info, s.blocked, s.skip, s.error
+            )
+        }
     }
 }
 

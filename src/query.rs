@@ -3,6 +3,62 @@
 
 use crate::jose::{self, Jws};
 use serde_json::{Value, json};
+use std::fmt;
+use std::str::FromStr;
+
+/// A check's query, parsed once when the suite loads: its dot-separated segments. Derived
+/// segments (`jwt`, `count`, `len`) stay names here; what they mean depends on the value they
+/// meet, so [`eval_query`] decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    segments: Vec<String>,
+}
+
+/// Why a text is not a query path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueryError {
+    #[error("a query is a plain path, not a template")]
+    Template,
+    #[error("malformed query path `{0}`")]
+    Malformed(String),
+}
+
+impl FromStr for Query {
+    type Err = QueryError;
+    fn from_str(path: &str) -> Result<Query, QueryError> {
+        if path.contains("${") {
+            return Err(QueryError::Template);
+        }
+        if path.is_empty() || path.split('.').any(str::is_empty) {
+            return Err(QueryError::Malformed(path.to_string()));
+        }
+        Ok(Query {
+            segments: path.split('.').map(str::to_string).collect(),
+        })
+    }
+}
+
+impl fmt::Display for Query {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.segments.join("."))
+    }
+}
+
+impl Query {
+    /// The first segment: a step id or a context root (`target`, `keys`).
+    pub fn root(&self) -> &str {
+        &self.segments[0]
+    }
+
+    pub fn segments(&self) -> &[String] {
+        &self.segments
+    }
+}
+
+/// Evaluate a parsed query against `ctx`; `None` when it names nothing.
+pub fn eval_query(ctx: &Value, query: &Query, env: &QueryEnv) -> Option<Value> {
+    eval_segments(ctx, query.segments(), env)
+}
 
 /// What derived segments need besides the context.
 #[derive(Debug, Clone, Default)]
@@ -13,17 +69,22 @@ pub struct QueryEnv {
     pub now: i64,
 }
 
-/// Evaluate `path` against `ctx`; `None` when it names nothing.
+/// Evaluate `path` (a `${...}` reference inside a template) against `ctx`; `None` when it
+/// names nothing.
 pub fn eval(ctx: &Value, path: &str, env: &QueryEnv) -> Option<Value> {
+    let segs: Vec<&str> = path.split('.').collect();
+    eval_segments(ctx, &segs, env)
+}
+
+fn eval_segments<S: AsRef<str>>(ctx: &Value, segs: &[S], env: &QueryEnv) -> Option<Value> {
     use std::borrow::Cow;
     let mut cur: Cow<'_, Value> = Cow::Borrowed(ctx);
     let mut received_at = env.now;
     let mut prev = "";
-    let segs: Vec<&str> = path.split('.').collect();
-    for (i, seg) in segs.iter().copied().enumerate() {
+    for (i, seg) in segs.iter().map(AsRef::as_ref).enumerate() {
         // `.count` of an absent value is 0.
         let absent = || {
-            if segs[i + 1..] == ["count"] {
+            if segs.len() == i + 2 && segs[i + 1].as_ref() == "count" {
                 Some(json!(0))
             } else {
                 None
@@ -133,5 +194,17 @@ mod tests {
             eval(&ctx, "x.json.scope.jwt.segments", &env),
             Some(json!(1))
         );
+        let q: Query = "x.json.list.count".parse().unwrap();
+        assert_eq!(eval_query(&ctx, &q, &env), Some(json!(2)));
+        assert_eq!(q.root(), "x");
+        assert_eq!(q.to_string(), "x.json.list.count");
+    }
+
+    #[test]
+    fn malformed_paths_are_refused_when_parsed() {
+        for bad in ["", "x..y", ".x", "x."] {
+            assert_eq!(bad.parse::<Query>(), Err(QueryError::Malformed(bad.into())));
+        }
+        assert_eq!("${x.y}".parse::<Query>(), Err(QueryError::Template));
     }
 }

@@ -1,21 +1,23 @@
 //! `chainproof run`: load suites and target, plan (profile levels, capabilities, skips),
 //! execute with bounded concurrency (slow cases first), survive Ctrl-C and a global
-//! deadline, build the `RunResult`, write reports, and choose the exit code.
+//! deadline, build the `RunResult`, write reports, and choose the exit code. Prints nothing:
+//! [`prepare`] and [`run`] return what the command layer (`app.rs`) shows.
 
-use crate::cli::RunArgs;
 use crate::environment::{Env, EnvError};
 use crate::executor;
 use crate::exit;
-use crate::progress::{RunEvent, spawn_reporter};
-use crate::report::{self, Secrets};
-use crate::run_result::{CaseResult, RequirementRow, RunResult, Summary, ToolInfo};
+use crate::partition::Partition;
+use crate::progress::{ProgressMode, RunEvent, spawn_reporter};
+use crate::report::{self, GateOutcome, ReportError, ReportOptions, Secrets};
+use crate::run_result::{CaseResult, PartySummary, RequirementRow, RunResult, Summary, ToolInfo};
 use crate::suite::load::Library;
 use crate::suite::{Case, Suite};
 use crate::target::Target;
 use crate::verdict::{FailOn, Level, Verdict};
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 /// A selected case with what the plan decided for it.
 #[derive(Debug, Clone)]
@@ -77,6 +79,11 @@ pub fn plan(lib: &Library, selected: &[(&Suite, &Case)], profile: &str, env: &En
                 .filter(|n| !caps.contains(n))
                 .map(|n| n.missing_reason())
                 .collect();
+            let token_gap = if missing.is_empty() {
+                env.token_gap(c)
+            } else {
+                None
+            };
             let skip = if levels.is_empty() {
                 Some(format!(
                     "none of its requirements ({}) has a level in profile {profile}",
@@ -85,7 +92,7 @@ pub fn plan(lib: &Library, selected: &[(&Suite, &Case)], profile: &str, env: &En
             } else if !missing.is_empty() {
                 Some(missing.join("; "))
             } else {
-                None
+                token_gap
             };
             Planned {
                 suite: s.id.clone(),
@@ -109,6 +116,8 @@ fn case_result(p: &Planned, verdict: Verdict, message: String, duration_ms: u64)
         suite: p.suite.clone(),
         case: p.case.id.clone(),
         title: p.case.title.clone(),
+        party: p.case.party,
+        blocked_by: None,
         requirements: p.case.requirements.clone(),
         level: p.level,
         verdict,
@@ -166,15 +175,16 @@ pub async fn execute(
             let level_of = move |r: &str| cat.level(r, &profile);
             let out = executor::run_case(env, &p.case, &level_of).await;
             let ms = started.elapsed().as_millis() as u64;
-            let _ = events.send(RunEvent::CaseFinished {
-                id,
-                verdict: out.verdict,
-                message: out.message.clone(),
-                duration_ms: ms,
-            });
             let mut r = case_result(&p, out.verdict, out.message, ms);
+            r.blocked_by = out.blocked_by;
             r.checks = out.checks;
             r.transcript = out.transcript;
+            let _ = events.send(RunEvent::CaseFinished {
+                id,
+                verdict: r.verdict,
+                message: r.located_message(),
+                duration_ms: ms,
+            });
             (i, r)
         });
     }
@@ -271,28 +281,152 @@ pub fn requirement_rows(lib: &Library, profile: &str, cases: &[CaseResult]) -> V
         .collect()
 }
 
-pub fn command(args: RunArgs) -> i32 {
-    let lib = match Library::load(args.suites.as_deref()) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("{e}");
-            return exit::INVALID_INPUT;
+/// `chainproof run` options (the command line's `RunArgs`, or a caller's own choice).
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Target file; `None` runs against the embedded mock pair.
+    pub target: Option<PathBuf>,
+    /// Folder of extra suite files.
+    pub suites: Option<PathBuf>,
+    /// Run only these suites (empty: all).
+    pub suite: Vec<String>,
+    /// Run only cases matching one of these globs (empty: all).
+    pub case: Vec<String>,
+    /// Profile; default: the target's, else the catalogue's default.
+    pub profile: Option<String>,
+    /// Cases run at the same time; default: the target's `limits.jobs`, else 4.
+    pub jobs: Option<u16>,
+    /// Lowest case verdict that gates.
+    pub fail_on: FailOn,
+    /// Faults of the embedded mock, by name.
+    pub mock_faults: Vec<String>,
+    /// Stop the whole run after this long.
+    pub deadline: Option<Duration>,
+    /// Where lines for the person running chainproof go (an interactive login's URL, a
+    /// subject-token source that failed before the run); the command layer prints them.
+    pub notice: crate::subject_token::Notice,
+    /// How live progress is shown.
+    pub progress: ProgressMode,
+    /// Run only this part of the selection (`--partition`).
+    pub partition: Option<Partition>,
+    pub report: ReportOptions,
+}
+
+/// Why a run could not start. `Display` is the whole text to print.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// An invalid suite, target or environment file (exit 3): a full diagnostic.
+    #[error("{0}")]
+    Invalid(String),
+    /// Flags that name nothing known (exit 64).
+    #[error("error: {0}")]
+    Usage(String),
+    /// The harness itself could not start (exit 2).
+    #[error("error: {0}")]
+    Runtime(String),
+}
+
+impl RunError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            RunError::Invalid(_) => exit::INVALID_INPUT,
+            RunError::Usage(_) => exit::USAGE,
+            RunError::Runtime(_) => exit::RUNTIME,
         }
-    };
-    let target = match &args.target {
-        Some(p) => match Target::load(p) {
-            Ok(t) => Some(t),
-            Err(e) => {
-                eprintln!("{e}");
-                return exit::INVALID_INPUT;
-            }
-        },
+    }
+}
+
+/// Everything `run` checked before any request: suites, target, profile, faults, selection.
+#[derive(Debug)]
+pub struct Prepared {
+    lib: Library,
+    target: Option<Target>,
+    profile: String,
+    faults: Vec<mock_as::Fault>,
+    /// Selected cases as (suite index, case index) into `lib.suites`.
+    selected: Vec<(usize, usize)>,
+    options: RunOptions,
+}
+
+impl Prepared {
+    fn selection(&self) -> Vec<(&Suite, &Case)> {
+        self.selected
+            .iter()
+            .map(|&(s, c)| (&self.lib.suites[s], &self.lib.suites[s].cases[c]))
+            .collect()
+    }
+}
+
+/// A finished run as the command layer shows it: what went wrong on the way, what was
+/// written, the gate's verdict, and the exit code.
+#[derive(Debug)]
+pub struct Finished {
+    /// Why no case could run (the target could not be set up); the reports say so case by case.
+    pub setup_error: Option<String>,
+    /// The gate's outcome, or why it could not be judged (an invalid `--expect`/`--baseline`).
+    pub gate: Result<GateOutcome, ReportError>,
+    /// The reports written, or the first report that could not be.
+    pub written: Result<Vec<PathBuf>, ReportError>,
+    pub exit_code: i32,
+}
+
+/// Load and check everything a run needs before it sends a request.
+pub fn prepare(options: RunOptions) -> Result<Prepared, RunError> {
+    let lib =
+        Library::load(options.suites.as_deref()).map_err(|e| RunError::Invalid(e.to_string()))?;
+    let target = match &options.target {
+        Some(p) => Some(Target::load(p).map_err(|e| RunError::Invalid(e.to_string()))?),
         None => None,
     };
-    let profile = args
-        .profile
-        .clone()
-        .or_else(|| target.as_ref().and_then(|t| t.spec.profile.clone()))
+    let profile = choose_profile(&lib, options.profile.as_deref(), target.as_ref())?;
+    let faults = options
+        .mock_faults
+        .iter()
+        .map(|f| f.parse::<mock_as::Fault>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| RunError::Usage(e.to_string()))?;
+    let mut selected =
+        select(&lib.suites, &options.suite, &options.case).map_err(RunError::Usage)?;
+    if let Some(part) = &options.partition {
+        selected = part.filter(selected, |(s, c)| format!("{}/{}", s.id, c.id));
+    }
+    let selected = selected
+        .into_iter()
+        .map(|(s, c)| index_of(&lib, s, c))
+        .collect();
+    Ok(Prepared {
+        lib,
+        target,
+        profile,
+        faults,
+        selected,
+        options,
+    })
+}
+
+fn index_of(lib: &Library, s: &Suite, c: &Case) -> (usize, usize) {
+    let si = lib
+        .suites
+        .iter()
+        .position(|x| std::ptr::eq(x, s))
+        .expect("selected from this library");
+    let ci = s
+        .cases
+        .iter()
+        .position(|x| std::ptr::eq(x, c))
+        .expect("selected from this suite");
+    (si, ci)
+}
+
+/// `--profile`, else the target's, else the catalogue's default; it must be a known profile.
+fn choose_profile(
+    lib: &Library,
+    flag: Option<&str>,
+    target: Option<&Target>,
+) -> Result<String, RunError> {
+    let profile = flag
+        .map(str::to_string)
+        .or_else(|| target.and_then(|t| t.spec.profile.clone()))
         .or_else(|| lib.catalogue.default_profile().map(|p| p.id.clone()))
         .unwrap_or_else(|| "ic-17".into());
     if lib.catalogue.profile(&profile).is_none() {
@@ -302,115 +436,105 @@ pub fn command(args: RunArgs) -> i32 {
             .iter()
             .map(|p| p.id.as_str())
             .collect();
-        eprintln!(
-            "error: unknown profile `{profile}` (known: {})",
+        return Err(RunError::Usage(format!(
+            "unknown profile `{profile}` (known: {})",
             known.join(", ")
-        );
-        return exit::USAGE;
+        )));
     }
-    let mut faults = Vec::new();
-    for f in &args.mock_fault {
-        match f.parse::<mock_as::Fault>() {
-            Ok(f) => faults.push(f),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return exit::USAGE;
-            }
+    Ok(profile)
+}
+
+/// Set up the environment, run the plan, then gate and write reports.
+pub async fn run(prepared: Prepared) -> Result<Finished, RunError> {
+    let wall = SystemTime::now();
+    let started = Instant::now();
+    let p = &prepared;
+    let env = match Env::build(p.target.as_ref(), p.faults.clone()).await {
+        Ok(e) => Arc::new(e),
+        Err(EnvError::Invalid(m)) => return Err(RunError::Invalid(m)),
+        Err(EnvError::Runtime(m)) => {
+            // The target could not be set up (discovery failed, a server is down): no case
+            // can run, but CI still gets complete reports saying so, case by case.
+            let cases = unreachable_cases(p, &m);
+            let targets = crate::run_result::Targets {
+                file: p.options.target.as_ref().map(|f| f.display().to_string()),
+                ..Default::default()
+            };
+            let mut result = run_result(&p.lib, &p.profile, (wall, started), targets, cases, false);
+            result.partition = p.options.partition.map(|part| part.to_string());
+            let mut finished = finish(&result, &p.options, &Secrets::default());
+            finished.setup_error = Some(m);
+            return Ok(finished);
         }
+    };
+    // Kept subject-token sources (refresh token, command, authorization code) are obtained
+    // before any case runs; an interactive login shows its URL through the notice then.
+    env.tokens.set_notice(p.options.notice.clone());
+    let http = crate::http::Http::new(
+        Duration::from_secs(env.limits.request_timeout_secs),
+        env.limits.max_response_bytes,
+    );
+    for (_, e) in env.tokens.prefetch(&http).await {
+        p.options.notice.show(&format!("warning: {e}"));
     }
-    let selected = match select(&lib.suites, &args.suite, &args.case) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::USAGE;
-        }
+    let planned = plan(&p.lib, &p.selection(), &p.profile, &env);
+    let jobs = usize::from(p.options.jobs.or(env.limits.jobs).unwrap_or(4).max(1));
+    let (tx, reporter) = spawn_reporter(p.options.progress, env.secrets.clone());
+    let (cases, interrupted) = execute(
+        &p.lib,
+        &p.profile,
+        env.clone(),
+        planned,
+        jobs,
+        p.options.deadline,
+        tx.clone(),
+    )
+    .await;
+    let summary = Summary::of(cases.iter().map(|c| &c.verdict));
+    let parties = PartySummary::of(&cases);
+    let _ = tx.send(RunEvent::Finished { summary, parties });
+    drop(tx);
+    let _ = reporter.await;
+    let mut result = run_result(
+        &p.lib,
+        &p.profile,
+        (wall, started),
+        env.targets.clone(),
+        cases,
+        interrupted,
+    );
+    result.partition = p.options.partition.map(|part| part.to_string());
+    let secrets = Secrets {
+        values: env.secrets_now(),
     };
-    let selected = match &args.partition {
-        Some(p) => p.filter(selected, |(s, c)| format!("{}/{}", s.id, c.id)),
-        None => selected,
-    };
-    let rt = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return exit::RUNTIME;
-        }
-    };
-    let lib = &lib;
-    rt.block_on(async move {
-        let wall = SystemTime::now();
-        let started = Instant::now();
-        let env = match Env::build(target.as_ref(), faults).await {
-            Ok(e) => Arc::new(e),
-            Err(EnvError::Invalid(m)) => {
-                eprintln!("{m}");
-                return exit::INVALID_INPUT;
-            }
-            Err(EnvError::Runtime(m)) => {
-                // The target could not be set up (discovery failed, a server is down): no case
-                // can run, but CI still gets complete reports saying so, case by case.
-                eprintln!("error: {m}");
-                let cases: Vec<CaseResult> = selected
-                    .iter()
-                    .map(|(s, c)| CaseResult {
-                        suite: s.id.clone(),
-                        case: c.id.clone(),
-                        title: c.title.clone(),
-                        requirements: c.requirements.clone(),
-                        level: c
-                            .requirements
-                            .iter()
-                            .filter_map(|r| lib.catalogue.level(r, &profile))
-                            .max()
-                            .unwrap_or(Level::May),
-                        verdict: Verdict::Error,
-                        message: format!("not run: the target could not be set up: {m}"),
-                        duration_ms: 0,
-                        not_run: true,
-                        checks: Vec::new(),
-                        transcript: Vec::new(),
-                    })
-                    .collect();
-                let targets = crate::run_result::Targets {
-                    file: args.target.as_ref().map(|p| p.display().to_string()),
-                    ..Default::default()
-                };
-                let mut result = run_result(lib, &profile, (wall, started), targets, cases, false);
-                result.partition = args.partition.map(|p| p.to_string());
-                return finish(&result, &args.report, args.fail_on, &Secrets::default());
-            }
-        };
-        let planned = plan(lib, &selected, &profile, &env);
-        let jobs = usize::from(args.jobs.or(env.limits.jobs).unwrap_or(4).max(1));
-        let (tx, reporter) = spawn_reporter(args.progress, env.secrets.clone());
-        let (cases, interrupted) = execute(
-            lib,
-            &profile,
-            env.clone(),
-            planned,
-            jobs,
-            args.deadline,
-            tx.clone(),
-        )
-        .await;
-        let summary = Summary::of(cases.iter().map(|c| &c.verdict));
-        let _ = tx.send(RunEvent::Finished { summary });
-        drop(tx);
-        let _ = reporter.await;
-        let mut result = run_result(
-            lib,
-            &profile,
-            (wall, started),
-            env.targets.clone(),
-            cases,
-            interrupted,
-        );
-        result.partition = args.partition.map(|p| p.to_string());
-        let secrets = Secrets {
-            values: env.secrets.clone(),
-        };
-        finish(&result, &args.report, args.fail_on, &secrets)
-    })
+    Ok(finish(&result, &p.options, &secrets))
+}
+
+/// Every selected case as `error`, not run, because the target could not be set up.
+fn unreachable_cases(p: &Prepared, why: &str) -> Vec<CaseResult> {
+    p.selection()
+        .iter()
+        .map(|(s, c)| CaseResult {
+            suite: s.id.clone(),
+            case: c.id.clone(),
+            title: c.title.clone(),
+            party: c.party,
+            blocked_by: None,
+            requirements: c.requirements.clone(),
+            level: c
+                .requirements
+                .iter()
+                .filter_map(|r| p.lib.catalogue.level(r, &p.profile))
+                .max()
+                .unwrap_or(Level::May),
+            verdict: Verdict::Error,
+            message: format!("not run: the target could not be set up: {why}"),
+            duration_ms: 0,
+            not_run: true,
+            checks: Vec::new(),
+            transcript: Vec::new(),
+        })
+        .collect()
 }
 
 /// The finished run, as every report is written from it.
@@ -431,6 +555,7 @@ fn run_result(
         duration_ms: started.elapsed().as_millis() as u64,
         targets,
         summary: Summary::of(cases.iter().map(|c| &c.verdict)),
+        parties: PartySummary::of(&cases),
         interrupted,
         requirements: requirement_rows(lib, profile, &cases),
         cases,
@@ -439,39 +564,34 @@ fn run_result(
     }
 }
 
+fn finish(result: &RunResult, options: &RunOptions, secrets: &Secrets) -> Finished {
+    write_and_gate(result, &options.report, options.fail_on, secrets)
+}
+
 /// Judge the gate (thresholds, expectations, baseline), write every report showing its
-/// findings, and return the exit code. `chainproof merge` finishes the same way.
-pub fn finish(
+/// findings, and choose the exit code. `chainproof merge` finishes the same way.
+pub fn write_and_gate(
     result: &RunResult,
-    report_args: &report::ReportArgs,
+    report_options: &ReportOptions,
     fail_on: FailOn,
     secrets: &Secrets,
-) -> i32 {
-    let (gate, mut code) = match report::gate(result, report_args, fail_on, secrets) {
-        Ok(g) => {
-            let code = g.exit_code;
-            (Some(g), code)
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            (None, e.exit_code())
-        }
+) -> Finished {
+    let options = report_options;
+    let gate = report::gate(result, options, fail_on, secrets);
+    let mut exit_code = match &gate {
+        Ok(g) => g.exit_code,
+        Err(e) => e.exit_code(),
     };
-    match report::write_reports(result, report_args, secrets, gate.as_ref()) {
-        Ok(paths) => {
-            for p in paths {
-                eprintln!("wrote {}", p.display());
-            }
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            code = code.max(e.exit_code());
-        }
+    let written = report::write_reports(result, options, secrets, gate.as_ref().ok());
+    if let Err(e) = &written {
+        exit_code = exit_code.max(e.exit_code());
     }
-    if let Some(g) = &gate {
-        eprint!("{}", g.summary);
+    Finished {
+        setup_error: None,
+        gate,
+        written,
+        exit_code,
     }
-    code
 }
 
 #[cfg(test)]

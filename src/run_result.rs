@@ -3,12 +3,14 @@
 //! Field names here are the JSON report's schema (`reports/README.md`); scripts and CI read
 //! them, so renaming one is a breaking change that bumps [`SCHEMA_VERSION`].
 
+use crate::diagnostic::Location;
+use crate::party::Party;
 use crate::transcript::Exchange;
 use crate::verdict::{Level, Verdict};
 use serde::{Deserialize, Serialize};
 
 /// Version of the JSON report schema.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunResult {
@@ -22,6 +24,9 @@ pub struct RunResult {
     pub duration_ms: u64,
     pub targets: Targets,
     pub summary: Summary,
+    /// `summary` per judged party, in `as_a`, `as_b`, `rs`, `chain` order (schema 2).
+    #[serde(default)]
+    pub parties: Vec<PartySummary>,
     /// True when the run was cut short (Ctrl-C, global deadline); cases that did not run are
     /// present with verdict `error` and `not_run: true`.
     #[serde(default)]
@@ -85,6 +90,9 @@ pub struct Summary {
     pub info: usize,
     pub skip: usize,
     pub error: usize,
+    /// Cases another party's defect kept from testing their own party (schema 2).
+    #[serde(default)]
+    pub blocked: usize,
 }
 
 impl Summary {
@@ -99,6 +107,7 @@ impl Summary {
                 Verdict::Info => s.info += 1,
                 Verdict::Skip => s.skip += 1,
                 Verdict::Error => s.error += 1,
+                Verdict::Blocked => s.blocked += 1,
             }
         }
         s
@@ -112,7 +121,81 @@ impl Summary {
             Verdict::Info => self.info,
             Verdict::Skip => self.skip,
             Verdict::Error => self.error,
+            Verdict::Blocked => self.blocked,
         }
+    }
+}
+
+/// One party's verdicts: `summary` restricted to the cases judging it, and how many of its
+/// blocked cases each other party blocked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartySummary {
+    pub party: Party,
+    #[serde(flatten)]
+    pub summary: Summary,
+    /// `(blocking party, count)`, one entry per party that blocked any of these cases.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocked_by: Vec<BlockedBy>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockedBy {
+    pub party: Party,
+    pub count: usize,
+}
+
+impl PartySummary {
+    /// One row per party that has cases, in [`Party::ALL`] order.
+    pub fn of(cases: &[CaseResult]) -> Vec<PartySummary> {
+        Party::ALL
+            .into_iter()
+            .filter_map(|party| {
+                let mine: Vec<&CaseResult> = cases.iter().filter(|c| c.party == party).collect();
+                if mine.is_empty() {
+                    return None;
+                }
+                let blocked_by = Party::ALL
+                    .into_iter()
+                    .map(|by| BlockedBy {
+                        party: by,
+                        count: mine
+                            .iter()
+                            .filter(|c| c.verdict == Verdict::Blocked && c.blocked_by == Some(by))
+                            .count(),
+                    })
+                    .filter(|b| b.count > 0)
+                    .collect();
+                Some(PartySummary {
+                    party,
+                    summary: Summary::of(mine.iter().map(|c| &c.verdict)),
+                    blocked_by,
+                })
+            })
+            .collect()
+    }
+
+    /// `AS-B: 12 pass, 0 fail, 0 warn, 4 blocked by AS-A, …` for terminal and text reports.
+    pub fn line(&self) -> String {
+        let s = &self.summary;
+        let blocked = if self.blocked_by.is_empty() {
+            format!("{} blocked", s.blocked)
+        } else {
+            let by: Vec<String> = self
+                .blocked_by
+                .iter()
+                .map(|b| format!("{} blocked by {}", b.count, b.party))
+                .collect();
+            let rest = s.blocked - self.blocked_by.iter().map(|b| b.count).sum::<usize>();
+            if rest > 0 {
+                format!("{}, {rest} blocked", by.join(", "))
+            } else {
+                by.join(", ")
+            }
+        };
+        format!(
+            "{}: {} pass, {} fail, {} warn, {} info, {blocked}, {} skip, {} error",
+            self.party, s.pass, s.fail, s.warn, s.info, s.skip, s.error
+        )
     }
 }
 
@@ -136,6 +219,12 @@ pub struct CaseResult {
     pub suite: String,
     pub case: String,
     pub title: String,
+    /// The party the case judges; only it can fail the case (schema 2).
+    #[serde(default = "chain")]
+    pub party: Party,
+    /// For a `blocked` case: the party whose defect blocked it (schema 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked_by: Option<Party>,
     pub requirements: Vec<String>,
     /// The highest level among the case's requirements in this profile.
     pub level: Level,
@@ -149,10 +238,35 @@ pub struct CaseResult {
     pub transcript: Vec<Exchange>,
 }
 
+fn chain() -> Party {
+    Party::Chain
+}
+
 impl CaseResult {
     /// `suite/case`, unique within a run.
     pub fn full_id(&self) -> String {
         format!("{}/{}", self.suite, self.case)
+    }
+
+    /// Where the check that decided a failing verdict is written: the first check whose
+    /// verdict is the case's (not `pass`) and that names its source.
+    pub fn failed_at(&self) -> Option<&Location> {
+        if matches!(self.verdict, Verdict::Pass | Verdict::Skip) {
+            return None;
+        }
+        self.checks
+            .iter()
+            .find(|k| k.verdict == self.verdict)
+            .and_then(|k| k.source.as_ref())
+    }
+
+    /// The message with the deciding check's `file:line` in front (compiler style, so a
+    /// terminal or editor opens the rule), or the bare message when no check decided.
+    pub fn located_message(&self) -> String {
+        match self.failed_at() {
+            Some(at) => format!("{at}: {}", self.message),
+            None => self.message.clone(),
+        }
     }
 }
 
@@ -172,6 +286,10 @@ pub struct CheckResult {
     pub expected: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub message: String,
+    /// Where the check is written (suite file, line, column); absent for checks no suite
+    /// file states (the fuzzer's oracles). Schema 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Location>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

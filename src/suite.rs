@@ -4,7 +4,9 @@
 pub mod load;
 pub mod parse;
 
-use crate::diagnostic::SourceFile;
+use crate::diagnostic::{Location, SourceFile};
+pub use crate::party::Party;
+use crate::query::Query;
 use serde_json::Value;
 use std::fmt;
 use std::str::FromStr;
@@ -25,13 +27,16 @@ pub struct Suite {
 pub struct Case {
     pub id: String,
     pub title: String,
+    /// The party this case judges (`party` on the case, else on `[suite]`); steps addressed
+    /// to other parties are setup, and their failure blocks the case instead of failing it.
+    pub party: Party,
     pub requirements: Vec<String>,
     pub needs: Vec<Capability>,
     pub timeout_secs: Option<u64>,
     pub steps: Vec<Step>,
     pub checks: Vec<Check>,
-    /// 1-based line of the `[[case]]` table.
-    pub line: usize,
+    /// Where the case's `id` is written.
+    pub source: Location,
 }
 
 impl Case {
@@ -243,19 +248,20 @@ impl Action {
 #[derive(Debug, Clone)]
 pub struct Check {
     pub what: String,
-    /// Query path (suites/README.md "Queries").
-    pub value: String,
+    /// Query (suites/README.md "Queries"), parsed when the suite loads.
+    pub value: Query,
     /// Requirement graded by this check (defaults to the case's first).
     pub requirement: String,
     pub when: Option<Condition>,
     pub predicate: Predicate,
-    pub line: usize,
+    /// Where the `[[case.check]]` table is written; reports show it beside a failed check.
+    pub source: Location,
 }
 
 /// A `when` guard: the check applies only when this holds.
 #[derive(Debug, Clone)]
 pub struct Condition {
-    pub value: String,
+    pub value: Query,
     pub predicate: Predicate,
 }
 

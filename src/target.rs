@@ -61,10 +61,62 @@ pub struct AsATarget {
     /// A client authenticating with private_key_jwt (capability `jwt_client`).
     #[serde(default)]
     pub jwt_client: Option<ClientTarget>,
+    /// Subject token of the primary user, for the primary client (role `primary`).
     #[serde(default)]
     pub subject_token: Option<SubjectTokenTarget>,
+    /// Subject token of the primary user issued to the second client (role `second_client`).
+    /// Without it, a `password` or `client_credentials` primary source is repeated by the
+    /// second client; any other source belongs to the primary client alone.
+    #[serde(default)]
+    pub second_client_token: Option<SubjectTokenTarget>,
+    /// Subject token of the primary user issued to the private_key_jwt client (role
+    /// `jwt_client`); derived like `second_client_token` when absent.
+    #[serde(default)]
+    pub jwt_client_token: Option<SubjectTokenTarget>,
+    /// Subject token of a user AS-B cannot map (role `unmapped_user`).
     #[serde(default)]
     pub unmapped_user: Option<SubjectTokenTarget>,
+    /// Pinned endpoints: used instead of (or where there is no) RFC 8414 metadata; each one
+    /// given wins over the discovered value.
+    #[serde(default)]
+    pub token_endpoint: Option<Spanned<String>>,
+    #[serde(default)]
+    pub jwks_uri: Option<Spanned<String>>,
+    /// RFC 6749 §3.1 authorization endpoint (the `authorization_code` subject-token source).
+    #[serde(default)]
+    pub authorization_endpoint: Option<Spanned<String>>,
+}
+
+/// Endpoints a target file pins for one authorization server.
+#[derive(Debug, Clone, Default)]
+pub struct PinnedEndpoints {
+    pub token_endpoint: Option<String>,
+    pub jwks_uri: Option<String>,
+    pub authorization_endpoint: Option<String>,
+}
+
+fn pinned(v: &Option<Spanned<String>>) -> Option<String> {
+    v.as_ref().map(|s| s.get_ref().clone())
+}
+
+impl AsATarget {
+    pub fn endpoints(&self) -> PinnedEndpoints {
+        PinnedEndpoints {
+            token_endpoint: pinned(&self.token_endpoint),
+            jwks_uri: pinned(&self.jwks_uri),
+            authorization_endpoint: pinned(&self.authorization_endpoint),
+        }
+    }
+}
+
+impl AsBTarget {
+    pub fn endpoints(&self) -> PinnedEndpoints {
+        PinnedEndpoints {
+            token_endpoint: pinned(&self.token_endpoint),
+            jwks_uri: pinned(&self.jwks_uri),
+            authorization_endpoint: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -84,6 +136,12 @@ pub struct AsBTarget {
     pub dpop: Option<bool>,
     #[serde(default)]
     pub client: Option<ClientTarget>,
+    /// Pinned endpoints: used instead of (or where there is no) RFC 8414 metadata; each one
+    /// given wins over the discovered value.
+    #[serde(default)]
+    pub token_endpoint: Option<Spanned<String>>,
+    #[serde(default)]
+    pub jwks_uri: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -124,6 +182,38 @@ pub enum SubjectMethod {
     ClientCredentials,
     Static,
     Env,
+    /// RFC 6749 §4.1 with PKCE (RFC 7636, S256) and a loopback redirect (RFC 8252 §7.3).
+    AuthorizationCode,
+    /// RFC 6749 §6: a refresh token from an environment variable, redeemed when needed.
+    RefreshToken,
+    /// A credential-helper command printing the token on stdout.
+    Command,
+}
+
+impl SubjectMethod {
+    pub fn name(self) -> &'static str {
+        match self {
+            SubjectMethod::Password => "password",
+            SubjectMethod::ClientCredentials => "client_credentials",
+            SubjectMethod::Static => "static",
+            SubjectMethod::Env => "env",
+            SubjectMethod::AuthorizationCode => "authorization_code",
+            SubjectMethod::RefreshToken => "refresh_token",
+            SubjectMethod::Command => "command",
+        }
+    }
+}
+
+/// How the `authorization_code` source reaches the user's consent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LoginMode {
+    /// Print the authorization URL and wait for the browser to reach the loopback redirect.
+    #[default]
+    Interactive,
+    /// Follow the authorization endpoint's redirects without a browser (an IdP that logs the
+    /// user in without a page, e.g. by `login_hint` or a pre-established session).
+    Unattended,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -138,8 +228,31 @@ pub struct SubjectTokenTarget {
     pub password: Option<String>,
     #[serde(default)]
     pub token_env: Option<Spanned<String>>,
+    /// Inline token for `static` (discouraged; for throwaway deployments and tests).
+    #[serde(default)]
+    pub token: Option<String>,
     #[serde(default)]
     pub scope: Option<String>,
+    /// `refresh_token`: the variable holding the refresh token.
+    #[serde(default)]
+    pub refresh_token_env: Option<Spanned<String>>,
+    /// `command`: program and arguments (no shell); the token is its stdout.
+    #[serde(default)]
+    pub command: Option<Spanned<Vec<String>>>,
+    /// `command`: longest it may run (default 30 s); `authorization_code`: longest to wait
+    /// for the redirect (default 300 s interactive, 30 s unattended).
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
+    /// `authorization_code`: interactive (default) or unattended.
+    #[serde(default)]
+    pub mode: LoginMode,
+    /// `authorization_code`: loopback port of the redirect listener (default: ephemeral;
+    /// RFC 8252 §7.3 has the AS accept any port).
+    #[serde(default)]
+    pub redirect_port: Option<u16>,
+    /// `authorization_code`: path of the redirect URI (default `/callback`).
+    #[serde(default)]
+    pub redirect_path: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -293,29 +406,27 @@ impl Target {
                 ));
             }
         }
-        for st in [&self.spec.as_a.subject_token, &self.spec.as_a.unmapped_user]
-            .into_iter()
-            .flatten()
+        let a = &self.spec.as_a;
+        for st in [
+            &a.subject_token,
+            &a.second_client_token,
+            &a.jwt_client_token,
+            &a.unmapped_user,
+        ]
+        .into_iter()
+        .flatten()
         {
-            let m = *st.method.get_ref();
-            let ok = match m {
-                SubjectMethod::Password => {
-                    st.username.is_some() && (st.password_env.is_some() || st.password.is_some())
-                }
-                SubjectMethod::ClientCredentials => true,
-                SubjectMethod::Static | SubjectMethod::Env => st.token_env.is_some(),
-            };
-            if !ok {
-                let need = match m {
-                    SubjectMethod::Password => "`username` and `password_env`",
-                    _ => "`token_env`",
-                };
-                return Err(f.error(
-                    st.method.span(),
-                    format!("this subject-token method needs {need}"),
-                    "add the missing keys",
-                ));
-            }
+            st.validate(f)?;
+        }
+        let b = &self.spec.as_b;
+        for (table, key, v) in [
+            ("as_a", "token_endpoint", &a.token_endpoint),
+            ("as_a", "jwks_uri", &a.jwks_uri),
+            ("as_a", "authorization_endpoint", &a.authorization_endpoint),
+            ("as_b", "token_endpoint", &b.token_endpoint),
+            ("as_b", "jwks_uri", &b.jwks_uri),
+        ] {
+            need_url(Kind::Mock, v, table, key)?;
         }
         if self.spec.harness.enabled && self.spec.harness.issuer.is_none() {
             return Err(Diagnostic::file_level(
@@ -334,6 +445,53 @@ impl Target {
         } else {
             self.base_dir.join(p)
         }
+    }
+}
+
+impl SubjectTokenTarget {
+    /// The keys each method needs, reported at the `method` value.
+    fn validate(&self, f: &SourceFile) -> Result<(), Diagnostic> {
+        let m = *self.method.get_ref();
+        let missing = match m {
+            SubjectMethod::Password => (self.username.is_none()
+                || (self.password_env.is_none() && self.password.is_none()))
+            .then_some("`username` and `password_env`"),
+            SubjectMethod::ClientCredentials | SubjectMethod::AuthorizationCode => None,
+            SubjectMethod::Static => (self.token_env.is_none() && self.token.is_none())
+                .then_some("`token_env` (or an inline `token`)"),
+            SubjectMethod::Env => self.token_env.is_none().then_some("`token_env`"),
+            SubjectMethod::RefreshToken => self
+                .refresh_token_env
+                .is_none()
+                .then_some("`refresh_token_env`"),
+            SubjectMethod::Command => self.command.is_none().then_some("`command`"),
+        };
+        if let Some(need) = missing {
+            return Err(f.error(
+                self.method.span(),
+                format!("subject-token method `{}` needs {need}", m.name()),
+                "add the missing keys",
+            ));
+        }
+        if let Some(c) = &self.command
+            && c.get_ref().first().is_none_or(|p| p.is_empty())
+        {
+            return Err(f.error(
+                c.span(),
+                "`command` needs a program: [\"program\", \"arg\", ...]",
+                "name the program to run",
+            ));
+        }
+        if let Some(p) = &self.redirect_path
+            && !p.starts_with('/')
+        {
+            return Err(f.error(
+                self.method.span(),
+                format!("`redirect_path` `{p}` must start with `/`"),
+                "e.g. redirect_path = \"/callback\"",
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -73,15 +73,21 @@ pub enum Verdict {
     Skip,
     /// The harness or the network failed; says nothing about conformance.
     Error,
+    /// Setup addressed to another party than the one the case judges failed (or produced an
+    /// artefact the harness's own validation refused): the case could not test its party.
+    /// Says nothing about the judged party; the message names the failed precondition and
+    /// the case(s) grading the root cause. Never gating.
+    Blocked,
 }
 
 impl Verdict {
-    pub const ALL: [Verdict; 6] = [
+    pub const ALL: [Verdict; 7] = [
         Verdict::Pass,
         Verdict::Fail,
         Verdict::Warn,
         Verdict::Info,
         Verdict::Skip,
+        Verdict::Blocked,
         Verdict::Error,
     ];
 
@@ -93,19 +99,22 @@ impl Verdict {
             Verdict::Fail => "fail",
             Verdict::Skip => "skip",
             Verdict::Error => "error",
+            Verdict::Blocked => "blocked",
         }
     }
 
     /// Severity used to combine check outcomes into a case verdict: the worst wins.
-    /// `error` outranks everything because a case that errored proved nothing.
+    /// `error` outranks everything because a case that errored proved nothing; `blocked`
+    /// ranks below every graded outcome, since it says nothing about the party judged.
     pub fn severity(self) -> u8 {
         match self {
             Verdict::Pass => 0,
             Verdict::Skip => 1,
-            Verdict::Info => 2,
-            Verdict::Warn => 3,
-            Verdict::Fail => 4,
-            Verdict::Error => 5,
+            Verdict::Blocked => 2,
+            Verdict::Info => 3,
+            Verdict::Warn => 4,
+            Verdict::Fail => 5,
+            Verdict::Error => 6,
         }
     }
 
@@ -145,7 +154,7 @@ impl FromStr for Verdict {
 }
 
 /// The lowest verdict that makes the run exit with code 1 (`--fail-on`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FailOn {
     #[default]
@@ -174,5 +183,10 @@ mod tests {
         assert!(Verdict::Warn.trips(FailOn::Warn));
         assert!(!Verdict::Warn.trips(FailOn::Fail));
         assert!(!Verdict::Skip.trips(FailOn::Info));
+        for t in [FailOn::Fail, FailOn::Warn, FailOn::Info] {
+            assert!(!Verdict::Blocked.trips(t));
+        }
+        assert_eq!(Verdict::Blocked.worst(Verdict::Info), Verdict::Info);
+        assert_eq!("blocked".parse::<Verdict>().unwrap(), Verdict::Blocked);
     }
 }

@@ -1,8 +1,8 @@
 //! The fuzzer's own proof of worth: each mock fault below breaks one requirement, and a short
 //! fuzz run against it reports that requirement's oracle (while the conformant mock gives none).
 
-use chainproof::fuzz::{self, FuzzArgs};
-use chainproof::report::ReportArgs;
+use chainproof::fuzz::{self, FuzzOptions};
+use chainproof::report::ReportOptions;
 use mock_as::Fault;
 use rstest::rstest;
 
@@ -38,15 +38,15 @@ use rstest::rstest;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fault_is_reported(#[case] fault: Fault, #[case] case_id: &str, #[case] verdict: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let args = FuzzArgs {
+    let args = FuzzOptions {
         cases: 1500,
         seed: Some(1),
         mock_faults: vec![fault],
-        report: ReportArgs {
+        report: ReportOptions {
             out: dir.path().to_path_buf(),
-            ..ReportArgs::default()
+            ..ReportOptions::default()
         },
-        ..FuzzArgs::default()
+        ..FuzzOptions::default()
     };
     let code = fuzz::run(args).await;
     let report: serde_json::Value =

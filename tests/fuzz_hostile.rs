@@ -3,8 +3,8 @@
 
 use chainproof::exit;
 use chainproof::fuzz::target::{Credentials, FuzzEndpoints, SubjectSource};
-use chainproof::fuzz::{self, FuzzArgs};
-use chainproof::report::ReportArgs;
+use chainproof::fuzz::{self, FuzzOptions};
+use chainproof::report::ReportOptions;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -40,18 +40,18 @@ fn endpoints(base: &str) -> FuzzEndpoints {
     }
 }
 
-fn args(out: &Path) -> FuzzArgs {
-    FuzzArgs {
+fn args(out: &Path) -> FuzzOptions {
+    FuzzOptions {
         cases: 200,
         seed: Some(1),
         timeout: Duration::from_millis(300),
         breaker: 5,
         concurrency: 4,
-        report: ReportArgs {
+        report: ReportOptions {
             out: out.to_path_buf(),
-            ..ReportArgs::default()
+            ..ReportOptions::default()
         },
-        ..FuzzArgs::default()
+        ..FuzzOptions::default()
     }
 }
 
@@ -150,7 +150,7 @@ async fn a_huge_non_json_answer_is_a_finding_not_a_crash() {
         }
     });
     let dir = tempfile::tempdir().unwrap();
-    let a = FuzzArgs {
+    let a = FuzzOptions {
         cases: 10,
         timeout: Duration::from_secs(5),
         ..args(dir.path())

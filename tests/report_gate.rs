@@ -3,7 +3,7 @@
 
 mod report_common;
 
-use chainproof::report::{self, GateMode, ReportArgs};
+use chainproof::report::{self, GateMode, ReportOptions};
 use chainproof::run_result::{RunResult, Summary};
 use chainproof::verdict::{FailOn, Verdict};
 use report_common::*;
@@ -61,7 +61,7 @@ fn exit_codes(
     } else {
         clean_run()
     };
-    let args = ReportArgs {
+    let args = ReportOptions {
         expect: Some(expect_file(dir.path(), expected)),
         ..args_in(dir.path())
     };
@@ -78,7 +78,7 @@ fn interrupted_run_with_every_error_expected_is_still_runtime_error() {
         ("discovery/subject-token-obtained", Some("error")),
         ("discovery/rs-metadata", Some("error")),
     ];
-    let args = ReportArgs {
+    let args = ReportOptions {
         expect: Some(expect_file(dir.path(), &expected)),
         ..args_in(dir.path())
     };
@@ -96,7 +96,7 @@ fn stale_and_unknown_expectations_are_reported_not_gating() {
         ("gone/away", None),
         (INFO_CASE, None),
     ];
-    let args = ReportArgs {
+    let args = ReportOptions {
         expect: Some(expect_file(dir.path(), &expected)),
         ..args_in(dir.path())
     };
@@ -155,7 +155,7 @@ fn baseline_names_exactly_the_changed_case() {
     changed.message = "Cache-Control: expected no-store, got max-age=60".into();
     new.summary = Summary::of(new.cases.iter().map(|c| &c.verdict));
 
-    let args = ReportArgs {
+    let args = ReportOptions {
         baseline: Some(old_path.clone()),
         ..args_in(&dir.path().join("new"))
     };
@@ -174,7 +174,7 @@ fn baseline_names_exactly_the_changed_case() {
     assert_eq!(g.failing.len(), 2);
 
     // Only regressions: the new failure gates, the known one does not.
-    let regressions = ReportArgs {
+    let regressions = ReportOptions {
         gate: GateMode::Regressions,
         ..args.clone()
     };
@@ -197,7 +197,7 @@ fn baseline_names_exactly_the_changed_case() {
 
     // ... and an expectation for the regression clears the gate.
     let expect = expect_file(dir.path(), &[(PASS_CASE, None)]);
-    let with_expect = ReportArgs {
+    let with_expect = ReportOptions {
         expect: Some(expect),
         ..regressions.clone()
     };
@@ -303,7 +303,7 @@ fn invalid_inputs_exit_3_with_a_position(
 #[test]
 fn missing_files_and_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let args = ReportArgs {
+    let args = ReportOptions {
         expect: Some(dir.path().join("nope.toml")),
         ..args_in(dir.path())
     };
@@ -313,7 +313,7 @@ fn missing_files_and_usage_errors() {
         err.to_string()
             .contains("nope.toml: cannot read expectation file")
     );
-    let args = ReportArgs {
+    let args = ReportOptions {
         gate: GateMode::Regressions,
         ..args_in(dir.path())
     };
@@ -326,15 +326,19 @@ fn step_summary_is_appended() {
     let dir = tempfile::tempdir().unwrap();
     let summary = dir.path().join("step_summary.md");
     std::fs::write(&summary, "earlier step\n").unwrap();
-    let args = ReportArgs {
+    let args = ReportOptions {
         step_summary: Some(summary.clone()),
         ..args_in(dir.path())
     };
     report::write_all(&sample_run(), &args, &secrets()).unwrap();
     let text = std::fs::read_to_string(&summary).unwrap();
     assert!(
-        text.starts_with("earlier step\n## chainproof: ic-17 (10 cases)"),
+        text.starts_with("earlier step\n## chainproof: ic-17 (11 cases)"),
         "{text}"
     );
-    assert!(text.contains(&format!("| fail | {} |", FAIL_CASE)));
+    assert!(text.contains(&format!("| fail | AS-B | {} |", FAIL_CASE)));
+    assert!(
+        text.contains("| AS-B | 0 | 1 | 0 | 1 | 1 (1 by AS-A) | 1 | 0 |"),
+        "{text}"
+    );
 }

@@ -47,8 +47,8 @@ fn self_contained_no_external_resources() {
     );
     assert_eq!(html.matches("<script>").count(), 1);
     // Every case row carries its verdict and every verdict has a filter button.
-    assert_eq!(html.matches("class=\"case\"").count(), 10);
-    for v in ["pass", "fail", "warn", "info", "skip", "error"] {
+    assert_eq!(html.matches("class=\"case\"").count(), 11);
+    for v in ["pass", "fail", "warn", "info", "skip", "blocked", "error"] {
         assert!(html.contains(&format!("data-filter=\"{v}\"")));
     }
     assert!(html.contains("data-not-run=\"true\""));
@@ -141,7 +141,7 @@ fn chromium_filter_hides_passing_cases_and_counts_match_json() {
     assert_counts_equal_json(&dom, &json);
     assert!(dom.contains("data-active-filter=\"all\""), "the script ran");
     let all = rows(&dom);
-    assert_eq!(all.len(), 10);
+    assert_eq!(all.len(), 11);
     assert!(all.iter().all(|(_, hidden)| !hidden));
 
     // `#filter=fail` clicks the `fail` button: passing (and all other) cases are hidden.
@@ -155,7 +155,7 @@ fn chromium_filter_hides_passing_cases_and_counts_match_json() {
     );
     assert!(dom.contains(r#"data-filter="fail" aria-pressed="true""#));
     let filtered = rows(&dom);
-    assert_eq!(filtered.len(), 10);
+    assert_eq!(filtered.len(), 11);
     for (verdict, hidden) in &filtered {
         assert_eq!(*hidden, verdict != "fail", "{verdict} row hidden={hidden}");
     }

@@ -14,7 +14,9 @@ const HOSTILE: &str = "]]> <x a=\"1\">&amp;</x> <![CDATA[c]]> \u{0}\u{1}\u{8}\u{
 fn hostile_run() -> RunResult {
     fn walk(v: &mut serde_json::Value, key: Option<&str>) {
         match v {
-            serde_json::Value::String(s) if !matches!(key, Some("verdict" | "level")) => {
+            serde_json::Value::String(s)
+                if !matches!(key, Some("verdict" | "level" | "party" | "blocked_by")) =>
+            {
                 s.push_str(HOSTILE)
             }
             serde_json::Value::Array(a) => a.iter_mut().for_each(|x| walk(x, key)),
@@ -89,17 +91,18 @@ fn structure_matches_the_run() {
         match verdict {
             "fail" => assert_eq!(
                 child("failure").unwrap().attribute("message"),
-                Some(c.message.as_str())
+                Some(c.located_message().as_str())
             ),
             "error" => assert_eq!(
                 child("error").unwrap().attribute("message"),
                 Some(c.message.as_str())
             ),
             "not_run" => assert_eq!(child("error").unwrap().attribute("type"), Some("not-run")),
-            "skip" => assert_eq!(
-                child("skipped").unwrap().attribute("message"),
-                Some(c.message.as_str())
-            ),
+            "skip" | "blocked" => {
+                let skipped = child("skipped").unwrap();
+                assert_eq!(skipped.attribute("message"), Some(c.message.as_str()));
+                assert_eq!(skipped.attribute("type"), Some(c.verdict.as_str()));
+            }
             "warn" | "info" => {
                 assert!(child("failure").is_none() && child("error").is_none());
                 assert!(
@@ -271,7 +274,9 @@ proptest::proptest! {
         let xml = junit::render(&run, WarnAs::Pass).unwrap();
         let doc = roxmltree::Document::parse(&xml).unwrap();
         let failure = doc.descendants().find(|n| n.has_tag_name("failure")).unwrap();
-        let shown = junit::xml_safe(&message);
+        // The deciding check's `file:line` comes first, then the message.
+        let shown = junit::xml_safe(&run.cases[4].located_message());
+        proptest::prop_assert!(shown.starts_with("suites/fixture.toml:"));
         // Attribute values are whitespace-normalized by XML parsers.
         let norm = |s: &str| s.replace(['\t', '\n', '\r'], " ");
         proptest::prop_assert_eq!(norm(failure.attribute("message").unwrap()), norm(&shown));

@@ -5,7 +5,7 @@
 
 mod report_common;
 
-use chainproof::report::{self, ReportArgs};
+use chainproof::report::{self, ReportOptions};
 use chainproof::run_result::RunResult;
 use chainproof::verdict::FailOn;
 use report_common::*;
@@ -18,7 +18,10 @@ fn leaky_run() -> RunResult {
         match v {
             // Header names stay real names (the fixture carries real credential headers).
             serde_json::Value::String(s)
-                if !matches!(key, Some("verdict" | "level" | "headers")) =>
+                if !matches!(
+                    key,
+                    Some("verdict" | "level" | "party" | "blocked_by" | "headers")
+                ) =>
             {
                 *n += 1;
                 let extra = match *n % 3 {
@@ -91,7 +94,7 @@ fn leaks(text: &str, needles: &[&str]) -> Vec<String> {
 fn no_secret_in_any_report_format() {
     let dir = tempfile::tempdir().unwrap();
     let summary = dir.path().join("step-summary.md");
-    let args = ReportArgs {
+    let args = ReportOptions {
         step_summary: Some(summary.clone()),
         ..args_in(dir.path())
     };
@@ -124,14 +127,14 @@ fn no_secret_in_any_report_format() {
     }
     // The JSON report stays a valid report after redaction.
     let json: serde_json::Value = serde_json::from_str(&texts[0].1).unwrap();
-    assert_eq!(json["summary"]["total"], 10);
+    assert_eq!(json["summary"]["total"], 11);
 }
 
 #[test]
 fn reveal_tokens_keeps_token_signatures_but_never_assertions_or_proofs() {
     let dir = tempfile::tempdir().unwrap();
     let summary = dir.path().join("step-summary.md");
-    let args = ReportArgs {
+    let args = ReportOptions {
         step_summary: Some(summary.clone()),
         reveal_tokens: true,
         ..args_in(dir.path())

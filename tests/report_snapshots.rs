@@ -3,7 +3,7 @@
 
 mod report_common;
 
-use chainproof::report::{self, ReportArgs};
+use chainproof::report::{self, ReportOptions};
 use chainproof::run_result::Summary;
 use chainproof::verdict::{FailOn, Verdict};
 use report_common::*;
@@ -31,7 +31,7 @@ fn write() -> Written {
         "[[expect]]\ncase = \"aud-restrictions/grant-aud-single\"\nreason = \"vendor ticket 1234: aud is an array until 5.2\"\n\n[[expect]]\ncase = \"token-exchange/no-store\"\nreason = \"fixed in 5.1\"\n",
     )
     .unwrap();
-    let args = ReportArgs {
+    let args = ReportOptions {
         baseline: Some(dir.path().join("old/report.json")),
         expect: Some(expect),
         ..args_in(&dir.path().join("new"))

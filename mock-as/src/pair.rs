@@ -52,6 +52,57 @@ impl Default for MockOptions {
     }
 }
 
+impl MockOptions {
+    /// The default configuration running `faults`.
+    pub fn with_faults(faults: Vec<Fault>) -> MockOptions {
+        MockOptions {
+            faults,
+            ..MockOptions::default()
+        }
+    }
+
+    /// AS-B trusts `issuer` as one more domain-A authorization server (harness-issuer mode, or
+    /// a live AS-A paired with the mock AS-B).
+    pub fn trust_issuer(&mut self, issuer: TrustedIssuer) -> &mut Self {
+        self.extra_trusted_issuers.push(issuer);
+        self
+    }
+
+    /// AS-B maps the domain-A subject `sub_at_a` to its local subject `sub_at_b`.
+    pub fn map_subject(&mut self, sub_at_a: &str, sub_at_b: &str) -> &mut Self {
+        self.config
+            .as_b
+            .subject_map
+            .insert(sub_at_a.to_string(), sub_at_b.to_string());
+        self
+    }
+
+    /// Registers a client at AS-B (replacing one with the same id), as a deployment registers
+    /// every domain-A client that calls domain B.
+    pub fn register_client_at_as_b(&mut self, id: &str, secret: &str) -> &mut Self {
+        let clients = &mut self.config.as_b.clients;
+        clients.retain(|c| c.id != id);
+        clients.push(crate::config::BClientConfig {
+            id: id.to_string(),
+            secret: secret.to_string(),
+        });
+        self
+    }
+
+    /// AS-A also mints grants addressed to `audience` (a live AS-B paired with the mock AS-A).
+    pub fn add_partner(&mut self, audience: &str) -> &mut Self {
+        self.config.as_a.extra_partners.push(audience.to_string());
+        self
+    }
+
+    /// AS-A's user access tokens live no longer than its grants.
+    pub fn user_tokens_expire_with_grants(&mut self) -> &mut Self {
+        let a = &mut self.config.as_a;
+        a.access_token_lifetime_secs = a.access_token_lifetime_secs.min(a.grant_lifetime_secs);
+        self
+    }
+}
+
 /// Everything a harness needs to drive the running pair: URLs, credentials, fixtures.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MockFacts {

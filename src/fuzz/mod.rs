@@ -40,7 +40,7 @@ pub mod strategy;
 pub mod target;
 
 use crate::exit;
-use crate::report::{ReportArgs, Secrets};
+use crate::report::{ReportOptions, Secrets};
 use crate::verdict::{FailOn, Verdict};
 use engine::{EngineConfig, Session};
 use harness::HarnessKey;
@@ -53,7 +53,7 @@ use std::time::{Duration, Instant, SystemTime};
 use target::{FuzzEndpoints, MOCK_HARNESS_ISSUER};
 
 /// Which token request to fuzz.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EndpointChoice {
     /// Token exchange at AS-A.
     Exchange,
@@ -74,63 +74,47 @@ impl EndpointChoice {
     }
 }
 
-/// `chainproof fuzz` options.
-#[derive(Debug, Clone, clap::Args)]
-pub struct FuzzArgs {
+/// `chainproof fuzz` options (the command line's `FuzzArgs`, or a caller's own choice).
+#[derive(Debug, Clone)]
+pub struct FuzzOptions {
     /// Target file naming AS-A and AS-B (default: the embedded mock pair).
-    #[arg(long, value_name = "FILE")]
     pub target: Option<PathBuf>,
     /// Which token request to fuzz.
-    #[arg(long, value_enum, default_value_t = EndpointChoice::Both)]
     pub endpoint: EndpointChoice,
     /// Number of generated requests (cases), shrinking not included.
-    #[arg(long, default_value_t = 1000, value_name = "N")]
     pub cases: u64,
     /// Seed of the request sequence; the same seed and case count send the same requests.
     /// Random (and printed) when absent.
-    #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
     /// Stop generating new cases after this long (e.g. `90s`, `5m`).
-    #[arg(long, value_name = "D", value_parser = humantime::parse_duration)]
     pub time_limit: Option<Duration>,
     /// At most R requests per second (be gentle with live servers).
-    #[arg(long, value_name = "R")]
     pub rate: Option<f64>,
     /// Mock fault to switch on (repeatable; embedded mock only).
-    #[arg(long = "mock-fault", value_name = "NAME")]
     pub mock_faults: Vec<Fault>,
     /// Requests in flight at once (results are judged in generation order).
-    #[arg(long, default_value_t = 8, value_name = "N")]
     pub concurrency: usize,
     /// Response-time bound of the latency oracle.
-    #[arg(long, default_value = "5s", value_name = "D", value_parser = humantime::parse_duration)]
     pub max_latency: Duration,
     /// Per-request timeout (a timeout counts toward the circuit breaker).
-    #[arg(long, default_value = "10s", value_name = "D", value_parser = humantime::parse_duration)]
     pub timeout: Duration,
     /// Stop after this many consecutive connection errors or timeouts.
-    #[arg(long, default_value_t = 5, value_name = "N")]
     pub breaker: u32,
     /// Most requests spent shrinking one finding.
-    #[arg(long, default_value_t = 500, value_name = "N")]
     pub max_shrink: u32,
     /// Re-send the request saved in a replay file and re-check its oracle (exit 1 if it
     /// still fails).
-    #[arg(long, value_name = "FILE")]
     pub replay: Option<PathBuf>,
     /// Profile whose requirement levels grade the findings.
-    #[arg(long, default_value = "ic-17", value_name = "ID")]
     pub profile: String,
     /// Lowest verdict that makes the run exit 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Fail)]
     pub fail_on: FailOn,
-    #[command(flatten)]
-    pub report: ReportArgs,
+    pub report: ReportOptions,
 }
 
-impl Default for FuzzArgs {
+impl Default for FuzzOptions {
     fn default() -> Self {
-        FuzzArgs {
+        FuzzOptions {
             target: None,
             endpoint: EndpointChoice::Both,
             cases: 1000,
@@ -146,10 +130,7 @@ impl Default for FuzzArgs {
             replay: None,
             fail_on: FailOn::Fail,
             profile: "ic-17".into(),
-            report: ReportArgs {
-                out: PathBuf::from("reports"),
-                ..ReportArgs::default()
-            },
+            report: ReportOptions::default(),
         }
     }
 }
@@ -161,7 +142,7 @@ struct Running {
     _env: Option<crate::environment::Env>,
 }
 
-async fn start_target(args: &FuzzArgs, seed: u64) -> Result<Running, (i32, String)> {
+async fn start_target(args: &FuzzOptions, seed: u64) -> Result<Running, (i32, String)> {
     if let Some(path) = &args.target {
         // The runner's loader and environment (discovery, secrets from the environment,
         // harness issuer); mock roles in the file still take `--mock-fault`.
@@ -207,13 +188,13 @@ async fn start_target(args: &FuzzArgs, seed: u64) -> Result<Running, (i32, Strin
 }
 
 /// Run `chainproof fuzz`; returns the process exit code (see [`crate::exit`]).
-pub async fn run(args: FuzzArgs) -> i32 {
+pub async fn run(args: FuzzOptions) -> i32 {
     on_dedicated_runtime(move || async move { report_errors(run_inner(&args, None).await) }).await
 }
 
 /// Fuzz servers described by `endpoints` instead of the embedded mock (the runner's target
 /// loader and the tests use this).
-pub async fn run_against(args: FuzzArgs, endpoints: FuzzEndpoints) -> i32 {
+pub async fn run_against(args: FuzzOptions, endpoints: FuzzEndpoints) -> i32 {
     on_dedicated_runtime(
         move || async move { report_errors(run_inner(&args, Some(endpoints)).await) },
     )
@@ -263,7 +244,7 @@ where
 }
 
 async fn run_inner(
-    args: &FuzzArgs,
+    args: &FuzzOptions,
     endpoints: Option<FuzzEndpoints>,
 ) -> Result<i32, (i32, String)> {
     if args.cases == 0 && args.replay.is_none() {
@@ -432,7 +413,7 @@ async fn run_inner(
     Ok(if tripped { exit::CONFORMANCE } else { exit::OK })
 }
 
-fn fault_flags(args: &FuzzArgs) -> String {
+fn fault_flags(args: &FuzzOptions) -> String {
     let mut s = String::new();
     if args.endpoint != EndpointChoice::Both {
         s.push_str(&format!(" --endpoint {:?}", args.endpoint).to_lowercase());

@@ -223,6 +223,7 @@ fn check(
         actual,
         expected: expected.into(),
         message: String::new(),
+        source: None,
     }
 }
 
@@ -394,6 +395,7 @@ pub fn evaluate(o: &Observed<'_>) -> Vec<Violation> {
             actual: serde_json::json!({"status": r.status, "token": "issued"}),
             expected: "an error response, no token".into(),
             message: String::new(),
+            source: None,
         }];
         out.push(Violation {
             oracle: Oracle::TokenForInvalid,

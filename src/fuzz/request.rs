@@ -20,6 +20,16 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
+    /// The party whose endpoint this is: findings there are charged to it.
+    pub fn party(self) -> crate::party::Party {
+        match self {
+            Endpoint::Exchange => crate::party::Party::AsA,
+            Endpoint::Assertion => crate::party::Party::AsB,
+        }
+    }
+}
+
+impl Endpoint {
     pub fn as_str(self) -> &'static str {
         match self {
             Endpoint::Exchange => "exchange",

@@ -61,6 +61,7 @@ fn finding_case(f: &Finding, replay: Option<&String>, seed: u64) -> CaseResult {
         actual: serde_json::to_value(&f.request).unwrap_or_default(),
         expected: v.oracle.title().into(),
         message: String::new(),
+        source: None,
     });
     let mut message = v.message.clone();
     if f.shrunk {
@@ -78,6 +79,8 @@ fn finding_case(f: &Finding, replay: Option<&String>, seed: u64) -> CaseResult {
         suite: "fuzz".into(),
         case: f.key.clone(),
         title: format!("{}: {}", f.endpoint, v.oracle.title()),
+        party: f.endpoint.party(),
+        blocked_by: None,
         requirements: v.requirements.clone(),
         level: v.level,
         verdict: v.verdict(),
@@ -137,6 +140,8 @@ pub fn build(input: &ResultInput<'_>) -> RunResult {
                 suite: "fuzz".into(),
                 case: prefix,
                 title: format!("{e}: {}", oracle.title()),
+                party: e.party(),
+                blocked_by: None,
                 requirements,
                 level,
                 verdict,
@@ -153,6 +158,8 @@ pub fn build(input: &ResultInput<'_>) -> RunResult {
             suite: "fuzz".into(),
             case: "circuit-breaker".into(),
             title: "the server kept answering".into(),
+            party: crate::party::Party::Chain,
+            blocked_by: None,
             requirements: Vec::new(),
             level: Level::Must,
             verdict: Verdict::Error,
@@ -197,6 +204,7 @@ pub fn build(input: &ResultInput<'_>) -> RunResult {
             file: None,
         }),
         summary: Summary::of(cases.iter().map(|c| &c.verdict)),
+        parties: crate::run_result::PartySummary::of(&cases),
         interrupted: o.breaker.is_some(),
         requirements: rows.into_values().collect(),
         cases,

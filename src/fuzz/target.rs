@@ -123,7 +123,7 @@ impl FuzzEndpoints {
     /// ADAPTER (runner): fill from the runner's resolved environment (a `--target` file:
     /// live roles discovered through RFC 8414, mock roles from `MockFacts`).
     pub fn from_env(env: &crate::environment::Env) -> Result<FuzzEndpoints, String> {
-        use crate::environment::SubjectSource as EnvSubject;
+        use crate::subject_token::Source as EnvSubject;
         use crate::suite::AuthMethod;
         let creds = |c: &crate::environment::Client, role: &str| -> Result<Credentials, String> {
             let secret = c.secret.clone().ok_or_else(|| {
@@ -162,17 +162,28 @@ impl FuzzEndpoints {
             client_b,
             // The embedded mock's default policy is known; a live AS-B's is not.
             as_b_client_auth_optional: mock_b.then_some(true),
-            subject: match &env.subject {
-                EnvSubject::Password {
+            subject: match env
+                .tokens
+                .get(crate::subject_token::TokenRole::Primary)
+                .map(|r| &r.source)
+            {
+                Some(EnvSubject::Password {
                     username, password, ..
-                } => SubjectSource::Password {
+                }) => SubjectSource::Password {
                     username: username.clone(),
                     password: password.clone(),
                 },
-                EnvSubject::ClientCredentials { .. } => SubjectSource::ClientCredentials,
-                EnvSubject::Token(token) => SubjectSource::Static {
+                Some(EnvSubject::ClientCredentials { .. }) => SubjectSource::ClientCredentials,
+                Some(EnvSubject::Static(token)) => SubjectSource::Static {
                     token: token.clone(),
                 },
+                Some(other) => {
+                    return Err(format!(
+                        "fuzzing takes a password, client_credentials or static subject token; the target's primary source is `{}`",
+                        other.method()
+                    ));
+                }
+                None => return Err("the target gives no primary subject token".into()),
             },
             subject_token_type: TT_ACCESS_TOKEN.into(),
             held_scope: env

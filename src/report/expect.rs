@@ -85,7 +85,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Expectation>, InputError> {
         let verdict = match &raw.verdict {
             None => None,
             Some(v) => match v.get_ref().parse::<Verdict>() {
-                Ok(Verdict::Pass | Verdict::Skip) | Err(_) => {
+                Ok(Verdict::Pass | Verdict::Skip | Verdict::Blocked) | Err(_) => {
                     return Err(at(
                         v.span(),
                         format!(

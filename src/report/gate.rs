@@ -18,7 +18,7 @@ use serde::Serialize;
 use std::fmt::Write as _;
 
 /// Which failures gate when a baseline is given (`--gate`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GateMode {
     /// Every case at or above `--fail-on` gates (baseline changes are reported only).
@@ -47,7 +47,7 @@ impl GateCase {
             case: c.full_id(),
             verdict: effective(c),
             requirements: c.requirements.clone(),
-            message: c.message.clone(),
+            message: c.located_message(),
             reason: reason.map(|e| e.reason.clone()),
         }
     }
@@ -196,13 +196,14 @@ fn case_line(out: &mut String, c: &GateCase) {
 fn summary_text(result: &RunResult, g: &GateOutcome) -> String {
     let s = &result.summary;
     let mut out = format!(
-        "chainproof {}: {} cases: {} pass, {} fail, {} warn, {} info, {} skip, {} error{}\n",
+        "chainproof {}: {} cases: {} pass, {} fail, {} warn, {} info, {} blocked, {} skip, {} error{}\n",
         terminal_safe(&result.profile),
         s.total,
         s.pass,
         s.fail,
         s.warn,
         s.info,
+        s.blocked,
         s.skip,
         s.error,
         if result.interrupted {
@@ -285,7 +286,7 @@ fn summary_text(result: &RunResult, g: &GateOutcome) -> String {
 /// Loads the inputs named in `args` and decides.
 pub(super) fn run(
     result: &RunResult,
-    args: &super::ReportArgs,
+    args: &super::ReportOptions,
     fail_on: FailOn,
 ) -> Result<GateOutcome, ReportError> {
     let expectations = match &args.expect {

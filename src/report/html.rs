@@ -28,6 +28,7 @@ const SCRIPT: &str = include_str!("report.js");
 struct View<'a> {
     run: &'a RunResult,
     counts: Vec<Count>,
+    parties: Vec<PartyView>,
     not_run: usize,
     cases: Vec<CaseView>,
     requirements: Vec<RequirementView>,
@@ -35,6 +36,16 @@ struct View<'a> {
     style: &'static str,
     script: &'static str,
     csp: String,
+}
+
+/// One judged party's verdicts, for the "By party" table.
+#[derive(Serialize)]
+struct PartyView {
+    id: &'static str,
+    label: &'static str,
+    summary: crate::run_result::Summary,
+    /// `4 by AS-A`, empty when nothing was blocked.
+    blocked_by: String,
 }
 
 #[derive(Serialize)]
@@ -86,6 +97,8 @@ struct CaseView {
     verdict: &'static str,
     label: &'static str,
     not_run: bool,
+    party: &'static str,
+    blocked_by: Option<&'static str>,
     level: &'static str,
     requirements: Vec<String>,
     message: String,
@@ -105,6 +118,8 @@ struct CheckView {
     actual: String,
     expected: String,
     message: String,
+    /// `file:line` of the check in its suite file, when it has one.
+    source: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -269,9 +284,11 @@ fn case_view(c: &CaseResult, gate: Option<&GateOutcome>, redactor: &Redactor) ->
             c.verdict.as_str()
         },
         not_run: c.not_run,
+        party: c.party.label(),
+        blocked_by: c.blocked_by.map(crate::party::Party::label),
         level: c.level.as_str(),
         requirements: c.requirements.clone(),
-        message: c.message.clone(),
+        message: c.located_message(),
         duration_ms: c.duration_ms,
         checks: c
             .checks
@@ -288,6 +305,7 @@ fn case_view(c: &CaseResult, gate: Option<&GateOutcome>, redactor: &Redactor) ->
                 },
                 expected: k.expected.clone(),
                 message: k.message.clone(),
+                source: k.source.as_ref().map(ToString::to_string),
             })
             .collect(),
         exchanges: c
@@ -327,6 +345,21 @@ pub fn render(
             .map(|v| Count {
                 verdict: v.as_str(),
                 n: run.summary.count(*v),
+            })
+            .collect(),
+        parties: run
+            .parties
+            .iter()
+            .map(|p| PartyView {
+                id: p.party.as_str(),
+                label: p.party.label(),
+                summary: p.summary,
+                blocked_by: p
+                    .blocked_by
+                    .iter()
+                    .map(|b| format!("{} by {}", b.count, b.party))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })
             .collect(),
         not_run: run.cases.iter().filter(|c| c.not_run).count(),

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 /// How `warn` cases appear in JUnit (`--junit-warn-as`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum WarnAs {
     /// A passing testcase with `verdict=warn` and the message as properties.
     #[default]
@@ -115,12 +115,18 @@ fn testcase(run: &RunResult, c: &CaseResult, name: String, warn_as: WarnAs) -> T
         match c.verdict {
             Verdict::Pass | Verdict::Info => TestCaseStatus::success(),
             Verdict::Warn if warn_as == WarnAs::Pass => TestCaseStatus::success(),
-            Verdict::Warn => non_success(NonSuccessKind::Failure, "warn", &c.message),
-            Verdict::Fail => non_success(NonSuccessKind::Failure, "fail", &c.message),
+            Verdict::Warn => non_success(NonSuccessKind::Failure, "warn", &c.located_message()),
+            Verdict::Fail => non_success(NonSuccessKind::Failure, "fail", &c.located_message()),
             Verdict::Error => non_success(NonSuccessKind::Error, "error", &c.message),
             Verdict::Skip => {
                 let mut s = TestCaseStatus::skipped();
                 s.set_type("skip").set_message(xml_safe(&c.message));
+                s
+            }
+            // Not the judged party's failure: CI shows it as skipped, with who blocked it.
+            Verdict::Blocked => {
+                let mut s = TestCaseStatus::skipped();
+                s.set_type("blocked").set_message(xml_safe(&c.message));
                 s
             }
         }
@@ -138,6 +144,10 @@ fn testcase(run: &RunResult, c: &CaseResult, name: String, warn_as: WarnAs) -> T
         },
     ));
     tc.add_property(prop("level", c.level.as_str()));
+    tc.add_property(prop("party", c.party.as_str()));
+    if let Some(by) = c.blocked_by {
+        tc.add_property(prop("blocked_by", by.as_str()));
+    }
     tc.add_property(prop("profile", &run.profile));
     tc.add_property(prop("title", &c.title));
     for r in &c.requirements {
@@ -163,13 +173,16 @@ pub fn checks_text(c: &CaseResult) -> String {
         c.title
     );
     if !c.message.is_empty() {
-        let _ = writeln!(out, "  {}", c.message);
+        let _ = writeln!(out, "  {}", c.located_message());
     }
     for k in &c.checks {
         let _ = writeln!(
             out,
-            "  [{}] {} ({} {}): actual {} expected {}{}",
+            "  [{}] {}{} ({} {}): actual {} expected {}{}",
             k.verdict.as_str(),
+            k.source
+                .as_ref()
+                .map_or(String::new(), |at| format!("{at}: ")),
             k.description,
             k.requirement,
             k.level,

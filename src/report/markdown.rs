@@ -66,12 +66,33 @@ pub fn render(run: &RunResult, gate: Option<&GateOutcome>) -> String {
             "**The run was interrupted: cases marked \"not run\" did not run.**\n"
         );
     }
-    let _ = writeln!(out, "| pass | fail | warn | info | skip | error |");
-    let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|");
     let _ = writeln!(
         out,
-        "| {} | {} | {} | {} | {} | {} |\n",
-        s.pass, s.fail, s.warn, s.info, s.skip, s.error
+        "| party judged | pass | fail | warn | info | blocked | skip | error |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|");
+    for p in &run.parties {
+        let by: Vec<String> = p
+            .blocked_by
+            .iter()
+            .map(|b| format!("{} by {}", b.count, b.party))
+            .collect();
+        let blocked = if by.is_empty() {
+            p.summary.blocked.to_string()
+        } else {
+            format!("{} ({})", p.summary.blocked, by.join(", "))
+        };
+        let t = &p.summary;
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {blocked} | {} | {} |",
+            p.party, t.pass, t.fail, t.warn, t.info, t.skip, t.error
+        );
+    }
+    let _ = writeln!(
+        out,
+        "| **all** | {} | {} | {} | {} | {} | {} | {} |\n",
+        s.pass, s.fail, s.warn, s.info, s.blocked, s.skip, s.error
     );
     let _ = writeln!(
         out,
@@ -98,8 +119,8 @@ pub fn render(run: &RunResult, gate: Option<&GateOutcome>) -> String {
         .collect();
     if !failing.is_empty() {
         let _ = writeln!(out, "### Failures, errors and warnings\n");
-        let _ = writeln!(out, "| verdict | case | requirements | message |");
-        let _ = writeln!(out, "|---|---|---|---|");
+        let _ = writeln!(out, "| verdict | party | case | requirements | message |");
+        let _ = writeln!(out, "|---|---|---|---|---|");
         let more = failing.len().saturating_sub(MAX_ROWS);
         for c in failing.into_iter().take(MAX_ROWS) {
             let expected = gate.and_then(|g| g.expected.iter().find(|e| e.case == c.full_id()));
@@ -111,12 +132,41 @@ pub fn render(run: &RunResult, gate: Option<&GateOutcome>) -> String {
             });
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {}{} |",
+                "| {} | {} | {} | {} | {}{} |",
                 verdict_of(c),
+                c.party,
                 cell(&c.full_id()),
                 cell(&c.requirements.join(", ")),
-                one_line(&c.message, 300),
+                one_line(&c.located_message(), 300),
                 note
+            );
+        }
+        if more > 0 {
+            let _ = writeln!(out, "\n… and {more} more: see the HTML or JSON report.");
+        }
+        out.push('\n');
+    }
+    let blocked: Vec<&CaseResult> = run
+        .cases
+        .iter()
+        .filter(|c| c.verdict == Verdict::Blocked && !c.not_run)
+        .collect();
+    if !blocked.is_empty() {
+        let _ = writeln!(
+            out,
+            "### Blocked: another party's defect kept these from testing their party\n"
+        );
+        let _ = writeln!(out, "| party | case | blocked by | message |");
+        let _ = writeln!(out, "|---|---|---|---|");
+        let more = blocked.len().saturating_sub(MAX_ROWS);
+        for c in blocked.into_iter().take(MAX_ROWS) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                c.party,
+                cell(&c.full_id()),
+                c.blocked_by.map_or("-", crate::party::Party::label),
+                one_line(&c.message, 300)
             );
         }
         if more > 0 {

@@ -29,54 +29,73 @@ use crate::run_result::RunResult;
 use crate::verdict::FailOn;
 use std::path::PathBuf;
 
-/// Where and how to write reports, and how to gate.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct ReportArgs {
-    /// Folder for reports written by default (report.json, junit.xml, report.html, summary.md).
-    #[arg(long, default_value = "reports", value_name = "DIR")]
+/// Where and how to write reports, and how to gate (the command line's `ReportOptions`, or a
+/// caller's own choice). `Default` writes into `reports/`.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    /// Folder for reports without an explicit path.
     pub out: PathBuf,
-    /// JSON report path (default: OUT/report.json).
-    #[arg(long, value_name = "FILE")]
+    /// JSON report path (default: `out/report.json`).
     pub json: Option<PathBuf>,
-    /// JUnit XML report path (default: OUT/junit.xml).
-    #[arg(long, value_name = "FILE")]
+    /// JUnit XML report path (default: `out/junit.xml`).
     pub junit: Option<PathBuf>,
-    /// Self-contained HTML report path (default: OUT/report.html).
-    #[arg(long, value_name = "FILE")]
+    /// HTML report path (default: `out/report.html`).
     pub html: Option<PathBuf>,
-    /// Markdown summary path (default: OUT/summary.md).
-    #[arg(long, value_name = "FILE")]
+    /// Markdown summary path (default: `out/summary.md`).
     pub markdown: Option<PathBuf>,
     /// File the Markdown summary is appended to (GitHub Actions job summary).
-    #[arg(
-        long,
-        env = "GITHUB_STEP_SUMMARY",
-        value_name = "FILE",
-        hide_env_values = true
-    )]
     pub step_summary: Option<PathBuf>,
-    /// How `warn` cases appear in JUnit: a passing testcase with properties, or a failure.
-    #[arg(long, value_enum, default_value_t = WarnAs::Pass, value_name = "AS")]
+    /// How `warn` cases appear in JUnit.
     pub junit_warn_as: WarnAs,
-    /// An earlier JSON report: report new failures, fixes and verdict changes.
-    #[arg(long, value_name = "OLD.json")]
+    /// An earlier JSON report to compare with.
     pub baseline: Option<PathBuf>,
-    /// Known failures (TOML, `[[expect]] case = "suite/case" reason = "..."`) that do not gate.
-    #[arg(long, value_name = "FILE")]
+    /// Known failures that do not gate.
     pub expect: Option<PathBuf>,
-    /// Gate on every failure, or only on regressions relative to `--baseline`.
-    #[arg(long, value_enum, default_value_t = GateMode::All, value_name = "WHICH")]
+    /// Gate on every failure, or only on regressions relative to `baseline`.
     pub gate: GateMode,
-    /// Keep JWT signatures in reports (client assertion and DPoP proof signatures stay hidden).
-    #[arg(long)]
+    /// Keep JWT signatures in reports.
     pub reveal_tokens: bool,
 }
 
-impl ReportArgs {
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            out: PathBuf::from("reports"),
+            json: None,
+            junit: None,
+            html: None,
+            markdown: None,
+            step_summary: None,
+            junit_warn_as: WarnAs::default(),
+            baseline: None,
+            expect: None,
+            gate: GateMode::default(),
+            reveal_tokens: false,
+        }
+    }
+}
+
+impl ReportOptions {
     fn path(&self, explicit: &Option<PathBuf>, default_name: &str) -> PathBuf {
         explicit
             .clone()
             .unwrap_or_else(|| self.out.join(default_name))
+    }
+
+    pub fn json_path(&self) -> PathBuf {
+        self.path(&self.json, "report.json")
+    }
+
+    pub fn junit_path(&self) -> PathBuf {
+        self.path(&self.junit, "junit.xml")
+    }
+
+    pub fn html_path(&self) -> PathBuf {
+        self.path(&self.html, "report.html")
+    }
+
+    pub fn markdown_path(&self) -> PathBuf {
+        self.path(&self.markdown, "summary.md")
     }
 }
 
@@ -126,7 +145,7 @@ impl std::fmt::Debug for Secrets {
 /// `fail_on` is the runner's `--fail-on`. Messages in the outcome are redacted.
 pub fn gate(
     result: &RunResult,
-    args: &ReportArgs,
+    args: &ReportOptions,
     fail_on: FailOn,
     secrets: &Secrets,
 ) -> Result<GateOutcome, ReportError> {
@@ -137,7 +156,7 @@ pub fn gate(
 /// Writes every report without gate findings; returns the paths written.
 pub fn write_all(
     result: &RunResult,
-    args: &ReportArgs,
+    args: &ReportOptions,
     secrets: &Secrets,
 ) -> Result<Vec<PathBuf>, ReportError> {
     write_reports(result, args, secrets, None)
@@ -148,7 +167,7 @@ pub fn write_all(
 /// attempted even if one fails; the first error is returned.
 pub fn write_reports(
     result: &RunResult,
-    args: &ReportArgs,
+    args: &ReportOptions,
     secrets: &Secrets,
     gate: Option<&GateOutcome>,
 ) -> Result<Vec<PathBuf>, ReportError> {
@@ -164,20 +183,11 @@ pub fn write_reports(
             first_error.get_or_insert(e);
         }
     };
-    put(
-        args.path(&args.json, "report.json"),
-        Ok(json::render(&run, gate)),
-    );
-    put(
-        args.path(&args.junit, "junit.xml"),
-        junit::render(&run, args.junit_warn_as),
-    );
-    put(
-        args.path(&args.html, "report.html"),
-        html::render(&run, gate, &redactor),
-    );
+    put(args.json_path(), Ok(json::render(&run, gate)));
+    put(args.junit_path(), junit::render(&run, args.junit_warn_as));
+    put(args.html_path(), html::render(&run, gate, &redactor));
     let md = markdown::render(&run, gate);
-    put(args.path(&args.markdown, "summary.md"), Ok(md.clone()));
+    put(args.markdown_path(), Ok(md.clone()));
     if let Some(p) = &args.step_summary {
         match atomic::append(p, &md) {
             Ok(()) => written.push(p.clone()),
@@ -209,46 +219,6 @@ pub fn terminal_safe(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::{CommandFactory, Parser};
-
-    #[derive(Parser)]
-    struct Cli {
-        #[command(flatten)]
-        report: ReportArgs,
-    }
-
-    #[test]
-    fn flags_parse() {
-        Cli::command().debug_assert();
-        let cli = Cli::try_parse_from([
-            "chainproof",
-            "--out",
-            "o",
-            "--junit",
-            "j.xml",
-            "--junit-warn-as",
-            "failure",
-            "--baseline",
-            "old.json",
-            "--expect",
-            "known.toml",
-            "--gate",
-            "regressions",
-            "--reveal-tokens",
-        ])
-        .unwrap();
-        let r = cli.report;
-        assert_eq!(r.path(&r.junit, "junit.xml"), PathBuf::from("j.xml"));
-        assert_eq!(
-            r.path(&r.html, "report.html"),
-            PathBuf::from("o/report.html")
-        );
-        assert_eq!(
-            (r.junit_warn_as, r.gate, r.reveal_tokens),
-            (WarnAs::Failure, GateMode::Regressions, true)
-        );
-        assert!(Cli::try_parse_from(["chainproof", "--gate", "some"]).is_err());
-    }
 
     #[test]
     fn secrets_debug_hides_values() {

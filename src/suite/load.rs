@@ -131,7 +131,7 @@ mod tests {
 
     fn suite(id: &str, title: &str) -> String {
         format!(
-            "[suite]\nid = \"{id}\"\ntitle = \"{title}\"\n[[case]]\nid = \"c\"\ntitle = \"t\"\nrequirements = [\"R-1\"]\n[[case.step]]\nid = \"m\"\naction = \"discover\"\nrole = \"as_a\"\n[[case.check]]\nwhat = \"w\"\nvalue = \"m.status\"\nequals = 200\n"
+            "[suite]\nid = \"{id}\"\ntitle = \"{title}\"\nparty = \"as_a\"\n[[case]]\nid = \"c\"\ntitle = \"t\"\nrequirements = [\"R-1\"]\n[[case.step]]\nid = \"m\"\naction = \"discover\"\nrole = \"as_a\"\n[[case.check]]\nwhat = \"w\"\nvalue = \"m.status\"\nequals = 200\n"
         )
     }
 

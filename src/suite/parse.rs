@@ -5,6 +5,7 @@
 use super::*;
 use crate::catalogue::Catalogue;
 use crate::diagnostic::{Diagnostic, SourceFile, closest};
+use crate::query::QueryError;
 use crate::template;
 use crate::toml_tree::{Fields, Node, NodeValue};
 use std::ops::Range;
@@ -38,12 +39,16 @@ pub fn parse_suite(file: SourceFile, catalogue: &Catalogue) -> R<Suite> {
     check_kebab(&file, &id, id_span, "suite id")?;
     let (title, _) = sf.req_str("title")?;
     let description = sf.str("description")?.map(|d| d.0).unwrap_or_default();
+    let suite_party = party(&file, &mut sf)?;
+    let suite_span = sf.key_span("id").unwrap_or(0..0);
     sf.finish()?;
 
     let mut cases: Vec<Case> = Vec::new();
     let mut case_spans: Vec<Range<usize>> = Vec::new();
+    let mut case_parties: Vec<Option<Party>> = Vec::new();
     for node in case_nodes {
-        let (case, span) = parse_case(&file, node, catalogue)?;
+        let (case, case_party, span) = parse_case(&file, node, catalogue)?;
+        case_parties.push(case_party);
         if let Some(i) = cases.iter().position(|c| c.id == case.id) {
             return Err(file.error(
                 span,
@@ -57,12 +62,49 @@ pub fn parse_suite(file: SourceFile, catalogue: &Catalogue) -> R<Suite> {
         cases.push(case);
         case_spans.push(span);
     }
+    // Checked after everything else, so a file's other mistakes are reported first.
+    for ((case, span), case_party) in cases.iter_mut().zip(&case_spans).zip(case_parties) {
+        if let Some(p) = case_party.or(suite_party) {
+            case.party = p;
+        } else {
+            return Err(file.error(
+                span.clone(),
+                format!("case `{}` names no party", case.id),
+                format!(
+                    "set `party` (one of {}) on the case or as the default on [suite] (line {})",
+                    PARTY_NAMES.join(", "),
+                    file.line_col(suite_span.start).0
+                ),
+            ));
+        }
+    }
     Ok(Suite {
         id,
         title,
         description,
         file,
         cases,
+    })
+}
+
+const PARTY_NAMES: [&str; 4] = ["as_a", "as_b", "rs", "chain"];
+
+/// An optional `party` key: one of [`PARTY_NAMES`].
+fn party(file: &SourceFile, f: &mut Fields) -> R<Option<Party>> {
+    let Some((p, span)) = f.str("party")? else {
+        return Ok(None);
+    };
+    p.parse::<Party>().map(Some).map_err(|e| {
+        let hint = closest(&p, PARTY_NAMES.iter().copied())
+            .map(|c| format!("did you mean `{c}`? "))
+            .unwrap_or_default();
+        file.error(
+            span,
+            e,
+            format!(
+                "{hint}the party a case judges: as_a (AS-A), as_b (AS-B), rs (RS-B) or chain (end to end)"
+            ),
+        )
     })
 }
 
@@ -83,7 +125,12 @@ fn check_kebab(file: &SourceFile, s: &str, span: Range<usize>, what: &str) -> R<
     }
 }
 
-fn parse_case(file: &SourceFile, node: &Node, catalogue: &Catalogue) -> R<(Case, Range<usize>)> {
+/// A case, the `party` it names itself (the suite's default applies otherwise), its id span.
+fn parse_case(
+    file: &SourceFile,
+    node: &Node,
+    catalogue: &Catalogue,
+) -> R<(Case, Option<Party>, Range<usize>)> {
     let mut f = Fields::new(file, node, "[[case]]")?;
     let (id, id_span) = f.req_str("id")?;
     check_kebab(file, &id, id_span.clone(), "case id")?;
@@ -121,6 +168,7 @@ fn parse_case(file: &SourceFile, node: &Node, catalogue: &Catalogue) -> R<(Case,
         }
     }
     let timeout_secs = f.uint("timeout_secs", 3600)?;
+    let case_party = party(file, &mut f)?;
     let step_nodes = f.tables("step")?;
     let check_nodes = f.tables("check")?;
     f.finish()?;
@@ -150,18 +198,21 @@ fn parse_case(file: &SourceFile, node: &Node, catalogue: &Catalogue) -> R<(Case,
             catalogue,
         )?);
     }
-    let line = file.line_col(id_span.start).0;
+    let source = file.location(id_span.start);
     Ok((
         Case {
             id,
             title,
+            // Replaced by the case's or the suite's party in `parse_suite`.
+            party: Party::Chain,
             requirements: requirement_ids,
             needs,
             timeout_secs,
             steps,
             checks,
-            line,
+            source,
         },
+        case_party,
         id_span,
     ))
 }
@@ -564,12 +615,12 @@ fn parse_check(
     reqs: &[String],
     catalogue: &Catalogue,
 ) -> R<Check> {
-    let line = file.line_col(node.span.start).0;
+    let source = file.location(node.span.start);
     let mut f = Fields::new(file, node, "a check")?;
     let (what, _) = f.req_str("what")?;
     f.what = format!("check `{what}`");
     let (value, value_span) = f.req_str("value")?;
-    check_query(file, &value, value_span, steps)?;
+    let value = check_query(file, &value, value_span, steps)?;
     let requirement = match f.str("requirement")? {
         Some((r, span)) => {
             check_requirement(file, catalogue, &r, span)?;
@@ -581,7 +632,7 @@ fn parse_check(
         Some(n) => {
             let mut wf = Fields::new(file, n, format!("the `when` of check `{what}`"))?;
             let (value, span) = wf.req_str("value")?;
-            check_query(file, &value, span, steps)?;
+            let value = check_query(file, &value, span, steps)?;
             let predicate = parse_predicate(&mut wf, steps)?;
             wf.finish()?;
             Some(Condition { value, predicate })
@@ -596,26 +647,20 @@ fn parse_check(
         requirement,
         when,
         predicate,
-        line,
+        source,
     })
 }
 
-fn check_query(file: &SourceFile, path: &str, span: Range<usize>, steps: &[String]) -> R<()> {
-    if path.contains("${") {
-        return Err(file.error(
-            span,
-            "a query is a plain path, not a template",
-            "write e.g. `x.json.error`",
-        ));
-    }
-    if path.is_empty() || path.split('.').any(str::is_empty) {
-        return Err(file.error(
-            span,
-            format!("malformed query path `{path}`"),
-            "segments are separated by single dots",
-        ));
-    }
-    check_path_root(file, path, span, steps)
+fn check_query(file: &SourceFile, path: &str, span: Range<usize>, steps: &[String]) -> R<Query> {
+    let query: Query = path.parse().map_err(|e: QueryError| {
+        let label = match e {
+            QueryError::Template => "write e.g. `x.json.error`",
+            QueryError::Malformed(_) => "segments are separated by single dots",
+        };
+        file.error(span.clone(), e.to_string(), label)
+    })?;
+    check_path_root(file, path, span, steps)?;
+    Ok(query)
 }
 
 fn parse_predicate(f: &mut Fields, steps: &[String]) -> R<Predicate> {
@@ -797,6 +842,7 @@ mod tests {
 [suite]
 id = "aud"
 title = "Audience"
+party = "as_a"
 
 [[case]]
 id = "grant-aud"
@@ -833,6 +879,21 @@ when = { value = "x.status", not_equals = 200 }
             SourceFile::new("suites/t.toml", text.to_string()),
             &catalogue(),
         )
+    }
+
+    #[test]
+    fn case_party_overrides_the_suite_default() {
+        let s = parse(GOOD).unwrap();
+        assert_eq!(s.cases[0].party, Party::AsA);
+        let s = parse(&GOOD.replace("title = \"aud\"\n", "title = \"aud\"\nparty = \"chain\"\n"))
+            .unwrap();
+        assert_eq!(s.cases[0].party, Party::Chain);
+        let no_default = GOOD.replace("party = \"as_a\"\n", "");
+        let e = err(&no_default);
+        let text = e.to_string();
+        assert!(text.contains("t.toml:7:"), "points at the case id: {text}");
+        let ok = no_default.replace("title = \"aud\"\n", "title = \"aud\"\nparty = \"rs\"\n");
+        assert_eq!(parse(&ok).unwrap().cases[0].party, Party::Rs);
     }
 
     #[test]
@@ -904,6 +965,14 @@ when = { value = "x.status", not_equals = 200 }
             (
                 GOOD.replace("${target.as_b.issuer}\"]", "${target.as_z.issuer}\"]"),
                 "unknown context path `target.as_z`",
+            ),
+            (
+                GOOD.replace("party = \"as_a\"", "party = \"as-b\""),
+                "unknown party `as-b`",
+            ),
+            (
+                GOOD.replace("party = \"as_a\"\n", ""),
+                "case `grant-aud` names no party",
             ),
         ];
         for (text, want) in cases {

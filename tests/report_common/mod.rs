@@ -5,7 +5,9 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chainproof::report::{ReportArgs, Secrets};
+use chainproof::diagnostic::Location;
+use chainproof::party::Party;
+use chainproof::report::{ReportOptions, Secrets};
 use chainproof::run_result::*;
 use chainproof::transcript::*;
 use chainproof::verdict::{Level, Verdict};
@@ -214,6 +216,12 @@ fn check(
         actual,
         expected: expected.into(),
         message: String::new(),
+        // A stable, made-up position: each description gets its own line.
+        source: Some(Location {
+            file: "suites/fixture.toml".into(),
+            line: 100 + desc.len(),
+            column: 1,
+        }),
     }
 }
 
@@ -233,6 +241,12 @@ fn case(
         suite: suite.into(),
         case: id.into(),
         title: title.into(),
+        party: match suite {
+            "token-exchange" | "aud-restrictions" => Party::AsA,
+            "jwt-bearer" => Party::AsB,
+            _ => Party::Chain,
+        },
+        blocked_by: None,
         requirements: reqs.iter().map(|s| s.to_string()).collect(),
         level,
         verdict,
@@ -244,7 +258,7 @@ fn case(
     }
 }
 
-/// A fixed run: 4 suites, 10 cases, every verdict, one case not run.
+/// A fixed run: 4 suites, 11 cases, every verdict (one blocked by AS-A), one case not run.
 pub fn sample_run() -> RunResult {
     let cases = vec![
         case(
@@ -402,6 +416,20 @@ pub fn sample_run() -> RunResult {
             vec![],
             vec![],
         ),
+        CaseResult {
+            blocked_by: Some(Party::AsA),
+            ..case(
+                "jwt-bearer",
+                "valid-grant-redeemed",
+                "AS-B redeems a valid grant",
+                &["IC-JB-01"],
+                Level::Must,
+                Verdict::Blocked,
+                "blocked by AS-A: precondition \"AS-A's grant has an aud identifying AS-B\" failed (aud is \"https://as-a.example/client\"); graded by aud-restrictions/grant-aud-is-as-b",
+                vec![],
+                vec![],
+            )
+        },
         case(
             "discovery",
             "subject-token-obtained",
@@ -545,6 +573,7 @@ pub fn sample_run() -> RunResult {
             file: Some("targets/example.toml".into()),
         },
         summary: Summary::of(cases.iter().map(|c| &c.verdict)),
+        parties: PartySummary::of(&cases),
         interrupted: true,
         requirements,
         cases,
@@ -554,10 +583,10 @@ pub fn sample_run() -> RunResult {
 }
 
 /// Report arguments writing every format into `dir`.
-pub fn args_in(dir: &Path) -> ReportArgs {
-    ReportArgs {
+pub fn args_in(dir: &Path) -> ReportOptions {
+    ReportOptions {
         out: dir.to_path_buf(),
-        ..ReportArgs::default()
+        ..ReportOptions::default()
     }
 }
 
