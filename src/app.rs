@@ -32,6 +32,10 @@ pub fn execute(cli: Cli) -> i32 {
     }
 }
 
+/// Printed before and after an `--insecure` run, as every report also says.
+const INSECURE_WARNING: &str =
+    "warning: --insecure: server certificates were NOT verified; this run proves nothing about TLS";
+
 fn runtime() -> Result<tokio::runtime::Runtime, i32> {
     tokio::runtime::Runtime::new().map_err(|e| {
         eprintln!("error: cannot start the async runtime: {e}");
@@ -42,6 +46,10 @@ fn runtime() -> Result<tokio::runtime::Runtime, i32> {
 /// `chainproof run`: prepare, run, then print what happened after the live progress.
 pub fn run(mut options: RunOptions) -> i32 {
     options.notice = crate::subject_token::Notice::new(|line| eprintln!("{line}"));
+    let insecure = options.insecure;
+    if insecure {
+        eprintln!("{INSECURE_WARNING}");
+    }
     let prepared = match crate::run::prepare(options) {
         Ok(p) => p,
         Err(e) => {
@@ -54,7 +62,13 @@ pub fn run(mut options: RunOptions) -> i32 {
         Err(code) => return code,
     };
     match rt.block_on(crate::run::run(prepared)) {
-        Ok(finished) => show_finished(&finished),
+        Ok(finished) => {
+            let code = show_finished(&finished);
+            if insecure {
+                eprintln!("{INSECURE_WARNING}");
+            }
+            code
+        }
         Err(e) => {
             eprintln!("{e}");
             e.exit_code()

@@ -90,6 +90,9 @@ pub struct RunArgs {
     /// Live progress: a bar on a terminal, plain lines otherwise, or nothing.
     #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
     pub progress: ProgressArg,
+    /// Do not verify server certificates. Every report says the run was insecure.
+    #[arg(long)]
+    pub insecure: bool,
     /// Run only part I of N of the selected cases: `count:I/N` deals them out in turn,
     /// `hash:I/N` by a hash of their id (bare `I/N` = count). Join the parts' JSON reports with
     /// `chainproof merge`.
@@ -131,6 +134,7 @@ impl RunArgs {
             partition: self.partition,
             report: self.report.options(),
             notice: Default::default(),
+            insecure: self.insecure,
         }
     }
 }

@@ -87,6 +87,7 @@ async fn get_json(http: &Http, url: &str) -> Fetched {
         url: url.into(),
         headers: vec![("accept".into(), "application/json".into())],
         body: None,
+        client_cert: None,
     };
     let (_, res) = http.send("setup", req).await;
     match res {

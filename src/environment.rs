@@ -28,6 +28,12 @@ pub use crate::discovery::{AsInfo, well_known};
 
 /// Everything the executor needs about the servers under test.
 pub struct Env {
+    /// Server certificates are not verified (`--insecure`); every report says so.
+    pub insecure: bool,
+    /// The run's HTTP client: its TLS trust and client certificates come from the target.
+    pub http: Http,
+    /// RFC 7662 introspection at AS-B, for access tokens that are not JWTs.
+    pub as_b_introspection: Option<String>,
     pub as_a: AsInfo,
     pub as_a_jwks: Option<Value>,
     pub as_b: AsInfo,
@@ -81,6 +87,8 @@ fn auth(a: Auth) -> AuthMethod {
         Auth::Basic => AuthMethod::Basic,
         Auth::Post => AuthMethod::Post,
         Auth::PrivateKeyJwt => AuthMethod::PrivateKeyJwt,
+        Auth::TlsClientAuth => AuthMethod::TlsClientAuth,
+        Auth::SelfSignedTlsClientAuth => AuthMethod::SelfSignedTlsClientAuth,
     }
 }
 
@@ -608,11 +616,24 @@ fn embedded_limits() -> Limits {
 impl Env {
     /// Resolve a target (or, with none, the embedded mock pair with a trusted harness issuer).
     pub async fn build(target: Option<&Target>, faults: Vec<Fault>) -> Result<Env, EnvError> {
+        Env::build_with(target, faults, false).await
+    }
+
+    /// [`Env::build`], with server certificates left unverified when `insecure`.
+    pub async fn build_with(
+        target: Option<&Target>,
+        faults: Vec<Fault>,
+        insecure: bool,
+    ) -> Result<Env, EnvError> {
         let limits = target.map_or_else(embedded_limits, |t| t.spec.limits.clone());
-        let http = Http::new(
+        let (tls, tls_secrets) =
+            crate::tls::options(target, insecure).map_err(EnvError::Invalid)?;
+        let http = Http::with_tls(
             Duration::from_secs(limits.request_timeout_secs),
             limits.max_response_bytes,
-        );
+            &tls,
+        )
+        .map_err(EnvError::Invalid)?;
         let kinds = Kinds::of(target);
         let (harness, harness_server) = harness_issuer(target, kinds).await?;
         let (live_a, live_b) = discover_live(&http, target, kinds).await?;
@@ -665,6 +686,16 @@ impl Env {
             .and_then(|t| t.spec.as_b.audience.clone())
             .or(side_a.audience_alias.clone());
 
+        // A role's CA bundle also covers its endpoints on other hosts than its issuer.
+        for (role, info) in [("as_a", &side_a.info), ("as_b", &side_b.info)] {
+            for url in [Some(&info.token_endpoint), info.jwks_uri.as_ref()]
+                .into_iter()
+                .flatten()
+            {
+                http.trust_for_role(role, url, &tls);
+            }
+        }
+
         // Mock roles: their metadata is discovered like a live server's, so that
         // `target.as_x.metadata.*` means the same thing for both.
         let (mut as_a, mut as_b) = (side_a.info.clone(), side_b.info);
@@ -681,7 +712,8 @@ impl Env {
             None => None,
         };
 
-        let secrets = collect_secrets(
+        let mut secrets = tls_secrets;
+        secrets.extend(collect_secrets(
             &[
                 Some(&side_a.client),
                 side_a.second.as_ref(),
@@ -690,7 +722,7 @@ impl Env {
             ],
             &side_a.tokens,
             harness.as_deref(),
-        );
+        ));
         let role = |kind: Kind, url: &str| RoleInfo {
             kind: if kind == Kind::Mock {
                 "mock".into()
@@ -712,6 +744,7 @@ impl Env {
                 .map(|(r, _)| role(kinds.rs.unwrap_or(Kind::Mock), r)),
             harness_issuer: harness.as_ref().map(|h| h.issuer.clone()),
             file: target.map(|t| t.file.name.clone()),
+            insecure,
         };
         let dpop = match target {
             None => true,
@@ -719,7 +752,18 @@ impl Env {
         };
         let trusts_harness =
             target.is_none_or(|t| t.spec.as_b.trusts_harness || kinds.b == Kind::Mock);
+        let as_b_introspection = target
+            .and_then(|t| t.spec.as_b.introspection_endpoint.as_ref())
+            .map(|u| u.get_ref().clone())
+            .or_else(|| {
+                as_b.metadata["introspection_endpoint"]
+                    .as_str()
+                    .map(String::from)
+            });
         Ok(Env {
+            as_b_introspection,
+            insecure,
+            http,
             as_a,
             as_a_jwks,
             as_b,

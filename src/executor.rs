@@ -77,10 +77,8 @@ pub async fn run_case(
     level_of: &(dyn Fn(&str) -> Option<Level> + Sync),
 ) -> CaseOutcome {
     let limits = &env.limits;
-    let http = Http::new(
-        Duration::from_secs(limits.request_timeout_secs),
-        limits.max_response_bytes,
-    );
+    // The run's client: its TLS trust and client certificates come from the target.
+    let http = env.http.clone();
     let mut deadline = case.timeout_secs.unwrap_or(limits.case_timeout_secs);
     if case.is_slow() {
         deadline += limits.max_wait_secs + limits.clock_leeway_secs;
@@ -360,8 +358,53 @@ impl CaseRun {
                 let mut out = output(&resp);
                 out["dpop_proof"] = sent.0;
                 out["client_assertion"] = sent.1;
+                if matches!(step.action, Action::Present(_)) {
+                    out["access_claims"] = self.access_claims(&step.id, &out).await;
+                }
                 Ok(out)
             }
+        }
+    }
+
+    /// The claims of the access token AS-B issued: its payload when it is a JWT, else what
+    /// RFC 7662 introspection at AS-B's `introspection_endpoint` (authenticated as the AS-B
+    /// client) says of an active token; null when neither can be seen.
+    async fn access_claims(&mut self, step: &str, out: &Value) -> Value {
+        let Some(token) = out["json"]["access_token"].as_str() else {
+            return Value::Null;
+        };
+        if jose::looks_like_jwt(token) {
+            return Jws::decode(token).map_or(Value::Null, |j| j.claims);
+        }
+        let endpoint = self.env.as_b_introspection.as_deref();
+        let (Some(endpoint), Some(client)) = (endpoint, self.env.as_b_client.clone()) else {
+            return Value::Null;
+        };
+        let mut form = vec![("token".to_string(), token.to_string())];
+        let mut headers = vec![
+            (
+                "Content-Type".to_string(),
+                "application/x-www-form-urlencoded".to_string(),
+            ),
+            ("Accept".to_string(), "application/json".to_string()),
+        ];
+        let issuer = self.env.as_b.issuer.clone();
+        apply_client_auth(&mut form, &mut headers, Some(&client), client.auth, &issuer);
+        let req = Request {
+            method: "POST".into(),
+            url: endpoint.to_string(),
+            headers,
+            body: Some(encode_form(&form)),
+            client_cert: tls_client(Some(&client), client.auth),
+        };
+        let (exchange, res) = self.http.send(&format!("{step}.introspect"), req).await;
+        self.transcript.push(exchange);
+        match res
+            .ok()
+            .and_then(|r| serde_json::from_str::<Value>(&r.body).ok())
+        {
+            Some(v) if v["active"] == json!(true) => v,
+            _ => Value::Null,
         }
     }
 
@@ -432,8 +475,16 @@ impl CaseRun {
                     Some(b) if !at_as_a => b.clone(),
                     _ => self.env.client.clone(),
                 };
+                // A client that authenticates by key or certificate sends its wrong secret with
+                // client_secret_basic: credentials a client sends must still be validated.
+                let auth = match base.auth {
+                    AuthMethod::Post => AuthMethod::Post,
+                    _ => AuthMethod::Basic,
+                };
                 Some(Client {
                     secret: Some(format!("wrong-{}", uuid::Uuid::new_v4().simple())),
+                    auth,
+                    key: None,
                     ..base
                 })
             }
@@ -497,6 +548,7 @@ impl CaseRun {
                     url,
                     headers: vec![("Accept".into(), "application/json".into())],
                     body: None,
+                    client_cert: None,
                 })
             }
             Action::Exchange(t) | Action::Present(t) => {
@@ -567,6 +619,7 @@ impl CaseRun {
                     url,
                     headers,
                     body: Some(encode_form(&form)),
+                    client_cert: tls_client(client.as_ref(), method),
                 })
             }
             Action::CallResource {
@@ -606,6 +659,7 @@ impl CaseRun {
                     url,
                     headers,
                     body: None,
+                    client_cert: None,
                 })
             }
             Action::Request(r) => {
@@ -687,6 +741,7 @@ impl CaseRun {
                     url,
                     headers,
                     body,
+                    client_cert: tls_client(client.as_ref(), method),
                 })
             }
             other => err(format!("`{}` is not an HTTP action", other.name())),
@@ -844,6 +899,23 @@ impl CaseRun {
         }))
     }
 
+    /// Why a query into `STEP.access_claims` cannot be answered: AS-B issued a token that is
+    /// not a JWT and introspection did not give its claims.
+    fn unseen_claims(&self, q: &Query) -> Option<String> {
+        if q.segments().get(1).map(String::as_str) != Some("access_claims") {
+            return None;
+        }
+        let out = self.ctx.get(q.root())?;
+        let opaque = out["json"]["access_token"]
+            .as_str()
+            .is_some_and(|t| !jose::looks_like_jwt(t));
+        (opaque && out["access_claims"].is_null()).then(|| {
+            "AS-B's access token is opaque and its claims could not be seen: set AS-B's RFC 7662 \
+             introspection_endpoint (target or metadata) and an [as_b.client] to read them"
+                .to_string()
+        })
+    }
+
     /// For a query into a step's JSON body when that body is not JSON (an HTML error page
     /// under 200, say): a note naming what came instead, so a `null` is not mistaken for an
     /// absent member.
@@ -889,6 +961,17 @@ impl CaseRun {
                 if !ran(&check.value) || check.when.as_ref().is_some_and(|w| !ran(&w.value)) {
                     continue;
                 }
+            }
+            if let Some(why) = [Some(&check.value), check.when.as_ref().map(|w| &w.value)]
+                .into_iter()
+                .flatten()
+                .find_map(|q| self.unseen_claims(q))
+            {
+                return (
+                    Verdict::Skip,
+                    format!("check `{}`: {why}", check.what),
+                    results,
+                );
             }
             if let Some(cond) = &check.when {
                 let actual = self.resolve_query(&cond.value);
@@ -990,6 +1073,14 @@ fn value_text(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// The client whose certificate the TLS handshake presents: one authenticating by RFC 8705
+/// mutual TLS.
+pub fn tls_client(client: Option<&Client>, method: AuthMethod) -> Option<String> {
+    client
+        .filter(|_| method.is_mutual_tls())
+        .map(|c| c.id.clone())
 }
 
 /// An RFC 9449 §4.2 proof: `typ` dpop+jwt, ES256, public `jwk`, `jti`, `htm`, `htu` (no query

@@ -3,14 +3,28 @@
 //! (`transcript::Exchange`) with the JWTs it carried decoded.
 
 use crate::jose::{Jws, looks_like_jwt};
+use crate::tls::{TlsOptions, origin};
 use crate::transcript::{DecodedToken, Exchange, RecordedRequest, RecordedResponse};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
+
+/// (index into `TlsOptions::roots`, client id): which TLS client serves a request.
+type TlsKey = (Option<usize>, Option<String>);
 
 #[derive(Debug, Clone)]
 pub struct Http {
     client: reqwest::Client,
+    /// Clients for a role's CA bundle and/or a client certificate, keyed by
+    /// (index into `TlsOptions::roots`, client id). Connections are pooled per client, so a
+    /// certificate presented on one request never carries over to another client's.
+    tls_clients: Arc<HashMap<TlsKey, reqwest::Client>>,
+    /// Origin → index of the role whose CA bundle verifies it.
+    role_origins: Arc<RwLock<HashMap<String, usize>>>,
     pub timeout: Duration,
     pub max_bytes: usize,
+    /// Server certificates are not verified (`--insecure`).
+    pub insecure: bool,
 }
 
 /// A request to send.
@@ -20,6 +34,8 @@ pub struct Request {
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<String>,
+    /// Present this client's certificate in the TLS handshake (RFC 8705 mutual TLS).
+    pub client_cert: Option<String>,
 }
 
 /// A received response (the body possibly cut at the cap).
@@ -42,18 +58,96 @@ pub fn unix_now() -> i64 {
 
 impl Http {
     pub fn new(timeout: Duration, max_bytes: usize) -> Http {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(timeout)
-            .timeout(timeout)
-            .user_agent(concat!("chainproof/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("reqwest client builds with rustls");
-        Http {
+        Http::with_tls(timeout, max_bytes, &TlsOptions::default())
+            .expect("reqwest client builds with rustls")
+    }
+
+    /// A client verifying servers as `tls` says, able to present each configured client
+    /// certificate. The error names the role or client whose TLS material was refused.
+    pub fn with_tls(timeout: Duration, max_bytes: usize, tls: &TlsOptions) -> Result<Http, String> {
+        let build = |roots: Option<usize>, cert: Option<&crate::tls::ClientCert>| {
+            let mut b = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(timeout)
+                .timeout(timeout)
+                .user_agent(concat!("chainproof/", env!("CARGO_PKG_VERSION")))
+                .tls_danger_accept_invalid_certs(tls.insecure);
+            if let Some(i) = roots {
+                b = b.tls_certs_merge(tls.roots[i].certs.clone());
+            }
+            if let Some(c) = cert {
+                b = b.identity(c.identity.clone());
+            }
+            b.build().map_err(|e| {
+                let what = match (roots, cert) {
+                    (_, Some(c)) => format!("client `{}` certificate", c.client_id),
+                    (Some(i), None) => {
+                        format!("[{}] ca_file {}", tls.roots[i].role, tls.roots[i].file)
+                    }
+                    (None, None) => "default TLS settings".into(),
+                };
+                format!("cannot use {what}: {}", error_chain(&e))
+            })
+        };
+        let client = build(None, None)?;
+        let mut tls_clients = HashMap::new();
+        let mut role_origins = HashMap::new();
+        for (i, r) in tls.roots.iter().enumerate() {
+            tls_clients.insert((Some(i), None), build(Some(i), None)?);
+            for o in &r.origins {
+                role_origins.insert(o.clone(), i);
+            }
+        }
+        for c in &tls.identities {
+            tls_clients.insert((None, Some(c.client_id.clone())), build(None, Some(c))?);
+            for i in 0..tls.roots.len() {
+                tls_clients.insert(
+                    (Some(i), Some(c.client_id.clone())),
+                    build(Some(i), Some(c))?,
+                );
+            }
+        }
+        Ok(Http {
             client,
+            tls_clients: Arc::new(tls_clients),
+            role_origins: Arc::new(RwLock::new(role_origins)),
             timeout,
             max_bytes,
+            insecure: tls.insecure,
+        })
+    }
+
+    /// `url` is served by the role whose CA bundle is `TlsOptions::roots[..]` named `role`
+    /// (a discovered endpoint on another host than the issuer).
+    pub fn trust_for_role(&self, role: &str, url: &str, tls: &TlsOptions) {
+        let (Some(i), Some(o)) = (tls.roots.iter().position(|r| r.role == role), origin(url))
+        else {
+            return;
+        };
+        if let Ok(mut map) = self.role_origins.write() {
+            map.entry(o).or_insert(i);
         }
+    }
+
+    /// The client for a URL and an optional client certificate.
+    fn client_for(&self, url: &str, cert: Option<&str>) -> Result<&reqwest::Client, String> {
+        let role = origin(url).and_then(|o| {
+            self.role_origins
+                .read()
+                .ok()
+                .and_then(|m| m.get(&o).copied())
+        });
+        if role.is_none() && cert.is_none() {
+            return Ok(&self.client);
+        }
+        self.tls_clients
+            .get(&(role, cert.map(str::to_string)))
+            .ok_or_else(|| {
+                format!(
+                    "client `{}` has no TLS client certificate (tls_cert_file, tls_key_file)",
+                    cert.unwrap_or_default()
+                )
+            })
     }
 
     /// Send and record. The `Err` is a precise reason no (complete) response was obtained.
@@ -117,7 +211,8 @@ impl Http {
     async fn send_inner(&self, req: &Request) -> Result<Response, String> {
         let method = reqwest::Method::from_bytes(req.method.as_bytes())
             .map_err(|e| format!("invalid method {:?}: {e}", req.method))?;
-        let mut builder = self.client.request(method, &req.url);
+        let client = self.client_for(&req.url, req.client_cert.as_deref())?;
+        let mut builder = client.request(method, &req.url);
         for (k, v) in &req.headers {
             builder = builder.header(k, v);
         }
@@ -173,20 +268,26 @@ impl Http {
     }
 }
 
-/// A precise, one-line reason for a transport failure.
-fn describe(e: &reqwest::Error, timeout: Duration) -> String {
+fn error_chain(e: &reqwest::Error) -> String {
     let mut chain = Vec::new();
     let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
     while let Some(s) = src {
         chain.push(s.to_string());
         src = s.source();
     }
-    let detail = if chain.is_empty() {
+    if chain.is_empty() {
         e.to_string()
     } else {
         chain.join(": ")
-    };
-    if e.is_timeout() {
+    }
+}
+
+/// A precise, one-line reason for a transport failure.
+fn describe(e: &reqwest::Error, timeout: Duration) -> String {
+    let detail = error_chain(e);
+    if let Some(problem) = crate::tls::certificate_problem(e) {
+        format!("{problem} ({detail})")
+    } else if e.is_timeout() {
         format!(
             "no complete response within {} s (request timeout)",
             timeout.as_secs()

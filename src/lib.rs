@@ -46,6 +46,7 @@ pub mod subject_token;
 pub mod suite;
 pub mod target;
 pub mod template;
+pub mod tls;
 pub mod toml_tree;
 pub mod transcript;
 pub mod verdict;

@@ -310,6 +310,8 @@ pub struct RunOptions {
     /// Run only this part of the selection (`--partition`).
     pub partition: Option<Partition>,
     pub report: ReportOptions,
+    /// Do not verify server certificates (`--insecure`); every report says so.
+    pub insecure: bool,
 }
 
 /// Why a run could not start. `Display` is the whole text to print.
@@ -449,7 +451,7 @@ pub async fn run(prepared: Prepared) -> Result<Finished, RunError> {
     let wall = SystemTime::now();
     let started = Instant::now();
     let p = &prepared;
-    let env = match Env::build(p.target.as_ref(), p.faults.clone()).await {
+    let env = match Env::build_with(p.target.as_ref(), p.faults.clone(), p.options.insecure).await {
         Ok(e) => Arc::new(e),
         Err(EnvError::Invalid(m)) => return Err(RunError::Invalid(m)),
         Err(EnvError::Runtime(m)) => {
@@ -458,6 +460,7 @@ pub async fn run(prepared: Prepared) -> Result<Finished, RunError> {
             let cases = unreachable_cases(p, &m);
             let targets = crate::run_result::Targets {
                 file: p.options.target.as_ref().map(|f| f.display().to_string()),
+                insecure: p.options.insecure,
                 ..Default::default()
             };
             let mut result = run_result(&p.lib, &p.profile, (wall, started), targets, cases, false);

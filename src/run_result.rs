@@ -68,6 +68,9 @@ pub struct Targets {
     pub harness_issuer: Option<String>,
     /// Target file path, if one was used.
     pub file: Option<String>,
+    /// Server certificates were not verified (`--insecure`); absent when they were.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insecure: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

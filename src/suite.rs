@@ -94,6 +94,20 @@ pub enum AuthMethod {
     Post,
     /// RFC 7523 §2.2 client assertion signed with the client's key.
     PrivateKeyJwt,
+    /// RFC 8705 §2.1: PKI mutual TLS (the client's certificate, `client_id` in the body).
+    TlsClientAuth,
+    /// RFC 8705 §2.2: self-signed certificate mutual TLS.
+    SelfSignedTlsClientAuth,
+}
+
+impl AuthMethod {
+    /// Authenticates through the TLS client certificate (RFC 8705 §2).
+    pub fn is_mutual_tls(self) -> bool {
+        matches!(
+            self,
+            AuthMethod::TlsClientAuth | AuthMethod::SelfSignedTlsClientAuth
+        )
+    }
 }
 
 /// An RFC 8693 exchange or RFC 7523 presentation.

@@ -43,6 +43,12 @@ pub enum Auth {
     /// RFC 7523 §2.2 client assertion signed with `key_file`.
     #[serde(rename = "private_key_jwt")]
     PrivateKeyJwt,
+    /// RFC 8705 §2.1 PKI mutual TLS with `tls_cert_file` / `tls_key_file`.
+    #[serde(rename = "tls_client_auth")]
+    TlsClientAuth,
+    /// RFC 8705 §2.2 self-signed certificate mutual TLS with `tls_cert_file` / `tls_key_file`.
+    #[serde(rename = "self_signed_tls_client_auth")]
+    SelfSignedTlsClientAuth,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -76,6 +82,9 @@ pub struct AsATarget {
     /// Subject token of a user AS-B cannot map (role `unmapped_user`).
     #[serde(default)]
     pub unmapped_user: Option<SubjectTokenTarget>,
+    /// PEM bundle of CAs trusted (besides the platform's) for this role's HTTPS servers.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
     /// Pinned endpoints: used instead of (or where there is no) RFC 8414 metadata; each one
     /// given wins over the discovered value.
     #[serde(default)]
@@ -136,12 +145,19 @@ pub struct AsBTarget {
     pub dpop: Option<bool>,
     #[serde(default)]
     pub client: Option<ClientTarget>,
+    /// PEM bundle of CAs trusted (besides the platform's) for this role's HTTPS servers.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
     /// Pinned endpoints: used instead of (or where there is no) RFC 8414 metadata; each one
     /// given wins over the discovered value.
     #[serde(default)]
     pub token_endpoint: Option<Spanned<String>>,
     #[serde(default)]
     pub jwks_uri: Option<Spanned<String>>,
+    /// RFC 7662 introspection endpoint for AS-B's opaque access tokens (default: the
+    /// metadata's `introspection_endpoint`); the harness authenticates as `[as_b.client]`.
+    #[serde(default)]
+    pub introspection_endpoint: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -155,6 +171,9 @@ pub struct RsTarget {
     pub resource: Option<Spanned<String>>,
     #[serde(default)]
     pub url: Option<Spanned<String>>,
+    /// PEM bundle of CAs trusted (besides the platform's) for this role's HTTPS servers.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -173,6 +192,12 @@ pub struct ClientTarget {
     /// it out of the repository).
     #[serde(default)]
     pub key_file: Option<PathBuf>,
+    /// PEM certificate (chain) the client presents for RFC 8705 mutual TLS.
+    #[serde(default)]
+    pub tls_cert_file: Option<PathBuf>,
+    /// PEM private key of `tls_cert_file` (a secret: keep it out of the repository).
+    #[serde(default)]
+    pub tls_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -36,6 +36,8 @@ pub struct AsA {
     pub dpop_replay: JtiCache,
     /// The one `jti` used under the `grant-duplicate-jti` fault.
     pub fixed_jti: String,
+    /// RFC 8705 client-certificate rules when serving HTTPS.
+    pub client_certs: Option<crate::mtls::ClientCerts>,
 }
 
 pub fn router(state: Arc<AsA>) -> Router {
@@ -87,7 +89,7 @@ async fn metadata(State(s): State<Arc<AsA>>) -> Response {
         "token_endpoint": s.urls.token_endpoint,
         "jwks_uri": s.urls.jwks_uri,
         "grant_types_supported": grants,
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+        "token_endpoint_auth_methods_supported": crate::mtls::auth_methods(&["client_secret_basic", "client_secret_post", "private_key_jwt"], s.client_certs.is_some()),
         "token_endpoint_auth_signing_alg_values_supported": auth_algs,
         "dpop_signing_alg_values_supported": dpop_algs,
         "identity_chaining_requested_token_types_supported": chaining,
@@ -118,6 +120,7 @@ async fn token(State(s): State<Arc<AsA>>, req: Request) -> Response {
 }
 
 async fn handle(s: &AsA, req: Request) -> Result<Response, OAuthError> {
+    let peer_cert = crate::mtls::peer_certificate(&req);
     let (headers, form) = endpoint::intake(req, &s.faults).await?;
     let gt = endpoint::grant_type(
         &form,
@@ -133,6 +136,8 @@ async fn handle(s: &AsA, req: Request) -> Result<Response, OAuthError> {
         assertion_replay: &s.assertion_replay,
         faults: &s.faults,
         now,
+        client_certs: s.client_certs.as_ref(),
+        peer_cert: peer_cert.as_deref(),
     }
     .authenticate(&headers, &form);
     let client = match client {

@@ -36,6 +36,10 @@ pub struct AsB {
     pub assertion_replay: JtiCache,
     pub dpop_replay: JtiCache,
     pub grant_replay: JtiCache,
+    /// RFC 8705 client-certificate rules when serving HTTPS.
+    pub client_certs: Option<crate::mtls::ClientCerts>,
+    /// Opaque tokens issued (shared with RS-B), in `opaque_access_tokens` mode.
+    pub opaque: Arc<crate::opaque::OpaqueTokens>,
 }
 
 pub fn router(state: Arc<AsB>) -> Router {
@@ -43,6 +47,10 @@ pub fn router(state: Arc<AsB>) -> Router {
         .route(&state.urls.metadata_route, get(metadata))
         .route(&state.urls.jwks_route, get(jwks))
         .route(&state.urls.token_route, any(token))
+        .route(
+            &format!("{}/introspect", issuer_path(&state.urls)),
+            axum::routing::post(introspect),
+        )
         .with_state(state)
 }
 
@@ -52,11 +60,61 @@ async fn metadata(State(s): State<Arc<AsB>>) -> Response {
         "token_endpoint": s.urls.token_endpoint,
         "jwks_uri": s.urls.jwks_uri,
         "grant_types_supported": if s.faults.has(Fault::AsBMetadataNoJwtBearer) { json!(["client_credentials"]) } else { json!([JWT_BEARER]) },
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "token_endpoint_auth_methods_supported": crate::mtls::auth_methods(
+            if s.clients.iter().any(|c| c.jwk.is_some()) { &["client_secret_basic", "client_secret_post", "private_key_jwt"] } else { &["client_secret_basic", "client_secret_post"] },
+            s.client_certs.is_some(),
+        ),
         "dpop_signing_alg_values_supported": ["ES256"],
         "scopes_supported": s.cfg.scopes,
+        "introspection_endpoint": s.cfg.opaque_access_tokens.then(|| format!("{}/introspect", s.urls.issuer)),
     }))
     .into_response()
+}
+
+/// The issuer's path (the part of the issuer after its origin).
+fn issuer_path(urls: &crate::urls::AsUrls) -> String {
+    urls.token_route
+        .strip_suffix(
+            urls.token_endpoint
+                .strip_prefix(&urls.issuer)
+                .unwrap_or_default(),
+        )
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// RFC 7662 §2: an authenticated AS-B client asks whether a token is active.
+async fn introspect(State(s): State<Arc<AsB>>, req: Request) -> Response {
+    let peer_cert = crate::mtls::peer_certificate(&req);
+    let run = async {
+        let (headers, form) = endpoint::intake(req, &s.faults).await?;
+        let client = Authenticator {
+            clients: &s.clients,
+            issuer: &s.urls.issuer,
+            token_endpoint: &s.urls.token_endpoint,
+            realm: "as-b",
+            assertion_replay: &s.assertion_replay,
+            faults: &s.faults,
+            now: now(),
+            client_certs: s.client_certs.as_ref(),
+            peer_cert: peer_cert.as_deref(),
+        }
+        .authenticate(&headers, &form)?;
+        if client == ClientIdentity::Anonymous {
+            return Err(OAuthError::invalid_client(
+                "introspection requires client authentication",
+                None,
+            ));
+        }
+        let token = form
+            .get("token")
+            .ok_or_else(|| OAuthError::invalid_request("token missing"))?;
+        Ok(axum::Json(s.opaque.introspection(token, now())).into_response())
+    };
+    match run.await {
+        Ok(r) => r,
+        Err(e) => e.render(error_style(&s.faults)),
+    }
 }
 
 async fn jwks(State(s): State<Arc<AsB>>) -> Response {
@@ -260,6 +318,7 @@ async fn validate_grant(s: &AsB, assertion: &str, now: i64) -> Result<Grant, Str
 
 async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
     let f = &s.faults;
+    let peer_cert = crate::mtls::peer_certificate(&req);
     let (headers, form) = endpoint::intake(req, f).await?;
     endpoint::grant_type(&form, &[JWT_BEARER], f)?;
     let now = now();
@@ -271,6 +330,8 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
         assertion_replay: &s.assertion_replay,
         faults: &s.faults,
         now,
+        client_certs: s.client_certs.as_ref(),
+        peer_cert: peer_cert.as_deref(),
     }
     .authenticate(&headers, &form);
     let client = match client {
@@ -417,7 +478,11 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
     if f.has(Fault::AtMissingTyp) {
         header.as_object_mut().expect("object").remove("typ");
     }
-    let at = jose::sign(&s.key, &header, &Value::Object(claims));
+    let at = if s.cfg.opaque_access_tokens {
+        s.opaque.issue(claims)
+    } else {
+        jose::sign(&s.key, &header, &Value::Object(claims))
+    };
 
     let token_type = if bind.is_some() && !f.has(Fault::DpopTokenTypeBearer) {
         "DPoP"

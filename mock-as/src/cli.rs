@@ -71,6 +71,7 @@ pub async fn run(args: MockArgs) -> i32 {
         port_b: args.port_b,
         port_rs: args.port_rs,
         extra_trusted_issuers: Vec::new(),
+        tls: None,
     };
     let pair = match MockPair::start(options).await {
         Ok(p) => p,

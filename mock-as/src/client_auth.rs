@@ -23,6 +23,10 @@ pub struct Authenticator<'a> {
     pub assertion_replay: &'a JtiCache,
     pub faults: &'a FaultSet,
     pub now: i64,
+    /// RFC 8705 rules, when the server runs HTTPS.
+    pub client_certs: Option<&'a crate::mtls::ClientCerts>,
+    /// The certificate the client presented in the TLS handshake (DER).
+    pub peer_cert: Option<&'a [u8]>,
 }
 
 /// Result of client authentication.
@@ -116,11 +120,29 @@ impl Authenticator<'_> {
         }
         match form.get("client_id") {
             None => Ok(ClientIdentity::Anonymous),
-            Some(_) => Err(OAuthError::invalid_client(
-                "client authentication required",
-                None,
-            )),
+            Some(id) => self.mutual_tls(id),
         }
+    }
+
+    /// RFC 8705 §2: a `client_id` with no other credentials authenticates through the TLS
+    /// client certificate, when the client is registered for a certificate method.
+    fn mutual_tls(&self, id: &str) -> Result<ClientIdentity, OAuthError> {
+        let fail = |d: &str| OAuthError::invalid_client(d, None);
+        let c = self.client(id).ok_or_else(|| fail("unknown client"))?;
+        let method = ["tls_client_auth", "self_signed_tls_client_auth"]
+            .into_iter()
+            .find(|m| self.allowed(c, m))
+            .ok_or_else(|| fail("client authentication required"))?;
+        let certs = self
+            .client_certs
+            .ok_or_else(|| fail("mutual TLS needs HTTPS; this server runs plain HTTP"))?;
+        certs
+            .authenticate(c, method, self.peer_cert)
+            .map_err(fail)?;
+        Ok(ClientIdentity::Authenticated {
+            client_id: c.id.clone(),
+            method,
+        })
     }
 
     fn basic(

@@ -57,6 +57,16 @@ pub struct ClientConfig {
     /// Public key for private_key_jwt.
     #[serde(default)]
     pub jwk: Option<serde_json::Value>,
+    /// RFC 8705 §2.1.2 `tls_client_auth_subject_dn` (RFC 4514 string) for `tls_client_auth`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_auth_subject_dn: Option<String>,
+    /// RFC 8705 §2.1.2 `tls_client_auth_san_dns` for `tls_client_auth`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_auth_san_dns: Option<String>,
+    /// PEM of the registered certificate for `self_signed_tls_client_auth` (RFC 8705 §2.2
+    /// registers it through the client's JWKS `x5c`; the certificate itself is what counts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_certificate: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -92,6 +102,10 @@ pub struct AsBConfig {
     pub clients: Vec<BClientConfig>,
     #[serde(default)]
     pub trusted_issuers: Vec<TrustedIssuerConfig>,
+    /// Issue opaque access tokens (not JWTs) and offer RFC 7662 introspection at
+    /// `{issuer}/introspect` for AS-B's clients.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub opaque_access_tokens: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,7 +113,63 @@ pub struct AsBConfig {
 pub struct BClientConfig {
     pub id: String,
     pub secret: String,
+    /// Methods this client may use at AS-B (default: client_secret_basic and _post).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub auth_methods: Vec<String>,
+    /// Public key for private_key_jwt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwk: Option<serde_json::Value>,
+    /// RFC 8705 registration, as for AS-A clients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_auth_subject_dn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_auth_san_dns: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_certificate: Option<String>,
 }
+
+impl BClientConfig {
+    /// A client_secret_basic / client_secret_post client.
+    pub fn with_secret(id: &str, secret: &str) -> BClientConfig {
+        BClientConfig {
+            id: id.into(),
+            secret: secret.into(),
+            auth_methods: Vec::new(),
+            jwk: None,
+            tls_client_auth_subject_dn: None,
+            tls_client_auth_san_dns: None,
+            tls_client_certificate: None,
+        }
+    }
+
+    /// The same client as AS-B's authenticator sees it.
+    pub fn as_client(&self) -> ClientConfig {
+        ClientConfig {
+            id: self.id.clone(),
+            secret: Some(self.secret.clone()),
+            auth_methods: if self.auth_methods.is_empty() {
+                vec!["client_secret_basic".into(), "client_secret_post".into()]
+            } else {
+                self.auth_methods.clone()
+            },
+            scopes: Vec::new(),
+            jwk: self.jwk.clone(),
+            tls_client_auth_subject_dn: self.tls_client_auth_subject_dn.clone(),
+            tls_client_auth_san_dns: self.tls_client_auth_san_dns.clone(),
+            tls_client_certificate: self.tls_client_certificate.clone(),
+        }
+    }
+}
+
+/// Client authentication methods the mock implements (RFC 6749 §2.3.1, RFC 7523 §2.2,
+/// RFC 8705 §2).
+pub const AUTH_METHODS: [&str; 5] = [
+    "client_secret_basic",
+    "client_secret_post",
+    "private_key_jwt",
+    "tls_client_auth",
+    "self_signed_tls_client_auth",
+];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -193,18 +263,24 @@ impl MockConfig {
                 ));
             }
             for m in &c.auth_methods {
-                if ![
-                    "client_secret_basic",
-                    "client_secret_post",
-                    "private_key_jwt",
-                ]
-                .contains(&m.as_str())
-                {
+                if !AUTH_METHODS.contains(&m.as_str()) {
                     return Err(format!(
                         "as_a.clients `{}`: unsupported auth method `{m}`",
                         c.id
                     ));
                 }
+            }
+        }
+        for c in &self.as_b.clients {
+            if let Some(m) = c
+                .auth_methods
+                .iter()
+                .find(|m| !AUTH_METHODS.contains(&m.as_str()))
+            {
+                return Err(format!(
+                    "as_b.clients `{}`: unsupported auth method `{m}`",
+                    c.id
+                ));
             }
         }
         for t in &self.as_b.trusted_issuers {

@@ -18,6 +18,8 @@ pub mod fixtures;
 pub mod form;
 pub mod jose;
 pub mod keys;
+pub mod mtls;
+pub mod opaque;
 pub mod pair;
 pub mod replay;
 pub mod rs;
@@ -26,4 +28,5 @@ pub mod urls;
 
 pub use config::{DEFAULT_CONFIG_TOML, MockConfig};
 pub use fault::Fault;
+pub use mtls::MockTls;
 pub use pair::{MockError, MockFacts, MockOptions, MockPair, TrustedIssuer};

@@ -5,6 +5,7 @@ use crate::as_b::{self, AsB};
 use crate::config::ClientConfig;
 use crate::fault::FaultSet;
 use crate::keys::EsKey;
+use crate::mtls::MockTls;
 use crate::replay::JtiCache;
 use crate::rs::{self, Rs};
 use crate::trust::TrustStore;
@@ -36,6 +37,8 @@ pub struct MockOptions {
     pub port_b: u16,
     pub port_rs: u16,
     pub extra_trusted_issuers: Vec<TrustedIssuer>,
+    /// Serve HTTPS (and accept RFC 8705 client certificates) instead of plain HTTP.
+    pub tls: Option<MockTls>,
 }
 
 impl Default for MockOptions {
@@ -48,6 +51,7 @@ impl Default for MockOptions {
             port_b: 0,
             port_rs: 0,
             extra_trusted_issuers: Vec::new(),
+            tls: None,
         }
     }
 }
@@ -82,10 +86,7 @@ impl MockOptions {
     pub fn register_client_at_as_b(&mut self, id: &str, secret: &str) -> &mut Self {
         let clients = &mut self.config.as_b.clients;
         clients.retain(|c| c.id != id);
-        clients.push(crate::config::BClientConfig {
-            id: id.to_string(),
-            secret: secret.to_string(),
-        });
+        clients.push(crate::config::BClientConfig::with_secret(id, secret));
         self
     }
 
@@ -178,13 +179,13 @@ async fn bind(ip: IpAddr, port: u16, role: &'static str) -> Result<TcpListener, 
         })
 }
 
-fn origin(listener: &TcpListener, role: &'static str) -> Result<String, MockError> {
+fn origin(listener: &TcpListener, role: &'static str, tls: bool) -> Result<String, MockError> {
     let addr = listener.local_addr().map_err(|source| MockError::Bind {
         role,
         addr: "?".into(),
         source,
     })?;
-    Ok(format!("http://{addr}"))
+    Ok(format!("{}://{addr}", if tls { "https" } else { "http" }))
 }
 
 fn secret_clients(cfg: &MockConfig) -> Vec<&ClientConfig> {
@@ -295,22 +296,31 @@ impl MockPair {
         faults_sorted.dedup();
         let faults = FaultSet::new(&faults_sorted);
 
+        let tls = match &options.tls {
+            Some(t) => Some(t.server_config().map_err(MockError::Config)?),
+            None => None,
+        };
+        let https = tls.is_some();
+        let fetch_roots = match &options.tls {
+            Some(t) => t.fetch_roots().map_err(MockError::Config)?,
+            None => Vec::new(),
+        };
         let la = bind(options.bind, options.port_a, "AS-A").await?;
         let lb = bind(options.bind, options.port_b, "AS-B").await?;
         let lr = bind(options.bind, options.port_rs, "RS-B").await?;
         let a_urls = AsUrls::new(
-            &origin(&la, "AS-A")?,
+            &origin(&la, "AS-A", https)?,
             &cfg.as_a.issuer_path,
             &cfg.as_a.token_path,
             &cfg.as_a.jwks_path,
         );
         let b_urls = AsUrls::new(
-            &origin(&lb, "AS-B")?,
+            &origin(&lb, "AS-B", https)?,
             &cfg.as_b.issuer_path,
             &cfg.as_b.token_path,
             &cfg.as_b.jwks_path,
         );
-        let rs_urls = RsUrls::new(&origin(&lr, "RS-B")?, &cfg.rs.resource_path);
+        let rs_urls = RsUrls::new(&origin(&lr, "RS-B", https)?, &cfg.rs.resource_path);
         let facts = build_facts(&cfg, &a_urls, &b_urls, &rs_urls, &faults_sorted)?;
 
         let a_key = EsKey::generate();
@@ -338,7 +348,9 @@ impl MockPair {
             )));
         }
 
+        let opaque = Arc::new(crate::opaque::OpaqueTokens::default());
         let rs = Arc::new(Rs {
+            opaque: opaque.clone(),
             urls: rs_urls.clone(),
             as_b_issuer: b_urls.issuer.clone(),
             as_b_key: b_key.verifying_key(),
@@ -347,26 +359,18 @@ impl MockPair {
             faults: faults.clone(),
             dpop_replay: JtiCache::default(),
         });
-        let b_clients = cfg
-            .as_b
-            .clients
-            .iter()
-            .map(|c| ClientConfig {
-                id: c.id.clone(),
-                secret: Some(c.secret.clone()),
-                auth_methods: vec!["client_secret_basic".into(), "client_secret_post".into()],
-                scopes: Vec::new(),
-                jwk: None,
-            })
-            .collect();
+        let b_clients = cfg.as_b.clients.iter().map(|c| c.as_client()).collect();
+        let client_certs = tls.as_ref().map(|(_, c)| c.clone());
         let as_b = Arc::new(AsB {
             cfg: cfg.as_b.clone(),
             urls: b_urls.clone(),
             key: b_key,
             faults: faults.clone(),
-            trust: TrustStore::new(sources),
+            trust: TrustStore::with_roots(sources, fetch_roots),
             rs: rs_urls,
             clients: b_clients,
+            client_certs: client_certs.clone(),
+            opaque,
             assertion_replay: JtiCache::default(),
             dpop_replay: JtiCache::default(),
             grant_replay: JtiCache::default(),
@@ -380,19 +384,45 @@ impl MockPair {
             assertion_replay: JtiCache::default(),
             dpop_replay: JtiCache::default(),
             fixed_jti: uuid::Uuid::new_v4().to_string(),
+            client_certs,
         });
 
         let (stop, watch) = tokio::sync::watch::channel(false);
+        let rustls_config = tls.map(|(config, _)| {
+            axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(config))
+        });
         let serve = |listener: TcpListener, router: axum::Router| {
             let mut watch = watch.clone();
+            let rustls_config = rustls_config.clone();
             tokio::spawn(async move {
                 let stopped = async move {
                     let _ = watch.wait_for(|s| *s).await;
                 };
                 // A serve error means the listener failed; the pair's users see connection errors.
-                let _ = axum::serve(listener, router)
-                    .with_graceful_shutdown(stopped)
-                    .await;
+                match rustls_config {
+                    None => {
+                        let _ = axum::serve(listener, router)
+                            .with_graceful_shutdown(stopped)
+                            .await;
+                    }
+                    Some(config) => {
+                        let handle = axum_server::Handle::new();
+                        let stopper = handle.clone();
+                        tokio::spawn(async move {
+                            stopped.await;
+                            stopper.graceful_shutdown(Some(Duration::from_secs(5)));
+                        });
+                        let Ok(listener) = listener.into_std() else {
+                            return;
+                        };
+                        if let Ok(server) = axum_server::from_tcp_rustls(listener, config) {
+                            let _ = server
+                                .handle(handle)
+                                .serve(router.into_make_service())
+                                .await;
+                        }
+                    }
+                }
             })
         };
         let tasks = vec![

@@ -26,6 +26,8 @@ pub struct Rs {
     pub as_a_issuer: String,
     pub faults: FaultSet,
     pub dpop_replay: JtiCache,
+    /// AS-B's opaque tokens (`as_b.opaque_access_tokens`), looked up instead of verified.
+    pub opaque: std::sync::Arc<crate::opaque::OpaqueTokens>,
 }
 
 pub fn router(state: Arc<Rs>) -> Router {
@@ -151,12 +153,31 @@ async fn protected(State(s): State<Arc<Rs>>, req: Request) -> Response {
             );
         }
     };
-    let jws = match validate(&s, &token, now) {
-        Ok(j) => j,
-        Err(why) => return unauthorized(&s, &scheme, Some(("invalid_token", why))),
+    let claims = match s.opaque.active(&token, now) {
+        Some(c) => {
+            let aud_ok = match c.get("aud") {
+                Some(serde_json::Value::String(a)) => *a == s.urls.resource,
+                Some(serde_json::Value::Array(a)) => a.iter().any(|x| *x == *s.urls.resource),
+                _ => false,
+            };
+            if !aud_ok {
+                return unauthorized(
+                    &s,
+                    &scheme,
+                    Some((
+                        "invalid_token",
+                        "token audience does not include this resource",
+                    )),
+                );
+            }
+            c
+        }
+        None => match validate(&s, &token, now) {
+            Ok(j) => j.claims,
+            Err(why) => return unauthorized(&s, &scheme, Some(("invalid_token", why))),
+        },
     };
-    let bound = jws
-        .claims
+    let bound = claims
         .get("cnf")
         .and_then(|c| c.get("jkt"))
         .and_then(|v| v.as_str());
@@ -213,9 +234,9 @@ async fn protected(State(s): State<Arc<Rs>>, req: Request) -> Response {
         (None, _) => {}
     }
     axum::Json(json!({
-        "sub": jws.claims.get("sub"),
-        "scope": jws.claims.get("scope"),
-        "client_id": jws.claims.get("client_id"),
+        "sub": claims.get("sub"),
+        "scope": claims.get("scope"),
+        "client_id": claims.get("client_id"),
     }))
     .into_response()
 }

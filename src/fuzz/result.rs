@@ -202,6 +202,7 @@ pub fn build(input: &ResultInput<'_>) -> RunResult {
             rs: None,
             harness_issuer: e.harness.as_ref().map(|h| h.issuer.clone()),
             file: None,
+            insecure: false,
         }),
         summary: Summary::of(cases.iter().map(|c| &c.verdict)),
         parties: crate::run_result::PartySummary::of(&cases),

@@ -71,6 +71,9 @@ pub fn render(run: &RunResult, warn_as: WarnAs) -> Result<String, ReportError> {
         if run.interrupted {
             suite.add_property(prop("interrupted", "true"));
         }
+        if run.targets.insecure {
+            suite.add_property(prop("tls.insecure", "true"));
+        }
         let mut total = Duration::ZERO;
         let mut names: Vec<String> = Vec::new();
         for c in cases {

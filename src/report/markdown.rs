@@ -66,6 +66,12 @@ pub fn render(run: &RunResult, gate: Option<&GateOutcome>) -> String {
             "**The run was interrupted: cases marked \"not run\" did not run.**\n"
         );
     }
+    if run.targets.insecure {
+        let _ = writeln!(
+            out,
+            "**Insecure run (`--insecure`): server certificates were not verified.**\n"
+        );
+    }
     let _ = writeln!(
         out,
         "| party judged | pass | fail | warn | info | blocked | skip | error |"

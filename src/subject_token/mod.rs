@@ -402,6 +402,7 @@ impl SubjectTokens {
             url: self.endpoints.token_endpoint.clone(),
             headers,
             body: Some(encode_form(&form)),
+            client_cert: crate::executor::tls_client(Some(client), client.auth),
         };
         let (exchange, res) = http.send(step, req).await;
         let result = match res {
@@ -552,6 +553,7 @@ impl SubjectTokens {
             url: url.clone(),
             headers,
             body: Some(encode_form(&form)),
+            client_cert: crate::executor::tls_client(Some(&rs.client), rs.client.auth),
         };
         let (_, res) = http.send("subject-token", req).await;
         let resp = res.map_err(|e| format!("{grant} grant at {url}: {e}"))?;

@@ -571,6 +571,7 @@ pub fn sample_run() -> RunResult {
             rs: None,
             harness_issuer: None,
             file: Some("targets/example.toml".into()),
+            insecure: false,
         },
         summary: Summary::of(cases.iter().map(|c| &c.verdict)),
         parties: PartySummary::of(&cases),

@@ -1,0 +1,153 @@
+//! Opaque access tokens: the mock AS-B in `opaque_access_tokens` mode issues handles, not JWTs,
+//! and offers RFC 7662 introspection; the subject-mapping and `cnf` cases still reach their
+//! verdicts through the claims the harness introspects.
+
+use assert_cmd::cargo::CommandCargoExt;
+use mock_as::{MockOptions, MockPair};
+use serde_json::Value;
+use std::process::Command;
+
+const CASES: [&str; 4] = [
+    "subject-mapping/mapped-subject-reaches-as-b",
+    "subject-mapping/mapped-subject-reaches-rs-b",
+    "requested-cnf/as-b-binds-access-token",
+    "requested-cnf/rs-enforces-binding",
+];
+
+/// Run the cases against the pair; `introspect` gives the harness AS-B client credentials.
+fn run(pair: &MockPair, introspect: bool) -> Value {
+    let f = pair.facts();
+    let (b_id, b_secret) = f
+        .as_b_client
+        .clone()
+        .expect("the mock registers chain-client at AS-B");
+    let dir = tempfile::tempdir().unwrap();
+    let target = format!(
+        r#"
+[as_a]
+kind = "live"
+issuer = "{a}"
+[as_a.client]
+id = "{id}"
+secret = "{secret}"
+[as_a.subject_token]
+method = "password"
+username = "{user}"
+password = "{password}"
+scope = "{scope}"
+[as_b]
+kind = "live"
+issuer = "{b}"
+dpop = true
+{b_client}
+[rs]
+kind = "live"
+resource = "{rs}"
+[fixtures]
+user_sub = "{sub}"
+user_sub_at_b = "{sub_b}"
+"#,
+        a = f.as_a_issuer,
+        b = f.as_b_issuer,
+        rs = f.rs_resource,
+        id = f.client_id,
+        secret = f.client_secret,
+        user = f.user.0,
+        password = f.user.1,
+        scope = f.user_scopes.join(" "),
+        sub = f.user_sub,
+        sub_b = f.user_sub_at_b,
+        b_client = if introspect {
+            format!("[as_b.client]\nid = \"{b_id}\"\nsecret = \"{b_secret}\"")
+        } else {
+            String::new()
+        },
+    );
+    std::fs::write(dir.path().join("target.toml"), target).unwrap();
+    let mut cmd = Command::cargo_bin("chainproof").unwrap();
+    cmd.args(["run", "--progress", "none", "--target"])
+        .arg(dir.path().join("target.toml"))
+        .arg("--out")
+        .arg(dir.path().join("out"));
+    for c in CASES {
+        cmd.args(["--case", c]);
+    }
+    let out = cmd.output().unwrap();
+    serde_json::from_slice(
+        &std::fs::read(dir.path().join("out/report.json"))
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr))),
+    )
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subject_mapping_and_cnf_reach_verdicts_through_introspection() {
+    let mut options = MockOptions::default();
+    options.config.as_b.opaque_access_tokens = true;
+    let pair = MockPair::start(options).await.unwrap();
+    let report = tokio::task::block_in_place(|| run(&pair, true));
+    let cases = report["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), CASES.len(), "{report}");
+    for c in cases {
+        assert_eq!(c["verdict"], "pass", "{c}");
+    }
+    let check = |case: &str, what: &str| -> Value {
+        cases
+            .iter()
+            .find(|c| c["case"] == case)
+            .and_then(|c| {
+                c["checks"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|k| k["description"].as_str().unwrap().contains(what))
+                    .cloned()
+            })
+            .unwrap_or_else(|| panic!("{case}: no check `{what}` was graded: {report}"))
+    };
+    // The claims came from introspection: the token itself is opaque.
+    let sub = check("mapped-subject-reaches-as-b", "names the mapped subject");
+    assert_eq!(sub["verdict"], "pass", "{sub}");
+    let cnf = check("as-b-binds-access-token", "carries cnf.jkt");
+    assert_eq!(cnf["verdict"], "pass", "{cnf}");
+    let case = cases
+        .iter()
+        .find(|c| c["case"] == "mapped-subject-reaches-as-b")
+        .unwrap();
+    let transcript = case["transcript"].as_array().unwrap();
+    assert!(
+        transcript
+            .iter()
+            .any(|e| e["step"].as_str().unwrap().ends_with(".introspect")
+                && e["response"]["status"] == 200),
+        "{case}"
+    );
+    let token = transcript
+        .iter()
+        .find(|e| e["step"] == "y")
+        .map(|e| e["response"]["body"].as_str().unwrap().to_string())
+        .unwrap();
+    assert!(
+        token.contains("opaque."),
+        "AS-B issued an opaque token: {token}"
+    );
+
+    // Without credentials for introspection the claims cannot be seen: the cases that need
+    // them are skipped, saying why, never passed or failed.
+    let report = tokio::task::block_in_place(|| run(&pair, false));
+    let case = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["case"] == "mapped-subject-reaches-as-b")
+        .unwrap()
+        .clone();
+    assert_eq!(case["verdict"], "skip", "{case}");
+    assert!(
+        case["message"]
+            .as_str()
+            .unwrap()
+            .contains("AS-B's access token is opaque"),
+        "{case}"
+    );
+}
