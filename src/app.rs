@@ -2,7 +2,7 @@
 //! It turns clap's `*Args` into the library's options, builds the async runtimes, and prints
 //! everything the user sees on stdout/stderr (live progress aside, which `progress.rs` draws).
 
-use crate::cli::{Cli, Command, IssuerArgs, ListArgs};
+use crate::cli::{Cli, Command, IssuerArgs, ListArgs, MergeArgs};
 use crate::exit;
 use crate::harness::{HarnessIssuer, IssuerSettings};
 use crate::report::ReportError;
@@ -29,6 +29,7 @@ pub fn execute(cli: Cli) -> i32 {
             Ok(rt) => rt.block_on(crate::fuzz::run(args.options())),
             Err(code) => code,
         },
+        Command::Merge(args) => merge(args),
     }
 }
 
@@ -72,6 +73,29 @@ pub fn run(mut options: RunOptions) -> i32 {
         Err(e) => {
             eprintln!("{e}");
             e.exit_code()
+        }
+    }
+}
+
+/// `chainproof merge`: one set of reports and one gate from partial runs' JSON reports. The
+/// inputs were redacted when written, so no secrets are known here.
+fn merge(args: MergeArgs) -> i32 {
+    let lib = match load_library(args.suites.as_deref()) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let merged =
+        crate::merge::read(&args.inputs).and_then(|inputs| crate::merge::merge(&lib, inputs));
+    match merged {
+        Ok(result) => show_finished(&crate::run::finish_reports(
+            &result,
+            &args.report.options(),
+            args.fail_on.into(),
+            &crate::report::Secrets::default(),
+        )),
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::INVALID_INPUT
         }
     }
 }

@@ -1,10 +1,11 @@
-//! The command line (clap derive): `run`, `list`, `init`, `issuer`, `mock`, `fuzz`.
+//! The command line (clap derive): `run`, `list`, `init`, `issuer`, `mock`, `fuzz`, `merge`.
 //! Parsing only. clap types live here (and in `app.rs`) and nowhere else: each `*Args`
 //! converts into the plain options struct of the module that does the work
 //! ([`crate::run::RunOptions`], [`crate::report::ReportOptions`], [`crate::fuzz::FuzzOptions`],
 //! [`crate::progress::ProgressMode`] ...), so the library never sees clap.
 
 use crate::fuzz::{EndpointChoice, FuzzOptions};
+use crate::partition::Partition;
 use crate::progress::ProgressMode;
 use crate::report::{GateMode, ReportOptions, WarnAs};
 use crate::run::RunOptions;
@@ -50,6 +51,11 @@ pub enum Command {
     Mock(mock_as::cli::MockArgs),
     /// Property-based fuzzing of the token endpoints.
     Fuzz(FuzzArgs),
+    /// Join the JSON reports of partial runs (`run --partition`) into one set of reports.
+    #[command(after_help = "Examples:
+  chainproof run --partition hash:1/3 --json parts/1.json   (likewise 2/3 and 3/3)
+  chainproof merge parts/*.json --out reports --fail-on warn")]
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -90,6 +96,27 @@ pub struct RunArgs {
     /// Do not verify server certificates. Every report says the run was insecure.
     #[arg(long)]
     pub insecure: bool,
+    /// Run only part I of N of the selected cases: `count:I/N` deals them out in turn,
+    /// `hash:I/N` by a hash of their id (bare `I/N` = count). Join the parts' JSON reports with
+    /// `chainproof merge`.
+    #[arg(long, value_name = "SCHEME:I/N")]
+    pub partition: Option<Partition>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// `chainproof merge`: the partial runs' JSON reports and where to write the joined reports.
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// JSON reports of the partial runs (`report.json` or `--json` files), each part once.
+    #[arg(required = true, value_name = "REPORT.json")]
+    pub inputs: Vec<PathBuf>,
+    /// Folder of extra suite files the partial runs used (for the merged case order).
+    #[arg(long, value_name = "DIR")]
+    pub suites: Option<PathBuf>,
+    /// Lowest case verdict that makes the merge exit with code 1.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Fail)]
+    pub fail_on: FailOnArg,
     #[command(flatten)]
     pub report: ReportArgs,
 }
@@ -108,6 +135,7 @@ impl RunArgs {
             mock_variants: self.mock_variant,
             deadline: self.deadline,
             progress: self.progress.into(),
+            partition: self.partition,
             report: self.report.options(),
             notice: Default::default(),
             insecure: self.insecure,
@@ -394,6 +422,25 @@ mod tests {
         assert_eq!(o.fail_on, FailOn::Fail);
         assert!(o.target.is_none());
         assert_eq!(o.report.out, PathBuf::from("reports"));
+        assert!(o.partition.is_none());
+    }
+
+    #[test]
+    fn partition_and_merge_parse() {
+        let cli = Cli::try_parse_from(["chainproof", "run", "--partition", "hash:2/3"]).unwrap();
+        let Command::Run(r) = cli.command else {
+            panic!()
+        };
+        assert_eq!(r.options().partition.unwrap().to_string(), "hash:2/3");
+        let e = Cli::try_parse_from(["chainproof", "run", "--partition", "4/3"]).unwrap_err();
+        assert!(e.to_string().contains("need 1 <= I <= N"), "{e}");
+        let cli =
+            Cli::try_parse_from(["chainproof", "merge", "a.json", "b.json", "--out", "o"]).unwrap();
+        let Command::Merge(m) = cli.command else {
+            panic!()
+        };
+        assert_eq!(m.inputs.len(), 2);
+        assert!(Cli::try_parse_from(["chainproof", "merge"]).is_err());
     }
 
     #[test]

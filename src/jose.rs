@@ -1,12 +1,21 @@
 //! Small hand-written JOSE (RFC 7515 compact JWS): decoding without trust, building tokens
 //! on purpose — including malformed ones that jsonwebtoken refuses to make — ES256 (P-256)
-//! and HS256 signing, `alg: none`, ES256 verification against a JWK, and RFC 7638 thumbprints.
+//! and HS256 signing, `alg: none`, ES256 and RS256 verification against a JWKS, and RFC 7638
+//! thumbprints.
+//!
+//! Every real signature and verification goes through aws-lc-rs (the optimised library rustls
+//! already brings in); p256 remains the harness's key type, for PEM files and JWK coordinates.
+//! Assembling tokens stays by hand, since forging invalid ones is the point.
 
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{
+    ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair,
+    RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents, UnparsedPublicKey,
+};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
-use p256::ecdsa::signature::{Signer, Verifier};
-use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
+use p256::ecdsa::{SigningKey, VerifyingKey};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
@@ -93,8 +102,24 @@ pub fn sign(header: &Value, claims: &Value, key: SignWith<'_>) -> String {
 /// Base64url ES256 signature (raw `r || s`, RFC 7518 §3.4) over a signing input as given,
 /// so callers can sign header and claims text they wrote byte by byte.
 pub fn es256(key: &SigningKey, input: &str) -> String {
-    let s: Signature = key.sign(input.as_bytes());
-    b64(&s.to_bytes())
+    b64(&es256_bytes(key, input.as_bytes()))
+}
+
+/// ES256 signature by aws-lc-rs. The key pair is rebuilt from the p256 key for each signature
+/// (one more fixed-base multiplication): the harness signs a few tokens per case, and keeping
+/// p256 as its key type keeps PEM and JWK handling in one place.
+fn es256_bytes(key: &SigningKey, input: &[u8]) -> Vec<u8> {
+    let point = key.verifying_key().to_encoded_point(false);
+    let pair = EcdsaKeyPair::from_private_key_and_public_key(
+        &ECDSA_P256_SHA256_FIXED_SIGNING,
+        &key.to_bytes(),
+        point.as_bytes(),
+    )
+    .expect("a p256 key is a valid P-256 key pair");
+    pair.sign(&SystemRandom::new(), input)
+        .expect("ECDSA signing does not fail with a valid key")
+        .as_ref()
+        .to_vec()
 }
 
 /// Flip one base64url character of a part (payload = 1, signature = 2), keeping the rest.
@@ -160,33 +185,63 @@ pub fn verifying_key(jwk: &Value) -> Option<VerifyingKey> {
 }
 
 /// Whether `token` verifies with a key of `jwks` whose `kid` (when the token names one) and
-/// `alg` (when the key names one) match. Supports ES256, the alg the mock and most chaining
-/// deployments use; any other alg yields `false` (reported as not verified, never as a pass).
+/// `alg` (when the key names one) match. Supports ES256 (P-256 keys) and RS256 (RSA keys of
+/// 2048 bits or more), the algs chaining deployments use; any other alg yields `false`
+/// (reported as not verified, never as a pass).
 pub fn verifies_with_jwks(token: &str, jwks: &Value) -> bool {
     let Some(jws) = Jws::decode(token) else {
         return false;
     };
-    if jws.header.get("alg").and_then(Value::as_str) != Some("ES256") {
-        return false;
-    }
-    let kid = jws.header.get("kid").and_then(Value::as_str);
-    let Some(sig) = unb64(&jws.parts[2]).and_then(|b| Signature::from_slice(&b).ok()) else {
+    let Some(alg) = jws.header.get("alg").and_then(Value::as_str) else {
         return false;
     };
-    let keys = jwks
-        .get("keys")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let kid = jws.header.get("kid").and_then(Value::as_str);
+    let Some(sig) = unb64(&jws.parts[2]) else {
+        return false;
+    };
+    let input = jws.signing_input();
+    let Some(keys) = jwks.get("keys").and_then(Value::as_array) else {
+        return false;
+    };
     keys.iter()
         .filter(|k| kid.is_none() || k.get("kid").and_then(Value::as_str) == kid)
         .filter(|k| {
             k.get("alg")
                 .and_then(Value::as_str)
-                .is_none_or(|a| a == "ES256")
+                .is_none_or(|a| a == alg)
         })
-        .filter_map(verifying_key)
-        .any(|vk| vk.verify(jws.signing_input().as_bytes(), &sig).is_ok())
+        .any(|k| verify_with_jwk(alg, k, input.as_bytes(), &sig))
+}
+
+/// One signature against one JWK whose type suits `alg`.
+fn verify_with_jwk(alg: &str, jwk: &Value, input: &[u8], sig: &[u8]) -> bool {
+    let member = |name: &str| jwk.get(name).and_then(Value::as_str).and_then(unb64);
+    match (alg, jwk.get("kty").and_then(Value::as_str)) {
+        ("ES256", Some("EC")) => {
+            let (Some(x), Some(y)) = (member("x"), member("y")) else {
+                return false;
+            };
+            if jwk.get("crv").and_then(Value::as_str) != Some("P-256")
+                || x.len() != 32
+                || y.len() != 32
+            {
+                return false;
+            }
+            let point = [&[4u8][..], &x, &y].concat();
+            UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, point)
+                .verify(input, sig)
+                .is_ok()
+        }
+        ("RS256", Some("RSA")) => {
+            let (Some(n), Some(e)) = (member("n"), member("e")) else {
+                return false;
+            };
+            RsaPublicKeyComponents { n, e }
+                .verify(&RSA_PKCS1_2048_8192_SHA256, input, sig)
+                .is_ok()
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -236,6 +291,23 @@ mod tests {
             SignWith::Es256(&key),
         );
         assert!(!verifies_with_jwks(&other_kid, &jwks));
+    }
+
+    #[test]
+    fn rs256_verifies_against_an_rsa_jwk_only() {
+        let v: Value =
+            serde_json::from_str(include_str!("../fixtures/keys/rs256-example.json")).unwrap();
+        let token = v["token"].as_str().unwrap();
+        let mut jwk = v["jwk"].clone();
+        assert!(verifies_with_jwks(token, &json!({"keys": [jwk]})));
+        let jwks = json!({"keys": [jwk]});
+        assert!(!verifies_with_jwks(&tamper(token, 2), &jwks));
+        assert!(!verifies_with_jwks(&tamper(token, 1), &jwks));
+        jwk["alg"] = json!("ES256");
+        assert!(
+            !verifies_with_jwks(token, &json!({"keys": [jwk]})),
+            "a key's alg must match"
+        );
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub mod harness;
 pub mod http;
 pub mod jose;
 pub mod oauth;
+pub mod merge;
+pub mod partition;
 pub mod party;
 pub mod predicate;
 pub mod progress;

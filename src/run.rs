@@ -7,6 +7,7 @@ use crate::environment::{Env, EnvError};
 use crate::executor;
 use crate::exit;
 use crate::party::Party;
+use crate::partition::Partition;
 use crate::progress::{ProgressMode, RunEvent, spawn_reporter};
 use crate::report::{self, GateOutcome, ReportError, ReportOptions, Secrets};
 use crate::run_result::{CaseResult, PartySummary, RequirementRow, RunResult, Summary, ToolInfo};
@@ -338,6 +339,8 @@ pub struct RunOptions {
     pub notice: crate::subject_token::Notice,
     /// How live progress is shown.
     pub progress: ProgressMode,
+    /// Run only this part of the selection (`--partition`).
+    pub partition: Option<Partition>,
     pub report: ReportOptions,
     /// Do not verify server certificates (`--insecure`); every report says so.
     pub insecure: bool,
@@ -423,8 +426,12 @@ pub fn prepare(options: RunOptions) -> Result<Prepared, RunError> {
         .map(|v| v.parse::<mock_as::Variant>())
         .collect::<Result<Vec<_>, _>>()
         .map_err(RunError::Usage)?;
-    let selected = select(&lib.suites, &options.suite, &options.case)
-        .map_err(RunError::Usage)?
+    let mut selected =
+        select(&lib.suites, &options.suite, &options.case).map_err(RunError::Usage)?;
+    if let Some(part) = &options.partition {
+        selected = part.filter(selected, |(s, c)| format!("{}/{}", s.id, c.id));
+    }
+    let selected = selected
         .into_iter()
         .map(|(s, c)| index_of(&lib, s, c))
         .collect();
@@ -503,7 +510,8 @@ pub async fn run(prepared: Prepared) -> Result<Finished, RunError> {
                 insecure: p.options.insecure,
                 ..Default::default()
             };
-            let result = run_result(&p.lib, &p.profile, (wall, started), targets, cases, false);
+            let mut result = run_result(&p.lib, &p.profile, (wall, started), targets, cases, false);
+            result.partition = p.options.partition.map(|part| part.to_string());
             let mut finished = finish(&result, &p.options, &Secrets::default());
             finished.setup_error = Some(m);
             return Ok(finished);
@@ -537,7 +545,7 @@ pub async fn run(prepared: Prepared) -> Result<Finished, RunError> {
     let _ = tx.send(RunEvent::Finished { summary, parties });
     drop(tx);
     let _ = reporter.await;
-    let result = run_result(
+    let mut result = run_result(
         &p.lib,
         &p.profile,
         (wall, started),
@@ -545,6 +553,7 @@ pub async fn run(prepared: Prepared) -> Result<Finished, RunError> {
         cases,
         interrupted,
     );
+    result.partition = p.options.partition.map(|part| part.to_string());
     let secrets = Secrets {
         values: env.secrets_now(),
     };
@@ -600,18 +609,18 @@ fn run_result(
         interrupted,
         requirements: requirement_rows(lib, profile, &cases),
         cases,
+        partition: None,
         fuzz: None,
     }
 }
 
-/// Judge the gate (thresholds, expectations, baseline), write every report showing its
-/// findings, and choose the exit code.
 fn finish(result: &RunResult, options: &RunOptions, secrets: &Secrets) -> Finished {
     finish_reports(result, &options.report, options.fail_on, secrets)
 }
 
 /// The one finish of `run` and `fuzz`: judge the gate (`--fail-on`, `--expect`, `--baseline`,
-/// `--gate`), write every report with the gate's findings, choose the exit code.
+/// `--gate`), write every report with the gate's findings, choose the exit code. `chainproof
+/// merge` finishes the same way.
 pub fn finish_reports(
     result: &RunResult,
     report_options: &report::ReportOptions,

@@ -34,6 +34,10 @@ pub struct RunResult {
     /// Requirements of the catalogue that this run's cases cite, with their level in `profile`.
     pub requirements: Vec<RequirementRow>,
     pub cases: Vec<CaseResult>,
+    /// The part of the selection this run ran (`run --partition`), e.g. `hash:2/3`; absent for
+    /// a whole run and for the output of `chainproof merge`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
     /// Findings of `chainproof fuzz`, when the run was a fuzz run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fuzz: Option<FuzzInfo>,

@@ -170,11 +170,10 @@ fn misordered_thumbprint(jwk: &Value) -> String {
 /// Secrets an alg-confusion attacker might use: the issuer's public key in common encodings.
 /// Only the `accept-hmac-confusion` fault uses this.
 fn confusion_secrets(jwk: &Value) -> Vec<Vec<u8>> {
-    use p256::pkcs8::EncodePublicKey;
     let mut out = vec![serde_json::to_vec(jwk).unwrap_or_default()];
     if let Ok(vk) = keys::verifying_key_from_jwk(jwk) {
-        out.push(vk.to_encoded_point(false).as_bytes().to_vec());
-        if let Ok(pem) = vk.to_public_key_pem(p256::pkcs8::LineEnding::LF) {
+        out.push(vk.sec1().to_vec());
+        if let Some(pem) = vk.to_public_key_pem() {
             out.push(pem.into_bytes());
         }
         let bare = json!({"crv": jwk["crv"], "kty": jwk["kty"], "x": jwk["x"], "y": jwk["y"]});

@@ -1,11 +1,23 @@
-//! ES256 (P-256) keys as JWKs and RFC 7638 thumbprints (RFC 7518 §3.4, RFC 7517 §4, RFC 7638 §3).
+//! ES256 (P-256) keys as JWKs and RFC 7638 thumbprints (RFC 7518 §3.4, RFC 7517 §4, RFC 7638 §3),
+//! and every signature and verification the mock makes.
+//!
+//! Signing and verifying go through aws-lc-rs, the optimised library rustls already brings in:
+//! the pure-Rust p256 crate did 3.3k sign+verify pairs per second per core here, a fraction of
+//! what the machine's ECDSA does, and the mock's throughput is bound by it. p256 stays for what
+//! aws-lc-rs does not offer directly: PKCS#8 PEM import and SPKI PEM export, and the JWK
+//! coordinates of a generated key.
 
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{
+    ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair,
+    ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents,
+};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use p256::ecdsa::signature::{Signer, Verifier};
-use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
+use p256::ecdsa::SigningKey;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 /// Why a JWK or key file could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -28,7 +40,11 @@ pub enum KeyError {
 /// so it is stable for a key and distinct across keys.
 #[derive(Clone)]
 pub struct EsKey {
+    /// The private scalar, for PEM import and the JWK's coordinates.
     signing: SigningKey,
+    /// The same key in aws-lc-rs, which makes every signature.
+    pair: Arc<EcdsaKeyPair>,
+    public: PublicKey,
     kid: String,
 }
 
@@ -56,8 +72,18 @@ impl EsKey {
     }
 
     fn from_signing(signing: SigningKey) -> EsKey {
+        let point = signing.verifying_key().to_encoded_point(false);
+        let pair = EcdsaKeyPair::from_private_key_and_public_key(
+            &ECDSA_P256_SHA256_FIXED_SIGNING,
+            &signing.to_bytes(),
+            point.as_bytes(),
+        )
+        .expect("a p256 key is a valid P-256 key pair");
+        let public = PublicKey::p256(pair.public_key().as_ref()).expect("own public key");
         let mut key = EsKey {
             signing,
+            pair: Arc::new(pair),
+            public,
             kid: String::new(),
         };
         key.kid = thumbprint(&key.public_jwk_bare()).expect("own key is a valid JWK");
@@ -74,8 +100,8 @@ impl EsKey {
         &self.kid
     }
 
-    pub fn verifying_key(&self) -> VerifyingKey {
-        *self.signing.verifying_key()
+    pub fn verifying_key(&self) -> PublicKey {
+        self.public.clone()
     }
 
     /// `{kty, crv, x, y}` only: the members RFC 7638 hashes.
@@ -116,17 +142,70 @@ impl EsKey {
 
     /// ES256 signature (raw `r || s`, 64 bytes, RFC 7518 §3.4) over `input`.
     pub fn sign(&self, input: &[u8]) -> Vec<u8> {
-        let sig: Signature = self.signing.sign(input);
-        sig.to_bytes().to_vec()
+        self.pair
+            .sign(&SystemRandom::new(), input)
+            .expect("ECDSA signing does not fail with a valid key")
+            .as_ref()
+            .to_vec()
+    }
+}
+
+/// A public key parsed once, ready to verify many signatures: P-256 (ES256) or RSA (RS256).
+#[derive(Clone)]
+pub struct PublicKey {
+    parsed: Arc<ParsedPublicKey>,
+    alg: &'static str,
+    /// P-256: the uncompressed SEC1 point; RSA: empty.
+    sec1: Arc<[u8]>,
+}
+
+impl std::fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PublicKey").field("alg", &self.alg).finish()
+    }
+}
+
+impl PublicKey {
+    /// A P-256 key from its uncompressed SEC1 point (`04 || x || y`); refused off the curve.
+    fn p256(sec1: &[u8]) -> Result<PublicKey, KeyError> {
+        let parsed = ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, sec1)
+            .map_err(|_| KeyError::NotOnCurve)?;
+        Ok(PublicKey {
+            parsed: Arc::new(parsed),
+            alg: "ES256",
+            sec1: sec1.into(),
+        })
+    }
+
+    /// The JWS `alg` this key verifies (`ES256` or `RS256`).
+    pub fn alg(&self) -> &'static str {
+        self.alg
+    }
+
+    /// The uncompressed SEC1 point of a P-256 key (empty for RSA).
+    pub fn sec1(&self) -> &[u8] {
+        &self.sec1
+    }
+
+    /// SPKI PEM of a P-256 key (the `accept-hmac-confusion` fault tries it as an HMAC secret).
+    pub fn to_public_key_pem(&self) -> Option<String> {
+        use p256::pkcs8::EncodePublicKey;
+        p256::PublicKey::from_sec1_bytes(&self.sec1)
+            .ok()?
+            .to_public_key_pem(p256::pkcs8::LineEnding::LF)
+            .ok()
+    }
+
+    /// Whether `signature` over `input` verifies under `alg` with this key. An `alg` other than
+    /// the key's own is refused (RFC 8725 §3.1: the key decides the algorithm).
+    pub fn verify(&self, alg: &str, input: &[u8], signature: &[u8]) -> bool {
+        alg == self.alg && self.parsed.verify_sig(input, signature).is_ok()
     }
 }
 
 /// Verify a raw 64-byte ES256 signature.
-pub fn verify_es256(key: &VerifyingKey, input: &[u8], signature: &[u8]) -> bool {
-    match Signature::from_slice(signature) {
-        Ok(sig) => key.verify(input, &sig).is_ok(),
-        Err(_) => false,
-    }
+pub fn verify_es256(key: &PublicKey, input: &[u8], signature: &[u8]) -> bool {
+    key.verify("ES256", input, signature)
 }
 
 fn str_member<'a>(
@@ -149,7 +228,7 @@ fn coordinate(
 
 /// The P-256 public key a JWK describes (private members are ignored here; callers that must
 /// refuse them check for `d` themselves).
-pub fn verifying_key_from_jwk(jwk: &Value) -> Result<VerifyingKey, KeyError> {
+pub fn verifying_key_from_jwk(jwk: &Value) -> Result<PublicKey, KeyError> {
     let obj = jwk.as_object().ok_or(KeyError::NotObject)?;
     let kty = str_member(obj, "kty")?;
     let crv = str_member(obj, "crv")?;
@@ -161,8 +240,33 @@ pub fn verifying_key_from_jwk(jwk: &Value) -> Result<VerifyingKey, KeyError> {
     }
     let x = coordinate(obj, "x")?;
     let y = coordinate(obj, "y")?;
-    let point = p256::EncodedPoint::from_affine_coordinates(&x.into(), &y.into(), false);
-    VerifyingKey::from_encoded_point(&point).map_err(|_| KeyError::NotOnCurve)
+    let mut sec1 = Vec::with_capacity(65);
+    sec1.push(4);
+    sec1.extend_from_slice(&x);
+    sec1.extend_from_slice(&y);
+    PublicKey::p256(&sec1)
+}
+
+/// The public key of an EC P-256 or RSA JWK, for RS256 as well as ES256 signatures. RSA
+/// moduli of 2048 to 8192 bits are accepted (RFC 7518 §3.3: at least 2048).
+pub fn public_key_from_jwk(jwk: &Value) -> Result<PublicKey, KeyError> {
+    let obj = jwk.as_object().ok_or(KeyError::NotObject)?;
+    if str_member(obj, "kty")? != "RSA" {
+        return verifying_key_from_jwk(jwk);
+    }
+    let part = |name: &'static str| {
+        B64.decode(str_member(obj, name)?)
+            .map_err(|_| KeyError::Coordinate(name))
+    };
+    let (n, e) = (part("n")?, part("e")?);
+    let parsed = RsaPublicKeyComponents { n: &n, e: &e }
+        .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
+        .map_err(|_| KeyError::Coordinate("n"))?;
+    Ok(PublicKey {
+        parsed: Arc::new(parsed),
+        alg: "RS256",
+        sec1: Arc::from(&[][..]),
+    })
 }
 
 /// RFC 7638 §3 thumbprint of an EC JWK: SHA-256 over `{"crv","kty","x","y"}` in lexicographic
@@ -205,6 +309,23 @@ mod tests {
         assert!(!verify_es256(&vk, b"abd", &sig));
         assert!(key.public_jwk().get("d").is_none());
         assert!(!format!("{key:?}").contains(&key.private_d()));
+    }
+
+    #[test]
+    fn rsa_jwk_verifies_rs256_only() {
+        let v: Value =
+            serde_json::from_str(include_str!("../../fixtures/keys/rs256-example.json")).unwrap();
+        let jws = crate::jose::parse(v["token"].as_str().unwrap()).unwrap();
+        let key = public_key_from_jwk(&v["jwk"]).unwrap();
+        assert_eq!(key.alg(), "RS256");
+        let input = jws.signing_input.as_bytes();
+        assert!(key.verify("RS256", input, &jws.signature));
+        assert!(!key.verify("ES256", input, &jws.signature));
+        assert!(!key.verify("RS256", b"other", &jws.signature));
+        assert!(
+            verifying_key_from_jwk(&v["jwk"]).is_err(),
+            "ES256 callers get P-256 only"
+        );
     }
 
     #[test]

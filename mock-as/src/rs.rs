@@ -5,6 +5,7 @@ use crate::dpop;
 use crate::fault::{Fault, FaultSet};
 use crate::jose::{self, Jws};
 use crate::keys;
+use crate::keys::PublicKey;
 use crate::replay::{JtiCache, now};
 use crate::urls::RsUrls;
 use crate::variant::Variant;
@@ -13,16 +14,15 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
-use p256::ecdsa::VerifyingKey;
 use serde_json::json;
 use std::sync::Arc;
 
 pub struct Rs {
     pub urls: RsUrls,
     pub as_b_issuer: String,
-    pub as_b_key: VerifyingKey,
+    pub as_b_key: PublicKey,
     /// AS-A's key: RS-B must refuse what it signs (only `rs-accepts-grant` uses it).
-    pub as_a_key: VerifyingKey,
+    pub as_a_key: PublicKey,
     /// AS-A's issuer (only `rs-metadata-no-as-b` uses it).
     pub as_a_issuer: String,
     pub faults: FaultSet,

@@ -3,7 +3,7 @@
 //! cached, and refetched when a grant names an unknown `kid`.
 
 use crate::keys;
-use p256::ecdsa::VerifyingKey;
+use crate::keys::PublicKey;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -13,7 +13,7 @@ const MAX_JWKS_BYTES: usize = 1024 * 1024;
 /// Outcome of a key lookup for a grant.
 #[derive(Debug)]
 pub enum KeyLookup {
-    Found(VerifyingKey),
+    Found(PublicKey),
     UnknownKid,
     UntrustedIssuer,
     Unavailable(String),
@@ -38,7 +38,7 @@ fn keys_of(jwks: &Value) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-fn select(keys: &[Value], kid: Option<&str>) -> Option<VerifyingKey> {
+fn select(keys: &[Value], kid: Option<&str>) -> Option<PublicKey> {
     let by_kid = keys
         .iter()
         .find(|k| kid.is_some() && k.get("kid").and_then(Value::as_str) == kid);
@@ -155,13 +155,13 @@ impl TrustStore {
 
     /// A key named `kid` from an arbitrary JWKS URL (only the `follow-jku` fault uses this:
     /// RFC 8725 §3.10 forbids trusting `jku` without an allow-list).
-    pub async fn key_from_url(&self, url: &str, kid: Option<&str>) -> Option<VerifyingKey> {
+    pub async fn key_from_url(&self, url: &str, kid: Option<&str>) -> Option<PublicKey> {
         let keys = self.fetch(url).await.ok()?;
         select(&keys, kid)
     }
 
     /// Any trusted issuer's key named `kid` (only the `ignore-issuer-key-binding` fault uses this).
-    pub async fn key_from_any_issuer(&self, kid: Option<&str>) -> Option<VerifyingKey> {
+    pub async fn key_from_any_issuer(&self, kid: Option<&str>) -> Option<PublicKey> {
         for iss in self.issuers() {
             if let KeyLookup::Found(k) = self.key_for(&iss, kid).await {
                 return Some(k);

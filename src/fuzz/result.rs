@@ -208,6 +208,7 @@ pub fn build(input: &ResultInput<'_>) -> RunResult {
         interrupted: o.breaker.is_some(),
         requirements: rows.into_values().collect(),
         cases,
+        partition: None,
         fuzz: Some(FuzzInfo {
             seed: input.seed,
             cases: o.cases_run,

@@ -518,6 +518,7 @@ mod tests {
             interrupted: false,
             requirements: vec![],
             cases: vec![case],
+            partition: None,
             fuzz: None,
         };
         let out = r.run_result(&run);

@@ -580,6 +580,7 @@ pub fn sample_run() -> RunResult {
         interrupted: true,
         requirements,
         cases,
+        partition: None,
         fuzz: None,
     }
 }
