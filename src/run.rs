@@ -6,8 +6,8 @@
 use crate::environment::{Env, EnvError};
 use crate::executor;
 use crate::exit;
-use crate::party::Party;
 use crate::partition::Partition;
+use crate::party::Party;
 use crate::progress::{ProgressMode, RunEvent, spawn_reporter};
 use crate::report::{self, GateOutcome, ReportError, ReportOptions, Secrets};
 use crate::run_result::{CaseResult, PartySummary, RequirementRow, RunResult, Summary, ToolInfo};

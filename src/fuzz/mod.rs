@@ -149,12 +149,13 @@ async fn start_target(
     if let (Some(path), Some(target)) = (&args.target, target) {
         // The runner's loader and environment (discovery, secrets from the environment,
         // harness issuer); mock roles in the file still take `--mock-fault`.
-        let env = crate::environment::Env::build(Some(target), args.mock_faults.clone(), Vec::new())
-            .await
-            .map_err(|e| match e {
-                crate::environment::EnvError::Invalid(m) => (exit::INVALID_INPUT, m),
-                crate::environment::EnvError::Runtime(m) => (exit::RUNTIME, m),
-            })?;
+        let env =
+            crate::environment::Env::build(Some(target), args.mock_faults.clone(), Vec::new())
+                .await
+                .map_err(|e| match e {
+                    crate::environment::EnvError::Invalid(m) => (exit::INVALID_INPUT, m),
+                    crate::environment::EnvError::Runtime(m) => (exit::RUNTIME, m),
+                })?;
         let mut endpoints = FuzzEndpoints::from_env(&env)
             .map_err(|m| (exit::INVALID_INPUT, format!("{}: {m}", path.display())))?;
         if let Some(t) = endpoints.targets.as_mut() {
