@@ -127,10 +127,18 @@ async fn subject_mapping_and_cnf_reach_verdicts_through_introspection() {
         .find(|e| e["step"] == "y")
         .map(|e| e["response"]["body"].as_str().unwrap().to_string())
         .unwrap();
+    // The opaque handle is the whole credential: the report removes it (a JWT would keep its
+    // claims and lose only its signature), here and wherever it was sent again.
     assert!(
-        token.contains("opaque."),
-        "AS-B issued an opaque token: {token}"
+        token.contains(r#""access_token":"[REDACTED]""#),
+        "AS-B's opaque token is redacted: {token}"
     );
+    let text = report.to_string();
+    let leaked = text.match_indices("opaque.").any(|(i, m)| {
+        let rest = &text[i + m.len()..];
+        rest.len() >= 32 && rest[..32].bytes().all(|b| b.is_ascii_hexdigit())
+    });
+    assert!(!leaked, "an opaque access token appears in report.json");
 
     // Without credentials for introspection the claims cannot be seen: the cases that need
     // them are skipped, saying why, never passed or failed.

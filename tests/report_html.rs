@@ -161,9 +161,15 @@ fn chromium_filter_hides_passing_cases_and_counts_match_json() {
     }
     assert!(dom.contains("<span id=\"shown-count\">1</span>"));
 
-    // Text search: only the case whose transcript mentions the refresh token.
+    // Text search: only the cases whose transcript mentions a refresh token (its opaque value
+    // is redacted; the member name is not).
     let dom = String::from_utf8(
-        headless(&chromium, &["--dump-dom"], &format!("{url}#q=rt-opaque-1")).stdout,
+        headless(
+            &chromium,
+            &["--dump-dom"],
+            &format!("{url}#q=refresh_token"),
+        )
+        .stdout,
     )
     .unwrap();
     let shown: Vec<_> = rows(&dom)

@@ -106,6 +106,11 @@ impl Redactor {
                 for sig in always_secret_signatures(ex) {
                     this.add_literal(&sig);
                 }
+                if !self.reveal_tokens {
+                    for token in opaque_tokens(ex) {
+                        this.add_literal(&token);
+                    }
+                }
                 redact_headers(&mut ex.request.headers);
                 if let Some(resp) = &mut ex.response {
                     redact_headers(&mut resp.headers);
@@ -378,6 +383,25 @@ fn always_secret_signatures(ex: &Exchange) -> Vec<String> {
     out
 }
 
+/// Access and refresh tokens a response issued that are not JWSs (RFC 7662 handles, RFC 6749
+/// refresh tokens). A JWT keeps its readable header and claims and loses its signature; an
+/// opaque token has nothing readable and all of it is the credential, so it is removed
+/// wherever it appears later (a `Bearer` header, an introspection request's `token=`).
+fn opaque_tokens(ex: &Exchange) -> Vec<String> {
+    let Some(body) = ex.response.as_ref().map(|r| r.body.as_str()) else {
+        return Vec::new();
+    };
+    let Ok(Value::Object(doc)) = serde_json::from_str::<Value>(body) else {
+        return Vec::new();
+    };
+    ["access_token", "refresh_token"]
+        .iter()
+        .filter_map(|k| doc.get(*k)?.as_str())
+        .filter(|t| jwt::find_jws(t).is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,6 +414,32 @@ mod tests {
             URL_SAFE_NO_PAD.encode(r#"{"alg":"ES256","typ":"JWT"}"#),
             URL_SAFE_NO_PAD.encode(r#"{"sub":"alice","aud":"https://as-b"}"#)
         )
+    }
+
+    #[test]
+    fn opaque_tokens_are_removed_everywhere_jwts_keep_their_claims() {
+        let jwt = jws("c2lnbmF0dXJl");
+        let body = format!(
+            r#"{{"access_token":"h4ndle-0paque-xyz","refresh_token":"rt-0paque-abc","id":"{jwt}"}}"#
+        );
+        let ex = Exchange {
+            response: Some(crate::transcript::RecordedResponse {
+                status: 200,
+                body,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(opaque_tokens(&ex), ["h4ndle-0paque-xyz", "rt-0paque-abc"]);
+        let jwt_body = format!(r#"{{"access_token":"{jwt}"}}"#);
+        let ex = Exchange {
+            response: Some(crate::transcript::RecordedResponse {
+                body: jwt_body,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert!(opaque_tokens(&ex).is_empty());
     }
 
     #[test]
