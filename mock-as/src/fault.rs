@@ -212,7 +212,7 @@ faults! {
     /// fuzz: reachable by exchange-token-response
     ExchangeNoIssuedTokenType = "exchange-no-issued-token-type", ["IC-TE-11"], "AS-A omits issued_token_type from the token-exchange response";
     /// fuzz: unreachable: needs a client-credentials subject token; the embedded target gets a user token
-    AcceptClientCredentialsSubject = "accept-client-credentials-subject", ["IC-TE-06", "ENA-GEN-04"], "AS-A exchanges subject tokens that represent no user (client credentials)";
+    AcceptClientCredentialsSubject = "accept-client-credentials-subject", ["ENA-GEN-04"], "AS-A exchanges subject tokens that represent no user (client credentials)";
     /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
     GrantIatAfterExp = "grant-iat-after-exp", ["IC-JG-06"], "AS-A's grant has iat later than exp";
     /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
