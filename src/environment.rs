@@ -18,7 +18,7 @@ use crate::suite::{Action, AuthMethod, Capability, Case};
 use crate::target::{
     self, Auth, ClientTarget, Fixtures, Kind, Limits, SubjectMethod, SubjectTokenTarget, Target,
 };
-use mock_as::{Fault, MockFacts, MockOptions, MockPair, TrustedIssuer, Variant};
+use mock_as::{Fault, MockFacts, MockOptions, MockPair, MockProfile, TrustedIssuer, Variant};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -421,6 +421,15 @@ fn mock_side_b(f: &MockFacts, registered: Option<Client>) -> SideB {
     }
 }
 
+/// How the embedded mock servers behave: its faults, its legal variants and its profile mode
+/// (the run's grading profile picks the mode, so `run --profile id-jag` passes against it).
+#[derive(Debug, Clone, Default)]
+pub struct MockModes {
+    pub faults: Vec<Fault>,
+    pub variants: Vec<Variant>,
+    pub profile: MockProfile,
+}
+
 /// What the embedded servers must do to pair with the live ones, and the credentials the
 /// harness gets out of it.
 struct MockPlan {
@@ -433,12 +442,14 @@ fn mock_plan(
     target: Option<&Target>,
     faults: Vec<Fault>,
     variants: Vec<Variant>,
+    profile: MockProfile,
     harness: Option<&HarnessIssuer>,
     live_a: Option<&AsInfo>,
     live_b: Option<&AsInfo>,
 ) -> MockPlan {
     let mut options = MockOptions::with_faults(faults);
     options.variants = variants;
+    options.profile = profile;
     if target.is_none() {
         options
             .config
@@ -622,16 +633,26 @@ impl Env {
         faults: Vec<Fault>,
         variants: Vec<Variant>,
     ) -> Result<Env, EnvError> {
-        Env::build_with(target, faults, variants, false).await
+        let modes = MockModes {
+            faults,
+            variants,
+            profile: MockProfile::default(),
+        };
+        Env::build_with(target, modes, false).await
     }
 
-    /// [`Env::build`], with server certificates left unverified when `insecure`.
+    /// [`Env::build`], with the mock's profile mode chosen and server certificates left
+    /// unverified when `insecure`.
     pub async fn build_with(
         target: Option<&Target>,
-        faults: Vec<Fault>,
-        variants: Vec<Variant>,
+        modes: MockModes,
         insecure: bool,
     ) -> Result<Env, EnvError> {
+        let MockModes {
+            faults,
+            variants,
+            profile: mock_profile,
+        } = modes;
         let mut limits = target.map_or_else(embedded_limits, |t| t.spec.limits.clone());
         let (tls, tls_secrets) =
             crate::tls::options(target, insecure).map_err(EnvError::Invalid)?;
@@ -652,6 +673,7 @@ impl Env {
                 target,
                 faults,
                 variants,
+                mock_profile,
                 harness.as_deref(),
                 live_a.as_ref(),
                 live_b.as_ref(),

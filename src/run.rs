@@ -491,14 +491,14 @@ pub async fn run(prepared: Prepared) -> Result<Finished, RunError> {
     let wall = SystemTime::now();
     let started = Instant::now();
     let p = &prepared;
-    let env = match Env::build_with(
-        p.target.as_ref(),
-        p.faults.clone(),
-        p.variants.clone(),
-        p.options.insecure,
-    )
-    .await
-    {
+    let modes = crate::environment::MockModes {
+        faults: p.faults.clone(),
+        variants: p.variants.clone(),
+        // The embedded mock follows the rules of the profile being graded; a profile no mode
+        // serves keeps the default (identity chaining) servers.
+        profile: mock_as::MockProfile::for_grading_profile(&p.profile).unwrap_or_default(),
+    };
+    let env = match Env::build_with(p.target.as_ref(), modes, p.options.insecure).await {
         Ok(e) => Arc::new(e),
         Err(EnvError::Invalid(m)) => return Err(RunError::Invalid(m)),
         Err(EnvError::Runtime(m)) => {

@@ -31,6 +31,10 @@ pub struct MockArgs {
     /// Switch on a legal variant (repeatable; see --list-variants).
     #[arg(long = "variant", value_name = "NAME")]
     pub variants: Vec<Variant>,
+    /// Follow a profile's rules: ic (default), ena-1.0, rfc8693 or id-jag (a grading
+    /// profile id such as ic-17 or id-jag-mcp is accepted and mapped to its mode).
+    #[arg(long, value_name = "NAME", default_value = "ic")]
+    pub profile: crate::MockProfile,
     /// Print the legal variants (name, requirement IDs, description citing the allowing text) and exit.
     #[arg(long)]
     pub list_variants: bool,
@@ -77,6 +81,7 @@ pub async fn run(args: MockArgs) -> i32 {
         config,
         faults: args.faults.clone(),
         variants: args.variants.clone(),
+        profile: args.profile,
         bind: args.bind,
         port_a: args.port_a,
         port_b: args.port_b,
@@ -116,6 +121,9 @@ pub fn banner(f: &crate::MockFacts) -> String {
     } else {
         let names: Vec<&str> = f.faults.iter().map(|x| x.name()).collect();
         out.push_str(&format!("faults: {}\n", names.join(", ")));
+    }
+    if f.profile != crate::MockProfile::default() {
+        out.push_str(&format!("profile: {}\n", f.profile));
     }
     if !f.variants.is_empty() {
         let names: Vec<&str> = f.variants.iter().map(|x| x.name()).collect();

@@ -270,12 +270,13 @@ impl FromStr for Fault {
     }
 }
 
-/// The behaviour switches of a running pair: its faults and its legal variants (one value, so
-/// every handler that consults faults sees the variants too).
+/// The behaviour switches of a running pair: its faults, its legal variants and its profile
+/// mode (one value, so every handler that consults faults sees the variants and the mode too).
 #[derive(Debug, Clone, Default)]
 pub struct FaultSet(
     std::sync::Arc<std::collections::HashSet<Fault>>,
     crate::variant::VariantSet,
+    crate::profile::MockProfile,
 );
 
 impl FaultSet {
@@ -283,10 +284,22 @@ impl FaultSet {
         FaultSet::with_variants(faults, &[])
     }
     pub fn with_variants(faults: &[Fault], variants: &[crate::Variant]) -> FaultSet {
+        FaultSet::with_profile(faults, variants, crate::MockProfile::default())
+    }
+    pub fn with_profile(
+        faults: &[Fault],
+        variants: &[crate::Variant],
+        profile: crate::MockProfile,
+    ) -> FaultSet {
         FaultSet(
             std::sync::Arc::new(faults.iter().copied().collect()),
             crate::variant::VariantSet::new(variants),
+            profile,
         )
+    }
+    /// The profile mode the pair runs in.
+    pub fn profile(&self) -> crate::MockProfile {
+        self.2
     }
     /// Whether `fault` is switched on.
     pub fn has(&self, fault: Fault) -> bool {

@@ -33,6 +33,9 @@ pub struct MockOptions {
     pub faults: Vec<Fault>,
     /// Legal behaviours switched on (see `Variant`).
     pub variants: Vec<Variant>,
+    /// The profile mode: which document's extra rules the pair follows (default identity
+    /// chaining).
+    pub profile: crate::MockProfile,
     pub bind: IpAddr,
     /// 0 = ephemeral.
     pub port_a: u16,
@@ -49,6 +52,7 @@ impl Default for MockOptions {
             config: MockConfig::default(),
             faults: Vec::new(),
             variants: Vec::new(),
+            profile: crate::MockProfile::default(),
             bind: IpAddr::from([127, 0, 0, 1]),
             port_a: 0,
             port_b: 0,
@@ -158,6 +162,8 @@ pub struct MockFacts {
     pub faults: Vec<Fault>,
     /// The legal variants this pair runs with.
     pub variants: Vec<Variant>,
+    /// The profile mode the pair runs in.
+    pub profile: crate::MockProfile,
     /// Whether the servers support DPoP (what a target file would declare).
     pub dpop: bool,
     /// AS-B's clock leeway for grant times, in seconds (what a target file would declare).
@@ -224,6 +230,7 @@ fn build_facts(
     r: &RsUrls,
     faults: &[Fault],
     variants: &[Variant],
+    profile: crate::MockProfile,
 ) -> Result<MockFacts, MockError> {
     let missing = |what: &str| MockError::Config(format!("the configuration needs {what}"));
     let clients = secret_clients(cfg);
@@ -301,6 +308,7 @@ fn build_facts(
             .map(|c| c.id.clone()),
         faults: faults.to_vec(),
         variants: variants.to_vec(),
+        profile,
         dpop: !variants.contains(&Variant::NoDpop),
         leeway_secs: cfg.as_b.leeway_secs,
     })
@@ -320,7 +328,7 @@ impl MockPair {
         let mut faults_sorted = options.faults.clone();
         faults_sorted.sort();
         faults_sorted.dedup();
-        let faults = FaultSet::with_variants(&faults_sorted, &variants);
+        let faults = FaultSet::with_profile(&faults_sorted, &variants, options.profile);
 
         let tls = match &options.tls {
             Some(t) => Some(t.server_config().map_err(MockError::Config)?),
@@ -347,7 +355,15 @@ impl MockPair {
             &cfg.as_b.jwks_path,
         );
         let rs_urls = RsUrls::new(&origin(&lr, "RS-B", https)?, &cfg.rs.resource_path);
-        let facts = build_facts(&cfg, &a_urls, &b_urls, &rs_urls, &faults_sorted, &variants)?;
+        let facts = build_facts(
+            &cfg,
+            &a_urls,
+            &b_urls,
+            &rs_urls,
+            &faults_sorted,
+            &variants,
+            options.profile,
+        )?;
 
         let a_key = EsKey::generate();
         let b_key = EsKey::generate();
