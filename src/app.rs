@@ -192,11 +192,33 @@ fn list(args: &ListArgs) -> i32 {
         "{}",
         if args.requirements {
             requirements_listing(&lib)
+        } else if args.profiles {
+            profiles_listing(&lib)
         } else {
             suites_listing(&lib)
         }
     );
     exit::OK
+}
+
+/// One line per profile: `id\ttitle\tMUST n, SHOULD n, MAY n` (the default marked), so a
+/// vendor sees which document and version each profile grades against and how strictly.
+pub fn profiles_listing(lib: &Library) -> String {
+    let default = lib.catalogue.default_profile().map(|p| p.id.clone());
+    let mut out = String::new();
+    for p in &lib.catalogue.profiles {
+        let (must, should, may) = lib.catalogue.level_counts(&p.id);
+        let mark = if default.as_deref() == Some(p.id.as_str()) {
+            " (default)"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "{}{mark}\t{}\tMUST {must}, SHOULD {should}, MAY {may}\n",
+            p.id, p.title
+        ));
+    }
+    out
 }
 
 /// One line per catalogue requirement: `ID\tsuite/case,suite/case`.

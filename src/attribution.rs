@@ -36,6 +36,9 @@ pub enum GrantFlaw {
     Aud,
     Exp,
     Sub,
+    /// The grant lacks what the profile's grant type requires (ID-JAG §3.1: `typ`
+    /// oauth-id-jag+jwt and a `client_id` claim).
+    Typed,
 }
 
 impl Precondition {
@@ -56,6 +59,7 @@ impl Precondition {
         Precondition::Grant(GrantFlaw::Aud),
         Precondition::Grant(GrantFlaw::Exp),
         Precondition::Grant(GrantFlaw::Sub),
+        Precondition::Grant(GrantFlaw::Typed),
     ];
 
     /// The party whose behaviour the precondition is about.
@@ -92,6 +96,9 @@ impl Precondition {
             }
             Precondition::Grant(GrantFlaw::Exp) => "AS-A's grant has an exp in the future",
             Precondition::Grant(GrantFlaw::Sub) => "AS-A's grant has a sub",
+            Precondition::Grant(GrantFlaw::Typed) => {
+                "AS-A's grant has the profile's typ and a client_id"
+            }
         }
     }
 
@@ -116,6 +123,7 @@ impl Precondition {
             Precondition::Grant(GrantFlaw::Exp) => {
                 &["grant-contents/grant-claims", "replay/grant-lifetime-short"]
             }
+            Precondition::Grant(GrantFlaw::Typed) => &["id-jag-idp/id-jag-header-and-claims"],
             Precondition::Grant(_) => &["grant-contents/grant-claims"],
         }
     }
@@ -169,6 +177,9 @@ pub struct GrantExpectations<'a> {
     pub audiences: &'a [String],
     pub now: i64,
     pub leeway_secs: i64,
+    /// The `typ` the profile's grants carry (ID-JAG §3.1), which then also need `client_id`;
+    /// compared as a media type (case-insensitive, `application/` prefix optional).
+    pub typ: Option<&'a str>,
 }
 
 /// The first reason the grant is unusable, with what was seen; `Ok` when usable.
@@ -213,6 +224,26 @@ pub fn check_grant(token: &str, want: &GrantExpectations<'_>) -> Result<(), (Gra
     {
         return Err((GrantFlaw::Sub, format!("sub is {}", shown(c.get("sub")))));
     }
+    if let Some(typ) = want.typ {
+        let seen = jws.header.get("typ").and_then(Value::as_str);
+        let same = seen.is_some_and(|t| {
+            let t = t.to_ascii_lowercase();
+            let t = t.strip_prefix("application/").unwrap_or(&t);
+            t == typ.to_ascii_lowercase()
+        });
+        if !same {
+            return Err((
+                GrantFlaw::Typed,
+                format!("typ is {}", shown(jws.header.get("typ"))),
+            ));
+        }
+        if !c.get("client_id").is_some_and(Value::is_string) {
+            return Err((
+                GrantFlaw::Typed,
+                format!("client_id is {}", shown(c.get("client_id"))),
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -255,6 +286,7 @@ mod tests {
                 audiences: &audiences,
                 now: 1000,
                 leeway_secs: 0,
+                typ: None,
             },
         )
         .map_err(|e| e.0)
@@ -304,12 +336,49 @@ mod tests {
             audiences: &aud,
             now: 1000,
             leeway_secs: 0,
+            typ: None,
         };
         assert_eq!(
             check_grant(&token, &want).unwrap_err().0,
             GrantFlaw::Signature
         );
         assert_eq!(check_grant("abc", &want).unwrap_err().0, GrantFlaw::NotJws);
+    }
+
+    #[test]
+    fn a_typed_profile_needs_its_typ_and_client_id() {
+        let key = p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
+        let claims = json!({"iss": "https://as-a.example", "aud": "https://as-b.example", "exp": 2000, "sub": "u", "client_id": "c"});
+        let aud = vec!["https://as-b.example".to_string()];
+        let want = GrantExpectations {
+            as_a_issuer: "https://as-a.example",
+            as_a_jwks: None,
+            audiences: &aud,
+            now: 1000,
+            leeway_secs: 0,
+            typ: Some("oauth-id-jag+jwt"),
+        };
+        let sign = |h: Value, c: &Value| jose::sign(&h, c, SignWith::Es256(&key));
+        let typed = sign(
+            json!({"alg": "ES256", "typ": "application/OAuth-ID-JAG+JWT"}),
+            &claims,
+        );
+        assert_eq!(check_grant(&typed, &want), Ok(()));
+        let untyped = sign(json!({"alg": "ES256"}), &claims);
+        assert_eq!(
+            check_grant(&untyped, &want).unwrap_err().0,
+            GrantFlaw::Typed
+        );
+        let mut anonymous = claims.clone();
+        anonymous.as_object_mut().unwrap().remove("client_id");
+        let anonymous = sign(
+            json!({"alg": "ES256", "typ": "oauth-id-jag+jwt"}),
+            &anonymous,
+        );
+        assert_eq!(
+            check_grant(&anonymous, &want).unwrap_err().0,
+            GrantFlaw::Typed
+        );
     }
 
     #[test]

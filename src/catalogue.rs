@@ -236,6 +236,20 @@ impl Catalogue {
         out
     }
 
+    /// How many requirements `profile` judges at each level: (MUST, SHOULD, MAY).
+    pub fn level_counts(&self, profile: &str) -> (usize, usize, usize) {
+        let mut counts = (0, 0, 0);
+        for r in &self.requirements {
+            match self.level(&r.id, profile) {
+                Some(Level::Must) => counts.0 += 1,
+                Some(Level::Should) => counts.1 += 1,
+                Some(Level::May) => counts.2 += 1,
+                None => {}
+            }
+        }
+        counts
+    }
+
     /// The level of `requirement` in `profile`, following `base` links. `None` when neither
     /// the profile nor its bases give one (the requirement does not apply in that profile).
     pub fn level(&self, requirement: &str, profile: &str) -> Option<Level> {
@@ -307,6 +321,10 @@ base = "ic-17"
         assert_eq!(c.level("IC-TE-17", "ic-01"), Some(Level::Must));
         assert_eq!(c.level("IC-TE-17", "nope"), None);
         assert_eq!(c.default_profile().unwrap().id, "ic-17");
+        // ic-01 inherits IC-TE-17 (MUST) and sets IC-JB-05 to SHOULD.
+        assert_eq!(c.level_counts("ic-01"), (1, 1, 0));
+        assert_eq!(c.level_counts("ic-17"), (2, 0, 0));
+        assert_eq!(c.level_counts("nope"), (0, 0, 0));
     }
 
     #[test]

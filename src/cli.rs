@@ -281,8 +281,12 @@ impl ReportArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ListArgs {
     /// One line per catalogue requirement: ID, a tab, covering `suite/case` ids joined by commas.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "profiles")]
     pub requirements: bool,
+    /// One line per profile: id, a tab, its source document and version, a tab, how many
+    /// requirements it judges at each level.
+    #[arg(long)]
+    pub profiles: bool,
     /// Folder of extra suite files (as for `run`).
     #[arg(long, value_name = "DIR")]
     pub suites: Option<PathBuf>,

@@ -51,6 +51,10 @@ pub struct FormSpec {
     /// unless set, e.g. `id_token`).
     #[serde(default)]
     pub subject_token_field: Option<String>,
+    /// The JOSE `typ` of this profile's grants (ID-JAG §3.1 `oauth-id-jag+jwt`): grants the
+    /// harness mints from scratch carry it, and a `client_id` claim naming the AS-B client.
+    #[serde(default)]
+    pub grant_typ: Option<String>,
 }
 
 impl FormSpec {
@@ -70,6 +74,7 @@ impl FormSpec {
                 .subject_token_field
                 .clone()
                 .or_else(|| lower.subject_token_field.clone()),
+            grant_typ: self.grant_typ.clone().or_else(|| lower.grant_typ.clone()),
         }
     }
 }
@@ -81,6 +86,7 @@ pub struct ExchangeForm {
     pub requested_token_type: Option<String>,
     pub subject_token_type: String,
     pub subject_token_field: String,
+    pub grant_typ: Option<String>,
 }
 
 impl Default for ExchangeForm {
@@ -92,6 +98,7 @@ impl Default for ExchangeForm {
             requested_token_type: None,
             subject_token_type: ACCESS_TOKEN_TYPE.into(),
             subject_token_field: "access_token".into(),
+            grant_typ: None,
         }
     }
 }
@@ -117,6 +124,7 @@ impl ExchangeForm {
                 .subject_token_field
                 .filter(|f| !f.is_empty())
                 .unwrap_or(builtin.subject_token_field),
+            grant_typ: spec.grant_typ.filter(|t| !t.is_empty()),
         }
     }
 

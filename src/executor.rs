@@ -505,7 +505,12 @@ impl CaseRun {
         .collect();
         let requested = self.requested.get(&step.id).cloned().unwrap_or_default();
         let audiences = if requested.is_empty() || requested.iter().any(|r| as_b.contains(r)) {
-            as_b
+            if env.exchange.grant_typ.is_some() {
+                // A typed-grant profile (ID-JAG §3.1) addresses grants to AS-B's issuer alone.
+                vec![env.as_b.issuer.clone()]
+            } else {
+                as_b
+            }
         } else {
             requested
         };
@@ -519,6 +524,7 @@ impl CaseRun {
             audiences: &audiences,
             now,
             leeway_secs: env.limits.clock_leeway_secs as i64,
+            typ: env.exchange.grant_typ.as_deref(),
         };
         let Err((flaw, detail)) = attribution::check_grant(&token, &want) else {
             return Ok(());
@@ -530,10 +536,16 @@ impl CaseRun {
         // A harness grant keeps every claim AS-A chose; it can fix who signed (iss, key), the
         // audience the exchange asked for and the lifetime, but not a missing subject (whose
         // it is is what AS-A was asked to say) nor a token that is not a JWS at all.
-        let fixable = !matches!(
-            flaw,
-            attribution::GrantFlaw::Sub | attribution::GrantFlaw::NotJws
-        );
+        // Nor a missing `client_id` of a typed grant: which client AS-A bound it to is also
+        // AS-A's to say.
+        let unbound = flaw == attribution::GrantFlaw::Typed
+            && !Jws::decode(&token)
+                .is_some_and(|j| j.claims.get("client_id").is_some_and(Value::is_string));
+        let fixable = !unbound
+            && !matches!(
+                flaw,
+                attribution::GrantFlaw::Sub | attribution::GrantFlaw::NotJws
+            );
         let Some(h) = env.harness.as_ref().filter(|_| fixable) else {
             return Err(Stop::Blocked(blocked));
         };
@@ -562,6 +574,9 @@ impl CaseRun {
         let mut header = json!({ "alg": "ES256", "kid": h.kid });
         if let Some(typ) = original.as_ref().and_then(|j| j.header.get("typ")) {
             header["typ"] = typ.clone();
+        }
+        if let Some(typ) = &env.exchange.grant_typ {
+            header["typ"] = json!(typ);
         }
         let grant = jose::sign(&header, &claims, SignWith::Es256(&h.key));
         let note = format!(
@@ -1108,17 +1123,25 @@ impl CaseRun {
         }
         let (mut header, mut claims) = match &decoded {
             Some(j) => (j.header.clone(), j.claims.clone()),
-            None => (
-                json!({ "alg": "ES256" }),
-                json!({
+            None => {
+                let mut header = json!({ "alg": "ES256" });
+                let mut claims = json!({
                     "iss": env.harness.as_ref().map(|h| h.issuer.clone()),
                     "sub": env.user_sub,
                     "aud": env.as_b.issuer,
                     "iat": now,
                     "exp": now + 60,
                     "jti": uuid::Uuid::new_v4().to_string(),
-                }),
-            ),
+                });
+                // A profile that types its grants (ID-JAG §3.1) also binds them to the client.
+                if let Some(typ) = &env.exchange.grant_typ {
+                    header["typ"] = json!(typ);
+                    if let Some(c) = &env.as_b_client {
+                        claims["client_id"] = json!(c.id);
+                    }
+                }
+                (header, claims)
+            }
         };
         let edited = !(f.set_claims.is_empty()
             && f.remove_claims.is_empty()

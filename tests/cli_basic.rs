@@ -31,9 +31,16 @@ fn usage_errors_exit_64() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let out = chainproof(&["run", "--profile", "ic-99"]);
-    assert_eq!(out.status.code(), Some(64));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown profile `ic-99`"));
+    for cmd in ["run", "fuzz"] {
+        let out = chainproof(&[cmd, "--profile", "ic-99"]);
+        assert_eq!(out.status.code(), Some(64), "{cmd}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("unknown profile `ic-99`"), "{cmd}: {err}");
+        // The error lists the valid names.
+        for known in ["ic-17", "ic-14", "ic-01", "id-jag"] {
+            assert!(err.contains(known), "{cmd}: {err}");
+        }
+    }
     let out = chainproof(&["run", "--mock-fault", "no-such-fault"]);
     assert_eq!(out.status.code(), Some(64));
     assert_eq!(chainproof(&["--help"]).status.code(), Some(0));
@@ -137,4 +144,41 @@ fn deadline_interrupts_and_still_reports() {
         cases.iter().any(|c| c["verdict"] == "pass"),
         "fast cases finished while the slow one waited"
     );
+}
+
+#[test]
+fn list_profiles_shows_source_version_and_level_counts() {
+    let out = chainproof(&["list", "--profiles"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = |id: &str| {
+        text.lines()
+            .find(|l| {
+                l.split('\t')
+                    .next()
+                    .is_some_and(|f| f.split(' ').next() == Some(id))
+            })
+            .unwrap_or_else(|| panic!("no line for {id}: {text}"))
+            .to_string()
+    };
+    assert!(line("ic-17").starts_with("ic-17 (default)\t"), "{text}");
+    let jag = line("id-jag");
+    let fields: Vec<&str> = jag.split('\t').collect();
+    assert_eq!(fields.len(), 3, "{jag}");
+    assert!(
+        fields[1].contains("identity-assertion-authz-grant-06"),
+        "{jag}"
+    );
+    let counts: Vec<usize> = fields[2]
+        .split(", ")
+        .map(|c| c.rsplit(' ').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(counts.len(), 3, "{jag}");
+    assert!(counts.iter().all(|&n| n > 0), "{jag}");
+    // The counts are the catalogue's: id-jag judges fewer rows than ic-17 plus its own.
+    let lib = chainproof::suite::load::Library::load(None).unwrap();
+    let (must, should, may) = lib.catalogue.level_counts("id-jag");
+    assert_eq!(counts, vec![must, should, may]);
+    assert!(lib.catalogue.level("IC-TE-13", "id-jag").is_none());
+    assert!(lib.catalogue.level("IDJAG-07", "ic-17").is_none());
 }

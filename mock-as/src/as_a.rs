@@ -11,6 +11,7 @@ use crate::endpoint::{
 use crate::error::OAuthError;
 use crate::fault::{Fault, FaultSet};
 use crate::form::Form;
+use crate::id_jag;
 use crate::jose::{self, Jws};
 use crate::keys::{self, EsKey};
 use crate::replay::{JtiCache, now};
@@ -145,9 +146,13 @@ async fn metadata(State(s): State<Arc<AsA>>) -> Response {
     } else {
         json!(["ES256"])
     };
-    let mut types = vec![TT_JWT];
-    if f.has(Fault::AdvertisedTypeNotIssuable) {
-        types.push("urn:ietf:params:oauth:token-type:id-jag");
+    let mut types = vec![if id_jag::on(f) {
+        id_jag::TT_ID_JAG
+    } else {
+        TT_JWT
+    }];
+    if f.has(Fault::AdvertisedTypeNotIssuable) && !id_jag::on(f) {
+        types.push(id_jag::TT_ID_JAG);
     }
     let chaining = if f.has(Fault::MetadataChainingTypesNotArray) {
         json!(TT_JWT)
@@ -340,6 +345,24 @@ fn password(
         .cloned()
         .collect();
     let granted = pick_scope(form, &allowed)?;
+    if id_jag::on(&s.faults) {
+        // The IdP's sign-in answer carries the ID token the client exchanges (ID-JAG §4.2).
+        let at = mint_access_token(s, &user.sub, client_id, &granted, now);
+        let life = s.cfg.access_token_lifetime_secs;
+        let idt = id_jag::id_token(
+            s.signing_key(),
+            &s.urls.issuer,
+            &user.sub,
+            client_id,
+            now,
+            life,
+        );
+        return Ok(token_response(
+            json!({"access_token": at, "token_type": "Bearer", "expires_in": life,
+                   "scope": endpoint::join(&granted), "id_token": idt}),
+            &s.faults,
+        ));
+    }
     Ok(access_token_response(
         s, &user.sub, client_id, &granted, now,
     ))
@@ -583,7 +606,9 @@ fn exchange(
             ));
         }
     };
-    if let Some(rtt) = form.get("requested_token_type")
+    if id_jag::on(f) {
+        id_jag::check_requested_type(form.get("requested_token_type"))?;
+    } else if let Some(rtt) = form.get("requested_token_type")
         && rtt != TT_JWT
         && !f.has(Fault::AcceptUnsupportedTokenType)
     {
@@ -592,15 +617,24 @@ fn exchange(
         ));
     }
     let target = resolve_target(s, form).map_err(|e| target_error(s, e))?;
+    // ID-JAG §4.3: the IdP exchanges identity assertions (its ID tokens).
+    let id_token = id_jag::on(f) && subject_token_type == id_jag::TT_ID_TOKEN;
     if subject_token_type != TT_ACCESS_TOKEN
         && subject_token_type != TT_JWT
+        && !id_token
         && !f.has(Fault::IgnoreSubjectTokenType)
     {
         return Err(bad_token(s, "subject_token_type", "unsupported token type"));
     }
-    let subject = validate_own_token(s, subject_token, now)
-        .map_err(|why| bad_token(s, "subject_token", why))?;
+    let subject = if id_token {
+        let keys = std::iter::once(&s.key).chain(&s.extra_keys);
+        id_jag::validate_id_token(f, keys, &s.urls.issuer, subject_token, client_id, now)
+    } else {
+        validate_own_token(s, subject_token, now)
+    }
+    .map_err(|why| bad_token(s, "subject_token", why))?;
     if let Some(id) = client_id
+        && !id_token
         && subject.claim_str("client_id") != Some(id)
         && !f.has(Fault::AcceptForeignSubjectToken)
     {
@@ -618,7 +652,20 @@ fn exchange(
         }
         None => None,
     };
-    let held = scopes(subject.claim_str("scope").unwrap_or(""));
+    let held = if id_token {
+        // An ID token holds no scope: what the user may grant this client.
+        let user_scopes: BTreeSet<String> = s
+            .cfg
+            .users
+            .iter()
+            .filter(|u| Some(u.sub.as_str()) == subject.claim_str("sub"))
+            .flat_map(|u| u.scopes.iter().cloned())
+            .collect();
+        let client = client_scopes(s, client_id.unwrap_or_default());
+        user_scopes.intersection(&client).cloned().collect()
+    } else {
+        scopes(subject.claim_str("scope").unwrap_or(""))
+    };
     let granted = match form.get("scope") {
         None => held.clone(),
         Some(req) if f.has(Fault::ScopeEscalation) => scopes(req),
@@ -733,6 +780,9 @@ fn exchange(
     if f.variant(Variant::GrantTypJwt) {
         header["typ"] = json!("JWT");
     }
+    if id_jag::on(f) {
+        id_jag::shape_grant(f, &s.as_b, &mut header, &mut claims);
+    }
     let claims = Value::Object(claims);
     let grant = if f.has(Fault::GrantUnsigned) {
         jose::assemble(&json!({"alg": "none"}), &claims, b"")
@@ -747,7 +797,9 @@ fn exchange(
 
     let mut body = Map::new();
     body.insert("access_token".into(), json!(grant));
-    let itt = if f.has(Fault::WrongIssuedTokenType) {
+    let itt = if id_jag::on(f) {
+        id_jag::issued_token_type(f)
+    } else if f.has(Fault::WrongIssuedTokenType) {
         TT_ACCESS_TOKEN
     } else {
         TT_JWT

@@ -71,6 +71,9 @@ async fn metadata(State(s): State<Arc<AsB>>) -> Response {
     if !s.faults.variant(Variant::NoDpop) {
         doc["dpop_signing_alg_values_supported"] = json!(["ES256"]);
     }
+    if crate::id_jag::on(&s.faults) {
+        crate::id_jag::resource_as_metadata(&s.faults, &mut doc);
+    }
     axum::Json(doc).into_response()
 }
 
@@ -273,6 +276,9 @@ async fn validate_grant(s: &AsB, assertion: &str, now: i64) -> Result<Grant, Str
     if !aud_ok {
         return Err("aud does not identify this authorization server".into());
     }
+    if crate::id_jag::on(f) {
+        crate::id_jag::check_grant(f, &s.urls, &jws)?;
+    }
     let exp = match jws.claim_time("exp") {
         Some(Ok(exp)) => exp,
         Some(Err(())) => return Err("exp is not a NumericDate".into()),
@@ -365,6 +371,7 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
     if let (Some(bound), Some(authn)) = (grant_client, client.client_id())
         && bound != authn
         && !f.has(Fault::AcceptGrantForOtherClient)
+        && !f.has(Fault::IdJagClientIdMismatchAccepted)
     {
         return Err(bad_grant(s, "grant was issued for another client"));
     }
@@ -526,7 +533,7 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
     if report_scope {
         body.insert("scope".into(), json!(endpoint::join(&granted)));
     }
-    if f.has(Fault::IssueRefreshToken) {
+    if f.has(Fault::IssueRefreshToken) || f.has(Fault::IdJagRefreshToken) {
         body.insert(
             "refresh_token".into(),
             json!(uuid::Uuid::new_v4().to_string()),

@@ -249,6 +249,31 @@ faults! {
     ClientAssertionUnverified = "client-assertion-unverified", ["IC-TE-23", "IC-SC-01", "GEN-10"], "AS-A accepts private_key_jwt client assertions without checking their signature";
     /// fuzz: unreachable: private_key_jwt is not among the client authentication methods the fuzzer varies
     ClientAssertionReplay = "client-assertion-replay", ["IC-SC-01", "ENA-P-02"], "AS-A accepts a private_key_jwt client assertion jti more than once";
+    // ID-JAG mode (MockProfile::IdJag): the IdP and resource-AS rules of the ID-JAG profile.
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the oracles judge token responses, not the grant's header
+    IdJagTypMissing = "id-jag-typ-missing", ["IDJAG-07"], "The IdP (AS-A, ID-JAG mode) mints ID-JAGs without the typ oauth-id-jag+jwt header";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the oracles judge token responses, not the grant's claims
+    IdJagNoClientId = "id-jag-no-client-id", ["IDJAG-08"], "The IdP (ID-JAG mode) leaves the required client_id claim out of ID-JAGs";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the oracles judge token responses, not the grant's claims
+    IdJagAudTokenEndpoint = "id-jag-aud-token-endpoint", ["IDJAG-08"], "The IdP (ID-JAG mode) puts AS-B's token endpoint, not its issuer, in the ID-JAG's aud";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and a member value the suites check; the token-response oracle checks RFC 6749 §5.1 shape only
+    IdJagIssuedTypeJwt = "id-jag-issued-type-jwt", ["IDJAG-06"], "The IdP (ID-JAG mode) answers issued_token_type jwt for an ID-JAG";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and it needs a second client; the fuzzer holds one client per AS
+    IdJagIdTokenAudUnchecked = "id-jag-id-token-aud-unchecked", ["IDJAG-04"], "The IdP (ID-JAG mode) exchanges an ID token issued to another client";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and it needs harness-minted grants with chosen headers
+    IdJagTypUnchecked = "id-jag-typ-unchecked", ["IDJAG-10"], "The resource AS (AS-B, ID-JAG mode) redeems ID-JAGs whatever their typ header";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and it needs harness-minted grants with chosen claims
+    IdJagClientIdOptional = "id-jag-client-id-optional", ["IDJAG-10"], "The resource AS (ID-JAG mode) redeems an ID-JAG that has no client_id claim";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and it needs harness-minted grants with chosen claims
+    IdJagAudTokenEndpointAccepted = "id-jag-aud-token-endpoint-accepted", ["IDJAG-10"], "The resource AS (ID-JAG mode) accepts its token endpoint URL as the ID-JAG's aud";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and metadata contents; the fuzzer sends token requests only
+    IdJagNoGrantProfileMetadata = "id-jag-no-grant-profile-metadata", ["IDJAG-15"], "The resource AS (ID-JAG mode) publishes no authorization_grant_profiles_supported";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and it needs harness-minted grants with chosen claims
+    IdJagAudMultiAccepted = "id-jag-aud-multi-accepted", ["IDJAG-10"], "The resource AS (ID-JAG mode) accepts an ID-JAG whose aud array names it and another server";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and it needs harness-minted grants with chosen claims
+    IdJagClientIdMismatchAccepted = "id-jag-client-id-mismatch-accepted", ["IDJAG-10"], "The resource AS (ID-JAG mode) redeems an ID-JAG whose client_id names another client";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and a member the suites check; the token-response oracle checks RFC 6749 §5.1 shape only
+    IdJagRefreshToken = "id-jag-refresh-token", ["IDJAG-12"], "The resource AS (ID-JAG mode) issues a refresh token for an ID-JAG";
 }
 
 impl fmt::Display for Fault {
@@ -266,6 +291,18 @@ impl Fault {
         #[allow(clippy::match_single_binding)]
         match self {
             // Profile engineers: add `Fault::X => crate::MockProfile::Ena,` (etc.) arms here.
+            Fault::IdJagTypMissing
+            | Fault::IdJagNoClientId
+            | Fault::IdJagAudTokenEndpoint
+            | Fault::IdJagIssuedTypeJwt
+            | Fault::IdJagIdTokenAudUnchecked
+            | Fault::IdJagTypUnchecked
+            | Fault::IdJagClientIdOptional
+            | Fault::IdJagAudTokenEndpointAccepted
+            | Fault::IdJagNoGrantProfileMetadata
+            | Fault::IdJagAudMultiAccepted
+            | Fault::IdJagClientIdMismatchAccepted
+            | Fault::IdJagRefreshToken => crate::MockProfile::IdJag,
             _ => crate::MockProfile::IdentityChaining,
         }
     }

@@ -16,6 +16,7 @@ pub mod error;
 pub mod fault;
 pub mod fixtures;
 pub mod form;
+pub mod id_jag;
 pub mod jose;
 pub mod keys;
 pub mod login;

@@ -91,6 +91,9 @@ async fn client_assertion_status(e: &Env, assertion: &str) -> u16 {
 /// Start a pair with `faults` and report whether the behaviour `f` breaks is observed.
 async fn observe(f: Fault, faults: &[Fault]) -> bool {
     use Fault::*;
+    if f.mode() == mock_as::MockProfile::IdJag {
+        return crate::id_jag::observe(f, faults).await;
+    }
     // A few faults need a special configuration to be observable.
     let e = if f == AcceptExpiredSubjectToken {
         let mut cfg = MockConfig::default();
@@ -403,6 +406,7 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             client_assertion_status(&e, &ca).await;
             client_assertion_status(&e, &ca).await == 200
         }
+        IdJagTypMissing | IdJagNoClientId | IdJagAudTokenEndpoint | IdJagIssuedTypeJwt | IdJagIdTokenAudUnchecked | IdJagTypUnchecked | IdJagClientIdOptional | IdJagAudTokenEndpointAccepted | IdJagNoGrantProfileMetadata | IdJagAudMultiAccepted | IdJagClientIdMismatchAccepted | IdJagRefreshToken => unreachable!("observed in id_jag.rs"),
         UnknownGrantTypeInvalidRequest => {
             e.post(&f_.as_a_token_endpoint, &[("grant_type", "urn:example:nope")], e.client(), None).await.error() == "invalid_request"
         }
@@ -513,6 +517,18 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
 #[case(Fault::RsSkipsAth)]
 #[case(Fault::ClientAssertionUnverified)]
 #[case(Fault::ClientAssertionReplay)]
+#[case(Fault::IdJagTypMissing)]
+#[case(Fault::IdJagNoClientId)]
+#[case(Fault::IdJagAudTokenEndpoint)]
+#[case(Fault::IdJagIssuedTypeJwt)]
+#[case(Fault::IdJagIdTokenAudUnchecked)]
+#[case(Fault::IdJagTypUnchecked)]
+#[case(Fault::IdJagClientIdOptional)]
+#[case(Fault::IdJagAudTokenEndpointAccepted)]
+#[case(Fault::IdJagNoGrantProfileMetadata)]
+#[case(Fault::IdJagAudMultiAccepted)]
+#[case(Fault::IdJagClientIdMismatchAccepted)]
+#[case(Fault::IdJagRefreshToken)]
 #[tokio::test]
 async fn fault_is_observable(#[case] fault: Fault) {
     assert!(

@@ -10,4 +10,5 @@ mod config;
 mod faults;
 mod fuzz;
 mod happy;
+mod id_jag;
 mod rs;
