@@ -117,9 +117,13 @@ fn levels_are_must_should_may_in_known_profiles() {
                 "{id}: level {level}"
             );
         }
-        // Draft profiles are explicit on every row; overlays fall back to their base.
-        for draft in ["ic-17", "ic-14", "ic-01"] {
-            assert!(levels.contains_key(draft), "{id}: no level for {draft}");
+        // Draft profiles are explicit on every row they judge; overlays fall back to their
+        // base. Rows of a document only its own profile judges (ID-JAG) have no draft level,
+        // so the drafts skip the cases citing only them.
+        if !id.starts_with("IDJAG-") {
+            for draft in ["ic-17", "ic-14", "ic-01"] {
+                assert!(levels.contains_key(draft), "{id}: no level for {draft}");
+            }
         }
     }
     for (id, base) in &profiles {
