@@ -150,7 +150,8 @@ pub fn check_grant(f: &FaultSet, urls: &AsUrls, jws: &Jws) -> Result<(), String>
     let endpoint_aud = jws
         .audiences()
         .is_some_and(|a| a == [urls.token_endpoint.as_str()]);
-    if !aud_ok && !(endpoint_aud && f.has(Fault::IdJagAudTokenEndpointAccepted)) {
+    let tolerated = endpoint_aud && f.has(Fault::IdJagAudTokenEndpointAccepted);
+    if !(aud_ok || tolerated) {
         return Err("aud must be this authorization server's issuer, as its only value".into());
     }
     if jws.claim_str("client_id").is_none() && !f.has(Fault::IdJagClientIdOptional) {

@@ -1,0 +1,239 @@
+//! One server, every profile (issue 10): the mock pair in a fixed mode (identity chaining) with
+//! two faults that the profiles grade differently, reached as a live target, is run under
+//! ic-01, ic-14, ic-17, ena-1.0 and id-jag (and rfc8693 when it exists). Every case's verdict
+//! must equal its ic-17 verdict except where the table below names a difference, each with
+//! the reason a source document gives; and every difference in the table must occur.
+//!
+//! The target declares the setup exchange form the server accepts (`[as_a.exchange]`: the
+//! `resource` form, an access-token subject, no typed grants), so under id-jag the setup is the
+//! same as under the drafts and only the grading differs (issue 8 item 2).
+
+use assert_cmd::cargo::CommandCargoExt;
+use mock_as::{Fault, MockOptions, MockPair};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::process::Command;
+
+/// Faults graded differently by the profiles: a day-long grant (IC-JG-05: lowercase "should"
+/// in IC §5.5, MAY; MUST in Ena) and a grant without `jti` (IC-JG-07: optional in IC, REQUIRED
+/// by Ena and ID-JAG).
+const FAULTS: [Fault; 2] = [Fault::LongLivedGrant, Fault::GrantNoJti];
+
+/// (case, profile, verdict, reason): where a profile's verdict differs from ic-17's.
+const DIFFERENCES: &[(&str, &str, &str, &str)] = &[
+    // The faults.
+    (
+        "replay/grant-lifetime-short",
+        "ena-1.0",
+        "fail",
+        "ENA-TX §3.3: grants MUST be short-lived (IC-JG-05 MUST)",
+    ),
+    (
+        "grant-contents/grant-claims",
+        "ena-1.0",
+        "fail",
+        "ENA-TX §3.3.4, ENA-P §5.4.2: jti mandatory (IC-JG-07 MUST)",
+    ),
+    (
+        "grant-contents/grant-claims",
+        "id-jag",
+        "fail",
+        "ID-JAG §3.1: jti REQUIRED (IC-JG-07 MUST)",
+    ),
+    // ID-JAG replaces four IC rules: cases citing only those are not judged.
+    (
+        "token-exchange/requested-token-type-jwt",
+        "id-jag",
+        "skip",
+        "ID-JAG §4.3 requires requested_token_type id-jag (IC-TE-08, IC-TE-13 replaced)",
+    ),
+    (
+        "aud-restrictions/harness-grant-aud-near-miss",
+        "id-jag",
+        "skip",
+        "ID-JAG §4.4.1: aud is the issuer alone (IC-JB-04 replaced)",
+    ),
+    // The server is no ID-JAG IdP / resource AS: the id-jag suites find it (only id-jag judges them).
+    (
+        "id-jag-idp/id-jag-issued",
+        "id-jag",
+        "fail",
+        "ID-JAG §4.3: the IdP refuses requested_token_type id-jag (IDJAG-01)",
+    ),
+    (
+        "id-jag-idp/id-jag-header-and-claims",
+        "id-jag",
+        "fail",
+        "ID-JAG §3.1: the grant has no typ oauth-id-jag+jwt (IDJAG-07)",
+    ),
+    (
+        "id-jag-idp/id-token-for-another-client-refused",
+        "id-jag",
+        "pass",
+        "IDJAG-04: the server refuses a subject token issued to another client",
+    ),
+    (
+        "id-jag-resource-as/grant-profile-metadata",
+        "id-jag",
+        "warn",
+        "ID-JAG §7.2: no authorization_grant_profiles_supported (IDJAG-15, SHOULD)",
+    ),
+    (
+        "id-jag-resource-as/id-jag-redeemed-without-refresh-token",
+        "id-jag",
+        "pass",
+        "IDJAG-12: no refresh token from AS-B",
+    ),
+    // Ena forbids exchanging a client-credentials token (ENA-GEN-04: MAY elsewhere).
+];
+
+fn target(f: &mock_as::MockFacts) -> String {
+    let (b_id, b_secret) = f.as_b_client.clone().unwrap();
+    format!(
+        r#"
+[as_a]
+kind = "live"
+issuer = "{a}"
+[as_a.exchange]
+target = "resource"
+requested_token_type = ""
+subject_token_type = "urn:ietf:params:oauth:token-type:access_token"
+subject_token_field = "access_token"
+grant_typ = ""
+[as_a.client]
+id = "{cid}"
+secret = "{cs}"
+[as_a.second_client]
+id = "{sid}"
+secret = "{ss}"
+[as_a.subject_token]
+method = "password"
+username = "{user}"
+password = "{pass}"
+scope = "read write"
+[as_a.unmapped_user]
+method = "password"
+username = "{uuser}"
+password = "{upass}"
+[as_b]
+kind = "live"
+issuer = "{b}"
+dpop = true
+[as_b.client]
+id = "{b_id}"
+secret = "{b_secret}"
+[rs]
+kind = "live"
+resource = "{rs}"
+url = "{rs_url}"
+[fixtures]
+user_sub = "{sub}"
+user_sub_at_b = "{sub_b}"
+scopes = "read write"
+escalation_scope = "{esc}"
+"#,
+        a = f.as_a_issuer,
+        b = f.as_b_issuer,
+        cid = f.client_id,
+        cs = f.client_secret,
+        sid = f.second_client_id,
+        ss = f.second_client_secret,
+        user = f.user.0,
+        pass = f.user.1,
+        uuser = f.unmapped_user.0,
+        upass = f.unmapped_user.1,
+        rs = f.rs_resource,
+        rs_url = f.rs_url,
+        sub = f.user_sub,
+        sub_b = f.user_sub_at_b,
+        esc = f.escalation_scope,
+    )
+}
+
+/// `suite/case` → verdict under `profile`.
+fn verdicts(dir: &std::path::Path, profile: &str) -> BTreeMap<String, String> {
+    let out = dir.join(format!("out-{profile}"));
+    let output = Command::cargo_bin("chainproof")
+        .unwrap()
+        .args([
+            "run",
+            "--progress",
+            "plain",
+            "--jobs",
+            "8",
+            "--profile",
+            profile,
+            "--target",
+        ])
+        .arg(dir.join("target.toml"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    let text = std::fs::read_to_string(out.join("report.json"))
+        .unwrap_or_else(|e| panic!("{profile}: no report ({e}): {stderr}"));
+    let report: Value = serde_json::from_str(&text).unwrap();
+    report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                format!(
+                    "{}/{}",
+                    c["suite"].as_str().unwrap(),
+                    c["case"].as_str().unwrap()
+                ),
+                c["verdict"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn one_server_under_every_profile_differs_only_where_the_documents_do() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let pair = rt
+        .block_on(MockPair::start(MockOptions {
+            faults: FAULTS.to_vec(),
+            ..MockOptions::default()
+        }))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("target.toml"), target(pair.facts())).unwrap();
+    let lib = chainproof::suite::load::Library::load(None).unwrap();
+    let mut profiles = vec!["ic-17", "ic-01", "ic-14", "ena-1.0", "id-jag"];
+    if lib.catalogue.profile("rfc8693").is_some() {
+        profiles.push("rfc8693");
+    }
+    let base = verdicts(dir.path(), "ic-17");
+    let mut problems = Vec::new();
+    for profile in &profiles[1..] {
+        let got = verdicts(dir.path(), profile);
+        for (case, verdict) in &got {
+            let expected = DIFFERENCES
+                .iter()
+                .find(|(c, p, _, _)| c == case && p == profile)
+                .map(|(_, _, v, _)| v.to_string())
+                .or_else(|| base.get(case).cloned())
+                .unwrap_or_else(|| "skip".into());
+            if *verdict != expected {
+                problems.push(format!(
+                    "{profile}: {case} is {verdict}, expected {expected} (ic-17: {:?})",
+                    base.get(case)
+                ));
+            }
+        }
+        for (case, p, v, why) in DIFFERENCES.iter().filter(|d| d.1 == *profile) {
+            assert!(got.contains_key(*case), "{p}: {case} missing ({v}: {why})");
+        }
+    }
+    drop(pair);
+    assert!(
+        problems.is_empty(),
+        "{} verdicts differ unexpectedly:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
