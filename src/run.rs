@@ -512,7 +512,16 @@ pub async fn build_env(p: &Prepared) -> Result<Env, EnvError> {
         // serves keeps the default (identity chaining) servers.
         profile: mock_as::MockProfile::for_grading_profile(&p.profile).unwrap_or_default(),
     };
-    Env::build_with(p.target.as_ref(), modes, p.options.insecure).await
+    let mut e = Env::build_with(p.target.as_ref(), modes, p.options.insecure).await?;
+    // Setup exchanges: step > target `[as_a.exchange]` > profile > built-in.
+    e.exchange = crate::exchange_form::ExchangeForm::resolve(
+        p.target
+            .as_ref()
+            .and_then(|t| t.spec.as_a.exchange.as_ref()),
+        p.lib.catalogue.exchange_form(&p.profile).as_ref(),
+    );
+    e.tokens.set_token_field(&e.exchange.subject_token_field);
+    Ok(e)
 }
 
 /// Set up the environment, run the plan, then gate and write reports.
