@@ -248,3 +248,60 @@ fn the_embedded_opaque_mode_reaches_verdicts_from_the_command_line() {
     );
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
+
+/// Where the claims cannot be seen (opaque tokens, and AS-B registers no client the harness
+/// could introspect as), only the checks reading them are skipped: a case with nothing else
+/// wrong is `skip`, never `pass`, and a failure its other checks find still stands.
+#[test]
+fn unseen_claims_skip_their_checks_not_the_failures_of_others() {
+    let run = |extra: &[&str]| -> Value {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::cargo_bin("chainproof")
+            .unwrap()
+            .args([
+                "run",
+                "--progress",
+                "none",
+                "--mock-variant",
+                "opaque-access-tokens",
+                "--mock-variant",
+                "as-b-no-client-auth",
+                "--case",
+                "grant-validation/valid-grant-redeemed",
+                "--out",
+            ])
+            .arg(dir.path())
+            .args(extra)
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(
+            &std::fs::read(dir.path().join("report.json"))
+                .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr))),
+        )
+        .unwrap();
+        report["cases"][0].clone()
+    };
+    let case = run(&[]);
+    assert_eq!(case["verdict"], "skip", "{case}");
+    let message = case["message"].as_str().unwrap();
+    assert!(message.contains("AS-B's access token is opaque"), "{case}");
+    assert!(message.contains("other checks passed"), "{case}");
+    let skipped: Vec<&Value> = case["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["verdict"] == "skip")
+        .collect();
+    assert_eq!(
+        skipped.len(),
+        1,
+        "only the scope check reads the claims: {case}"
+    );
+
+    let case = run(&["--mock-fault", "no-cache-control"]);
+    assert_eq!(case["verdict"], "fail", "{case}");
+    assert!(
+        case["message"].as_str().unwrap().contains("no-store"),
+        "{case}"
+    );
+}
