@@ -279,3 +279,148 @@ fn fuzz_variant_matrix() {
         started.elapsed()
     );
 }
+
+/// One behaviour seen by a suite case and by the fuzzer: the mock fault that shows it, the
+/// suite case and the fuzz case that must both flag it, and the requirement both must cite.
+struct Behaviour {
+    fault: Fault,
+    suite_case: &'static str,
+    fuzz_case: &'static str,
+    requirement: &'static str,
+}
+
+/// The accepted wrong client secret (the issue's example), a wrong error code at AS-A, an
+/// expired grant redeemed at AS-B, and a missing `Pragma` (a preference: warn, not fail).
+const ONE_BEHAVIOUR: &[Behaviour] = &[
+    Behaviour {
+        fault: Fault::IgnoreClientSecretAtAsA,
+        suite_case: "client-binding/exchange-wrong-client-secret",
+        fuzz_case: "fuzz/exchange-token-for-invalid-ic-te-23",
+        requirement: "IC-TE-23",
+    },
+    Behaviour {
+        fault: Fault::SubjectTokenErrorInvalidGrant,
+        suite_case: "token-exchange/garbage-subject-token",
+        fuzz_case: "fuzz/exchange-error-code-ic-te-06",
+        requirement: "IC-TE-06",
+    },
+    Behaviour {
+        fault: Fault::AcceptExpired,
+        suite_case: "replay/expired-grant-forged",
+        fuzz_case: "fuzz/assertion-token-for-invalid-ic-jb-03i",
+        requirement: "IC-JB-03i",
+    },
+    Behaviour {
+        fault: Fault::NoPragma,
+        suite_case: "token-exchange/success-response-shape",
+        fuzz_case: "fuzz/exchange-token-pragma",
+        requirement: "IC-TE-21",
+    },
+];
+
+/// `chainproof run|fuzz --mock-fault F --json …`: the JSON report.
+fn report_under(command: &str, fault: Fault, out: &Path) -> serde_json::Value {
+    let json = out.join("report.json");
+    let mut cmd = assert_cmd::Command::cargo_bin("chainproof").unwrap();
+    cmd.arg(command);
+    if command == "fuzz" {
+        cmd.args(["--seed", "1", "--cases", &CASES.to_string()]);
+    } else {
+        cmd.args(["--progress", "none"]);
+    }
+    cmd.args(["--mock-fault", fault.name()])
+        .arg("--out")
+        .arg(out)
+        .arg("--json")
+        .arg(&json)
+        .timeout(std::time::Duration::from_secs(300));
+    let output = cmd.output().unwrap();
+    let text = std::fs::read_to_string(&json).unwrap_or_else(|e| {
+        panic!(
+            "chainproof {command} --mock-fault {fault}: no JSON report ({e}); stderr:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    serde_json::from_str(&text).unwrap()
+}
+
+/// (party, level, verdict) of every non-passing check of `report` citing `requirement`, by
+/// `suite/case`.
+fn grades(report: &serde_json::Value, requirement: &str) -> BTreeMap<String, Vec<[String; 3]>> {
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+    let mut out: BTreeMap<String, Vec<[String; 3]>> = BTreeMap::new();
+    for c in report["cases"].as_array().unwrap() {
+        for k in c["checks"].as_array().unwrap() {
+            if k["requirement"] == requirement && !matches!(k["verdict"].as_str(), Some("pass")) {
+                out.entry(format!("{}/{}", s(&c["suite"]), s(&c["case"])))
+                    .or_default()
+                    .push([s(&c["party"]), s(&k["level"]), s(&k["verdict"])]);
+            }
+        }
+    }
+    out
+}
+
+/// What the issue asks of one set of levels: one behaviour gets the same requirement, party,
+/// level and verdict from the suites (`chainproof run`) and from the fuzzer (`chainproof
+/// fuzz`), both reading the catalogue's levels for the active profile. Beyond the named
+/// pair, no requirement the fault breaks gets another grade from the fuzzer than from any
+/// suite check that flags it.
+#[test]
+fn suites_and_fuzzer_grade_one_behaviour_alike() {
+    let root = tempfile::tempdir().unwrap();
+    let jobs: Vec<(usize, &str)> = (0..ONE_BEHAVIOUR.len())
+        .flat_map(|i| [(i, "run"), (i, "fuzz")])
+        .collect();
+    let queue = Mutex::new(jobs.into_iter().collect::<VecDeque<_>>());
+    let reports = Mutex::new(BTreeMap::new());
+    std::thread::scope(|scope| {
+        for _ in 0..PARALLEL_RUNS {
+            scope.spawn(|| {
+                loop {
+                    let next = queue.lock().unwrap().pop_front();
+                    let Some((i, command)) = next else { break };
+                    let fault = ONE_BEHAVIOUR[i].fault;
+                    let out = root.path().join(format!("{command}-{fault}"));
+                    let report = report_under(command, fault, &out);
+                    reports.lock().unwrap().insert((i, command), report);
+                }
+            });
+        }
+    });
+    let reports = reports.into_inner().unwrap();
+    let mut problems = Vec::new();
+    for (i, b) in ONE_BEHAVIOUR.iter().enumerate() {
+        let suites = grades(&reports[&(i, "run")], b.requirement);
+        let fuzz = grades(&reports[&(i, "fuzz")], b.requirement);
+        let named = |side: &BTreeMap<String, Vec<[String; 3]>>, case: &str| {
+            side.get(case).and_then(|g| g.first()).cloned()
+        };
+        match (named(&suites, b.suite_case), named(&fuzz, b.fuzz_case)) {
+            (Some(s), Some(f)) if s == f => {}
+            (s, f) => problems.push(format!(
+                "{}: {} gives {s:?}, {} gives {f:?} for {}",
+                b.fault, b.suite_case, b.fuzz_case, b.requirement
+            )),
+        }
+        for fault_req in b.fault.requirements() {
+            let suites = grades(&reports[&(i, "run")], fault_req);
+            let fuzz = grades(&reports[&(i, "fuzz")], fault_req);
+            if suites.is_empty() {
+                continue;
+            }
+            let suite_grades: Vec<&[String; 3]> = suites.values().flatten().collect();
+            for (case, g) in &fuzz {
+                for grade in g {
+                    if !suite_grades.contains(&grade) {
+                        problems.push(format!(
+                            "{}: {case} grades {fault_req} {grade:?}; the suites: {suites:?}",
+                            b.fault
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
