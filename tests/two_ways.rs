@@ -302,8 +302,10 @@ fn every_graded_requirement_has_two_faults_or_a_reason() {
         );
         if n >= 2 {
             two += 1;
+            // A stale entry is only reported: others add faults in parallel, and a second
+            // fault arriving must not turn main red.
             if listed(NO_SECOND_WAY, id) || listed(SECOND_WAY_NOT_BUILT, id) {
-                problems.push(format!("{id} has {n} faults: remove it from its list"));
+                eprintln!("note: {id} has {n} faults now; remove it from its list");
             }
         } else if !listed(NO_SECOND_WAY, id) && !listed(SECOND_WAY_NOT_BUILT, id) {
             problems.push(format!(
