@@ -8,6 +8,7 @@
 //! collection.
 
 use crate::discovery::{self, fetch_json};
+use crate::exchange_form::ExchangeForm;
 use crate::harness::{self, HarnessIssuer};
 use crate::http::Http;
 use crate::run_result::{RoleInfo, Targets};
@@ -60,6 +61,9 @@ pub struct Env {
     /// [`Env::secrets_now`] for those obtained since.
     pub secrets: Vec<String>,
     pub profile: Option<String>,
+    /// The form of setup exchanges: the target's `[as_a.exchange]` over the built-in form;
+    /// `run` layers the grading profile's form beneath the target's.
+    pub exchange: ExchangeForm,
     _mock: Option<MockPair>,
     harness_server: Option<tokio::task::JoinHandle<()>>,
 }
@@ -213,6 +217,44 @@ fn source(t: &Target, s: &SubjectTokenTarget) -> Result<Source, EnvError> {
             })),
         }),
     })
+}
+
+/// Read every credential the target names (client secrets from their variables, key files,
+/// subject-token source secrets) without contacting anyone; one message per credential that
+/// cannot be read. `chainproof check` reports them all at once, where a run stops at the first.
+pub fn resolve_credentials(t: &Target) -> Vec<String> {
+    let mut problems = Vec::new();
+    let (a, b) = (&t.spec.as_a, &t.spec.as_b);
+    if a.kind == Kind::Live {
+        for c in [&a.client, &a.second_client, &a.jwt_client]
+            .into_iter()
+            .flatten()
+        {
+            if let Err(e) = client(t, c) {
+                problems.push(e.to_string());
+            }
+        }
+        for s in [
+            &a.subject_token,
+            &a.second_client_token,
+            &a.jwt_client_token,
+            &a.unmapped_user,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Err(e) = source(t, s) {
+                problems.push(e.to_string());
+            }
+        }
+    }
+    if b.kind == Kind::Live
+        && let Some(c) = &b.client
+        && let Err(e) = client(t, c)
+    {
+        problems.push(e.to_string());
+    }
+    problems
 }
 
 /// The AS-A side: its server, clients, subject-token sources and what it suggests as fixtures.
@@ -805,6 +847,10 @@ impl Env {
                     .as_str()
                     .map(String::from)
             });
+        let exchange =
+            ExchangeForm::resolve(target.and_then(|t| t.spec.as_a.exchange.as_ref()), None);
+        let mut tokens = side_a.tokens;
+        tokens.set_token_field(&exchange.subject_token_field);
         Ok(Env {
             as_b_introspection,
             insecure,
@@ -826,13 +872,14 @@ impl Env {
                 .escalation_scope
                 .clone()
                 .or(d.escalation_scope.clone()),
-            tokens: side_a.tokens,
+            tokens,
             harness: if trusts_harness { harness } else { None },
             dpop,
             limits,
             targets,
             secrets,
             profile: target.and_then(|t| t.spec.profile.clone()),
+            exchange,
             _mock: mock,
             harness_server,
         })
@@ -906,7 +953,7 @@ impl Env {
             "user": { "sub": self.user_sub, "sub_at_b": self.user_sub_at_b },
             "scopes": self.scopes,
             "escalation_scope": self.escalation_scope,
-            "harness": self.harness.as_ref().map(|h| json!({"issuer": h.issuer, "jwks_uri": h.jwks_uri()})),
+            "harness": self.harness.as_ref().map(|h| json!({"issuer": h.issuer, "jwks_uri": h.jwks_uri(), "jwk": h.jwk(), "x5c": h.x5c(), "x5u": h.x5u()})),
         })
     }
 }
