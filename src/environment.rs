@@ -953,7 +953,7 @@ impl Env {
             "user": { "sub": self.user_sub, "sub_at_b": self.user_sub_at_b },
             "scopes": self.scopes,
             "escalation_scope": self.escalation_scope,
-            "harness": self.harness.as_ref().map(|h| json!({"issuer": h.issuer, "jwks_uri": h.jwks_uri()})),
+            "harness": self.harness.as_ref().map(|h| json!({"issuer": h.issuer, "jwks_uri": h.jwks_uri(), "jwk": h.jwk(), "x5c": h.x5c(), "x5u": h.x5u()})),
         })
     }
 }
