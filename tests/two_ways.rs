@@ -22,11 +22,35 @@ const NO_SECOND_WAY: &[(&str, &str)] = &[
         "IC-TE-12",
         "any token_type other than N_A is the same defect; an absent token_type is IC-TE-11's",
     ),
+    (
+        "IDJAG-12",
+        "the only violation is a refresh_token member in the resource AS's answer to an ID-JAG",
+    ),
 ];
 
 /// Requirements with one fault (or none) although a distinct second violation exists: the
 /// second way each still needs as a fault (and, where no case sees it, a case).
 const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
+    (
+        "IDJAG-01",
+        "the IdP refuses requested_token_type id-jag, or mints an ID-JAG when another type is asked for",
+    ),
+    (
+        "IDJAG-04",
+        "the IdP exchanges an expired ID token, or one another issuer signed",
+    ),
+    (
+        "IDJAG-06",
+        "token_type other than N_A beside an ID-JAG, or no access_token member",
+    ),
+    (
+        "IDJAG-07",
+        "typ JWT (or another media type) instead of oauth-id-jag+jwt, rather than no typ",
+    ),
+    (
+        "IDJAG-15",
+        "the id-jag grant profile listed while jwt-bearer is missing from grant_types_supported",
+    ),
     (
         "DPOP-03",
         "AS-B answers token_type Bearer for a DPoP-bound token; or ignores a proof on jwt-bearer",
