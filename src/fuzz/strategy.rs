@@ -610,7 +610,9 @@ mod tests {
                     Expectation::Ambiguous(_) => ambiguous += 1,
                 }
             }
-            assert!(valid > 80, "{endpoint}: {valid} valid");
+            // A grant carries four mutation dimensions, so fewer assertions come out valid
+            // (about one in sixteen): still dozens per thousand for `valid-rejected`.
+            assert!(valid > 50, "{endpoint}: {valid} valid");
             assert!(invalid > 300, "{endpoint}: {invalid} invalid");
             assert!(ambiguous > 50, "{endpoint}: {ambiguous} ambiguous");
         }
