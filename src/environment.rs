@@ -428,6 +428,9 @@ pub struct MockModes {
     pub faults: Vec<Fault>,
     pub variants: Vec<Variant>,
     pub profile: MockProfile,
+    /// Keep the mock's default token lifetimes instead of the embedded run's few seconds (the
+    /// fuzzer holds one subject token and one grant for its whole run).
+    pub long_lived: bool,
 }
 
 /// What the embedded servers must do to pair with the live ones, and the credentials the
@@ -440,17 +443,15 @@ struct MockPlan {
 
 fn mock_plan(
     target: Option<&Target>,
-    faults: Vec<Fault>,
-    variants: Vec<Variant>,
-    profile: MockProfile,
+    modes: MockModes,
     harness: Option<&HarnessIssuer>,
     live_a: Option<&AsInfo>,
     live_b: Option<&AsInfo>,
 ) -> MockPlan {
-    let mut options = MockOptions::with_faults(faults);
-    options.variants = variants;
-    options.profile = profile;
-    if target.is_none() {
+    let mut options = MockOptions::with_faults(modes.faults);
+    options.variants = modes.variants;
+    options.profile = modes.profile;
+    if target.is_none() && !modes.long_lived {
         options
             .config
             .shorten_lifetimes(EMBEDDED_TOKEN_SECS, EMBEDDED_LEEWAY_SECS);
@@ -636,7 +637,7 @@ impl Env {
         let modes = MockModes {
             faults,
             variants,
-            profile: MockProfile::default(),
+            ..MockModes::default()
         };
         Env::build_with(target, modes, false).await
     }
@@ -648,11 +649,6 @@ impl Env {
         modes: MockModes,
         insecure: bool,
     ) -> Result<Env, EnvError> {
-        let MockModes {
-            faults,
-            variants,
-            profile: mock_profile,
-        } = modes;
         let mut limits = target.map_or_else(embedded_limits, |t| t.spec.limits.clone());
         let (tls, tls_secrets) =
             crate::tls::options(target, insecure).map_err(EnvError::Invalid)?;
@@ -666,14 +662,16 @@ impl Env {
         let (harness, harness_server) = harness_issuer(target, kinds).await?;
         let (live_a, live_b) = discover_live(&http, target, kinds).await?;
 
-        let fault_names: Vec<String> = faults.iter().map(|f| f.name().to_string()).collect();
-        let variant_names: Vec<String> = variants.iter().map(|v| v.name().to_string()).collect();
+        let fault_names: Vec<String> = modes.faults.iter().map(|f| f.name().to_string()).collect();
+        let variant_names: Vec<String> = modes
+            .variants
+            .iter()
+            .map(|v| v.name().to_string())
+            .collect();
         let (mock, registered_b_client) = if kinds.any_mock() {
             let plan = mock_plan(
                 target,
-                faults,
-                variants,
-                mock_profile,
+                modes,
                 harness.as_deref(),
                 live_a.as_ref(),
                 live_b.as_ref(),
@@ -836,6 +834,11 @@ impl Env {
             _mock: mock,
             harness_server,
         })
+    }
+
+    /// The embedded servers' facts, when any role is the mock.
+    pub fn mock_facts(&self) -> Option<&mock_as::MockFacts> {
+        self._mock.as_ref().map(|m| m.facts())
     }
 
     /// Every secret known so far: those of the start, and tokens obtained during the run.

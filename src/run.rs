@@ -497,6 +497,7 @@ pub async fn run(prepared: Prepared) -> Result<Finished, RunError> {
         // The embedded mock follows the rules of the profile being graded; a profile no mode
         // serves keeps the default (identity chaining) servers.
         profile: mock_as::MockProfile::for_grading_profile(&p.profile).unwrap_or_default(),
+        long_lived: false,
     };
     let env = match Env::build_with(p.target.as_ref(), modes, p.options.insecure).await {
         Ok(e) => Arc::new(e),
