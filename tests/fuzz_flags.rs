@@ -209,7 +209,11 @@ fn report_paths_are_written_where_named() {
             .unwrap()
             .contains("<html")
     );
-    assert!(std::fs::read_to_string(p("d.md")).unwrap().contains("fuzz"));
+    assert!(
+        std::fs::read_to_string(p("d.md"))
+            .unwrap()
+            .contains("gate passed")
+    );
     let appended = std::fs::read_to_string(&summary).unwrap();
     assert!(appended.starts_with("earlier step\n") && appended.len() > 20);
     // Named paths replace the defaults; the request log still goes to --out.
