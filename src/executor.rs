@@ -1336,17 +1336,32 @@ impl CaseRun {
                     continue;
                 }
             }
-            if let Some(why) = [Some(&check.value), check.when.as_ref().map(|w| &w.value)]
-                .into_iter()
-                .flatten()
-                .find_map(|q| self.unseen_claims(q))
+            // A claim of AS-B's access token that cannot be seen (opaque, not introspected):
+            // this check cannot be judged, once its guard says it applies; the others still
+            // are (a failure they find is real), and the case passes only if nothing it
+            // applied was left unseen.
+            let unseen = |why: String| {
+                (
+                    CheckResult {
+                        description: check.what.clone(),
+                        requirement: check.requirement.clone(),
+                        level,
+                        verdict: Verdict::Skip,
+                        actual: Value::Null,
+                        expected: String::new(),
+                        message: format!("check `{}`: {why}", check.what),
+                        source: Some(check.source.clone()),
+                    },
+                    false,
+                )
+            };
+            if let Some(why) = check
+                .when
+                .as_ref()
+                .and_then(|w| self.unseen_claims(&w.value))
             {
-                return (
-                    Verdict::Skip,
-                    format!("check `{}`: {why}", check.what),
-                    results,
-                    None,
-                );
+                results.push(unseen(why));
+                continue;
             }
             if let Some(cond) = &check.when {
                 let actual = self.resolve_query(&cond.value);
@@ -1371,6 +1386,10 @@ impl CaseRun {
                 if predicate::evaluate(&predicate, actual.as_ref()).0 != Outcome::Holds {
                     continue;
                 }
+            }
+            if let Some(why) = self.unseen_claims(&check.value) {
+                results.push(unseen(why));
+                continue;
             }
             let actual = self.resolve_query(&check.value);
             let predicate = match predicate::interpolated(&check.predicate, |t| self.interp(t)) {
@@ -1475,12 +1494,32 @@ impl CaseRun {
         }
         let verdict = results
             .iter()
+            .filter(|(c, _)| c.verdict != Verdict::Skip)
             .fold(Verdict::Pass, |v, (c, _)| v.worst(c.verdict));
-        let message = results
+        let unseen = results.iter().find(|(c, _)| c.verdict == Verdict::Skip);
+        let passed = results
             .iter()
-            .find(|(c, _)| c.verdict == verdict && verdict != Verdict::Pass)
-            .map(|(c, _)| c.message.clone())
-            .unwrap_or_else(|| format!("{} checks passed", results.len()));
+            .filter(|(c, _)| c.verdict == Verdict::Pass)
+            .count();
+        let (verdict, message) = match (verdict, unseen) {
+            // Nothing wrong was found, but not everything could be seen: not a pass.
+            (Verdict::Pass, Some((skipped, _))) => (
+                Verdict::Skip,
+                if passed == 0 {
+                    skipped.message.clone()
+                } else {
+                    format!("{}; {passed} other checks passed", skipped.message)
+                },
+            ),
+            (v, _) => (
+                v,
+                results
+                    .iter()
+                    .find(|(c, _)| c.verdict == v && v != Verdict::Pass)
+                    .map(|(c, _)| c.message.clone())
+                    .unwrap_or_else(|| format!("{} checks passed", results.len())),
+            ),
+        };
         (verdict, message, results, blocked)
     }
 }

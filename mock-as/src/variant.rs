@@ -109,6 +109,9 @@ variants! {
     /// IC-17 §2.4.2: AS-B decides how to map the subject; identity is one mapping.
     SubjectPassthrough = "subject-passthrough", ["IC-JB-05", "IC-AT-03"], warns [],
         "AS-B uses the grant's sub unchanged as its own subject for users it knows (IC-17 §2.4.2: the mapping is AS-B's policy)";
+    /// RFC 6749 §1.4: an access token's format is between AS and RS; RFC 9068 JWTs are optional.
+    OpaqueAccessTokens = "opaque-access-tokens", ["IC-AT-03", "IC-AT-05", "IC-AT-06", "IC-AT-07", "DPOP-03"], warns [],
+        "AS-B issues opaque access tokens (handles, not JWTs) and offers RFC 7662 introspection to its clients (RFC 6749 §1.4: the token is usually opaque to the client; the RFC 9068 JWT profile is optional); the harness reads the claims by introspection";
 }
 
 impl Variant {
@@ -122,6 +125,7 @@ impl Variant {
             Variant::AsBRequiresClientAuth => cfg.as_b.require_client_auth = true,
             Variant::Leeway60 => cfg.as_b.leeway_secs = 60,
             Variant::GrantLifetime600 => cfg.as_a.grant_lifetime_secs = 600,
+            Variant::OpaqueAccessTokens => cfg.as_b.opaque_access_tokens = true,
             Variant::SubjectPassthrough => {
                 let users: Vec<(String, String)> = cfg
                     .as_b
