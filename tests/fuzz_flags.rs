@@ -46,14 +46,15 @@ fn case<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
         .unwrap_or_else(|| panic!("no case {id}: {:#}", report["cases"]))
 }
 
-const WARN_FAULT: &str = "no-pragma"; // exchange-token-pragma: warn
+/// A legal variant the fuzzer (like the suites) warns about: exchange-token-pragma is `warn`.
+const WARN_VARIANT: &str = "no-pragma";
 const FAIL_FAULT: &str = "no-cache-control"; // exchange-token-cache-control: fail
 const FAIL_CASE: &str = "exchange-token-cache-control";
 
 #[test]
 fn fail_on_changes_the_exit_code() {
     let d = tempfile::tempdir().unwrap();
-    let warn = fuzz(d.path(), 100, &["--mock-fault", WARN_FAULT]);
+    let warn = fuzz(d.path(), 100, &["--mock-variant", WARN_VARIANT]);
     assert_eq!(warn.code, 0, "{}{}", warn.stdout, warn.stderr);
     assert_eq!(
         case(
@@ -65,7 +66,7 @@ fn fail_on_changes_the_exit_code() {
     let gated = fuzz(
         d.path(),
         100,
-        &["--mock-fault", WARN_FAULT, "--fail-on", "warn"],
+        &["--mock-variant", WARN_VARIANT, "--fail-on", "warn"],
     );
     assert_eq!(gated.code, 1, "{}{}", gated.stdout, gated.stderr);
 }
@@ -237,7 +238,12 @@ fn junit_warn_as_failure_turns_a_warning_into_a_failure() {
     let junit = |extra: &[&str]| {
         let j = d.path().join("j.xml");
         let args = [
-            &["--mock-fault", WARN_FAULT, "--junit", j.to_str().unwrap()],
+            &[
+                "--mock-variant",
+                WARN_VARIANT,
+                "--junit",
+                j.to_str().unwrap(),
+            ],
             extra,
         ]
         .concat();
