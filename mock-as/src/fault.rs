@@ -249,6 +249,29 @@ faults! {
     ClientAssertionUnverified = "client-assertion-unverified", ["IC-SC-01", "GEN-10"], "AS-A accepts private_key_jwt client assertions without checking their signature";
     /// fuzz: unreachable: private_key_jwt is not among the client authentication methods the fuzzer varies
     ClientAssertionReplay = "client-assertion-replay", ["IC-SC-01", "ENA-P-02"], "AS-A accepts a private_key_jwt client assertion jti more than once";
+    // --- RFC 8693 delegation and impersonation (mode rfc8693: `Fault::mode()` is Rfc8693)
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode and sends no actor tokens
+    ActorTokenUnverified = "actor-token-unverified", ["TX8693-01"], "rfc8693 mode: AS-A does not verify the actor token's signature";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode
+    UnsupportedTokenTypeCode = "unsupported-token-type-code", ["TX8693-02"], "rfc8693 mode: AS-A answers unsupported_token_type (RFC 7009's revocation code) instead of invalid_request for an unknown subject or actor token type";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode and sends no actor tokens
+    NoActOnDelegation = "no-act-on-delegation", ["TX8693-03"], "rfc8693 mode: AS-A issues no act claim for a delegation exchange";
+    /// fuzz: unreachable: rfc8693 mode only; a claim of the issued token, which the oracles do not judge
+    ActNamesClient = "act-names-client", ["TX8693-04"], "rfc8693 mode: AS-A names the requesting client in act instead of the actor token's subject";
+    /// fuzz: unreachable: rfc8693 mode only; a claim of the issued token, which the oracles do not judge
+    ActChainInverted = "act-chain-inverted", ["TX8693-05"], "rfc8693 mode: AS-A puts the prior actor outermost and the current actor nested in act";
+    /// fuzz: unreachable: rfc8693 mode only; a claim of the issued token, which the oracles do not judge
+    ActChainDropped = "act-chain-dropped", ["TX8693-06"], "rfc8693 mode: AS-A drops the prior actors of a subject token that carries act";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer sends no actor tokens
+    IgnoreMayAct = "ignore-may-act", ["TX8693-07"], "rfc8693 mode: AS-A accepts an actor the subject token's may_act does not name";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode
+    IssuedTypeNotRequested = "issued-type-not-requested", ["TX8693-08"], "rfc8693 mode: AS-A issues its JWT grant when an access token is requested";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode
+    FirstTargetOnly = "first-target-only", ["TX8693-09"], "rfc8693 mode: AS-A issues a token for the first resource/audience value only, silently dropping the others";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode
+    UnknownTargetInvalidGrant = "unknown-target-invalid-grant", ["TX8693-10"], "rfc8693 mode: AS-A answers invalid_grant instead of invalid_target for a target it will not serve";
+    /// fuzz: unreachable: rfc8693 mode only; a claim of the issued token, which the oracles do not judge
+    ImpersonationSubIsClient = "impersonation-sub-is-client", ["TX8693-11"], "rfc8693 mode: without an actor token AS-A makes the requesting client the issued token's subject";
 }
 
 impl fmt::Display for Fault {
