@@ -382,7 +382,15 @@ pub fn mint_access_token(
 ) -> String {
     // In the rfc8693 mode a user's own tokens carry the configured `may_act` (RFC 8693 §4.4).
     let may_act = crate::delegation::may_act_claim(s, sub).map(|m| ("may_act", m));
-    mint_access_token_for(s, sub, client_id, scope, now, json!(api_audience(s)), may_act)
+    mint_access_token_for(
+        s,
+        sub,
+        client_id,
+        scope,
+        now,
+        json!(api_audience(s)),
+        may_act,
+    )
 }
 
 /// An RFC 9068 access token with a given `aud` and one extra claim: `may_act` for a user's
@@ -705,10 +713,7 @@ fn exchange(
         Some(id) if rfc8693 && actor.is_none() && f.has(Fault::ImpersonationSubIsClient) => id,
         _ => user_sub,
     };
-    if rfc8693
-        && requested_type == Some(TT_ACCESS_TOKEN)
-        && !f.has(Fault::IssuedTypeNotRequested)
-    {
+    if rfc8693 && requested_type == Some(TT_ACCESS_TOKEN) && !f.has(Fault::IssuedTypeNotRequested) {
         // RFC 8693 §2.1: the requested type is issued; §2.2.1: an access token is used as one.
         let at = mint_access_token_for(
             s,
@@ -743,12 +748,12 @@ fn exchange(
             .cloned()
             .unwrap_or_else(|| s.urls.issuer.clone());
         json!([target, other])
+    } else if rfc8693 {
+        crate::delegation::grant_aud(s, &targets)
     } else if f.variant(Variant::GrantAudTokenEndpoint) && target == s.as_b.issuer {
         json!(s.as_b.token_endpoint)
     } else if f.variant(Variant::GrantAudArray) {
         json!([target])
-    } else if rfc8693 {
-        crate::delegation::aud(&targets)
     } else {
         json!(target)
     };

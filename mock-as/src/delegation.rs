@@ -13,6 +13,7 @@ use crate::fault::Fault;
 use crate::form::Form;
 use crate::jose::Jws;
 use crate::profile::MockProfile;
+use crate::variant::Variant;
 use serde_json::{Value, json};
 
 /// Whether the pair follows RFC 8693's delegation rules (the `rfc8693` mode).
@@ -109,6 +110,26 @@ pub fn aud(targets: &[String]) -> Value {
     }
 }
 
+/// `aud` of a JWT grant: every target, under the legal `aud` variants (AS-B named by its token
+/// endpoint, a one-element array) as in the identity-chaining mode.
+pub fn grant_aud(s: &AsA, targets: &[String]) -> Value {
+    let named: Vec<String> = targets
+        .iter()
+        .map(|t| {
+            if s.faults.variant(Variant::GrantAudTokenEndpoint) && *t == s.as_b.issuer {
+                s.as_b.token_endpoint.clone()
+            } else {
+                t.clone()
+            }
+        })
+        .collect();
+    if s.faults.variant(Variant::GrantAudArray) {
+        json!(named)
+    } else {
+        aud(&named)
+    }
+}
+
 /// `may_act` for the access tokens AS-A issues to user `sub` (RFC 8693 §4.4): the party the
 /// configuration allows to act for that user.
 pub fn may_act_claim(s: &AsA, sub: &str) -> Option<Value> {
@@ -132,8 +153,14 @@ pub fn act(
     now: i64,
 ) -> Result<Option<Value>, OAuthError> {
     let f = &s.faults;
-    let actor = validate_own_token(s, actor_token, now, true, f.has(Fault::ActorTokenUnverified))
-        .map_err(|why| OAuthError::invalid_request(format!("actor_token: {why}")))?;
+    let actor = validate_own_token(
+        s,
+        actor_token,
+        now,
+        true,
+        f.has(Fault::ActorTokenUnverified),
+    )
+    .map_err(|why| OAuthError::invalid_request(format!("actor_token: {why}")))?;
     let actor_sub = actor.claim_str("sub").unwrap_or_default().to_owned();
     if let Some(allowed) = subject.claims.get("may_act")
         && allowed.get("sub").and_then(Value::as_str) != Some(actor_sub.as_str())

@@ -286,9 +286,19 @@ impl Fault {
     /// the Ena, RFC 8693 or ID-JAG profile states, against the mock in that profile's mode
     /// (the mutation matrix runs it with that mode's grading profile).
     pub fn mode(self) -> crate::MockProfile {
-        #[allow(clippy::match_single_binding)]
         match self {
             // Profile engineers: add `Fault::X => crate::MockProfile::Ena,` (etc.) arms here.
+            Fault::ActorTokenUnverified
+            | Fault::UnsupportedTokenTypeCode
+            | Fault::NoActOnDelegation
+            | Fault::ActNamesClient
+            | Fault::ActChainInverted
+            | Fault::ActChainDropped
+            | Fault::IgnoreMayAct
+            | Fault::IssuedTypeNotRequested
+            | Fault::FirstTargetOnly
+            | Fault::UnknownTargetInvalidGrant
+            | Fault::ImpersonationSubIsClient => crate::MockProfile::Rfc8693,
             _ => crate::MockProfile::IdentityChaining,
         }
     }

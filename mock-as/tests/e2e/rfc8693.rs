@@ -61,7 +61,10 @@ async fn chained_act(e: &Env) -> Value {
         .delegate(
             &st,
             &a1,
-            &[("requested_token_type", TT_AT), ("resource", &e.f.as_a_issuer)],
+            &[
+                ("requested_token_type", TT_AT),
+                ("resource", &e.f.as_a_issuer),
+            ],
         )
         .await;
     assert_eq!(x1.status, 200, "{}", x1.text);
@@ -115,8 +118,15 @@ async fn access_tokens_several_targets_and_errors() {
     let x = exchange_typed(&e, &st, "urn:example:unknown").await;
     assert_error(&x, 400, "invalid_request");
     let a = e.actor_token(e.second_client()).await;
-    let p = [("actor_token", a.as_str()), ("actor_token_type", "urn:example:unknown")];
-    assert_error(&e.exchange_with(&st, &p, None).await, 400, "invalid_request");
+    let p = [
+        ("actor_token", a.as_str()),
+        ("actor_token_type", "urn:example:unknown"),
+    ];
+    assert_error(
+        &e.exchange_with(&st, &p, None).await,
+        400,
+        "invalid_request",
+    );
     // The identity-chaining mode keeps one AS per grant and issues no access tokens.
     let ic = env().await;
     let st = ic.user_token().await;
@@ -140,8 +150,7 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             e.delegate(&st, &forged, &[("resource", &b)]).await.status == 200
         }
         UnsupportedTokenTypeCode => {
-            exchange_typed(&e, &st, "urn:example:unknown").await.error()
-                == "unsupported_token_type"
+            exchange_typed(&e, &st, "urn:example:unknown").await.error() == "unsupported_token_type"
         }
         NoActOnDelegation => {
             let x = e.delegate(&st, &actor, &[("resource", &b)]).await;
