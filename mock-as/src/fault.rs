@@ -249,6 +249,7 @@ faults! {
     ClientAssertionUnverified = "client-assertion-unverified", ["IC-TE-23", "IC-SC-01", "GEN-10"], "AS-A accepts private_key_jwt client assertions without checking their signature";
     /// fuzz: unreachable: private_key_jwt is not among the client authentication methods the fuzzer varies
     ClientAssertionReplay = "client-assertion-replay", ["IC-SC-01", "ENA-P-02"], "AS-A accepts a private_key_jwt client assertion jti more than once";
+<<<<<<< HEAD
     // --- RFC 8693 delegation and impersonation (mode rfc8693: `Fault::mode()` is Rfc8693)
     /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode and sends no actor tokens
     ActorTokenUnverified = "actor-token-unverified", ["TX8693-01"], "rfc8693 mode: AS-A does not verify the actor token's signature";
@@ -272,6 +273,23 @@ faults! {
     UnknownTargetInvalidGrant = "unknown-target-invalid-grant", ["TX8693-10"], "rfc8693 mode: AS-A answers invalid_grant instead of invalid_target for a target it will not serve";
     /// fuzz: unreachable: rfc8693 mode only; a claim of the issued token, which the oracles do not judge
     ImpersonationSubIsClient = "impersonation-sub-is-client", ["TX8693-11"], "rfc8693 mode: without an actor token AS-A makes the requesting client the issued token's subject";
+=======
+    // --- Second ways to break a rule (issue 8 item 5: every graded requirement has two
+    // distinct faults; `tests/two_ways.rs` counts them). Key selection through the JOSE
+    // headers that carry or point to a key (RFC 7515 §4.1.3-§4.1.6, RFC 8725 §3.10).
+    /// AS-B verifies a grant with the public key its own `jwk` header carries (RFC 7515
+    /// §4.1.3): anyone can sign a grant for any subject with a key they made.
+    /// fuzz: unreachable: needs a grant re-signed by a key it embeds; the fuzzer signs with its own keys and embeds none
+    TrustEmbeddedJwk = "trust-embedded-jwk", ["IC-JB-03d", "IC-SC-10"], "AS-B verifies a grant with the key in its own jwk header";
+    /// AS-B verifies a grant with the key of the first certificate in its own `x5c` header
+    /// (RFC 7515 §4.1.6) without checking that certificate against any trust anchor.
+    /// fuzz: unreachable: needs a certificate for the signing key; the fuzzer builds no certificates
+    TrustX5c = "trust-x5c", ["IC-JB-03d", "IC-SC-10"], "AS-B verifies a grant with the key of the self-signed certificate in its x5c header";
+    /// AS-B fetches the `x5u` header URL (RFC 7515 §4.1.5) and verifies with the key of the
+    /// certificate found there: the mirror of `follow-jku` for certificate URLs.
+    /// fuzz: unreachable: needs an x5u URL serving a certificate; the fuzzer serves none
+    FollowX5u = "follow-x5u", ["GEN-11", "IC-JB-03d"], "AS-B fetches the x5u header URL and trusts the certificate key found there";
+>>>>>>> main
 }
 
 impl fmt::Display for Fault {
