@@ -608,7 +608,11 @@ fn exchange(
     let subject_token_type = required("subject_token_type")?;
     let rfc8693 = crate::delegation::active(s);
     let actor = match (form.get("actor_token"), form.get("actor_token_type")) {
-        (Some(_), Some(tt)) if rfc8693 && !crate::delegation::supported_input_type(tt) => {
+        (Some(_), Some(tt))
+            if rfc8693
+                && !crate::delegation::supported_input_type(tt)
+                && !f.has(Fault::UnknownActorTypeAccepted) =>
+        {
             return Err(crate::delegation::unsupported_type(s, "actor_token_type"));
         }
         (Some(t), Some(_)) => Some(t),
@@ -724,7 +728,12 @@ fn exchange(
             crate::delegation::aud(&targets),
             act.map(|a| ("act", a)),
         );
-        let mut body = json!({"access_token": at, "issued_token_type": TT_ACCESS_TOKEN,
+        let label = if f.has(Fault::IssuedTypeMislabelled) {
+            TT_JWT
+        } else {
+            TT_ACCESS_TOKEN
+        };
+        let mut body = json!({"access_token": at, "issued_token_type": label,
             "token_type": "Bearer", "expires_in": s.cfg.access_token_lifetime_secs});
         if form.get("scope").map(scopes).as_ref() != Some(&granted) && !granted.is_empty() {
             body["scope"] = json!(endpoint::join(&granted));

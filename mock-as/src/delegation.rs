@@ -59,6 +59,9 @@ pub fn targets(s: &AsA, form: &Form) -> Result<Vec<String>, OAuthError> {
             out.push(t);
         }
     }
+    if out.len() > 1 && s.faults.has(Fault::SeveralTargetsInvalidRequest) {
+        return Err(OAuthError::invalid_request("one target per request"));
+    }
     if out.is_empty() {
         // RFC 8693 makes both parameters optional; with neither, the token is for AS-B.
         out.push(s.as_b.issuer.clone());
@@ -73,6 +76,8 @@ fn resolve(s: &AsA, value: &str, is_audience: bool) -> Result<String, OAuthError
     let refuse = |why: &str| {
         if s.faults.has(Fault::UnknownTargetInvalidGrant) {
             OAuthError::invalid_grant(why.to_owned())
+        } else if s.faults.has(Fault::UnknownTargetServerError) {
+            OAuthError::server_error(why.to_owned())
         } else {
             crate::as_a::target_error(s, OAuthError::invalid_target(why.to_owned()))
         }
@@ -166,9 +171,12 @@ pub fn act(
         && allowed.get("sub").and_then(Value::as_str) != Some(actor_sub.as_str())
         && !f.has(Fault::IgnoreMayAct)
     {
-        return Err(OAuthError::invalid_request(
-            "actor_token: the subject token's may_act does not name this actor",
-        ));
+        let d = "actor_token: the subject token's may_act does not name this actor";
+        return Err(if f.has(Fault::MayActRefusalInvalidGrant) {
+            OAuthError::invalid_grant(d)
+        } else {
+            OAuthError::invalid_request(d)
+        });
     }
     if f.has(Fault::NoActOnDelegation) {
         return Ok(None);
@@ -178,10 +186,21 @@ pub fn act(
     } else {
         actor_sub
     };
+    let subject_as_prior = json!({ "sub": subject.claim_str("sub") });
     let prior = subject
         .claims
         .get("act")
-        .filter(|p| p.is_object() && !f.has(Fault::ActChainDropped));
+        .filter(|p| p.is_object() && !f.has(Fault::ActChainDropped))
+        .map(|p| {
+            if f.has(Fault::ActPriorIsSubject) {
+                &subject_as_prior
+            } else {
+                p
+            }
+        });
+    if f.has(Fault::ActNotObject) {
+        return Ok(Some(json!(current)));
+    }
     Ok(Some(match prior {
         Some(p) if f.has(Fault::ActChainInverted) => {
             // The prior actor outermost, the current one beneath: the order §4.1 forbids.

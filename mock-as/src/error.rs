@@ -55,6 +55,10 @@ impl OAuthError {
     pub fn unsupported_token_type(d: impl Into<String>) -> OAuthError {
         OAuthError::new(StatusCode::BAD_REQUEST, "unsupported_token_type", d)
     }
+    /// HTTP 500 `server_error` (only the `unknown-target-server-error` fault).
+    pub fn server_error(d: impl Into<String>) -> OAuthError {
+        OAuthError::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", d)
+    }
     pub fn invalid_dpop_proof(d: impl Into<String>) -> OAuthError {
         OAuthError::new(StatusCode::BAD_REQUEST, "invalid_dpop_proof", d)
     }

@@ -249,7 +249,6 @@ faults! {
     ClientAssertionUnverified = "client-assertion-unverified", ["IC-TE-23", "IC-SC-01", "GEN-10"], "AS-A accepts private_key_jwt client assertions without checking their signature";
     /// fuzz: unreachable: private_key_jwt is not among the client authentication methods the fuzzer varies
     ClientAssertionReplay = "client-assertion-replay", ["IC-SC-01", "ENA-P-02"], "AS-A accepts a private_key_jwt client assertion jti more than once";
-<<<<<<< HEAD
     // --- RFC 8693 delegation and impersonation (mode rfc8693: `Fault::mode()` is Rfc8693)
     /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode and sends no actor tokens
     ActorTokenUnverified = "actor-token-unverified", ["TX8693-01"], "rfc8693 mode: AS-A does not verify the actor token's signature";
@@ -273,7 +272,21 @@ faults! {
     UnknownTargetInvalidGrant = "unknown-target-invalid-grant", ["TX8693-10"], "rfc8693 mode: AS-A answers invalid_grant instead of invalid_target for a target it will not serve";
     /// fuzz: unreachable: rfc8693 mode only; a claim of the issued token, which the oracles do not judge
     ImpersonationSubIsClient = "impersonation-sub-is-client", ["TX8693-11"], "rfc8693 mode: without an actor token AS-A makes the requesting client the issued token's subject";
-=======
+    // second ways to break the RFC 8693 rules (tests/two_ways.rs)
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer sends no actor tokens
+    MayActRefusalInvalidGrant = "may-act-refusal-invalid-grant", ["TX8693-01"], "rfc8693 mode: AS-A refuses an actor outside may_act with invalid_grant instead of invalid_request";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer sends no actor tokens
+    UnknownActorTypeAccepted = "unknown-actor-type-accepted", ["TX8693-02"], "rfc8693 mode: AS-A accepts any actor_token_type value";
+    /// fuzz: unreachable: rfc8693 mode only; a claim of the issued token, which the oracles do not judge
+    ActNotObject = "act-not-object", ["TX8693-04"], "rfc8693 mode: AS-A writes act as the actor's subject string instead of a JSON object";
+    /// fuzz: unreachable: rfc8693 mode only; a claim of the issued token, which the oracles do not judge
+    ActPriorIsSubject = "act-prior-is-subject", ["TX8693-05"], "rfc8693 mode: AS-A nests the user (the subject) as the prior actor instead of the subject token's act";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode
+    IssuedTypeMislabelled = "issued-type-mislabelled", ["TX8693-08"], "rfc8693 mode: AS-A issues the requested access token but labels it issued_token_type jwt";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode
+    SeveralTargetsInvalidRequest = "several-targets-invalid-request", ["TX8693-09"], "rfc8693 mode: AS-A refuses several resource/audience values with invalid_request instead of invalid_target";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode
+    UnknownTargetServerError = "unknown-target-server-error", ["TX8693-10"], "rfc8693 mode: AS-A answers HTTP 500 server_error for a target it will not serve";
     // --- Second ways to break a rule (issue 8 item 5: every graded requirement has two
     // distinct faults; `tests/two_ways.rs` counts them). Key selection through the JOSE
     // headers that carry or point to a key (RFC 7515 §4.1.3-§4.1.6, RFC 8725 §3.10).
@@ -289,7 +302,6 @@ faults! {
     /// certificate found there: the mirror of `follow-jku` for certificate URLs.
     /// fuzz: unreachable: needs an x5u URL serving a certificate; the fuzzer serves none
     FollowX5u = "follow-x5u", ["GEN-11", "IC-JB-03d"], "AS-B fetches the x5u header URL and trusts the certificate key found there";
->>>>>>> main
 }
 
 impl fmt::Display for Fault {
@@ -316,7 +328,14 @@ impl Fault {
             | Fault::IssuedTypeNotRequested
             | Fault::FirstTargetOnly
             | Fault::UnknownTargetInvalidGrant
-            | Fault::ImpersonationSubIsClient => crate::MockProfile::Rfc8693,
+            | Fault::ImpersonationSubIsClient
+            | Fault::MayActRefusalInvalidGrant
+            | Fault::UnknownActorTypeAccepted
+            | Fault::ActNotObject
+            | Fault::ActPriorIsSubject
+            | Fault::IssuedTypeMislabelled
+            | Fault::SeveralTargetsInvalidRequest
+            | Fault::UnknownTargetServerError => crate::MockProfile::Rfc8693,
             _ => crate::MockProfile::IdentityChaining,
         }
     }

@@ -429,7 +429,10 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
         }
         ActorTokenUnverified | UnsupportedTokenTypeCode | NoActOnDelegation | ActNamesClient
         | ActChainInverted | ActChainDropped | IgnoreMayAct | IssuedTypeNotRequested
-        | FirstTargetOnly | UnknownTargetInvalidGrant | ImpersonationSubIsClient => {
+        | FirstTargetOnly | UnknownTargetInvalidGrant | ImpersonationSubIsClient
+        | MayActRefusalInvalidGrant | UnknownActorTypeAccepted | ActNotObject
+        | ActPriorIsSubject | IssuedTypeMislabelled | SeveralTargetsInvalidRequest
+        | UnknownTargetServerError => {
             unreachable!("{f} is observed in the rfc8693 mode (rfc8693.rs)")
         }
     }

@@ -189,6 +189,41 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             let x = e.exchange_with(&st, &[("resource", &b)], None).await;
             claims(&x)["sub"] == json!(e.f.client_id)
         }
+        MayActRefusalInvalidGrant => {
+            let other = e.actor_token(e.client()).await;
+            e.delegate(&st, &other, &[("resource", &b)]).await.error() == "invalid_grant"
+        }
+        UnknownActorTypeAccepted => {
+            let p = [
+                ("actor_token", actor.as_str()),
+                ("actor_token_type", "urn:example:x"),
+            ];
+            e.exchange_with(&st, &p, None).await.status == 200
+        }
+        ActNotObject => {
+            let x = e.delegate(&st, &actor, &[("resource", &b)]).await;
+            claims(&x)["act"].is_string()
+        }
+        ActPriorIsSubject => chained_act(&e).await["act"]["sub"] == json!(e.f.user_sub),
+        IssuedTypeMislabelled => {
+            let x = e
+                .exchange_with(&st, &[("requested_token_type", TT_AT)], None)
+                .await;
+            x.json["issued_token_type"] == TT_JWT && decode(x.token()).0["typ"] == "at+jwt"
+        }
+        SeveralTargetsInvalidRequest => {
+            let c = e.f.as_c.clone().expect("AS-C fixture");
+            let x = e
+                .exchange_with(&st, &[("resource", &b), ("resource", &c)], None)
+                .await;
+            x.error() == "invalid_request"
+        }
+        UnknownTargetServerError => {
+            let x = e
+                .exchange_with(&st, &[("audience", "urn:example:unknown")], None)
+                .await;
+            x.status == 500
+        }
         other => panic!("{other} is not an rfc8693-mode fault"),
     }
 }
@@ -214,6 +249,13 @@ fn tamper_signature(token: &str) -> String {
 #[case(Fault::FirstTargetOnly)]
 #[case(Fault::UnknownTargetInvalidGrant)]
 #[case(Fault::ImpersonationSubIsClient)]
+#[case(Fault::MayActRefusalInvalidGrant)]
+#[case(Fault::UnknownActorTypeAccepted)]
+#[case(Fault::ActNotObject)]
+#[case(Fault::ActPriorIsSubject)]
+#[case(Fault::IssuedTypeMislabelled)]
+#[case(Fault::SeveralTargetsInvalidRequest)]
+#[case(Fault::UnknownTargetServerError)]
 #[tokio::test]
 async fn rfc8693_fault_is_observable(#[case] fault: Fault) {
     assert!(
