@@ -277,6 +277,7 @@ fn role_sources(
     second: (Option<Source>, Option<&Client>),
     jwt: (Option<Source>, Option<&Client>),
     unmapped: Option<Source>,
+    actor: Option<(Source, &Client)>,
 ) -> SubjectTokens {
     let mut tokens = SubjectTokens::new(endpoints);
     let (primary_source, primary_client) = primary;
@@ -301,6 +302,12 @@ fn role_sources(
             ),
             (_, None) => {}
         }
+    }
+    if let Some((source, client)) = actor {
+        tokens.set(
+            TokenRole::Actor,
+            RoleSource::new(source, client.clone(), false),
+        );
     }
     if let Some(u) = unmapped {
         tokens.set(
@@ -356,6 +363,7 @@ fn live_side_a(t: &Target, info: AsInfo) -> Result<SideA, EnvError> {
         (opt_source(&a.second_client_token)?, second.as_ref()),
         (opt_source(&a.jwt_client_token)?, jwt.as_ref()),
         opt_source(&a.unmapped_user)?,
+        opt_source(&a.actor_token)?.map(|s| (s, second.as_ref().unwrap_or(&client_a))),
     );
     Ok(SideA {
         info,
@@ -413,6 +421,10 @@ fn mock_side_a(f: &MockFacts, kinds: Kinds) -> SideA {
             password: f.unmapped_user.1.clone(),
             scope: None,
         }),
+        // The actor: the second client's own client-credentials token (RFC 6749 §4.4).
+        second
+            .as_ref()
+            .map(|c| (Source::ClientCredentials { scope: None }, c)),
     );
     SideA {
         info,
