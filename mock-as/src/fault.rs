@@ -362,12 +362,6 @@ pub struct FaultSet(
 );
 
 impl FaultSet {
-    pub fn new(faults: &[Fault]) -> FaultSet {
-        FaultSet::with_variants(faults, &[])
-    }
-    pub fn with_variants(faults: &[Fault], variants: &[crate::Variant]) -> FaultSet {
-        FaultSet::with_profile(faults, variants, crate::MockProfile::default())
-    }
     pub fn with_profile(
         faults: &[Fault],
         variants: &[crate::Variant],
@@ -390,10 +384,6 @@ impl FaultSet {
     /// Whether the legal variant `variant` is switched on.
     pub fn variant(&self, variant: crate::Variant) -> bool {
         self.1.has(variant)
-    }
-    /// No fault is switched on (variants are conformant, so they do not count).
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 }
 
