@@ -117,13 +117,23 @@ fn levels_are_must_should_may_in_known_profiles() {
                 "{id}: level {level}"
             );
         }
-        // Draft profiles are explicit on every row they judge; overlays fall back to their
-        // base. Rows of a document only its own profile judges (ID-JAG) have no draft level,
-        // so the drafts skip the cases citing only them.
-        if !id.starts_with("IDJAG-") {
-            for draft in ["ic-17", "ic-14", "ic-01"] {
-                assert!(levels.contains_key(draft), "{id}: no level for {draft}");
+        // Draft profiles are explicit on every row; overlays fall back to their base. The
+        // TX8693 family is RFC 8693's alone (profile rfc8693), the IDJAG family ID-JAG's alone
+        // (profile id-jag): the drafts give them no level, so they skip the cases citing only them.
+        for (family, only) in [("TX8693-", "rfc8693"), ("IDJAG-", "id-jag")] {
+            if id.starts_with(family) {
+                assert_eq!(
+                    levels.keys().collect::<Vec<_>>(),
+                    [only],
+                    "{id}: {family} rows have a level in {only} only"
+                );
             }
+        }
+        if id.starts_with("TX8693-") || id.starts_with("IDJAG-") {
+            continue;
+        }
+        for draft in ["ic-17", "ic-14", "ic-01"] {
+            assert!(levels.contains_key(draft), "{id}: no level for {draft}");
         }
     }
     for (id, base) in &profiles {

@@ -11,4 +11,5 @@ mod faults;
 mod fuzz;
 mod happy;
 mod id_jag;
+mod rfc8693;
 mod rs;
