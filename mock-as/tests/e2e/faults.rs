@@ -406,6 +406,8 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
         UnknownGrantTypeInvalidRequest => {
             e.post(&f_.as_a_token_endpoint, &[("grant_type", "urn:example:nope")], e.client(), None).await.error() == "invalid_request"
         }
+        // Ena-mode faults are observed on an Ena-mode pair (ena.rs).
+        other => panic!("{other} is observed in ena.rs"),
     }
 }
 
@@ -533,7 +535,7 @@ async fn fault_is_observable(#[case] fault: Fault) {
 
 #[test]
 fn every_fault_has_a_case() {
-    let src = include_str!("faults.rs");
+    let src = [include_str!("faults.rs"), include_str!("ena.rs")].concat();
     for f in Fault::ALL {
         assert!(
             src.contains(&format!("#[case(Fault::{f:?})]")),
