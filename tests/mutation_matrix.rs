@@ -8,13 +8,17 @@
 //!     code accordingly (info does not trip it).
 //! (c) Every case that passes on the conformant pair is caught by at least one fault.
 //!
+//! Every profile mode of the mock (identity chaining, Ena, RFC 8693, ID-JAG) whose grading
+//! profile exists gets its own conformant baseline under that profile, and each fault runs
+//! under the profile of the mode it breaks (`Fault::mode`).
+//!
 //! Runs go three at a time. Cases that wait for a grant to expire (a `wait_until_expired`
 //! step) run only in the baseline and in the runs of faults that break one of their
 //! requirements, so the matrix stays around two minutes on two cores.
 
 use chainproof::run_result::{CaseResult, RunResult};
 use chainproof::verdict::{FailOn, Verdict};
-use mock_as::Fault;
+use mock_as::{Fault, MockProfile};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -226,18 +230,65 @@ const UNREACHABLE: &[(&str, &str)] = &[];
 /// Faults whose case only runs against a differently configured mock (see the test named).
 const CAUGHT_ELSEWHERE: &[(&str, &str)] = &[];
 
+/// The profile modes the matrix covers, each with the `--profile` it is graded under (`None`
+/// for the catalogue's default, which the identity-chaining mode serves). A mode whose grading
+/// profile is not in `suites/profiles.toml` yet is left out.
+fn graded_profiles() -> Vec<(MockProfile, Option<&'static str>)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("suites/profiles.toml");
+    let doc: toml::Value = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let ids: BTreeSet<&str> = doc["profile"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    MockProfile::ALL
+        .iter()
+        .filter(|m| ids.contains(m.grading_profile()))
+        .map(|&m| {
+            let profile = (m != MockProfile::IdentityChaining).then(|| m.grading_profile());
+            (m, profile)
+        })
+        .collect()
+}
+
+fn profile_of(
+    profiles: &[(MockProfile, Option<&'static str>)],
+    mode: MockProfile,
+) -> Option<&'static str> {
+    profiles
+        .iter()
+        .find(|(m, _)| *m == mode)
+        .and_then(|(_, p)| *p)
+}
+
+/// The label of a mode's conformant run (`conformant` for the default servers).
+fn baseline_label(mode: MockProfile) -> String {
+    if mode == MockProfile::IdentityChaining {
+        "conformant".into()
+    } else {
+        format!("conformant@{}", mode.grading_profile())
+    }
+}
+
 #[test]
 fn mutation_matrix() {
     let cases = suite_cases();
     // Each fault runs the cases that could show it: those citing one of its requirement IDs
     // and those whose `# breaks with:` comment names it. A case that waits for expiry runs
     // only for the faults its comment names, so one slow run overlaps the baseline.
-    let mut runs = vec![Run {
-        label: "conformant".into(),
-        fault: None,
-        cases: vec![],
-        profile: None,
-    }];
+    // One conformant baseline per profile mode whose grading profile exists: the default
+    // (ic-17) servers, and the Ena, RFC 8693 and ID-JAG modes under their own profiles.
+    let profiles = graded_profiles();
+    let mut runs: Vec<Run> = profiles
+        .iter()
+        .map(|&(mode, profile)| Run {
+            label: baseline_label(mode),
+            fault: None,
+            cases: vec![],
+            profile,
+        })
+        .collect();
     let mut fault_runs: Vec<(bool, Run)> = Vec::new();
     for &f in Fault::ALL {
         let selected: Vec<(&String, &CaseInfo)> = cases
@@ -250,7 +301,7 @@ fn mutation_matrix() {
                             .any(|r| f.requirements().contains(&r.as_str())))
             })
             .collect();
-        if selected.is_empty() {
+        if selected.is_empty() || !profiles.iter().any(|(m, _)| *m == f.mode()) {
             continue;
         }
         let slow = selected.iter().any(|(_, c)| c.slow);
@@ -260,7 +311,7 @@ fn mutation_matrix() {
                 label: f.name().to_owned(),
                 fault: Some(f),
                 cases: selected.into_iter().map(|(id, _)| id.clone()).collect(),
-                profile: None,
+                profile: profile_of(&profiles, f.mode()),
             },
         ));
     }
@@ -279,27 +330,33 @@ fn mutation_matrix() {
 
     let mut problems: Vec<String> = Vec::new();
 
-    // (a) the conformant pair passes everything (skips need a reason).
-    let base = &outcomes["conformant"];
-    let base_cases = by_id(&base.result);
-    for id in cases.keys() {
-        match base_cases.get(id) {
-            None => problems.push(format!("(a) case {id} missing from the conformant run")),
-            Some(c) if c.verdict == Verdict::Pass => {}
-            Some(c) if c.verdict == Verdict::Skip && !c.message.trim().is_empty() => {
-                eprintln!("(a) skip {id}: {}", c.message)
+    // (a) the conformant pair passes everything in every mode (skips need a reason).
+    let mut passing: BTreeSet<String> = BTreeSet::new();
+    for &(mode, _) in &profiles {
+        let label = baseline_label(mode);
+        let base = &outcomes[&label];
+        let base_cases = by_id(&base.result);
+        for id in cases.keys() {
+            match base_cases.get(id) {
+                None => problems.push(format!("(a) {label}: case {id} missing")),
+                Some(c) if c.verdict == Verdict::Pass => {
+                    passing.insert(id.clone());
+                }
+                Some(c) if c.verdict == Verdict::Skip && !c.message.trim().is_empty() => {
+                    eprintln!("(a) {label}: skip {id}: {}", c.message)
+                }
+                Some(c) => problems.push(format!(
+                    "(a) {label}: {id} is {} — {}",
+                    c.verdict, c.message
+                )),
             }
-            Some(c) => problems.push(format!(
-                "(a) conformant mock: {id} is {} — {}",
-                c.verdict, c.message
-            )),
         }
-    }
-    if base.exit != chainproof::exit::OK {
-        problems.push(format!(
-            "(a) conformant run exits {} (want 0); stderr: {}",
-            base.exit, base.stderr
-        ));
+        if base.exit != chainproof::exit::OK {
+            problems.push(format!(
+                "(a) {label} exits {} (want 0); stderr: {}",
+                base.exit, base.stderr
+            ));
+        }
     }
 
     // (b) each fault is caught by a case citing its requirements, at the profile's level.
@@ -315,6 +372,7 @@ fn mutation_matrix() {
             continue;
         };
         let reqs: BTreeSet<&str> = fault.requirements().iter().copied().collect();
+        let base_cases = by_id(&outcomes[&baseline_label(fault.mode())].result);
         let mut hits = Vec::new();
         for c in &outcome.result.cases {
             let id = c.full_id();
@@ -365,9 +423,9 @@ fn mutation_matrix() {
         }
     }
 
-    // (c) every case that passes on the conformant pair is caught by some fault.
-    for (id, c) in &base_cases {
-        if c.verdict == Verdict::Pass && !caught_by.contains_key(id) {
+    // (c) every case that passes on a conformant baseline is caught by some fault.
+    for id in &passing {
+        if !caught_by.contains_key(id) {
             problems.push(format!("(c) case {id} is caught by no fault"));
         }
     }

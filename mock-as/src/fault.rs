@@ -302,6 +302,20 @@ impl fmt::Display for Fault {
     }
 }
 
+impl Fault {
+    /// The profile mode a fault is tested in: the mode whose rule it breaks. A fault of an
+    /// identity-chaining rule is tested against the default servers; a fault of a rule only
+    /// the Ena, RFC 8693 or ID-JAG profile states, against the mock in that profile's mode
+    /// (the mutation matrix runs it with that mode's grading profile).
+    pub fn mode(self) -> crate::MockProfile {
+        #[allow(clippy::match_single_binding)]
+        match self {
+            // Profile engineers: add `Fault::X => crate::MockProfile::Ena,` (etc.) arms here.
+            _ => crate::MockProfile::IdentityChaining,
+        }
+    }
+}
+
 impl FromStr for Fault {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {

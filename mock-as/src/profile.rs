@@ -41,6 +41,17 @@ impl MockProfile {
         }
     }
 
+    /// The grading profile (a `suites/profiles.toml` id) this mode is built to pass: the
+    /// profile the mutation matrix grades a fault of this mode with.
+    pub fn grading_profile(self) -> &'static str {
+        match self {
+            MockProfile::IdentityChaining => "ic-17",
+            MockProfile::Ena => "ena-1.0",
+            MockProfile::Rfc8693 => "rfc8693",
+            MockProfile::IdJag => "id-jag",
+        }
+    }
+
     /// The mode that passes the grading profile `id` (a `suites/profiles.toml` id) in full.
     /// `None` for an id no mode serves.
     pub fn for_grading_profile(id: &str) -> Option<MockProfile> {
@@ -83,6 +94,12 @@ mod tests {
             assert_eq!(p.name().parse::<MockProfile>(), Ok(*p));
         }
         assert_eq!("ic-17".parse(), Ok(MockProfile::IdentityChaining));
+        for p in MockProfile::ALL {
+            assert_eq!(
+                MockProfile::for_grading_profile(p.grading_profile()),
+                Some(*p)
+            );
+        }
         assert_eq!("id-jag-mcp".parse(), Ok(MockProfile::IdJag));
         assert!(
             "nope"
