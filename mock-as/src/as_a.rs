@@ -968,7 +968,10 @@ fn same_domain_exchange(
     let lifetime = s.cfg.access_token_lifetime_secs as i64;
     let mut claims = Map::new();
     claims.insert("iss".into(), json!(s.urls.issuer));
-    claims.insert("sub".into(), json!(subject.claim_str("sub").unwrap_or_default()));
+    claims.insert(
+        "sub".into(),
+        json!(subject.claim_str("sub").unwrap_or_default()),
+    );
     claims.insert("aud".into(), Value::Array(aud));
     claims.insert("client_id".into(), json!(requester));
     claims.insert("scope".into(), json!(endpoint::join(&d.granted)));

@@ -341,10 +341,7 @@ fn ena_grant_rules(s: &AsB, jws: &Jws, auds: &[&str]) -> Result<(), String> {
     {
         return Err("aud must contain this server's issuer identifier (Ena)".into());
     }
-    if auds.iter().any(ours)
-        && !auds.iter().all(ours)
-        && !f.has(Fault::EnaAcceptGrantExtraAud)
-    {
+    if auds.iter().any(ours) && !auds.iter().all(ours) && !f.has(Fault::EnaAcceptGrantExtraAud) {
         return Err("aud names a server besides this one (Ena)".into());
     }
     if jws.claim_str("jti").is_none() && !f.has(Fault::EnaAcceptGrantWithoutJti) {

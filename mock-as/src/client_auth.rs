@@ -220,7 +220,9 @@ impl Authenticator<'_> {
             && jws.typ() != Some("client-authentication+jwt")
             && !self.faults.has(Fault::EnaAcceptUntypedClientAssertion)
         {
-            return Err(fail("client_assertion typ must be client-authentication+jwt"));
+            return Err(fail(
+                "client_assertion typ must be client-authentication+jwt",
+            ));
         }
         let iss = jws
             .claim_str("iss")
@@ -230,8 +232,7 @@ impl Authenticator<'_> {
         }
         // Ena OAuth profile §3.3.2.1: client_id is a parameter of every token request, and the
         // assertion's iss and sub must equal it.
-        if ena && form.get("client_id").is_none() && !self.faults.has(Fault::EnaClientIdOptional)
-        {
+        if ena && form.get("client_id").is_none() && !self.faults.has(Fault::EnaClientIdOptional) {
             return Err(OAuthError::invalid_request(
                 "client_id is required with private_key_jwt",
             ));

@@ -284,18 +284,6 @@ faults! {
     EnaAsBAnonymousClient = "ena-as-b-anonymous-client", ["ENA-XD-16"], "AS-B redeems grants for clients that do not authenticate";
 }
 
-impl Fault {
-    /// The profile mode the pair runs in when this fault is tested: a fault breaking an Ena
-    /// rule (name prefix `ena-`) only shows in the Ena mode, where the mock follows that rule.
-    pub fn mode(self) -> crate::MockProfile {
-        if self.name().starts_with("ena-") {
-            crate::MockProfile::Ena
-        } else {
-            crate::MockProfile::IdentityChaining
-        }
-    }
-}
-
 impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -311,6 +299,22 @@ impl Fault {
         #[allow(clippy::match_single_binding)]
         match self {
             // Profile engineers: add `Fault::X => crate::MockProfile::Ena,` (etc.) arms here.
+            Fault::EnaSameDomainWrongAud
+            | Fault::EnaSameDomainRefreshToken
+            | Fault::EnaSameDomainUnregisteredTarget
+            | Fault::EnaSameDomainIgnoresDpop
+            | Fault::EnaRequestedTokenTypeIgnored
+            | Fault::EnaActNotNested
+            | Fault::EnaDropAuthContext
+            | Fault::EnaGrantNoAct
+            | Fault::EnaAcceptUntypedClientAssertion
+            | Fault::EnaAcceptMultiAudClientAssertion
+            | Fault::EnaClientIdOptional
+            | Fault::EnaAcceptGrantWithoutJti
+            | Fault::EnaAcceptGrantWithoutClientId
+            | Fault::EnaAcceptGrantExtraAud
+            | Fault::EnaAcceptTokenEndpointAud
+            | Fault::EnaAsBAnonymousClient => crate::MockProfile::Ena,
             _ => crate::MockProfile::IdentityChaining,
         }
     }

@@ -74,39 +74,68 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
         EnaSameDomainWrongAud => {
             let st = e.user_token().await;
             let r = same_domain(&e, &st, &[], None).await;
-            !decode(r.token()).1["aud"].as_array().unwrap().contains(&json!(f_.same_domain_resource))
+            !decode(r.token()).1["aud"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(f_.same_domain_resource))
         }
         EnaSameDomainRefreshToken => {
             let st = e.user_token().await;
-            same_domain(&e, &st, &[], None).await.json.get("refresh_token").is_some()
+            same_domain(&e, &st, &[], None)
+                .await
+                .json
+                .get("refresh_token")
+                .is_some()
         }
         EnaSameDomainUnregisteredTarget => {
             let st = e.user_token().await;
-            let p = [("requested_token_type", TT_AT), ("audience", "https://unregistered.example/api")];
+            let p = [
+                ("requested_token_type", TT_AT),
+                ("audience", "https://unregistered.example/api"),
+            ];
             e.exchange_with(&st, &p, None).await.status == 200
         }
         EnaSameDomainIgnoresDpop => {
             let st = e.user_token().await;
             let key = EsKey::generate();
-            let r = same_domain(&e, &st, &[], Some(e.token_proof(&key, &f_.as_a_token_endpoint))).await;
+            let r = same_domain(
+                &e,
+                &st,
+                &[],
+                Some(e.token_proof(&key, &f_.as_a_token_endpoint)),
+            )
+            .await;
             decode(r.token()).1.get("cnf").is_none()
         }
         EnaRequestedTokenTypeIgnored => {
             let st = e.user_token().await;
-            let p = [("requested_token_type", TT_AT), ("audience", f_.as_b_issuer.as_str())];
+            let p = [
+                ("requested_token_type", TT_AT),
+                ("audience", f_.as_b_issuer.as_str()),
+            ];
             e.exchange_with(&st, &p, None).await.json["issued_token_type"] == json!(TT_JWT)
         }
         EnaActNotNested => {
             let st = e.user_token().await;
             let t1 = same_domain(&e, &st, &[], None).await.token().to_owned();
-            let t2 = e.exchange_with(&t1, &[("requested_token_type", TT_AT), ("audience", &format!("{}/api", f_.as_a_issuer))], None).await;
+            let t2 = e
+                .exchange_with(
+                    &t1,
+                    &[
+                        ("requested_token_type", TT_AT),
+                        ("audience", &format!("{}/api", f_.as_a_issuer)),
+                    ],
+                    None,
+                )
+                .await;
             decode(t2.token()).1["act"].get("act").is_none()
         }
         EnaDropAuthContext => {
             let st = e.user_token().await;
             let r = same_domain(&e, &st, &[], None).await;
             let g = e.exchange(&[]).await;
-            decode(r.token()).1.get("acr").is_none() || decode(g.token()).1.get("auth_time").is_none()
+            decode(r.token()).1.get("acr").is_none()
+                || decode(g.token()).1.get("auth_time").is_none()
         }
         EnaGrantNoAct => decode(e.exchange(&[]).await.token()).1.get("act").is_none(),
         EnaAcceptUntypedClientAssertion => {
@@ -114,15 +143,29 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             jwt_client_request(&e, &ca, true).await.status == 200
         }
         EnaAcceptMultiAudClientAssertion => {
-            let ca = client_assertion(&e, json!({}), json!({"aud": [f_.as_a_issuer, f_.as_a_token_endpoint]}));
+            let ca = client_assertion(
+                &e,
+                json!({}),
+                json!({"aud": [f_.as_a_issuer, f_.as_a_token_endpoint]}),
+            );
             jwt_client_request(&e, &ca, true).await.status == 200
         }
         EnaClientIdOptional => {
             let ca = client_assertion(&e, json!({}), json!({}));
             jwt_client_request(&e, &ca, false).await.status == 200
         }
-        EnaAcceptGrantWithoutJti => e.redeem(&e.harness_grant(json!({"jti": null})), &[], None).await.status == 200,
-        EnaAcceptGrantWithoutClientId => e.redeem(&e.harness_grant(json!({"client_id": null})), &[], None).await.status == 200,
+        EnaAcceptGrantWithoutJti => {
+            e.redeem(&e.harness_grant(json!({"jti": null})), &[], None)
+                .await
+                .status
+                == 200
+        }
+        EnaAcceptGrantWithoutClientId => {
+            e.redeem(&e.harness_grant(json!({"client_id": null})), &[], None)
+                .await
+                .status
+                == 200
+        }
         EnaAcceptGrantExtraAud => {
             let g = e.harness_grant(json!({"aud": [f_.as_b_issuer, "https://as-c.example"]}));
             e.redeem(&g, &[], None).await.status == 200
@@ -134,7 +177,10 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
         EnaAsBAnonymousClient => {
             let g = e.grant().await;
             let p = [("grant_type", JB), ("assertion", g.as_str())];
-            e.post(&f_.as_b_token_endpoint, &p, Auth::None, None).await.status == 200
+            e.post(&f_.as_b_token_endpoint, &p, Auth::None, None)
+                .await
+                .status
+                == 200
         }
         other => panic!("{other} is not an Ena-mode fault"),
     }
