@@ -785,8 +785,11 @@ fn exchange(
         claims.insert("requested_cnf".into(), json!({"jkt": p.jkt}));
     }
     if f.variant(Variant::ExtraGrantClaims) {
-        claims.insert("acr".into(), json!("urn:chainproof:acr:password"));
-        claims.insert("auth_time".into(), json!(now - 30));
+        // Claims the grant already carries (the Ena mode copies the subject's) are kept.
+        claims
+            .entry("acr")
+            .or_insert(json!("urn:chainproof:acr:password"));
+        claims.entry("auth_time").or_insert(json!(now - 30));
         claims.insert("https://a.example/tenant".into(), json!("tenant-1"));
     }
     if f.has(Fault::GrantIncludesPii) {

@@ -18,6 +18,23 @@ macro_rules! variants {
         pub enum Variant { $( $(#[doc = $doc])+ $variant, )+ }
 
         impl Variant {
+    /// Whether the variant is conformant in the profile mode `profile`: the Ena profiles forbid
+    /// what some identity-chaining liberties allow (an unauthenticated AS-B client, Ena chaining
+    /// profile §3.4.2; a grant aud without AS-B's issuer, §3.3.4; reusable grants, §3.3; grants
+    /// of ten minutes, §3.3 "short-lived", its example five minutes).
+    pub fn legal_in(self, profile: crate::MockProfile) -> bool {
+        match profile {
+            crate::MockProfile::Ena => !matches!(
+                self,
+                Variant::AsBNoClientAuth
+                    | Variant::GrantAudTokenEndpoint
+                    | Variant::NoReplayCache
+                    | Variant::GrantLifetime600
+            ),
+            _ => true,
+        }
+    }
+
             pub const ALL: &'static [Variant] = &[ $( Variant::$variant, )+ ];
 
             /// The stable, kebab-case name used on the command line.
