@@ -2,6 +2,7 @@
 //! and the profiles (`suites/profiles.toml`) that set each requirement's level (BCP 14).
 
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
+use crate::exchange_form::FormSpec;
 use crate::verdict::Level;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -28,6 +29,9 @@ pub struct Profile {
     pub default: bool,
     /// Levels missing here fall back to this profile.
     pub base: Option<String>,
+    /// The setup exchange form this profile uses (`[profile.exchange]`); fields missing here
+    /// fall back to the base profile's.
+    pub exchange: Option<FormSpec>,
 }
 
 /// Requirements (in file order) and profiles.
@@ -72,6 +76,8 @@ struct RawProfile {
     default: bool,
     #[serde(default)]
     base: Option<Spanned<String>>,
+    #[serde(default)]
+    exchange: Option<FormSpec>,
 }
 
 const TESTING: &[&str] = &[
@@ -162,6 +168,7 @@ impl Catalogue {
                 title: p.title,
                 default: p.default,
                 base: p.base.map(Spanned::into_inner),
+                exchange: p.exchange,
             };
             match self.profiles.iter_mut().find(|x| x.id == profile.id) {
                 Some(existing) => *existing = profile,
@@ -208,6 +215,25 @@ impl Catalogue {
             .iter()
             .find(|p| p.default)
             .or_else(|| self.profiles.first())
+    }
+
+    /// The setup exchange form `profile` declares, each field following `base` links; `None`
+    /// when neither the profile nor its bases declare one.
+    pub fn exchange_form(&self, profile: &str) -> Option<FormSpec> {
+        let mut out: Option<FormSpec> = None;
+        let mut current = self.profile(profile);
+        let mut hops = 0;
+        while let Some(p) = current {
+            if let Some(spec) = &p.exchange {
+                out = Some(out.map_or_else(|| spec.clone(), |o| o.over(spec)));
+            }
+            hops += 1;
+            if hops > 16 {
+                break;
+            }
+            current = p.base.as_deref().and_then(|b| self.profile(b));
+        }
+        out
     }
 
     /// The level of `requirement` in `profile`, following `base` links. `None` when neither
@@ -281,6 +307,35 @@ base = "ic-17"
         assert_eq!(c.level("IC-TE-17", "ic-01"), Some(Level::Must));
         assert_eq!(c.level("IC-TE-17", "nope"), None);
         assert_eq!(c.default_profile().unwrap().id, "ic-17");
+    }
+
+    #[test]
+    fn exchange_form_follows_base_profiles() {
+        let mut c = catalogue();
+        let more = r#"
+[[profile]]
+id = "jag"
+title = "jag"
+base = "ic-17"
+[profile.exchange]
+requested_token_type = "urn:ietf:params:oauth:token-type:id-jag"
+subject_token_field = "id_token"
+
+[[profile]]
+id = "jag-mcp"
+title = "jag mcp"
+base = "jag"
+[profile.exchange]
+target = "audience"
+"#;
+        c.add_profiles(&SourceFile::new("more.toml", more)).unwrap();
+        assert_eq!(c.exchange_form("ic-17"), None);
+        let f = c.exchange_form("jag-mcp").unwrap();
+        assert_eq!(f.target, Some(crate::exchange_form::TargetParam::Audience));
+        assert_eq!(f.subject_token_field.as_deref(), Some("id_token"));
+        let bad =
+            "[[profile]]\nid = \"x\"\ntitle = \"x\"\n[profile.exchange]\ntarget = \"scope\"\n";
+        assert!(c.add_profiles(&SourceFile::new("bad.toml", bad)).is_err());
     }
 
     #[test]

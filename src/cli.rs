@@ -348,6 +348,10 @@ pub struct FuzzArgs {
     /// Mock fault to switch on (repeatable; embedded mock only).
     #[arg(long = "mock-fault", value_name = "NAME")]
     pub mock_faults: Vec<mock_as::Fault>,
+    /// Legal variant of the embedded mock to switch on (repeatable; `chainproof mock
+    /// --list-variants`).
+    #[arg(long = "mock-variant", value_name = "NAME")]
+    pub mock_variants: Vec<mock_as::Variant>,
     /// Requests in flight at once (results are judged in generation order).
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub concurrency: usize,
@@ -388,6 +392,7 @@ impl FuzzArgs {
             time_limit: self.time_limit,
             rate: self.rate,
             mock_faults: self.mock_faults,
+            mock_variants: self.mock_variants,
             concurrency: self.concurrency,
             max_latency: self.max_latency,
             timeout: self.timeout,
@@ -492,5 +497,28 @@ mod tests {
         );
         assert_eq!((o.max_latency, o.timeout), (d.max_latency, d.timeout));
         assert_eq!(o.report.out, d.report.out);
+    }
+
+    #[test]
+    fn fuzz_takes_mock_variants_like_run() {
+        let (v0, v1) = (
+            mock_as::Variant::ALL[0].name(),
+            mock_as::Variant::ALL[1].name(),
+        );
+        let argv = [
+            "chainproof",
+            "fuzz",
+            "--mock-variant",
+            v0,
+            "--mock-variant",
+            v1,
+        ];
+        let Command::Fuzz(f) = Cli::try_parse_from(argv).unwrap().command else {
+            panic!()
+        };
+        let names: Vec<&str> = f.options().mock_variants.iter().map(|v| v.name()).collect();
+        assert_eq!(names, [v0, v1]);
+        let e = Cli::try_parse_from(["chainproof", "fuzz", "--mock-variant", "no-such"]);
+        assert!(e.unwrap_err().to_string().contains("--list-variants"));
     }
 }

@@ -8,6 +8,7 @@
 //! collection.
 
 use crate::discovery::{self, fetch_json};
+use crate::exchange_form::ExchangeForm;
 use crate::harness::{self, HarnessIssuer};
 use crate::http::Http;
 use crate::run_result::{RoleInfo, Targets};
@@ -62,6 +63,9 @@ pub struct Env {
     /// [`Env::secrets_now`] for those obtained since.
     pub secrets: Vec<String>,
     pub profile: Option<String>,
+    /// The form of setup exchanges: the target's `[as_a.exchange]` over the built-in form;
+    /// `run` layers the grading profile's form beneath the target's.
+    pub exchange: ExchangeForm,
     _mock: Option<MockPair>,
     harness_server: Option<tokio::task::JoinHandle<()>>,
 }
@@ -808,6 +812,10 @@ impl Env {
                     .as_str()
                     .map(String::from)
             });
+        let exchange =
+            ExchangeForm::resolve(target.and_then(|t| t.spec.as_a.exchange.as_ref()), None);
+        let mut tokens = side_a.tokens;
+        tokens.set_token_field(&exchange.subject_token_field);
         Ok(Env {
             as_b_introspection,
             insecure,
@@ -833,13 +841,14 @@ impl Env {
                 .escalation_scope
                 .clone()
                 .or(d.escalation_scope.clone()),
-            tokens: side_a.tokens,
+            tokens,
             harness: if trusts_harness { harness } else { None },
             dpop,
             limits,
             targets,
             secrets,
             profile: target.and_then(|t| t.spec.profile.clone()),
+            exchange,
             _mock: mock,
             harness_server,
         })

@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::oauth::{JWT_BEARER, TOKEN_EXCHANGE, TT_ACCESS_TOKEN as ACCESS_TOKEN_TYPE};
+use crate::oauth::{JWT_BEARER, TOKEN_EXCHANGE};
 
 /// How a case ended, before it is wrapped into a `CaseResult`.
 #[derive(Debug, Clone)]
@@ -839,7 +839,16 @@ impl CaseRun {
         let (exchanges, res) = self.env.tokens.obtain(role, &self.http, id).await;
         self.transcript.extend(exchanges);
         match res {
-            Ok(Got::Response(r)) => Ok(output(&r)),
+            Ok(Got::Response(r)) => {
+                let mut out = output(&r);
+                // The subject token is the member the exchange form names (an ID-JAG IdP
+                // exchanges the `id_token`); the access token otherwise.
+                let field = &self.env.exchange.subject_token_field;
+                if field != "access_token" {
+                    out["token"] = out["json"][field.as_str()].clone();
+                }
+                Ok(out)
+            }
             Ok(Got::Kept(t)) => Ok(json!({ "token": t })),
             Err(TokenError::NoSource(why)) => Err(Stop::Skip(why)),
             Err(TokenError::Failed(why)) => err(why),
@@ -883,13 +892,18 @@ impl CaseRun {
                 let mut form: Vec<(String, String)> = Vec::new();
                 if exchange {
                     form.push(("grant_type".into(), TOKEN_EXCHANGE.into()));
-                    form.push(("subject_token_type".into(), ACCESS_TOKEN_TYPE.into()));
+                    // The run's form (target > profile > built-in) fills in what the step
+                    // leaves unnamed; the step's params and `omit` win.
                     let named = |n: &str| {
-                        t.params.iter().any(|(k, _)| k == n) || t.omit.iter().any(|k| k == n)
+                        t.params.iter().any(|(k, _)| k == n)
+                            || t.extra.iter().any(|(k, _)| k == n)
+                            || t.omit.iter().any(|k| k == n)
                     };
-                    if !named("resource") && !named("audience") {
-                        form.push(("resource".into(), self.env.as_b.issuer.clone()));
-                    }
+                    form.extend(self.env.exchange.defaults(
+                        &self.env.as_b.issuer,
+                        self.env.as_b_audience.as_deref(),
+                        named,
+                    ));
                 } else {
                     form.push(("grant_type".into(), JWT_BEARER.into()));
                 }

@@ -7,7 +7,7 @@
 //! Lowest first. Each module uses only modules of its own layer or an earlier one, and the
 //! module graph has no cycle (`tests/layering.rs` checks both, reading this list):
 //! - values: `exit`, `verdict`, `party`, `diagnostic`, `toml_tree`, `template`, `transcript`, `jose`,
-//!   `oauth`, `query`
+//!   `oauth`, `query`, `exchange_form`
 //! - inputs and results: `catalogue`, `suite`, `predicate`, `target`, `tls`, `http`, `harness`,
 //!   `run_result`, `client_auth`, `discovery`
 //! - engine: `subject_token`, `environment`, `executor`
@@ -28,6 +28,7 @@ pub mod client_auth;
 pub mod diagnostic;
 pub mod discovery;
 pub mod environment;
+pub mod exchange_form;
 pub mod executor;
 pub mod exit;
 pub mod fuzz;

@@ -499,7 +499,17 @@ pub async fn run(prepared: Prepared) -> Result<Finished, RunError> {
         profile: mock_as::MockProfile::for_grading_profile(&p.profile).unwrap_or_default(),
     };
     let env = match Env::build_with(p.target.as_ref(), modes, p.options.insecure).await {
-        Ok(e) => Arc::new(e),
+        Ok(mut e) => {
+            // Setup exchanges: step > target `[as_a.exchange]` > profile > built-in.
+            e.exchange = crate::exchange_form::ExchangeForm::resolve(
+                p.target
+                    .as_ref()
+                    .and_then(|t| t.spec.as_a.exchange.as_ref()),
+                p.lib.catalogue.exchange_form(&p.profile).as_ref(),
+            );
+            e.tokens.set_token_field(&e.exchange.subject_token_field);
+            Arc::new(e)
+        }
         Err(EnvError::Invalid(m)) => return Err(RunError::Invalid(m)),
         Err(EnvError::Runtime(m)) => {
             // The target could not be set up (discovery failed, a server is down): no case

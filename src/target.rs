@@ -94,6 +94,10 @@ pub struct AsATarget {
     /// RFC 6749 §3.1 authorization endpoint (the `authorization_code` subject-token source).
     #[serde(default)]
     pub authorization_endpoint: Option<Spanned<String>>,
+    /// The request form AS-A accepts for setup exchanges (`[as_a.exchange]`); it overrides the
+    /// profile's form field by field (see `exchange_form`).
+    #[serde(default)]
+    pub exchange: Option<crate::exchange_form::FormSpec>,
 }
 
 /// Endpoints a target file pins for one authorization server.

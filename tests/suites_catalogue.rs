@@ -180,6 +180,38 @@ fn every_case_cites_known_requirements_and_names_its_breaking_fault() {
     }
 }
 
+/// Every check is graded by its own requirement (issue 8, item 3): in a case citing several IDs
+/// a check names its `requirement`, judged from the spec text it enforces, so that it never
+/// inherits the level of whichever ID the case happens to list first; and every `requirement`
+/// a check names is among its case's `requirements`. All problems are listed at once.
+#[test]
+fn every_check_in_a_multi_requirement_case_names_its_own_requirement() {
+    let mut problems = Vec::new();
+    for (file, _, case, _) in cases() {
+        let id = case["id"].as_str().unwrap();
+        let cited: Vec<&str> = case["requirements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        for check in case["check"].as_array().into_iter().flatten() {
+            let what = check.get("what").and_then(Value::as_str).unwrap_or("?");
+            match check.get("requirement").and_then(Value::as_str) {
+                None if cited.len() > 1 => problems.push(format!(
+                    "{file} {id}: check \"{what}\" names no `requirement` (the case cites {})",
+                    cited.join(", ")
+                )),
+                Some(r) if !cited.contains(&r) => problems.push(format!(
+                    "{file} {id}: check \"{what}\" cites {r}, not among the case's requirements"
+                )),
+                _ => {}
+            }
+        }
+    }
+    assert!(problems.is_empty(), "\n  {}", problems.join("\n  "));
+}
+
 #[test]
 fn coverage_explains_every_testable_row() {
     let coverage = std::fs::read_to_string(suites_dir().join("COVERAGE.md")).unwrap();

@@ -246,7 +246,7 @@ faults! {
     /// fuzz: unreachable: RS-B behaviour; the fuzzer sends token requests only
     RsSkipsAth = "rs-skips-ath", ["DPOP-02"], "RS-B does not check the proof's ath against the access token";
     /// fuzz: unreachable: private_key_jwt is not among the client authentication methods the fuzzer varies
-    ClientAssertionUnverified = "client-assertion-unverified", ["IC-SC-01", "GEN-10"], "AS-A accepts private_key_jwt client assertions without checking their signature";
+    ClientAssertionUnverified = "client-assertion-unverified", ["IC-TE-23", "IC-SC-01", "GEN-10"], "AS-A accepts private_key_jwt client assertions without checking their signature";
     /// fuzz: unreachable: private_key_jwt is not among the client authentication methods the fuzzer varies
     ClientAssertionReplay = "client-assertion-replay", ["IC-SC-01", "ENA-P-02"], "AS-A accepts a private_key_jwt client assertion jti more than once";
     // --- Ena profile (mode `ena-1.0`): each breaks one rule the Ena chaining and OAuth profiles add

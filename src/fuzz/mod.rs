@@ -42,7 +42,7 @@ use crate::exit;
 use crate::report::{ReportOptions, Secrets};
 use crate::verdict::FailOn;
 use engine::{EngineConfig, Session};
-use mock_as::{Fault, MockOptions, MockPair, TrustedIssuer};
+use mock_as::{Fault, MockOptions, MockPair, MockProfile, TrustedIssuer, Variant};
 use replay::ReplayFile;
 use request::Endpoint;
 use std::collections::BTreeMap;
@@ -90,6 +90,8 @@ pub struct FuzzOptions {
     pub rate: Option<f64>,
     /// Mock fault to switch on (repeatable; embedded mock only).
     pub mock_faults: Vec<Fault>,
+    /// Legal variants of the embedded mock (repeatable; embedded mock only).
+    pub mock_variants: Vec<Variant>,
     /// Requests in flight at once (results are judged in generation order).
     pub concurrency: usize,
     /// Response-time bound of the latency oracle.
@@ -121,6 +123,7 @@ impl Default for FuzzOptions {
             time_limit: None,
             rate: None,
             mock_faults: Vec::new(),
+            mock_variants: Vec::new(),
             concurrency: 8,
             max_latency: Duration::from_secs(5),
             timeout: Duration::from_secs(10),
@@ -145,17 +148,24 @@ async fn start_target(
     args: &FuzzOptions,
     target: Option<&crate::target::Target>,
     seed: u64,
+    profile: &str,
 ) -> Result<Running, (i32, String)> {
+    // The embedded mock follows the rules of the profile being graded, as for `run`.
+    let mock_profile = MockProfile::for_grading_profile(profile).unwrap_or_default();
     if let (Some(path), Some(target)) = (&args.target, target) {
         // The runner's loader and environment (discovery, secrets from the environment,
-        // harness issuer); mock roles in the file still take `--mock-fault`.
-        let env =
-            crate::environment::Env::build(Some(target), args.mock_faults.clone(), Vec::new())
-                .await
-                .map_err(|e| match e {
-                    crate::environment::EnvError::Invalid(m) => (exit::INVALID_INPUT, m),
-                    crate::environment::EnvError::Runtime(m) => (exit::RUNTIME, m),
-                })?;
+        // harness issuer); mock roles in the file still take `--mock-fault`/`--mock-variant`.
+        let modes = crate::environment::MockModes {
+            faults: args.mock_faults.clone(),
+            variants: args.mock_variants.clone(),
+            profile: mock_profile,
+        };
+        let env = crate::environment::Env::build_with(Some(target), modes, false)
+            .await
+            .map_err(|e| match e {
+                crate::environment::EnvError::Invalid(m) => (exit::INVALID_INPUT, m),
+                crate::environment::EnvError::Runtime(m) => (exit::RUNTIME, m),
+            })?;
         let mut endpoints = FuzzEndpoints::from_env(&env)
             .map_err(|m| (exit::INVALID_INPUT, format!("{}: {m}", path.display())))?;
         if let Some(t) = endpoints.targets.as_mut() {
@@ -173,6 +183,8 @@ async fn start_target(
     ));
     let options = MockOptions {
         faults: args.mock_faults.clone(),
+        variants: args.mock_variants.clone(),
+        profile: mock_profile,
         extra_trusted_issuers: vec![TrustedIssuer {
             issuer: MOCK_HARNESS_ISSUER.into(),
             jwks: Some(key.jwks()),
@@ -292,7 +304,7 @@ async fn run_inner(
             _mock: None,
             _env: None,
         },
-        None => start_target(args, target.as_ref(), seed).await?,
+        None => start_target(args, target.as_ref(), seed, &levels.profile).await?,
     };
     let sender =
         send::Sender::new(args.timeout, args.rate).map_err(|e| (exit::RUNTIME, e.to_string()))?;
@@ -446,6 +458,9 @@ fn fault_flags(args: &FuzzOptions) -> String {
     }
     for f in &args.mock_faults {
         s.push_str(&format!(" --mock-fault {f}"));
+    }
+    for v in &args.mock_variants {
+        s.push_str(&format!(" --mock-variant {v}"));
     }
     s
 }

@@ -240,6 +240,9 @@ pub struct SubjectTokens {
     /// Tokens obtained from kept sources during the run (redacted from reports).
     obtained: Mutex<Vec<String>>,
     notice: Mutex<Notice>,
+    /// The member of a token response kept as the subject token (`access_token`, or
+    /// `id_token` for an ID-JAG IdP); see `exchange_form`.
+    field: String,
 }
 
 impl std::fmt::Debug for SubjectTokens {
@@ -259,7 +262,13 @@ impl SubjectTokens {
             endpoints,
             obtained: Mutex::new(Vec::new()),
             notice: Mutex::new(Notice::default()),
+            field: "access_token".into(),
         }
+    }
+
+    /// Keep `field` of kept sources' token responses as the subject token.
+    pub fn set_token_field(&mut self, field: &str) {
+        self.field = field.to_string();
     }
 
     pub fn set(&mut self, role: TokenRole, source: RoleSource) {
@@ -569,9 +578,10 @@ impl SubjectTokens {
                 resp.status
             ));
         }
-        let token = body["access_token"]
+        let field = self.field.as_str();
+        let token = body[field]
             .as_str()
-            .ok_or_else(|| format!("{grant} grant at {url}: the response has no access_token"))?
+            .ok_or_else(|| format!("{grant} grant at {url}: the response has no {field}"))?
             .to_string();
         kept.exp = body["expires_in"]
             .as_i64()
