@@ -14,6 +14,7 @@ use std::sync::Arc;
 /// Run a parsed command line; returns the exit code.
 pub fn execute(cli: Cli) -> i32 {
     match cli.command {
+        Command::Check(args) => check(args.options()),
         Command::List(args) => list(&args),
         Command::Run(args) => run(args.options()),
         Command::Init => {
@@ -75,6 +76,31 @@ pub fn run(mut options: RunOptions) -> i32 {
             e.exit_code()
         }
     }
+}
+
+/// `chainproof check`: the table on stdout, one line per problem on stderr.
+fn check(options: crate::check::CheckOptions) -> i32 {
+    let insecure = options.insecure;
+    if insecure {
+        eprintln!("{INSECURE_WARNING}");
+    }
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    let checked = rt.block_on(crate::check::check(options));
+    print!("{}", checked.table);
+    for p in &checked.problems {
+        eprintln!("{p}");
+    }
+    match checked.problems.len() {
+        0 => eprintln!("check: ready to run"),
+        n => eprintln!(
+            "check: {n} problem{} found before any case ran",
+            if n == 1 { "" } else { "s" }
+        ),
+    }
+    checked.exit_code()
 }
 
 /// `chainproof merge`: one set of reports and one gate from partial runs' JSON reports. The

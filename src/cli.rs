@@ -1,9 +1,10 @@
-//! The command line (clap derive): `run`, `list`, `init`, `issuer`, `mock`, `fuzz`, `merge`.
+//! The command line (clap derive): `run`, `check`, `list`, `init`, `issuer`, `mock`, `fuzz`, `merge`.
 //! Parsing only. clap types live here (and in `app.rs`) and nowhere else: each `*Args`
 //! converts into the plain options struct of the module that does the work
 //! ([`crate::run::RunOptions`], [`crate::report::ReportOptions`], [`crate::fuzz::FuzzOptions`],
 //! [`crate::progress::ProgressMode`] ...), so the library never sees clap.
 
+use crate::check::CheckOptions;
 use crate::fuzz::{EndpointChoice, FuzzOptions};
 use crate::partition::Partition;
 use crate::progress::ProgressMode;
@@ -41,6 +42,23 @@ pub enum Command {
   chainproof run --mock-fault accept-alg-none      prove a case catches a broken AS-B
   chainproof run --profile ic-01 --deadline 10m")]
     Run(RunArgs),
+    /// Check a target file before a run: credentials, metadata, client authentication, one
+    /// subject token per role, and the plan (what will run, what will be skipped and why).
+    #[command(
+        after_help = "Nothing is judged and no case runs. Each problem is one line on stderr, naming
+what is wrong: wrong secret, wrong issuer, unreachable host, untrusted certificate, failing
+token source. The table (stdout) shows every step tried and the run's plan.
+
+Exit codes: 0 ready to run; 2 a server, credential or token source problem; 3 an invalid
+target file or an unreadable secret (variable unset, key file missing); 64 usage error.
+
+Examples:
+  chainproof check --target target.toml
+  chainproof check --target target.toml --profile ic-01      plan under another profile
+  chainproof check --target target.toml --suite replay       plan one suite only
+  AS_A_SECRET=... chainproof check --target target.toml && chainproof run --target target.toml"
+    )]
+    Check(CheckArgs),
     /// List suites and cases, or the requirement catalogue with the cases covering each ID.
     List(ListArgs),
     /// Print a fully commented target-file template.
@@ -103,6 +121,42 @@ pub struct RunArgs {
     pub partition: Option<Partition>,
     #[command(flatten)]
     pub report: ReportArgs,
+}
+
+/// `chainproof check`: the target to check and the selection to plan.
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Target file naming AS-A, AS-B and RS-B (see `chainproof init`).
+    #[arg(long, value_name = "FILE")]
+    pub target: PathBuf,
+    /// Folder of extra suite files (as for `run`).
+    #[arg(long, value_name = "DIR")]
+    pub suites: Option<PathBuf>,
+    /// Plan only this suite (repeatable).
+    #[arg(long = "suite", value_name = "ID")]
+    pub suite: Vec<String>,
+    /// Plan only cases whose `suite/case` id (or case id) matches this glob (repeatable).
+    #[arg(long = "case", value_name = "GLOB")]
+    pub case: Vec<String>,
+    /// Profile setting requirement levels (as for `run`).
+    #[arg(long, value_name = "ID")]
+    pub profile: Option<String>,
+    /// Do not verify server certificates (as for `run`).
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+impl CheckArgs {
+    pub fn options(self) -> CheckOptions {
+        CheckOptions {
+            target: self.target,
+            suites: self.suites,
+            suite: self.suite,
+            case: self.case,
+            profile: self.profile,
+            insecure: self.insecure,
+        }
+    }
 }
 
 /// `chainproof merge`: the partial runs' JSON reports and where to write the joined reports.

@@ -221,6 +221,44 @@ fn source(t: &Target, s: &SubjectTokenTarget) -> Result<Source, EnvError> {
     })
 }
 
+/// Read every credential the target names (client secrets from their variables, key files,
+/// subject-token source secrets) without contacting anyone; one message per credential that
+/// cannot be read. `chainproof check` reports them all at once, where a run stops at the first.
+pub fn resolve_credentials(t: &Target) -> Vec<String> {
+    let mut problems = Vec::new();
+    let (a, b) = (&t.spec.as_a, &t.spec.as_b);
+    if a.kind == Kind::Live {
+        for c in [&a.client, &a.second_client, &a.jwt_client]
+            .into_iter()
+            .flatten()
+        {
+            if let Err(e) = client(t, c) {
+                problems.push(e.to_string());
+            }
+        }
+        for s in [
+            &a.subject_token,
+            &a.second_client_token,
+            &a.jwt_client_token,
+            &a.unmapped_user,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Err(e) = source(t, s) {
+                problems.push(e.to_string());
+            }
+        }
+    }
+    if b.kind == Kind::Live
+        && let Some(c) = &b.client
+        && let Err(e) = client(t, c)
+    {
+        problems.push(e.to_string());
+    }
+    problems
+}
+
 /// The AS-A side: its server, clients, subject-token sources and what it suggests as fixtures.
 struct SideA {
     info: AsInfo,
@@ -928,7 +966,7 @@ impl Env {
             "user": { "sub": self.user_sub, "sub_at_b": self.user_sub_at_b },
             "scopes": self.scopes,
             "escalation_scope": self.escalation_scope,
-            "harness": self.harness.as_ref().map(|h| json!({"issuer": h.issuer, "jwks_uri": h.jwks_uri()})),
+            "harness": self.harness.as_ref().map(|h| json!({"issuer": h.issuer, "jwks_uri": h.jwks_uri(), "jwk": h.jwk(), "x5c": h.x5c(), "x5u": h.x5u()})),
         })
     }
 }

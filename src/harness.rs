@@ -18,6 +18,10 @@ pub struct HarnessIssuer {
     pub key: SigningKey,
     /// RFC 7638 thumbprint of the public key: stable for a stable key.
     pub kid: String,
+    /// A self-signed X.509 certificate for the key (DER), which grants may carry in `x5c` or
+    /// point to with `x5u` to show that AS-B trusts no key a token brings along (RFC 8725
+    /// §3.10). No CA signs it: a server that trusts it trusts anything.
+    pub cert_der: Vec<u8>,
 }
 
 impl std::fmt::Debug for HarnessIssuer {
@@ -33,7 +37,13 @@ impl HarnessIssuer {
     pub fn new(issuer: String, key: SigningKey) -> HarnessIssuer {
         let kid = jose::thumbprint(&jose::public_jwk(key.verifying_key()))
             .expect("EC JWK has a thumbprint");
-        HarnessIssuer { issuer, key, kid }
+        let cert_der = self_signed_certificate(&key);
+        HarnessIssuer {
+            issuer,
+            key,
+            kid,
+            cert_der,
+        }
     }
 
     /// A key derived from `seed` (the fuzzer's: the same seed signs with the same key, and
@@ -71,6 +81,36 @@ impl HarnessIssuer {
         format!("{}/jwks", self.issuer.trim_end_matches('/'))
     }
 
+    /// The public key as a bare JWK (RFC 7517), as a token's `jwk` header would embed it.
+    pub fn jwk(&self) -> Value {
+        jose::public_jwk(self.key.verifying_key())
+    }
+
+    /// `x5c` header value: the certificate chain as standard base64 DER (RFC 7515 §4.1.6).
+    pub fn x5c(&self) -> Value {
+        use base64::Engine as _;
+        json!([base64::engine::general_purpose::STANDARD.encode(&self.cert_der)])
+    }
+
+    /// URL of the certificate in PEM (RFC 7515 §4.1.5), served by [`HarnessIssuer::router`].
+    pub fn x5u(&self) -> String {
+        format!("{}/x5u", self.issuer.trim_end_matches('/'))
+    }
+
+    fn cert_pem(&self) -> String {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&self.cert_der);
+        let lines: Vec<&str> = b64
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap_or_default())
+            .collect();
+        format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+            lines.join("\n")
+        )
+    }
+
     pub fn metadata(&self) -> Value {
         json!({ "issuer": self.issuer, "jwks_uri": self.jwks_uri() })
     }
@@ -101,6 +141,7 @@ impl HarnessIssuer {
             .unwrap_or_default();
         let meta = self.metadata();
         let jwks = self.jwks();
+        let pem = self.cert_pem();
         let m2 = meta.clone();
         Router::new()
             .route(
@@ -114,6 +155,18 @@ impl HarnessIssuer {
             .route(
                 &format!("{path}/jwks"),
                 get(move || async move { Json(jwks) }),
+            )
+            .route(
+                &format!("{path}/x5u"),
+                get(move || async move {
+                    (
+                        [(
+                            axum::http::header::CONTENT_TYPE,
+                            "application/pem-certificate-chain",
+                        )],
+                        pem,
+                    )
+                }),
             )
     }
 }
@@ -146,6 +199,24 @@ pub fn load_or_create_key(path: &Path) -> Result<SigningKey, String> {
         let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
     }
     Ok(key)
+}
+
+/// A self-signed certificate for `key` (rcgen: hand-writing DER would be the only
+/// alternative, and rcgen already builds the test CAs). Empty if rcgen refuses the key, which
+/// only the `x5c`/`x5u` cases notice (their header then carries no usable certificate).
+fn self_signed_certificate(key: &SigningKey) -> Vec<u8> {
+    let Ok(der) = key.to_pkcs8_der() else {
+        return Vec::new();
+    };
+    let pair = rcgen::KeyPair::try_from(der.as_bytes()).ok();
+    pair.and_then(|pair| {
+        rcgen::CertificateParams::new(vec!["chainproof-harness.invalid".to_string()])
+            .ok()?
+            .self_signed(&pair)
+            .ok()
+    })
+    .map(|cert| cert.der().to_vec())
+    .unwrap_or_default()
 }
 
 /// The harness issuer a target configures (`None` when `[harness] enabled` is false).

@@ -12,7 +12,7 @@
 //!   `run_result`, `client_auth`, `discovery`
 //! - engine: `subject_token`, `environment`, `executor`
 //! - outputs: `report`, `progress`
-//! - commands: `run`, `fuzz`
+//! - commands: `run`, `check`, `fuzz`
 //! - edge: `cli`, `app`
 //!
 //! The edge is the only place that knows clap: `cli` parses the command line into `*Args` and
@@ -23,6 +23,7 @@
 pub mod app;
 pub mod attribution;
 pub mod catalogue;
+pub mod check;
 pub mod cli;
 pub mod client_auth;
 pub mod diagnostic;

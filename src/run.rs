@@ -384,7 +384,23 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    fn selection(&self) -> Vec<(&Suite, &Case)> {
+    /// The suites, catalogue and profiles loaded.
+    pub fn lib(&self) -> &Library {
+        &self.lib
+    }
+
+    /// The target file, if the run has one.
+    pub fn target(&self) -> Option<&Target> {
+        self.target.as_ref()
+    }
+
+    /// The profile grading the run.
+    pub fn profile(&self) -> &str {
+        &self.profile
+    }
+
+    /// The selected cases, in suite order.
+    pub fn selection(&self) -> Vec<(&Suite, &Case)> {
         self.selected
             .iter()
             .map(|&(s, c)| (&self.lib.suites[s], &self.lib.suites[s].cases[c]))
@@ -486,11 +502,9 @@ fn choose_profile(
     Ok(profile)
 }
 
-/// Set up the environment, run the plan, then gate and write reports.
-pub async fn run(prepared: Prepared) -> Result<Finished, RunError> {
-    let wall = SystemTime::now();
-    let started = Instant::now();
-    let p = &prepared;
+/// The environment of a prepared run: the target resolved, live servers discovered, the
+/// embedded mock started in the modes the run asks for. `run` and `check` share it.
+pub async fn build_env(p: &Prepared) -> Result<Env, EnvError> {
     let modes = crate::environment::MockModes {
         faults: p.faults.clone(),
         variants: p.variants.clone(),
@@ -498,18 +512,25 @@ pub async fn run(prepared: Prepared) -> Result<Finished, RunError> {
         // serves keeps the default (identity chaining) servers.
         profile: mock_as::MockProfile::for_grading_profile(&p.profile).unwrap_or_default(),
     };
-    let env = match Env::build_with(p.target.as_ref(), modes, p.options.insecure).await {
-        Ok(mut e) => {
-            // Setup exchanges: step > target `[as_a.exchange]` > profile > built-in.
-            e.exchange = crate::exchange_form::ExchangeForm::resolve(
-                p.target
-                    .as_ref()
-                    .and_then(|t| t.spec.as_a.exchange.as_ref()),
-                p.lib.catalogue.exchange_form(&p.profile).as_ref(),
-            );
-            e.tokens.set_token_field(&e.exchange.subject_token_field);
-            Arc::new(e)
-        }
+    let mut e = Env::build_with(p.target.as_ref(), modes, p.options.insecure).await?;
+    // Setup exchanges: step > target `[as_a.exchange]` > profile > built-in.
+    e.exchange = crate::exchange_form::ExchangeForm::resolve(
+        p.target
+            .as_ref()
+            .and_then(|t| t.spec.as_a.exchange.as_ref()),
+        p.lib.catalogue.exchange_form(&p.profile).as_ref(),
+    );
+    e.tokens.set_token_field(&e.exchange.subject_token_field);
+    Ok(e)
+}
+
+/// Set up the environment, run the plan, then gate and write reports.
+pub async fn run(prepared: Prepared) -> Result<Finished, RunError> {
+    let wall = SystemTime::now();
+    let started = Instant::now();
+    let p = &prepared;
+    let env = match build_env(p).await {
+        Ok(e) => Arc::new(e),
         Err(EnvError::Invalid(m)) => return Err(RunError::Invalid(m)),
         Err(EnvError::Runtime(m)) => {
             // The target could not be set up (discovery failed, a server is down): no case

@@ -282,6 +282,21 @@ faults! {
     EnaAcceptTokenEndpointAud = "ena-accept-token-endpoint-aud", ["ENA-XD-16"], "AS-B accepts grants whose aud is its token endpoint without its issuer";
     /// fuzz: unreachable: unauthenticated redemption is legal in the identity-chaining mode the fuzzer drives
     EnaAsBAnonymousClient = "ena-as-b-anonymous-client", ["ENA-XD-16"], "AS-B redeems grants for clients that do not authenticate";
+    // --- Second ways to break a rule (issue 8 item 5: every graded requirement has two
+    // distinct faults; `tests/two_ways.rs` counts them). Key selection through the JOSE
+    // headers that carry or point to a key (RFC 7515 §4.1.3-§4.1.6, RFC 8725 §3.10).
+    /// AS-B verifies a grant with the public key its own `jwk` header carries (RFC 7515
+    /// §4.1.3): anyone can sign a grant for any subject with a key they made.
+    /// fuzz: unreachable: needs a grant re-signed by a key it embeds; the fuzzer signs with its own keys and embeds none
+    TrustEmbeddedJwk = "trust-embedded-jwk", ["IC-JB-03d", "IC-SC-10"], "AS-B verifies a grant with the key in its own jwk header";
+    /// AS-B verifies a grant with the key of the first certificate in its own `x5c` header
+    /// (RFC 7515 §4.1.6) without checking that certificate against any trust anchor.
+    /// fuzz: unreachable: needs a certificate for the signing key; the fuzzer builds no certificates
+    TrustX5c = "trust-x5c", ["IC-JB-03d", "IC-SC-10"], "AS-B verifies a grant with the key of the self-signed certificate in its x5c header";
+    /// AS-B fetches the `x5u` header URL (RFC 7515 §4.1.5) and verifies with the key of the
+    /// certificate found there: the mirror of `follow-jku` for certificate URLs.
+    /// fuzz: unreachable: needs an x5u URL serving a certificate; the fuzzer serves none
+    FollowX5u = "follow-x5u", ["GEN-11", "IC-JB-03d"], "AS-B fetches the x5u header URL and trusts the certificate key found there";
 }
 
 impl fmt::Display for Fault {

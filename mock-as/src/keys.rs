@@ -269,6 +269,27 @@ pub fn public_key_from_jwk(jwk: &Value) -> Result<PublicKey, KeyError> {
     })
 }
 
+/// The P-256 public key of a DER X.509 certificate (its SubjectPublicKeyInfo), with no check
+/// of the certificate itself: only the `trust-x5c` and `follow-x5u` faults use this.
+pub fn public_key_from_certificate(der: &[u8]) -> Result<PublicKey, KeyError> {
+    use x509_cert::der::Decode;
+    let cert = x509_cert::Certificate::from_der(der).map_err(|e| KeyError::Pem(e.to_string()))?;
+    let point = cert
+        .tbs_certificate
+        .subject_public_key_info
+        .subject_public_key
+        .raw_bytes();
+    PublicKey::p256(point)
+}
+
+/// The DER bytes of the first `CERTIFICATE` block of a PEM text (RFC 7468 §5).
+pub fn first_pem_certificate(pem: &str) -> Option<Vec<u8>> {
+    let start = pem.find("-----BEGIN CERTIFICATE-----")? + "-----BEGIN CERTIFICATE-----".len();
+    let end = start + pem[start..].find("-----END CERTIFICATE-----")?;
+    let b64: String = pem[start..end].split_whitespace().collect();
+    base64::engine::general_purpose::STANDARD.decode(b64).ok()
+}
+
 /// RFC 7638 §3 thumbprint of an EC JWK: SHA-256 over `{"crv","kty","x","y"}` in lexicographic
 /// order without whitespace, base64url without padding.
 pub fn thumbprint(jwk: &Value) -> Result<String, KeyError> {

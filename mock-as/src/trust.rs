@@ -87,30 +87,45 @@ impl TrustStore {
         self.sources.iter().map(|s| s.issuer.clone()).collect()
     }
 
-    async fn fetch(&self, uri: &str) -> Result<Vec<Value>, String> {
+    /// The body of a GET of `uri` (`what` names the document in errors), at most 1 MiB.
+    async fn fetch_bytes(&self, uri: &str, what: &str) -> Result<Vec<u8>, String> {
         let mut resp = self
             .http
             .get(uri)
             .send()
             .await
-            .map_err(|e| format!("fetching JWKS: {e}"))?;
+            .map_err(|e| format!("fetching {what}: {e}"))?;
         if !resp.status().is_success() {
-            return Err(format!("JWKS answered HTTP {}", resp.status()));
+            return Err(format!("{what} answered HTTP {}", resp.status()));
         }
         let mut body = Vec::new();
         while let Some(chunk) = resp
             .chunk()
             .await
-            .map_err(|e| format!("reading JWKS: {e}"))?
+            .map_err(|e| format!("reading {what}: {e}"))?
         {
             body.extend_from_slice(&chunk);
             if body.len() > MAX_JWKS_BYTES {
-                return Err("JWKS too large".into());
+                return Err(format!("{what} too large"));
             }
         }
+        Ok(body)
+    }
+
+    async fn fetch(&self, uri: &str) -> Result<Vec<Value>, String> {
+        let body = self.fetch_bytes(uri, "JWKS").await?;
         let doc: Value =
             serde_json::from_slice(&body).map_err(|_| "JWKS is not JSON".to_string())?;
         Ok(keys_of(&doc))
+    }
+
+    /// The key of the first PEM certificate at an arbitrary URL (only the `follow-x5u` fault
+    /// uses this: RFC 8725 §3.10 forbids trusting `x5u` without an allow-list).
+    pub async fn key_from_x5u(&self, url: &str) -> Result<PublicKey, String> {
+        let body = self.fetch_bytes(url, "x5u certificate").await?;
+        let pem = String::from_utf8(body).map_err(|_| "x5u is not PEM text".to_string())?;
+        let der = keys::first_pem_certificate(&pem).ok_or("x5u holds no PEM certificate")?;
+        keys::public_key_from_certificate(&der).map_err(|e| e.to_string())
     }
 
     /// The public JWKs currently known for `iss` (fetching them once if needed).

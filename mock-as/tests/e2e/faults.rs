@@ -366,6 +366,27 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             let g = jose::sign(&attacker, &json!({"alg": "ES256", "kid": attacker.kid(), "jku": jku}), &claims);
             e.redeem(&g, &[], None).await.status == 200
         }
+        TrustEmbeddedJwk => {
+            let attacker = EsKey::generate();
+            let claims = Value::Object(decode(&e.harness_grant(json!({}))).1);
+            let header = json!({"alg": "ES256", "jwk": attacker.public_jwk_minimal()});
+            e.redeem(&jose::sign(&attacker, &header, &claims), &[], None).await.status == 200
+        }
+        TrustX5c => {
+            use base64::Engine as _;
+            let (attacker, cert) = self_signed();
+            let x5c = base64::engine::general_purpose::STANDARD.encode(cert.der());
+            let claims = Value::Object(decode(&e.harness_grant(json!({}))).1);
+            let header = json!({"alg": "ES256", "x5c": [x5c]});
+            e.redeem(&jose::sign(&attacker, &header, &claims), &[], None).await.status == 200
+        }
+        FollowX5u => {
+            let (attacker, cert) = self_signed();
+            let x5u = pem_server(cert.pem()).await;
+            let claims = Value::Object(decode(&e.harness_grant(json!({}))).1);
+            let header = json!({"alg": "ES256", "x5u": x5u});
+            e.redeem(&jose::sign(&attacker, &header, &claims), &[], None).await.status == 200
+        }
         DpopProofReplayAccepted => {
             let key = EsKey::generate();
             let proof = e.token_proof(&key, &f_.as_b_token_endpoint);
@@ -505,6 +526,9 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
 #[case(Fault::AsBMetadataIssuerMismatch)]
 #[case(Fault::AsBMetadataNoJwtBearer)]
 #[case(Fault::FollowJku)]
+#[case(Fault::TrustEmbeddedJwk)]
+#[case(Fault::TrustX5c)]
+#[case(Fault::FollowX5u)]
 #[case(Fault::DpopProofReplayAccepted)]
 #[case(Fault::AsBNoTokenType)]
 #[case(Fault::InvalidGrantStatus401)]
@@ -531,6 +555,31 @@ async fn fault_is_observable(#[case] fault: Fault) {
         !BREAKS_CHAIN.contains(&fault),
         "{fault}: Bearer chain under the fault"
     );
+}
+
+/// A fresh P-256 key and a self-signed certificate for it (an attacker's: no CA vouches for it).
+fn self_signed() -> (EsKey, rcgen::Certificate) {
+    let pair = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["attacker.example".to_string()])
+        .unwrap()
+        .self_signed(&pair)
+        .unwrap();
+    (EsKey::from_pkcs8_pem(&pair.serialize_pem()).unwrap(), cert)
+}
+
+/// Serves `pem` on loopback; returns its URL.
+async fn pem_server(pem: String) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/cert.pem", listener.local_addr().unwrap());
+    let app = axum::Router::new().route(
+        "/cert.pem",
+        axum::routing::get(move || {
+            let pem = pem.clone();
+            async move { pem }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
 }
 
 #[test]

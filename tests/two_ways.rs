@@ -1,0 +1,331 @@
+//! Two ways to break every rule (issue 8 item 5): for each requirement the ic-17 suites grade
+//! (a BB, BB+F or HI row cited by a case or a check), count the mock faults that cite it. A
+//! requirement with fewer than two must be listed here: in `NO_SECOND_WAY` with the reason a
+//! second, distinct violation does not exist, or in `SECOND_WAY_NOT_BUILT` naming the second
+//! way a fault still has to show (a ratchet: entries leave as faults arrive, never join
+//! silently). The mutation matrix then proves every fault is caught at its requirement.
+
+use mock_as::Fault;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Requirements for which one fault is all there is, and why.
+const NO_SECOND_WAY: &[(&str, &str)] = &[
+    (
+        "IC-TE-16",
+        "the only violation is a refresh_token member beside the grant; there is no other way to issue one",
+    ),
+    (
+        "IC-SC-04",
+        "the only violation is a refresh_token member in AS-B's jwt-bearer response",
+    ),
+    (
+        "IC-TE-12",
+        "any token_type other than N_A is the same defect; an absent token_type is IC-TE-11's",
+    ),
+];
+
+/// Requirements with one fault (or none) although a distinct second violation exists: the
+/// second way each still needs as a fault (and, where no case sees it, a case).
+const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
+    (
+        "DPOP-03",
+        "AS-B answers token_type Bearer for a DPoP-bound token; or ignores a proof on jwt-bearer",
+    ),
+    (
+        "DPOP-04",
+        "cnf.jkt over the SHA-1 digest or over the whole JWK with kid",
+    ),
+    (
+        "ENA-GEN-04",
+        "AS-A exchanges a subject token issued by another AS",
+    ),
+    (
+        "ENA-P-02",
+        "AS-A accepts a client assertion with several aud values",
+    ),
+    ("ENA-P-13", "RS-B accepts a token in a form body of a GET"),
+    (
+        "GEN-01",
+        "AS-A processes POST with the parameters in the query string",
+    ),
+    (
+        "GEN-02",
+        "AS-B refuses a request carrying an unknown parameter",
+    ),
+    (
+        "GEN-05",
+        "AS-B answers an unknown grant type with invalid_grant",
+    ),
+    ("GEN-06", "AS-B accepts a relative resource"),
+    ("GEN-09", "AS-A's grant carries scope as a JSON array"),
+    (
+        "GEN-12",
+        "AS-B accepts a grant typed as a DPoP proof (dpop+jwt)",
+    ),
+    ("IC-AT-01", "AS-B answers token_type N_A"),
+    (
+        "IC-AT-02",
+        "RS-B accepts an access token issued for another resource",
+    ),
+    (
+        "IC-AT-04",
+        "AS-B's access token names a resource other than the one requested",
+    ),
+    (
+        "IC-AT-06",
+        "AS-B narrows a requested scope without reporting it",
+    ),
+    (
+        "IC-JB-01",
+        "AS-B requires the grant in a parameter other than assertion",
+    ),
+    (
+        "IC-JB-02",
+        "AS-B ignores the resource parameter and issues for its default resource",
+    ),
+    (
+        "IC-JB-03a",
+        "AS-B verifies the signature over the payload only",
+    ),
+    (
+        "IC-JB-03b",
+        "AS-B treats alg \"None\" (other case) as unsigned and accepts it",
+    ),
+    (
+        "IC-JB-03c",
+        "AS-B accepts HS256 keyed with the issuer's PEM public key only",
+    ),
+    (
+        "IC-JB-03e",
+        "AS-B trusts any issuer whose metadata it can fetch",
+    ),
+    (
+        "IC-JB-03f",
+        "AS-B accepts a grant whose iss is an empty string",
+    ),
+    (
+        "IC-JB-03g",
+        "AS-B accepts a grant whose sub is an empty string",
+    ),
+    ("IC-JB-03h", "AS-B accepts a grant whose aud is missing"),
+    ("IC-JB-03j", "AS-B ignores nbf given as a string"),
+    (
+        "IC-JB-03l",
+        "AS-B ignores crit naming a parameter it does understand but the header lacks",
+    ),
+    (
+        "IC-JB-03m",
+        "AS-B takes the first of two JWTs joined in one assertion",
+    ),
+    (
+        "IC-JB-08",
+        "AS-B accepts client_secret_post with an unknown client_id",
+    ),
+    (
+        "IC-JB-10",
+        "AS-B accepts an empty assertion as missing with invalid_grant",
+    ),
+    ("IC-JB-11", "AS-B sends access_token as a JSON object"),
+    ("IC-JB-12", "AS-B's access token has no exp"),
+    (
+        "IC-JB-13",
+        "the replay check races: concurrent redemptions of one grant both succeed",
+    ),
+    (
+        "IC-JB-14",
+        "the replay cache keys on the whole assertion, so a re-encoded grant passes",
+    ),
+    (
+        "IC-JB-15",
+        "AS-B grants an unknown scope the grant does not carry",
+    ),
+    (
+        "IC-JB-16",
+        "AS-B treats an unknown grant type as jwt-bearer",
+    ),
+    ("IC-JG-01", "AS-A's grant iss is its token endpoint URL"),
+    ("IC-JG-02", "AS-A's grant sub is an empty string"),
+    (
+        "IC-JG-03",
+        "AS-A's grant aud names the domain-B resource instead of AS-B",
+    ),
+    ("IC-JG-04", "AS-A's grant exp is a string"),
+    (
+        "IC-JG-05",
+        "AS-A's grant lifetime follows the subject token's (an hour)",
+    ),
+    ("IC-JG-06", "AS-A's grant nbf lies after exp"),
+    ("IC-JG-08", "AS-A signs grants with HS256"),
+    ("IC-JG-09", "AS-A's grant claims set is a JSON array"),
+    ("IC-JG-13", "AS-A's grant act carries no sub"),
+    (
+        "IC-JG-14",
+        "AS-A puts a requested_cnf that is not the proof key's thumbprint",
+    ),
+    (
+        "IC-MD-01",
+        "AS-A publishes an empty identity_chaining_requested_token_types_supported",
+    ),
+    (
+        "IC-MD-03",
+        "AS-A advertises a token type it answers with invalid_request",
+    ),
+    (
+        "IC-MD-07",
+        "AS-B lists none in token_endpoint_auth_signing_alg_values_supported",
+    ),
+    (
+        "IC-MD-09",
+        "RS-B's resource_metadata points at a URL that serves no metadata",
+    ),
+    (
+        "IC-MD-11",
+        "AS-B lists HS256 in dpop_signing_alg_values_supported",
+    ),
+    (
+        "IC-SC-03",
+        "AS-A accepts a subject token whose client_id claim is absent and azp another client",
+    ),
+    (
+        "IC-SC-06",
+        "AS-B accepts a replayed grant from a second client",
+    ),
+    (
+        "IC-SC-07",
+        "AS-B accepts a grant bound to a client when no client authenticates",
+    ),
+    (
+        "IC-TE-01",
+        "AS-B accepts the grant as a token-exchange subject token",
+    ),
+    ("IC-TE-02", "AS-A accepts a JSON body instead of a form"),
+    (
+        "IC-TE-03",
+        "AS-A falls back to an empty audience= as its default target",
+    ),
+    (
+        "IC-TE-04",
+        "AS-A mints a different aud for audience than for resource",
+    ),
+    (
+        "IC-TE-08",
+        "AS-A issues an access token (not a grant) for requested_token_type access_token",
+    ),
+    (
+        "IC-TE-09",
+        "AS-A grants the client's registered scopes instead of the subject token's",
+    ),
+    ("IC-TE-11", "AS-A omits token_type"),
+    (
+        "IC-TE-13",
+        "AS-A answers issued_token_type id-jag when JWT was requested",
+    ),
+    (
+        "IC-TE-14",
+        "AS-A's expires_in disagrees with the grant's exp",
+    ),
+    (
+        "IC-TE-15",
+        "AS-A narrows the requested scope without reporting it",
+    ),
+    (
+        "IC-TE-17",
+        "AS-A's grant aud names AS-C when AS-B was requested",
+    ),
+    (
+        "IC-TE-18",
+        "AS-A's grant aud lists AS-B twice with a trailing slash",
+    ),
+    ("IC-TE-20", "AS-A's grant aud names its own API audience"),
+    (
+        "IC-TE-23",
+        "AS-A accepts an unknown client_id with any secret",
+    ),
+    (
+        "IDJAG-14",
+        "the ID-JAG profile's faults: an ID-JAG redeemed at a second AS",
+    ),
+    (
+        "IDJAG-18",
+        "the ID-JAG profile's faults: cnf without a proof accepted",
+    ),
+];
+
+/// The requirements the default-profile suites grade: cited by a case or named by a check,
+/// and black-box, black-box-with-fixtures or harness-issuer testable in the catalogue.
+fn graded() -> BTreeSet<String> {
+    let lib = chainproof::suite::load::Library::load(None).expect("suites load");
+    let mut cited = BTreeSet::new();
+    for suite in &lib.suites {
+        for case in &suite.cases {
+            cited.extend(case.requirements.iter().cloned());
+            cited.extend(case.checks.iter().map(|c| c.requirement.clone()));
+        }
+    }
+    cited
+        .into_iter()
+        .filter(|id| {
+            lib.catalogue.requirement(id).is_some_and(|r| {
+                r.testing
+                    .split('/')
+                    .any(|t| matches!(t.trim(), "BB" | "BB+F" | "HI"))
+            })
+        })
+        .collect()
+}
+
+fn faults_by_requirement() -> BTreeMap<&'static str, Vec<&'static str>> {
+    let mut out: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for f in Fault::ALL {
+        for r in f.requirements() {
+            out.entry(*r).or_default().push(f.name());
+        }
+    }
+    out
+}
+
+#[test]
+fn every_graded_requirement_has_two_faults_or_a_reason() {
+    let graded = graded();
+    let faults = faults_by_requirement();
+    let listed = |list: &[(&str, &str)], id: &str| list.iter().any(|(r, _)| *r == id);
+    let mut problems = Vec::new();
+    let mut two = 0;
+    for id in &graded {
+        let n = faults.get(id.as_str()).map_or(0, Vec::len);
+        eprintln!(
+            "{id:10} {n}  {}",
+            faults
+                .get(id.as_str())
+                .map(|v| v.join(" "))
+                .unwrap_or_default()
+        );
+        if n >= 2 {
+            two += 1;
+            // A stale entry is only reported: others add faults in parallel, and a second
+            // fault arriving must not turn main red.
+            if listed(NO_SECOND_WAY, id) || listed(SECOND_WAY_NOT_BUILT, id) {
+                eprintln!("note: {id} has {n} faults now; remove it from its list");
+            }
+        } else if !listed(NO_SECOND_WAY, id) && !listed(SECOND_WAY_NOT_BUILT, id) {
+            problems.push(format!(
+                "{id} has {n} fault(s): add a second distinct fault, or list it with the reason"
+            ));
+        }
+    }
+    for (id, why) in NO_SECOND_WAY.iter().chain(SECOND_WAY_NOT_BUILT) {
+        if !graded.contains(*id) {
+            problems.push(format!("{id} is listed but no suite grades it"));
+        }
+        if why.trim().len() < 10 {
+            problems.push(format!("{id}: say why in a sentence"));
+        }
+    }
+    eprintln!(
+        "two ways: {two} of {} graded requirements have two or more faults; {} have one by nature; {} await a second",
+        graded.len(),
+        NO_SECOND_WAY.len(),
+        SECOND_WAY_NOT_BUILT.len()
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
