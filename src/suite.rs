@@ -221,9 +221,12 @@ pub enum Action {
     },
     Request(RawRequest),
     /// A precondition on what earlier steps saw: when `condition` does not hold, the case is
-    /// `skip` with `reason` (e.g. an optional feature the server does not offer).
+    /// `skip` with `reason` (e.g. an optional feature the server does not offer). With `when`,
+    /// only while `when` holds: so a skip for an unseen detail of a response never hides that
+    /// the response itself failed (its checks still grade it).
     SkipUnless {
         condition: Condition,
+        when: Option<Condition>,
         reason: Tmpl,
     },
 }
@@ -394,6 +397,7 @@ pub enum Capability {
     AudienceAlias,
     JwtClient,
     SameDomainResource,
+    ResourceIndicators,
 }
 
 impl Capability {
@@ -408,6 +412,7 @@ impl Capability {
         Capability::AudienceAlias,
         Capability::JwtClient,
         Capability::SameDomainResource,
+        Capability::ResourceIndicators,
     ];
 
     pub fn name(self) -> &'static str {
@@ -422,6 +427,7 @@ impl Capability {
             Capability::AudienceAlias => "audience_alias",
             Capability::JwtClient => "jwt_client",
             Capability::SameDomainResource => "same_domain_resource",
+            Capability::ResourceIndicators => "resource_indicators",
         }
     }
 
@@ -451,6 +457,9 @@ impl Capability {
             }
             Capability::AudienceAlias => {
                 "needs audience_alias: the target gives no logical audience name for AS-B"
+            }
+            Capability::ResourceIndicators => {
+                "needs resource_indicators: the target does not declare RFC 8707 resource indicators at AS-B (optional; without them AS-B ignores `resource`, RFC 6749 §3.2)"
             }
         }
     }
