@@ -88,6 +88,8 @@ pub enum ClientSel {
 pub enum UserSel {
     Primary,
     Unmapped,
+    /// The acting party of RFC 8693 delegation (role `actor`): its token is an `actor_token`.
+    Actor,
 }
 
 /// Client authentication method (RFC 6749 §2.3.1).

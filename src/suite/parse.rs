@@ -462,8 +462,9 @@ fn parse_action(f: &mut Fields, action: &str, steps: &[String], case: &str) -> R
             role: role(f, "role")?.ok_or_else(|| f.missing("role"))?,
         },
         "subject_token" => Action::SubjectToken {
-            user: match f.choice("user", &["primary", "unmapped"])? {
+            user: match f.choice("user", &["primary", "unmapped", "actor"])? {
                 Some(("unmapped", _)) => UserSel::Unmapped,
+                Some(("actor", _)) => UserSel::Actor,
                 _ => UserSel::Primary,
             },
             client: client(f, &["primary", "second", "jwt"])?.unwrap_or(ClientSel::Primary),

@@ -426,6 +426,14 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
         UnknownGrantTypeInvalidRequest => {
             e.post(&f_.as_a_token_endpoint, &[("grant_type", "urn:example:nope")], e.client(), None).await.error() == "invalid_request"
         }
+        ActorTokenUnverified | UnsupportedTokenTypeCode | NoActOnDelegation | ActNamesClient
+        | ActChainInverted | ActChainDropped | IgnoreMayAct | IssuedTypeNotRequested
+        | FirstTargetOnly | UnknownTargetInvalidGrant | ImpersonationSubIsClient
+        | MayActRefusalInvalidGrant | UnknownActorTypeAccepted | ActNotObject
+        | ActPriorIsSubject | IssuedTypeMislabelled | SeveralTargetsInvalidRequest
+        | UnknownTargetServerError => {
+            unreachable!("{f} is observed in the rfc8693 mode (rfc8693.rs)")
+        }
         // Ena-mode faults are observed on an Ena-mode pair (ena.rs).
         other => panic!("{other} is observed in ena.rs"),
     }
@@ -582,7 +590,13 @@ async fn pem_server(pem: String) -> String {
 
 #[test]
 fn every_fault_has_a_case() {
-    let src = [include_str!("faults.rs"), include_str!("ena.rs")].concat();
+    // The rfc8693-mode and Ena-mode faults are observed in their modes (rfc8693.rs, ena.rs).
+    let src = [
+        include_str!("faults.rs"),
+        include_str!("rfc8693.rs"),
+        include_str!("ena.rs"),
+    ]
+    .concat();
     for f in Fault::ALL {
         assert!(
             src.contains(&format!("#[case(Fault::{f:?})]")),

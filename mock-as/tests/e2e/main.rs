@@ -11,4 +11,5 @@ mod ena;
 mod faults;
 mod fuzz;
 mod happy;
+mod rfc8693;
 mod rs;
