@@ -2,8 +2,7 @@
 //! same-domain and cross-domain rules, and every Ena fault breaks exactly the rule it names.
 
 use crate::common::*;
-use mock_as::keys::EsKey;
-use mock_as::replay::now;
+use mock_as::testkit::{EsKey, jose, now};
 use mock_as::{Fault, MockOptions, MockProfile};
 use rstest::rstest;
 use serde_json::{Value, json};
@@ -47,7 +46,7 @@ async fn jwt_client_request(e: &Env, assertion: &str, with_client_id: bool) -> R
 /// A client assertion signed by the private_key_jwt client's key with `header` and `claims`
 /// merged over a valid Ena assertion.
 fn client_assertion(e: &Env, header: Value, claims: Value) -> String {
-    let key = EsKey::from_pkcs8_pem(mock_as::fixtures::JWT_CLIENT_KEY_PEM).unwrap();
+    let key = EsKey::from_pkcs8_pem(mock_as::JWT_CLIENT_KEY_PEM).unwrap();
     let id = e.f.jwt_client_id.clone().unwrap();
     let t = now();
     let mut h = json!({"alg": "ES256", "kid": key.kid(), "typ": "client-authentication+jwt"});
@@ -62,7 +61,7 @@ fn client_assertion(e: &Env, header: Value, claims: Value) -> String {
             }
         }
     }
-    mock_as::jose::sign(&key, &h, &c)
+    jose::sign(&key, &h, &c)
 }
 
 /// Whether the behaviour `f` breaks shows on a pair in the Ena mode with `faults`.
