@@ -388,8 +388,7 @@ fn mock_side_a(f: &MockFacts, kinds: Kinds) -> SideA {
     // ships with the mock.
     let jwt = f.jwt_client_id.as_ref().and_then(|id| {
         use p256::pkcs8::DecodePrivateKey;
-        let key =
-            p256::ecdsa::SigningKey::from_pkcs8_pem(mock_as::fixtures::JWT_CLIENT_KEY_PEM).ok()?;
+        let key = p256::ecdsa::SigningKey::from_pkcs8_pem(mock_as::JWT_CLIENT_KEY_PEM).ok()?;
         Some(Client {
             id: id.clone(),
             secret: None,
