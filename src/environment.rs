@@ -55,6 +55,8 @@ pub struct Env {
     pub escalation_scope: Option<String>,
     pub harness: Option<Arc<HarnessIssuer>>,
     pub dpop: bool,
+    /// AS-B supports RFC 8707 resource indicators (capability `resource_indicators`).
+    pub resource_indicators: bool,
     pub limits: Limits,
     pub targets: Targets,
     /// Every secret value known when the run starts (redacted from reports); see
@@ -275,6 +277,7 @@ fn role_sources(
     second: (Option<Source>, Option<&Client>),
     jwt: (Option<Source>, Option<&Client>),
     unmapped: Option<Source>,
+    actor: Option<(Source, &Client)>,
 ) -> SubjectTokens {
     let mut tokens = SubjectTokens::new(endpoints);
     let (primary_source, primary_client) = primary;
@@ -299,6 +302,12 @@ fn role_sources(
             ),
             (_, None) => {}
         }
+    }
+    if let Some((source, client)) = actor {
+        tokens.set(
+            TokenRole::Actor,
+            RoleSource::new(source, client.clone(), false),
+        );
     }
     if let Some(u) = unmapped {
         tokens.set(
@@ -354,6 +363,7 @@ fn live_side_a(t: &Target, info: AsInfo) -> Result<SideA, EnvError> {
         (opt_source(&a.second_client_token)?, second.as_ref()),
         (opt_source(&a.jwt_client_token)?, jwt.as_ref()),
         opt_source(&a.unmapped_user)?,
+        opt_source(&a.actor_token)?.map(|s| (s, second.as_ref().unwrap_or(&client_a))),
     );
     Ok(SideA {
         info,
@@ -378,8 +388,7 @@ fn mock_side_a(f: &MockFacts, kinds: Kinds) -> SideA {
     // ships with the mock.
     let jwt = f.jwt_client_id.as_ref().and_then(|id| {
         use p256::pkcs8::DecodePrivateKey;
-        let key =
-            p256::ecdsa::SigningKey::from_pkcs8_pem(mock_as::fixtures::JWT_CLIENT_KEY_PEM).ok()?;
+        let key = p256::ecdsa::SigningKey::from_pkcs8_pem(mock_as::JWT_CLIENT_KEY_PEM).ok()?;
         Some(Client {
             id: id.clone(),
             secret: None,
@@ -411,6 +420,10 @@ fn mock_side_a(f: &MockFacts, kinds: Kinds) -> SideA {
             password: f.unmapped_user.1.clone(),
             scope: None,
         }),
+        // The actor: the second client's own client-credentials token (RFC 6749 §4.4).
+        second
+            .as_ref()
+            .map(|c| (Source::ClientCredentials { scope: None }, c)),
     );
     SideA {
         info,
@@ -470,6 +483,9 @@ pub struct MockModes {
     pub faults: Vec<Fault>,
     pub variants: Vec<Variant>,
     pub profile: MockProfile,
+    /// Keep the mock's default token lifetimes instead of the embedded run's few seconds (the
+    /// fuzzer holds one subject token and one grant for its whole run).
+    pub long_lived: bool,
 }
 
 /// What the embedded servers must do to pair with the live ones, and the credentials the
@@ -482,17 +498,15 @@ struct MockPlan {
 
 fn mock_plan(
     target: Option<&Target>,
-    faults: Vec<Fault>,
-    variants: Vec<Variant>,
-    profile: MockProfile,
+    modes: MockModes,
     harness: Option<&HarnessIssuer>,
     live_a: Option<&AsInfo>,
     live_b: Option<&AsInfo>,
 ) -> MockPlan {
-    let mut options = MockOptions::with_faults(faults);
-    options.variants = variants;
-    options.profile = profile;
-    if target.is_none() {
+    let mut options = MockOptions::with_faults(modes.faults);
+    options.variants = modes.variants;
+    options.profile = modes.profile;
+    if target.is_none() && !modes.long_lived {
         options
             .config
             .shorten_lifetimes(EMBEDDED_TOKEN_SECS, EMBEDDED_LEEWAY_SECS);
@@ -678,7 +692,7 @@ impl Env {
         let modes = MockModes {
             faults,
             variants,
-            profile: MockProfile::default(),
+            ..MockModes::default()
         };
         Env::build_with(target, modes, false).await
     }
@@ -690,11 +704,6 @@ impl Env {
         modes: MockModes,
         insecure: bool,
     ) -> Result<Env, EnvError> {
-        let MockModes {
-            faults,
-            variants,
-            profile: mock_profile,
-        } = modes;
         let mut limits = target.map_or_else(embedded_limits, |t| t.spec.limits.clone());
         let (tls, tls_secrets) =
             crate::tls::options(target, insecure).map_err(EnvError::Invalid)?;
@@ -708,14 +717,16 @@ impl Env {
         let (harness, harness_server) = harness_issuer(target, kinds).await?;
         let (live_a, live_b) = discover_live(&http, target, kinds).await?;
 
-        let fault_names: Vec<String> = faults.iter().map(|f| f.name().to_string()).collect();
-        let variant_names: Vec<String> = variants.iter().map(|v| v.name().to_string()).collect();
+        let fault_names: Vec<String> = modes.faults.iter().map(|f| f.name().to_string()).collect();
+        let variant_names: Vec<String> = modes
+            .variants
+            .iter()
+            .map(|v| v.name().to_string())
+            .collect();
         let (mock, registered_b_client) = if kinds.any_mock() {
             let plan = mock_plan(
                 target,
-                faults,
-                variants,
-                mock_profile,
+                modes,
                 harness.as_deref(),
                 live_a.as_ref(),
                 live_b.as_ref(),
@@ -825,15 +836,27 @@ impl Env {
             insecure,
         };
         // The embedded mock declares what a target file would: DPoP support and its leeway.
+        // A live AS-B the target says nothing about supports DPoP when its metadata advertises
+        // it (RFC 9449 §5.1: dpop_signing_alg_values_supported).
         let mock_dpop = facts.is_none_or(|f| f.dpop);
+        let advertised_dpop = as_b.metadata["dpop_signing_alg_values_supported"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty());
         let dpop = match target {
             None => mock_dpop,
-            Some(t) => t
-                .spec
-                .as_b
-                .dpop
-                .unwrap_or(kinds.b == Kind::Mock && mock_dpop),
+            Some(t) => t.spec.as_b.dpop.unwrap_or(if kinds.b == Kind::Mock {
+                mock_dpop
+            } else {
+                advertised_dpop
+            }),
         };
+        // The mock's AS-B implements RFC 8707; a live one only when the target says so.
+        let resource_indicators = target.is_none_or(|t| {
+            t.spec
+                .as_b
+                .resource_indicators
+                .unwrap_or(kinds.b == Kind::Mock)
+        });
         if let (Kind::Mock, Some(f)) = (kinds.b, facts) {
             limits.clock_leeway_secs = limits.clock_leeway_secs.max(f.leeway_secs);
         }
@@ -875,6 +898,7 @@ impl Env {
             tokens,
             harness: if trusts_harness { harness } else { None },
             dpop,
+            resource_indicators,
             limits,
             targets,
             secrets,
@@ -883,6 +907,11 @@ impl Env {
             _mock: mock,
             harness_server,
         })
+    }
+
+    /// The embedded servers' facts, when any role is the mock.
+    pub fn mock_facts(&self) -> Option<&mock_as::MockFacts> {
+        self._mock.as_ref().map(|m| m.facts())
     }
 
     /// Every secret known so far: those of the start, and tokens obtained during the run.
@@ -937,6 +966,7 @@ impl Env {
         add(Capability::Dpop, self.dpop);
         add(Capability::AudienceAlias, self.as_b_audience.is_some());
         add(Capability::JwtClient, self.jwt_client.is_some());
+        add(Capability::ResourceIndicators, self.resource_indicators);
         caps
     }
 

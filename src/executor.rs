@@ -495,16 +495,13 @@ impl CaseRun {
     fn usable_grant(&mut self, step: &Step, out: &mut Value) -> StepResult<()> {
         let env = self.env.clone();
         let token = out["token"].as_str().unwrap_or_default().to_string();
-        let as_b: Vec<String> = [
-            Some(env.as_b.issuer.clone()),
-            Some(env.as_b.token_endpoint.clone()),
-            env.as_b_audience.clone(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
+        // AS-B is identified by its issuer or its token endpoint only, however the exchange
+        // named it (`resource`, or `audience` with the logical alias): see
+        // `GrantExpectations::audiences` for why an alias in `aud` is not usable.
+        let as_b = attribution::as_b_audiences(&env.as_b.issuer, &env.as_b.token_endpoint);
         let requested = self.requested.get(&step.id).cloned().unwrap_or_default();
-        let audiences = if requested.is_empty() || requested.iter().any(|r| as_b.contains(r)) {
+        let names_as_b = |r: &String| as_b.contains(r) || env.as_b_audience.as_ref() == Some(r);
+        let audiences = if requested.is_empty() || requested.iter().any(names_as_b) {
             as_b
         } else {
             requested
@@ -595,7 +592,18 @@ impl CaseRun {
                 self.subject_token(&step.id, *user, *client).await
             }
             Action::Forge(f) => self.forge(f),
-            Action::SkipUnless { condition, reason } => {
+            Action::SkipUnless {
+                condition,
+                when,
+                reason,
+            } => {
+                if let Some(when) = when {
+                    let actual = self.resolve_query(&when.value);
+                    let predicate = predicate::interpolated(&when.predicate, |t| self.interp(t))?;
+                    if predicate::evaluate(&predicate, actual.as_ref()).0 != Outcome::Holds {
+                        return Ok(json!({}));
+                    }
+                }
                 let actual = self.resolve_query(&condition.value);
                 let predicate = predicate::interpolated(&condition.predicate, |t| self.interp(t))?;
                 if predicate::evaluate(&predicate, actual.as_ref()).0 == Outcome::Holds {

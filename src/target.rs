@@ -82,6 +82,11 @@ pub struct AsATarget {
     /// Subject token of a user AS-B cannot map (role `unmapped_user`).
     #[serde(default)]
     pub unmapped_user: Option<SubjectTokenTarget>,
+    /// Token of the acting party for RFC 8693 delegation (role `actor`, sent as `actor_token`):
+    /// obtained by the second client when `[as_a.second_client]` is given (e.g. its own
+    /// `client_credentials` token), else by the primary client.
+    #[serde(default)]
+    pub actor_token: Option<SubjectTokenTarget>,
     /// PEM bundle of CAs trusted (besides the platform's) for this role's HTTPS servers.
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
@@ -145,8 +150,16 @@ pub struct AsBTarget {
     pub audience: Option<String>,
     #[serde(default)]
     pub trusts_harness: bool,
+    /// Whether these servers support DPoP (capability `dpop`). Unset: the embedded mock's
+    /// own setting, or for a live AS-B whether its metadata advertises
+    /// `dpop_signing_alg_values_supported` (RFC 9449 §5.1).
     #[serde(default)]
     pub dpop: Option<bool>,
+    /// Whether AS-B supports RFC 8707 resource indicators at its token endpoint (capability
+    /// `resource_indicators`). RFC 8707 is optional and RFC 8414 metadata has no member for
+    /// it, so a live AS-B is taken not to support it unless the target says so.
+    #[serde(default)]
+    pub resource_indicators: Option<bool>,
     #[serde(default)]
     pub client: Option<ClientTarget>,
     /// PEM bundle of CAs trusted (besides the platform's) for this role's HTTPS servers.
@@ -441,6 +454,7 @@ impl Target {
             &a.second_client_token,
             &a.jwt_client_token,
             &a.unmapped_user,
+            &a.actor_token,
         ]
         .into_iter()
         .flatten()

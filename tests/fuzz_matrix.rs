@@ -290,7 +290,9 @@ struct Behaviour {
 }
 
 /// The accepted wrong client secret (the example), a wrong error code at AS-A, an
-/// expired grant redeemed at AS-B, and a missing `Pragma` (a preference: warn, not fail).
+/// expired grant redeemed at AS-B, and a token response without `Cache-Control: no-store`.
+/// (A missing `Pragma` is a legal variant, not a fault: `tests/fuzz_faults.rs` shows the
+/// fuzzer warns on it as the suites do.)
 const ONE_BEHAVIOUR: &[Behaviour] = &[
     Behaviour {
         fault: Fault::IgnoreClientSecretAtAsA,
@@ -311,9 +313,9 @@ const ONE_BEHAVIOUR: &[Behaviour] = &[
         requirement: "IC-JB-03i",
     },
     Behaviour {
-        fault: Fault::NoPragma,
+        fault: Fault::NoCacheControl,
         suite_case: "token-exchange/success-response-shape",
-        fuzz_case: "fuzz/exchange-token-pragma",
+        fuzz_case: "fuzz/exchange-token-cache-control",
         requirement: "IC-TE-21",
     },
 ];

@@ -7,8 +7,9 @@ use mock_as::{MockOptions, MockPair};
 use serde_json::Value;
 use std::process::Command;
 
-const CASES: [&str; 4] = [
+const CASES: [&str; 5] = [
     "subject-mapping/mapped-subject-reaches-as-b",
+    "subject-mapping/access-token-audience-is-resource",
     "subject-mapping/mapped-subject-reaches-rs-b",
     "requested-cnf/as-b-binds-access-token",
     "requested-cnf/rs-enforces-binding",
@@ -110,6 +111,9 @@ async fn subject_mapping_and_cnf_reach_verdicts_through_introspection() {
     assert_eq!(sub["verdict"], "pass", "{sub}");
     let cnf = check("as-b-binds-access-token", "carries cnf.jkt");
     assert_eq!(cnf["verdict"], "pass", "{cnf}");
+    // The opaque token's audience is judged too, from the introspected `aud`.
+    let aud = check("access-token-audience-is-resource", "audience-restricted");
+    assert_eq!(aud["verdict"], "pass", "{aud}");
     let case = cases
         .iter()
         .find(|c| c["case"] == "mapped-subject-reaches-as-b")
@@ -156,6 +160,19 @@ async fn subject_mapping_and_cnf_reach_verdicts_through_introspection() {
             .as_str()
             .unwrap()
             .contains("AS-B's access token is opaque"),
+        "{case}"
+    );
+    // An unseen audience is a skip, not a pass on the status alone.
+    let case = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["case"] == "access-token-audience-is-resource")
+        .unwrap()
+        .clone();
+    assert_eq!(case["verdict"], "skip", "{case}");
+    assert!(
+        case["message"].as_str().unwrap().contains("shows no aud"),
         "{case}"
     );
 }

@@ -117,7 +117,16 @@ fn levels_are_must_should_may_in_known_profiles() {
                 "{id}: level {level}"
             );
         }
-        // Draft profiles are explicit on every row; overlays fall back to their base.
+        // Draft profiles are explicit on every row; overlays fall back to their base. The
+        // TX8693 family is RFC 8693's alone (profile rfc8693): the drafts give it no level.
+        if id.starts_with("TX8693-") {
+            assert_eq!(
+                levels.keys().collect::<Vec<_>>(),
+                ["rfc8693"],
+                "{id}: TX8693 rows have a level in rfc8693 only"
+            );
+            continue;
+        }
         for draft in ["ic-17", "ic-14", "ic-01"] {
             assert!(levels.contains_key(draft), "{id}: no level for {draft}");
         }
@@ -199,6 +208,42 @@ fn every_check_in_a_multi_requirement_case_names_its_own_requirement() {
                     "{file} {id}: check \"{what}\" cites {r}, not among the case's requirements"
                 )),
                 _ => {}
+            }
+        }
+    }
+    assert!(problems.is_empty(), "\n  {}", problems.join("\n  "));
+}
+
+/// Preferences only where a spec prefers (issue 8, item 3): a check with `prefer` (a member
+/// outside it warns) cites the spec text that states the preference, in its `what` or in the
+/// comment lines just above its `[[case.check]]` header.
+#[test]
+fn every_preference_cites_the_spec_text_that_states_it() {
+    let cites = |text: &str| {
+        ["RFC ", "§", "ID-JAG", "ENA-"]
+            .iter()
+            .any(|c| text.contains(c))
+    };
+    let mut problems = Vec::new();
+    for (file, _, case, source) in cases() {
+        let id = case["id"].as_str().unwrap();
+        let chunks: Vec<&str> = source.split("[[case.check]]").collect();
+        for (i, chunk) in chunks.iter().enumerate().skip(1) {
+            let body = chunk.split("\n\n").next().unwrap_or_default();
+            if !body.lines().any(|l| l.trim_start().starts_with("prefer =")) {
+                continue;
+            }
+            let what = body
+                .lines()
+                .find(|l| l.starts_with("what ="))
+                .unwrap_or_default();
+            let comment: Vec<&str> = chunks[i - 1]
+                .lines()
+                .rev()
+                .take_while(|l| l.trim_start().starts_with('#'))
+                .collect();
+            if !cites(what) && !cites(&comment.join(" ")) {
+                problems.push(format!("{file} {id}: {what} prefers without citing a spec"));
             }
         }
     }

@@ -84,7 +84,7 @@ faults! {
     IgnoreSubjectTokenType = "ignore-subject-token-type", ["IC-TE-06"], "AS-A accepts any subject_token_type value";
     /// fuzz: unreachable: needs an expired subject token; the fuzzer holds one fresh subject token
     AcceptExpiredSubjectToken = "accept-expired-subject-token", ["IC-TE-06"], "AS-A exchanges expired subject tokens";
-    /// fuzz: unreachable: not reached by seed 1 in the matrix's 1,500 cases: the fuzzer's subject-token mutations (a suffix) seldom leave a decodable token with only the signature wrong
+    /// fuzz: reachable by exchange-token-for-invalid
     AcceptForgedSubjectToken = "accept-forged-subject-token", ["IC-TE-06"], "AS-A does not verify the subject token's signature";
     /// fuzz: reachable by exchange-error-code
     SubjectTokenErrorInvalidGrant = "subject-token-error-invalid-grant", ["IC-TE-06"], "AS-A answers invalid_grant instead of invalid_request for a bad subject token";
@@ -133,13 +133,13 @@ faults! {
     /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
     MetadataDpopAlgNone = "metadata-dpop-alg-none", ["IC-MD-11"], "AS-A lists none and HS256 in dpop_signing_alg_values_supported";
     // --- AS-B: grant validation
-    /// fuzz: unreachable: a grant whose kid is unknown is ambiguous to the model (the key may still be found), so its acceptance is no finding by design
+    /// fuzz: reachable by assertion-token-for-invalid
     AcceptUntrustedKey = "accept-untrusted-key", ["IC-JB-03d", "IC-SC-10"], "AS-B accepts grants whose kid is not in the issuer's JWKS without verifying them";
     /// fuzz: unreachable: needs HS256 keyed with AS-A's public key; the fuzzer signs with its own keys
     AcceptHmacConfusion = "accept-hmac-confusion", ["IC-JB-03c", "GEN-10"], "AS-B accepts HS256 grants keyed with the issuer's public key";
     /// fuzz: reachable by assertion-token-for-invalid
     IgnoreIssuerKeyBinding = "ignore-issuer-key-binding", ["IC-JB-03e", "GEN-11"], "AS-B verifies with any trusted issuer's key whatever iss says";
-    /// fuzz: unreachable: not reached by seed 1 in the matrix's 1,500 cases (the claim mutations seldom drop sub from a harness grant)
+    /// fuzz: reachable by assertion-token-for-invalid
     AcceptMissingSub = "accept-missing-sub", ["IC-JB-03g"], "AS-B accepts grants without sub";
     /// fuzz: reachable by assertion-token-for-invalid
     AcceptMissingExp = "accept-missing-exp", ["IC-JB-03i"], "AS-B accepts grants without exp";
@@ -194,8 +194,6 @@ faults! {
     /// fuzz: unreachable: RS-B behaviour; the fuzzer sends token requests only
     RsNoResourceMetadataChallenge = "rs-no-resource-metadata-challenge", ["IC-MD-09"], "RS-B 401 answers lack resource_metadata in WWW-Authenticate";
     // --- Both token endpoints: generic OAuth hygiene
-    /// fuzz: reachable by exchange-token-pragma, assertion-token-pragma
-    NoPragma = "no-pragma", ["IC-TE-21", "GEN-03"], "token responses lack Pragma: no-cache";
     /// fuzz: reachable by exchange-error-format, assertion-error-format
     ErrorDescriptionBadChars = "error-description-bad-chars", ["GEN-04"], "error_description contains quote, backslash and DEL";
     /// fuzz: reachable by exchange-error-format, assertion-error-format
@@ -230,7 +228,7 @@ faults! {
     /// fuzz: unreachable: needs a jku URL serving keys; the fuzzer serves none
     FollowJku = "follow-jku", ["GEN-11", "IC-JB-03d"], "AS-B fetches the jku header URL and trusts the keys found there";
     /// fuzz: unreachable: DPoP; the fuzzer sends no DPoP proofs
-    DpopProofReplayAccepted = "dpop-proof-replay-accepted", ["DPOP-02"], "AS-B accepts a DPoP proof jti it has already seen";
+    DpopProofReplayAccepted = "dpop-proof-replay-accepted", ["DPOP-06"], "AS-B accepts a DPoP proof jti it has already seen";
     /// fuzz: reachable by assertion-token-response
     AsBNoTokenType = "as-b-no-token-type", ["IC-JB-11", "IC-AT-01"], "AS-B omits token_type from the jwt-bearer response";
     /// fuzz: reachable by assertion-error-format
@@ -249,6 +247,44 @@ faults! {
     ClientAssertionUnverified = "client-assertion-unverified", ["IC-TE-23", "IC-SC-01", "GEN-10"], "AS-A accepts private_key_jwt client assertions without checking their signature";
     /// fuzz: unreachable: private_key_jwt is not among the client authentication methods the fuzzer varies
     ClientAssertionReplay = "client-assertion-replay", ["IC-SC-01", "ENA-P-02"], "AS-A accepts a private_key_jwt client assertion jti more than once";
+    // --- RFC 8693 delegation and impersonation (mode rfc8693: `Fault::mode()` is Rfc8693)
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode and sends no actor tokens
+    ActorTokenUnverified = "actor-token-unverified", ["TX8693-01"], "rfc8693 mode: AS-A does not verify the actor token's signature";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode
+    UnsupportedTokenTypeCode = "unsupported-token-type-code", ["TX8693-02"], "rfc8693 mode: AS-A answers unsupported_token_type (RFC 7009's revocation code) instead of invalid_request for an unknown subject or actor token type";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode and sends no actor tokens
+    NoActOnDelegation = "no-act-on-delegation", ["TX8693-03"], "rfc8693 mode: AS-A issues no act claim for a delegation exchange";
+    /// fuzz: unreachable: rfc8693 mode only; a claim of the issued token, which the oracles do not judge
+    ActNamesClient = "act-names-client", ["TX8693-04"], "rfc8693 mode: AS-A names the requesting client in act instead of the actor token's subject";
+    /// fuzz: unreachable: rfc8693 mode only; a claim of the issued token, which the oracles do not judge
+    ActChainInverted = "act-chain-inverted", ["TX8693-05"], "rfc8693 mode: AS-A puts the prior actor outermost and the current actor nested in act";
+    /// fuzz: unreachable: rfc8693 mode only; a claim of the issued token, which the oracles do not judge
+    ActChainDropped = "act-chain-dropped", ["TX8693-06"], "rfc8693 mode: AS-A drops the prior actors of a subject token that carries act";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer sends no actor tokens
+    IgnoreMayAct = "ignore-may-act", ["TX8693-07"], "rfc8693 mode: AS-A accepts an actor the subject token's may_act does not name";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode
+    IssuedTypeNotRequested = "issued-type-not-requested", ["TX8693-08"], "rfc8693 mode: AS-A issues its JWT grant when an access token is requested";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode
+    FirstTargetOnly = "first-target-only", ["TX8693-09"], "rfc8693 mode: AS-A issues a token for the first resource/audience value only, silently dropping the others";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode
+    UnknownTargetInvalidGrant = "unknown-target-invalid-grant", ["TX8693-10"], "rfc8693 mode: AS-A answers invalid_grant instead of invalid_target for a target it will not serve";
+    /// fuzz: unreachable: rfc8693 mode only; a claim of the issued token, which the oracles do not judge
+    ImpersonationSubIsClient = "impersonation-sub-is-client", ["TX8693-11"], "rfc8693 mode: without an actor token AS-A makes the requesting client the issued token's subject";
+    // second ways to break the RFC 8693 rules (tests/two_ways.rs)
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer sends no actor tokens
+    MayActRefusalInvalidGrant = "may-act-refusal-invalid-grant", ["TX8693-01"], "rfc8693 mode: AS-A refuses an actor outside may_act with invalid_grant instead of invalid_request";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer sends no actor tokens
+    UnknownActorTypeAccepted = "unknown-actor-type-accepted", ["TX8693-02"], "rfc8693 mode: AS-A accepts any actor_token_type value";
+    /// fuzz: unreachable: rfc8693 mode only; a claim of the issued token, which the oracles do not judge
+    ActNotObject = "act-not-object", ["TX8693-04"], "rfc8693 mode: AS-A writes act as the actor's subject string instead of a JSON object";
+    /// fuzz: unreachable: rfc8693 mode only; a claim of the issued token, which the oracles do not judge
+    ActPriorIsSubject = "act-prior-is-subject", ["TX8693-05"], "rfc8693 mode: AS-A nests the user (the subject) as the prior actor instead of the subject token's act";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode
+    IssuedTypeMislabelled = "issued-type-mislabelled", ["TX8693-08"], "rfc8693 mode: AS-A issues the requested access token but labels it issued_token_type jwt";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode
+    SeveralTargetsInvalidRequest = "several-targets-invalid-request", ["TX8693-09"], "rfc8693 mode: AS-A refuses several resource/audience values with invalid_request instead of invalid_target";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode
+    UnknownTargetServerError = "unknown-target-server-error", ["TX8693-10"], "rfc8693 mode: AS-A answers HTTP 500 server_error for a target it will not serve";
     // --- Second ways to break a rule (issue 8 item 5: every graded requirement has two
     // distinct faults; `tests/two_ways.rs` counts them). Key selection through the JOSE
     // headers that carry or point to a key (RFC 7515 §4.1.3-§4.1.6, RFC 8725 §3.10).
@@ -278,9 +314,26 @@ impl Fault {
     /// the Ena, RFC 8693 or ID-JAG profile states, against the mock in that profile's mode
     /// (the mutation matrix runs it with that mode's grading profile).
     pub fn mode(self) -> crate::MockProfile {
-        #[allow(clippy::match_single_binding)]
         match self {
             // Profile engineers: add `Fault::X => crate::MockProfile::Ena,` (etc.) arms here.
+            Fault::ActorTokenUnverified
+            | Fault::UnsupportedTokenTypeCode
+            | Fault::NoActOnDelegation
+            | Fault::ActNamesClient
+            | Fault::ActChainInverted
+            | Fault::ActChainDropped
+            | Fault::IgnoreMayAct
+            | Fault::IssuedTypeNotRequested
+            | Fault::FirstTargetOnly
+            | Fault::UnknownTargetInvalidGrant
+            | Fault::ImpersonationSubIsClient
+            | Fault::MayActRefusalInvalidGrant
+            | Fault::UnknownActorTypeAccepted
+            | Fault::ActNotObject
+            | Fault::ActPriorIsSubject
+            | Fault::IssuedTypeMislabelled
+            | Fault::SeveralTargetsInvalidRequest
+            | Fault::UnknownTargetServerError => crate::MockProfile::Rfc8693,
             _ => crate::MockProfile::IdentityChaining,
         }
     }
@@ -309,12 +362,6 @@ pub struct FaultSet(
 );
 
 impl FaultSet {
-    pub fn new(faults: &[Fault]) -> FaultSet {
-        FaultSet::with_variants(faults, &[])
-    }
-    pub fn with_variants(faults: &[Fault], variants: &[crate::Variant]) -> FaultSet {
-        FaultSet::with_profile(faults, variants, crate::MockProfile::default())
-    }
     pub fn with_profile(
         faults: &[Fault],
         variants: &[crate::Variant],
@@ -337,10 +384,6 @@ impl FaultSet {
     /// Whether the legal variant `variant` is switched on.
     pub fn variant(&self, variant: crate::Variant) -> bool {
         self.1.has(variant)
-    }
-    /// No fault is switched on (variants are conformant, so they do not count).
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 }
 

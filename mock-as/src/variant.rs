@@ -68,7 +68,7 @@ variants! {
         "AS-B omits scope whenever the granted scope equals what the grant carries and the client asked for no other (RFC 6749 §5.1: OPTIONAL if identical to the requested scope)";
     /// RFC 8693 §2.2.2 says invalid_target "SHOULD" be used for an unacceptable target; a
     /// server that answers invalid_request earns the SHOULD-level warn only.
-    InvalidRequestForUnknownTarget = "invalid-request-for-unknown-target", ["IC-TE-05", "IC-JB-02"], warns ["grant-validation/unknown-resource-at-as-b", "unknown-audience/unknown-resource", "unknown-audience/unknown-audience", "unknown-audience/relative-resource", "unknown-audience/resource-with-fragment"],
+    InvalidRequestForUnknownTarget = "invalid-request-for-unknown-target", ["IC-TE-05", "IC-JB-02"], warns ["grant-validation/unknown-resource-at-as-b", "unknown-audience/unknown-resource", "unknown-audience/unknown-audience", "unknown-audience/relative-resource", "unknown-audience/resource-with-fragment", "rfc8693-errors/unknown-audience-code"],
         "both ASes answer invalid_request instead of invalid_target for an unknown target (RFC 8693 §2.2.2 and RFC 8707 §2: invalid_target SHOULD be used; only that SHOULD-level warn is expected)";
     /// RFC 6749 §5.2: 401 is required only when the client used the Authorization header.
     InvalidClient400WithoutHeader = "invalid-client-400-without-header", ["GEN-04", "IC-JB-08", "IC-TE-23"], warns [],
@@ -97,7 +97,12 @@ variants! {
     /// IC-17 §4.1: the metadata member is OPTIONAL.
     NoChainingTypesMetadata = "no-chaining-types-metadata", ["IC-MD-01", "IC-MD-02", "IC-MD-03"], warns [],
         "AS-A's metadata has no identity_chaining_requested_token_types_supported (IC-17 §4.1: the member is OPTIONAL)";
-    /// RFC 9111 §5.4 deprecates Pragma; the suites state a preference for it (warn), no more.
+    /// A legal variant, not a fault (there is no `no-pragma` fault): RFC 6749 §5.1 asks for
+    /// `Pragma: no-cache` beside `Cache-Control: no-store`, but Pragma is an HTTP/1.0 header
+    /// that RFC 9111 §5.4 deprecates and HTTP/1.1 caches ignore in favour of Cache-Control, and
+    /// the OAuth 2.1 draft drops it. A server without it stores nothing it should not, so the
+    /// suites only warn (the preference RFC 6749 §5.1 states) and no fault may claim it as a
+    /// failure; a Pragma that is sent must still be `no-cache`.
     NoPragma = "no-pragma", ["IC-TE-21", "GEN-03"], warns ["token-exchange/success-response-shape"],
         "token responses carry Cache-Control: no-store but no Pragma (RFC 9111 §5.4 deprecates Pragma; RFC 6749 §5.1's Pragma is kept only as a warned preference)";
     /// RFC 6749 §5.2: `error_description` is OPTIONAL.

@@ -15,6 +15,18 @@ static UNTRUSTED_KEY: std::sync::LazyLock<crate::harness::HarnessIssuer> =
     });
 const UNTRUSTED_ISSUER: &str = "https://untrusted.chainproof.invalid";
 
+/// `token` with one character of its signature changed: the middle character of a JWS's
+/// signature segment (never the last, whose low bits base64url decoders may ignore), else of
+/// the whole (opaque) token.
+fn forge_signature(token: &str) -> String {
+    match token.rsplit_once('.') {
+        Some((signed, sig)) if sig.len() >= 8 && token.matches('.').count() == 2 => {
+            format!("{signed}.{}", crate::fuzz::assertion::flip_char(sig))
+        }
+        _ => crate::fuzz::assertion::flip_char(token),
+    }
+}
+
 /// A request ready to send.
 #[derive(Debug, Clone)]
 pub struct Rendered {
@@ -82,6 +94,9 @@ impl RenderContext<'_> {
         let e = self.endpoints;
         match which {
             TargetValue::SubjectToken => (self.subject_token.to_string(), "subject_token"),
+            TargetValue::ForgedSubjectToken => {
+                (forge_signature(self.subject_token), "forged_subject_token")
+            }
             TargetValue::SubjectTokenType => (e.subject_token_type.clone(), "subject_token_type"),
             TargetValue::AsBIssuer => (e.as_b_issuer.clone(), "as_b_issuer"),
             TargetValue::AsBTokenEndpoint => (e.as_b_token_endpoint.clone(), "as_b_token_endpoint"),
@@ -125,6 +140,7 @@ impl RenderContext<'_> {
                 };
                 let jws = grant.render(&GrantContext {
                     key,
+                    foreign: &UNTRUSTED_KEY,
                     harness_issuer: issuer,
                     subject,
                     as_b_issuer: &self.endpoints.as_b_issuer,
@@ -188,7 +204,7 @@ impl RenderContext<'_> {
             Endpoint::Assertion => (&e.as_b_token_endpoint, e.client_b.as_ref(), "client_b"),
         };
         let (id, secret) = creds
-            .map(|c| (c.id.clone(), c.secret.clone()))
+            .map(|c| (c.id.clone(), c.secret.clone().unwrap_or_default()))
             .unwrap_or_default();
         let mut headers = Vec::new();
         let mut log_headers = Vec::new();
@@ -353,38 +369,27 @@ fn json_str(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::environment::Client;
     use crate::fuzz::request::Param;
-    use crate::fuzz::target::{Credentials, SubjectSource};
     use base64::Engine as _;
     use base64::engine::general_purpose::STANDARD;
 
     fn endpoints() -> FuzzEndpoints {
         FuzzEndpoints {
-            kind: "mock".into(),
-            as_a_issuer: "http://127.0.0.1:1".into(),
             as_a_token_endpoint: "http://127.0.0.1:1/token".into(),
             as_b_issuer: "http://127.0.0.1:2".into(),
             as_b_token_endpoint: "http://127.0.0.1:2/token".into(),
             as_b_audience: Some("urn:b".into()),
             rs_resource: None,
-            client_a: Credentials {
-                id: "c".into(),
-                secret: "s3cret".into(),
-            },
+            client_a: Client::basic("c", "s3cret"),
             client_a_basic: true,
             client_a_post: true,
             client_b: None,
             as_b_client_auth_optional: Some(true),
-            targets: None,
-            extra_secrets: Vec::new(),
-            subject: SubjectSource::Static {
-                token: "tok".into(),
-            },
             subject_token_type: "urn:ietf:params:oauth:token-type:access_token".into(),
             held_scope: Some("read".into()),
             escalation_scope: None,
             harness: None,
-            faults: vec![],
         }
     }
 
@@ -469,5 +474,20 @@ mod tests {
         let r = ctx.render(&req);
         assert!(r.body.is_none());
         assert!(r.url.starts_with("http://127.0.0.1:1/token?grant_type="));
+    }
+
+    #[test]
+    fn forged_subject_token_changes_a_signature_character() {
+        let jws = format!("aGVhZA.Ym9keQ.{}", "Q".repeat(86));
+        let forged = forge_signature(&jws);
+        assert_ne!(forged, jws);
+        assert_eq!(forged.len(), jws.len());
+        let (signed, sig) = forged.rsplit_once('.').unwrap();
+        assert_eq!(signed, "aGVhZA.Ym9keQ");
+        // Neither end of the segment: every bit of the changed character is decoded.
+        assert_eq!(sig.find('A'), Some(43));
+        let opaque = forge_signature("opaque-token-value");
+        assert_ne!(opaque, "opaque-token-value");
+        assert_eq!(opaque.len(), "opaque-token-value".len());
     }
 }

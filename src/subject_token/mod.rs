@@ -38,14 +38,18 @@ pub enum TokenRole {
     JwtClient,
     /// A user AS-A knows and AS-B cannot map, for the primary client.
     UnmappedUser,
+    /// The acting party of RFC 8693 delegation (§2.1 `actor_token`): by default the second
+    /// client's own client-credentials token.
+    Actor,
 }
 
 impl TokenRole {
-    pub const ALL: [TokenRole; 4] = [
+    pub const ALL: [TokenRole; 5] = [
         TokenRole::Primary,
         TokenRole::SecondClient,
         TokenRole::JwtClient,
         TokenRole::UnmappedUser,
+        TokenRole::Actor,
     ];
 
     /// The role a `subject_token` step asks for (`None`: a combination no role covers).
@@ -55,6 +59,7 @@ impl TokenRole {
             (UserSel::Primary, ClientSel::Second) => Some(TokenRole::SecondClient),
             (UserSel::Primary, ClientSel::Jwt) => Some(TokenRole::JwtClient),
             (UserSel::Unmapped, ClientSel::Primary) => Some(TokenRole::UnmappedUser),
+            (UserSel::Actor, ClientSel::Primary) => Some(TokenRole::Actor),
             _ => None,
         }
     }
@@ -65,6 +70,7 @@ impl TokenRole {
             TokenRole::SecondClient => "second_client",
             TokenRole::JwtClient => "jwt_client",
             TokenRole::UnmappedUser => "unmapped_user",
+            TokenRole::Actor => "actor",
         }
     }
 
@@ -75,6 +81,7 @@ impl TokenRole {
             TokenRole::SecondClient => "[as_a.second_client_token]",
             TokenRole::JwtClient => "[as_a.jwt_client_token]",
             TokenRole::UnmappedUser => "[as_a.unmapped_user]",
+            TokenRole::Actor => "[as_a.actor_token]",
         }
     }
 }
