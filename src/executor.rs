@@ -1129,27 +1129,47 @@ impl CaseRun {
         {
             return err("`from` is not a compact JWS with JSON header and claims");
         }
-        let (mut header, mut claims) = match &decoded {
-            Some(j) => (j.header.clone(), j.claims.clone()),
-            None => {
-                let mut header = json!({ "alg": "ES256" });
-                let mut claims = json!({
+        let jwt_client = match f.mode {
+            Some(ForgeMode::JwtClient) => Some(
+                env.jwt_client
+                    .clone()
+                    .filter(|c| c.key.is_some())
+                    .ok_or_else(|| Stop::Skip(Capability::JwtClient.missing_reason().into()))?,
+            ),
+            _ => None,
+        };
+        let (mut header, mut claims) = match (&decoded, &jwt_client) {
+            (Some(j), _) => (j.header.clone(), j.claims.clone()),
+            // RFC 7523 §3 client assertion for AS-A, typed as draft-ietf-oauth-rfc7523bis asks.
+            (None, Some(c)) => (
+                json!({ "alg": "ES256", "typ": "client-authentication+jwt" }),
+                json!({
+                    "iss": c.id,
+                    "sub": c.id,
+                    "aud": env.as_a.issuer,
+                    "iat": now,
+                    "exp": now + 60,
+                    "jti": uuid::Uuid::new_v4().to_string(),
+                }),
+            ),
+            (None, None) => (
+                // A profile that types its grants (ID-JAG §3.1) gives them its typ.
+                match &env.exchange.grant_typ {
+                    Some(typ) => json!({ "alg": "ES256", "typ": typ }),
+                    None => json!({ "alg": "ES256" }),
+                },
+                json!({
                     "iss": env.harness.as_ref().map(|h| h.issuer.clone()),
                     "sub": env.user_sub,
                     "aud": env.as_b.issuer,
                     "iat": now,
                     "exp": now + 60,
                     "jti": uuid::Uuid::new_v4().to_string(),
-                });
-                // A profile that types its grants (ID-JAG §3.1) also binds them to the client.
-                if let Some(typ) = &env.exchange.grant_typ {
-                    header["typ"] = json!(typ);
-                    if let Some(c) = &env.as_b_client {
-                        claims["client_id"] = json!(c.id);
-                    }
-                }
-                (header, claims)
-            }
+                    // The client that redeems it (RFC 7523 leaves client_id optional; the Ena
+                    // profile requires it, ENA-P §5.4.2).
+                    "client_id": env.as_b_client.as_ref().unwrap_or(&env.client).id,
+                }),
+            ),
         };
         let edited = !(f.set_claims.is_empty()
             && f.remove_claims.is_empty()
@@ -1246,6 +1266,14 @@ impl CaseRun {
                 header["kid"] = json!(uuid::Uuid::new_v4().to_string());
                 apply_header(&mut header);
                 jose::sign(&header, &claims, SignWith::Es256(&key))
+            }
+            Some(ForgeMode::JwtClient) => {
+                let c = jwt_client.as_ref().expect("checked above");
+                let key = c.key.as_ref().expect("checked above");
+                header["alg"] = json!("ES256");
+                header["kid"] = json!(jose::thumbprint(&jose::public_jwk(key.verifying_key())));
+                apply_header(&mut header);
+                jose::sign(&header, &claims, SignWith::Es256(key))
             }
             Some(ForgeMode::Harness) => {
                 let h = env
