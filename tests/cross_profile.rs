@@ -108,6 +108,18 @@ const DIFFERENCES: &[(&str, &str, &str, &str)] = &[
         "pass",
         "judged only by rfc8693 (TX8693 rows, no level in the drafts); the identity-chaining server meets RFC 8693 here",
     ),
+    (
+        "ena-cross-domain/grant-profile",
+        "ena-1.0",
+        "fail",
+        "Ena-only case: ENA-TX §3.3 grant rules (jti, short life) broken by both faults",
+    ),
+    (
+        "ena-cross-domain/client-must-authenticate",
+        "ena-1.0",
+        "fail",
+        "Ena-only case: ENA-TX §3.4.1 client authentication at AS-B, optional on this IC server",
+    ),
     // An Ena-only rule (ENA-GEN-04, MAY in the drafts) that ID-JAG does not adopt.
     (
         "token-exchange/client-credentials-subject-token",
