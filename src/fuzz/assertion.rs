@@ -5,8 +5,7 @@
 //! express what a JSON library cannot: duplicate member names, wrong types, non-object text.
 
 use crate::harness::HarnessIssuer;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use crate::jose::b64;
 use serde::{Deserialize, Serialize};
 
 /// Where the unmutated grant comes from.
@@ -434,11 +433,8 @@ pub struct GrantContext<'a> {
     pub jti: String,
 }
 
-fn b64(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn json_str(s: &str) -> String {
+/// `s` as a JSON string literal.
+pub(crate) fn json_str(s: &str) -> String {
     serde_json::Value::String(s.to_string()).to_string()
 }
 
@@ -697,7 +693,7 @@ mod tests {
     }
 
     fn decode(seg: &str) -> String {
-        String::from_utf8(URL_SAFE_NO_PAD.decode(seg).unwrap()).unwrap()
+        String::from_utf8(crate::jose::unb64(seg).unwrap()).unwrap()
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! WHATWG form encoding), together with a log line that is identical across runs: target
 //! values and secrets appear as `{placeholders}`, never as their run-specific values.
 
-use crate::fuzz::assertion::{GrantContext, RealGrant};
+use crate::fuzz::assertion::{GrantContext, RealGrant, json_str};
 use crate::fuzz::request::{
     BodyEncoding, ClientAuth, ContentType, Endpoint, FuzzRequest, Method, TargetValue, Value,
 };
@@ -360,10 +360,6 @@ impl RenderContext<'_> {
             template,
         }
     }
-}
-
-fn json_str(s: &str) -> String {
-    serde_json::Value::String(s.to_string()).to_string()
 }
 
 #[cfg(test)]
