@@ -2,8 +2,8 @@
 
 use crate::common::*;
 use mock_as::testkit::EsKey;
-use mock_as::testkit::{jose, make_proof};
 use mock_as::testkit::now;
+use mock_as::testkit::{jose, make_proof};
 use mock_as::{MockConfig, MockOptions};
 use rstest::rstest;
 use serde_json::json;
