@@ -84,7 +84,7 @@ faults! {
     IgnoreSubjectTokenType = "ignore-subject-token-type", ["IC-TE-06"], "AS-A accepts any subject_token_type value";
     /// fuzz: unreachable: needs an expired subject token; the fuzzer holds one fresh subject token
     AcceptExpiredSubjectToken = "accept-expired-subject-token", ["IC-TE-06"], "AS-A exchanges expired subject tokens";
-    /// fuzz: unreachable: not reached by seed 1 in the matrix's 1,500 cases: the fuzzer's subject-token mutations (a suffix) seldom leave a decodable token with only the signature wrong
+    /// fuzz: reachable by exchange-token-for-invalid
     AcceptForgedSubjectToken = "accept-forged-subject-token", ["IC-TE-06"], "AS-A does not verify the subject token's signature";
     /// fuzz: reachable by exchange-error-code
     SubjectTokenErrorInvalidGrant = "subject-token-error-invalid-grant", ["IC-TE-06"], "AS-A answers invalid_grant instead of invalid_request for a bad subject token";
@@ -133,13 +133,13 @@ faults! {
     /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
     MetadataDpopAlgNone = "metadata-dpop-alg-none", ["IC-MD-11"], "AS-A lists none and HS256 in dpop_signing_alg_values_supported";
     // --- AS-B: grant validation
-    /// fuzz: unreachable: a grant whose kid is unknown is ambiguous to the model (the key may still be found), so its acceptance is no finding by design
+    /// fuzz: reachable by assertion-token-for-invalid
     AcceptUntrustedKey = "accept-untrusted-key", ["IC-JB-03d", "IC-SC-10"], "AS-B accepts grants whose kid is not in the issuer's JWKS without verifying them";
     /// fuzz: unreachable: needs HS256 keyed with AS-A's public key; the fuzzer signs with its own keys
     AcceptHmacConfusion = "accept-hmac-confusion", ["IC-JB-03c", "GEN-10"], "AS-B accepts HS256 grants keyed with the issuer's public key";
     /// fuzz: reachable by assertion-token-for-invalid
     IgnoreIssuerKeyBinding = "ignore-issuer-key-binding", ["IC-JB-03e", "GEN-11"], "AS-B verifies with any trusted issuer's key whatever iss says";
-    /// fuzz: unreachable: not reached by seed 1 in the matrix's 1,500 cases (the claim mutations seldom drop sub from a harness grant)
+    /// fuzz: reachable by assertion-token-for-invalid
     AcceptMissingSub = "accept-missing-sub", ["IC-JB-03g"], "AS-B accepts grants without sub";
     /// fuzz: reachable by assertion-token-for-invalid
     AcceptMissingExp = "accept-missing-exp", ["IC-JB-03i"], "AS-B accepts grants without exp";
