@@ -435,6 +435,8 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
         | UnknownTargetServerError => {
             unreachable!("{f} is observed in the rfc8693 mode (rfc8693.rs)")
         }
+        // Ena-mode faults are observed on an Ena-mode pair (ena.rs).
+        other => panic!("{other} is observed in ena.rs"),
     }
 }
 
@@ -589,8 +591,13 @@ async fn pem_server(pem: String) -> String {
 
 #[test]
 fn every_fault_has_a_case() {
-    // The rfc8693-mode faults are observed in that mode (rfc8693.rs).
-    let src = [include_str!("faults.rs"), include_str!("rfc8693.rs")].concat();
+    // The rfc8693-mode and Ena-mode faults are observed in their modes (rfc8693.rs, ena.rs).
+    let src = [
+        include_str!("faults.rs"),
+        include_str!("rfc8693.rs"),
+        include_str!("ena.rs"),
+    ]
+    .concat();
     for f in Fault::ALL {
         assert!(
             src.contains(&format!("#[case(Fault::{f:?})]")),
