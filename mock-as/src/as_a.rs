@@ -12,7 +12,7 @@ use crate::error::OAuthError;
 use crate::fault::{Fault, FaultSet};
 use crate::form::Form;
 use crate::jose::{self, Jws};
-use crate::keys::{self, EsKey};
+use crate::keys::{self, EsKey, JwsKey};
 use crate::replay::{JtiCache, now};
 use crate::urls::AsUrls;
 use crate::variant::Variant;
@@ -46,6 +46,8 @@ pub struct AsA {
     pub extra_keys: Vec<EsKey>,
     /// Under `key-rotation`: set once the first grant is minted; then `extra_keys[0]` signs.
     pub rotated: AtomicBool,
+    /// The RS256 key under `rsa-keys` (signs everything) and `rsa-and-ec-keys` (signs grants).
+    pub rsa_key: Option<keys::RsKey>,
 }
 
 impl AsA {
@@ -55,6 +57,22 @@ impl AsA {
             &self.extra_keys[0]
         } else {
             &self.key
+        }
+    }
+
+    /// The key that signs grants: the RSA key under `rsa-keys` and `rsa-and-ec-keys`.
+    fn grant_key(&self) -> &dyn JwsKey {
+        match &self.rsa_key {
+            Some(k) => k,
+            None => self.signing_key(),
+        }
+    }
+
+    /// The key that signs AS-A's own access tokens: the RSA key only under `rsa-keys`.
+    fn access_token_key(&self) -> &dyn JwsKey {
+        match &self.rsa_key {
+            Some(k) if self.faults.variant(Variant::RsaKeys) => k,
+            _ => self.signing_key(),
         }
     }
 
@@ -193,8 +211,12 @@ async fn metadata(State(s): State<Arc<AsA>>) -> Response {
 }
 
 async fn jwks(State(s): State<Arc<AsA>>) -> Response {
-    let keys: Vec<Value> = s
-        .published_keys()
+    let ec_keys = if s.faults.variant(Variant::RsaKeys) {
+        Vec::new()
+    } else {
+        s.published_keys()
+    };
+    let keys: Vec<Value> = ec_keys
         .into_iter()
         .map(|key| {
             let mut jwk = key.public_jwk();
@@ -206,6 +228,7 @@ async fn jwks(State(s): State<Arc<AsA>>) -> Response {
             }
             jwk
         })
+        .chain(s.rsa_key.as_ref().map(keys::RsKey::public_jwk))
         .collect();
     axum::Json(json!({ "keys": keys })).into_response()
 }
@@ -380,10 +403,10 @@ pub fn mint_access_token(
     scope: &BTreeSet<String>,
     now: i64,
 ) -> String {
-    let key = s.signing_key();
+    let key = s.access_token_key();
     jose::sign(
         key,
-        &json!({"alg": "ES256", "kid": key.kid(), "typ": "at+jwt"}),
+        &json!({"alg": key.alg(), "kid": key.key_id(), "typ": "at+jwt"}),
         &json!({
             "iss": s.urls.issuer, "sub": sub, "client_id": client_id, "scope": endpoint::join(scope),
             "aud": api_audience(s), "iat": now, "exp": now + s.cfg.access_token_lifetime_secs as i64,
@@ -435,16 +458,19 @@ fn validate_own_token(s: &AsA, token: &str, now: i64) -> Result<Jws, &'static st
     let jws = jose::parse(token).map_err(|_| "not a compact JWS")?;
     let own = std::iter::once(&s.key)
         .chain(&s.extra_keys)
-        .find(|k| jws.kid() == Some(k.kid()));
-    let Some(own) = own.filter(|_| jws.alg() == Some("ES256") && !jws.header.contains_key("crit"))
+        .find(|k| jws.kid() == Some(k.kid()))
+        .map(EsKey::verifying_key)
+        .or_else(|| {
+            s.rsa_key
+                .as_ref()
+                .filter(|k| jws.kid() == Some(k.kid()))
+                .map(keys::RsKey::verifying_key)
+        });
+    let Some(own) = own.filter(|k| jws.alg() == Some(k.alg()) && !jws.header.contains_key("crit"))
     else {
         return Err("not signed by this server");
     };
-    let signed = keys::verify_es256(
-        &own.verifying_key(),
-        jws.signing_input.as_bytes(),
-        &jws.signature,
-    );
+    let signed = own.verify(own.alg(), jws.signing_input.as_bytes(), &jws.signature);
     if !signed && !s.faults.has(Fault::AcceptForgedSubjectToken) {
         return Err("signature invalid");
     }
@@ -728,8 +754,8 @@ fn exchange(
         claims.insert("name".into(), json!("Test User"));
     }
     // The -17 example grant header: alg and kid, no typ.
-    let key = s.signing_key();
-    let mut header = json!({"alg": "ES256", "kid": key.kid()});
+    let key = s.grant_key();
+    let mut header = json!({"alg": key.alg(), "kid": key.key_id()});
     if f.variant(Variant::GrantTypJwt) {
         header["typ"] = json!("JWT");
     }
@@ -794,7 +820,7 @@ pub(crate) fn target_error(s: &AsA, e: OAuthError) -> OAuthError {
 }
 
 /// A JWS whose segments keep base64 `=` padding (only the `grant-padded-base64` fault).
-fn sign_padded(key: &EsKey, header: &Value, claims: &Value) -> String {
+fn sign_padded(key: &dyn JwsKey, header: &Value, claims: &Value) -> String {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::URL_SAFE;
     let input = format!(
@@ -802,6 +828,6 @@ fn sign_padded(key: &EsKey, header: &Value, claims: &Value) -> String {
         b64.encode(serde_json::to_vec(header).expect("json")),
         b64.encode(serde_json::to_vec(claims).expect("json"))
     );
-    let sig = key.sign(input.as_bytes());
+    let sig = key.sign_input(input.as_bytes());
     format!("{input}.{}", b64.encode(sig))
 }

@@ -219,12 +219,14 @@ async fn header_key(s: &AsB, jws: &Jws) -> Option<Result<keys::PublicKey, String
 async fn check_signature(s: &AsB, jws: &Jws, iss: &str) -> Result<(), String> {
     let f = &s.faults;
     match jws.alg() {
-        Some("ES256") => {
+        // The key decides the algorithm (RFC 8725 §3.1): `PublicKey::verify` refuses an alg
+        // other than the found key's own.
+        Some(alg @ ("ES256" | "RS256")) => {
             if f.has(Fault::SkipSignature) {
                 return Ok(());
             }
             if let Some(key) = header_key(s, jws).await {
-                return if keys::verify_es256(&key?, jws.signing_input.as_bytes(), &jws.signature) {
+                return if key?.verify(alg, jws.signing_input.as_bytes(), &jws.signature) {
                     Ok(())
                 } else {
                     Err("signature invalid".into())
@@ -238,7 +240,7 @@ async fn check_signature(s: &AsB, jws: &Jws, iss: &str) -> Result<(), String> {
                     .key_from_url(jku, jws.kid())
                     .await
                     .ok_or("jku keys unusable")?;
-                let ok = keys::verify_es256(&vk, jws.signing_input.as_bytes(), &jws.signature);
+                let ok = vk.verify(alg, jws.signing_input.as_bytes(), &jws.signature);
                 return if ok {
                     Ok(())
                 } else {
@@ -256,7 +258,7 @@ async fn check_signature(s: &AsB, jws: &Jws, iss: &str) -> Result<(), String> {
             };
             match key {
                 KeyLookup::Found(vk)
-                    if keys::verify_es256(&vk, jws.signing_input.as_bytes(), &jws.signature) =>
+                    if vk.verify(alg, jws.signing_input.as_bytes(), &jws.signature) =>
                 {
                     Ok(())
                 }
@@ -284,7 +286,7 @@ async fn check_signature(s: &AsB, jws: &Jws, iss: &str) -> Result<(), String> {
             }
         }
         Some(alg) => Err(format!(
-            "algorithm {} not accepted (ES256 only)",
+            "algorithm {} not accepted (ES256 and RS256 only)",
             alg.chars().take(20).collect::<String>()
         )),
         None => Err("alg missing".into()),

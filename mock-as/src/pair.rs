@@ -435,6 +435,10 @@ impl MockPair {
                 Vec::new()
             },
             rotated: std::sync::atomic::AtomicBool::new(false),
+            rsa_key: variants
+                .iter()
+                .any(|v| matches!(v, Variant::RsaKeys | Variant::RsaAndEcKeys))
+                .then(crate::keys::RsKey::generate),
             login: Default::default(),
             client_certs,
         });
