@@ -82,6 +82,10 @@ pub struct AsATarget {
     /// Subject token of a user AS-B cannot map (role `unmapped_user`).
     #[serde(default)]
     pub unmapped_user: Option<SubjectTokenTarget>,
+    /// Subject token of a second user AS-B maps, to `[fixtures] second_user_sub_at_b` (role
+    /// `second_user`).
+    #[serde(default)]
+    pub second_user: Option<SubjectTokenTarget>,
     /// PEM bundle of CAs trusted (besides the platform's) for this role's HTTPS servers.
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
@@ -289,6 +293,9 @@ pub struct SubjectTokenTarget {
 pub struct Fixtures {
     pub user_sub: Option<String>,
     pub user_sub_at_b: Option<String>,
+    /// The second user's `sub` at AS-A and the subject AS-B maps it to (role `second_user`).
+    pub second_user_sub: Option<String>,
+    pub second_user_sub_at_b: Option<String>,
     pub scopes: Option<String>,
     pub escalation_scope: Option<String>,
     pub as_c: Option<String>,
@@ -441,6 +448,7 @@ impl Target {
             &a.second_client_token,
             &a.jwt_client_token,
             &a.unmapped_user,
+            &a.second_user,
         ]
         .into_iter()
         .flatten()

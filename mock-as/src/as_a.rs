@@ -708,16 +708,25 @@ fn exchange(
     let mut claims = Map::new();
     let iss = if f.has(Fault::GrantIssMismatch) {
         format!("{}/", s.urls.issuer)
+    } else if f.has(Fault::GrantIssTokenEndpoint) {
+        s.urls.token_endpoint.clone()
     } else {
         s.urls.issuer.clone()
     };
     claims.insert("iss".into(), json!(iss));
-    if !f.has(Fault::GrantMissingSub) {
+    if f.has(Fault::GrantSubEmpty) {
+        claims.insert("sub".into(), json!(""));
+    } else if !f.has(Fault::GrantMissingSub) {
         claims.insert("sub".into(), json!(sub));
     }
     claims.insert("aud".into(), aud);
-    if !f.has(Fault::GrantMissingExp) {
+    if f.has(Fault::GrantAlreadyExpired) {
+        claims.insert("exp".into(), json!(now - 600));
+    } else if !f.has(Fault::GrantMissingExp) {
         claims.insert("exp".into(), json!(now + lifetime));
+    }
+    if f.has(Fault::GrantNbfFuture) {
+        claims.insert("nbf".into(), json!(now + 3600));
     }
     let iat = if f.has(Fault::GrantIatAfterExp) {
         now + lifetime + 10
@@ -733,11 +742,19 @@ fn exchange(
     if let Some(id) = client_id {
         claims.insert("client_id".into(), json!(id));
     }
-    if !granted.is_empty() {
+    if f.has(Fault::GrantClientIdNotString) {
+        claims.insert("client_id".into(), json!(42));
+    }
+    if f.has(Fault::GrantScopeArray) {
+        claims.insert("scope".into(), json!(granted.iter().collect::<Vec<_>>()));
+    } else if !granted.is_empty() {
         claims.insert("scope".into(), json!(endpoint::join(&granted)));
     }
     if let Some(act) = act {
         claims.insert("act".into(), act);
+    }
+    if f.has(Fault::GrantActNotObject) {
+        claims.insert("act".into(), json!("an-actor"));
     }
     if let Some(p) = proof
         && !f.has(Fault::DropRequestedCnf)
@@ -762,6 +779,16 @@ fn exchange(
     let claims = Value::Object(claims);
     let grant = if f.has(Fault::GrantUnsigned) {
         jose::assemble(&json!({"alg": "none"}), &claims, b"")
+    } else if f.has(Fault::GrantHs256) {
+        use hmac::Mac as _;
+        let header = json!({"alg": "HS256"});
+        let unsigned = jose::assemble(&header, &claims, b"");
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(s.fixed_jti.as_bytes())
+            .expect("any key length");
+        mac.update(unsigned.trim_end_matches('.').as_bytes());
+        jose::assemble(&header, &claims, &mac.finalize().into_bytes())
+    } else if f.has(Fault::GrantExtraSegment) {
+        format!("{}.e30", jose::sign(key, &header, &claims))
     } else if f.has(Fault::GrantPaddedBase64) {
         sign_padded(key, &header, &claims)
     } else {

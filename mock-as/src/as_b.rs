@@ -340,6 +340,9 @@ async fn validate_grant(s: &AsB, assertion: &str, now: i64) -> Result<Grant, Str
     let subject = match jws.claim_str("sub").filter(|s| !s.is_empty()) {
         Some(sub) => match s.cfg.subject_map.get(sub) {
             Some(_) if f.has(Fault::SubjectNotMapped) => Some(sub.to_owned()),
+            Some(local) if f.has(Fault::SubjectMapCollapsed) => {
+                Some(s.cfg.subject_map.values().next().unwrap_or(local).clone())
+            }
             Some(local) => Some(local.clone()),
             None if f.has(Fault::AcceptUnmappedSubject) => Some(sub.to_owned()),
             None => return Err("subject cannot be mapped to a local account".into()),
@@ -542,7 +545,9 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
         jose::sign(&s.key, &header, &Value::Object(claims))
     };
 
-    let token_type = if bind.is_some() && !f.has(Fault::DpopTokenTypeBearer) {
+    let token_type = if f.has(Fault::AsBTokenTypeNA) {
+        "N_A"
+    } else if bind.is_some() && !f.has(Fault::DpopTokenTypeBearer) {
         "DPoP"
     } else {
         "Bearer"

@@ -38,14 +38,18 @@ pub enum TokenRole {
     JwtClient,
     /// A user AS-A knows and AS-B cannot map, for the primary client.
     UnmappedUser,
+    /// A second user AS-B maps (to a subject other than the primary user's), for the primary
+    /// client: shows a mapping that sends two users to one account.
+    SecondUser,
 }
 
 impl TokenRole {
-    pub const ALL: [TokenRole; 4] = [
+    pub const ALL: [TokenRole; 5] = [
         TokenRole::Primary,
         TokenRole::SecondClient,
         TokenRole::JwtClient,
         TokenRole::UnmappedUser,
+        TokenRole::SecondUser,
     ];
 
     /// The role a `subject_token` step asks for (`None`: a combination no role covers).
@@ -55,6 +59,7 @@ impl TokenRole {
             (UserSel::Primary, ClientSel::Second) => Some(TokenRole::SecondClient),
             (UserSel::Primary, ClientSel::Jwt) => Some(TokenRole::JwtClient),
             (UserSel::Unmapped, ClientSel::Primary) => Some(TokenRole::UnmappedUser),
+            (UserSel::Second, ClientSel::Primary) => Some(TokenRole::SecondUser),
             _ => None,
         }
     }
@@ -65,6 +70,7 @@ impl TokenRole {
             TokenRole::SecondClient => "second_client",
             TokenRole::JwtClient => "jwt_client",
             TokenRole::UnmappedUser => "unmapped_user",
+            TokenRole::SecondUser => "second_user",
         }
     }
 
@@ -75,6 +81,7 @@ impl TokenRole {
             TokenRole::SecondClient => "[as_a.second_client_token]",
             TokenRole::JwtClient => "[as_a.jwt_client_token]",
             TokenRole::UnmappedUser => "[as_a.unmapped_user]",
+            TokenRole::SecondUser => "[as_a.second_user]",
         }
     }
 }
