@@ -163,12 +163,27 @@ pub struct GrantExpectations<'a> {
     pub as_a_issuer: &'a str,
     /// AS-A's JWKS; without it the signature is left to AS-B.
     pub as_a_jwks: Option<&'a Value>,
-    /// Values any of which `aud` may carry to identify the requested AS (catalogue §13: the
-    /// issuer identifier or the token endpoint URL; a logical audience name when one was
-    /// requested). A string or an array containing one of them is accepted.
+    /// Values any of which `aud` may carry to identify the requested AS. A string or an array
+    /// containing one of them is accepted. For AS-B these are [`as_b_audiences`]: its issuer
+    /// identifier and its token endpoint URL, never the target's logical `audience` alias.
+    ///
+    /// Why not the alias: IC-17 §2.4.2 bullet 1 says AS-B identifies itself in `aud` "using
+    /// either the token endpoint as described [in] Section 3 of [RFC7523] or the issuer
+    /// identifier as defined in Section 2 of [RFC8414]". RFC 7523 §3 item 3 alone would let a
+    /// deployment agree on other identifiers, but IC narrows it to those two, so a conformant
+    /// AS-B may refuse a grant whose only audience is a logical name (IC §2.3.1 defines that
+    /// name as a way to *request* AS-B, not as an `aud` value). Presenting such a grant would
+    /// charge AS-B with AS-A's choice; `aud-restrictions/grant-aud-is-as-b` and
+    /// `token-exchange/audience-names-as-b` grade that choice at AS-A instead.
     pub audiences: &'a [String],
     pub now: i64,
     pub leeway_secs: i64,
+}
+
+/// The values that identify AS-B in a grant's `aud` (IC-17 §2.4.2 bullet 1): its issuer
+/// identifier (RFC 8414 §2) and its token endpoint URL (RFC 7523 §3 item 3).
+pub fn as_b_audiences(issuer: &str, token_endpoint: &str) -> Vec<String> {
+    vec![issuer.to_string(), token_endpoint.to_string()]
 }
 
 /// The first reason the grant is unusable, with what was seen; `Ok` when usable.
@@ -243,10 +258,7 @@ mod tests {
 
     fn check(claims: Value) -> Result<(), GrantFlaw> {
         let (token, jwks) = grant(claims);
-        let audiences = vec![
-            "https://as-b.example".to_string(),
-            "https://as-b.example/token".to_string(),
-        ];
+        let audiences = as_b_audiences("https://as-b.example", "https://as-b.example/token");
         check_grant(
             &token,
             &GrantExpectations {
@@ -291,6 +303,12 @@ mod tests {
             Err(GrantFlaw::Aud)
         );
         assert_eq!(check(without("aud")), Err(GrantFlaw::Aud));
+        // A logical alias is how a client may name AS-B in the request (IC §2.3.1), not an
+        // `aud` value AS-B must accept (IC §2.4.2 bullet 1).
+        assert_eq!(
+            check(with("aud", json!("urn:example:as-b"))),
+            Err(GrantFlaw::Aud)
+        );
         assert_eq!(check(without("exp")), Err(GrantFlaw::Exp));
         assert_eq!(check(with("exp", json!(999))), Err(GrantFlaw::Exp));
         assert_eq!(check(without("sub")), Err(GrantFlaw::Sub));

@@ -388,6 +388,14 @@ fn refused(status: u16, body: &str) -> bool {
     error.as_deref() == Some("invalid_client") || (status == 401 && error.is_none())
 }
 
+/// A client-authentication probe: the server's role, the client, the server, the form.
+type Probe<'a> = (
+    &'a str,
+    &'a Client,
+    &'a crate::discovery::AsInfo,
+    &'a [(&'a str, &'a str)],
+);
+
 /// Ask each token endpoint to authenticate each client, with a grant it must refuse anyway
 /// (a token exchange of a subject token that is no token; a jwt-bearer grant whose assertion
 /// is no JWT). A server that authenticates the client first answers `invalid_client` to wrong
@@ -411,7 +419,7 @@ async fn clients(out: &mut Checked, env: &Env) -> Vec<String> {
         ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
         ("assertion", "chainproof-check-not-a-jwt"),
     ];
-    let probes: Vec<(&str, &Client, &crate::discovery::AsInfo, &[(&str, &str)])> = [
+    let probes: Vec<Probe> = [
         ("AS-A", Some(&env.client), &env.as_a, &exchange[..]),
         ("AS-A", env.second_client.as_ref(), &env.as_a, &exchange[..]),
         ("AS-A", env.jwt_client.as_ref(), &env.as_a, &exchange[..]),

@@ -57,6 +57,8 @@ pub struct Env {
     pub escalation_scope: Option<String>,
     pub harness: Option<Arc<HarnessIssuer>>,
     pub dpop: bool,
+    /// AS-B supports RFC 8707 resource indicators (capability `resource_indicators`).
+    pub resource_indicators: bool,
     pub limits: Limits,
     pub targets: Targets,
     /// Every secret value known when the run starts (redacted from reports); see
@@ -849,15 +851,27 @@ impl Env {
             insecure,
         };
         // The embedded mock declares what a target file would: DPoP support and its leeway.
+        // A live AS-B the target says nothing about supports DPoP when its metadata advertises
+        // it (RFC 9449 §5.1: dpop_signing_alg_values_supported).
         let mock_dpop = facts.is_none_or(|f| f.dpop);
+        let advertised_dpop = as_b.metadata["dpop_signing_alg_values_supported"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty());
         let dpop = match target {
             None => mock_dpop,
-            Some(t) => t
-                .spec
-                .as_b
-                .dpop
-                .unwrap_or(kinds.b == Kind::Mock && mock_dpop),
+            Some(t) => t.spec.as_b.dpop.unwrap_or(if kinds.b == Kind::Mock {
+                mock_dpop
+            } else {
+                advertised_dpop
+            }),
         };
+        // The mock's AS-B implements RFC 8707; a live one only when the target says so.
+        let resource_indicators = target.is_none_or(|t| {
+            t.spec
+                .as_b
+                .resource_indicators
+                .unwrap_or(kinds.b == Kind::Mock)
+        });
         if let (Kind::Mock, Some(f)) = (kinds.b, facts) {
             limits.clock_leeway_secs = limits.clock_leeway_secs.max(f.leeway_secs);
         }
@@ -903,6 +917,7 @@ impl Env {
             tokens,
             harness: if trusts_harness { harness } else { None },
             dpop,
+            resource_indicators,
             limits,
             targets,
             secrets,
@@ -969,6 +984,7 @@ impl Env {
         add(Capability::Dpop, self.dpop);
         add(Capability::AudienceAlias, self.as_b_audience.is_some());
         add(Capability::JwtClient, self.jwt_client.is_some());
+        add(Capability::ResourceIndicators, self.resource_indicators);
         caps
     }
 

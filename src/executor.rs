@@ -495,16 +495,13 @@ impl CaseRun {
     fn usable_grant(&mut self, step: &Step, out: &mut Value) -> StepResult<()> {
         let env = self.env.clone();
         let token = out["token"].as_str().unwrap_or_default().to_string();
-        let as_b: Vec<String> = [
-            Some(env.as_b.issuer.clone()),
-            Some(env.as_b.token_endpoint.clone()),
-            env.as_b_audience.clone(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
+        // AS-B is identified by its issuer or its token endpoint only, however the exchange
+        // named it (`resource`, or `audience` with the logical alias): see
+        // `GrantExpectations::audiences` for why an alias in `aud` is not usable.
+        let as_b = attribution::as_b_audiences(&env.as_b.issuer, &env.as_b.token_endpoint);
         let requested = self.requested.get(&step.id).cloned().unwrap_or_default();
-        let audiences = if requested.is_empty() || requested.iter().any(|r| as_b.contains(r)) {
+        let names_as_b = |r: &String| as_b.contains(r) || env.as_b_audience.as_ref() == Some(r);
+        let audiences = if requested.is_empty() || requested.iter().any(names_as_b) {
             as_b
         } else {
             requested
@@ -595,7 +592,18 @@ impl CaseRun {
                 self.subject_token(&step.id, *user, *client).await
             }
             Action::Forge(f) => self.forge(f),
-            Action::SkipUnless { condition, reason } => {
+            Action::SkipUnless {
+                condition,
+                when,
+                reason,
+            } => {
+                if let Some(when) = when {
+                    let actual = self.resolve_query(&when.value);
+                    let predicate = predicate::interpolated(&when.predicate, |t| self.interp(t))?;
+                    if predicate::evaluate(&predicate, actual.as_ref()).0 != Outcome::Holds {
+                        return Ok(json!({}));
+                    }
+                }
                 let actual = self.resolve_query(&condition.value);
                 let predicate = predicate::interpolated(&condition.predicate, |t| self.interp(t))?;
                 if predicate::evaluate(&predicate, actual.as_ref()).0 == Outcome::Holds {
@@ -1339,17 +1347,32 @@ impl CaseRun {
                     continue;
                 }
             }
-            if let Some(why) = [Some(&check.value), check.when.as_ref().map(|w| &w.value)]
-                .into_iter()
-                .flatten()
-                .find_map(|q| self.unseen_claims(q))
+            // A claim of AS-B's access token that cannot be seen (opaque, not introspected):
+            // this check cannot be judged, once its guard says it applies; the others still
+            // are (a failure they find is real), and the case passes only if nothing it
+            // applied was left unseen.
+            let unseen = |why: String| {
+                (
+                    CheckResult {
+                        description: check.what.clone(),
+                        requirement: check.requirement.clone(),
+                        level,
+                        verdict: Verdict::Skip,
+                        actual: Value::Null,
+                        expected: String::new(),
+                        message: format!("check `{}`: {why}", check.what),
+                        source: Some(check.source.clone()),
+                    },
+                    false,
+                )
+            };
+            if let Some(why) = check
+                .when
+                .as_ref()
+                .and_then(|w| self.unseen_claims(&w.value))
             {
-                return (
-                    Verdict::Skip,
-                    format!("check `{}`: {why}", check.what),
-                    results,
-                    None,
-                );
+                results.push(unseen(why));
+                continue;
             }
             if let Some(cond) = &check.when {
                 let actual = self.resolve_query(&cond.value);
@@ -1374,6 +1397,10 @@ impl CaseRun {
                 if predicate::evaluate(&predicate, actual.as_ref()).0 != Outcome::Holds {
                     continue;
                 }
+            }
+            if let Some(why) = self.unseen_claims(&check.value) {
+                results.push(unseen(why));
+                continue;
             }
             let actual = self.resolve_query(&check.value);
             let predicate = match predicate::interpolated(&check.predicate, |t| self.interp(t)) {
@@ -1478,12 +1505,32 @@ impl CaseRun {
         }
         let verdict = results
             .iter()
+            .filter(|(c, _)| c.verdict != Verdict::Skip)
             .fold(Verdict::Pass, |v, (c, _)| v.worst(c.verdict));
-        let message = results
+        let unseen = results.iter().find(|(c, _)| c.verdict == Verdict::Skip);
+        let passed = results
             .iter()
-            .find(|(c, _)| c.verdict == verdict && verdict != Verdict::Pass)
-            .map(|(c, _)| c.message.clone())
-            .unwrap_or_else(|| format!("{} checks passed", results.len()));
+            .filter(|(c, _)| c.verdict == Verdict::Pass)
+            .count();
+        let (verdict, message) = match (verdict, unseen) {
+            // Nothing wrong was found, but not everything could be seen: not a pass.
+            (Verdict::Pass, Some((skipped, _))) => (
+                Verdict::Skip,
+                if passed == 0 {
+                    skipped.message.clone()
+                } else {
+                    format!("{}; {passed} other checks passed", skipped.message)
+                },
+            ),
+            (v, _) => (
+                v,
+                results
+                    .iter()
+                    .find(|(c, _)| c.verdict == v && v != Verdict::Pass)
+                    .map(|(c, _)| c.message.clone())
+                    .unwrap_or_else(|| format!("{} checks passed", results.len())),
+            ),
+        };
         (verdict, message, results, blocked)
     }
 }

@@ -219,9 +219,12 @@ pub enum Action {
     },
     Request(RawRequest),
     /// A precondition on what earlier steps saw: when `condition` does not hold, the case is
-    /// `skip` with `reason` (e.g. an optional feature the server does not offer).
+    /// `skip` with `reason` (e.g. an optional feature the server does not offer). With `when`,
+    /// only while `when` holds: so a skip for an unseen detail of a response never hides that
+    /// the response itself failed (its checks still grade it).
     SkipUnless {
         condition: Condition,
+        when: Option<Condition>,
         reason: Tmpl,
     },
 }
@@ -392,6 +395,7 @@ pub enum Capability {
     Dpop,
     AudienceAlias,
     JwtClient,
+    ResourceIndicators,
 }
 
 impl Capability {
@@ -406,6 +410,7 @@ impl Capability {
         Capability::Dpop,
         Capability::AudienceAlias,
         Capability::JwtClient,
+        Capability::ResourceIndicators,
     ];
 
     pub fn name(self) -> &'static str {
@@ -420,6 +425,7 @@ impl Capability {
             Capability::Dpop => "dpop",
             Capability::AudienceAlias => "audience_alias",
             Capability::JwtClient => "jwt_client",
+            Capability::ResourceIndicators => "resource_indicators",
         }
     }
 
@@ -449,6 +455,9 @@ impl Capability {
             }
             Capability::AudienceAlias => {
                 "needs audience_alias: the target gives no logical audience name for AS-B"
+            }
+            Capability::ResourceIndicators => {
+                "needs resource_indicators: the target does not declare RFC 8707 resource indicators at AS-B (optional; without them AS-B ignores `resource`, RFC 6749 §3.2)"
             }
         }
     }

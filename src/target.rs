@@ -149,8 +149,16 @@ pub struct AsBTarget {
     pub audience: Option<String>,
     #[serde(default)]
     pub trusts_harness: bool,
+    /// Whether these servers support DPoP (capability `dpop`). Unset: the embedded mock's
+    /// own setting, or for a live AS-B whether its metadata advertises
+    /// `dpop_signing_alg_values_supported` (RFC 9449 §5.1).
     #[serde(default)]
     pub dpop: Option<bool>,
+    /// Whether AS-B supports RFC 8707 resource indicators at its token endpoint (capability
+    /// `resource_indicators`). RFC 8707 is optional and RFC 8414 metadata has no member for
+    /// it, so a live AS-B is taken not to support it unless the target says so.
+    #[serde(default)]
+    pub resource_indicators: Option<bool>,
     #[serde(default)]
     pub client: Option<ClientTarget>,
     /// PEM bundle of CAs trusted (besides the platform's) for this role's HTTPS servers.

@@ -3,7 +3,7 @@
 
 use chainproof::fuzz::{self, FuzzOptions};
 use chainproof::report::ReportOptions;
-use mock_as::Fault;
+use mock_as::{Fault, Variant};
 use rstest::rstest;
 
 #[rstest]
@@ -19,7 +19,6 @@ use rstest::rstest;
     "assertion-token-for-invalid-ic-jb-03l",
     "fail"
 )]
-#[case::no_pragma(Fault::NoPragma, "exchange-token-pragma", "warn")]
 #[case::expired(Fault::AcceptExpired, "assertion-token-for-invalid-ic-jb-03i", "fail")]
 #[case::bad_description(Fault::ErrorDescriptionBadChars, "exchange-error-format", "fail")]
 // IC §5.1 and §2.5 are lowercase in -17: the catalogue makes them MAY, so these are `info`.
@@ -38,11 +37,37 @@ use rstest::rstest;
 #[case::expires_in_string(Fault::ExpiresInString, "assertion-token-response", "fail")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fault_is_reported(#[case] fault: Fault, #[case] case_id: &str, #[case] verdict: &str) {
+    reported(vec![fault], vec![], &fault.to_string(), case_id, verdict).await;
+}
+
+/// A missing `Pragma` is a legal variant (RFC 9111 §5.4 deprecates the header; see
+/// `mock_as::Variant::NoPragma`), not a fault: the fuzzer reports it as the warning the suites
+/// give (the preference RFC 6749 §5.1 states), and the run does not fail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_pragma_only_warns() {
+    reported(
+        vec![],
+        vec![Variant::NoPragma],
+        "variant no-pragma",
+        "exchange-token-pragma",
+        "warn",
+    )
+    .await;
+}
+
+async fn reported(
+    faults: Vec<Fault>,
+    variants: Vec<Variant>,
+    fault: &str,
+    case_id: &str,
+    verdict: &str,
+) {
     let dir = tempfile::tempdir().unwrap();
     let args = FuzzOptions {
         cases: 1500,
         seed: Some(1),
-        mock_faults: vec![fault],
+        mock_faults: faults,
+        mock_variants: variants,
         report: ReportOptions {
             out: dir.path().to_path_buf(),
             ..ReportOptions::default()

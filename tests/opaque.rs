@@ -7,8 +7,9 @@ use mock_as::{MockOptions, MockPair};
 use serde_json::Value;
 use std::process::Command;
 
-const CASES: [&str; 4] = [
+const CASES: [&str; 5] = [
     "subject-mapping/mapped-subject-reaches-as-b",
+    "subject-mapping/access-token-audience-is-resource",
     "subject-mapping/mapped-subject-reaches-rs-b",
     "requested-cnf/as-b-binds-access-token",
     "requested-cnf/rs-enforces-binding",
@@ -110,6 +111,9 @@ async fn subject_mapping_and_cnf_reach_verdicts_through_introspection() {
     assert_eq!(sub["verdict"], "pass", "{sub}");
     let cnf = check("as-b-binds-access-token", "carries cnf.jkt");
     assert_eq!(cnf["verdict"], "pass", "{cnf}");
+    // The opaque token's audience is judged too, from the introspected `aud`.
+    let aud = check("access-token-audience-is-resource", "audience-restricted");
+    assert_eq!(aud["verdict"], "pass", "{aud}");
     let case = cases
         .iter()
         .find(|c| c["case"] == "mapped-subject-reaches-as-b")
@@ -156,6 +160,165 @@ async fn subject_mapping_and_cnf_reach_verdicts_through_introspection() {
             .as_str()
             .unwrap()
             .contains("AS-B's access token is opaque"),
+        "{case}"
+    );
+    // An unseen audience is a skip, not a pass on the status alone.
+    let case = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["case"] == "access-token-audience-is-resource")
+        .unwrap()
+        .clone();
+    assert_eq!(case["verdict"], "skip", "{case}");
+    assert!(
+        case["message"].as_str().unwrap().contains("shows no aud"),
+        "{case}"
+    );
+}
+
+/// The embedded mock in its opaque mode, from the command line (`--mock-variant
+/// opaque-access-tokens`): the subject-mapping and `cnf` cases reach verdicts through
+/// introspection, and the checks of scope and binding read the introspected claims.
+#[test]
+fn the_embedded_opaque_mode_reaches_verdicts_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("chainproof")
+        .unwrap()
+        .args([
+            "run",
+            "--progress",
+            "none",
+            "--mock-variant",
+            "opaque-access-tokens",
+            "--case",
+            "subject-mapping/mapped-*",
+            "--case",
+            "requested-cnf/*binds*",
+            "--case",
+            "requested-cnf/rs-enforces-binding",
+            "--case",
+            "grant-validation/valid-grant-redeemed",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let report: Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("report.json")).unwrap_or_else(|e| panic!("{e}: {stderr}")),
+    )
+    .unwrap();
+    assert_eq!(
+        report["targets"]["as_b"]["variants"][0],
+        "opaque-access-tokens"
+    );
+    let cases = report["cases"].as_array().unwrap();
+    let case = |id: &str| {
+        cases
+            .iter()
+            .find(|c| {
+                format!(
+                    "{}/{}",
+                    c["suite"].as_str().unwrap(),
+                    c["case"].as_str().unwrap()
+                ) == id
+            })
+            .unwrap_or_else(|| panic!("{id} not run: {report}"))
+    };
+    for id in [
+        "subject-mapping/mapped-subject-reaches-as-b",
+        "subject-mapping/mapped-subject-reaches-rs-b",
+        "requested-cnf/as-b-binds-access-token",
+        "requested-cnf/rs-enforces-binding",
+        "grant-validation/valid-grant-redeemed",
+    ] {
+        let c = case(id);
+        assert_eq!(c["verdict"], "pass", "{id}: {c}");
+    }
+    // The claims came from introspection: AS-B's token is a handle.
+    let graded = |id: &str, what: &str| {
+        case(id)["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["description"].as_str().unwrap().contains(what))
+            .cloned()
+            .unwrap_or_else(|| panic!("{id}: no check `{what}`"))
+    };
+    let sub = graded(
+        "subject-mapping/mapped-subject-reaches-as-b",
+        "names the mapped subject",
+    );
+    assert_eq!(sub["verdict"], "pass", "{sub}");
+    assert!(sub["actual"].is_string(), "{sub}");
+    let cnf = graded("requested-cnf/as-b-binds-access-token", "carries cnf.jkt");
+    assert_eq!(cnf["verdict"], "pass", "{cnf}");
+    assert!(cnf["actual"].is_string(), "{cnf}");
+    assert!(
+        case("subject-mapping/mapped-subject-reaches-as-b")["transcript"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["step"].as_str().unwrap().ends_with(".introspect")),
+        "introspected"
+    );
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
+
+/// Where the claims cannot be seen (opaque tokens, and AS-B registers no client the harness
+/// could introspect as), only the checks reading them are skipped: a case with nothing else
+/// wrong is `skip`, never `pass`, and a failure its other checks find still stands.
+#[test]
+fn unseen_claims_skip_their_checks_not_the_failures_of_others() {
+    let run = |extra: &[&str]| -> Value {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::cargo_bin("chainproof")
+            .unwrap()
+            .args([
+                "run",
+                "--progress",
+                "none",
+                "--mock-variant",
+                "opaque-access-tokens",
+                "--mock-variant",
+                "as-b-no-client-auth",
+                "--case",
+                "grant-validation/valid-grant-redeemed",
+                "--out",
+            ])
+            .arg(dir.path())
+            .args(extra)
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(
+            &std::fs::read(dir.path().join("report.json"))
+                .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr))),
+        )
+        .unwrap();
+        report["cases"][0].clone()
+    };
+    let case = run(&[]);
+    assert_eq!(case["verdict"], "skip", "{case}");
+    let message = case["message"].as_str().unwrap();
+    assert!(message.contains("AS-B's access token is opaque"), "{case}");
+    assert!(message.contains("other checks passed"), "{case}");
+    let skipped: Vec<&Value> = case["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["verdict"] == "skip")
+        .collect();
+    assert_eq!(
+        skipped.len(),
+        1,
+        "only the scope check reads the claims: {case}"
+    );
+
+    let case = run(&["--mock-fault", "no-cache-control"]);
+    assert_eq!(case["verdict"], "fail", "{case}");
+    assert!(
+        case["message"].as_str().unwrap().contains("no-store"),
         "{case}"
     );
 }

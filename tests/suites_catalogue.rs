@@ -205,6 +205,42 @@ fn every_check_in_a_multi_requirement_case_names_its_own_requirement() {
     assert!(problems.is_empty(), "\n  {}", problems.join("\n  "));
 }
 
+/// Preferences only where a spec prefers (issue 8, item 3): a check with `prefer` (a member
+/// outside it warns) cites the spec text that states the preference, in its `what` or in the
+/// comment lines just above its `[[case.check]]` header.
+#[test]
+fn every_preference_cites_the_spec_text_that_states_it() {
+    let cites = |text: &str| {
+        ["RFC ", "§", "ID-JAG", "ENA-"]
+            .iter()
+            .any(|c| text.contains(c))
+    };
+    let mut problems = Vec::new();
+    for (file, _, case, source) in cases() {
+        let id = case["id"].as_str().unwrap();
+        let chunks: Vec<&str> = source.split("[[case.check]]").collect();
+        for (i, chunk) in chunks.iter().enumerate().skip(1) {
+            let body = chunk.split("\n\n").next().unwrap_or_default();
+            if !body.lines().any(|l| l.trim_start().starts_with("prefer =")) {
+                continue;
+            }
+            let what = body
+                .lines()
+                .find(|l| l.starts_with("what ="))
+                .unwrap_or_default();
+            let comment: Vec<&str> = chunks[i - 1]
+                .lines()
+                .rev()
+                .take_while(|l| l.trim_start().starts_with('#'))
+                .collect();
+            if !cites(what) && !cites(&comment.join(" ")) {
+                problems.push(format!("{file} {id}: {what} prefers without citing a spec"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "\n  {}", problems.join("\n  "));
+}
+
 #[test]
 fn coverage_explains_every_testable_row() {
     let coverage = std::fs::read_to_string(suites_dir().join("COVERAGE.md")).unwrap();

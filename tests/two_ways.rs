@@ -36,6 +36,10 @@ const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
         "cnf.jkt over the SHA-1 digest or over the whole JWK with kid",
     ),
     (
+        "DPOP-06",
+        "AS-B's jti check races: one proof sent twice at once buys two tokens",
+    ),
+    (
         "ENA-GEN-04",
         "AS-A exchanges a subject token issued by another AS",
     ),
@@ -232,6 +236,10 @@ const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
         "AS-A's grant aud lists AS-B twice with a trailing slash",
     ),
     ("IC-TE-20", "AS-A's grant aud names its own API audience"),
+    (
+        "IC-TE-21",
+        "AS-A sends Cache-Control: no-cache, private without no-store (a missing Pragma is a legal variant)",
+    ),
     (
         "IC-TE-23",
         "AS-A accepts an unknown client_id with any secret",

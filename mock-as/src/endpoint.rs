@@ -61,7 +61,7 @@ pub fn token_response(body: Value, faults: &FaultSet) -> Response {
     if !faults.has(Fault::NoCacheControl) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    if !faults.has(Fault::NoPragma) && !faults.variant(Variant::NoPragma) {
+    if !faults.variant(Variant::NoPragma) {
         h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     }
     resp

@@ -194,8 +194,6 @@ faults! {
     /// fuzz: unreachable: RS-B behaviour; the fuzzer sends token requests only
     RsNoResourceMetadataChallenge = "rs-no-resource-metadata-challenge", ["IC-MD-09"], "RS-B 401 answers lack resource_metadata in WWW-Authenticate";
     // --- Both token endpoints: generic OAuth hygiene
-    /// fuzz: reachable by exchange-token-pragma, assertion-token-pragma
-    NoPragma = "no-pragma", ["IC-TE-21", "GEN-03"], "token responses lack Pragma: no-cache";
     /// fuzz: reachable by exchange-error-format, assertion-error-format
     ErrorDescriptionBadChars = "error-description-bad-chars", ["GEN-04"], "error_description contains quote, backslash and DEL";
     /// fuzz: reachable by exchange-error-format, assertion-error-format
@@ -230,7 +228,7 @@ faults! {
     /// fuzz: unreachable: needs a jku URL serving keys; the fuzzer serves none
     FollowJku = "follow-jku", ["GEN-11", "IC-JB-03d"], "AS-B fetches the jku header URL and trusts the keys found there";
     /// fuzz: unreachable: DPoP; the fuzzer sends no DPoP proofs
-    DpopProofReplayAccepted = "dpop-proof-replay-accepted", ["DPOP-02"], "AS-B accepts a DPoP proof jti it has already seen";
+    DpopProofReplayAccepted = "dpop-proof-replay-accepted", ["DPOP-06"], "AS-B accepts a DPoP proof jti it has already seen";
     /// fuzz: reachable by assertion-token-response
     AsBNoTokenType = "as-b-no-token-type", ["IC-JB-11", "IC-AT-01"], "AS-B omits token_type from the jwt-bearer response";
     /// fuzz: reachable by assertion-error-format

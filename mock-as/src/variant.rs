@@ -103,7 +103,12 @@ variants! {
     /// IC-17 §4.1: the metadata member is OPTIONAL.
     NoChainingTypesMetadata = "no-chaining-types-metadata", ["IC-MD-01", "IC-MD-02", "IC-MD-03"], warns [],
         "AS-A's metadata has no identity_chaining_requested_token_types_supported (IC-17 §4.1: the member is OPTIONAL)";
-    /// RFC 9111 §5.4 deprecates Pragma; the suites state a preference for it (warn), no more.
+    /// A legal variant, not a fault (there is no `no-pragma` fault): RFC 6749 §5.1 asks for
+    /// `Pragma: no-cache` beside `Cache-Control: no-store`, but Pragma is an HTTP/1.0 header
+    /// that RFC 9111 §5.4 deprecates and HTTP/1.1 caches ignore in favour of Cache-Control, and
+    /// the OAuth 2.1 draft drops it. A server without it stores nothing it should not, so the
+    /// suites only warn (the preference RFC 6749 §5.1 states) and no fault may claim it as a
+    /// failure; a Pragma that is sent must still be `no-cache`.
     NoPragma = "no-pragma", ["IC-TE-21", "GEN-03"], warns ["token-exchange/success-response-shape"],
         "token responses carry Cache-Control: no-store but no Pragma (RFC 9111 §5.4 deprecates Pragma; RFC 6749 §5.1's Pragma is kept only as a warned preference)";
     /// RFC 6749 §5.2: `error_description` is OPTIONAL.
@@ -115,6 +120,9 @@ variants! {
     /// IC-17 §2.4.2: AS-B decides how to map the subject; identity is one mapping.
     SubjectPassthrough = "subject-passthrough", ["IC-JB-05", "IC-AT-03"], warns [],
         "AS-B uses the grant's sub unchanged as its own subject for users it knows (IC-17 §2.4.2: the mapping is AS-B's policy)";
+    /// RFC 6749 §1.4: an access token's format is between AS and RS; RFC 9068 JWTs are optional.
+    OpaqueAccessTokens = "opaque-access-tokens", ["IC-AT-03", "IC-AT-05", "IC-AT-06", "IC-AT-07", "DPOP-03"], warns [],
+        "AS-B issues opaque access tokens (handles, not JWTs) and offers RFC 7662 introspection to its clients (RFC 6749 §1.4: the token is usually opaque to the client; the RFC 9068 JWT profile is optional); the harness reads the claims by introspection";
 }
 
 impl Variant {
@@ -128,6 +136,7 @@ impl Variant {
             Variant::AsBRequiresClientAuth => cfg.as_b.require_client_auth = true,
             Variant::Leeway60 => cfg.as_b.leeway_secs = 60,
             Variant::GrantLifetime600 => cfg.as_a.grant_lifetime_secs = 600,
+            Variant::OpaqueAccessTokens => cfg.as_b.opaque_access_tokens = true,
             Variant::SubjectPassthrough => {
                 let users: Vec<(String, String)> = cfg
                     .as_b

@@ -3,7 +3,7 @@
 //! model's own confidence (a lenient reading the model marks SHOULD never becomes MUST).
 
 use crate::catalogue::Catalogue;
-use crate::fuzz::oracle::{Oracle, Violation};
+use crate::fuzz::oracle::Violation;
 use crate::run_result::RequirementRow;
 use crate::verdict::Level;
 use std::sync::Arc;
@@ -56,30 +56,26 @@ impl Levels {
 
     /// Grade `v` as the suites grade a check: each check by its own requirement's level in
     /// the profile, the violation by its primary requirement's, capped by the model's own
-    /// confidence. A preference (a legacy header the suites check with `prefer`) is at most a
-    /// warning, as `prefer` makes it. Without a catalogue level the model's stands.
+    /// confidence. A preference (a legacy header the suites check with `prefer`) keeps its
+    /// requirement's level but is at most a warning, as `prefer` makes it
+    /// ([`Oracle::verdict_at`]). Without a catalogue level the model's stands.
     pub fn apply(&self, mut v: Violation) -> Violation {
         let oracle = v.oracle;
         if let Some(primary) = v.requirements.first() {
-            v.level = self.grade(oracle, v.level, primary);
+            v.level = self.grade(v.level, primary);
         }
         for c in &mut v.checks {
-            c.level = self.grade(oracle, c.level, &c.requirement);
-            c.verdict = c.level.failure_verdict();
+            c.level = self.grade(c.level, &c.requirement);
+            c.verdict = oracle.verdict_at(c.level);
         }
         v
     }
 
-    /// The level `oracle` grades requirement `id` at (see [`Levels::apply`]).
-    pub fn grade(&self, oracle: Oracle, model: Level, id: &str) -> Level {
+    /// The level requirement `id` is graded at (see [`Levels::apply`]).
+    pub fn grade(&self, model: Level, id: &str) -> Level {
         // The model may only lower a level, where it is less sure than a suite check is (a
         // server that never reads `typ` need not notice its type): never raise it.
-        let level = self.level(id).map_or(model, |c| c.min(model));
-        if oracle.is_preference() {
-            level.min(Level::Should)
-        } else {
-            level
-        }
+        self.level(id).map_or(model, |c| c.min(model))
     }
 
     /// The report row for `id` (source, summary and level from the catalogue).
@@ -100,8 +96,10 @@ impl Levels {
 mod tests {
     use super::*;
     use crate::fuzz::model::{Expectation, ModelFacts, expect};
+    use crate::fuzz::oracle::Oracle;
     use crate::fuzz::request::{Endpoint, TT_ACCESS_TOKEN};
     use crate::fuzz::strategy::{self, StrategyOptions};
+    use crate::verdict::Verdict;
     use proptest::strategy::{Strategy, ValueTree};
     use proptest::test_runner::TestRunner;
     use std::collections::BTreeSet;
@@ -195,10 +193,11 @@ mod tests {
             apply(v(Oracle::TokenForInvalid, Level::May, "IC-JB-03m")),
             Level::May
         );
-        // A missing Pragma is a `prefer` in the suites: a warning under a MUST row.
+        // A missing Pragma is a `prefer` in the suites: the MUST row's level, but a warning.
+        let pragma = levels.apply(v(Oracle::TokenPragma, Level::Must, "IC-TE-21"));
         assert_eq!(
-            apply(v(Oracle::TokenPragma, Level::Should, "IC-TE-21")),
-            Level::Should
+            (pragma.level, pragma.verdict()),
+            (Level::Must, Verdict::Warn)
         );
         // Without a catalogue level the model's stands.
         assert_eq!(

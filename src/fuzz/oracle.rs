@@ -82,6 +82,17 @@ impl Oracle {
         self == Oracle::TokenPragma
     }
 
+    /// The verdict a violation graded at `level` gets: the level's failure verdict, except
+    /// that a preference is only "allowed but not preferred", as the suites' `prefer` grades
+    /// it (executor: a dispreferred answer warns, or is info under a MAY row); the level
+    /// itself stays the requirement's, as the suites report it.
+    pub fn verdict_at(self, level: Level) -> Verdict {
+        match (self.is_preference(), level) {
+            (true, Level::Must) => Verdict::Warn,
+            _ => level.failure_verdict(),
+        }
+    }
+
     /// Whether the oracle judges answers of `endpoint` at all: scope escalation is judged at
     /// the token exchange only (the scope of a jwt-bearer answer is AS-B's policy).
     pub fn judges(self, endpoint: Endpoint) -> bool {
@@ -144,11 +155,13 @@ impl Oracle {
             (Oracle::ErrorCode, _) => (vec![], Level::Must),
             (Oracle::TokenResponse, Exchange) => (vec!["GEN-03", "IC-TE-11"], Level::Must),
             (Oracle::TokenResponse, Assertion) => (vec!["GEN-03", "IC-JB-11"], Level::Must),
-            (Oracle::TokenCacheControl, Exchange) => (vec!["GEN-03", "IC-TE-21"], Level::Must),
+            // AS-A's token response is IC-TE-21's, as the suites charge it.
+            (Oracle::TokenCacheControl, Exchange) => (vec!["IC-TE-21", "GEN-03"], Level::Must),
             (Oracle::TokenCacheControl, Assertion) => (vec!["GEN-03", "IC-JB-11"], Level::Must),
-            // RFC 9111 deprecates Pragma; the catalogue grades its absence as a warning.
-            (Oracle::TokenPragma, Exchange) => (vec!["IC-TE-21", "GEN-03"], Level::Should),
-            (Oracle::TokenPragma, Assertion) => (vec!["GEN-03", "IC-JB-11"], Level::Should),
+            // RFC 9111 deprecates Pragma: the requirement's level, but a preference, so its
+            // absence warns at most ([`Oracle::verdict_at`]).
+            (Oracle::TokenPragma, Exchange) => (vec!["IC-TE-21", "GEN-03"], Level::Must),
+            (Oracle::TokenPragma, Assertion) => (vec!["GEN-03", "IC-JB-11"], Level::Must),
             (Oracle::ValidRejected, Exchange) => (vec!["IC-TE-02", "GEN-02"], Level::Must),
             (Oracle::ValidRejected, Assertion) => (vec!["IC-JB-01", "GEN-02"], Level::Must),
             // IC §2.5 "need to" (SHOULD up to -14): a warning, as the catalogue grades it.
@@ -194,7 +207,7 @@ impl Violation {
     }
 
     pub fn verdict(&self) -> Verdict {
-        self.level.failure_verdict()
+        self.oracle.verdict_at(self.level)
     }
 
     /// An observation is reported but never counted as a finding.
@@ -270,11 +283,13 @@ fn violation(
 ) -> Violation {
     let (reqs, level) = o.requirements(endpoint);
     let requirement = reqs.first().copied().unwrap_or("");
+    let mut check = check(o.title(), requirement, level, actual, expected);
+    check.verdict = o.verdict_at(level);
     Violation {
         oracle: o,
         level,
         requirements: reqs.iter().map(|s| s.to_string()).collect(),
-        checks: vec![check(o.title(), requirement, level, actual, expected)],
+        checks: vec![check],
         message,
     }
 }

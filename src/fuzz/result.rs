@@ -118,9 +118,7 @@ pub fn build(input: &ResultInput<'_>) -> RunResult {
             }
             let n = o.applicable.get(&(e, oracle)).copied().unwrap_or(0);
             let (reqs, level) = oracle.requirements(e);
-            let level = reqs
-                .first()
-                .map_or(level, |r| input.levels.grade(oracle, level, r));
+            let level = reqs.first().map_or(level, |r| input.levels.grade(level, r));
             let requirements = if oracle == Oracle::TokenForInvalid {
                 invalid_requirements(e)
             } else {

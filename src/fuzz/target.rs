@@ -83,6 +83,12 @@ impl FuzzEndpoints {
         faults: &[mock_as::Fault],
         harness: Option<Arc<HarnessIssuer>>,
     ) -> Self {
+        // The pair applied its legal variants to its configuration when it started (e.g.
+        // `as-b-requires-client-auth`): the model must know the policy the pair really runs.
+        let mut config = config.clone();
+        for v in &facts.variants {
+            v.apply(&mut config);
+        }
         FuzzEndpoints {
             kind: "mock".into(),
             as_a_issuer: facts.as_a_issuer.clone(),

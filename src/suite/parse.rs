@@ -620,8 +620,20 @@ fn parse_action(f: &mut Fields, action: &str, steps: &[String], case: &str) -> R
             let value = check_query(f.file, &value, span, steps)?;
             let predicate = parse_predicate(f, steps)?;
             let reason = tmpl_str(f, "reason", steps)?.ok_or_else(|| f.missing("reason"))?;
+            let when = match f.table("when")? {
+                Some(n) => {
+                    let mut wf = Fields::new(f.file, n, "the `when` of a skip_unless step")?;
+                    let (value, span) = wf.req_str("value")?;
+                    let value = check_query(f.file, &value, span, steps)?;
+                    let predicate = parse_predicate(&mut wf, steps)?;
+                    wf.finish()?;
+                    Some(Condition { value, predicate })
+                }
+                None => None,
+            };
             Action::SkipUnless {
                 condition: Condition { value, predicate },
+                when,
                 reason,
             }
         }
@@ -935,6 +947,29 @@ when = { value = "x.status", not_equals = 200 }
 
     fn err(text: &str) -> Diagnostic {
         parse(text).unwrap_err()
+    }
+
+    #[test]
+    fn skip_unless_takes_an_optional_when() {
+        let step = "[[case.step]]\naction = \"skip_unless\"\nvalue = \"x.json.error\"\nexists = true\nreason = \"r\"\n";
+        let with = |extra: &str| {
+            GOOD.replace(
+                "\n[[case.check]]\nwhat = \"aud\"",
+                &format!("\n{step}{extra}\n[[case.check]]\nwhat = \"aud\""),
+            )
+        };
+        let s = parse(&with("")).unwrap();
+        let Action::SkipUnless { when, .. } = &s.cases[0].steps[2].action else {
+            panic!("{:?}", s.cases[0].steps[2].action)
+        };
+        assert!(when.is_none());
+        let s = parse(&with("when = { value = \"x.status\", equals = 200 }\n")).unwrap();
+        let Action::SkipUnless { when, .. } = &s.cases[0].steps[2].action else {
+            panic!()
+        };
+        assert!(when.is_some());
+        let e = err(&with("when = { value = \"nope.status\", equals = 200 }\n"));
+        assert!(e.to_string().contains("nope"), "{e}");
     }
 
     #[test]

@@ -278,6 +278,18 @@ PROJECT_ROWS = [
             "BB",
         ),
     ),
+    (
+        "DPOP-05",
+        (
+            "DPOP-06",
+            "9449 §11.1 (chainproof addition)",
+            "MAY",
+            "AS-B (and AS-A)",
+            "Servers may remember DPoP proof jti values and decline a proof seen before "
+            "(RFC 9449 §11.1: 'can'; §4.3 requires only a recent iat or nonce).",
+            "BB",
+        ),
+    ),
 ]
 
 
@@ -291,6 +303,9 @@ def main(path: str) -> None:
         rows.append((rid, source, level, binds, para, how))
 
     for after, row in PROJECT_ROWS:
+        # A project row the catalogue has since gained (IC-TE-23) is the catalogue's.
+        if row[0] in [r[0] for r in rows]:
+            continue
         rows.insert([r[0] for r in rows].index(after) + 1, row)
 
     ids = [r[0] for r in rows]

@@ -318,7 +318,6 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             let r = e.rs_get("Bearer", "garbage", None).await;
             !r.header("www-authenticate").unwrap_or("").contains("resource_metadata=")
         }
-        NoPragma => e.exchange(&[]).await.header("pragma") != Some("no-cache"),
         ErrorDescriptionBadChars => {
             let r = e.exchange_with("garbage", &[("resource", &f_.as_b_issuer)], None).await;
             r.json["error_description"].as_str().unwrap_or("").contains('"')
@@ -527,7 +526,6 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
 #[case(Fault::RsAcceptsQueryToken)]
 #[case(Fault::RsMetadataWrongResource)]
 #[case(Fault::RsNoResourceMetadataChallenge)]
-#[case(Fault::NoPragma)]
 #[case(Fault::ErrorDescriptionBadChars)]
 #[case(Fault::InvalidClientNoChallenge)]
 #[case(Fault::AcceptDuplicateParams)]
