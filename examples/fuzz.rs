@@ -1,71 +1,81 @@
-//! Stand-alone driver for the fuzzer until the runner wires `chainproof fuzz`:
-//! `cargo run --example fuzz -- --cases 500 --seed 1 [--mock-fault NAME] [--out DIR]`.
-//!
-//! `cargo run --example fuzz -- serve-mock` starts the conformant mock pair alone and prints
-//! one valid token-exchange request for a raw HTTP load tool (benches/fuzz_throughput.sh).
-
-use chainproof::cli::FuzzArgs;
-use chainproof::fuzz;
-use clap::Parser;
-
-#[derive(Parser)]
-#[command(name = "fuzz", about = "chainproof fuzz (example driver)")]
-struct Cli {
-    #[command(flatten)]
-    args: FuzzArgs,
-}
+//! Benchmark helper (`benches/fuzz_throughput.sh`): `cargo run --example fuzz -- serve-mock
+//! DIR` starts the conformant mock pair alone, trusting a harness issuer, and writes
+//! `DIR/target.toml` naming it as two live servers (with the harness key beside it), prints
+//! `READY`, then serves until stdin closes. `chainproof fuzz --target DIR/target.toml --record
+//! FILE` and a raw load tool replaying FILE then do the same work against the same servers.
 
 fn main() {
+    let mut args = std::env::args().skip(1);
+    let (Some(mode), Some(dir)) = (args.next(), args.next()) else {
+        eprintln!("usage: fuzz serve-mock DIR");
+        std::process::exit(64);
+    };
+    assert_eq!(mode, "serve-mock", "usage: fuzz serve-mock DIR");
     let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
-    if std::env::args().nth(1).as_deref() == Some("serve-mock") {
-        rt.block_on(serve_mock());
-        return;
-    }
-    let cli = Cli::parse();
-    std::process::exit(rt.block_on(fuzz::run(cli.args.options())));
+    rt.block_on(serve_mock(std::path::Path::new(&dir)));
 }
 
-/// Print `URL`, `AUTHORIZATION` and `BODY` lines for a valid exchange whose subject token can
-/// be reused, then serve until stdin closes.
-async fn serve_mock() {
-    let pair = mock_as::MockPair::start(mock_as::MockOptions::default())
+/// Start the mock pair (trusting a harness issuer whose key goes to `dir`), write
+/// `dir/target.toml`, print `READY`, then serve until stdin closes.
+async fn serve_mock(dir: &std::path::Path) {
+    const HARNESS: &str = "https://harness.bench.invalid";
+    let harness = chainproof::harness::HarnessIssuer::from_seed(HARNESS.into(), 1);
+    let options = mock_as::MockOptions {
+        extra_trusted_issuers: vec![mock_as::TrustedIssuer {
+            issuer: HARNESS.into(),
+            jwks: Some(harness.jwks()),
+            jwks_uri: None,
+        }],
+        ..mock_as::MockOptions::default()
+    };
+    let pair = mock_as::MockPair::start(options)
         .await
         .expect("mock pair starts");
     let f = pair.facts().clone();
-    let client = reqwest::Client::new();
-    let token: serde_json::Value = client
-        .post(&f.as_a_token_endpoint)
-        .basic_auth(&f.client_id, Some(&f.client_secret))
-        .form(&[
-            ("grant_type", "password"),
-            ("username", &f.user.0),
-            ("password", &f.user.1),
-        ])
-        .send()
-        .await
-        .expect("password grant")
-        .json()
-        .await
-        .expect("token JSON");
-    let subject = token["access_token"].as_str().expect("access_token");
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair(
-            "grant_type",
-            "urn:ietf:params:oauth:grant-type:token-exchange",
-        )
-        .append_pair("subject_token", subject)
-        .append_pair(
-            "subject_token_type",
-            "urn:ietf:params:oauth:token-type:access_token",
-        )
-        .append_pair("resource", &f.as_b_issuer)
-        .finish();
-    use base64::Engine as _;
-    let basic = base64::engine::general_purpose::STANDARD
-        .encode(format!("{}:{}", f.client_id, f.client_secret));
-    println!("URL {}", f.as_a_token_endpoint);
-    println!("AUTHORIZATION Basic {basic}");
-    println!("BODY {body}");
+    std::fs::write(dir.join("harness-key.pem"), harness.private_pem()).expect("key file");
+    let (b_id, b_secret) = f.as_b_client.clone().expect("mock AS-B client");
+    let target = format!(
+        r#"[as_a]
+kind = "live"
+issuer = "{a}"
+[as_a.client]
+id = "{cid}"
+secret = "{csecret}"
+[as_a.subject_token]
+method = "password"
+username = "{user}"
+password = "{password}"
+
+[as_b]
+kind = "live"
+issuer = "{b}"
+trusts_harness = true
+[as_b.client]
+id = "{b_id}"
+secret = "{b_secret}"
+
+[harness]
+enabled = true
+issuer = "{HARNESS}"
+key_file = "harness-key.pem"
+
+[fixtures]
+user_sub = "{sub}"
+scopes = "{scopes}"
+escalation_scope = "{escalation}"
+"#,
+        a = f.as_a_issuer,
+        cid = f.client_id,
+        csecret = f.client_secret,
+        user = f.user.0,
+        password = f.user.1,
+        b = f.as_b_issuer,
+        sub = f.user_sub,
+        scopes = f.user_scopes.join(" "),
+        escalation = f.escalation_scope,
+    );
+    std::fs::write(dir.join("target.toml"), target).expect("target file");
+    println!("READY");
     use std::io::Read as _;
     let _ = tokio::task::spawn_blocking(|| {
         let mut sink = Vec::new();

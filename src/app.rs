@@ -4,6 +4,7 @@
 
 use crate::cli::{Cli, Command, IssuerArgs, ListArgs, MergeArgs};
 use crate::exit;
+use crate::fuzz::{FuzzOptions, FuzzRun, Fuzzed, Shown};
 use crate::harness::{HarnessIssuer, IssuerSettings};
 use crate::report::ReportError;
 use crate::run::{Finished, RunOptions};
@@ -26,10 +27,7 @@ pub fn execute(cli: Cli) -> i32 {
             Ok(rt) => rt.block_on(mock_as::cli::run(args)),
             Err(code) => code,
         },
-        Command::Fuzz(args) => match runtime() {
-            Ok(rt) => rt.block_on(crate::fuzz::run(args.options())),
-            Err(code) => code,
-        },
+        Command::Fuzz(args) => fuzz(args.options()),
         Command::Merge(args) => merge(args),
     }
 }
@@ -76,6 +74,77 @@ pub fn run(mut options: RunOptions) -> i32 {
             e.exit_code()
         }
     }
+}
+
+/// `chainproof fuzz`: run (or replay), then print the findings and the finish.
+fn fuzz(mut options: FuzzOptions) -> i32 {
+    options.notice = crate::subject_token::Notice::new(|line| eprintln!("{line}"));
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    let fuzzed = rt.block_on(crate::fuzz::execute(options));
+    match &fuzzed {
+        Fuzzed::Failed { message, .. } => eprintln!("{message}"),
+        Fuzzed::Replay(r) => match &r.still {
+            Some((verdict, reqs, message)) => println!(
+                "replay {}: still fails ({verdict} {}): {message} [HTTP {}, request {}]",
+                r.id,
+                reqs.join(", "),
+                r.status,
+                r.expected
+            ),
+            None => println!(
+                "replay {}: no longer reproduces [HTTP {}, request {}]",
+                r.id, r.status, r.expected
+            ),
+        },
+        Fuzzed::Run(r) => show_fuzz_run(r),
+    }
+    fuzzed.exit_code()
+}
+
+fn show_fuzz_run(r: &FuzzRun) {
+    let secs = r.elapsed.as_secs_f64().max(1e-9);
+    println!(
+        "fuzz: seed {}: {} cases, {} requests in {secs:.2} s ({:.0} requests/s), {} findings, {} observations",
+        r.seed,
+        r.cases_run,
+        r.requests,
+        r.requests as f64 / secs,
+        r.findings.len(),
+        r.observations.len()
+    );
+    let replay = |s: &Shown| s.replay.clone().unwrap_or_else(|| "-".into());
+    for f in &r.findings {
+        println!(
+            "  {:<5} {} [{}] {} ({} parameters) -> {}",
+            f.verdict,
+            f.key,
+            f.requirements.join(", "),
+            f.message,
+            f.parameters,
+            replay(f)
+        );
+    }
+    for f in &r.observations {
+        println!(
+            "  info  {} [{}] {} -> {}",
+            f.key,
+            f.requirements.join(", "),
+            f.message,
+            replay(f)
+        );
+    }
+    if let Some(msg) = &r.breaker {
+        println!("  error circuit breaker: {msg}");
+    }
+    if r.time_limited {
+        println!("  time limit reached after {} cases", r.cases_run);
+    }
+    println!("  request log: {}", r.log_path.display());
+    println!("  reproduce: {}", r.reproduce);
+    show_finished(&r.finished);
 }
 
 /// `chainproof check`: the table on stdout, one line per problem on stderr.

@@ -412,9 +412,10 @@ pub struct FuzzArgs {
     /// Response-time bound of the latency oracle.
     #[arg(long, default_value = "5s", value_name = "D", value_parser = humantime::parse_duration)]
     pub max_latency: Duration,
-    /// Per-request timeout (a timeout counts toward the circuit breaker).
-    #[arg(long, default_value = "10s", value_name = "D", value_parser = humantime::parse_duration)]
-    pub timeout: Duration,
+    /// Per-request timeout (a timeout counts toward the circuit breaker) [default: the
+    /// target's `limits.request_timeout_secs`, 10 s for the embedded mock].
+    #[arg(long, value_name = "D", value_parser = humantime::parse_duration)]
+    pub timeout: Option<Duration>,
     /// Stop after this many consecutive connection errors or timeouts.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub breaker: u32,
@@ -434,6 +435,10 @@ pub struct FuzzArgs {
     pub fail_on: FailOnArg,
     #[command(flatten)]
     pub report: ReportArgs,
+    /// Benchmark input: write every request sent, real values and secrets included, one JSON
+    /// object per line (`benches/fuzz_throughput.sh` replays them with a raw load tool).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub record: Option<PathBuf>,
 }
 
 impl FuzzArgs {
@@ -456,6 +461,8 @@ impl FuzzArgs {
             profile: self.profile,
             fail_on: self.fail_on.into(),
             report: self.report.options(),
+            record: self.record,
+            notice: Default::default(),
         }
     }
 }

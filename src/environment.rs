@@ -281,6 +281,7 @@ fn role_sources(
     jwt: (Option<Source>, Option<&Client>),
     unmapped: Option<Source>,
     second_user: Option<Source>,
+    actor: Option<(Source, &Client)>,
 ) -> SubjectTokens {
     let mut tokens = SubjectTokens::new(endpoints);
     let (primary_source, primary_client) = primary;
@@ -305,6 +306,12 @@ fn role_sources(
             ),
             (_, None) => {}
         }
+    }
+    if let Some((source, client)) = actor {
+        tokens.set(
+            TokenRole::Actor,
+            RoleSource::new(source, client.clone(), false),
+        );
     }
     for (role, source) in [
         (TokenRole::UnmappedUser, unmapped),
@@ -363,6 +370,7 @@ fn live_side_a(t: &Target, info: AsInfo) -> Result<SideA, EnvError> {
         (opt_source(&a.jwt_client_token)?, jwt.as_ref()),
         opt_source(&a.unmapped_user)?,
         opt_source(&a.second_user)?,
+        opt_source(&a.actor_token)?.map(|s| (s, second.as_ref().unwrap_or(&client_a))),
     );
     Ok(SideA {
         info,
@@ -427,6 +435,10 @@ fn mock_side_a(f: &MockFacts, kinds: Kinds) -> SideA {
                 password: password.clone(),
                 scope: None,
             }),
+        // The actor: the second client's own client-credentials token (RFC 6749 §4.4).
+        second
+            .as_ref()
+            .map(|c| (Source::ClientCredentials { scope: None }, c)),
     );
     SideA {
         info,
@@ -491,6 +503,9 @@ pub struct MockModes {
     pub faults: Vec<Fault>,
     pub variants: Vec<Variant>,
     pub profile: MockProfile,
+    /// Keep the mock's default token lifetimes instead of the embedded run's few seconds (the
+    /// fuzzer holds one subject token and one grant for its whole run).
+    pub long_lived: bool,
 }
 
 /// What the embedded servers must do to pair with the live ones, and the credentials the
@@ -503,17 +518,15 @@ struct MockPlan {
 
 fn mock_plan(
     target: Option<&Target>,
-    faults: Vec<Fault>,
-    variants: Vec<Variant>,
-    profile: MockProfile,
+    modes: MockModes,
     harness: Option<&HarnessIssuer>,
     live_a: Option<&AsInfo>,
     live_b: Option<&AsInfo>,
 ) -> MockPlan {
-    let mut options = MockOptions::with_faults(faults);
-    options.variants = variants;
-    options.profile = profile;
-    if target.is_none() {
+    let mut options = MockOptions::with_faults(modes.faults);
+    options.variants = modes.variants;
+    options.profile = modes.profile;
+    if target.is_none() && !modes.long_lived {
         options
             .config
             .shorten_lifetimes(EMBEDDED_TOKEN_SECS, EMBEDDED_LEEWAY_SECS);
@@ -704,7 +717,7 @@ impl Env {
         let modes = MockModes {
             faults,
             variants,
-            profile: MockProfile::default(),
+            ..MockModes::default()
         };
         Env::build_with(target, modes, false).await
     }
@@ -716,11 +729,6 @@ impl Env {
         modes: MockModes,
         insecure: bool,
     ) -> Result<Env, EnvError> {
-        let MockModes {
-            faults,
-            variants,
-            profile: mock_profile,
-        } = modes;
         let mut limits = target.map_or_else(embedded_limits, |t| t.spec.limits.clone());
         let (tls, tls_secrets) =
             crate::tls::options(target, insecure).map_err(EnvError::Invalid)?;
@@ -734,14 +742,16 @@ impl Env {
         let (harness, harness_server) = harness_issuer(target, kinds).await?;
         let (live_a, live_b) = discover_live(&http, target, kinds).await?;
 
-        let fault_names: Vec<String> = faults.iter().map(|f| f.name().to_string()).collect();
-        let variant_names: Vec<String> = variants.iter().map(|v| v.name().to_string()).collect();
+        let fault_names: Vec<String> = modes.faults.iter().map(|f| f.name().to_string()).collect();
+        let variant_names: Vec<String> = modes
+            .variants
+            .iter()
+            .map(|v| v.name().to_string())
+            .collect();
         let (mock, registered_b_client) = if kinds.any_mock() {
             let plan = mock_plan(
                 target,
-                faults,
-                variants,
-                mock_profile,
+                modes,
                 harness.as_deref(),
                 live_a.as_ref(),
                 live_b.as_ref(),
@@ -926,6 +936,11 @@ impl Env {
             _mock: mock,
             harness_server,
         })
+    }
+
+    /// The embedded servers' facts, when any role is the mock.
+    pub fn mock_facts(&self) -> Option<&mock_as::MockFacts> {
+        self._mock.as_ref().map(|m| m.facts())
     }
 
     /// Every secret known so far: those of the start, and tokens obtained during the run.

@@ -50,6 +50,24 @@ pub struct Response {
     pub received_at: i64,
 }
 
+impl Response {
+    /// The value of header `name` (lower case; repeated headers arrive joined by `, `).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of header `name` (lower case).
+    pub fn headers_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 pub fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -212,7 +230,9 @@ impl Http {
         let method = reqwest::Method::from_bytes(req.method.as_bytes())
             .map_err(|e| format!("invalid method {:?}: {e}", req.method))?;
         let client = self.client_for(&req.url, req.client_cert.as_deref())?;
-        let mut builder = client.request(method, &req.url);
+        // Per request, so a copy of this client with another `timeout` (fuzz `--timeout`)
+        // keeps its pooled connections and TLS settings.
+        let mut builder = client.request(method, &req.url).timeout(self.timeout);
         for (k, v) in &req.headers {
             builder = builder.header(k, v);
         }

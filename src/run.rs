@@ -511,6 +511,7 @@ pub async fn build_env(p: &Prepared) -> Result<Env, EnvError> {
         // The embedded mock follows the rules of the profile being graded; a profile no mode
         // serves keeps the default (identity chaining) servers.
         profile: mock_as::MockProfile::for_grading_profile(&p.profile).unwrap_or_default(),
+        long_lived: false,
     };
     let mut e = Env::build_with(p.target.as_ref(), modes, p.options.insecure).await?;
     // Setup exchanges: step > target `[as_a.exchange]` > profile > built-in.

@@ -90,6 +90,8 @@ pub enum UserSel {
     Unmapped,
     /// A second user AS-B maps (role `second_user`).
     Second,
+    /// The acting party of RFC 8693 delegation (role `actor`): its token is an `actor_token`.
+    Actor,
 }
 
 /// Client authentication method (RFC 6749 §2.3.1).

@@ -86,6 +86,11 @@ pub struct AsATarget {
     /// `second_user`).
     #[serde(default)]
     pub second_user: Option<SubjectTokenTarget>,
+    /// Token of the acting party for RFC 8693 delegation (role `actor`, sent as `actor_token`):
+    /// obtained by the second client when `[as_a.second_client]` is given (e.g. its own
+    /// `client_credentials` token), else by the primary client.
+    #[serde(default)]
+    pub actor_token: Option<SubjectTokenTarget>,
     /// PEM bundle of CAs trusted (besides the platform's) for this role's HTTPS servers.
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
@@ -457,6 +462,7 @@ impl Target {
             &a.jwt_client_token,
             &a.unmapped_user,
             &a.second_user,
+            &a.actor_token,
         ]
         .into_iter()
         .flatten()

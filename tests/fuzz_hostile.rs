@@ -2,49 +2,52 @@
 //! with a precise `error` verdict (circuit breaker), never hang or panic.
 
 use chainproof::exit;
-use chainproof::fuzz::target::{Credentials, FuzzEndpoints, SubjectSource};
 use chainproof::fuzz::{self, FuzzOptions};
 use chainproof::report::ReportOptions;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-fn endpoints(base: &str) -> FuzzEndpoints {
-    FuzzEndpoints {
-        kind: "live".into(),
-        as_a_issuer: base.into(),
-        as_a_token_endpoint: format!("{base}/token"),
-        as_b_issuer: base.into(),
-        as_b_token_endpoint: format!("{base}/token"),
-        as_b_audience: None,
-        rs_resource: None,
-        client_a: Credentials {
-            id: "c".into(),
-            secret: "hostile-client-secret".into(),
-        },
-        client_a_basic: true,
-        client_a_post: true,
-        client_b: None,
-        as_b_client_auth_optional: None,
-        targets: None,
-        extra_secrets: Vec::new(),
-        subject: SubjectSource::Static {
-            token: "opaque-subject-token".into(),
-        },
-        subject_token_type: "urn:ietf:params:oauth:token-type:access_token".into(),
-        held_scope: None,
-        escalation_scope: None,
-        harness: None,
-        faults: Vec::new(),
-    }
+/// A target file naming one hostile server as AS-A and AS-B (pinned endpoints: it publishes
+/// no metadata), with a static subject token, so the fuzzer's first request is a case.
+fn target(dir: &Path, base: &str) -> PathBuf {
+    let path = dir.join("hostile-target.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"
+[as_a]
+kind = "live"
+issuer = "{base}"
+token_endpoint = "{base}/token"
+[as_a.client]
+id = "c"
+secret = "hostile-client-secret"
+[as_a.subject_token]
+method = "static"
+token = "opaque-subject-token"
+
+[as_b]
+kind = "live"
+issuer = "{base}"
+token_endpoint = "{base}/token"
+
+[limits]
+request_timeout_secs = 1
+"#
+        ),
+    )
+    .unwrap();
+    path
 }
 
-fn args(out: &Path) -> FuzzOptions {
+fn args(out: &Path, base: &str) -> FuzzOptions {
     FuzzOptions {
+        target: Some(target(out, base)),
         cases: 200,
         seed: Some(1),
-        timeout: Duration::from_millis(300),
+        timeout: Some(Duration::from_millis(300)),
         breaker: 5,
         concurrency: 4,
         report: ReportOptions {
@@ -75,11 +78,7 @@ async fn refused_connections_trip_the_breaker() {
         l.local_addr().unwrap().port()
     };
     let dir = tempfile::tempdir().unwrap();
-    let code = fuzz::run_against(
-        args(dir.path()),
-        endpoints(&format!("http://127.0.0.1:{port}")),
-    )
-    .await;
+    let code = fuzz::run(args(dir.path(), &format!("http://127.0.0.1:{port}"))).await;
     assert_eq!(code, exit::RUNTIME);
     let case = breaker_case(dir.path());
     assert_eq!(case["verdict"], "error");
@@ -108,11 +107,7 @@ async fn a_server_that_never_answers_times_out_and_trips_the_breaker() {
     });
     let dir = tempfile::tempdir().unwrap();
     let start = Instant::now();
-    let code = fuzz::run_against(
-        args(dir.path()),
-        endpoints(&format!("http://127.0.0.1:{port}")),
-    )
-    .await;
+    let code = fuzz::run(args(dir.path(), &format!("http://127.0.0.1:{port}"))).await;
     assert_eq!(code, exit::RUNTIME);
     assert!(
         start.elapsed() < Duration::from_secs(20),
@@ -152,10 +147,10 @@ async fn a_huge_non_json_answer_is_a_finding_not_a_crash() {
     let dir = tempfile::tempdir().unwrap();
     let a = FuzzOptions {
         cases: 10,
-        timeout: Duration::from_secs(5),
-        ..args(dir.path())
+        timeout: Some(Duration::from_secs(5)),
+        ..args(dir.path(), &format!("http://127.0.0.1:{port}"))
     };
-    let code = fuzz::run_against(a, endpoints(&format!("http://127.0.0.1:{port}"))).await;
+    let code = fuzz::run(a).await;
     assert_eq!(code, exit::CONFORMANCE);
     let r: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())

@@ -11,6 +11,18 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Requirements for which one fault is all there is, and why.
 const NO_SECOND_WAY: &[(&str, &str)] = &[
     (
+        "TX8693-03",
+        "a MAY (RFC 8693 §1.1): the one observable is a delegation token without act, reported as info",
+    ),
+    (
+        "TX8693-06",
+        "a MAY (RFC 8693 §4.1 \"can\"): the one observable is a chain whose prior actors were dropped",
+    ),
+    (
+        "TX8693-11",
+        "one comparison (issued sub against the subject token's sub): any other sub is the same observation",
+    ),
+    (
         "IC-TE-16",
         "the only violation is a refresh_token member beside the grant; there is no other way to issue one",
     ),
@@ -27,6 +39,10 @@ const NO_SECOND_WAY: &[(&str, &str)] = &[
 /// Requirements with one fault (or none) although a distinct second violation exists: the
 /// second way each still needs as a fault (and, where no case sees it, a case).
 const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
+    (
+        "TX8693-07",
+        "AS-A matches may_act against a nested prior actor or the client instead of the current actor",
+    ),
     (
         "DPOP-03",
         "AS-B answers token_type Bearer for a DPoP-bound token; or ignores a proof on jwt-bearer",

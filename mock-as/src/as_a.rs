@@ -391,7 +391,7 @@ fn client_scopes(s: &AsA, client_id: &str) -> BTreeSet<String> {
 }
 
 /// The audience of AS-A's own access tokens (its API).
-fn api_audience(s: &AsA) -> String {
+pub(crate) fn api_audience(s: &AsA) -> String {
     format!("{}{}", s.urls.issuer, s.cfg.api_audience_path)
 }
 
@@ -403,15 +403,43 @@ pub fn mint_access_token(
     scope: &BTreeSet<String>,
     now: i64,
 ) -> String {
+    // In the rfc8693 mode a user's own tokens carry the configured `may_act` (RFC 8693 §4.4).
+    let may_act = crate::delegation::may_act_claim(s, sub).map(|m| ("may_act", m));
+    mint_access_token_for(
+        s,
+        sub,
+        client_id,
+        scope,
+        now,
+        json!(api_audience(s)),
+        may_act,
+    )
+}
+
+/// An RFC 9068 access token with a given `aud` and one extra claim: `may_act` for a user's
+/// own token, `act` for one from a delegation exchange (RFC 8693 §4.1).
+pub(crate) fn mint_access_token_for(
+    s: &AsA,
+    sub: &str,
+    client_id: &str,
+    scope: &BTreeSet<String>,
+    now: i64,
+    aud: Value,
+    extra: Option<(&str, Value)>,
+) -> String {
     let key = s.access_token_key();
+    let mut claims = json!({
+        "iss": s.urls.issuer, "sub": sub, "client_id": client_id, "scope": endpoint::join(scope),
+        "aud": aud, "iat": now, "exp": now + s.cfg.access_token_lifetime_secs as i64,
+        "jti": uuid::Uuid::new_v4().to_string(),
+    });
+    if let Some((name, value)) = extra {
+        claims[name] = value;
+    }
     jose::sign(
         key,
         &json!({"alg": key.alg(), "kid": key.key_id(), "typ": "at+jwt"}),
-        &json!({
-            "iss": s.urls.issuer, "sub": sub, "client_id": client_id, "scope": endpoint::join(scope),
-            "aud": api_audience(s), "iat": now, "exp": now + s.cfg.access_token_lifetime_secs as i64,
-            "jti": uuid::Uuid::new_v4().to_string(),
-        }),
+        &claims,
     )
 }
 
@@ -453,8 +481,16 @@ fn bad_token(s: &AsA, what: &str, why: &str) -> OAuthError {
     }
 }
 
-/// Validate a token AS-A issued itself (an RFC 9068 access token for a user).
-fn validate_own_token(s: &AsA, token: &str, now: i64) -> Result<Jws, &'static str> {
+/// Validate a token AS-A issued itself (an RFC 9068 access token for a user; with
+/// `allow_clients`, also a client's own client-credentials token, an actor in the rfc8693
+/// mode). `skip_signature` is the `actor-token-unverified` fault.
+pub(crate) fn validate_own_token(
+    s: &AsA,
+    token: &str,
+    now: i64,
+    allow_clients: bool,
+    skip_signature: bool,
+) -> Result<Jws, &'static str> {
     let jws = jose::parse(token).map_err(|_| "not a compact JWS")?;
     let own = std::iter::once(&s.key)
         .chain(&s.extra_keys)
@@ -471,7 +507,7 @@ fn validate_own_token(s: &AsA, token: &str, now: i64) -> Result<Jws, &'static st
         return Err("not signed by this server");
     };
     let signed = own.verify(own.alg(), jws.signing_input.as_bytes(), &jws.signature);
-    if !signed && !s.faults.has(Fault::AcceptForgedSubjectToken) {
+    if !signed && !s.faults.has(Fault::AcceptForgedSubjectToken) && !skip_signature {
         return Err("signature invalid");
     }
     if jws.typ() != Some("at+jwt") || jws.claim_str("iss") != Some(&s.urls.issuer) {
@@ -488,7 +524,9 @@ fn validate_own_token(s: &AsA, token: &str, now: i64) -> Result<Jws, &'static st
         _ => return Err("expired"),
     }
     let sub = jws.claim_str("sub").unwrap_or("");
+    let is_client = allow_clients && s.cfg.clients.iter().any(|c| c.id == sub);
     if !s.cfg.users.iter().any(|u| u.sub == sub)
+        && !is_client
         && !s.faults.has(Fault::AcceptClientCredentialsSubject)
     {
         return Err("does not represent a user");
@@ -594,7 +632,15 @@ fn exchange(
     };
     let subject_token = required("subject_token")?;
     let subject_token_type = required("subject_token_type")?;
+    let rfc8693 = crate::delegation::active(s);
     let actor = match (form.get("actor_token"), form.get("actor_token_type")) {
+        (Some(_), Some(tt))
+            if rfc8693
+                && !crate::delegation::supported_input_type(tt)
+                && !f.has(Fault::UnknownActorTypeAccepted) =>
+        {
+            return Err(crate::delegation::unsupported_type(s, "actor_token_type"));
+        }
         (Some(t), Some(_)) => Some(t),
         (None, None) => None,
         (t, _) if f.has(Fault::ActorTokenTypeUnchecked) => t,
@@ -609,22 +655,33 @@ fn exchange(
             ));
         }
     };
-    if let Some(rtt) = form.get("requested_token_type")
+    let requested_type = form.get("requested_token_type");
+    if let Some(rtt) = requested_type
         && rtt != TT_JWT
+        && !(rfc8693 && crate::delegation::issuable(rtt))
         && !f.has(Fault::AcceptUnsupportedTokenType)
     {
         return Err(OAuthError::invalid_request(
             "requested_token_type not supported; this server issues urn:ietf:params:oauth:token-type:jwt",
         ));
     }
-    let target = resolve_target(s, form).map_err(|e| target_error(s, e))?;
+    // rfc8693 mode: every resource/audience value is a target (RFC 8693 §2.1).
+    let targets = if rfc8693 {
+        crate::delegation::targets(s, form)?
+    } else {
+        vec![resolve_target(s, form).map_err(|e| target_error(s, e))?]
+    };
+    let target = targets[0].clone();
     if subject_token_type != TT_ACCESS_TOKEN
         && subject_token_type != TT_JWT
         && !f.has(Fault::IgnoreSubjectTokenType)
     {
+        if rfc8693 {
+            return Err(crate::delegation::unsupported_type(s, "subject_token_type"));
+        }
         return Err(bad_token(s, "subject_token_type", "unsupported token type"));
     }
-    let subject = validate_own_token(s, subject_token, now)
+    let subject = validate_own_token(s, subject_token, now, false, false)
         .map_err(|why| bad_token(s, "subject_token", why))?;
     if let Some(id) = client_id
         && subject.claim_str("client_id") != Some(id)
@@ -637,9 +694,10 @@ fn exchange(
         ));
     }
     let act = match actor {
+        Some(t) if rfc8693 => crate::delegation::act(s, t, &subject, client_id, now)?,
         Some(t) => {
-            let a =
-                validate_own_token(s, t, now).map_err(|why| bad_token(s, "actor_token", why))?;
+            let a = validate_own_token(s, t, now, false, false)
+                .map_err(|why| bad_token(s, "actor_token", why))?;
             Some(json!({"sub": a.claim_str("sub")}))
         }
         None => None,
@@ -681,6 +739,33 @@ fn exchange(
         s.cfg.grant_lifetime_secs as i64
     };
     let user_sub = subject.claim_str("sub").unwrap_or_default();
+    let user_sub = match client_id {
+        Some(id) if rfc8693 && actor.is_none() && f.has(Fault::ImpersonationSubIsClient) => id,
+        _ => user_sub,
+    };
+    if rfc8693 && requested_type == Some(TT_ACCESS_TOKEN) && !f.has(Fault::IssuedTypeNotRequested) {
+        // RFC 8693 §2.1: the requested type is issued; §2.2.1: an access token is used as one.
+        let at = mint_access_token_for(
+            s,
+            user_sub,
+            client_id.unwrap_or_default(),
+            &granted,
+            now,
+            crate::delegation::aud(&targets),
+            act.map(|a| ("act", a)),
+        );
+        let label = if f.has(Fault::IssuedTypeMislabelled) {
+            TT_JWT
+        } else {
+            TT_ACCESS_TOKEN
+        };
+        let mut body = json!({"access_token": at, "issued_token_type": label,
+            "token_type": "Bearer", "expires_in": s.cfg.access_token_lifetime_secs});
+        if form.get("scope").map(scopes).as_ref() != Some(&granted) && !granted.is_empty() {
+            body["scope"] = json!(endpoint::join(&granted));
+        }
+        return Ok(token_response(body, f));
+    }
     let sub = s
         .cfg
         .transcribe_subjects
@@ -698,6 +783,8 @@ fn exchange(
             .cloned()
             .unwrap_or_else(|| s.urls.issuer.clone());
         json!([target, other])
+    } else if rfc8693 {
+        crate::delegation::grant_aud(s, &targets)
     } else if f.variant(Variant::GrantAudTokenEndpoint) && target == s.as_b.issuer {
         json!(s.as_b.token_endpoint)
     } else if f.variant(Variant::GrantAudArray) {

@@ -81,6 +81,11 @@ pub struct UserConfig {
     pub sub: String,
     #[serde(default)]
     pub scopes: Vec<String>,
+    /// RFC 8693 §4.4: in the rfc8693 mode, this user's access tokens carry
+    /// `may_act = { sub = … }` naming the one party that may act for the user, and AS-A
+    /// refuses any other actor for them (the identity-chaining modes ignore it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub may_act: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

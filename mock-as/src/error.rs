@@ -49,6 +49,16 @@ impl OAuthError {
     pub fn unsupported_grant_type(d: impl Into<String>) -> OAuthError {
         OAuthError::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", d)
     }
+    /// RFC 7009 §2.2.1's revocation-endpoint code. RFC 8693 §2.2.2 wants `invalid_request` for
+    /// an unusable subject or actor token, so only the `unsupported-token-type-code` fault
+    /// answers this at the token endpoint.
+    pub fn unsupported_token_type(d: impl Into<String>) -> OAuthError {
+        OAuthError::new(StatusCode::BAD_REQUEST, "unsupported_token_type", d)
+    }
+    /// HTTP 500 `server_error` (only the `unknown-target-server-error` fault).
+    pub fn server_error(d: impl Into<String>) -> OAuthError {
+        OAuthError::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", d)
+    }
     pub fn invalid_dpop_proof(d: impl Into<String>) -> OAuthError {
         OAuthError::new(StatusCode::BAD_REQUEST, "invalid_dpop_proof", d)
     }

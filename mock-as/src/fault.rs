@@ -247,6 +247,44 @@ faults! {
     ClientAssertionUnverified = "client-assertion-unverified", ["IC-TE-23", "IC-SC-01", "GEN-10"], "AS-A accepts private_key_jwt client assertions without checking their signature";
     /// fuzz: unreachable: private_key_jwt is not among the client authentication methods the fuzzer varies
     ClientAssertionReplay = "client-assertion-replay", ["IC-SC-01", "ENA-P-02"], "AS-A accepts a private_key_jwt client assertion jti more than once";
+    // --- RFC 8693 delegation and impersonation (mode rfc8693: `Fault::mode()` is Rfc8693)
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode and sends no actor tokens
+    ActorTokenUnverified = "actor-token-unverified", ["TX8693-01"], "rfc8693 mode: AS-A does not verify the actor token's signature";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode
+    UnsupportedTokenTypeCode = "unsupported-token-type-code", ["TX8693-02"], "rfc8693 mode: AS-A answers unsupported_token_type (RFC 7009's revocation code) instead of invalid_request for an unknown subject or actor token type";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode and sends no actor tokens
+    NoActOnDelegation = "no-act-on-delegation", ["TX8693-03"], "rfc8693 mode: AS-A issues no act claim for a delegation exchange";
+    /// fuzz: unreachable: rfc8693 mode only; a claim of the issued token, which the oracles do not judge
+    ActNamesClient = "act-names-client", ["TX8693-04"], "rfc8693 mode: AS-A names the requesting client in act instead of the actor token's subject";
+    /// fuzz: unreachable: rfc8693 mode only; a claim of the issued token, which the oracles do not judge
+    ActChainInverted = "act-chain-inverted", ["TX8693-05"], "rfc8693 mode: AS-A puts the prior actor outermost and the current actor nested in act";
+    /// fuzz: unreachable: rfc8693 mode only; a claim of the issued token, which the oracles do not judge
+    ActChainDropped = "act-chain-dropped", ["TX8693-06"], "rfc8693 mode: AS-A drops the prior actors of a subject token that carries act";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer sends no actor tokens
+    IgnoreMayAct = "ignore-may-act", ["TX8693-07"], "rfc8693 mode: AS-A accepts an actor the subject token's may_act does not name";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode
+    IssuedTypeNotRequested = "issued-type-not-requested", ["TX8693-08"], "rfc8693 mode: AS-A issues its JWT grant when an access token is requested";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode
+    FirstTargetOnly = "first-target-only", ["TX8693-09"], "rfc8693 mode: AS-A issues a token for the first resource/audience value only, silently dropping the others";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode
+    UnknownTargetInvalidGrant = "unknown-target-invalid-grant", ["TX8693-10"], "rfc8693 mode: AS-A answers invalid_grant instead of invalid_target for a target it will not serve";
+    /// fuzz: unreachable: rfc8693 mode only; a claim of the issued token, which the oracles do not judge
+    ImpersonationSubIsClient = "impersonation-sub-is-client", ["TX8693-11"], "rfc8693 mode: without an actor token AS-A makes the requesting client the issued token's subject";
+    // second ways to break the RFC 8693 rules (tests/two_ways.rs)
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer sends no actor tokens
+    MayActRefusalInvalidGrant = "may-act-refusal-invalid-grant", ["TX8693-01"], "rfc8693 mode: AS-A refuses an actor outside may_act with invalid_grant instead of invalid_request";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer sends no actor tokens
+    UnknownActorTypeAccepted = "unknown-actor-type-accepted", ["TX8693-02"], "rfc8693 mode: AS-A accepts any actor_token_type value";
+    /// fuzz: unreachable: rfc8693 mode only; a claim of the issued token, which the oracles do not judge
+    ActNotObject = "act-not-object", ["TX8693-04"], "rfc8693 mode: AS-A writes act as the actor's subject string instead of a JSON object";
+    /// fuzz: unreachable: rfc8693 mode only; a claim of the issued token, which the oracles do not judge
+    ActPriorIsSubject = "act-prior-is-subject", ["TX8693-05"], "rfc8693 mode: AS-A nests the user (the subject) as the prior actor instead of the subject token's act";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode
+    IssuedTypeMislabelled = "issued-type-mislabelled", ["TX8693-08"], "rfc8693 mode: AS-A issues the requested access token but labels it issued_token_type jwt";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode
+    SeveralTargetsInvalidRequest = "several-targets-invalid-request", ["TX8693-09"], "rfc8693 mode: AS-A refuses several resource/audience values with invalid_request instead of invalid_target";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode
+    UnknownTargetServerError = "unknown-target-server-error", ["TX8693-10"], "rfc8693 mode: AS-A answers HTTP 500 server_error for a target it will not serve";
     // --- Second ways to break a rule (issue 8 item 5: every graded requirement has two
     // distinct faults; `tests/two_ways.rs` counts them). Key selection through the JOSE
     // headers that carry or point to a key (RFC 7515 §4.1.3-§4.1.6, RFC 8725 §3.10).
@@ -314,9 +352,26 @@ impl Fault {
     /// the Ena, RFC 8693 or ID-JAG profile states, against the mock in that profile's mode
     /// (the mutation matrix runs it with that mode's grading profile).
     pub fn mode(self) -> crate::MockProfile {
-        #[allow(clippy::match_single_binding)]
         match self {
             // Profile engineers: add `Fault::X => crate::MockProfile::Ena,` (etc.) arms here.
+            Fault::ActorTokenUnverified
+            | Fault::UnsupportedTokenTypeCode
+            | Fault::NoActOnDelegation
+            | Fault::ActNamesClient
+            | Fault::ActChainInverted
+            | Fault::ActChainDropped
+            | Fault::IgnoreMayAct
+            | Fault::IssuedTypeNotRequested
+            | Fault::FirstTargetOnly
+            | Fault::UnknownTargetInvalidGrant
+            | Fault::ImpersonationSubIsClient
+            | Fault::MayActRefusalInvalidGrant
+            | Fault::UnknownActorTypeAccepted
+            | Fault::ActNotObject
+            | Fault::ActPriorIsSubject
+            | Fault::IssuedTypeMislabelled
+            | Fault::SeveralTargetsInvalidRequest
+            | Fault::UnknownTargetServerError => crate::MockProfile::Rfc8693,
             _ => crate::MockProfile::IdentityChaining,
         }
     }

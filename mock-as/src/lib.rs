@@ -10,6 +10,7 @@ pub mod as_b;
 pub mod cli;
 pub mod client_auth;
 pub mod config;
+pub mod delegation;
 pub mod dpop;
 pub mod endpoint;
 pub mod error;

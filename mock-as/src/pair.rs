@@ -172,6 +172,9 @@ pub struct MockFacts {
     pub dpop: bool,
     /// AS-B's clock leeway for grant times, in seconds (what a target file would declare).
     pub leeway_secs: u64,
+    /// AS-B refuses jwt-bearer requests without client authentication (its policy, after
+    /// the variants).
+    pub as_b_requires_client_auth: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -319,6 +322,7 @@ fn build_facts(
         profile,
         dpop: !variants.contains(&Variant::NoDpop),
         leeway_secs: cfg.as_b.leeway_secs,
+        as_b_requires_client_auth: cfg.as_b.require_client_auth,
     })
 }
 

@@ -6,6 +6,7 @@
 //! depends on responses, and evaluation and shrinking happen in generation order. So the same
 //! seed and case count send the same sequence of requests to a server that answers the same way.
 
+use crate::environment::Env;
 use crate::fuzz::assertion::RealGrant;
 use crate::fuzz::breaker::Breaker;
 use crate::fuzz::levels::Levels;
@@ -15,7 +16,8 @@ use crate::fuzz::render::{RenderContext, Rendered};
 use crate::fuzz::request::{Endpoint, FuzzRequest, TargetValue, Value};
 use crate::fuzz::send::{self, Outcome, Sender};
 use crate::fuzz::strategy::{self, StrategyOptions};
-use crate::fuzz::target::{FuzzEndpoints, SubjectSource};
+use crate::fuzz::target::FuzzEndpoints;
+use crate::subject_token::TokenRole;
 use crate::transcript::Exchange;
 use futures::StreamExt as _;
 use proptest::strategy::{Strategy, ValueTree};
@@ -73,14 +75,14 @@ pub struct EngineOutcome {
 pub enum SetupError {
     #[error("cannot obtain a subject token from AS-A at {url}: {detail}")]
     SubjectToken { url: String, detail: String },
-    #[error(transparent)]
-    Client(#[from] send::ClientError),
     #[error("cannot generate a request: {0}")]
     Generate(String),
 }
 
 /// A prepared session: target, tokens, sender.
 pub struct Session {
+    /// The runner's environment (it keeps the embedded servers alive).
+    pub env: std::sync::Arc<Env>,
     pub endpoints: FuzzEndpoints,
     pub facts: ModelFacts,
     pub subject_token: String,
@@ -112,6 +114,7 @@ pub fn seed_bytes(seed: u64) -> [u8; 32] {
 impl Session {
     /// Obtain the subject token (and, best effort, one real grant from AS-A).
     pub async fn prepare(
+        env: std::sync::Arc<Env>,
         endpoints: FuzzEndpoints,
         sender: Sender,
         latency_bound: Duration,
@@ -119,6 +122,7 @@ impl Session {
     ) -> Result<Session, SetupError> {
         let facts = endpoints.model_facts();
         let mut s = Session {
+            env,
             facts,
             subject_token: String::new(),
             real_grant: None,
@@ -140,7 +144,7 @@ impl Session {
             .response
             .as_ref()
             .filter(|r| r.status == 200)
-            .and_then(|r| serde_json::from_slice::<serde_json::Value>(&r.body).ok())
+            .and_then(|r| serde_json::from_str::<serde_json::Value>(&r.body).ok())
             .and_then(|v| {
                 v.get("access_token")
                     .and_then(|t| t.as_str())
@@ -150,61 +154,30 @@ impl Session {
         Ok(s)
     }
 
+    /// The primary role's subject token, from whatever source the target declares (the
+    /// runner's one subject-token path: grants, static, env, refresh token, command,
+    /// authorization code).
     async fn obtain_subject_token(&mut self) -> Result<String, SetupError> {
-        let e = self.endpoints.clone();
-        let (form, what): (Vec<(&str, &str)>, &str) = match &e.subject {
-            SubjectSource::Static { token } => return Ok(token.clone()),
-            SubjectSource::Password { username, password } => (
-                vec![
-                    ("grant_type", "password"),
-                    ("username", username),
-                    ("password", password),
-                ],
-                "password grant",
-            ),
-            SubjectSource::ClientCredentials => (
-                vec![("grant_type", "client_credentials")],
-                "client_credentials grant",
-            ),
-        };
-        let mut ser = url::form_urlencoded::Serializer::new(String::new());
-        ser.extend_pairs(form);
-        let mut headers = vec![(
-            "content-type".to_string(),
-            "application/x-www-form-urlencoded".to_string(),
-        )];
-        if e.client_a_basic || !e.client_a_post {
-            headers.push((
-                "authorization".into(),
-                crate::oauth::basic_authorization(&e.client_a.id, &e.client_a.secret),
-            ));
-        } else {
-            ser.append_pair("client_id", &e.client_a.id);
-            ser.append_pair("client_secret", &e.client_a.secret);
-        }
-        let rendered = Rendered {
-            method: crate::fuzz::request::Method::Post,
-            url: e.as_a_token_endpoint.clone(),
-            headers,
-            body: Some(ser.finish().into_bytes()),
-            log: format!("subject-token {what}"),
-            template: Default::default(),
-        };
-        self.push_log("setup", &rendered.log);
-        let out = self.sender.send(&rendered).await;
+        let env = self.env.clone();
         let err = |detail: String| SetupError::SubjectToken {
-            url: e.as_a_token_endpoint.clone(),
+            url: env.as_a.token_endpoint.clone(),
             detail,
         };
-        let resp = out
-            .response
-            .ok_or_else(|| err(out.transport_error.unwrap_or_default()))?;
-        let v: serde_json::Value = serde_json::from_slice(&resp.body)
-            .map_err(|_| err(format!("HTTP {} with a non-JSON body", resp.status)))?;
-        v.get("access_token")
-            .and_then(|t| t.as_str())
-            .map(str::to_string)
-            .ok_or_else(|| err(format!("HTTP {} without access_token", resp.status)))
+        let role = TokenRole::Primary;
+        let source = env
+            .tokens
+            .get(role)
+            .ok_or_else(|| err(env.tokens.gap(role).unwrap_or_default()))?;
+        if source.source.repeatable_by_other_clients() {
+            self.push_log(
+                "setup",
+                &format!("subject-token {} grant", source.source.method()),
+            );
+        }
+        let (_, got) = env.tokens.obtain(role, self.sender.http(), "setup").await;
+        got.map_err(|e| err(e.to_string()))?
+            .token()
+            .ok_or_else(|| err("the token response has no access_token".into()))
     }
 
     fn push_log(&mut self, phase: &str, line: &str) {
@@ -360,9 +333,8 @@ pub async fn run(session: &mut Session, cfg: &EngineConfig) -> Result<EngineOutc
                     let rendered = s.context().render(req);
                     if failing.load(Ordering::Relaxed) >= threshold {
                         let out = Outcome {
-                            response: None,
                             transport_error: Some(NOT_SENT.into()),
-                            latency: Duration::ZERO,
+                            ..Outcome::default()
                         };
                         return (rendered, out);
                     }
@@ -384,8 +356,7 @@ pub async fn run(session: &mut Session, cfg: &EngineConfig) -> Result<EngineOutc
                 outcome.requests += 1;
             }
         }
-        for ((i, mut tree), (req, (rendered, out))) in
-            trees.into_iter().zip(reqs.into_iter().zip(results))
+        for ((i, mut tree), (req, (_, out))) in trees.into_iter().zip(reqs.into_iter().zip(results))
         {
             if out.transport_error.as_deref() == Some(NOT_SENT) {
                 // Concurrent requests failed in a row (in completion order).
@@ -415,7 +386,7 @@ pub async fn run(session: &mut Session, cfg: &EngineConfig) -> Result<EngineOutc
                         violation: v,
                         request: req.clone(),
                         expectation: exp.label().into(),
-                        exchange: send::transcript("finding", &rendered, &out),
+                        exchange: send::transcript("finding", &out),
                         case_index: i,
                         shrink_steps: 0,
                         shrunk: false,
@@ -431,7 +402,7 @@ pub async fn run(session: &mut Session, cfg: &EngineConfig) -> Result<EngineOutc
                     violation: v,
                     request: req.clone(),
                     expectation: exp.label().into(),
-                    exchange: send::transcript(&key, &rendered, &out),
+                    exchange: send::transcript(&key, &out),
                     case_index: i,
                     shrink_steps: 0,
                     shrunk: true,
@@ -488,7 +459,7 @@ async fn shrink(
         steps += 1;
         let cand = tree.current();
         let phase = format!("shrink={}#{steps}", best.key);
-        let (rendered, out) = session.send_one(&cand, &phase).await;
+        let (_, out) = session.send_one(&cand, &phase).await;
         *requests += 1;
         breaker.record(out.transport_error.as_deref());
         let (exp, violations) = session.judge(&cand, &out);
@@ -501,7 +472,7 @@ async fn shrink(
                     violation: v,
                     request: cand,
                     expectation: exp.label().into(),
-                    exchange: send::transcript(&best.key, &rendered, &out),
+                    exchange: send::transcript(&best.key, &out),
                     shrink_steps: steps,
                     ..best
                 };

@@ -2,9 +2,12 @@
 //! §2.1) and the jwt-bearer request at AS-B (RFC 7523 §2.1), with oracles from RFC 6749 §5,
 //! shrinking, replay files and seed-reproducible request sequences.
 //!
-//! Flow: target → [`engine::Session`] (subject token, real grant) → [`engine::run`]
-//! (proptest generation, concurrent sending, in-order judging, shrinking) → replay files,
-//! request log, [`crate::run_result::RunResult`] → [`crate::report::write_all`].
+//! Flow: target → the runner's [`Env`] (embedded mock or `--target` file, discovery, secrets,
+//! subject-token roles) and [`crate::http::Http`] → [`engine::Session`] (subject token, real
+//! grant) → [`engine::run`] (proptest generation, concurrent sending, in-order judging,
+//! shrinking) → replay files, request log, [`crate::run_result::RunResult`] → the finish of
+//! `run` ([`crate::run::finish_reports`]: gate, reports, exit code). Prints nothing: [`execute`]
+//! returns what the command layer (`app.rs`) shows.
 //!
 //! What a run writes into `--out`:
 //! - `fuzz-requests.log`: one line per request sent (`SEQ PHASE ENDPOINT METHOD ct= enc= auth=
@@ -38,17 +41,21 @@ pub mod send;
 pub mod strategy;
 pub mod target;
 
+use crate::environment::{Env, EnvError, MockModes};
 use crate::exit;
 use crate::report::{ReportOptions, Secrets};
-use crate::verdict::FailOn;
+use crate::run::Finished;
+use crate::subject_token::Notice;
+use crate::verdict::{FailOn, Verdict};
 use engine::{EngineConfig, Session};
-use mock_as::{Fault, MockOptions, MockPair, MockProfile, TrustedIssuer, Variant};
+use mock_as::{Fault, MockProfile, Variant};
 use replay::ReplayFile;
 use request::Endpoint;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
-use target::{FuzzEndpoints, MOCK_HARNESS_ISSUER};
+use target::FuzzEndpoints;
 
 /// Which token request to fuzz.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -96,8 +103,9 @@ pub struct FuzzOptions {
     pub concurrency: usize,
     /// Response-time bound of the latency oracle.
     pub max_latency: Duration,
-    /// Per-request timeout (a timeout counts toward the circuit breaker).
-    pub timeout: Duration,
+    /// Per-request timeout (a timeout counts toward the circuit breaker); default: the
+    /// target's `limits.request_timeout_secs`.
+    pub timeout: Option<Duration>,
     /// Stop after this many consecutive connection errors or timeouts.
     pub breaker: u32,
     /// Most requests spent shrinking one finding.
@@ -111,6 +119,12 @@ pub struct FuzzOptions {
     /// Lowest verdict that makes the run exit 1.
     pub fail_on: FailOn,
     pub report: ReportOptions,
+    /// Write every request sent, real values included, one JSON object per line (the fuzz
+    /// benchmark replays them with a raw load tool; the file holds secrets).
+    pub record: Option<PathBuf>,
+    /// Where lines for the person running chainproof go (the seed at the start, an
+    /// interactive login's URL); the command layer prints them.
+    pub notice: Notice,
 }
 
 impl Default for FuzzOptions {
@@ -126,149 +140,143 @@ impl Default for FuzzOptions {
             mock_variants: Vec::new(),
             concurrency: 8,
             max_latency: Duration::from_secs(5),
-            timeout: Duration::from_secs(10),
+            timeout: None,
             breaker: 5,
             max_shrink: 500,
             replay: None,
             fail_on: FailOn::Fail,
             profile: None,
             report: ReportOptions::default(),
+            record: None,
+            notice: Notice::default(),
         }
     }
 }
 
-/// The target under test, kept alive for the run.
-struct Running {
-    endpoints: FuzzEndpoints,
-    _mock: Option<MockPair>,
-    _env: Option<crate::environment::Env>,
+/// A finding or observation as the terminal lists it.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    pub verdict: Verdict,
+    pub key: String,
+    pub requirements: Vec<String>,
+    pub message: String,
+    /// Parameters of the shrunk request.
+    pub parameters: usize,
+    /// Its replay file.
+    pub replay: Option<String>,
 }
 
-async fn start_target(
-    args: &FuzzOptions,
-    target: Option<&crate::target::Target>,
-    seed: u64,
-    profile: &str,
-) -> Result<Running, (i32, String)> {
-    // The embedded mock follows the rules of the profile being graded, as for `run`.
-    let mock_profile = MockProfile::for_grading_profile(profile).unwrap_or_default();
-    if let (Some(path), Some(target)) = (&args.target, target) {
-        // The runner's loader and environment (discovery, secrets from the environment,
-        // harness issuer); mock roles in the file still take `--mock-fault`/`--mock-variant`.
-        let modes = crate::environment::MockModes {
-            faults: args.mock_faults.clone(),
-            variants: args.mock_variants.clone(),
-            profile: mock_profile,
-        };
-        let env = crate::environment::Env::build_with(Some(target), modes, false)
-            .await
-            .map_err(|e| match e {
-                crate::environment::EnvError::Invalid(m) => (exit::INVALID_INPUT, m),
-                crate::environment::EnvError::Runtime(m) => (exit::RUNTIME, m),
-            })?;
-        let mut endpoints = FuzzEndpoints::from_env(&env)
-            .map_err(|m| (exit::INVALID_INPUT, format!("{}: {m}", path.display())))?;
-        if let Some(t) = endpoints.targets.as_mut() {
-            t.file = Some(path.display().to_string());
+/// A finished fuzz run: what it sent and found, and the shared finish (gate, reports).
+#[derive(Debug)]
+pub struct FuzzRun {
+    pub seed: u64,
+    pub cases_run: u64,
+    pub requests: u64,
+    pub elapsed: Duration,
+    pub findings: Vec<Shown>,
+    pub observations: Vec<Shown>,
+    /// Why the circuit breaker stopped the run.
+    pub breaker: Option<String>,
+    pub time_limited: bool,
+    pub log_path: PathBuf,
+    /// The command line that sends the same requests again.
+    pub reproduce: String,
+    pub finished: Finished,
+}
+
+/// A re-sent replay file: whether its oracle still fails.
+#[derive(Debug)]
+pub struct ReplayChecked {
+    pub id: String,
+    /// Verdict, requirements and message of the violation, when it still reproduces.
+    pub still: Option<(Verdict, Vec<String>, String)>,
+    pub status: u16,
+    /// The model's expectation for the request.
+    pub expected: String,
+}
+
+/// What `chainproof fuzz` did, for the command layer to show.
+#[derive(Debug)]
+pub enum Fuzzed {
+    Run(Box<FuzzRun>),
+    Replay(ReplayChecked),
+    /// It could not run. The message is the whole text to show (positioned errors about
+    /// target and replay files carry their own `error:` header).
+    Failed {
+        code: i32,
+        message: String,
+    },
+}
+
+impl Fuzzed {
+    /// The process exit code (see [`crate::exit`]): the finish's, at least 2 when the circuit
+    /// breaker stopped the run.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Fuzzed::Run(r) if r.breaker.is_some() => r.finished.exit_code.max(exit::RUNTIME),
+            Fuzzed::Run(r) => r.finished.exit_code,
+            Fuzzed::Replay(r) if r.still.is_some() => exit::CONFORMANCE,
+            Fuzzed::Replay(_) => exit::OK,
+            Fuzzed::Failed { code, .. } => *code,
         }
-        return Ok(Running {
-            endpoints,
-            _mock: None,
-            _env: Some(env),
-        });
     }
-    let key = std::sync::Arc::new(crate::harness::HarnessIssuer::from_seed(
-        MOCK_HARNESS_ISSUER.into(),
-        seed,
-    ));
-    let options = MockOptions {
-        faults: args.mock_faults.clone(),
-        variants: args.mock_variants.clone(),
-        profile: mock_profile,
-        extra_trusted_issuers: vec![TrustedIssuer {
-            issuer: MOCK_HARNESS_ISSUER.into(),
-            jwks: Some(key.jwks()),
-            jwks_uri: None,
-        }],
-        ..MockOptions::default()
-    };
-    let config = options.config.clone();
-    let mock = MockPair::start(options)
-        .await
-        .map_err(|e| (exit::RUNTIME, format!("cannot start the mock pair: {e}")))?;
-    let endpoints = FuzzEndpoints::from_mock(mock.facts(), &config, &args.mock_faults, Some(key));
-    Ok(Running {
-        endpoints,
-        _mock: Some(mock),
-        _env: None,
+}
+
+/// Run `chainproof fuzz` and return its exit code, showing nothing (tests, callers that read
+/// the reports).
+pub async fn run(options: FuzzOptions) -> i32 {
+    execute(options).await.exit_code()
+}
+
+/// Run `chainproof fuzz`; the command layer shows the result.
+pub async fn execute(options: FuzzOptions) -> Fuzzed {
+    on_dedicated_runtime(move || async move {
+        run_inner(&options).await.unwrap_or_else(|(code, msg)| {
+            let message = if msg.starts_with("error: ") {
+                msg
+            } else {
+                format!("error: {msg}")
+            };
+            Fuzzed::Failed { code, message }
+        })
     })
-}
-
-/// Run `chainproof fuzz`; returns the process exit code (see [`crate::exit`]).
-pub async fn run(args: FuzzOptions) -> i32 {
-    on_dedicated_runtime(move || async move { report_errors(run_inner(&args, None).await) }).await
-}
-
-/// Fuzz servers described by `endpoints` instead of the embedded mock (the runner's target
-/// loader and the tests use this).
-pub async fn run_against(args: FuzzOptions, endpoints: FuzzEndpoints) -> i32 {
-    on_dedicated_runtime(
-        move || async move { report_errors(run_inner(&args, Some(endpoints)).await) },
-    )
     .await
-}
-
-fn report_errors(r: Result<i32, (i32, String)>) -> i32 {
-    match r {
-        Ok(code) => code,
-        // Positioned errors (target and replay files) carry their own `error:` header.
-        Err((code, msg)) if msg.starts_with("error: ") => {
-            eprintln!("{msg}");
-            code
-        }
-        Err((code, msg)) => {
-            eprintln!("error: {msg}");
-            code
-        }
-    }
 }
 
 /// The fuzz loop holds proptest value trees (not `Send`) across awaits, so it runs on a
 /// dedicated multi-thread runtime in its own thread; the returned future is `Send` and can be
 /// awaited or spawned from any runtime.
-async fn on_dedicated_runtime<F, Fut>(make: F) -> i32
+async fn on_dedicated_runtime<F, Fut>(make: F) -> Fuzzed
 where
     F: FnOnce() -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = i32>,
+    Fut: std::future::Future<Output = Fuzzed>,
 {
+    let failed = |message: String| Fuzzed::Failed {
+        code: exit::RUNTIME,
+        message,
+    };
     let (tx, rx) = tokio::sync::oneshot::channel();
     let spawned = std::thread::Builder::new()
         .name("chainproof-fuzz".into())
         .spawn(move || {
-            let code = match tokio::runtime::Builder::new_multi_thread()
+            let done = match tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
                 .build()
             {
                 Ok(rt) => rt.block_on(make()),
-                Err(e) => {
-                    eprintln!("error: cannot start the fuzz runtime: {e}");
-                    exit::RUNTIME
-                }
+                Err(e) => failed(format!("error: cannot start the fuzz runtime: {e}")),
             };
-            let _ = tx.send(code);
+            let _ = tx.send(done);
         });
     if let Err(e) = spawned {
-        eprintln!("error: cannot start the fuzz thread: {e}");
-        return exit::RUNTIME;
+        return failed(format!("error: cannot start the fuzz thread: {e}"));
     }
-    rx.await.unwrap_or(exit::RUNTIME)
+    rx.await
+        .unwrap_or_else(|_| failed("error: the fuzz thread stopped".into()))
 }
 
-async fn run_inner(
-    args: &FuzzOptions,
-    endpoints: Option<FuzzEndpoints>,
-) -> Result<i32, (i32, String)> {
+async fn run_inner(args: &FuzzOptions) -> Result<Fuzzed, (i32, String)> {
     if args.cases == 0 && args.replay.is_none() {
         return Err((exit::USAGE, "--cases must be at least 1".into()));
     }
@@ -298,18 +306,35 @@ async fn run_inner(
     )
     .map_err(|m| (exit::USAGE, m))?;
     let started = SystemTime::now();
-    let running = match endpoints {
-        Some(endpoints) => Running {
-            endpoints,
-            _mock: None,
-            _env: None,
-        },
-        None => start_target(args, target.as_ref(), seed, &levels.profile).await?,
+    // The runner's environment: the embedded mock follows the graded profile's rules (as for
+    // `run`), and keeps its default lifetimes, since the fuzzer holds one subject token and
+    // one grant for the whole run.
+    let modes = MockModes {
+        faults: args.mock_faults.clone(),
+        variants: args.mock_variants.clone(),
+        profile: MockProfile::for_grading_profile(&levels.profile).unwrap_or_default(),
+        long_lived: true,
     };
-    let sender =
-        send::Sender::new(args.timeout, args.rate).map_err(|e| (exit::RUNTIME, e.to_string()))?;
+    let env = Env::build_with(target.as_ref(), modes, false)
+        .await
+        .map_err(|e| match e {
+            EnvError::Invalid(m) => (exit::INVALID_INPUT, m),
+            EnvError::Runtime(m) => (exit::RUNTIME, m),
+        })?;
+    let env = Arc::new(env);
+    env.tokens.set_notice(args.notice.clone());
+    let endpoints = FuzzEndpoints::from_env(&env).map_err(|m| match &args.target {
+        Some(p) => (exit::INVALID_INPUT, format!("{}: {m}", p.display())),
+        None => (exit::RUNTIME, m),
+    })?;
+    let mut http = env.http.clone();
+    if let Some(t) = args.timeout {
+        http.timeout = t;
+    }
+    let sender = send::Sender::new(http, args.rate, args.record.is_some());
     let mut session = Session::prepare(
-        running.endpoints.clone(),
+        env.clone(),
+        endpoints,
         sender,
         args.max_latency,
         levels.clone(),
@@ -317,7 +342,7 @@ async fn run_inner(
     .await
     .map_err(|e| (exit::RUNTIME, e.to_string()))?;
     if let Some(file) = replay {
-        return Ok(replay_one(&mut session, &file).await);
+        return replay_one(&mut session, &file).await.map(Fuzzed::Replay);
     }
     let fuzzed = args.endpoint.endpoints();
     let cfg = EngineConfig {
@@ -330,30 +355,29 @@ async fn run_inner(
         breaker_threshold: args.breaker,
         max_shrink_steps: args.max_shrink,
     };
-    eprintln!(
+    args.notice.show(&format!(
         "chainproof fuzz: seed {seed}, {} cases, endpoints {:?}",
         args.cases, args.endpoint
-    );
+    ));
     let outcome = engine::run(&mut session, &cfg)
         .await
         .map_err(|e| (exit::RUNTIME, e.to_string()))?;
 
+    let write_err = |p: &std::path::Path, e: std::io::Error| {
+        (exit::RUNTIME, format!("cannot write {}: {e}", p.display()))
+    };
+    if let Some(path) = &args.record {
+        session
+            .sender
+            .write_record(path)
+            .map_err(|e| write_err(path, e))?;
+    }
     let out_dir = &args.report.out;
-    std::fs::create_dir_all(out_dir).map_err(|e| {
-        (
-            exit::RUNTIME,
-            format!("cannot create {}: {e}", out_dir.display()),
-        )
-    })?;
+    std::fs::create_dir_all(out_dir).map_err(|e| write_err(out_dir, e))?;
     let log_path = out_dir.join("fuzz-requests.log");
     let mut log = outcome.log.join("\n");
     log.push('\n');
-    std::fs::write(&log_path, log).map_err(|e| {
-        (
-            exit::RUNTIME,
-            format!("cannot write {}: {e}", log_path.display()),
-        )
-    })?;
+    std::fs::write(&log_path, log).map_err(|e| write_err(&log_path, e))?;
     let mut replay_files = BTreeMap::new();
     let mut shrunk_requests = BTreeMap::new();
     for f in outcome.findings.iter().chain(&outcome.observations) {
@@ -367,7 +391,7 @@ async fn run_inner(
     }
     let result = result::build(&result::ResultInput {
         outcome: &outcome,
-        endpoints: &session.endpoints,
+        targets: &session.env.targets,
         fuzzed: &fuzzed,
         seed,
         started,
@@ -375,86 +399,53 @@ async fn run_inner(
         requests: &shrunk_requests,
         levels: &session.levels,
     });
-    let mut secrets = session.endpoints.secrets();
+    let mut secrets = session.env.secrets_now();
     secrets.push(session.subject_token.clone());
     if let Some(g) = &session.real_grant {
         secrets.push(g.compact.clone());
     }
-
-    let secs = outcome.elapsed.as_secs_f64().max(1e-9);
-    println!(
-        "fuzz: seed {seed}: {} cases, {} requests in {:.2} s ({:.0} requests/s), {} findings, {} observations",
-        outcome.cases_run,
-        outcome.requests,
-        secs,
-        outcome.requests as f64 / secs,
-        outcome.findings.len(),
-        outcome.observations.len()
-    );
-    for f in &outcome.findings {
-        println!(
-            "  {:<5} {} [{}] {} ({} parameters) -> {}",
-            f.violation.verdict(),
-            f.key,
-            f.violation.requirements.join(", "),
-            f.violation.message,
-            f.request.param_count(),
-            replay_files.get(&f.key).map(String::as_str).unwrap_or("-")
-        );
-    }
-    for f in &outcome.observations {
-        println!(
-            "  info  {} [{}] {} -> {}",
-            f.key,
-            f.violation.requirements.join(", "),
-            f.violation.message,
-            replay_files.get(&f.key).map(String::as_str).unwrap_or("-")
-        );
-    }
-    if let Some(msg) = &outcome.breaker {
-        println!("  error circuit breaker: {msg}");
-    }
-    if outcome.time_limited {
-        println!("  time limit reached after {} cases", outcome.cases_run);
-    }
-    println!("  request log: {}", log_path.display());
-    println!(
-        "  reproduce: chainproof fuzz --seed {seed} --cases {}{}",
-        args.cases,
-        fault_flags(args)
-    );
     // The same finish as `run`: gate (--fail-on, --expect, --baseline, --gate), then every
-    // report, then the exit code; a run the breaker stopped could not complete (exit 2).
+    // report, then the exit code.
     let finished = crate::run::finish_reports(
         &result,
         &args.report,
         args.fail_on,
         &Secrets { values: secrets },
     );
-    match &finished.written {
-        Ok(paths) => {
-            for p in paths {
-                println!("  report: {}", p.display());
-            }
-        }
-        Err(e) => eprintln!("error: {e}"),
-    }
-    match &finished.gate {
-        Ok(g) => eprint!("{}", g.summary),
-        Err(e) => eprintln!("error: {e}"),
-    }
-    let code = finished.exit_code;
-    Ok(if outcome.breaker.is_some() {
-        code.max(exit::RUNTIME)
-    } else {
-        code
-    })
+    let shown = |f: &engine::Finding| Shown {
+        verdict: f.violation.verdict(),
+        key: f.key.clone(),
+        requirements: f.violation.requirements.clone(),
+        message: f.violation.message.clone(),
+        parameters: f.request.param_count(),
+        replay: replay_files.get(&f.key).cloned(),
+    };
+    Ok(Fuzzed::Run(Box::new(FuzzRun {
+        seed,
+        cases_run: outcome.cases_run,
+        requests: outcome.requests,
+        elapsed: outcome.elapsed,
+        findings: outcome.findings.iter().map(shown).collect(),
+        observations: outcome.observations.iter().map(shown).collect(),
+        breaker: outcome.breaker.clone(),
+        time_limited: outcome.time_limited,
+        log_path,
+        reproduce: reproduce(args, seed),
+        finished,
+    })))
 }
 
-fn fault_flags(args: &FuzzOptions) -> String {
-    let mut s = String::new();
+/// `chainproof fuzz` with the flags that choose the request sequence and the servers.
+fn reproduce(args: &FuzzOptions, seed: u64) -> String {
+    let mut s = format!("chainproof fuzz --seed {seed} --cases {}", args.cases);
     if args.endpoint != EndpointChoice::Both {
         s.push_str(&format!(" --endpoint {:?}", args.endpoint).to_lowercase());
+    }
+    if let Some(t) = &args.target {
+        s.push_str(&format!(" --target {}", t.display()));
+    }
+    if let Some(p) = &args.profile {
+        s.push_str(&format!(" --profile {p}"));
     }
     for f in &args.mock_faults {
         s.push_str(&format!(" --mock-fault {f}"));
@@ -475,35 +466,27 @@ fn session_preview(session: &Session, req: &request::FuzzRequest) -> render::Ren
     ctx.render(req)
 }
 
-async fn replay_one(session: &mut Session, file: &ReplayFile) -> i32 {
+async fn replay_one(
+    session: &mut Session,
+    file: &ReplayFile,
+) -> Result<ReplayChecked, (i32, String)> {
     let (_, out) = session.send_one(&file.request, "replay").await;
     if let Some(e) = &out.transport_error {
-        eprintln!("error: replay of {} got no response: {e}", file.id);
-        return exit::RUNTIME;
+        return Err((
+            exit::RUNTIME,
+            format!("replay of {} got no response: {e}", file.id),
+        ));
     }
     let (exp, violations) = session.judge(&file.request, &out);
-    let status = out.response.as_ref().map(|r| r.status).unwrap_or(0);
-    match violations.iter().find(|v| v.key(file.endpoint) == file.id) {
-        Some(v) => {
-            println!(
-                "replay {}: still fails ({} {}): {} [HTTP {status}, request {}]",
-                file.id,
-                v.verdict(),
-                v.requirements.join(", "),
-                v.message,
-                exp.label()
-            );
-            exit::CONFORMANCE
-        }
-        None => {
-            println!(
-                "replay {}: no longer reproduces [HTTP {status}, request {}]",
-                file.id,
-                exp.label()
-            );
-            exit::OK
-        }
-    }
+    Ok(ReplayChecked {
+        id: file.id.clone(),
+        still: violations
+            .iter()
+            .find(|v| v.key(file.endpoint) == file.id)
+            .map(|v| (v.verdict(), v.requirements.clone(), v.message.clone())),
+        status: out.response.as_ref().map(|r| r.status).unwrap_or(0),
+        expected: exp.label().to_string(),
+    })
 }
 
 fn random_seed() -> u64 {

@@ -324,15 +324,14 @@ fn is_json(r: &Response) -> bool {
 }
 
 fn body_json(r: &Response) -> Option<serde_json::Map<String, serde_json::Value>> {
-    match serde_json::from_slice(&r.body) {
+    match serde_json::from_str(&r.body) {
         Ok(serde_json::Value::Object(m)) => Some(m),
         _ => None,
     }
 }
 
 fn snippet(r: &Response) -> serde_json::Value {
-    let text = String::from_utf8_lossy(&r.body);
-    let cut: String = text.chars().take(200).collect();
+    let cut: String = r.body.chars().take(200).collect();
     serde_json::Value::String(cut)
 }
 
@@ -689,8 +688,10 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
-            body: body.as_bytes().to_vec(),
+            body: body.to_string(),
             truncated: false,
+            elapsed_ms: 0,
+            received_at: 0,
         }
     }
 

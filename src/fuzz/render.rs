@@ -188,7 +188,7 @@ impl RenderContext<'_> {
             Endpoint::Assertion => (&e.as_b_token_endpoint, e.client_b.as_ref(), "client_b"),
         };
         let (id, secret) = creds
-            .map(|c| (c.id.clone(), c.secret.clone()))
+            .map(|c| (c.id.clone(), c.secret.clone().unwrap_or_default()))
             .unwrap_or_default();
         let mut headers = Vec::new();
         let mut log_headers = Vec::new();
@@ -353,38 +353,27 @@ fn json_str(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::environment::Client;
     use crate::fuzz::request::Param;
-    use crate::fuzz::target::{Credentials, SubjectSource};
     use base64::Engine as _;
     use base64::engine::general_purpose::STANDARD;
 
     fn endpoints() -> FuzzEndpoints {
         FuzzEndpoints {
-            kind: "mock".into(),
-            as_a_issuer: "http://127.0.0.1:1".into(),
             as_a_token_endpoint: "http://127.0.0.1:1/token".into(),
             as_b_issuer: "http://127.0.0.1:2".into(),
             as_b_token_endpoint: "http://127.0.0.1:2/token".into(),
             as_b_audience: Some("urn:b".into()),
             rs_resource: None,
-            client_a: Credentials {
-                id: "c".into(),
-                secret: "s3cret".into(),
-            },
+            client_a: Client::basic("c", "s3cret"),
             client_a_basic: true,
             client_a_post: true,
             client_b: None,
             as_b_client_auth_optional: Some(true),
-            targets: None,
-            extra_secrets: Vec::new(),
-            subject: SubjectSource::Static {
-                token: "tok".into(),
-            },
             subject_token_type: "urn:ietf:params:oauth:token-type:access_token".into(),
             held_scope: Some("read".into()),
             escalation_scope: None,
             harness: None,
-            faults: vec![],
         }
     }
 

@@ -6,10 +6,9 @@ use crate::fuzz::engine::{EngineOutcome, Finding};
 use crate::fuzz::levels::Levels;
 use crate::fuzz::oracle::Oracle;
 use crate::fuzz::request::Endpoint;
-use crate::fuzz::target::FuzzEndpoints;
 use crate::run_result::{
-    CaseResult, CheckResult, FuzzFinding, FuzzInfo, RequirementRow, RoleInfo, RunResult,
-    SCHEMA_VERSION, Summary, Targets, ToolInfo,
+    CaseResult, CheckResult, FuzzFinding, FuzzInfo, RequirementRow, RunResult, SCHEMA_VERSION,
+    Summary, Targets, ToolInfo,
 };
 use crate::verdict::{Level, Verdict};
 use std::collections::BTreeMap;
@@ -33,7 +32,8 @@ fn invalid_requirements(e: Endpoint) -> Vec<String> {
 
 pub struct ResultInput<'a> {
     pub outcome: &'a EngineOutcome,
-    pub endpoints: &'a FuzzEndpoints,
+    /// The roles as the runner resolved them (report `targets`).
+    pub targets: &'a Targets,
     pub fuzzed: &'a [Endpoint],
     pub seed: u64,
     pub started: SystemTime,
@@ -179,13 +179,6 @@ pub fn build(input: &ResultInput<'_>) -> RunResult {
         }
     }
     let finished = SystemTime::now();
-    let e = input.endpoints;
-    let role = |url: &str| RoleInfo {
-        kind: e.kind.clone(),
-        url: url.to_string(),
-        faults: e.faults.clone(),
-        variants: Vec::new(),
-    };
     RunResult {
         schema_version: SCHEMA_VERSION,
         tool: ToolInfo::default(),
@@ -193,14 +186,7 @@ pub fn build(input: &ResultInput<'_>) -> RunResult {
         started_at: rfc3339(input.started),
         finished_at: rfc3339(finished),
         duration_ms: o.elapsed.as_millis() as u64,
-        targets: e.targets.clone().unwrap_or_else(|| Targets {
-            as_a: role(&e.as_a_issuer),
-            as_b: role(&e.as_b_issuer),
-            rs: None,
-            harness_issuer: e.harness.as_ref().map(|h| h.issuer.issuer.clone()),
-            file: None,
-            insecure: false,
-        }),
+        targets: input.targets.clone(),
         summary: Summary::of(cases.iter().map(|c| &c.verdict)),
         parties: crate::run_result::PartySummary::of(&cases),
         interrupted: o.breaker.is_some(),

@@ -41,15 +41,19 @@ pub enum TokenRole {
     /// A second user AS-B maps (to a subject other than the primary user's), for the primary
     /// client: shows a mapping that sends two users to one account.
     SecondUser,
+    /// The acting party of RFC 8693 delegation (§2.1 `actor_token`): by default the second
+    /// client's own client-credentials token.
+    Actor,
 }
 
 impl TokenRole {
-    pub const ALL: [TokenRole; 5] = [
+    pub const ALL: [TokenRole; 6] = [
         TokenRole::Primary,
         TokenRole::SecondClient,
         TokenRole::JwtClient,
         TokenRole::UnmappedUser,
         TokenRole::SecondUser,
+        TokenRole::Actor,
     ];
 
     /// The role a `subject_token` step asks for (`None`: a combination no role covers).
@@ -60,6 +64,7 @@ impl TokenRole {
             (UserSel::Primary, ClientSel::Jwt) => Some(TokenRole::JwtClient),
             (UserSel::Unmapped, ClientSel::Primary) => Some(TokenRole::UnmappedUser),
             (UserSel::Second, ClientSel::Primary) => Some(TokenRole::SecondUser),
+            (UserSel::Actor, ClientSel::Primary) => Some(TokenRole::Actor),
             _ => None,
         }
     }
@@ -71,6 +76,7 @@ impl TokenRole {
             TokenRole::JwtClient => "jwt_client",
             TokenRole::UnmappedUser => "unmapped_user",
             TokenRole::SecondUser => "second_user",
+            TokenRole::Actor => "actor",
         }
     }
 
@@ -82,6 +88,7 @@ impl TokenRole {
             TokenRole::JwtClient => "[as_a.jwt_client_token]",
             TokenRole::UnmappedUser => "[as_a.unmapped_user]",
             TokenRole::SecondUser => "[as_a.second_user]",
+            TokenRole::Actor => "[as_a.actor_token]",
         }
     }
 }

@@ -463,9 +463,10 @@ fn parse_action(f: &mut Fields, action: &str, steps: &[String], case: &str) -> R
             role: role(f, "role")?.ok_or_else(|| f.missing("role"))?,
         },
         "subject_token" => Action::SubjectToken {
-            user: match f.choice("user", &["primary", "unmapped", "second"])? {
+            user: match f.choice("user", &["primary", "unmapped", "second", "actor"])? {
                 Some(("unmapped", _)) => UserSel::Unmapped,
                 Some(("second", _)) => UserSel::Second,
+                Some(("actor", _)) => UserSel::Actor,
                 _ => UserSel::Primary,
             },
             client: client(f, &["primary", "second", "jwt"])?.unwrap_or(ClientSel::Primary),

@@ -15,6 +15,9 @@ Rules (see suites/profiles.toml for the profile list):
   the text of that draft (identity-chaining-17.txt; seeds 002_... = -14, 000_... = -01).
   Overlay profiles (ena-1.0) carry only the rows where they differ from their base (ic-17).
 * Ena and ID-JAG rows are MAY in the IC drafts (not requirements of the chaining draft).
+* The rfc8693 profile (RFC 8693 alone, no base) carries a level only on the rows RFC 8693 sources
+  (RFC8693 below, and every TX8693-* row); the TX8693 rows have no level in any other profile, so
+  their cases skip there, and chaining-only rows have none in rfc8693, so those cases skip there.
 """
 import re
 import sys
@@ -91,6 +94,29 @@ ENA_ROWS = {
     "ENA-XD-13": "SHOULD",
     "ENA-GEN-03": "SHOULD",
 }
+
+# rfc8693 profile (RFC 8693, January 2020, alone): the rows that RFC 8693 (or the RFC 6749
+# token-endpoint text it builds on) sources, at RFC 8693's levels. Rows sourced by the chaining
+# draft (IC-TE-03/-04/-05 deny unknown targets, -12/-13 the N_A JWT grant, -17..-20 grant aud,
+# every IC-JG/IC-JB/IC-AT row but IC-JG-13) have no level here.
+RFC8693 = {
+    "IC-TE-06": "MUST",    # §2.2.2: invalid subject token -> invalid_request (MUST)
+    "IC-TE-07": "MUST",    # §2.1: subject_token(_type) REQUIRED; actor_token_type iff actor_token
+    "IC-TE-08": "MAY",     # §2.1: requested_token_type OPTIONAL; honouring it is TX8693-08
+    "IC-TE-11": "MUST",    # §2.2.1: access_token, issued_token_type, token_type REQUIRED
+    "IC-TE-14": "SHOULD",  # §2.2.1: expires_in RECOMMENDED
+    "IC-TE-15": "MUST",    # §2.2.1: scope REQUIRED when it differs from the request
+    "IC-TE-16": "MAY",     # §2.2.1: refresh_token OPTIONAL ("typically not issued")
+    "IC-TE-21": "MUST",    # §2.2.1 -> RFC 6749 §5.1: Cache-Control: no-store
+    "IC-TE-23": "MUST",    # §2.1: client authentication as in RFC 6749 (§2.3.1, §5.2)
+    "IC-JG-13": "MUST",    # §4.1, §4.3: act is an object identifying the actor; client_id a string
+    "GEN-02": "MUST",      # RFC 6749 §3.2 parameter rules of the token endpoint (§2.1 is a token request)
+    "GEN-08": "MUST",      # §4.1: consumers decide on top-level claims and the current actor only
+}
+
+# Level of the TX8693 rows where the first keyword is not the tested behaviour (none today:
+# each row's Level column starts with the keyword the cases grade).
+TX8693_ROWS: dict = {}
 
 # One-line paraphrases written for this catalogue (the markdown's own paraphrase is used for the
 # profile-only ENA-* and IDJAG-* rows, cut to its first sentence).
@@ -210,6 +236,17 @@ SUMMARY = {
  "GEN-12": "Profiles type their JWTs explicitly so one kind cannot pass for another.",
  "GEN-13": "JWK thumbprints follow RFC 7638 (required members, sorted, no whitespace, SHA-256).",
  "GEN-14": "Client-authentication JWTs use the AS issuer as sole aud and are typed client-authentication+jwt.",
+ "TX8693-01": "An actor_token is validated for its actor_token_type; an invalid or policy-unacceptable one is refused with invalid_request.",
+ "TX8693-02": "An unsupported subject_token_type or actor_token_type is answered invalid_request (unsupported_token_type is RFC 7009's revocation code).",
+ "TX8693-03": "Given an actor_token the AS may issue a composite (delegation) token naming the actor in act.",
+ "TX8693-04": "act, when present, is an object identifying the current actor: the actor_token's subject.",
+ "TX8693-05": "In a chain of actors the outermost act is the current actor; prior actors are nested, the least recent deepest.",
+ "TX8693-06": "Exchanging a subject token that carries act can keep the prior actors nested beneath the new current actor.",
+ "TX8693-07": "may_act in a subject token names who may act for its subject; the AS can refuse other actors (invalid_request).",
+ "TX8693-08": "A success for a request naming requested_token_type issues that type (issued_token_type equal to it).",
+ "TX8693-09": "Several resource/audience values ask for one token usable at each target: issued for all (aud naming each) or refused with invalid_target.",
+ "TX8693-10": "A target the AS will not issue for is refused with invalid_target (SHOULD).",
+ "TX8693-11": "Without an actor_token (impersonation) the issued token's subject is typically the subject token's subject.",
 }
 
 TESTING = {"BB", "BB+F", "HI", "MK", "INFO", "N"}
@@ -296,7 +333,7 @@ PROJECT_ROWS = [
 def main(path: str) -> None:
     rows = []
     for line in open(path, encoding="utf-8"):
-        if not re.match(r"^\| (IC|ENA|IDJAG|GEN|DPOP)-", line):
+        if not re.match(r"^\| (IC|ENA|IDJAG|GEN|DPOP|TX8693)-", line):
             continue
         cols = [c.strip() for c in line.strip().strip("|").split(" | ")]
         rid, source, level, binds, para, _test, how = cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[-1]
@@ -310,7 +347,7 @@ def main(path: str) -> None:
 
     ids = [r[0] for r in rows]
     assert len(ids) == len(set(ids)), "duplicate IDs"
-    for table in (IC17, IC14, IC01, ENA, ENA_ROWS):
+    for table in (IC17, IC14, IC01, ENA, ENA_ROWS, RFC8693, TX8693_ROWS):
         for k in table:
             assert k in ids, f"level table names unknown ID {k}"
 
@@ -318,11 +355,23 @@ def main(path: str) -> None:
         "# Requirement catalogue as data: generated by suites/tools/gen_requirements.py from",
         "# shared/requirements.md (see that script for every level decision and its reason).",
         "# levels: ic-17, ic-14, ic-01 are explicit on every row; ena-1.0 only where it differs",
-        "# from its base ic-17 (suites/profiles.toml).",
+        "# from its base ic-17 (suites/profiles.toml); rfc8693 (no base) only on the rows RFC 8693",
+        "# sources (TX8693-* rows have no level in the chaining profiles).",
         "",
     ]
     for rid, source, level, binds, para, how in rows:
         own = first_of(level)
+        if rid.startswith("TX8693-"):
+            levels = [("rfc8693", TX8693_ROWS.get(rid, own))]
+            out.append("[[requirement]]")
+            out.append(f"id = {q(rid)}")
+            out.append(f"source = {q(clean(source))}")
+            out.append(f"party = {q(clean(binds))}")
+            out.append(f"testing = {q(testing(how))}")
+            out.append(f"summary = {q(SUMMARY.get(rid) or summary(para))}")
+            out.append("levels = { " + ", ".join(f"{q(p)} = {q(l)}" for p, l in levels) + " }")
+            out.append("")
+            continue
         is_profile_row = rid.startswith(("ENA-", "IDJAG-"))
         if is_profile_row:
             l17 = l14 = l01 = "MAY"
@@ -335,6 +384,8 @@ def main(path: str) -> None:
             levels.append(("ena-1.0", ENA_ROWS.get(rid, own)))
         elif rid in ENA:
             levels.append(("ena-1.0", ENA[rid]))
+        if rid in RFC8693:
+            levels.append(("rfc8693", RFC8693[rid]))
         out.append("[[requirement]]")
         out.append(f"id = {q(rid)}")
         out.append(f"source = {q(clean(source))}")

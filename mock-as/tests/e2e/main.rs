@@ -10,4 +10,5 @@ mod config;
 mod faults;
 mod fuzz;
 mod happy;
+mod rfc8693;
 mod rs;
