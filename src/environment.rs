@@ -40,6 +40,8 @@ pub struct Env {
     pub as_b: AsInfo,
     pub as_b_audience: Option<String>,
     pub as_c: Option<String>,
+    /// A second protected resource of AS-A's domain (same-domain exchange, Ena §2).
+    pub same_domain_resource: Option<String>,
     /// RS-B resource identifier and protected URL.
     pub rs: Option<(String, String)>,
     pub client: Client,
@@ -395,8 +397,7 @@ fn mock_side_a(f: &MockFacts, kinds: Kinds) -> SideA {
     // ships with the mock.
     let jwt = f.jwt_client_id.as_ref().and_then(|id| {
         use p256::pkcs8::DecodePrivateKey;
-        let key =
-            p256::ecdsa::SigningKey::from_pkcs8_pem(mock_as::fixtures::JWT_CLIENT_KEY_PEM).ok()?;
+        let key = p256::ecdsa::SigningKey::from_pkcs8_pem(mock_as::JWT_CLIENT_KEY_PEM).ok()?;
         Some(Client {
             id: id.clone(),
             secret: None,
@@ -454,6 +455,7 @@ fn mock_side_a(f: &MockFacts, kinds: Kinds) -> SideA {
             scopes: scope,
             escalation_scope: Some(f.escalation_scope.clone()),
             as_c: f.as_c.clone(),
+            same_domain_resource: Some(f.same_domain_resource.clone()),
         },
         audience_alias: (kinds.b == Kind::Mock).then(|| f.as_b_audience_alias.clone()),
     }
@@ -908,6 +910,10 @@ impl Env {
             as_b,
             as_b_audience,
             as_c: fixtures.as_c.clone().or(d.as_c.clone()),
+            same_domain_resource: fixtures
+                .same_domain_resource
+                .clone()
+                .or(d.same_domain_resource.clone()),
             rs,
             client: side_a.client,
             second_client: side_a.second,
@@ -986,6 +992,10 @@ impl Env {
         add(Capability::HarnessIssuer, self.harness.is_some());
         add(Capability::Rs, self.rs.is_some());
         add(Capability::AsC, self.as_c.is_some());
+        add(
+            Capability::SameDomainResource,
+            self.same_domain_resource.is_some(),
+        );
         add(Capability::SecondClient, self.second_client.is_some());
         add(
             Capability::UnmappedUser,
@@ -1007,9 +1017,11 @@ impl Env {
     pub fn target_json(&self) -> Value {
         let as_info = |a: &AsInfo| json!({ "issuer": a.issuer, "token_endpoint": a.token_endpoint, "jwks_uri": a.jwks_uri, "metadata": a.metadata });
         let mut as_b = as_info(&self.as_b);
+        let mut as_a = as_info(&self.as_a);
+        as_a["same_domain_resource"] = json!(self.same_domain_resource);
         as_b["audience"] = json!(self.as_b_audience);
         json!({
-            "as_a": as_info(&self.as_a),
+            "as_a": as_a,
             "as_b": as_b,
             "as_c": self.as_c,
             "rs": self.rs.as_ref().map(|(r, u)| json!({"resource": r, "url": u})),

@@ -1117,9 +1117,30 @@ impl CaseRun {
         {
             return err("`from` is not a compact JWS with JSON header and claims");
         }
-        let (mut header, mut claims) = match &decoded {
-            Some(j) => (j.header.clone(), j.claims.clone()),
-            None => (
+        let jwt_client = match f.mode {
+            Some(ForgeMode::JwtClient) => Some(
+                env.jwt_client
+                    .clone()
+                    .filter(|c| c.key.is_some())
+                    .ok_or_else(|| Stop::Skip(Capability::JwtClient.missing_reason().into()))?,
+            ),
+            _ => None,
+        };
+        let (mut header, mut claims) = match (&decoded, &jwt_client) {
+            (Some(j), _) => (j.header.clone(), j.claims.clone()),
+            // RFC 7523 §3 client assertion for AS-A, typed as draft-ietf-oauth-rfc7523bis asks.
+            (None, Some(c)) => (
+                json!({ "alg": "ES256", "typ": "client-authentication+jwt" }),
+                json!({
+                    "iss": c.id,
+                    "sub": c.id,
+                    "aud": env.as_a.issuer,
+                    "iat": now,
+                    "exp": now + 60,
+                    "jti": uuid::Uuid::new_v4().to_string(),
+                }),
+            ),
+            (None, None) => (
                 json!({ "alg": "ES256" }),
                 json!({
                     "iss": env.harness.as_ref().map(|h| h.issuer.clone()),
@@ -1128,6 +1149,9 @@ impl CaseRun {
                     "iat": now,
                     "exp": now + 60,
                     "jti": uuid::Uuid::new_v4().to_string(),
+                    // The client that redeems it (RFC 7523 leaves client_id optional; the Ena
+                    // profile requires it, ENA-P §5.4.2).
+                    "client_id": env.as_b_client.as_ref().unwrap_or(&env.client).id,
                 }),
             ),
         };
@@ -1226,6 +1250,14 @@ impl CaseRun {
                 header["kid"] = json!(uuid::Uuid::new_v4().to_string());
                 apply_header(&mut header);
                 jose::sign(&header, &claims, SignWith::Es256(&key))
+            }
+            Some(ForgeMode::JwtClient) => {
+                let c = jwt_client.as_ref().expect("checked above");
+                let key = c.key.as_ref().expect("checked above");
+                header["alg"] = json!("ES256");
+                header["kid"] = json!(jose::thumbprint(&jose::public_jwk(key.verifying_key())));
+                apply_header(&mut header);
+                jose::sign(&header, &claims, SignWith::Es256(key))
             }
             Some(ForgeMode::Harness) => {
                 let h = env

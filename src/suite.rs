@@ -141,6 +141,9 @@ pub enum ForgeMode {
     HmacWithIssuerKey,
     ResignUntrusted,
     Harness,
+    /// A client assertion of the private_key_jwt client (capability `jwt_client`), signed with
+    /// its key: without `from`, a valid RFC 7523 §3 assertion for AS-A with a fresh `jti`.
+    JwtClient,
 }
 
 impl ForgeMode {
@@ -151,6 +154,7 @@ impl ForgeMode {
         "hmac_with_issuer_key",
         "resign_untrusted",
         "harness",
+        "jwt_client",
     ];
 }
 
@@ -397,6 +401,7 @@ pub enum Capability {
     Dpop,
     AudienceAlias,
     JwtClient,
+    SameDomainResource,
     ResourceIndicators,
 }
 
@@ -412,6 +417,7 @@ impl Capability {
         Capability::Dpop,
         Capability::AudienceAlias,
         Capability::JwtClient,
+        Capability::SameDomainResource,
         Capability::ResourceIndicators,
     ];
 
@@ -427,6 +433,7 @@ impl Capability {
             Capability::Dpop => "dpop",
             Capability::AudienceAlias => "audience_alias",
             Capability::JwtClient => "jwt_client",
+            Capability::SameDomainResource => "same_domain_resource",
             Capability::ResourceIndicators => "resource_indicators",
         }
     }
@@ -454,6 +461,9 @@ impl Capability {
             Capability::Dpop => "needs dpop: the target does not declare DPoP support",
             Capability::JwtClient => {
                 "needs jwt_client: the target gives no AS-A client authenticating with private_key_jwt"
+            }
+            Capability::SameDomainResource => {
+                "needs same_domain_resource: the target names no second protected resource of AS-A's domain"
             }
             Capability::AudienceAlias => {
                 "needs audience_alias: the target gives no logical audience name for AS-B"

@@ -312,6 +312,9 @@ pub struct Fixtures {
     pub scopes: Option<String>,
     pub escalation_scope: Option<String>,
     pub as_c: Option<String>,
+    /// A second protected resource of AS-A's own domain, target of same-domain token exchange
+    /// (Ena chaining profile §2; capability `same_domain_resource`).
+    pub same_domain_resource: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -53,8 +53,7 @@ async fn tokens(f: &mock_as::MockFacts) -> Tokens {
     let primary = password_grant(f, &pw, Some((&f.client_id, &f.client_secret))).await;
     let second = password_grant(f, &pw, Some((&f.second_client_id, &f.second_client_secret))).await;
     let jwt_id = f.jwt_client_id.clone().unwrap();
-    let key =
-        p256::ecdsa::SigningKey::from_pkcs8_pem(mock_as::fixtures::JWT_CLIENT_KEY_PEM).unwrap();
+    let key = p256::ecdsa::SigningKey::from_pkcs8_pem(mock_as::JWT_CLIENT_KEY_PEM).unwrap();
     let assertion = chainproof::executor::client_assertion(&key, &jwt_id, &f.as_a_issuer);
     let mut jwt_form = pw.to_vec();
     jwt_form.retain(|(k, _)| *k != "scope");
@@ -216,7 +215,7 @@ fn each_role_runs_with_its_own_static_token() {
     let t = rt.block_on(tokens(&f));
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("jwt-client.pem");
-    std::fs::write(&key, mock_as::fixtures::JWT_CLIENT_KEY_PEM).unwrap();
+    std::fs::write(&key, mock_as::JWT_CLIENT_KEY_PEM).unwrap();
     std::fs::write(
         dir.path().join("target.toml"),
         target(&f, key.to_str().unwrap()),
@@ -264,7 +263,7 @@ fn a_role_without_a_source_is_skipped_with_the_reason() {
     let t = rt.block_on(tokens(&f));
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("jwt-client.pem");
-    std::fs::write(&key, mock_as::fixtures::JWT_CLIENT_KEY_PEM).unwrap();
+    std::fs::write(&key, mock_as::JWT_CLIENT_KEY_PEM).unwrap();
     // Only the primary role has a source.
     let text = target(&f, key.to_str().unwrap());
     let cut = |s: &str, table: &str| {

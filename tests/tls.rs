@@ -5,7 +5,7 @@
 //! and a failed handshake named in one line.
 
 use assert_cmd::cargo::CommandCargoExt;
-use mock_as::config::BClientConfig;
+use mock_as::BClientConfig;
 use mock_as::{MockOptions, MockPair, MockTls};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use serde_json::Value;

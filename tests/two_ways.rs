@@ -268,6 +268,64 @@ const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
         "IDJAG-18",
         "the ID-JAG profile's faults: cnf without a proof accepted",
     ),
+    (
+        "ENA-P-01",
+        "AS-A accepts a private_key_jwt request whose client_id differs from the assertion's iss (the mock refuses it in every mode)",
+    ),
+    (
+        "ENA-P-06",
+        "AS-A's same-domain access token lacks typ at+jwt, or names another issuer",
+    ),
+    (
+        "ENA-TX-05",
+        "AS-A issues a same-domain token to a client not allowed to exchange",
+    ),
+    (
+        "ENA-TX-06",
+        "AS-A issues a same-domain token when no target is named",
+    ),
+    (
+        "ENA-TX-07",
+        "AS-A issues an access token for a same-domain API when requested_token_type asks for a JWT",
+    ),
+    (
+        "ENA-TX-08",
+        "AS-A's same-domain access token carries another sub than the subject token",
+    ),
+    ("ENA-TX-10", "AS-A keeps acr but drops auth_time"),
+    ("ENA-TX-11", "act.sub differs from the token's client_id"),
+    (
+        "ENA-TX-13",
+        "AS-A binds the token to the proof key but answers token_type Bearer",
+    ),
+    (
+        "ENA-TX-14",
+        "AS-A answers issued_token_type jwt for a same-domain access token, or omits expires_in",
+    ),
+    (
+        "ENA-TX-15",
+        "AS-A issues a refresh token for the second hop only",
+    ),
+    (
+        "ENA-XD-08",
+        "AS-A infers a same-domain access token for an AS target without requested_token_type",
+    ),
+    (
+        "ENA-XD-09",
+        "AS-A answers issued_token_type access_token or token_type Bearer for a requested JWT grant (the identity-chaining faults of IC-TE-12, IC-TE-13 show it in the default mode)",
+    ),
+    (
+        "ENA-XD-10",
+        "AS-A's Ena grant lacks client_id or jti (the identity-chaining grant-no-jti shows jti in the default mode)",
+    ),
+    (
+        "ENA-XD-11",
+        "act.sub names AS-B's client id instead of the domain-A one",
+    ),
+    (
+        "ENA-XD-12",
+        "AS-A copies acr but not auth_time into the grant",
+    ),
 ];
 
 /// The requirements the default-profile suites grade: cited by a case or named by a check,

@@ -12,7 +12,7 @@
 
 use chainproof::run_result::RunResult;
 use chainproof::verdict::Verdict;
-use mock_as::Variant;
+use mock_as::{MockProfile, Variant};
 use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -53,9 +53,15 @@ const COMBINATIONS: &[&[Variant]] = &[
     ],
 ];
 
+/// Profile modes besides identity chaining whose legal variants run under the mode's grading
+/// profile (`chainproof run --profile P` starts the embedded mock in P's mode).
+const OTHER_MODES: &[MockProfile] = &[MockProfile::Ena];
+
 struct Run {
     label: String,
     variants: Vec<Variant>,
+    /// `--profile` (none: the default, ic-17).
+    profile: Option<&'static str>,
 }
 
 fn execute(run: &Run, out_dir: &Path) -> Result<RunResult, String> {
@@ -68,6 +74,9 @@ fn execute(run: &Run, out_dir: &Path) -> Result<RunResult, String> {
         .arg(&json);
     for v in &run.variants {
         cmd.args(["--mock-variant", v.name()]);
+    }
+    if let Some(p) = run.profile {
+        cmd.args(["--profile", p]);
     }
     cmd.timeout(std::time::Duration::from_secs(400));
     let output = cmd.output().map_err(|e| e.to_string())?;
@@ -110,13 +119,25 @@ fn variant_matrix() {
         .map(|&v| Run {
             label: v.name().to_owned(),
             variants: vec![v],
+            profile: None,
         })
         .collect();
     for combo in COMBINATIONS {
         runs.push(Run {
             label: combo.iter().map(|v| v.name()).collect::<Vec<_>>().join("+"),
             variants: combo.to_vec(),
+            profile: None,
         });
+    }
+    // Each other mode: every variant legal there, alone, under that mode's grading profile.
+    for &mode in OTHER_MODES {
+        for &v in Variant::ALL.iter().filter(|v| v.legal_in(mode)) {
+            runs.push(Run {
+                label: format!("{}.{}", mode.grading_profile(), v.name()),
+                variants: vec![v],
+                profile: Some(mode.grading_profile()),
+            });
+        }
     }
     let out_dir = tempfile::tempdir().unwrap().keep();
     let started = std::time::Instant::now();

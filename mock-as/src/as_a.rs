@@ -395,6 +395,25 @@ pub(crate) fn api_audience(s: &AsA) -> String {
     format!("{}{}", s.urls.issuer, s.cfg.api_audience_path)
 }
 
+/// A second protected resource of domain A ("API B" of the Ena chaining profile §2): the target
+/// of same-domain token exchange, `{api audience}2`.
+pub fn second_api_audience(issuer: &str, api_audience_path: &str) -> String {
+    format!("{issuer}{api_audience_path}2")
+}
+
+/// Whether the pair follows the Ena profiles (mode `ena-1.0`).
+fn ena(s: &AsA) -> bool {
+    s.faults.profile() == crate::MockProfile::Ena
+}
+
+/// The same-domain protected resources AS-A issues access tokens for (Ena mode).
+fn same_domain_apis(s: &AsA) -> [String; 2] {
+    [
+        api_audience(s),
+        second_api_audience(&s.urls.issuer, &s.cfg.api_audience_path),
+    ]
+}
+
 /// An RFC 9068 access token for AS-A's own API.
 pub fn mint_access_token(
     s: &AsA,
@@ -436,12 +455,24 @@ pub(crate) fn mint_access_token_for(
     if let Some((name, value)) = extra {
         claims[name] = value;
     }
+    if ena(s) {
+        // Ena chaining profile §4.2.1: a token meant for later exchange lists the issuer among
+        // its audiences; the user's authentication context travels with it (§2.4, §3.3.4).
+        claims["aud"] = json!([api_audience(s), s.urls.issuer]);
+        if sub != client_id {
+            claims["acr"] = json!(ENA_ACR);
+            claims["auth_time"] = json!(now);
+        }
+    }
     jose::sign(
         key,
         &json!({"alg": key.alg(), "kid": key.key_id(), "typ": "at+jwt"}),
         &claims,
     )
 }
+
+/// The authentication context class of the mock's password logins (Ena mode).
+const ENA_ACR: &str = "urn:chainproof:mock:acr:password";
 
 fn access_token_response(
     s: &AsA,
@@ -513,10 +544,17 @@ pub(crate) fn validate_own_token(
     if jws.typ() != Some("at+jwt") || jws.claim_str("iss") != Some(&s.urls.issuer) {
         return Err("not an access token issued by this server");
     }
-    if !jws
-        .audiences()
-        .is_some_and(|a| a.contains(&api_audience(s).as_str()))
-    {
+    let auds = jws.audiences().unwrap_or_default();
+    let domain_apis = same_domain_apis(s);
+    let for_domain = if ena(s) {
+        // Ena chaining profile §4.2.2: this server lists itself among the audiences of tokens
+        // meant for exchange, so one without it is refused.
+        auds.contains(&s.urls.issuer.as_str())
+            && auds.iter().any(|a| domain_apis.iter().any(|d| d == a))
+    } else {
+        auds.contains(&domain_apis[0].as_str())
+    };
+    if !for_domain {
         return Err("not an access token for this domain");
     }
     match jws.claim_time("exp") {
@@ -658,6 +696,7 @@ fn exchange(
     let requested_type = form.get("requested_token_type");
     if let Some(rtt) = requested_type
         && rtt != TT_JWT
+        && !(ena(s) && rtt == TT_ACCESS_TOKEN)
         && !(rfc8693 && crate::delegation::issuable(rtt))
         && !f.has(Fault::AcceptUnsupportedTokenType)
     {
@@ -665,8 +704,11 @@ fn exchange(
             "requested_token_type not supported; this server issues urn:ietf:params:oauth:token-type:jwt",
         ));
     }
+    let same_domain = ena(s) && same_domain_requested(s, form);
     // rfc8693 mode: every resource/audience value is a target (RFC 8693 §2.1).
-    let targets = if rfc8693 {
+    let targets = if same_domain {
+        vec![String::new()]
+    } else if rfc8693 {
         crate::delegation::targets(s, form)?
     } else {
         vec![resolve_target(s, form).map_err(|e| target_error(s, e))?]
@@ -732,6 +774,17 @@ fn exchange(
         Err(_) if f.has(Fault::AsAIgnoreInvalidDpop) => None,
         Err(e) => return Err(OAuthError::invalid_dpop_proof(e)),
     };
+
+    if same_domain {
+        return same_domain_exchange(
+            s,
+            form,
+            client_id,
+            &subject,
+            SameDomain { granted, proof },
+            now,
+        );
+    }
 
     let lifetime = if f.has(Fault::LongLivedGrant) {
         86_400
@@ -839,6 +892,16 @@ fn exchange(
     }
     if let Some(act) = act {
         claims.insert("act".into(), act);
+    } else if ena(s)
+        && let Some(id) = client_id
+        && !f.has(Fault::EnaGrantNoAct)
+    {
+        // Ena chaining profile §3.3.4: act names the client as known in domain A, earlier
+        // actors nested below it.
+        claims.insert("act".into(), actor_chain(id, &subject, true));
+    }
+    if ena(s) && !f.has(Fault::EnaDropAuthContext) {
+        copy_auth_context(&subject, &mut claims);
     }
     if f.has(Fault::GrantActNotObject) {
         claims.insert("act".into(), json!("an-actor"));
@@ -849,8 +912,11 @@ fn exchange(
         claims.insert("requested_cnf".into(), json!({"jkt": p.jkt}));
     }
     if f.variant(Variant::ExtraGrantClaims) {
-        claims.insert("acr".into(), json!("urn:chainproof:acr:password"));
-        claims.insert("auth_time".into(), json!(now - 30));
+        // Claims the grant already carries (the Ena mode copies the subject's) are kept.
+        claims
+            .entry("acr")
+            .or_insert(json!("urn:chainproof:acr:password"));
+        claims.entry("auth_time").or_insert(json!(now - 30));
         claims.insert("https://a.example/tenant".into(), json!("tenant-1"));
     }
     if f.has(Fault::GrantIncludesPii) {
@@ -944,4 +1010,145 @@ fn sign_padded(key: &dyn JwsKey, header: &Value, claims: &Value) -> String {
     );
     let sig = key.sign_input(input.as_bytes());
     format!("{input}.{}", b64.encode(sig))
+}
+
+/// Ena chaining profile §2.3.1 / §3.3.3: `requested_token_type` picks the use case (access
+/// token: same domain; JWT: cross domain); without it the target decides (MAY infer: a
+/// protected resource of this domain means same domain). The
+/// `ena-requested-token-type-ignored` fault always lets the target decide.
+fn same_domain_requested(s: &AsA, form: &Form) -> bool {
+    let by_target = || {
+        let apis = same_domain_apis(s);
+        form.get_all("resource")
+            .into_iter()
+            .chain(form.get_all("audience"))
+            .next()
+            .is_some_and(|t| apis.iter().any(|a| a == t))
+    };
+    match form.get("requested_token_type") {
+        _ if s.faults.has(Fault::EnaRequestedTokenTypeIgnored) => by_target(),
+        Some(t) => t == TT_ACCESS_TOKEN,
+        None => by_target(),
+    }
+}
+
+/// `act` for a token AS-A issues to `requester` (RFC 8693 §4.1; Ena chaining profile §2.4.1):
+/// the requester as current actor, earlier actors nested below it in order back to the
+/// original client (the subject token's own `act`, else its client when that is not the
+/// requester). With `nested` false (the `ena-act-not-nested` fault) only the requester.
+fn actor_chain(requester: &str, subject: &Jws, nested: bool) -> Value {
+    let earlier = subject.claims.get("act").cloned().or_else(|| {
+        subject
+            .claim_str("client_id")
+            .filter(|c| *c != requester)
+            .map(|c| json!({ "sub": c }))
+    });
+    match earlier {
+        Some(e) if nested => json!({ "sub": requester, "act": e }),
+        _ => json!({ "sub": requester }),
+    }
+}
+
+/// Ena chaining profile §2.4, §3.3.4: the user's authentication context (`acr`, `amr`,
+/// `auth_time`) is carried over from the subject token.
+fn copy_auth_context(subject: &Jws, claims: &mut Map<String, Value>) {
+    for name in ["acr", "amr", "auth_time"] {
+        if let Some(v) = subject.claims.get(name) {
+            claims.insert(name.into(), v.clone());
+        }
+    }
+}
+
+/// What the shared part of the exchange decided for a same-domain request.
+struct SameDomain {
+    granted: BTreeSet<String>,
+    proof: Option<dpop::ProofKey>,
+}
+
+/// Ena chaining profile §2: a protected resource acting as client exchanges the access token it
+/// received for an access token to another protected resource of this domain (RFC 9068 shape,
+/// Ena OAuth profile §6.1).
+fn same_domain_exchange(
+    s: &AsA,
+    form: &Form,
+    client_id: Option<&str>,
+    subject: &Jws,
+    d: SameDomain,
+    now: i64,
+) -> Result<Response, OAuthError> {
+    let f = &s.faults;
+    let targets: Vec<&str> = form
+        .get_all("resource")
+        .into_iter()
+        .chain(form.get_all("audience"))
+        .collect();
+    // §2.3.1: a request without a target indicator is invalid_request (this server deduces no
+    // target from scope); every target must be a registered protected resource.
+    if targets.is_empty() {
+        return Err(OAuthError::invalid_request(
+            "one of resource or audience is required",
+        ));
+    }
+    let apis = same_domain_apis(s);
+    if !f.has(Fault::EnaSameDomainUnregisteredTarget)
+        && targets.iter().any(|t| !apis.iter().any(|a| a == t))
+    {
+        return Err(OAuthError::invalid_target(
+            "target is not a protected resource registered at this server",
+        ));
+    }
+    let requester = client_id.unwrap_or_default();
+    let mut aud: Vec<Value> = if f.has(Fault::EnaSameDomainWrongAud) {
+        vec![json!(api_audience(s))]
+    } else {
+        targets.iter().map(|t| json!(t)).collect()
+    };
+    // §4.2.1: the token may be exchanged again (a further hop), so the issuer is an audience.
+    aud.push(json!(s.urls.issuer));
+    let lifetime = s.cfg.access_token_lifetime_secs as i64;
+    let mut claims = Map::new();
+    claims.insert("iss".into(), json!(s.urls.issuer));
+    claims.insert(
+        "sub".into(),
+        json!(subject.claim_str("sub").unwrap_or_default()),
+    );
+    claims.insert("aud".into(), Value::Array(aud));
+    claims.insert("client_id".into(), json!(requester));
+    claims.insert("scope".into(), json!(endpoint::join(&d.granted)));
+    claims.insert("iat".into(), json!(now));
+    claims.insert("exp".into(), json!(now + lifetime));
+    claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
+    if !f.has(Fault::EnaDropAuthContext) {
+        copy_auth_context(subject, &mut claims);
+    }
+    claims.insert(
+        "act".into(),
+        actor_chain(requester, subject, !f.has(Fault::EnaActNotNested)),
+    );
+    let bound = d
+        .proof
+        .as_ref()
+        .filter(|_| !f.has(Fault::EnaSameDomainIgnoresDpop));
+    if let Some(p) = bound {
+        claims.insert("cnf".into(), json!({ "jkt": p.jkt }));
+    }
+    let key = s.signing_key();
+    let at = jose::sign(
+        key,
+        &json!({"alg": "ES256", "kid": key.kid(), "typ": "at+jwt"}),
+        &Value::Object(claims),
+    );
+    // §2.4: token_type Bearer; a DPoP-bound token is announced as DPoP (RFC 9449 §5; the
+    // catalogue's §13 item 6 reads the profile's "Bearer" as the unbound case).
+    let mut body = json!({
+        "access_token": at,
+        "issued_token_type": TT_ACCESS_TOKEN,
+        "token_type": if bound.is_some() { "DPoP" } else { "Bearer" },
+        "expires_in": lifetime,
+        "scope": endpoint::join(&d.granted),
+    });
+    if f.has(Fault::EnaSameDomainRefreshToken) {
+        body["refresh_token"] = json!(uuid::Uuid::new_v4().to_string());
+    }
+    Ok(token_response(body, f))
 }

@@ -307,6 +307,10 @@ async fn validate_grant(s: &AsB, assertion: &str, now: i64) -> Result<Grant, Str
     }
     check_signature(s, &jws, &iss).await?;
     let auds = jws.audiences().ok_or("aud missing or malformed")?;
+    let ena = f.profile() == crate::MockProfile::Ena;
+    if ena {
+        ena_grant_rules(s, &jws, &auds)?;
+    }
     let aud_ok = auds
         .iter()
         .any(|a| *a == s.urls.issuer || *a == s.urls.token_endpoint)
@@ -366,6 +370,35 @@ async fn validate_grant(s: &AsB, assertion: &str, now: i64) -> Result<Grant, Str
     })
 }
 
+/// The Ena rules for a JWT authorization grant, on top of RFC 7523 §3.
+///
+/// `aud`: the Ena chaining profile (§3.4.2) requires AS-B's issuer among the values and lets
+/// AS-A add the token endpoint URL as a second one (§3.3.4), while the Ena OAuth profile
+/// (§5.4.2) wants the issuer as the only value. The catalogue (§13 item 3) notes the conflict;
+/// this mock follows both where they agree: the issuer must be there, a value naming anyone but
+/// this server (issuer or token endpoint) is refused, and `[issuer, token endpoint]` passes.
+/// `jti` and `client_id` are mandatory (Ena OAuth profile §5.4.2).
+fn ena_grant_rules(s: &AsB, jws: &Jws, auds: &[&str]) -> Result<(), String> {
+    let f = &s.faults;
+    let ours = |a: &&str| *a == s.urls.issuer || *a == s.urls.token_endpoint;
+    if !auds.contains(&s.urls.issuer.as_str())
+        && auds.iter().any(ours)
+        && !f.has(Fault::EnaAcceptTokenEndpointAud)
+    {
+        return Err("aud must contain this server's issuer identifier (Ena)".into());
+    }
+    if auds.iter().any(ours) && !auds.iter().all(ours) && !f.has(Fault::EnaAcceptGrantExtraAud) {
+        return Err("aud names a server besides this one (Ena)".into());
+    }
+    if jws.claim_str("jti").is_none() && !f.has(Fault::EnaAcceptGrantWithoutJti) {
+        return Err("jti missing (Ena)".into());
+    }
+    if jws.claim_str("client_id").is_none() && !f.has(Fault::EnaAcceptGrantWithoutClientId) {
+        return Err("client_id missing (Ena)".into());
+    }
+    Ok(())
+}
+
 async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
     let f = &s.faults;
     let peer_cert = crate::mtls::peer_certificate(&req);
@@ -391,7 +424,9 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
         }
         Err(e) => return Err(e),
     };
-    if client == ClientIdentity::Anonymous && s.cfg.require_client_auth {
+    // Ena chaining profile §3.4.2 (1): the client always authenticates at AS-B.
+    let ena_auth = f.profile() == crate::MockProfile::Ena && !f.has(Fault::EnaAsBAnonymousClient);
+    if client == ClientIdentity::Anonymous && (s.cfg.require_client_auth || ena_auth) {
         return Err(OAuthError::invalid_client(
             "client authentication required",
             None,

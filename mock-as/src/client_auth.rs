@@ -214,11 +214,28 @@ impl Authenticator<'_> {
         if jws.alg() != Some("ES256") || jws.header.contains_key("crit") {
             return Err(fail("client_assertion must be ES256 without crit"));
         }
+        let ena = self.faults.profile() == crate::MockProfile::Ena;
+        // Ena OAuth profile §8.3.1: explicitly typed, so no other JWT the client signed passes.
+        if ena
+            && jws.typ() != Some("client-authentication+jwt")
+            && !self.faults.has(Fault::EnaAcceptUntypedClientAssertion)
+        {
+            return Err(fail(
+                "client_assertion typ must be client-authentication+jwt",
+            ));
+        }
         let iss = jws
             .claim_str("iss")
             .ok_or_else(|| fail("client_assertion iss missing"))?;
         if jws.claim_str("sub") != Some(iss) {
             return Err(fail("client_assertion sub must equal iss"));
+        }
+        // Ena OAuth profile §3.3.2.1: client_id is a parameter of every token request, and the
+        // assertion's iss and sub must equal it.
+        if ena && form.get("client_id").is_none() && !self.faults.has(Fault::EnaClientIdOptional) {
+            return Err(OAuthError::invalid_request(
+                "client_id is required with private_key_jwt",
+            ));
         }
         if form.get("client_id").is_some_and(|id| id != iss) {
             return Err(fail("client_id differs from the client_assertion issuer"));
@@ -236,9 +253,16 @@ impl Authenticator<'_> {
         {
             return Err(fail("client_assertion signature invalid"));
         }
+        // Ena OAuth profile §8.3.1: the issuer as the only audience value, multi-aud rejected;
+        // otherwise (RFC 7523 §3 item 3) the issuer or the token endpoint among the values.
+        let ena_aud = ena && !self.faults.has(Fault::EnaAcceptMultiAudClientAssertion);
         let aud_ok = jws.audiences().is_some_and(|a| {
-            a.iter()
-                .any(|x| *x == self.issuer || *x == self.token_endpoint)
+            if ena_aud {
+                a == [self.issuer]
+            } else {
+                a.iter()
+                    .any(|x| *x == self.issuer || *x == self.token_endpoint)
+            }
         });
         if !aud_ok {
             return Err(fail("client_assertion aud must name this server"));

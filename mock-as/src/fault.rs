@@ -84,7 +84,7 @@ faults! {
     IgnoreSubjectTokenType = "ignore-subject-token-type", ["IC-TE-06"], "AS-A accepts any subject_token_type value";
     /// fuzz: unreachable: needs an expired subject token; the fuzzer holds one fresh subject token
     AcceptExpiredSubjectToken = "accept-expired-subject-token", ["IC-TE-06"], "AS-A exchanges expired subject tokens";
-    /// fuzz: unreachable: not reached by seed 1 in the matrix's 1,500 cases: the fuzzer's subject-token mutations (a suffix) seldom leave a decodable token with only the signature wrong
+    /// fuzz: reachable by exchange-token-for-invalid
     AcceptForgedSubjectToken = "accept-forged-subject-token", ["IC-TE-06"], "AS-A does not verify the subject token's signature";
     /// fuzz: reachable by exchange-error-code
     SubjectTokenErrorInvalidGrant = "subject-token-error-invalid-grant", ["IC-TE-06"], "AS-A answers invalid_grant instead of invalid_request for a bad subject token";
@@ -133,13 +133,13 @@ faults! {
     /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
     MetadataDpopAlgNone = "metadata-dpop-alg-none", ["IC-MD-11"], "AS-A lists none and HS256 in dpop_signing_alg_values_supported";
     // --- AS-B: grant validation
-    /// fuzz: unreachable: a grant whose kid is unknown is ambiguous to the model (the key may still be found), so its acceptance is no finding by design
+    /// fuzz: reachable by assertion-token-for-invalid
     AcceptUntrustedKey = "accept-untrusted-key", ["IC-JB-03d", "IC-SC-10"], "AS-B accepts grants whose kid is not in the issuer's JWKS without verifying them";
     /// fuzz: unreachable: needs HS256 keyed with AS-A's public key; the fuzzer signs with its own keys
     AcceptHmacConfusion = "accept-hmac-confusion", ["IC-JB-03c", "GEN-10"], "AS-B accepts HS256 grants keyed with the issuer's public key";
     /// fuzz: reachable by assertion-token-for-invalid
     IgnoreIssuerKeyBinding = "ignore-issuer-key-binding", ["IC-JB-03e", "GEN-11"], "AS-B verifies with any trusted issuer's key whatever iss says";
-    /// fuzz: unreachable: not reached by seed 1 in the matrix's 1,500 cases (the claim mutations seldom drop sub from a harness grant)
+    /// fuzz: reachable by assertion-token-for-invalid
     AcceptMissingSub = "accept-missing-sub", ["IC-JB-03g"], "AS-B accepts grants without sub";
     /// fuzz: reachable by assertion-token-for-invalid
     AcceptMissingExp = "accept-missing-exp", ["IC-JB-03i"], "AS-B accepts grants without exp";
@@ -247,6 +247,39 @@ faults! {
     ClientAssertionUnverified = "client-assertion-unverified", ["IC-TE-23", "IC-SC-01", "GEN-10"], "AS-A accepts private_key_jwt client assertions without checking their signature";
     /// fuzz: unreachable: private_key_jwt is not among the client authentication methods the fuzzer varies
     ClientAssertionReplay = "client-assertion-replay", ["IC-SC-01", "ENA-P-02"], "AS-A accepts a private_key_jwt client assertion jti more than once";
+    // --- Ena profile (mode `ena-1.0`): each breaks one rule the Ena chaining and OAuth profiles add
+    /// fuzz: unreachable: same-domain exchange happens only in the Ena mode; the fuzzer drives the identity-chaining mode
+    EnaSameDomainWrongAud = "ena-same-domain-wrong-aud", ["ENA-TX-08"], "AS-A's same-domain access token names the subject token's API, not the requested one, in aud";
+    /// fuzz: unreachable: same-domain exchange happens only in the Ena mode; the fuzzer drives the identity-chaining mode
+    EnaSameDomainRefreshToken = "ena-same-domain-refresh-token", ["ENA-TX-15"], "AS-A returns a refresh token beside a same-domain access token";
+    /// fuzz: unreachable: same-domain exchange happens only in the Ena mode; the fuzzer drives the identity-chaining mode
+    EnaSameDomainUnregisteredTarget = "ena-same-domain-unregistered-target", ["ENA-TX-05"], "AS-A issues a same-domain access token for any audience, registered or not";
+    /// fuzz: unreachable: same-domain exchange happens only in the Ena mode; the fuzzer drives the identity-chaining mode
+    EnaSameDomainIgnoresDpop = "ena-same-domain-ignores-dpop", ["ENA-TX-13"], "AS-A issues an unbound same-domain access token despite a valid DPoP proof";
+    /// fuzz: unreachable: same-domain exchange happens only in the Ena mode; the fuzzer drives the identity-chaining mode
+    EnaRequestedTokenTypeIgnored = "ena-requested-token-type-ignored", ["ENA-TX-07"], "AS-A picks the use case from the target alone, ignoring requested_token_type";
+    /// fuzz: unreachable: a claim AS-A chooses; the oracles judge token responses, not the tokens issued
+    EnaActNotNested = "ena-act-not-nested", ["ENA-TX-11"], "AS-A's exchanged access token names only the current actor in act, dropping earlier actors";
+    /// fuzz: unreachable: a claim AS-A chooses; the oracles judge token responses, not the tokens issued
+    EnaDropAuthContext = "ena-drop-auth-context", ["ENA-TX-10", "ENA-XD-12"], "AS-A does not carry acr and auth_time from the subject token into the tokens and grants it issues";
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
+    EnaGrantNoAct = "ena-grant-no-act", ["ENA-XD-11"], "AS-A's cross-domain grant has no act naming the requesting client";
+    /// fuzz: unreachable: private_key_jwt is not among the client authentication methods the fuzzer varies
+    EnaAcceptUntypedClientAssertion = "ena-accept-untyped-client-assertion", ["ENA-P-15"], "AS-A accepts a client assertion without typ client-authentication+jwt";
+    /// fuzz: unreachable: private_key_jwt is not among the client authentication methods the fuzzer varies
+    EnaAcceptMultiAudClientAssertion = "ena-accept-multi-aud-client-assertion", ["ENA-P-15"], "AS-A accepts a client assertion whose aud holds more than its issuer";
+    /// fuzz: unreachable: private_key_jwt is not among the client authentication methods the fuzzer varies
+    EnaClientIdOptional = "ena-client-id-optional", ["ENA-P-01"], "AS-A accepts a private_key_jwt token request without the client_id parameter";
+    /// fuzz: unreachable: needs a harness grant without jti; the fuzzer's mutations target the identity-chaining mode
+    EnaAcceptGrantWithoutJti = "ena-accept-grant-without-jti", ["ENA-P-05"], "AS-B accepts grants without jti";
+    /// fuzz: unreachable: needs a harness grant without client_id; the fuzzer's mutations target the identity-chaining mode
+    EnaAcceptGrantWithoutClientId = "ena-accept-grant-without-client-id", ["ENA-P-05"], "AS-B accepts grants without a client_id claim";
+    /// fuzz: unreachable: needs a harness grant with a second aud value; the fuzzer's mutations target the identity-chaining mode
+    EnaAcceptGrantExtraAud = "ena-accept-grant-extra-aud", ["ENA-P-05"], "AS-B accepts grants whose aud names another server besides it";
+    /// fuzz: unreachable: a token-endpoint aud is legal in the identity-chaining mode the fuzzer drives
+    EnaAcceptTokenEndpointAud = "ena-accept-token-endpoint-aud", ["ENA-XD-16"], "AS-B accepts grants whose aud is its token endpoint without its issuer";
+    /// fuzz: unreachable: unauthenticated redemption is legal in the identity-chaining mode the fuzzer drives
+    EnaAsBAnonymousClient = "ena-as-b-anonymous-client", ["ENA-XD-16"], "AS-B redeems grants for clients that do not authenticate";
     // --- RFC 8693 delegation and impersonation (mode rfc8693: `Fault::mode()` is Rfc8693)
     /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode and sends no actor tokens
     ActorTokenUnverified = "actor-token-unverified", ["TX8693-01"], "rfc8693 mode: AS-A does not verify the actor token's signature";
@@ -354,6 +387,22 @@ impl Fault {
     pub fn mode(self) -> crate::MockProfile {
         match self {
             // Profile engineers: add `Fault::X => crate::MockProfile::Ena,` (etc.) arms here.
+            Fault::EnaSameDomainWrongAud
+            | Fault::EnaSameDomainRefreshToken
+            | Fault::EnaSameDomainUnregisteredTarget
+            | Fault::EnaSameDomainIgnoresDpop
+            | Fault::EnaRequestedTokenTypeIgnored
+            | Fault::EnaActNotNested
+            | Fault::EnaDropAuthContext
+            | Fault::EnaGrantNoAct
+            | Fault::EnaAcceptUntypedClientAssertion
+            | Fault::EnaAcceptMultiAudClientAssertion
+            | Fault::EnaClientIdOptional
+            | Fault::EnaAcceptGrantWithoutJti
+            | Fault::EnaAcceptGrantWithoutClientId
+            | Fault::EnaAcceptGrantExtraAud
+            | Fault::EnaAcceptTokenEndpointAud
+            | Fault::EnaAsBAnonymousClient => crate::MockProfile::Ena,
             Fault::ActorTokenUnverified
             | Fault::UnsupportedTokenTypeCode
             | Fault::NoActOnDelegation
@@ -400,12 +449,6 @@ pub struct FaultSet(
 );
 
 impl FaultSet {
-    pub fn new(faults: &[Fault]) -> FaultSet {
-        FaultSet::with_variants(faults, &[])
-    }
-    pub fn with_variants(faults: &[Fault], variants: &[crate::Variant]) -> FaultSet {
-        FaultSet::with_profile(faults, variants, crate::MockProfile::default())
-    }
     pub fn with_profile(
         faults: &[Fault],
         variants: &[crate::Variant],
@@ -428,10 +471,6 @@ impl FaultSet {
     /// Whether the legal variant `variant` is switched on.
     pub fn variant(&self, variant: crate::Variant) -> bool {
         self.1.has(variant)
-    }
-    /// No fault is switched on (variants are conformant, so they do not count).
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 }
 

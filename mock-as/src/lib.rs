@@ -3,35 +3,59 @@
 //! authorization grants), AS-B (RFC 7523 jwt-bearer) and RS-B (RFC 9728 + DPoP-aware resource).
 //!
 //! Conformant by default; each [`Fault`] breaks exactly one behaviour so that a harness can
-//! prove its test cases are able to fail.
+//! prove its test cases are able to fail, and each [`Variant`] is a legal choice a conformant
+//! server may make differently.
+//!
+//! # Public surface
+//! Only what callers use is exported; the handlers, the token stores and the parsers stay
+//! private so that they can change without breaking the harness.
+//! - Starting a pair: [`MockPair`], [`MockOptions`], [`MockConfig`] (with [`BClientConfig`] and
+//!   [`TrustedIssuer`]), [`MockTls`], [`MockProfile`], [`Fault`], [`Variant`]; what a started
+//!   pair tells its clients: [`MockFacts`]; why it would not start: [`MockError`].
+//! - The command line: [`cli`] (`chainproof mock` and the mock's own tests), [`list_faults`].
+//! - The shipped test client key, [`JWT_CLIENT_KEY_PEM`], and the embedded
+//!   [`DEFAULT_CONFIG_TOML`].
+//! - [`testkit`]: for tests that speak to the mock as a client (keys, JWS signing, DPoP proofs,
+//!   client assertions).
+//!
+//! # Why the mock keeps its own JOSE parser
+//! The root crate has one JOSE module for decoding, showing and forging tokens; the mock does
+//! not use it. The mock is the *server under test*: its `jose` module is a strict parser
+//! (algorithm allow-list, `crit`, duplicate members refused, RFC 7515 §7.1, RFC 8725 §3) that
+//! refuses what a strict authorization server refuses, and each fault relaxes exactly one of
+//! its rules. The harness's module is lenient on purpose, to read and forge malformed tokens.
+//! Sharing one parser would let a harness convenience weaken the mock's verdicts, so the
+//! duplication is deliberate.
 
-pub mod as_a;
-pub mod as_b;
+mod as_a;
+mod as_b;
 pub mod cli;
-pub mod client_auth;
-pub mod config;
-pub mod delegation;
-pub mod dpop;
-pub mod endpoint;
-pub mod error;
-pub mod fault;
-pub mod fixtures;
-pub mod form;
-pub mod jose;
-pub mod keys;
-pub mod login;
-pub mod mtls;
-pub mod opaque;
-pub mod pair;
-pub mod profile;
-pub mod replay;
-pub mod rs;
-pub mod trust;
-pub mod urls;
-pub mod variant;
+mod client_auth;
+mod config;
+mod delegation;
+mod dpop;
+mod endpoint;
+mod error;
+mod fault;
+mod fixtures;
+mod form;
+mod jose;
+mod keys;
+mod login;
+mod mtls;
+mod opaque;
+mod pair;
+mod profile;
+mod replay;
+mod rs;
+pub mod testkit;
+mod trust;
+mod urls;
+mod variant;
 
-pub use config::{DEFAULT_CONFIG_TOML, MockConfig};
-pub use fault::Fault;
+pub use config::{BClientConfig, DEFAULT_CONFIG_TOML, MockConfig};
+pub use fault::{Fault, list_faults};
+pub use fixtures::JWT_CLIENT_KEY_PEM;
 pub use mtls::MockTls;
 pub use pair::{MockError, MockFacts, MockOptions, MockPair, TrustedIssuer};
 pub use profile::MockProfile;

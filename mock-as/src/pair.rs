@@ -159,6 +159,9 @@ pub struct MockFacts {
     pub as_a_metadata_url: String,
     pub as_b_metadata_url: String,
     pub rs_metadata_url: String,
+    /// A second protected resource of domain A, target of same-domain exchange in the Ena mode
+    /// (Ena chaining profile §2).
+    pub same_domain_resource: String,
     /// A client at AS-A that authenticates with private_key_jwt (its key:
     /// `fixtures/keys/jwt-client.pem` for the default configuration).
     pub jwt_client_id: Option<String>,
@@ -311,6 +314,10 @@ fn build_facts(
         as_a_metadata_url: a.metadata_url.clone(),
         as_b_metadata_url: b.metadata_url.clone(),
         rs_metadata_url: r.metadata_url.clone(),
+        same_domain_resource: crate::as_a::second_api_audience(
+            &a.issuer,
+            &cfg.as_a.api_audience_path,
+        ),
         jwt_client_id: cfg
             .as_a
             .clients

@@ -15,7 +15,15 @@ pub enum MockProfile {
     /// draft-ietf-oauth-identity-chaining (profiles `ic-01`, `ic-14`, `ic-17`).
     #[default]
     IdentityChaining,
-    /// Ena token-exchange profile for chaining v1.0 (profile `ena-1.0`).
+    /// Ena token-exchange profile for chaining v1.0 (profile `ena-1.0`): AS-A also serves
+    /// same-domain exchange (`requested_token_type` access_token, or no type and a target that
+    /// is one of its APIs: `{issuer}/api`, `{issuer}/api2`) with RFC 9068 tokens carrying `act`,
+    /// the subject's `acr`/`auth_time` and `cnf` under DPoP; its user tokens list the issuer in
+    /// `aud` and it refuses subject tokens that do not; grants carry `act`; private_key_jwt
+    /// assertions must be typed `client-authentication+jwt`, name the issuer as the only `aud`
+    /// and come with `client_id`. AS-B requires client authentication, `jti` and `client_id` in
+    /// grants, AS-B's issuer in `aud` and no other server there. Not followed: Ena's refusal of
+    /// client secrets (the harness's default clients authenticate with them).
     Ena,
     /// RFC 8693 delegation and impersonation (profile `rfc8693`).
     Rfc8693,

@@ -49,13 +49,9 @@ fn select(keys: &[Value], kid: Option<&str>) -> Option<PublicKey> {
 }
 
 impl TrustStore {
-    /// `sources`: (issuer, inline JWKS, jwks_uri), exactly one of the last two set.
-    pub fn new(sources: Vec<(String, Option<Value>, Option<String>)>) -> TrustStore {
-        TrustStore::with_roots(sources, Vec::new())
-    }
-
-    /// As [`TrustStore::new`], trusting `roots` (besides the platform's) when fetching a JWKS
-    /// over HTTPS: the pair's own CA when it serves HTTPS.
+    /// `sources`: (issuer, inline JWKS, jwks_uri), exactly one of the last two set. `roots` are
+    /// trusted (besides the platform's) when fetching a JWKS over HTTPS: the pair's own CA when
+    /// it serves HTTPS.
     pub fn with_roots(
         sources: Vec<(String, Option<Value>, Option<String>)>,
         roots: Vec<reqwest::Certificate>,

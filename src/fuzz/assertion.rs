@@ -5,8 +5,7 @@
 //! express what a JSON library cannot: duplicate member names, wrong types, non-object text.
 
 use crate::harness::HarnessIssuer;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use crate::jose::b64;
 use serde::{Deserialize, Serialize};
 
 /// Where the unmutated grant comes from.
@@ -165,6 +164,9 @@ pub enum Signature {
     Strip,
     /// One character of the signature changed.
     Flip,
+    /// Signed with a key no trusted issuer publishes, naming that key's own `kid` (unless
+    /// the header mutation sets `kid`): what a forger who holds no issuer key can do.
+    ForeignKey,
 }
 
 /// A recipe for one `assertion` value.
@@ -256,6 +258,13 @@ impl AssertionSpec {
         match (self.base, self.signature) {
             (_, Signature::Strip) => out.push(inv("IC-JB-03b", Must, "signature removed")),
             (_, Signature::Flip) => out.push(inv("IC-JB-03a", Must, "signature altered")),
+            // RFC 7523 §3 item 9 and IC §2.1: only the issuer's keys can sign its grants; no
+            // JWKS of a trusted issuer holds this key, whatever the server does with `kid`.
+            (_, Signature::ForeignKey) => out.push(inv(
+                "IC-JB-03d",
+                Must,
+                "signed with a key the issuer does not publish",
+            )),
             (GrantBase::Real, Signature::Sign) => out.push(inv(
                 "IC-JB-03d",
                 Must,
@@ -412,6 +421,8 @@ pub struct RealGrant {
 /// Everything needed to turn a recipe into a compact JWS.
 pub struct GrantContext<'a> {
     pub key: &'a HarnessIssuer,
+    /// A key nobody trusts ([`Signature::ForeignKey`]).
+    pub foreign: &'a HarnessIssuer,
     pub harness_issuer: &'a str,
     pub subject: &'a str,
     pub as_b_issuer: &'a str,
@@ -422,11 +433,8 @@ pub struct GrantContext<'a> {
     pub jti: String,
 }
 
-fn b64(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn json_str(s: &str) -> String {
+/// `s` as a JSON string literal.
+pub(crate) fn json_str(s: &str) -> String {
     serde_json::Value::String(s.to_string()).to_string()
 }
 
@@ -601,6 +609,13 @@ impl AssertionSpec {
             ClaimsMutation::NotObject { text } => claims_text = Some(text.clone()),
             ClaimsMutation::NotJson => claims_text = Some("sub=alice;aud=b".to_string()),
         }
+        let kid_mutated = matches!(
+            self.header,
+            HeaderMutation::KidUnknown | HeaderMutation::KidAbsent | HeaderMutation::KidNumber
+        );
+        if self.signature == Signature::ForeignKey && !kid_mutated {
+            set(&mut header, "kid", json_str(&ctx.foreign.kid));
+        }
         let header_json = header_text.unwrap_or_else(|| members_to_json(&header));
         let claims_json = claims_text.unwrap_or_else(|| members_to_json(&claims));
         let mut segs = vec![b64(header_json.as_bytes()), b64(claims_json.as_bytes())];
@@ -611,6 +626,7 @@ impl AssertionSpec {
             Signature::Keep => original_sig,
             Signature::Strip => String::new(),
             Signature::Flip => flip_char(&original_sig),
+            Signature::ForeignKey => ctx.foreign.sign_input(&input),
         };
         segs.push(sig);
         match &self.structure {
@@ -643,7 +659,8 @@ impl AssertionSpec {
 }
 
 /// Change one base64url character of `s` (the middle one) to another valid one.
-fn flip_char(s: &str) -> String {
+/// `s` with its middle byte changed (`A` ↔ another base64url character).
+pub(crate) fn flip_char(s: &str) -> String {
     if s.is_empty() {
         return "AAAA".into();
     }
@@ -658,9 +675,13 @@ mod tests {
     use super::*;
     use crate::verdict::Level;
 
+    static FOREIGN: std::sync::LazyLock<HarnessIssuer> =
+        std::sync::LazyLock::new(|| HarnessIssuer::from_seed("https://foreign.example".into(), 2));
+
     fn ctx(key: &HarnessIssuer) -> GrantContext<'_> {
         GrantContext {
             key,
+            foreign: &FOREIGN,
             harness_issuer: "https://harness.example",
             subject: "alice",
             as_b_issuer: "https://as-b.example",
@@ -672,7 +693,7 @@ mod tests {
     }
 
     fn decode(seg: &str) -> String {
-        String::from_utf8(URL_SAFE_NO_PAD.decode(seg).unwrap()).unwrap()
+        String::from_utf8(crate::jose::unb64(seg).unwrap()).unwrap()
     }
 
     #[test]
@@ -733,6 +754,38 @@ mod tests {
                 ..
             }
         )));
+    }
+
+    #[test]
+    fn foreign_key_signs_with_its_own_kid_and_is_invalid() {
+        let key = HarnessIssuer::from_seed("https://harness.example".into(), 1);
+        let spec = AssertionSpec {
+            signature: Signature::ForeignKey,
+            ..AssertionSpec::valid()
+        };
+        let jws = spec.render(&ctx(&key));
+        let header = decode(jws.split('.').next().unwrap());
+        assert!(
+            header.contains(&format!("\"kid\":\"{}\"", FOREIGN.kid)),
+            "{header}"
+        );
+        assert!(!crate::jose::verifies_with_jwks(&jws, &key.jwks()));
+        assert!(crate::jose::verifies_with_jwks(&jws, &FOREIGN.jwks()));
+        assert_eq!(
+            spec.judge(),
+            vec![AssertionJudgement::Invalid {
+                requirement: "IC-JB-03d",
+                level: Level::Must,
+                why: "signed with a key the issuer does not publish".into(),
+            }]
+        );
+        // A kid mutation stays: the harness's kid names a key that does not verify.
+        let unknown = AssertionSpec {
+            header: HeaderMutation::KidUnknown,
+            ..spec
+        };
+        let header = decode(unknown.render(&ctx(&key)).split('.').next().unwrap());
+        assert!(header.contains("chainproof-unknown-kid"), "{header}");
     }
 
     #[test]

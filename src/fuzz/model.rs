@@ -398,11 +398,12 @@ fn exchange(req: &FuzzRequest, facts: &ModelFacts, j: &mut Judge) {
     if let Some(v) = single(req, "subject_token", ("IC-TE-07", Level::Must), j)
         && *v != Value::target(TargetValue::SubjectToken)
     {
-        j.invalid(
-            "IC-TE-06",
-            Level::Must,
-            "subject_token is not a token AS-A issued",
-        );
+        let why = if *v == Value::target(TargetValue::ForgedSubjectToken) {
+            "subject_token's signature altered"
+        } else {
+            "subject_token is not a token AS-A issued"
+        };
+        j.invalid("IC-TE-06", Level::Must, why);
     }
     if let Some(v) = single(req, "subject_token_type", ("IC-TE-07", Level::Must), j) {
         token_type_value(v, facts, j, "subject_token_type");

@@ -2,7 +2,7 @@
 //! WHATWG form encoding), together with a log line that is identical across runs: target
 //! values and secrets appear as `{placeholders}`, never as their run-specific values.
 
-use crate::fuzz::assertion::{GrantContext, RealGrant};
+use crate::fuzz::assertion::{GrantContext, RealGrant, json_str};
 use crate::fuzz::request::{
     BodyEncoding, ClientAuth, ContentType, Endpoint, FuzzRequest, Method, TargetValue, Value,
 };
@@ -14,6 +14,18 @@ static UNTRUSTED_KEY: std::sync::LazyLock<crate::harness::HarnessIssuer> =
         crate::harness::HarnessIssuer::from_seed(UNTRUSTED_ISSUER.into(), u64::MAX)
     });
 const UNTRUSTED_ISSUER: &str = "https://untrusted.chainproof.invalid";
+
+/// `token` with one character of its signature changed: the middle character of a JWS's
+/// signature segment (never the last, whose low bits base64url decoders may ignore), else of
+/// the whole (opaque) token.
+fn forge_signature(token: &str) -> String {
+    match token.rsplit_once('.') {
+        Some((signed, sig)) if sig.len() >= 8 && token.matches('.').count() == 2 => {
+            format!("{signed}.{}", crate::fuzz::assertion::flip_char(sig))
+        }
+        _ => crate::fuzz::assertion::flip_char(token),
+    }
+}
 
 /// A request ready to send.
 #[derive(Debug, Clone)]
@@ -82,6 +94,9 @@ impl RenderContext<'_> {
         let e = self.endpoints;
         match which {
             TargetValue::SubjectToken => (self.subject_token.to_string(), "subject_token"),
+            TargetValue::ForgedSubjectToken => {
+                (forge_signature(self.subject_token), "forged_subject_token")
+            }
             TargetValue::SubjectTokenType => (e.subject_token_type.clone(), "subject_token_type"),
             TargetValue::AsBIssuer => (e.as_b_issuer.clone(), "as_b_issuer"),
             TargetValue::AsBTokenEndpoint => (e.as_b_token_endpoint.clone(), "as_b_token_endpoint"),
@@ -125,6 +140,7 @@ impl RenderContext<'_> {
                 };
                 let jws = grant.render(&GrantContext {
                     key,
+                    foreign: &UNTRUSTED_KEY,
                     harness_issuer: issuer,
                     subject,
                     as_b_issuer: &self.endpoints.as_b_issuer,
@@ -346,10 +362,6 @@ impl RenderContext<'_> {
     }
 }
 
-fn json_str(s: &str) -> String {
-    serde_json::Value::String(s.to_string()).to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -458,5 +470,20 @@ mod tests {
         let r = ctx.render(&req);
         assert!(r.body.is_none());
         assert!(r.url.starts_with("http://127.0.0.1:1/token?grant_type="));
+    }
+
+    #[test]
+    fn forged_subject_token_changes_a_signature_character() {
+        let jws = format!("aGVhZA.Ym9keQ.{}", "Q".repeat(86));
+        let forged = forge_signature(&jws);
+        assert_ne!(forged, jws);
+        assert_eq!(forged.len(), jws.len());
+        let (signed, sig) = forged.rsplit_once('.').unwrap();
+        assert_eq!(signed, "aGVhZA.Ym9keQ");
+        // Neither end of the segment: every bit of the changed character is decoded.
+        assert_eq!(sig.find('A'), Some(43));
+        let opaque = forge_signature("opaque-token-value");
+        assert_ne!(opaque, "opaque-token-value");
+        assert_eq!(opaque.len(), "opaque-token-value".len());
     }
 }

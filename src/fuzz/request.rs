@@ -150,6 +150,10 @@ pub enum ClientAuth {
 #[serde(rename_all = "kebab-case")]
 pub enum TargetValue {
     SubjectToken,
+    /// The subject token with one character of its signature changed (the middle of the
+    /// last segment of a JWS, where every base64url character carries six bits; the middle
+    /// of an opaque token): a token AS-A never issued, which only a verifier notices.
+    ForgedSubjectToken,
     SubjectTokenType,
     AsBIssuer,
     AsBTokenEndpoint,

@@ -282,6 +282,7 @@ fn exchange_params() -> SBoxedStrategy<Vec<Param>> {
         konst(Value::target(TargetValue::SubjectToken)),
         prop_oneof![
             1 => Just(Value::Target { which: TargetValue::SubjectToken, suffix: "x".into() }),
+            2 => Just(Value::target(TargetValue::ForgedSubjectToken)),
             3 => junk(),
         ]
         .sboxed(),
@@ -397,7 +398,7 @@ pub fn assertion_spec(opts: StrategyOptions) -> SBoxedStrategy<AssertionSpec> {
     };
     let header = weighted(vec![
         (40, (Just(HeaderMutation::None)).sboxed()),
-        (1, (Just(HeaderMutation::AlgNone)).sboxed()),
+        (2, (Just(HeaderMutation::AlgNone)).sboxed()),
         (1, (Just(HeaderMutation::AlgHs256)).sboxed()),
         (1, (Just(HeaderMutation::AlgRs256)).sboxed()),
         (1, (Just(HeaderMutation::AlgUnknown)).sboxed()),
@@ -418,7 +419,7 @@ pub fn assertion_spec(opts: StrategyOptions) -> SBoxedStrategy<AssertionSpec> {
             .sboxed(),
         ),
         (1, (Just(HeaderMutation::TypNumber)).sboxed()),
-        (1, (Just(HeaderMutation::CritUnknown)).sboxed()),
+        (2, (Just(HeaderMutation::CritUnknown)).sboxed()),
         (1, (Just(HeaderMutation::CritEmpty)).sboxed()),
         (1, (Just(HeaderMutation::NotObject)).sboxed()),
         (1, (Just(HeaderMutation::NotJson)).sboxed()),
@@ -443,17 +444,20 @@ pub fn assertion_spec(opts: StrategyOptions) -> SBoxedStrategy<AssertionSpec> {
             JsonKind::Object,
         ][..],
     );
+    // Only a request without other defects shows that a server ignores one: the arms that
+    // break one rule each (a dropped or retyped claim picks one of six) weigh more, so that
+    // each reaches a server a few times in a thousand-odd assertions.
     let claims = weighted(vec![
         (30, (Just(ClaimsMutation::None)).sboxed()),
         (
-            3,
+            8,
             (claim
                 .clone()
                 .prop_map(|claim| ClaimsMutation::Drop { claim }))
             .sboxed(),
         ),
         (
-            3,
+            5,
             ((claim.clone(), kind).prop_map(|(claim, to)| ClaimsMutation::Retype { claim, to }))
                 .sboxed(),
         ),
@@ -463,15 +467,15 @@ pub fn assertion_spec(opts: StrategyOptions) -> SBoxedStrategy<AssertionSpec> {
                 .prop_map(|(claim, last_valid)| ClaimsMutation::Duplicate { claim, last_valid }))
             .sboxed(),
         ),
-        (1, (Just(ClaimsMutation::ExpPast)).sboxed()),
+        (3, (Just(ClaimsMutation::ExpPast)).sboxed()),
         (1, (Just(ClaimsMutation::ExpFarFuture)).sboxed()),
         (1, (Just(ClaimsMutation::ExpFractional)).sboxed()),
-        (1, (Just(ClaimsMutation::NbfFuture)).sboxed()),
-        (1, (Just(ClaimsMutation::AudForeign)).sboxed()),
+        (3, (Just(ClaimsMutation::NbfFuture)).sboxed()),
+        (3, (Just(ClaimsMutation::AudForeign)).sboxed()),
         (1, (Just(ClaimsMutation::AudArrayWithOther)).sboxed()),
         (1, (Just(ClaimsMutation::AudTokenEndpoint)).sboxed()),
-        (1, (Just(ClaimsMutation::SubUnmapped)).sboxed()),
-        (1, (Just(ClaimsMutation::IssUnknown)).sboxed()),
+        (3, (Just(ClaimsMutation::SubUnmapped)).sboxed()),
+        (3, (Just(ClaimsMutation::IssUnknown)).sboxed()),
         (
             1,
             (prop_oneof![Just(4096usize), Just(65536)]
@@ -507,6 +511,7 @@ pub fn assertion_spec(opts: StrategyOptions) -> SBoxedStrategy<AssertionSpec> {
         3 => Just(Signature::Keep),
         1 => Just(Signature::Strip),
         1 => Just(Signature::Flip),
+        1 => Just(Signature::ForeignKey),
     ];
     (base, header, claims, structure, signature)
         .prop_map(
@@ -605,7 +610,9 @@ mod tests {
                     Expectation::Ambiguous(_) => ambiguous += 1,
                 }
             }
-            assert!(valid > 80, "{endpoint}: {valid} valid");
+            // A grant carries four mutation dimensions, so fewer assertions come out valid
+            // (about one in sixteen): still dozens per thousand for `valid-rejected`.
+            assert!(valid > 50, "{endpoint}: {valid} valid");
             assert!(invalid > 300, "{endpoint}: {invalid} invalid");
             assert!(ambiguous > 50, "{endpoint}: {ambiguous} ambiguous");
         }

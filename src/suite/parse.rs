@@ -496,13 +496,17 @@ fn parse_action(f: &mut Fields, action: &str, steps: &[String], case: &str) -> R
                 "alg_none" => ForgeMode::AlgNone,
                 "hmac_with_issuer_key" => ForgeMode::HmacWithIssuerKey,
                 "resign_untrusted" => ForgeMode::ResignUntrusted,
+                "jwt_client" => ForgeMode::JwtClient,
                 _ => ForgeMode::Harness,
             });
             let raw = tmpl_str(f, "raw", steps)?;
             if mode.is_none() && raw.is_none() {
                 return Err(f.missing("mode"));
             }
-            if from.is_none() && mode.is_some() && mode != Some(ForgeMode::Harness) {
+            if from.is_none()
+                && mode.is_some()
+                && !matches!(mode, Some(ForgeMode::Harness | ForgeMode::JwtClient))
+            {
                 return Err(f.missing("from"));
             }
             Action::Forge(Forge {

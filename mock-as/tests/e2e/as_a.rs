@@ -1,9 +1,10 @@
 //! AS-A denials (catalogue IC-TE-*, IC-SC-01, IC-SC-03, GEN-*): status and error code each.
 
 use crate::common::*;
-use mock_as::keys::EsKey;
-use mock_as::replay::now;
-use mock_as::{MockConfig, MockOptions, jose};
+use mock_as::testkit::EsKey;
+use mock_as::testkit::now;
+use mock_as::testkit::{jose, make_proof};
+use mock_as::{MockConfig, MockOptions};
 use rstest::rstest;
 use serde_json::json;
 
@@ -154,9 +155,9 @@ async fn invalid_dpop_proof_on_exchange() {
     let key = EsKey::generate();
     let st = env.user_token().await;
     for proof in [
-        mock_as::dpop::make_proof(&key, "GET", &env.f.as_a_token_endpoint, None, now()),
-        mock_as::dpop::make_proof(&key, "POST", "https://elsewhere.example/token", None, now()),
-        mock_as::dpop::make_proof(&key, "POST", &env.f.as_a_token_endpoint, None, now() - 3600),
+        make_proof(&key, "GET", &env.f.as_a_token_endpoint, None, now()),
+        make_proof(&key, "POST", "https://elsewhere.example/token", None, now()),
+        make_proof(&key, "POST", &env.f.as_a_token_endpoint, None, now() - 3600),
         "not.a.jwt".to_owned(),
     ] {
         let r = env

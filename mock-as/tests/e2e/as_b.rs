@@ -2,9 +2,10 @@
 //! with the code RFC 7523 §3.1 asks for.
 
 use crate::common::*;
-use mock_as::keys::EsKey;
-use mock_as::replay::now;
-use mock_as::{MockConfig, MockOptions, dpop, jose};
+use mock_as::testkit::EsKey;
+use mock_as::testkit::now;
+use mock_as::testkit::{jose, make_proof};
+use mock_as::{MockConfig, MockOptions};
 use rstest::rstest;
 use serde_json::{Value, json};
 
@@ -214,7 +215,7 @@ async fn dpop_denials() {
         .await;
     assert_error(&r, 400, "invalid_grant");
     let g = env.harness_grant(json!({}));
-    let bad = dpop::make_proof(&key, "POST", &env.f.as_a_token_endpoint, None, now());
+    let bad = make_proof(&key, "POST", &env.f.as_a_token_endpoint, None, now());
     assert_error(
         &env.redeem(&g, &[], Some(bad)).await,
         400,
@@ -239,10 +240,10 @@ async fn access_token_lifetime_bounded_by_grant() {
 #[case::private_jwk(|k: &EsKey, u: &str| { let mut jwk = k.public_jwk_minimal(); jwk["d"] = json!(k.private_d()); jose::sign(k, &json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": jwk}), &json!({"jti": "1", "htm": "POST", "htu": u, "iat": now()})) })]
 #[case::no_jwk(|k: &EsKey, u: &str| jose::sign(k, &json!({"typ": "dpop+jwt", "alg": "ES256"}), &json!({"jti": "1", "htm": "POST", "htu": u, "iat": now()})))]
 #[case::jwk_of_other_key(|k: &EsKey, u: &str| jose::sign(k, &json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": EsKey::generate().public_jwk_minimal()}), &json!({"jti": "1", "htm": "POST", "htu": u, "iat": now()})))]
-#[case::htm_get(|k: &EsKey, u: &str| dpop::make_proof(k, "GET", u, None, now()))]
-#[case::htu_other(|k: &EsKey, _u: &str| dpop::make_proof(k, "POST", "https://other.example/token", None, now()))]
-#[case::iat_old(|k: &EsKey, u: &str| dpop::make_proof(k, "POST", u, None, now() - 3600))]
-#[case::iat_future(|k: &EsKey, u: &str| dpop::make_proof(k, "POST", u, None, now() + 3600))]
+#[case::htm_get(|k: &EsKey, u: &str| make_proof(k, "GET", u, None, now()))]
+#[case::htu_other(|k: &EsKey, _u: &str| make_proof(k, "POST", "https://other.example/token", None, now()))]
+#[case::iat_old(|k: &EsKey, u: &str| make_proof(k, "POST", u, None, now() - 3600))]
+#[case::iat_future(|k: &EsKey, u: &str| make_proof(k, "POST", u, None, now() + 3600))]
 #[case::no_jti(|k: &EsKey, u: &str| jose::sign(k, &json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": k.public_jwk_minimal()}), &json!({"htm": "POST", "htu": u, "iat": now()})))]
 #[case::garbage(|_k: &EsKey, _u: &str| "garbage".to_owned())]
 #[tokio::test]
@@ -264,8 +265,8 @@ async fn two_dpop_headers_refused() {
     let r = env
         .http
         .post(&u)
-        .header("DPoP", dpop::make_proof(&k, "POST", &u, None, now()))
-        .header("DPoP", dpop::make_proof(&k, "POST", &u, None, now()))
+        .header("DPoP", make_proof(&k, "POST", &u, None, now()))
+        .header("DPoP", make_proof(&k, "POST", &u, None, now()))
         .form(&[("grant_type", JB), ("assertion", g.as_str())])
         .send()
         .await

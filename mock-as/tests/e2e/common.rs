@@ -2,10 +2,10 @@
 
 #![allow(dead_code)]
 
-use mock_as::dpop;
-use mock_as::jose;
-use mock_as::keys::EsKey;
-use mock_as::replay::now;
+use mock_as::testkit::EsKey;
+use mock_as::testkit::jose;
+use mock_as::testkit::make_proof;
+use mock_as::testkit::now;
 use mock_as::{Fault, MockFacts, MockOptions, MockPair, TrustedIssuer};
 use serde_json::{Value, json};
 
@@ -260,7 +260,7 @@ impl Env {
     }
 
     pub fn token_proof(&self, key: &EsKey, url: &str) -> String {
-        dpop::make_proof(key, "POST", url, None, now())
+        make_proof(key, "POST", url, None, now())
     }
 
     pub async fn rs_get(&self, scheme: &str, token: &str, dpop: Option<String>) -> Resp {

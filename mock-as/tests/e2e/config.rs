@@ -48,7 +48,7 @@ async fn list_and_print_exit_zero() {
 
 #[test]
 fn list_faults_format() {
-    let list = mock_as::fault::list_faults();
+    let list = mock_as::list_faults();
     for line in list.lines() {
         let cols: Vec<&str> = line.split('\t').collect();
         assert_eq!(cols.len(), 3, "{line}");
@@ -118,5 +118,5 @@ async fn banner_lists_roles_and_faults() {
 /// deliberate and reviewed.
 #[test]
 fn fault_list_snapshot() {
-    insta::assert_snapshot!(mock_as::fault::list_faults());
+    insta::assert_snapshot!(mock_as::list_faults());
 }

@@ -3,9 +3,10 @@
 //! Bearer chain still works under it, so the fault breaks that one behaviour and nothing else.
 
 use crate::common::*;
-use mock_as::keys::EsKey;
-use mock_as::replay::now;
-use mock_as::{Fault, MockConfig, MockOptions, dpop, jose};
+use mock_as::testkit::EsKey;
+use mock_as::testkit::now;
+use mock_as::testkit::{jose, make_proof};
+use mock_as::{Fault, MockConfig, MockOptions};
 use rstest::rstest;
 use serde_json::{Value, json};
 
@@ -214,7 +215,7 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
         AcceptUnsupportedTokenType => exchange_status(&e, &[("requested_token_type", "urn:example:unsupported")]).await == 200,
         ExchangeScopeNotReported => e.exchange(&[]).await.json.get("scope").is_none(),
         AsAIgnoreInvalidDpop => {
-            let proof = dpop::make_proof(&EsKey::generate(), "GET", &f_.as_a_token_endpoint, None, now());
+            let proof = make_proof(&EsKey::generate(), "GET", &f_.as_a_token_endpoint, None, now());
             let st = e.user_token().await;
             e.exchange_with(&st, &[("resource", &f_.as_b_issuer)], Some(proof)).await.status == 200
         }
@@ -282,7 +283,7 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
         }
         AsBScopeEscalation => e.redeem(&e.harness_grant(json!({})), &[("scope", "admin")], None).await.status == 200,
         AsBIgnoreInvalidDpop => {
-            let proof = dpop::make_proof(&EsKey::generate(), "GET", &f_.as_b_token_endpoint, None, now());
+            let proof = make_proof(&EsKey::generate(), "GET", &f_.as_b_token_endpoint, None, now());
             e.redeem(&e.harness_grant(json!({})), &[], Some(proof)).await.status == 200
         }
         IgnoreRequestedCnf => {
@@ -428,18 +429,18 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             let key = EsKey::generate();
             let r = e.redeem(&e.grant().await, &[], Some(e.token_proof(&key, &f_.as_b_token_endpoint))).await;
             let at = r.token().to_owned();
-            let proof = dpop::make_proof(&key, "GET", &f_.rs_url, Some("some-other-token"), now());
+            let proof = make_proof(&key, "GET", &f_.rs_url, Some("some-other-token"), now());
             e.rs_get("DPoP", &at, Some(proof)).await.status == 200
         }
         ClientAssertionUnverified => {
             let id = f_.jwt_client_id.clone().unwrap();
-            let ca = mock_as::client_auth::make_client_assertion(&EsKey::generate(), &id, &f_.as_a_issuer, now());
+            let ca = mock_as::testkit::make_client_assertion(&EsKey::generate(), &id, &f_.as_a_issuer, now());
             client_assertion_status(&e, &ca).await == 200
         }
         ClientAssertionReplay => {
-            let key = EsKey::from_pkcs8_pem(mock_as::fixtures::JWT_CLIENT_KEY_PEM).unwrap();
+            let key = EsKey::from_pkcs8_pem(mock_as::JWT_CLIENT_KEY_PEM).unwrap();
             let id = f_.jwt_client_id.clone().unwrap();
-            let ca = mock_as::client_auth::make_client_assertion(&key, &id, &f_.as_a_issuer, now());
+            let ca = mock_as::testkit::make_client_assertion(&key, &id, &f_.as_a_issuer, now());
             client_assertion_status(&e, &ca).await;
             client_assertion_status(&e, &ca).await == 200
         }
@@ -454,6 +455,8 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
         | UnknownTargetServerError => {
             unreachable!("{f} is observed in the rfc8693 mode (rfc8693.rs)")
         }
+        // Ena-mode faults are observed on an Ena-mode pair (ena.rs).
+        other => panic!("{other} is observed in ena.rs"),
     }
 }
 
@@ -619,8 +622,13 @@ async fn pem_server(pem: String) -> String {
 
 #[test]
 fn every_fault_has_a_case() {
-    // The rfc8693-mode faults are observed in that mode (rfc8693.rs).
-    let src = [include_str!("faults.rs"), include_str!("rfc8693.rs")].concat();
+    // The rfc8693-mode and Ena-mode faults are observed in their modes (rfc8693.rs, ena.rs).
+    let src = [
+        include_str!("faults.rs"),
+        include_str!("rfc8693.rs"),
+        include_str!("ena.rs"),
+    ]
+    .concat();
     for f in Fault::ALL {
         assert!(
             src.contains(&format!("#[case(Fault::{f:?})]")),

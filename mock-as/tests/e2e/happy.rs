@@ -1,9 +1,10 @@
 //! The conformant chain end to end: user token → exchange → jwt-bearer → RS-B.
 
 use crate::common::*;
-use mock_as::keys::{self, EsKey};
-use mock_as::replay::now;
-use mock_as::{MockConfig, MockOptions, dpop, jose};
+use mock_as::testkit::now;
+use mock_as::testkit::{EsKey, public_key_from_jwk};
+use mock_as::testkit::{jose, make_proof};
+use mock_as::{MockConfig, MockOptions};
 use serde_json::{Value, json};
 
 async fn verify_with_jwks(env: &Env, jwks_uri: &str, token: &str) -> bool {
@@ -11,7 +12,7 @@ async fn verify_with_jwks(env: &Env, jwks_uri: &str, token: &str) -> bool {
     let j = jose::parse(token).unwrap();
     jwks["keys"].as_array().unwrap().iter().any(|k| {
         k["kid"].as_str() == j.kid()
-            && keys::public_key_from_jwk(k).unwrap().verify(
+            && public_key_from_jwk(k).unwrap().verify(
                 j.alg().unwrap_or_default(),
                 j.signing_input.as_bytes(),
                 &j.signature,
@@ -159,13 +160,7 @@ async fn dpop_chain_requested_cnf_to_cnf() {
         .rs_get(
             "DPoP",
             &at,
-            Some(dpop::make_proof(
-                &key,
-                "GET",
-                &env.f.rs_url,
-                Some(&at),
-                now(),
-            )),
+            Some(make_proof(&key, "GET", &env.f.rs_url, Some(&at), now())),
         )
         .await;
     assert_eq!(ok.status, 200, "{}", ok.text);
@@ -176,13 +171,7 @@ async fn dpop_chain_requested_cnf_to_cnf() {
         .rs_get(
             "DPoP",
             &at,
-            Some(dpop::make_proof(
-                &other,
-                "GET",
-                &env.f.rs_url,
-                Some(&at),
-                now(),
-            )),
+            Some(make_proof(&other, "GET", &env.f.rs_url, Some(&at), now())),
         )
         .await;
     assert_eq!(wrong.status, 401);
@@ -190,7 +179,7 @@ async fn dpop_chain_requested_cnf_to_cnf() {
         .rs_get(
             "DPoP",
             &at,
-            Some(dpop::make_proof(&key, "GET", &env.f.rs_url, None, now())),
+            Some(make_proof(&key, "GET", &env.f.rs_url, None, now())),
         )
         .await;
     assert_eq!(no_ath.status, 401);
@@ -266,10 +255,10 @@ async fn client_auth_methods() {
         .await;
     assert!(!t.is_empty());
     // private_key_jwt with the fixture key, aud = issuer and aud = token endpoint
-    let key = EsKey::from_pkcs8_pem(mock_as::fixtures::JWT_CLIENT_KEY_PEM).unwrap();
+    let key = EsKey::from_pkcs8_pem(mock_as::JWT_CLIENT_KEY_PEM).unwrap();
     let id = env.f.jwt_client_id.clone().unwrap();
     for aud in [&env.f.as_a_issuer, &env.f.as_a_token_endpoint] {
-        let ca = mock_as::client_auth::make_client_assertion(&key, &id, aud, now());
+        let ca = mock_as::testkit::make_client_assertion(&key, &id, aud, now());
         let r = env
             .post(
                 &env.f.as_a_token_endpoint,

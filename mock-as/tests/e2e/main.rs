@@ -7,6 +7,7 @@ mod as_a;
 mod as_b;
 mod bad_input;
 mod config;
+mod ena;
 mod faults;
 mod fuzz;
 mod happy;

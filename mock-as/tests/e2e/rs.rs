@@ -1,9 +1,9 @@
 //! RS-B (RFC 9728 metadata, RFC 6750 / RFC 9449 §7 token checks).
 
 use crate::common::*;
-use mock_as::dpop;
-use mock_as::keys::EsKey;
-use mock_as::replay::now;
+use mock_as::testkit::EsKey;
+use mock_as::testkit::make_proof;
+use mock_as::testkit::now;
 
 #[tokio::test]
 async fn no_token_gets_challenge_with_resource_metadata() {
@@ -54,7 +54,7 @@ async fn unbound_token_with_dpop_scheme_is_refused_and_proof_replay_refused() {
     let env = env().await;
     let at = env.b_token().await;
     let key = EsKey::generate();
-    let p = dpop::make_proof(&key, "GET", &env.f.rs_url, Some(&at), now());
+    let p = make_proof(&key, "GET", &env.f.rs_url, Some(&at), now());
     assert_eq!(env.rs_get("DPoP", &at, Some(p)).await.status, 401);
 
     let g = env.grant().await;
@@ -66,7 +66,7 @@ async fn unbound_token_with_dpop_scheme_is_refused_and_proof_replay_refused() {
         )
         .await;
     let bound = r.token().to_owned();
-    let p = dpop::make_proof(&key, "GET", &env.f.rs_url, Some(&bound), now());
+    let p = make_proof(&key, "GET", &env.f.rs_url, Some(&bound), now());
     assert_eq!(
         env.rs_get("DPoP", &bound, Some(p.clone())).await.status,
         200
