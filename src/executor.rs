@@ -868,236 +868,267 @@ impl CaseRun {
 
     /// Build the HTTP request of an HTTP action.
     async fn prepare(&mut self, step: &Step) -> StepResult<Request> {
-        let form_headers = || {
-            vec![
-                (
-                    "Content-Type".to_string(),
-                    "application/x-www-form-urlencoded".to_string(),
-                ),
-                ("Accept".to_string(), "application/json".to_string()),
-            ]
-        };
         match &step.action {
-            Action::Discover { role } => {
-                let url = match role {
-                    Role::AsA => well_known(&self.env.as_a.issuer, "oauth-authorization-server"),
-                    Role::AsB => well_known(&self.env.as_b.issuer, "oauth-authorization-server"),
-                    Role::Rs => {
-                        let (resource, _) =
-                            self.env.rs.clone().ok_or_else(|| {
-                                Stop::Skip(Capability::Rs.missing_reason().into())
-                            })?;
-                        well_known(&resource, "oauth-protected-resource")
-                    }
-                };
-                Ok(Request {
-                    method: "GET".into(),
-                    url,
-                    headers: vec![("Accept".into(), "application/json".into())],
-                    body: None,
-                    client_cert: None,
-                })
-            }
-            Action::Exchange(t) | Action::Present(t) => {
-                let exchange = matches!(step.action, Action::Exchange(_));
-                let mut form: Vec<(String, String)> = Vec::new();
-                if exchange {
-                    form.push(("grant_type".into(), TOKEN_EXCHANGE.into()));
-                    // The run's form (target > profile > built-in) fills in what the step
-                    // leaves unnamed; the step's params and `omit` win.
-                    let named = |n: &str| {
-                        t.params.iter().any(|(k, _)| k == n)
-                            || t.extra.iter().any(|(k, _)| k == n)
-                            || t.omit.iter().any(|k| k == n)
-                    };
-                    form.extend(self.env.exchange.defaults(
-                        &self.env.as_b.issuer,
-                        self.env.as_b_audience.as_deref(),
-                        named,
-                    ));
-                } else {
-                    form.push(("grant_type".into(), JWT_BEARER.into()));
-                }
-                for (k, v) in &t.params {
-                    let v = self.interp_str(v, k)?;
-                    form.retain(|(x, _)| x != k);
-                    form.push((k.clone(), v));
-                }
-                let default_client = if exchange {
-                    ClientSel::Primary
-                } else if self.env.as_b_client.is_some() {
-                    ClientSel::AsB
-                } else {
-                    ClientSel::None
-                };
-                let client = self.client_for(t.client.unwrap_or(default_client), exchange)?;
-                let method = t
-                    .auth
-                    .or(client.as_ref().map(|c| c.auth))
-                    .unwrap_or(AuthMethod::Basic);
-                let mut headers = form_headers();
-                let aud = if exchange {
-                    &self.env.as_a.issuer
-                } else {
-                    &self.env.as_b.issuer
-                };
-                apply_client_auth(&mut form, &mut headers, client.as_ref(), method, aud);
-                // `params` override anything above (client auth included); `omit` removes.
-                for (k, v) in &t.extra {
-                    form.retain(|(x, _)| x != k);
-                    match self.interp(v)? {
-                        Value::Array(items) => {
-                            for i in items {
-                                form.push((k.clone(), value_text(&i)));
-                            }
-                        }
-                        other => form.push((k.clone(), value_text(&other))),
-                    }
-                }
-                form.retain(|(k, _)| !t.omit.contains(k));
-                let url = if exchange {
-                    self.env.as_a.token_endpoint.clone()
-                } else {
-                    self.env.as_b.token_endpoint.clone()
-                };
-                if let Some(p) = &t.dpop_proof {
-                    headers.push(("DPoP".into(), self.interp_str(p, "dpop_proof")?));
-                } else if let Some(k) = &t.dpop {
-                    let key = self.key(k);
-                    headers.push(("DPoP".into(), dpop_proof(&key, "POST", &url, None, None)));
-                }
-                Ok(Request {
-                    method: "POST".into(),
-                    url,
-                    headers,
-                    body: Some(encode_form(&form)),
-                    client_cert: tls_client(client.as_ref(), method),
-                })
-            }
+            Action::Discover { role } => self.discover_request(*role),
+            Action::Exchange(t) => self.token_request(t, true),
+            Action::Present(t) => self.token_request(t, false),
             Action::CallResource {
                 token,
                 scheme,
                 dpop,
-                dpop_proof: fixed_proof,
-            } => {
-                let (_, url) = self
+                dpop_proof,
+            } => self.resource_request(token, *scheme, dpop.as_deref(), dpop_proof.as_ref()),
+            Action::Request(r) => self.raw_request(r),
+            other => err(format!("`{}` is not an HTTP action", other.name())),
+        }
+    }
+
+    /// `discover`: GET the role's RFC 8414 (AS) or RFC 9728 (RS) metadata document.
+    fn discover_request(&self, role: Role) -> StepResult<Request> {
+        let url = match role {
+            Role::AsA => well_known(&self.env.as_a.issuer, "oauth-authorization-server"),
+            Role::AsB => well_known(&self.env.as_b.issuer, "oauth-authorization-server"),
+            Role::Rs => {
+                let (resource, _) = self
                     .env
                     .rs
                     .clone()
                     .ok_or_else(|| Stop::Skip(Capability::Rs.missing_reason().into()))?;
-                let token = self.interp_str(token, "token")?;
-                let scheme = scheme.unwrap_or(if dpop.is_some() {
-                    Scheme::DPoP
-                } else {
-                    Scheme::Bearer
-                });
-                let scheme = if scheme == Scheme::DPoP {
-                    "DPoP"
-                } else {
-                    "Bearer"
-                };
-                let mut headers = vec![("Authorization".to_string(), format!("{scheme} {token}"))];
-                if let Some(p) = fixed_proof {
-                    headers.push(("DPoP".into(), self.interp_str(p, "dpop_proof")?));
-                } else if let Some(k) = dpop {
-                    let key = self.key(k);
-                    headers.push((
-                        "DPoP".into(),
-                        dpop_proof(&key, "GET", &url, Some(&token), None),
-                    ));
-                }
-                Ok(Request {
-                    method: "GET".into(),
-                    url,
-                    headers,
-                    body: None,
-                    client_cert: None,
-                })
+                well_known(&resource, "oauth-protected-resource")
             }
-            Action::Request(r) => {
-                let env = self.env.clone();
-                let rs = || {
-                    env.rs
-                        .clone()
-                        .ok_or_else(|| Stop::Skip(Capability::Rs.missing_reason().into()))
-                };
-                let as_info = match r.role {
-                    Role::AsA => Some(&env.as_a),
-                    Role::AsB => Some(&env.as_b),
-                    Role::Rs => None,
-                };
-                let url = match (r.endpoint, as_info) {
-                    (Endpoint::Token, Some(a)) => a.token_endpoint.clone(),
-                    (Endpoint::Metadata, Some(a)) => {
-                        well_known(&a.issuer, "oauth-authorization-server")
+        };
+        Ok(Request {
+            method: "GET".into(),
+            url,
+            headers: vec![("Accept".into(), "application/json".into())],
+            body: None,
+            client_cert: None,
+        })
+    }
+
+    /// `exchange` (RFC 8693 at AS-A) or `present` (RFC 7523 jwt-bearer at AS-B): the form,
+    /// the client authentication and the optional DPoP proof.
+    fn token_request(&mut self, t: &TokenRequest, exchange: bool) -> StepResult<Request> {
+        let mut form = self.token_form(t, exchange)?;
+        let default_client = if exchange {
+            ClientSel::Primary
+        } else if self.env.as_b_client.is_some() {
+            ClientSel::AsB
+        } else {
+            ClientSel::None
+        };
+        let client = self.client_for(t.client.unwrap_or(default_client), exchange)?;
+        let method = t
+            .auth
+            .or(client.as_ref().map(|c| c.auth))
+            .unwrap_or(AuthMethod::Basic);
+        let mut headers = form_headers();
+        let aud = if exchange {
+            &self.env.as_a.issuer
+        } else {
+            &self.env.as_b.issuer
+        };
+        apply_client_auth(&mut form, &mut headers, client.as_ref(), method, aud);
+        // `params` override anything above (client auth included); `omit` removes.
+        for (k, v) in &t.extra {
+            form.retain(|(x, _)| x != k);
+            match self.interp(v)? {
+                Value::Array(items) => {
+                    for i in items {
+                        form.push((k.clone(), value_text(&i)));
                     }
-                    (Endpoint::Jwks, Some(a)) => a
-                        .jwks_uri
-                        .clone()
-                        .ok_or_else(|| Stop::Error("the AS has no jwks_uri".into()))?,
-                    (Endpoint::Metadata, None) => well_known(&rs()?.0, "oauth-protected-resource"),
-                    (Endpoint::Resource, _) => rs()?.1,
-                    (e, _) => return err(format!("endpoint {e:?} does not exist for this role")),
-                };
-                let mut headers: Vec<(String, String)> = Vec::new();
-                let mut form: Vec<(String, String)> = Vec::new();
-                for (k, v) in &r.form {
-                    match self.interp(v)? {
-                        Value::Array(items) => items
-                            .iter()
-                            .for_each(|i| form.push((k.clone(), value_text(i)))),
-                        other => form.push((k.clone(), value_text(&other))),
-                    }
                 }
-                let client = self.client_for(r.client, matches!(r.role, Role::AsA))?;
-                let method = r
-                    .auth
-                    .or(client.as_ref().map(|c| c.auth))
-                    .unwrap_or(AuthMethod::Basic);
-                let aud = match r.role {
-                    Role::AsA => env.as_a.issuer.clone(),
-                    Role::AsB => env.as_b.issuer.clone(),
-                    Role::Rs => rs()?.0,
-                };
-                apply_client_auth(&mut form, &mut headers, client.as_ref(), method, &aud);
-                // A GET carries its form as the URL query (RFC 6749 §3.2: token requests must
-                // not be accepted that way; the hygiene suite checks exactly that).
-                let mut url = url;
-                if r.method.eq_ignore_ascii_case("GET") && r.body.is_none() && !form.is_empty() {
-                    let sep = if url.contains('?') { '&' } else { '?' };
-                    url = format!("{url}{sep}{}", encode_form(&form));
-                    form.clear();
-                }
-                let body = match &r.body {
-                    Some(b) => Some(self.interp_str(b, "body")?),
-                    None if !form.is_empty() || r.method == "POST" => Some(encode_form(&form)),
-                    None => None,
-                };
-                let content_type = match &r.content_type {
-                    Some(c) => Some(self.interp_str(c, "content_type")?),
-                    None if r.body.is_none() && body.is_some() => {
-                        Some("application/x-www-form-urlencoded".into())
-                    }
-                    None => None,
-                };
-                if let Some(ct) = content_type {
-                    headers.push(("Content-Type".into(), ct));
-                }
-                for (k, v) in &r.headers {
-                    let v = self.interp_str(v, k)?;
-                    headers.retain(|(x, _)| !x.eq_ignore_ascii_case(k));
-                    headers.push((k.clone(), v));
-                }
-                Ok(Request {
-                    method: r.method.clone(),
-                    url,
-                    headers,
-                    body,
-                    client_cert: tls_client(client.as_ref(), method),
-                })
+                other => form.push((k.clone(), value_text(&other))),
             }
-            other => err(format!("`{}` is not an HTTP action", other.name())),
         }
+        form.retain(|(k, _)| !t.omit.contains(k));
+        let url = if exchange {
+            self.env.as_a.token_endpoint.clone()
+        } else {
+            self.env.as_b.token_endpoint.clone()
+        };
+        if let Some(p) = &t.dpop_proof {
+            headers.push(("DPoP".into(), self.interp_str(p, "dpop_proof")?));
+        } else if let Some(k) = &t.dpop {
+            let key = self.key(k);
+            headers.push(("DPoP".into(), dpop_proof(&key, "POST", &url, None, None)));
+        }
+        Ok(Request {
+            method: "POST".into(),
+            url,
+            headers,
+            body: Some(encode_form(&form)),
+            client_cert: tls_client(client.as_ref(), method),
+        })
+    }
+
+    /// The grant type, the run's exchange defaults and the step's typed parameters of a token
+    /// request, before client authentication.
+    fn token_form(
+        &mut self,
+        t: &TokenRequest,
+        exchange: bool,
+    ) -> StepResult<Vec<(String, String)>> {
+        let mut form: Vec<(String, String)> = Vec::new();
+        if exchange {
+            form.push(("grant_type".into(), TOKEN_EXCHANGE.into()));
+            // The run's form (target > profile > built-in) fills in what the step
+            // leaves unnamed; the step's params and `omit` win.
+            let named = |n: &str| {
+                t.params.iter().any(|(k, _)| k == n)
+                    || t.extra.iter().any(|(k, _)| k == n)
+                    || t.omit.iter().any(|k| k == n)
+            };
+            form.extend(self.env.exchange.defaults(
+                &self.env.as_b.issuer,
+                self.env.as_b_audience.as_deref(),
+                named,
+            ));
+        } else {
+            form.push(("grant_type".into(), JWT_BEARER.into()));
+        }
+        for (k, v) in &t.params {
+            let v = self.interp_str(v, k)?;
+            form.retain(|(x, _)| x != k);
+            form.push((k.clone(), v));
+        }
+        Ok(form)
+    }
+
+    /// `call_resource`: GET RS-B's resource with the token as Bearer or DPoP (RFC 9449 §7.1),
+    /// with a minted or a verbatim proof.
+    fn resource_request(
+        &mut self,
+        token: &Tmpl,
+        scheme: Option<Scheme>,
+        dpop: Option<&str>,
+        fixed_proof: Option<&Tmpl>,
+    ) -> StepResult<Request> {
+        let (_, url) = self
+            .env
+            .rs
+            .clone()
+            .ok_or_else(|| Stop::Skip(Capability::Rs.missing_reason().into()))?;
+        let token = self.interp_str(token, "token")?;
+        let scheme = scheme.unwrap_or(if dpop.is_some() {
+            Scheme::DPoP
+        } else {
+            Scheme::Bearer
+        });
+        let scheme = if scheme == Scheme::DPoP {
+            "DPoP"
+        } else {
+            "Bearer"
+        };
+        let mut headers = vec![("Authorization".to_string(), format!("{scheme} {token}"))];
+        if let Some(p) = fixed_proof {
+            headers.push(("DPoP".into(), self.interp_str(p, "dpop_proof")?));
+        } else if let Some(k) = dpop {
+            let key = self.key(k);
+            headers.push((
+                "DPoP".into(),
+                dpop_proof(&key, "GET", &url, Some(&token), None),
+            ));
+        }
+        Ok(Request {
+            method: "GET".into(),
+            url,
+            headers,
+            body: None,
+            client_cert: None,
+        })
+    }
+
+    /// `request`: a free-form request to a role's endpoint, with its form (as the query of a
+    /// GET), body, content type, headers and client authentication.
+    fn raw_request(&mut self, r: &RawRequest) -> StepResult<Request> {
+        let url = self.endpoint_url(r.role, r.endpoint)?;
+        let mut headers: Vec<(String, String)> = Vec::new();
+        let mut form: Vec<(String, String)> = Vec::new();
+        for (k, v) in &r.form {
+            match self.interp(v)? {
+                Value::Array(items) => items
+                    .iter()
+                    .for_each(|i| form.push((k.clone(), value_text(i)))),
+                other => form.push((k.clone(), value_text(&other))),
+            }
+        }
+        let client = self.client_for(r.client, matches!(r.role, Role::AsA))?;
+        let method = r
+            .auth
+            .or(client.as_ref().map(|c| c.auth))
+            .unwrap_or(AuthMethod::Basic);
+        let aud = match r.role {
+            Role::AsA => self.env.as_a.issuer.clone(),
+            Role::AsB => self.env.as_b.issuer.clone(),
+            Role::Rs => self.rs_urls()?.0,
+        };
+        apply_client_auth(&mut form, &mut headers, client.as_ref(), method, &aud);
+        // A GET carries its form as the URL query (RFC 6749 §3.2: token requests must
+        // not be accepted that way; the hygiene suite checks exactly that).
+        let mut url = url;
+        if r.method.eq_ignore_ascii_case("GET") && r.body.is_none() && !form.is_empty() {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            url = format!("{url}{sep}{}", encode_form(&form));
+            form.clear();
+        }
+        let body = match &r.body {
+            Some(b) => Some(self.interp_str(b, "body")?),
+            None if !form.is_empty() || r.method == "POST" => Some(encode_form(&form)),
+            None => None,
+        };
+        let content_type = match &r.content_type {
+            Some(c) => Some(self.interp_str(c, "content_type")?),
+            None if r.body.is_none() && body.is_some() => {
+                Some("application/x-www-form-urlencoded".into())
+            }
+            None => None,
+        };
+        if let Some(ct) = content_type {
+            headers.push(("Content-Type".into(), ct));
+        }
+        for (k, v) in &r.headers {
+            let v = self.interp_str(v, k)?;
+            headers.retain(|(x, _)| !x.eq_ignore_ascii_case(k));
+            headers.push((k.clone(), v));
+        }
+        Ok(Request {
+            method: r.method.clone(),
+            url,
+            headers,
+            body,
+            client_cert: tls_client(client.as_ref(), method),
+        })
+    }
+
+    /// The URL of `endpoint` at `role` for a free-form request.
+    fn endpoint_url(&self, role: Role, endpoint: Endpoint) -> StepResult<String> {
+        let as_info = match role {
+            Role::AsA => Some(&self.env.as_a),
+            Role::AsB => Some(&self.env.as_b),
+            Role::Rs => None,
+        };
+        Ok(match (endpoint, as_info) {
+            (Endpoint::Token, Some(a)) => a.token_endpoint.clone(),
+            (Endpoint::Metadata, Some(a)) => well_known(&a.issuer, "oauth-authorization-server"),
+            (Endpoint::Jwks, Some(a)) => a
+                .jwks_uri
+                .clone()
+                .ok_or_else(|| Stop::Error("the AS has no jwks_uri".into()))?,
+            (Endpoint::Metadata, None) => {
+                well_known(&self.rs_urls()?.0, "oauth-protected-resource")
+            }
+            (Endpoint::Resource, _) => self.rs_urls()?.1,
+            (e, _) => return err(format!("endpoint {e:?} does not exist for this role")),
+        })
+    }
+
+    /// RS-B's (resource identifier, resource URL); a run without RS-B skips the case.
+    fn rs_urls(&self) -> StepResult<(String, String)> {
+        self.env
+            .rs
+            .clone()
+            .ok_or_else(|| Stop::Skip(Capability::Rs.missing_reason().into()))
     }
 
     fn forge(&mut self, f: &Forge) -> StepResult<Value> {
@@ -1592,6 +1623,17 @@ fn request_secrets(req: &Request) -> (Value, Value) {
         })
         .unwrap_or(Value::Null);
     (proof, assertion)
+}
+
+/// The headers of a form-encoded token request that wants JSON back.
+fn form_headers() -> Vec<(String, String)> {
+    vec![
+        (
+            "Content-Type".to_string(),
+            "application/x-www-form-urlencoded".to_string(),
+        ),
+        ("Accept".to_string(), "application/json".to_string()),
+    ]
 }
 
 fn value_text(v: &Value) -> String {
