@@ -552,11 +552,9 @@ pub async fn run(prepared: Prepared) -> Result<Finished, RunError> {
     // Kept subject-token sources (refresh token, command, authorization code) are obtained
     // before any case runs; an interactive login shows its URL through the notice then.
     env.tokens.set_notice(p.options.notice.clone());
-    let http = crate::http::Http::new(
-        Duration::from_secs(env.limits.request_timeout_secs),
-        env.limits.max_response_bytes,
-    );
-    for (_, e) in env.tokens.prefetch(&http).await {
+    // The environment's client: the target's limits and TLS settings (CA bundle, client
+    // certificates, --insecure) apply to token sources as to every other request.
+    for (_, e) in env.tokens.prefetch(&env.http).await {
         p.options.notice.show(&format!("warning: {e}"));
     }
     let planned = plan(&p.lib, &p.selection(), &p.profile, &env);

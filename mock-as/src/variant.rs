@@ -87,10 +87,9 @@ variants! {
     /// server that answers invalid_request earns the SHOULD-level warn only.
     InvalidRequestForUnknownTarget = "invalid-request-for-unknown-target", ["IC-TE-05", "IC-JB-02"], warns ["grant-validation/unknown-resource-at-as-b", "unknown-audience/unknown-resource", "unknown-audience/unknown-audience", "unknown-audience/relative-resource", "unknown-audience/resource-with-fragment", "rfc8693-errors/unknown-audience-code"],
         "both ASes answer invalid_request instead of invalid_target for an unknown target (RFC 8693 §2.2.2 and RFC 8707 §2: invalid_target SHOULD be used; only that SHOULD-level warn is expected)";
-    /// RFC 6749 §5.2: 401 is required only when the client used the Authorization header.
-    /// Under a profile that makes client authentication a MUST (ic-01 SHOULD, ena-1.0 MUST),
-    /// client-binding/exchange-requires-client-auth's stated preference for 401 warns.
-    InvalidClient400WithoutHeader = "invalid-client-400-without-header", ["GEN-04", "IC-JB-08", "IC-TE-23"], warns ["client-binding/exchange-requires-client-auth"],
+    /// RFC 6749 §5.2: 401 is required only when the client used the Authorization header;
+    /// without it 400 and 401 are equally conformant, so no case may even warn.
+    InvalidClient400WithoutHeader = "invalid-client-400-without-header", ["GEN-04", "IC-JB-08", "IC-TE-23"], warns [],
         "invalid_client is answered with 400 when the client did not use the Authorization header (RFC 6749 §5.2: 401 MAY be returned; it MUST only when the Authorization header was used)";
     /// RFC 9449 is an optional extension; a server without it ignores the DPoP header.
     NoDpop = "no-dpop", ["DPOP-02", "IC-JG-14", "IC-AT-07", "IC-AT-08", "IC-SC-11"], warns [],
