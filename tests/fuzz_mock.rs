@@ -182,3 +182,42 @@ async fn endpoint_choice_limits_what_is_fuzzed() {
             .all(|c| c["case"].as_str().unwrap().starts_with("assertion-"))
     );
 }
+
+/// Issue 12 item 5: the HTML and Markdown reports show each finding's seed, shrunk request
+/// and replay command as fields of their own, the replay command with the flags that
+/// reproduce it (fault, profile). Run-specific text is redacted: the output folder, the seed
+/// and the case index and shrink steps that follow it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn findings_are_readable_in_html_and_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    fuzz::run(args(dir.path(), 300, 1, &[Fault::AcceptExpired])).await;
+    let out = dir.path().display().to_string();
+    let redact = |text: &str| {
+        let text = text
+            .replace(&out, "[out]")
+            .replace(&out.replace('/', "&#x2f;"), "[out]");
+        let seed = regex::Regex::new(r"(seed: `|<dt>seed</dt><dd><code>)\d+").unwrap();
+        let text = seed.replace_all(&text, "${1}[seed]");
+        let steps = regex::Regex::new(r"\(case \d+, shrunk in \d+ steps\)").unwrap();
+        steps
+            .replace_all(&text, "(case [n], shrunk in [n] steps)")
+            .into_owned()
+    };
+    let md = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    let section = md
+        .split("### Fuzz findings")
+        .nth(1)
+        .expect("a Fuzz findings section")
+        .split("\n### ")
+        .next()
+        .unwrap();
+    insta::assert_snapshot!("fuzz_findings_markdown", redact(section.trim()));
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    let fields: Vec<&str> = html
+        .split("<dl class=\"fuzz\">")
+        .skip(1)
+        .map(|rest| rest.split("</dl>").next().unwrap())
+        .collect();
+    assert!(!fields.is_empty(), "no fuzz fields in the HTML report");
+    insta::assert_snapshot!("fuzz_findings_html", redact(&fields.join("\n")));
+}

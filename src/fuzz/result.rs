@@ -48,6 +48,27 @@ fn rfc3339(t: SystemTime) -> String {
     humantime::format_rfc3339_seconds(t).to_string()
 }
 
+/// The command that re-sends a replay file against the same servers, graded by the same
+/// profile: the target file, or the embedded mock's faults and variants (a bare `--replay`
+/// would meet a conformant mock and report that nothing reproduces).
+fn replay_command(path: &str, input: &ResultInput<'_>) -> String {
+    let t = input.targets;
+    let mut cmd = format!("chainproof fuzz --replay {path}");
+    match &t.file {
+        Some(file) => cmd.push_str(&format!(" --target {file}")),
+        None => {
+            for f in &t.as_a.faults {
+                cmd.push_str(&format!(" --mock-fault {f}"));
+            }
+            for v in &t.as_a.variants {
+                cmd.push_str(&format!(" --mock-variant {v}"));
+            }
+        }
+    }
+    cmd.push_str(&format!(" --profile {}", input.levels.profile));
+    cmd
+}
+
 fn finding_case(f: &Finding, replay: Option<&String>, seed: u64) -> CaseResult {
     let v = &f.violation;
     let mut checks = v.checks.clone();
@@ -74,8 +95,8 @@ fn finding_case(f: &Finding, replay: Option<&String>, seed: u64) -> CaseResult {
     } else {
         message.push_str(&format!(" (seed {seed}, case {})", f.case_index));
     }
-    if let Some(path) = replay {
-        message.push_str(&format!("; replay: chainproof fuzz --replay {path}"));
+    if let Some(command) = replay {
+        message.push_str(&format!("; replay: {command}"));
     }
     CaseResult {
         suite: "fuzz".into(),
@@ -97,11 +118,14 @@ fn finding_case(f: &Finding, replay: Option<&String>, seed: u64) -> CaseResult {
 pub fn build(input: &ResultInput<'_>) -> RunResult {
     let o = input.outcome;
     let mut cases: Vec<CaseResult> = Vec::new();
-    for f in &o.findings {
-        cases.push(finding_case(f, input.replay_files.get(&f.key), input.seed));
-    }
-    for f in &o.observations {
-        cases.push(finding_case(f, input.replay_files.get(&f.key), input.seed));
+    let replay = |f: &Finding| {
+        input
+            .replay_files
+            .get(&f.key)
+            .map(|p| replay_command(p, input))
+    };
+    for f in o.findings.iter().chain(&o.observations) {
+        cases.push(finding_case(f, replay(f).as_ref(), input.seed));
     }
     // One pass (or skip) case per oracle and endpoint that found nothing.
     for &e in input.fuzzed {
@@ -208,10 +232,7 @@ pub fn build(input: &ResultInput<'_>) -> RunResult {
                     case_index: f.case_index,
                     shrink_steps: f.shrink_steps,
                     request: input.requests.get(&f.key).cloned().unwrap_or_default(),
-                    replay: input
-                        .replay_files
-                        .get(&f.key)
-                        .map(|p| format!("chainproof fuzz --replay {p}")),
+                    replay: replay(f),
                 })
                 .collect(),
         }),

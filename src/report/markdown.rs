@@ -168,8 +168,13 @@ pub fn render(run: &RunResult, gate: Option<&GateOutcome>) -> String {
             );
             let _ = writeln!(
                 out,
-                "  - shrunk request: `{}`",
-                code_span(&f.request.chars().take(300).collect::<String>())
+                "  - shrunk request: `{}`{}",
+                code_span(&f.request.chars().take(300).collect::<String>()),
+                if f.request.chars().count() > 300 {
+                    " (cut; the replay file has it whole)"
+                } else {
+                    ""
+                }
             );
             if let Some(r) = &f.replay {
                 let _ = writeln!(out, "  - replay: `{}`", code_span(r));
