@@ -53,6 +53,8 @@ pub struct Env {
     pub tokens: SubjectTokens,
     pub user_sub: Option<String>,
     pub user_sub_at_b: Option<String>,
+    /// The subject AS-B maps the second user (role `second_user`) to.
+    pub second_user_sub_at_b: Option<String>,
     pub scopes: Option<String>,
     pub escalation_scope: Option<String>,
     pub harness: Option<Arc<HarnessIssuer>>,
@@ -243,6 +245,7 @@ pub fn resolve_credentials(t: &Target) -> Vec<String> {
             &a.second_client_token,
             &a.jwt_client_token,
             &a.unmapped_user,
+            &a.second_user,
         ]
         .into_iter()
         .flatten()
@@ -279,6 +282,7 @@ fn role_sources(
     second: (Option<Source>, Option<&Client>),
     jwt: (Option<Source>, Option<&Client>),
     unmapped: Option<Source>,
+    second_user: Option<Source>,
     actor: Option<(Source, &Client)>,
 ) -> SubjectTokens {
     let mut tokens = SubjectTokens::new(endpoints);
@@ -311,11 +315,13 @@ fn role_sources(
             RoleSource::new(source, client.clone(), false),
         );
     }
-    if let Some(u) = unmapped {
-        tokens.set(
-            TokenRole::UnmappedUser,
-            RoleSource::new(u, primary_client.clone(), false),
-        );
+    for (role, source) in [
+        (TokenRole::UnmappedUser, unmapped),
+        (TokenRole::SecondUser, second_user),
+    ] {
+        if let Some(u) = source {
+            tokens.set(role, RoleSource::new(u, primary_client.clone(), false));
+        }
     }
     tokens.set(
         TokenRole::Primary,
@@ -365,6 +371,7 @@ fn live_side_a(t: &Target, info: AsInfo) -> Result<SideA, EnvError> {
         (opt_source(&a.second_client_token)?, second.as_ref()),
         (opt_source(&a.jwt_client_token)?, jwt.as_ref()),
         opt_source(&a.unmapped_user)?,
+        opt_source(&a.second_user)?,
         opt_source(&a.actor_token)?.map(|s| (s, second.as_ref().unwrap_or(&client_a))),
     );
     Ok(SideA {
@@ -422,6 +429,13 @@ fn mock_side_a(f: &MockFacts, kinds: Kinds) -> SideA {
             password: f.unmapped_user.1.clone(),
             scope: None,
         }),
+        f.second_user
+            .as_ref()
+            .map(|(username, password)| Source::Password {
+                username: username.clone(),
+                password: password.clone(),
+                scope: None,
+            }),
         // The actor: the second client's own client-credentials token (RFC 6749 §4.4).
         second
             .as_ref()
@@ -436,6 +450,8 @@ fn mock_side_a(f: &MockFacts, kinds: Kinds) -> SideA {
         defaults: Fixtures {
             user_sub: Some(f.user_sub.clone()),
             user_sub_at_b: None,
+            second_user_sub: None,
+            second_user_sub_at_b: None,
             scopes: scope,
             escalation_scope: Some(f.escalation_scope.clone()),
             as_c: f.as_c.clone(),
@@ -450,6 +466,7 @@ struct SideB {
     info: AsInfo,
     client: Option<Client>,
     user_sub_at_b: Option<String>,
+    second_user_sub_at_b: Option<String>,
 }
 
 fn live_side_b(t: &Target, info: AsInfo) -> Result<SideB, EnvError> {
@@ -463,6 +480,7 @@ fn live_side_b(t: &Target, info: AsInfo) -> Result<SideB, EnvError> {
             .map(|c| client(t, c))
             .transpose()?,
         user_sub_at_b: None,
+        second_user_sub_at_b: None,
     })
 }
 
@@ -476,6 +494,7 @@ fn mock_side_b(f: &MockFacts, registered: Option<Client>) -> SideB {
         },
         client: registered.or_else(|| f.as_b_client.as_ref().map(|(id, s)| Client::basic(id, s))),
         user_sub_at_b: Some(f.user_sub_at_b.clone()),
+        second_user_sub_at_b: f.second_user_sub_at_b.clone(),
     }
 }
 
@@ -546,8 +565,13 @@ fn mock_plan(
             registered_b_client = Some(Client::basic(&c.id, &secret));
         }
         let fx = &t.spec.fixtures;
-        if let (Some(sub), Some(sub_b)) = (&fx.user_sub, &fx.user_sub_at_b) {
-            options.map_subject(sub, sub_b);
+        for (sub, sub_b) in [
+            (&fx.user_sub, &fx.user_sub_at_b),
+            (&fx.second_user_sub, &fx.second_user_sub_at_b),
+        ] {
+            if let (Some(sub), Some(sub_b)) = (sub, sub_b) {
+                options.map_subject(sub, sub_b);
+            }
         }
     }
     if let Some(b) = live_b {
@@ -897,6 +921,10 @@ impl Env {
             as_b_client: side_b.client,
             user_sub: fixtures.user_sub.clone().or(d.user_sub.clone()),
             user_sub_at_b: fixtures.user_sub_at_b.clone().or(side_b.user_sub_at_b),
+            second_user_sub_at_b: fixtures
+                .second_user_sub_at_b
+                .clone()
+                .or(side_b.second_user_sub_at_b),
             scopes: fixtures.scopes.clone().or(d.scopes.clone()),
             escalation_scope: fixtures
                 .escalation_scope
@@ -973,6 +1001,10 @@ impl Env {
             Capability::UnmappedUser,
             self.tokens.has(TokenRole::UnmappedUser),
         );
+        add(
+            Capability::SecondUser,
+            self.tokens.has(TokenRole::SecondUser),
+        );
         add(Capability::AsBClient, self.as_b_client.is_some());
         add(Capability::Dpop, self.dpop);
         add(Capability::AudienceAlias, self.as_b_audience.is_some());
@@ -994,6 +1026,7 @@ impl Env {
             "as_c": self.as_c,
             "rs": self.rs.as_ref().map(|(r, u)| json!({"resource": r, "url": u})),
             "user": { "sub": self.user_sub, "sub_at_b": self.user_sub_at_b },
+            "second_user": { "sub_at_b": self.second_user_sub_at_b },
             "scopes": self.scopes,
             "escalation_scope": self.escalation_scope,
             "harness": self.harness.as_ref().map(|h| json!({"issuer": h.issuer, "jwks_uri": h.jwks_uri(), "jwk": h.jwk(), "x5c": h.x5c(), "x5u": h.x5u()})),

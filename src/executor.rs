@@ -852,6 +852,9 @@ impl CaseRun {
         if user == UserSel::Unmapped && self.env.tokens.gap(TokenRole::UnmappedUser).is_some() {
             return Err(Stop::Skip(Capability::UnmappedUser.missing_reason().into()));
         }
+        if user == UserSel::Second && self.env.tokens.gap(TokenRole::SecondUser).is_some() {
+            return Err(Stop::Skip(Capability::SecondUser.missing_reason().into()));
+        }
         // A missing second or jwt client skips for that reason first.
         self.client_for(client, true)?;
         let role = TokenRole::of(user, client).ok_or_else(|| {

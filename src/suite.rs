@@ -88,6 +88,8 @@ pub enum ClientSel {
 pub enum UserSel {
     Primary,
     Unmapped,
+    /// A second user AS-B maps (role `second_user`).
+    Second,
     /// The acting party of RFC 8693 delegation (role `actor`): its token is an `actor_token`.
     Actor,
 }
@@ -394,6 +396,7 @@ pub enum Capability {
     AsC,
     SecondClient,
     UnmappedUser,
+    SecondUser,
     AsBClient,
     Dpop,
     AudienceAlias,
@@ -409,6 +412,7 @@ impl Capability {
         Capability::AsC,
         Capability::SecondClient,
         Capability::UnmappedUser,
+        Capability::SecondUser,
         Capability::AsBClient,
         Capability::Dpop,
         Capability::AudienceAlias,
@@ -424,6 +428,7 @@ impl Capability {
             Capability::AsC => "as_c",
             Capability::SecondClient => "second_client",
             Capability::UnmappedUser => "unmapped_user",
+            Capability::SecondUser => "second_user",
             Capability::AsBClient => "as_b_client",
             Capability::Dpop => "dpop",
             Capability::AudienceAlias => "audience_alias",
@@ -446,6 +451,9 @@ impl Capability {
             }
             Capability::UnmappedUser => {
                 "needs unmapped_user: the target gives no user AS-B cannot map"
+            }
+            Capability::SecondUser => {
+                "needs second_user: the target gives no second user AS-B maps"
             }
             Capability::AsBClient => {
                 "needs as_b_client: the target gives no client credentials at AS-B"

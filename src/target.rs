@@ -82,6 +82,10 @@ pub struct AsATarget {
     /// Subject token of a user AS-B cannot map (role `unmapped_user`).
     #[serde(default)]
     pub unmapped_user: Option<SubjectTokenTarget>,
+    /// Subject token of a second user AS-B maps, to `[fixtures] second_user_sub_at_b` (role
+    /// `second_user`).
+    #[serde(default)]
+    pub second_user: Option<SubjectTokenTarget>,
     /// Token of the acting party for RFC 8693 delegation (role `actor`, sent as `actor_token`):
     /// obtained by the second client when `[as_a.second_client]` is given (e.g. its own
     /// `client_credentials` token), else by the primary client.
@@ -302,6 +306,9 @@ pub struct SubjectTokenTarget {
 pub struct Fixtures {
     pub user_sub: Option<String>,
     pub user_sub_at_b: Option<String>,
+    /// The second user's `sub` at AS-A and the subject AS-B maps it to (role `second_user`).
+    pub second_user_sub: Option<String>,
+    pub second_user_sub_at_b: Option<String>,
     pub scopes: Option<String>,
     pub escalation_scope: Option<String>,
     pub as_c: Option<String>,
@@ -457,6 +464,7 @@ impl Target {
             &a.second_client_token,
             &a.jwt_client_token,
             &a.unmapped_user,
+            &a.second_user,
             &a.actor_token,
         ]
         .into_iter()

@@ -101,12 +101,14 @@ const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
         "AS-B answers an unknown grant type with invalid_grant",
     ),
     ("GEN-06", "AS-B accepts a relative resource"),
-    ("GEN-09", "AS-A's grant carries scope as a JSON array"),
+    (
+        "GEN-09",
+        "AS-A's grant carries may_act that is not an object",
+    ),
     (
         "GEN-12",
         "AS-B accepts a grant typed as a DPoP proof (dpop+jwt)",
     ),
-    ("IC-AT-01", "AS-B answers token_type N_A"),
     (
         "IC-AT-02",
         "RS-B accepts an access token issued for another resource",
@@ -187,21 +189,14 @@ const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
         "IC-JB-16",
         "AS-B treats an unknown grant type as jwt-bearer",
     ),
-    ("IC-JG-01", "AS-A's grant iss is its token endpoint URL"),
-    ("IC-JG-02", "AS-A's grant sub is an empty string"),
     (
         "IC-JG-03",
         "AS-A's grant aud names the domain-B resource instead of AS-B",
     ),
-    ("IC-JG-04", "AS-A's grant exp is a string"),
     (
         "IC-JG-05",
         "AS-A's grant lifetime follows the subject token's (an hour)",
     ),
-    ("IC-JG-06", "AS-A's grant nbf lies after exp"),
-    ("IC-JG-08", "AS-A signs grants with HS256"),
-    ("IC-JG-09", "AS-A's grant claims set is a JSON array"),
-    ("IC-JG-13", "AS-A's grant act carries no sub"),
     (
         "IC-JG-14",
         "AS-A puts a requested_cnf that is not the proof key's thumbprint",

@@ -48,6 +48,7 @@ const COMBINATIONS: &[&[Variant]] = &[
         Variant::SubjectPassthrough,
         Variant::ScopeOmittedWhenEqual,
         Variant::SeveralKeys,
+        Variant::RsaAndEcKeys,
         Variant::GrantAudTokenEndpoint,
     ],
 ];

@@ -13,7 +13,7 @@ use crate::fault::{Fault, FaultSet};
 use crate::form::Form;
 use crate::id_jag;
 use crate::jose::{self, Jws};
-use crate::keys::{self, EsKey};
+use crate::keys::{self, EsKey, JwsKey};
 use crate::replay::{JtiCache, now};
 use crate::urls::AsUrls;
 use crate::variant::Variant;
@@ -47,6 +47,8 @@ pub struct AsA {
     pub extra_keys: Vec<EsKey>,
     /// Under `key-rotation`: set once the first grant is minted; then `extra_keys[0]` signs.
     pub rotated: AtomicBool,
+    /// The RS256 key under `rsa-keys` (signs everything) and `rsa-and-ec-keys` (signs grants).
+    pub rsa_key: Option<keys::RsKey>,
 }
 
 impl AsA {
@@ -56,6 +58,22 @@ impl AsA {
             &self.extra_keys[0]
         } else {
             &self.key
+        }
+    }
+
+    /// The key that signs grants: the RSA key under `rsa-keys` and `rsa-and-ec-keys`.
+    fn grant_key(&self) -> &dyn JwsKey {
+        match &self.rsa_key {
+            Some(k) => k,
+            None => self.signing_key(),
+        }
+    }
+
+    /// The key that signs AS-A's own access tokens: the RSA key only under `rsa-keys`.
+    fn access_token_key(&self) -> &dyn JwsKey {
+        match &self.rsa_key {
+            Some(k) if self.faults.variant(Variant::RsaKeys) => k,
+            _ => self.signing_key(),
         }
     }
 
@@ -198,8 +216,12 @@ async fn metadata(State(s): State<Arc<AsA>>) -> Response {
 }
 
 async fn jwks(State(s): State<Arc<AsA>>) -> Response {
-    let keys: Vec<Value> = s
-        .published_keys()
+    let ec_keys = if s.faults.variant(Variant::RsaKeys) {
+        Vec::new()
+    } else {
+        s.published_keys()
+    };
+    let keys: Vec<Value> = ec_keys
         .into_iter()
         .map(|key| {
             let mut jwk = key.public_jwk();
@@ -211,6 +233,7 @@ async fn jwks(State(s): State<Arc<AsA>>) -> Response {
             }
             jwk
         })
+        .chain(s.rsa_key.as_ref().map(keys::RsKey::public_jwk))
         .collect();
     axum::Json(json!({ "keys": keys })).into_response()
 }
@@ -446,7 +469,7 @@ pub(crate) fn mint_access_token_for(
     aud: Value,
     extra: Option<(&str, Value)>,
 ) -> String {
-    let key = s.signing_key();
+    let key = s.access_token_key();
     let mut claims = json!({
         "iss": s.urls.issuer, "sub": sub, "client_id": client_id, "scope": endpoint::join(scope),
         "aud": aud, "iat": now, "exp": now + s.cfg.access_token_lifetime_secs as i64,
@@ -466,7 +489,7 @@ pub(crate) fn mint_access_token_for(
     }
     jose::sign(
         key,
-        &json!({"alg": "ES256", "kid": key.kid(), "typ": "at+jwt"}),
+        &json!({"alg": key.alg(), "kid": key.key_id(), "typ": "at+jwt"}),
         &claims,
     )
 }
@@ -525,16 +548,19 @@ pub(crate) fn validate_own_token(
     let jws = jose::parse(token).map_err(|_| "not a compact JWS")?;
     let own = std::iter::once(&s.key)
         .chain(&s.extra_keys)
-        .find(|k| jws.kid() == Some(k.kid()));
-    let Some(own) = own.filter(|_| jws.alg() == Some("ES256") && !jws.header.contains_key("crit"))
+        .find(|k| jws.kid() == Some(k.kid()))
+        .map(EsKey::verifying_key)
+        .or_else(|| {
+            s.rsa_key
+                .as_ref()
+                .filter(|k| jws.kid() == Some(k.kid()))
+                .map(keys::RsKey::verifying_key)
+        });
+    let Some(own) = own.filter(|k| jws.alg() == Some(k.alg()) && !jws.header.contains_key("crit"))
     else {
         return Err("not signed by this server");
     };
-    let signed = keys::verify_es256(
-        &own.verifying_key(),
-        jws.signing_input.as_bytes(),
-        &jws.signature,
-    );
+    let signed = own.verify(own.alg(), jws.signing_input.as_bytes(), &jws.signature);
     if !signed && !s.faults.has(Fault::AcceptForgedSubjectToken) && !skip_signature {
         return Err("signature invalid");
     }
@@ -869,16 +895,25 @@ fn exchange(
     let mut claims = Map::new();
     let iss = if f.has(Fault::GrantIssMismatch) {
         format!("{}/", s.urls.issuer)
+    } else if f.has(Fault::GrantIssTokenEndpoint) {
+        s.urls.token_endpoint.clone()
     } else {
         s.urls.issuer.clone()
     };
     claims.insert("iss".into(), json!(iss));
-    if !f.has(Fault::GrantMissingSub) {
+    if f.has(Fault::GrantSubEmpty) {
+        claims.insert("sub".into(), json!(""));
+    } else if !f.has(Fault::GrantMissingSub) {
         claims.insert("sub".into(), json!(sub));
     }
     claims.insert("aud".into(), aud);
-    if !f.has(Fault::GrantMissingExp) {
+    if f.has(Fault::GrantAlreadyExpired) {
+        claims.insert("exp".into(), json!(now - 600));
+    } else if !f.has(Fault::GrantMissingExp) {
         claims.insert("exp".into(), json!(now + lifetime));
+    }
+    if f.has(Fault::GrantNbfFuture) {
+        claims.insert("nbf".into(), json!(now + 3600));
     }
     let iat = if f.has(Fault::GrantIatAfterExp) {
         now + lifetime + 10
@@ -894,7 +929,12 @@ fn exchange(
     if let Some(id) = client_id {
         claims.insert("client_id".into(), json!(id));
     }
-    if !granted.is_empty() {
+    if f.has(Fault::GrantClientIdNotString) {
+        claims.insert("client_id".into(), json!(42));
+    }
+    if f.has(Fault::GrantScopeArray) {
+        claims.insert("scope".into(), json!(granted.iter().collect::<Vec<_>>()));
+    } else if !granted.is_empty() {
         claims.insert("scope".into(), json!(endpoint::join(&granted)));
     }
     if let Some(act) = act {
@@ -909,6 +949,9 @@ fn exchange(
     }
     if ena(s) && !f.has(Fault::EnaDropAuthContext) {
         copy_auth_context(&subject, &mut claims);
+    }
+    if f.has(Fault::GrantActNotObject) {
+        claims.insert("act".into(), json!("an-actor"));
     }
     if let Some(p) = proof
         && !f.has(Fault::DropRequestedCnf)
@@ -928,8 +971,8 @@ fn exchange(
         claims.insert("name".into(), json!("Test User"));
     }
     // The -17 example grant header: alg and kid, no typ.
-    let key = s.signing_key();
-    let mut header = json!({"alg": "ES256", "kid": key.kid()});
+    let key = s.grant_key();
+    let mut header = json!({"alg": key.alg(), "kid": key.key_id()});
     if f.variant(Variant::GrantTypJwt) {
         header["typ"] = json!("JWT");
     }
@@ -939,6 +982,16 @@ fn exchange(
     let claims = Value::Object(claims);
     let grant = if f.has(Fault::GrantUnsigned) {
         jose::assemble(&json!({"alg": "none"}), &claims, b"")
+    } else if f.has(Fault::GrantHs256) {
+        use hmac::Mac as _;
+        let header = json!({"alg": "HS256"});
+        let unsigned = jose::assemble(&header, &claims, b"");
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(s.fixed_jti.as_bytes())
+            .expect("any key length");
+        mac.update(unsigned.trim_end_matches('.').as_bytes());
+        jose::assemble(&header, &claims, &mac.finalize().into_bytes())
+    } else if f.has(Fault::GrantExtraSegment) {
+        format!("{}.e30", jose::sign(key, &header, &claims))
     } else if f.has(Fault::GrantPaddedBase64) {
         sign_padded(key, &header, &claims)
     } else {
@@ -999,7 +1052,7 @@ pub(crate) fn target_error(s: &AsA, e: OAuthError) -> OAuthError {
 }
 
 /// A JWS whose segments keep base64 `=` padding (only the `grant-padded-base64` fault).
-fn sign_padded(key: &EsKey, header: &Value, claims: &Value) -> String {
+fn sign_padded(key: &dyn JwsKey, header: &Value, claims: &Value) -> String {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::URL_SAFE;
     let input = format!(
@@ -1007,7 +1060,7 @@ fn sign_padded(key: &EsKey, header: &Value, claims: &Value) -> String {
         b64.encode(serde_json::to_vec(header).expect("json")),
         b64.encode(serde_json::to_vec(claims).expect("json"))
     );
-    let sig = key.sign(input.as_bytes());
+    let sig = key.sign_input(input.as_bytes());
     format!("{input}.{}", b64.encode(sig))
 }
 

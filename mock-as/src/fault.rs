@@ -333,6 +333,44 @@ faults! {
     /// certificate found there: the mirror of `follow-jku` for certificate URLs.
     /// fuzz: unreachable: needs an x5u URL serving a certificate; the fuzzer serves none
     FollowX5u = "follow-x5u", ["GEN-11", "IC-JB-03d"], "AS-B fetches the x5u header URL and trusts the certificate key found there";
+    /// AS-B maps every subject it knows onto one local account (the first of its subject
+    /// map): each user it maps gets a token, but the second user acts as the first.
+    /// fuzz: unreachable: the subject AS-B writes into its access token is a claim it chooses; the oracles judge token responses, not the subject mapping
+    SubjectMapCollapsed = "subject-map-collapsed", ["IC-JB-05"], "AS-B maps every known subject onto the first local account of its subject map";
+    // Second ways for the grant's claims (IC-17 §2.3.3; RFC 7519 §4.1), seen by
+    // grant-contents/grant-claims.
+    /// AS-A names its token endpoint, not its RFC 8414 issuer, as the grant's iss.
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
+    GrantIssTokenEndpoint = "grant-iss-token-endpoint", ["IC-JG-01"], "AS-A's grant iss is its token endpoint URL instead of its issuer";
+    /// AS-A's grant carries sub as an empty string (present, names nobody).
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
+    GrantSubEmpty = "grant-sub-empty", ["IC-JG-02"], "AS-A's grant sub is an empty string";
+    /// AS-A mints grants whose exp has already passed (a clock or unit error).
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
+    GrantAlreadyExpired = "grant-already-expired", ["IC-JG-04"], "AS-A's grant exp lies in the past when it is issued";
+    /// AS-A's grant carries an nbf an hour in the future, so it cannot be used when issued.
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
+    GrantNbfFuture = "grant-nbf-future", ["IC-JG-06"], "AS-A's grant nbf lies an hour in the future";
+    /// AS-A signs grants with HS256 under a secret of its own: no key AS-B can associate
+    /// with AS-A verifies them (RFC 7518 §3.2 symmetric).
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
+    GrantHs256 = "grant-hs256", ["IC-JG-08"], "AS-A signs grants with HS256 under a shared secret instead of a published key";
+    /// AS-A's grant has a fourth dot-separated segment: not a compact JWS (RFC 7515 §7.1).
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
+    GrantExtraSegment = "grant-extra-segment", ["IC-JG-09"], "AS-A appends a fourth segment to its grants";
+    /// AS-A's grant carries act as a string instead of a JSON object (RFC 8693 §4.1).
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
+    GrantActNotObject = "grant-act-not-object", ["IC-JG-13"], "AS-A's grant act is a string, not an object naming the actor";
+    /// AS-A's grant carries client_id as a number (RFC 8693 §4.3: a string).
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
+    GrantClientIdNotString = "grant-client-id-not-string", ["IC-JG-13"], "AS-A's grant client_id is a JSON number";
+    /// AS-A's grant carries scope as a JSON array (RFC 8693 §4.2: space-delimited string).
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
+    GrantScopeArray = "grant-scope-array", ["GEN-09"], "AS-A's grant scope is a JSON array instead of a space-delimited string";
+    /// AS-B answers token_type N_A for its access token (the value belongs to the grant
+    /// exchange, RFC 8693 §2.2.1), not Bearer or DPoP.
+    /// fuzz: unreachable: a member value the suites check; the token-response oracle checks RFC 6749 §5.1 shape only
+    AsBTokenTypeNA = "as-b-token-type-n-a", ["IC-AT-01"], "AS-B answers token_type N_A for its access token";
     // ID-JAG mode (MockProfile::IdJag): the IdP and resource-AS rules of the ID-JAG profile.
     /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the oracles judge token responses, not the grant's header
     IdJagTypMissing = "id-jag-typ-missing", ["IDJAG-07"], "The IdP (AS-A, ID-JAG mode) mints ID-JAGs without the typ oauth-id-jag+jwt header";

@@ -8,7 +8,7 @@
 //! authorization server refuses. Sharing a parser would let a harness convenience weaken the
 //! mock's verdicts.
 
-use crate::keys::EsKey;
+use crate::keys::JwsKey;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
@@ -124,15 +124,15 @@ pub fn parse(token: &str) -> Result<Jws, JoseError> {
     })
 }
 
-/// Sign `claims` with ES256 under `header` (which should carry `alg: ES256`; `kid`/`typ` as the
-/// caller wants).
-pub fn sign(key: &EsKey, header: &Value, claims: &Value) -> String {
+/// Sign `claims` under `header` (which should carry the key's `alg`, ES256 or RS256; `kid`/`typ`
+/// as the caller wants).
+pub fn sign(key: &dyn JwsKey, header: &Value, claims: &Value) -> String {
     let input = format!(
         "{}.{}",
         B64.encode(serde_json::to_vec(header).expect("json")),
         B64.encode(serde_json::to_vec(claims).expect("json"))
     );
-    let sig = key.sign(input.as_bytes());
+    let sig = key.sign_input(input.as_bytes());
     format!("{input}.{}", B64.encode(sig))
 }
 
@@ -154,6 +154,7 @@ pub fn b64url(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keys::EsKey;
     use serde_json::json;
 
     #[test]

@@ -150,6 +150,140 @@ impl EsKey {
     }
 }
 
+/// What the mock's token signing needs from a key: the JWS `alg` it signs with, its `kid`, and
+/// a signature over the signing input. P-256 (ES256) and RSA (RS256) keys implement it.
+pub trait JwsKey {
+    fn alg(&self) -> &'static str;
+    fn key_id(&self) -> &str;
+    fn sign_input(&self, input: &[u8]) -> Vec<u8>;
+}
+
+impl JwsKey for EsKey {
+    fn alg(&self) -> &'static str {
+        "ES256"
+    }
+    fn key_id(&self) -> &str {
+        self.kid()
+    }
+    fn sign_input(&self, input: &[u8]) -> Vec<u8> {
+        self.sign(input)
+    }
+}
+
+/// An RSA 2048 signing key for RS256 (RFC 7518 §3.3: RSASSA-PKCS1-v1_5 with SHA-256, keys of
+/// 2048 bits or more), in aws-lc-rs like the P-256 keys. Its `kid` is the RFC 7638 thumbprint.
+#[derive(Clone)]
+pub struct RsKey {
+    pair: Arc<aws_lc_rs::signature::RsaKeyPair>,
+    n: Vec<u8>,
+    e: Vec<u8>,
+    kid: String,
+}
+
+impl std::fmt::Debug for RsKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RsKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RsKey {
+    /// A fresh RSA 2048 key (aws-lc-rs key generation, a few hundred milliseconds).
+    pub fn generate() -> RsKey {
+        let pair = aws_lc_rs::signature::RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+            .expect("RSA 2048 key generation");
+        let (n, e) =
+            pkcs1_public_components(pair.public_key().as_ref()).expect("own PKCS#1 public key");
+        let canonical = format!(
+            r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
+            B64.encode(&e),
+            B64.encode(&n)
+        );
+        let kid = B64.encode(Sha256::digest(canonical.as_bytes()));
+        RsKey {
+            pair: Arc::new(pair),
+            n,
+            e,
+            kid,
+        }
+    }
+
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The public JWK as published in a JWKS: `kty`, `n`, `e`, `kid`, `alg`, `use`.
+    pub fn public_jwk(&self) -> Value {
+        json!({
+            "kty": "RSA",
+            "n": B64.encode(&self.n),
+            "e": B64.encode(&self.e),
+            "kid": self.kid,
+            "alg": "RS256",
+            "use": "sig",
+        })
+    }
+
+    pub fn verifying_key(&self) -> PublicKey {
+        public_key_from_jwk(&self.public_jwk()).expect("own RSA key")
+    }
+}
+
+impl JwsKey for RsKey {
+    fn alg(&self) -> &'static str {
+        "RS256"
+    }
+    fn key_id(&self) -> &str {
+        &self.kid
+    }
+    fn sign_input(&self, input: &[u8]) -> Vec<u8> {
+        let mut sig = vec![0; self.pair.public_modulus_len()];
+        self.pair
+            .sign(
+                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                input,
+                &mut sig,
+            )
+            .expect("RSA signing does not fail with a valid key");
+        sig
+    }
+}
+
+/// `n` and `e` of a DER RSAPublicKey (RFC 8017 §A.1.1: SEQUENCE of two INTEGERs), leading
+/// zero bytes removed. aws-lc-rs exposes them directly only behind its `ring-io` feature.
+fn pkcs1_public_components(der: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    fn tlv(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
+        let (&t, rest) = input.split_first()?;
+        if t != tag {
+            return None;
+        }
+        let (&first, rest) = rest.split_first()?;
+        let (len, rest) = if first < 0x80 {
+            (first as usize, rest)
+        } else {
+            let n = (first & 0x7f) as usize;
+            if n == 0 || n > 4 || rest.len() < n {
+                return None;
+            }
+            let len = rest[..n].iter().fold(0usize, |a, b| (a << 8) | *b as usize);
+            (len, &rest[n..])
+        };
+        (rest.len() >= len).then(|| rest.split_at(len))
+    }
+    let strip = |b: &[u8]| {
+        b.iter()
+            .skip_while(|x| **x == 0)
+            .copied()
+            .collect::<Vec<u8>>()
+    };
+    let (seq, _) = tlv(der, 0x30)?;
+    let (n, rest) = tlv(seq, 0x02)?;
+    let (e, _) = tlv(rest, 0x02)?;
+    Some((strip(n), strip(e)))
+}
+
 /// A public key parsed once, ready to verify many signatures: P-256 (ES256) or RSA (RS256).
 #[derive(Clone)]
 pub struct PublicKey {
@@ -347,6 +481,20 @@ mod tests {
             verifying_key_from_jwk(&v["jwk"]).is_err(),
             "ES256 callers get P-256 only"
         );
+    }
+
+    #[test]
+    fn rsa_key_signs_rs256_its_jwk_verifies() {
+        let key = RsKey::generate();
+        let jwk = key.public_jwk();
+        assert_eq!(jwk["kty"], "RSA");
+        assert_eq!(B64.decode(jwk["n"].as_str().unwrap()).unwrap().len(), 256);
+        assert_eq!(jwk["e"], "AQAB");
+        let sig = key.sign_input(b"abc");
+        let public = public_key_from_jwk(&jwk).unwrap();
+        assert!(public.verify("RS256", b"abc", &sig));
+        assert!(!public.verify("RS256", b"abd", &sig));
+        assert!(jwk.get("d").is_none() && !format!("{key:?}").contains("AQAB"));
     }
 
     #[test]

@@ -148,6 +148,10 @@ pub struct MockFacts {
     pub user_sub_at_b: String,
     /// A user known at AS-A that AS-B cannot map.
     pub unmapped_user: (String, String),
+    /// A second user AS-B maps (username, password) and its subject at AS-B, when the
+    /// configuration maps two users.
+    pub second_user: Option<(String, String)>,
+    pub second_user_sub_at_b: Option<String>,
     /// Scopes the primary user holds, and one they do not.
     pub user_scopes: Vec<String>,
     pub escalation_scope: String,
@@ -258,6 +262,8 @@ fn build_facts(
         .iter()
         .find(|u| at_b(u).is_some())
         .ok_or_else(|| missing("a user AS-B can map (as_b.subject_map)"))?;
+    // A second user AS-B maps (optional: a configuration may map one user only).
+    let second_user = cfg.as_a.users.iter().filter(|u| at_b(u).is_some()).nth(1);
     let unmapped = cfg
         .as_a
         .users
@@ -301,6 +307,8 @@ fn build_facts(
         user_sub: user.sub.clone(),
         user_sub_at_b: at_b(user).unwrap_or_default(),
         unmapped_user: (unmapped.username.clone(), unmapped.password.clone()),
+        second_user: second_user.map(|u| (u.username.clone(), u.password.clone())),
+        second_user_sub_at_b: second_user.and_then(at_b),
         user_scopes,
         escalation_scope,
         as_a_metadata_url: a.metadata_url.clone(),
@@ -446,6 +454,10 @@ impl MockPair {
                 Vec::new()
             },
             rotated: std::sync::atomic::AtomicBool::new(false),
+            rsa_key: variants
+                .iter()
+                .any(|v| matches!(v, Variant::RsaKeys | Variant::RsaAndEcKeys))
+                .then(crate::keys::RsKey::generate),
             login: Default::default(),
             client_certs,
         });

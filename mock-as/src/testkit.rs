@@ -7,7 +7,9 @@
 
 pub use crate::client_auth::make_client_assertion;
 pub use crate::dpop::make_proof;
-pub use crate::keys::{EsKey, PublicKey, verify_es256, verifying_key_from_jwk};
+pub use crate::keys::{
+    EsKey, PublicKey, public_key_from_jwk, verify_es256, verifying_key_from_jwk,
+};
 pub use crate::replay::now;
 
 /// Compact JWS: the mock's strict parser and its ES256 signing.

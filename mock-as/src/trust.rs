@@ -45,7 +45,7 @@ fn select(keys: &[Value], kid: Option<&str>) -> Option<PublicKey> {
     // A key without `kid` may be used when it is the issuer's only key (RFC 7517 §4.5: kid is optional).
     let chosen =
         by_kid.or_else(|| (keys.len() == 1 && keys[0].get("kid").is_none()).then(|| &keys[0]))?;
-    keys::verifying_key_from_jwk(chosen).ok()
+    keys::public_key_from_jwk(chosen).ok()
 }
 
 impl TrustStore {

@@ -112,6 +112,12 @@ variants! {
     /// RFC 7517 §5 and IC-17 §2.4.2: keys rotate; the JWKS publishes old and new keys.
     KeyRotation = "key-rotation", ["IC-MD-10", "IC-JB-03d"], warns [],
         "AS-A rotates its signing key after its first grant: later grants carry a new kid, and the JWKS publishes both keys (RFC 7517 §5; RFC 8725 §3.10 kid selection)";
+    /// RFC 7518 §3.1: RS256 is Recommended; IC-17 §2.3.3 fixes no algorithm for the grant.
+    RsaKeys = "rsa-keys", ["IC-JG-08", "IC-JB-03a", "IC-JB-03d", "IC-MD-10"], warns [],
+        "AS-A signs grants and its access tokens with RS256 under an RSA 2048 key, the only key in its JWKS (RFC 7518 §3.1: RS256 Recommended, §3.3: keys of 2048 bits or more; IC-17 §2.3.3 names no algorithm)";
+    /// RFC 7517 §5: a JWK Set may hold keys of different types; `kid` selects one.
+    RsaAndEcKeys = "rsa-and-ec-keys", ["IC-JG-08", "IC-JB-03d", "IC-MD-10"], warns [],
+        "AS-A's JWKS publishes an EC P-256 key and an RSA 2048 key; grants are signed RS256 with the RSA key, access tokens ES256 with the EC key (RFC 7517 §5: a JWK Set of any key types; RFC 7515 §4.1.4: kid selects the key)";
     /// IC-17 §4.1: the metadata member is OPTIONAL.
     NoChainingTypesMetadata = "no-chaining-types-metadata", ["IC-MD-01", "IC-MD-02", "IC-MD-03"], warns [],
         "AS-A's metadata has no identity_chaining_requested_token_types_supported (IC-17 §4.1: the member is OPTIONAL)";

@@ -38,17 +38,21 @@ pub enum TokenRole {
     JwtClient,
     /// A user AS-A knows and AS-B cannot map, for the primary client.
     UnmappedUser,
+    /// A second user AS-B maps (to a subject other than the primary user's), for the primary
+    /// client: shows a mapping that sends two users to one account.
+    SecondUser,
     /// The acting party of RFC 8693 delegation (§2.1 `actor_token`): by default the second
     /// client's own client-credentials token.
     Actor,
 }
 
 impl TokenRole {
-    pub const ALL: [TokenRole; 5] = [
+    pub const ALL: [TokenRole; 6] = [
         TokenRole::Primary,
         TokenRole::SecondClient,
         TokenRole::JwtClient,
         TokenRole::UnmappedUser,
+        TokenRole::SecondUser,
         TokenRole::Actor,
     ];
 
@@ -59,6 +63,7 @@ impl TokenRole {
             (UserSel::Primary, ClientSel::Second) => Some(TokenRole::SecondClient),
             (UserSel::Primary, ClientSel::Jwt) => Some(TokenRole::JwtClient),
             (UserSel::Unmapped, ClientSel::Primary) => Some(TokenRole::UnmappedUser),
+            (UserSel::Second, ClientSel::Primary) => Some(TokenRole::SecondUser),
             (UserSel::Actor, ClientSel::Primary) => Some(TokenRole::Actor),
             _ => None,
         }
@@ -70,6 +75,7 @@ impl TokenRole {
             TokenRole::SecondClient => "second_client",
             TokenRole::JwtClient => "jwt_client",
             TokenRole::UnmappedUser => "unmapped_user",
+            TokenRole::SecondUser => "second_user",
             TokenRole::Actor => "actor",
         }
     }
@@ -81,6 +87,7 @@ impl TokenRole {
             TokenRole::SecondClient => "[as_a.second_client_token]",
             TokenRole::JwtClient => "[as_a.jwt_client_token]",
             TokenRole::UnmappedUser => "[as_a.unmapped_user]",
+            TokenRole::SecondUser => "[as_a.second_user]",
             TokenRole::Actor => "[as_a.actor_token]",
         }
     }

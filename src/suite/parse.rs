@@ -21,6 +21,7 @@ pub const TARGET_MEMBERS: &[&str] = &[
     "as_c",
     "rs",
     "user",
+    "second_user",
     "scopes",
     "escalation_scope",
     "harness",
@@ -462,8 +463,9 @@ fn parse_action(f: &mut Fields, action: &str, steps: &[String], case: &str) -> R
             role: role(f, "role")?.ok_or_else(|| f.missing("role"))?,
         },
         "subject_token" => Action::SubjectToken {
-            user: match f.choice("user", &["primary", "unmapped", "actor"])? {
+            user: match f.choice("user", &["primary", "unmapped", "second", "actor"])? {
                 Some(("unmapped", _)) => UserSel::Unmapped,
+                Some(("second", _)) => UserSel::Second,
                 Some(("actor", _)) => UserSel::Actor,
                 _ => UserSel::Primary,
             },

@@ -22,6 +22,12 @@ const BREAKS_CHAIN: &[Fault] = &[
     Fault::GrantPaddedBase64,
     Fault::AtMissingTyp,
     Fault::AtAudNotResource,
+    Fault::GrantIssTokenEndpoint,
+    Fault::GrantSubEmpty,
+    Fault::GrantAlreadyExpired,
+    Fault::GrantNbfFuture,
+    Fault::GrantHs256,
+    Fault::GrantExtraSegment,
 ];
 
 /// Bearer chain without panicking: user token → exchange → jwt-bearer → RS-B 200.
@@ -390,6 +396,20 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             let header = json!({"alg": "ES256", "x5u": x5u});
             e.redeem(&jose::sign(&attacker, &header, &claims), &[], None).await.status == 200
         }
+        SubjectMapCollapsed => {
+            let r = e.redeem(&e.harness_grant(json!({"sub": "bob"})), &[], None).await;
+            decode(r.token()).1["sub"] != json!("bob@b.example")
+        }
+        GrantIssTokenEndpoint => grant_claims(&e).await["iss"] != json!(f_.as_a_issuer),
+        GrantSubEmpty => grant_claims(&e).await["sub"] == json!(""),
+        GrantAlreadyExpired => grant_claims(&e).await["exp"].as_i64().unwrap() < now(),
+        GrantNbfFuture => grant_claims(&e).await.get("nbf").and_then(Value::as_i64).is_some_and(|n| n > now() + 60),
+        GrantHs256 => decode(e.exchange(&[]).await.token()).0["alg"] == json!("HS256"),
+        GrantExtraSegment => e.exchange(&[]).await.token().split('.').count() == 4,
+        GrantActNotObject => grant_claims(&e).await.get("act").is_some_and(|a| !a.is_object()),
+        GrantClientIdNotString => grant_claims(&e).await.get("client_id").is_some_and(|c| !c.is_string()),
+        GrantScopeArray => grant_claims(&e).await.get("scope").is_some_and(Value::is_array),
+        AsBTokenTypeNA => e.redeem(&e.grant().await, &[], None).await.json["token_type"] == json!("N_A"),
         DpopProofReplayAccepted => {
             let key = EsKey::generate();
             let proof = e.token_proof(&key, &f_.as_b_token_endpoint);
@@ -540,6 +560,17 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
 #[case(Fault::TrustEmbeddedJwk)]
 #[case(Fault::TrustX5c)]
 #[case(Fault::FollowX5u)]
+#[case(Fault::SubjectMapCollapsed)]
+#[case(Fault::GrantIssTokenEndpoint)]
+#[case(Fault::GrantSubEmpty)]
+#[case(Fault::GrantAlreadyExpired)]
+#[case(Fault::GrantNbfFuture)]
+#[case(Fault::GrantHs256)]
+#[case(Fault::GrantExtraSegment)]
+#[case(Fault::GrantActNotObject)]
+#[case(Fault::GrantClientIdNotString)]
+#[case(Fault::GrantScopeArray)]
+#[case(Fault::AsBTokenTypeNA)]
 #[case(Fault::DpopProofReplayAccepted)]
 #[case(Fault::AsBNoTokenType)]
 #[case(Fault::InvalidGrantStatus401)]

@@ -2,7 +2,7 @@
 
 use crate::common::*;
 use mock_as::testkit::now;
-use mock_as::testkit::{EsKey, verify_es256, verifying_key_from_jwk};
+use mock_as::testkit::{EsKey, public_key_from_jwk};
 use mock_as::testkit::{jose, make_proof};
 use mock_as::{MockConfig, MockOptions};
 use serde_json::{Value, json};
@@ -12,8 +12,8 @@ async fn verify_with_jwks(env: &Env, jwks_uri: &str, token: &str) -> bool {
     let j = jose::parse(token).unwrap();
     jwks["keys"].as_array().unwrap().iter().any(|k| {
         k["kid"].as_str() == j.kid()
-            && verify_es256(
-                &verifying_key_from_jwk(k).unwrap(),
+            && public_key_from_jwk(k).unwrap().verify(
+                j.alg().unwrap_or_default(),
                 j.signing_input.as_bytes(),
                 &j.signature,
             )
@@ -474,4 +474,36 @@ async fn drop_stops_servers() {
         http.get(&url).send().await.is_err(),
         "even a kept-alive connection is closed"
     );
+}
+
+/// `rsa-keys` and `rsa-and-ec-keys`: AS-A signs grants RS256 with an RSA 2048 key its JWKS
+/// publishes (alone, or beside the EC key), and AS-B redeems them.
+#[rstest::rstest]
+#[case(mock_as::Variant::RsaKeys, &["RSA"])]
+#[case(mock_as::Variant::RsaAndEcKeys, &["EC", "RSA"])]
+#[tokio::test]
+async fn rsa_variants_sign_rs256_grants_that_as_b_redeems(
+    #[case] variant: mock_as::Variant,
+    #[case] key_types: &[&str],
+) {
+    let e = start(MockOptions {
+        variants: vec![variant],
+        ..MockOptions::default()
+    })
+    .await;
+    let jwks = e.get_json(&e.f.as_a_jwks_uri).await.json;
+    let types: Vec<&str> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kty"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, key_types);
+    let grant = e.grant().await;
+    assert_eq!(decode(&grant).0["alg"], "RS256");
+    assert!(verify_with_jwks(&e, &e.f.as_a_jwks_uri, &grant).await);
+    let r = e.redeem(&grant, &[], None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let tampered = tamper(&grant, |c| c["sub"] = json!("someone-else"));
+    assert_eq!(e.redeem(&tampered, &[], None).await.status, 400);
 }
