@@ -142,6 +142,13 @@ fn show_fuzz_run(r: &FuzzRun) {
     if r.time_limited {
         println!("  time limit reached after {} cases", r.cases_run);
     }
+    if r.unanswered > 0 {
+        println!(
+            "  note  {} requests got no response and were judged by no oracle (first: {})",
+            r.unanswered,
+            r.first_unanswered.as_deref().unwrap_or("-")
+        );
+    }
     println!("  request log: {}", r.log_path.display());
     println!("  reproduce: {}", r.reproduce);
     show_finished(&r.finished);

@@ -304,6 +304,9 @@ pub struct FuzzInfo {
     pub cases: u64,
     pub requests: u64,
     pub findings: usize,
+    /// Requests that got no response and so were judged by no oracle (0 is left out).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unanswered: u64,
     /// How to see each finding and observation again, by case id.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<FuzzFinding>,
@@ -337,4 +340,8 @@ impl RunResult {
             .iter()
             .find(|f| f.case == c.case)
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

@@ -95,6 +95,40 @@ async fn refused_connections_trip_the_breaker() {
     );
 }
 
+/// Requests that get no answer but do not trip the breaker are not judged by any oracle; the
+/// report says how many instead of letting the counts look complete.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unanswered_requests_below_the_breaker_are_counted() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = args(dir.path(), &format!("http://127.0.0.1:{port}"));
+    options.cases = 6;
+    options.breaker = 1000;
+    let code = fuzz::run(options).await;
+    assert_eq!(code, exit::OK, "no finding, no breaker");
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        r["fuzz"]["unanswered"], r["fuzz"]["requests"],
+        "{}",
+        r["fuzz"]
+    );
+    assert!(
+        r["fuzz"]["unanswered"].as_u64().unwrap() >= 6,
+        "{}",
+        r["fuzz"]
+    );
+    let md = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(
+        md.contains("got no response; no oracle judged them"),
+        "{md}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_never_answers_times_out_and_trips_the_breaker() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -64,6 +64,10 @@ pub struct EngineOutcome {
     /// Why the run stopped early: the circuit breaker or the time limit.
     pub breaker: Option<String>,
     pub time_limited: bool,
+    /// Requests that got no response (timeout, reset, refused) without tripping the breaker:
+    /// no oracle could judge them, so the report says how many and why the first failed.
+    pub unanswered: u64,
+    pub first_unanswered: Option<String>,
     /// How many responses each (endpoint, oracle) judged.
     pub applicable: BTreeMap<(Endpoint, Oracle), u64>,
     /// One line per request sent, deterministic.
@@ -368,6 +372,10 @@ pub async fn run(session: &mut Session, cfg: &EngineConfig) -> Result<EngineOutc
             if breaker.record(out.transport_error.as_deref()) {
                 outcome.breaker = Some(breaker.message());
                 break 'outer;
+            }
+            if let Some(e) = &out.transport_error {
+                outcome.unanswered += 1;
+                outcome.first_unanswered.get_or_insert_with(|| e.clone());
             }
             let (exp, violations, applied) = session.judge_counted(&req, &out);
             for o in applied {

@@ -178,6 +178,9 @@ pub struct FuzzRun {
     /// Why the circuit breaker stopped the run.
     pub breaker: Option<String>,
     pub time_limited: bool,
+    /// Requests that got no response (judged by no oracle), and why the first did not.
+    pub unanswered: u64,
+    pub first_unanswered: Option<String>,
     pub log_path: PathBuf,
     /// The command line that sends the same requests again.
     pub reproduce: String,
@@ -429,6 +432,8 @@ async fn run_inner(args: &FuzzOptions) -> Result<Fuzzed, (i32, String)> {
         observations: outcome.observations.iter().map(shown).collect(),
         breaker: outcome.breaker.clone(),
         time_limited: outcome.time_limited,
+        unanswered: outcome.unanswered,
+        first_unanswered: outcome.first_unanswered.clone(),
         log_path,
         reproduce: reproduce(args, seed),
         finished,

@@ -222,6 +222,7 @@ pub fn build(input: &ResultInput<'_>) -> RunResult {
             cases: o.cases_run,
             requests: o.requests,
             findings: o.findings.len(),
+            unanswered: o.unanswered,
             details: o
                 .findings
                 .iter()

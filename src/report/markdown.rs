@@ -152,6 +152,13 @@ pub fn render(run: &RunResult, gate: Option<&GateOutcome>) -> String {
         }
         out.push('\n');
     }
+    if let Some(f) = run.fuzz.as_ref().filter(|f| f.unanswered > 0) {
+        let _ = writeln!(
+            out,
+            "Fuzz: {} of {} requests got no response; no oracle judged them.\n",
+            f.unanswered, f.requests
+        );
+    }
     let findings: Vec<_> = run
         .cases
         .iter()
