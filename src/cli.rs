@@ -81,18 +81,8 @@ pub struct RunArgs {
     /// Target file naming AS-A, AS-B and RS-B (see `chainproof init`); default: embedded mock pair.
     #[arg(long, value_name = "FILE")]
     pub target: Option<PathBuf>,
-    /// Folder of extra suite files; a suite with the same `suite.id` replaces the embedded one.
-    #[arg(long, value_name = "DIR")]
-    pub suites: Option<PathBuf>,
-    /// Run only this suite (repeatable).
-    #[arg(long = "suite", value_name = "ID")]
-    pub suite: Vec<String>,
-    /// Run only cases whose `suite/case` id (or case id) matches this glob (repeatable).
-    #[arg(long = "case", value_name = "GLOB")]
-    pub case: Vec<String>,
-    /// Profile setting requirement levels (ic-17, ic-14, ic-01, ...); default: the catalogue's default.
-    #[arg(long, value_name = "ID")]
-    pub profile: Option<String>,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
     /// Cases run at the same time [default: the target's `limits.jobs`, else 4].
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub jobs: Option<u16>,
@@ -129,31 +119,40 @@ pub struct CheckArgs {
     /// Target file naming AS-A, AS-B and RS-B (see `chainproof init`).
     #[arg(long, value_name = "FILE")]
     pub target: PathBuf,
-    /// Folder of extra suite files (as for `run`).
-    #[arg(long, value_name = "DIR")]
-    pub suites: Option<PathBuf>,
-    /// Plan only this suite (repeatable).
-    #[arg(long = "suite", value_name = "ID")]
-    pub suite: Vec<String>,
-    /// Plan only cases whose `suite/case` id (or case id) matches this glob (repeatable).
-    #[arg(long = "case", value_name = "GLOB")]
-    pub case: Vec<String>,
-    /// Profile setting requirement levels (as for `run`).
-    #[arg(long, value_name = "ID")]
-    pub profile: Option<String>,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
     /// Do not verify server certificates (as for `run`).
     #[arg(long)]
     pub insecure: bool,
+}
+
+/// Which suites and cases `run` runs and `check` plans, and the profile grading them: one
+/// set of flags, so the two commands select alike.
+#[derive(Debug, Clone, Args)]
+pub struct SelectionArgs {
+    /// Folder of extra suite files; a suite with the same `suite.id` replaces the embedded one.
+    #[arg(long, value_name = "DIR")]
+    pub suites: Option<PathBuf>,
+    /// Select only this suite (repeatable).
+    #[arg(long = "suite", value_name = "ID")]
+    pub suite: Vec<String>,
+    /// Select only cases whose `suite/case` id (or case id) matches this glob (repeatable).
+    #[arg(long = "case", value_name = "GLOB")]
+    pub case: Vec<String>,
+    /// Profile setting requirement levels (`chainproof list --profiles`); default: the
+    /// catalogue's default (ic-17).
+    #[arg(long, value_name = "ID")]
+    pub profile: Option<String>,
 }
 
 impl CheckArgs {
     pub fn options(self) -> CheckOptions {
         CheckOptions {
             target: self.target,
-            suites: self.suites,
-            suite: self.suite,
-            case: self.case,
-            profile: self.profile,
+            suites: self.selection.suites,
+            suite: self.selection.suite,
+            case: self.selection.case,
+            profile: self.selection.profile,
             insecure: self.insecure,
         }
     }
@@ -179,10 +178,10 @@ impl RunArgs {
     pub fn options(self) -> RunOptions {
         RunOptions {
             target: self.target,
-            suites: self.suites,
-            suite: self.suite,
-            case: self.case,
-            profile: self.profile,
+            suites: self.selection.suites,
+            suite: self.selection.suite,
+            case: self.selection.case,
+            profile: self.selection.profile,
             jobs: self.jobs,
             fail_on: self.fail_on.into(),
             mock_faults: self.mock_fault,

@@ -411,7 +411,6 @@ impl Fault {
     /// (the mutation matrix runs it with that mode's grading profile).
     pub fn mode(self) -> crate::MockProfile {
         match self {
-            // Profile engineers: add `Fault::X => crate::MockProfile::Ena,` (etc.) arms here.
             Fault::IdJagTypMissing
             | Fault::IdJagNoClientId
             | Fault::IdJagAudTokenEndpoint
