@@ -19,6 +19,10 @@ use std::process::Command;
 /// by Ena and ID-JAG).
 const FAULTS: [Fault; 2] = [Fault::LongLivedGrant, Fault::GrantNoJti];
 
+/// Overlay profiles run here and the profile whose expectations they inherit: a case not listed
+/// for the overlay expects what its base expects.
+const OVERLAYS: &[(&str, &str)] = &[("id-jag-mcp", "id-jag")];
+
 /// (case, profile, verdict, reason): where a profile's verdict differs from ic-17's.
 const DIFFERENCES: &[(&str, &str, &str, &str)] = &[
     // The faults.
@@ -89,6 +93,24 @@ const DIFFERENCES: &[(&str, &str, &str, &str)] = &[
         "id-jag",
         "fail",
         "ID-JAG §8.6.1: the identity-chaining server binds the proof key as requested_cnf, not the ID-JAG's cnf (IDJAG-17)",
+    ),
+    (
+        "id-jag-idp/resource-in-id-jag",
+        "id-jag",
+        "info",
+        "ID-JAG §4.3: the server refuses requested_token_type id-jag, so no resource claim (IDJAG-22, OPTIONAL in ID-JAG)",
+    ),
+    (
+        "id-jag-idp/resource-in-id-jag",
+        "id-jag-mcp",
+        "fail",
+        "MCP enterprise-managed authorization: resource REQUIRED in the exchange and the ID-JAG (IDJAG-22 MUST)",
+    ),
+    (
+        "id-jag-idp/audience-is-resource-as-issuer",
+        "id-jag",
+        "fail",
+        "ID-JAG §4.3: the server refuses requested_token_type id-jag (IDJAG-02: audience = the resource AS's issuer must work)",
     ),
     (
         "id-jag-idp/id-token-for-another-client-refused",
@@ -273,6 +295,9 @@ fn one_server_under_every_profile_differs_only_where_the_documents_do() {
     if lib.catalogue.profile("rfc8693").is_some() {
         profiles.push("rfc8693");
     }
+    if lib.catalogue.profile("id-jag-mcp").is_some() {
+        profiles.push("id-jag-mcp");
+    }
     let requirements: BTreeMap<String, Vec<String>> = lib
         .suites
         .iter()
@@ -292,10 +317,15 @@ fn one_server_under_every_profile_differs_only_where_the_documents_do() {
             let judged = requirements[case]
                 .iter()
                 .any(|r| lib.catalogue.level(r, profile).is_some());
-            let expected = DIFFERENCES
-                .iter()
-                .find(|(c, p, _, _)| c == case && p == profile)
-                .map(|(_, _, v, _)| v.to_string())
+            let listed = |p: &str| {
+                DIFFERENCES
+                    .iter()
+                    .find(|(c, q, _, _)| c == case && *q == p)
+                    .map(|(_, _, v, _)| v.to_string())
+            };
+            let overlay_of = OVERLAYS.iter().find(|(o, _)| o == profile).map(|(_, b)| *b);
+            let expected = listed(profile)
+                .or_else(|| overlay_of.and_then(listed))
                 .or_else(|| (!judged).then(|| "skip".to_string()))
                 .or_else(|| base.get(case).cloned())
                 .unwrap_or_else(|| "skip".into());

@@ -52,6 +52,10 @@ const NO_SECOND_WAY: &[(&str, &str)] = &[
 /// second way each still needs as a fault (and, where no case sees it, a case).
 const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
     (
+        "IDJAG-05",
+        "the ID-JAG's scope claim differs from the scope the exchange response reports as granted",
+    ),
+    (
         "IDJAG-13",
         "the IdP takes its own ID-JAG as a token-exchange subject_token and issues an access token",
     ),

@@ -54,6 +54,9 @@ pub struct AsA {
     /// AS-B's identifiers for domain-A subjects (its subject map): what the ID-JAG mode's IdP
     /// knows as `aud_sub` (ID-JAG §3.1, OpenID Connect Enterprise Extensions).
     pub peer_subjects: std::collections::BTreeMap<String, String>,
+    /// The protected resources (RS-B's RFC 8707 identifier) the ID-JAG mode's IdP grants
+    /// access to when a request names them with `resource` beside `audience` (ID-JAG §4.3).
+    pub rs_resources: Vec<String>,
 }
 
 impl AsA {
@@ -639,8 +642,13 @@ pub(crate) fn validate_own_token(
 
 /// Resolve every `resource`/`audience` value to the single authorization server the grant is
 /// for; values naming different servers are refused (IC §2.3.3: one AS per grant).
-fn resolve_target(s: &AsA, form: &Form) -> Result<String, OAuthError> {
-    let (resources, audiences) = (form.get_all("resource"), form.get_all("audience"));
+fn resolve_target(s: &AsA, form: &Form, resources_name_as_b: bool) -> Result<String, OAuthError> {
+    let resources = if resources_name_as_b {
+        form.get_all("resource")
+    } else {
+        Vec::new()
+    };
+    let audiences = form.get_all("audience");
     if resources.is_empty() && audiences.is_empty() {
         if s.faults.has(Fault::MissingTargetAccepted) {
             return Ok(s.as_b.issuer.clone());
@@ -668,7 +676,9 @@ fn resolve_target(s: &AsA, form: &Form) -> Result<String, OAuthError> {
 }
 
 fn resolve_name(s: &AsA, name: &str, is_audience: bool) -> Option<String> {
-    if name == s.as_b.issuer
+    let issuer_refused =
+        is_audience && id_jag::on(&s.faults) && s.faults.has(Fault::IdJagAudienceIssuerRefused);
+    if (name == s.as_b.issuer && !issuer_refused)
         || (!is_audience && name == s.as_b.token_endpoint)
         || (is_audience && name == s.cfg.as_b_audience_alias)
     {
@@ -778,9 +788,17 @@ fn exchange(
     } else if rfc8693 {
         crate::delegation::targets(s, form)?
     } else {
-        vec![resolve_target(s, form).map_err(|e| target_error(s, e))?]
+        // ID-JAG §4.3: beside `audience` (the resource AS), `resource` names the protected
+        // resource (RFC 8707); without `audience` the identity-chaining reading stays.
+        let resources_name_as_b = !(id_jag::on(f) && form.get("audience").is_some());
+        vec![resolve_target(s, form, resources_name_as_b).map_err(|e| target_error(s, e))?]
     };
     let target = targets[0].clone();
+    let resource_claim = if id_jag::on(f) && form.get("audience").is_some() {
+        id_jag::resource_claim(f, &form.get_all("resource"), &s.rs_resources, &target)?
+    } else {
+        None
+    };
     // ID-JAG §4.3: the IdP exchanges identity assertions (its ID tokens).
     let id_token = id_jag::on(f) && subject_token_type == id_jag::TT_ID_TOKEN;
     if subject_token_type != TT_ACCESS_TOKEN
@@ -1050,6 +1068,14 @@ fn exchange(
     if id_jag::on(f) {
         let aud_sub = s.peer_subjects.get(sub).map(String::as_str);
         id_jag::shape_grant(f, &s.as_b, aud_sub, &mut header, &mut claims);
+        if let Some(resource) = resource_claim {
+            claims.insert("resource".into(), resource);
+        }
+        if f.has(Fault::IdJagAliasInAud)
+            && form.get("audience") == Some(s.cfg.as_b_audience_alias.as_str())
+        {
+            claims.insert("aud".into(), json!(s.cfg.as_b_audience_alias));
+        }
     }
     let claims = Value::Object(claims);
     let grant = if f.has(Fault::GrantUnsigned) {

@@ -448,6 +448,16 @@ faults! {
     /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and DPoP; the fuzzer sends no DPoP proofs
     IdJagCnfWithoutProofAccepted = "id-jag-cnf-without-proof-accepted", ["IDJAG-18"], "The resource AS (ID-JAG mode) redeems a key-bound ID-JAG (cnf) presented without a DPoP proof";
     /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and DPoP; the fuzzer sends no DPoP proofs
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the oracles judge token responses, not the grant's claims
+    IdJagResourceClaimDropped = "id-jag-resource-claim-dropped", ["IDJAG-22"], "The IdP (ID-JAG mode) accepts resource but leaves the resource claim out of the ID-JAG";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the fuzzer names AS-B with resource or audience, never a protected resource beside audience
+    IdJagResourceRefused = "id-jag-resource-refused", ["IDJAG-22"], "The IdP (ID-JAG mode) answers invalid_target to any resource named beside audience";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the oracles judge token responses, not the grant's claims
+    IdJagResourceIsAudience = "id-jag-resource-is-audience", ["IDJAG-05"], "The IdP (ID-JAG mode) writes the resource AS (the audience) into the ID-JAG's resource claim instead of the granted resource";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the fuzzer names AS-B with resource, never with audience set to its issuer
+    IdJagAudienceIssuerRefused = "id-jag-audience-issuer-refused", ["IDJAG-02"], "The IdP (ID-JAG mode) knows the resource AS only by its alias: audience set to its issuer is invalid_target";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the oracles judge token responses, not the grant's claims
+    IdJagAliasInAud = "id-jag-alias-in-aud", ["IDJAG-02"], "The IdP (ID-JAG mode) puts the audience alias it was sent into the ID-JAG's aud instead of the resource AS's issuer";
     IdJagCnfMismatchAccepted = "id-jag-cnf-mismatch-accepted", ["IDJAG-18"], "The resource AS (ID-JAG mode) redeems a key-bound ID-JAG with a DPoP proof by another key";
 }
 
@@ -486,7 +496,12 @@ impl Fault {
             | Fault::IdJagCnfDropped
             | Fault::IdJagCnfAsRequestedCnf
             | Fault::IdJagCnfWithoutProofAccepted
-            | Fault::IdJagCnfMismatchAccepted => crate::MockProfile::IdJag,
+            | Fault::IdJagCnfMismatchAccepted
+            | Fault::IdJagResourceClaimDropped
+            | Fault::IdJagResourceRefused
+            | Fault::IdJagResourceIsAudience
+            | Fault::IdJagAudienceIssuerRefused
+            | Fault::IdJagAliasInAud => crate::MockProfile::IdJag,
             Fault::EnaSameDomainWrongAud
             | Fault::EnaSameDomainRefreshToken
             | Fault::EnaSameDomainUnregisteredTarget

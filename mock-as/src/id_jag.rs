@@ -147,6 +147,44 @@ pub fn key_binding_claim(f: &FaultSet) -> Option<&'static str> {
     }
 }
 
+/// §4.3, §4.3.3: beside `audience` (the resource AS), each `resource` names a protected resource
+/// (RFC 8707 §2: an absolute URI without a fragment) this IdP grants access to (`known`); the
+/// granted values go into the ID-JAG's `resource` claim, one string or an array. `None` when
+/// the request names no resource. MCP's enterprise-managed authorization requires the claim.
+pub fn resource_claim(
+    f: &FaultSet,
+    requested: &[&str],
+    known: &[String],
+    audience: &str,
+) -> Result<Option<Value>, OAuthError> {
+    if requested.is_empty() {
+        return Ok(None);
+    }
+    for r in requested {
+        let url = url::Url::parse(r)
+            .map_err(|_| OAuthError::invalid_target("resource must be an absolute URI"))?;
+        if url.fragment().is_some() {
+            return Err(OAuthError::invalid_target(
+                "resource must not contain a fragment",
+            ));
+        }
+        if !known.iter().any(|k| k == r) || f.has(Fault::IdJagResourceRefused) {
+            return Err(OAuthError::invalid_target(
+                "resource is not a protected resource this IdP grants access to",
+            ));
+        }
+    }
+    Ok(if f.has(Fault::IdJagResourceClaimDropped) {
+        None
+    } else if f.has(Fault::IdJagResourceIsAudience) {
+        Some(json!(audience))
+    } else if let [one] = requested {
+        Some(json!(one))
+    } else {
+        Some(json!(requested))
+    })
+}
+
 /// The `issued_token_type` of an ID-JAG exchange response (§4.3.4).
 pub fn issued_token_type(f: &FaultSet) -> &'static str {
     if f.has(Fault::IdJagIssuedTypeJwt) {
@@ -336,6 +374,32 @@ mod tests {
         let jwt = Some("urn:ietf:params:oauth:token-type:jwt");
         assert!(check_requested_type(&set(&[]), jwt).is_err());
         assert_eq!(key_binding_claim(&set(&[])), Some("cnf"));
+        let known = vec!["https://rs.example/api".to_string()];
+        let rc = |f: &[Fault], r: &[&str]| resource_claim(&set(f), r, &known, "https://b.example");
+        assert_eq!(rc(&[], &[]).unwrap(), None);
+        assert_eq!(
+            rc(&[], &["https://rs.example/api"]).unwrap(),
+            Some(json!("https://rs.example/api"))
+        );
+        assert!(rc(&[], &["https://other.example/"]).is_err());
+        assert!(rc(&[], &["https://rs.example/api#x"]).is_err());
+        assert!(rc(&[Fault::IdJagResourceRefused], &["https://rs.example/api"]).is_err());
+        assert_eq!(
+            rc(
+                &[Fault::IdJagResourceClaimDropped],
+                &["https://rs.example/api"]
+            )
+            .unwrap(),
+            None
+        );
+        assert_eq!(
+            rc(
+                &[Fault::IdJagResourceIsAudience],
+                &["https://rs.example/api"]
+            )
+            .unwrap(),
+            Some(json!("https://b.example"))
+        );
         assert_eq!(key_binding_claim(&set(&[Fault::IdJagCnfDropped])), None);
         assert_eq!(
             issued_token_type(&set(&[Fault::IdJagIssuedTypeJwt])),

@@ -374,6 +374,7 @@ impl MockPair {
             &cfg.as_b.jwks_path,
         );
         let rs_urls = RsUrls::new(&origin(&lr, "RS-B", https)?, &cfg.rs.resource_path);
+        let rs_resource = rs_urls.resource.clone();
         let facts = build_facts(
             &cfg,
             &a_urls,
@@ -462,6 +463,7 @@ impl MockPair {
             login: Default::default(),
             client_certs,
             peer_subjects: cfg.as_b.subject_map.clone(),
+            rs_resources: vec![rs_resource],
         });
 
         let (stop, watch) = tokio::sync::watch::channel(false);

@@ -133,6 +133,11 @@ IDJAG_ROWS = {
     "IDJAG-17": "MUST",    # a valid proof MUST put cnf.jkt into the ID-JAG (cases gate on advertised DPoP)
     "IDJAG-18": "MUST",    # cnf without proof, or another key: MUST fail with invalid_grant
 }
+# id-jag-mcp (MCP enterprise-managed authorization, base id-jag): the rows whose level differs.
+IDJAG_MCP = {
+    "IDJAG-22": "MUST",    # MCP EMA: resource REQUIRED in the exchange and in the ID-JAG
+}
+
 # Rules a version after -03 changed (-04 .. -06 of 2026-10-31). The -04..-06 texts were not
 # retrievable here: the WG repository snapshot (github:oauth-wg/oauth-identity-assertion-authz-grant)
 # ends at main of 2026-04-23 (-03 plus editorial metadata headings) and gh-pages of 2026-05-03
@@ -169,6 +174,7 @@ TX8693_ROWS: dict = {}
 # One-line paraphrases written for this catalogue (the markdown's own paraphrase is used for the
 # profile-only ENA-* and IDJAG-* rows, cut to its first sentence).
 SUMMARY = {
+ "IDJAG-22": "The IdP takes resource (RFC 8707) beside audience and writes the granted resource into the ID-JAG's resource claim: OPTIONAL in ID-JAG, REQUIRED by MCP enterprise-managed authorization.",
  "IC-TE-01": "AS-B redeems a JWT grant only through the RFC 7523 jwt-bearer request, however the client got the grant.",
  "IC-TE-02": "The exchange is a form-encoded POST to AS-A's token endpoint with the token-exchange grant type, subject_token and subject_token_type.",
  "IC-TE-03": "The client names AS-B with resource or audience; a request with neither has no target.",
@@ -379,6 +385,20 @@ PROJECT_ROWS = [
         ),
     ),
     (
+        "IDJAG-21",
+        (
+            "IDJAG-22",
+            "IDJAG §4.3, §4.3.3; MCP enterprise-managed authorization (ext-auth) Token Exchange and ID-JAG claims (chainproof addition)",
+            "OPTIONAL / REQUIRED",
+            "IdP",
+            "The IdP takes resource (the protected resource, RFC 8707) beside audience and writes "
+            "it into the ID-JAG's resource claim: OPTIONAL in ID-JAG (the granted resource, if "
+            "any), REQUIRED for both the request parameter and the claim by MCP's "
+            "enterprise-managed authorization profile.",
+            "BB",
+        ),
+    ),
+    (
         "DPOP-05",
         (
             "DPOP-06",
@@ -538,7 +558,7 @@ def main(path: str) -> None:
 
     ids = [r[0] for r in rows]
     assert len(ids) == len(set(ids)), "duplicate IDs"
-    for table in (IC17, IC14, IC01, ENA, ENA_ROWS, ENA_IN_DRAFTS, RFC8693, TX8693_ROWS, IDJAG_REPLACES, IDJAG_IC, IDJAG_ROWS, IDJAG_LATER):
+    for table in (IC17, IC14, IC01, ENA, ENA_ROWS, ENA_IN_DRAFTS, RFC8693, TX8693_ROWS, IDJAG_REPLACES, IDJAG_IC, IDJAG_ROWS, IDJAG_LATER, IDJAG_MCP):
         for k in table:
             assert k in ids, f"level table names unknown ID {k}"
 
@@ -575,6 +595,8 @@ def main(path: str) -> None:
         levels = [("ic-17", l17), ("ic-14", l14), ("ic-01", l01)]
         if rid.startswith("IDJAG-"):
             levels = [("id-jag", IDJAG_ROWS.get(rid, own))]
+            if rid in IDJAG_MCP:
+                levels.append(("id-jag-mcp", IDJAG_MCP[rid]))
         elif rid.startswith("ENA-"):
             if rid not in ENA_IN_DRAFTS:
                 levels = []
