@@ -29,10 +29,10 @@ WHY = {
     "IC-SC-06": "A posture, not one behaviour (IC §5.5: deployments choose their mitigations); its parts are graded by their own rows: replay/* (IC-JB-13, IC-JB-14), replay/grant-lifetime-short (IC-JG-05), client-binding/* (IC-SC-07).",
     "IDJAG-14": "Graded through the aud rules: an ID-JAG minted for another AS is refused by aud-restrictions/grant-for-as-c-refused under IC-JB-07 (MUST under id-jag) and IDJAG-10 (aud is the resource AS's issuer); a separate IDJAG-14 check would charge the same refusal twice.",
     "GEN-14": "Concerns client-authentication JWTs (RFC 7523bis), which the harness's clients do not use against the mock; MAY in the IC drafts.",
-    # id-jag rows without a case of their own (the id-jag-* suites cover 04, 06, 07, 08, 09, 10, 12, 15).
+    # id-jag rows without a case of their own (the id-jag-* suites cover 01, 02, 04-10, 12, 13, 15, 17, 18, 22).
     "IDJAG-03": "Exercised by every id-jag case (the setup form sends the ID token as subject_token_type id_token); the IdP's check of that token is IDJAG-04. SAML and refresh-token subjects are not built: the mock has no SAML IdP.",
     "IDJAG-11": "Graded under id-jag by the identity-chaining scope cases at AS-B (IC-JB-15, IC-AT-06), which keep their levels.",
-    "IDJAG-16": "Needs a public-client fixture at the IdP; the mock registers confidential clients only.",
+    "IDJAG-16": "Not built: it needs a public-client role in the harness (a target `[as_a.public_client]` id with no credentials, an ID token issued to that client, and `client = \"public\"` on exchange steps) and a public client registered in the id-jag-mode mock; the SHOULD would then be graded by an exchange from the public client that yields no ID-JAG. Refusing it cannot be inferred from any confidential-client case.",
     "IDJAG-20": "Multi-tenant IdPs: depends on a tenant configuration the mock does not have.",
     "IDJAG-21": "SAML 2.0 interop: no SAML IdP in the mock or the harness.",
 }
