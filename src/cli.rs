@@ -438,6 +438,10 @@ pub struct FuzzArgs {
     pub fail_on: FailOnArg,
     #[command(flatten)]
     pub report: ReportArgs,
+    /// Do not verify server certificates (as for `run`). Every report says the run was
+    /// insecure.
+    #[arg(long)]
+    pub insecure: bool,
     /// Benchmark input: write every request sent, real values and secrets included, one JSON
     /// object per line (`benches/fuzz_throughput.sh` replays them with a raw load tool).
     #[arg(long, value_name = "FILE", hide = true)]
@@ -465,6 +469,7 @@ impl FuzzArgs {
             fail_on: self.fail_on.into(),
             report: self.report.options(),
             record: self.record,
+            insecure: self.insecure,
             notice: Default::default(),
         }
     }
