@@ -106,10 +106,6 @@ const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
         "AS-A's grant carries may_act that is not an object",
     ),
     (
-        "GEN-12",
-        "AS-B accepts a grant typed as a DPoP proof (dpop+jwt)",
-    ),
-    (
         "IC-AT-02",
         "RS-B accepts an access token issued for another resource",
     ),
@@ -226,16 +222,8 @@ const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
         "AS-A accepts a subject token whose client_id claim is absent and azp another client",
     ),
     (
-        "IC-SC-06",
-        "AS-B accepts a replayed grant from a second client",
-    ),
-    (
         "IC-SC-07",
         "AS-B accepts a grant bound to a client when no client authenticates",
-    ),
-    (
-        "IC-TE-01",
-        "AS-B accepts the grant as a token-exchange subject token",
     ),
     ("IC-TE-02", "AS-A accepts a JSON body instead of a form"),
     (
@@ -283,14 +271,6 @@ const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
     (
         "IC-TE-23",
         "AS-A accepts an unknown client_id with any secret",
-    ),
-    (
-        "IDJAG-14",
-        "the ID-JAG profile's faults: an ID-JAG redeemed at a second AS",
-    ),
-    (
-        "IDJAG-18",
-        "the ID-JAG profile's faults: cnf without a proof accepted",
     ),
     (
         "ENA-P-01",
