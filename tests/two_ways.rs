@@ -38,6 +38,10 @@ const NO_SECOND_WAY: &[(&str, &str)] = &[
         "IDJAG-12",
         "the only violation is a refresh_token member in the resource AS's answer to an ID-JAG",
     ),
+    (
+        "IDJAG-09",
+        "a RECOMMENDED presence (email and/or aud_sub): the one observable is an ID-JAG with neither",
+    ),
 ];
 
 /// Requirements with one fault (or none) although a distinct second violation exists: the
@@ -50,18 +54,6 @@ const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
     (
         "IDJAG-04",
         "the IdP exchanges an expired ID token, or one another issuer signed",
-    ),
-    (
-        "IDJAG-06",
-        "token_type other than N_A beside an ID-JAG, or no access_token member",
-    ),
-    (
-        "IDJAG-07",
-        "typ JWT (or another media type) instead of oauth-id-jag+jwt, rather than no typ",
-    ),
-    (
-        "IDJAG-15",
-        "the id-jag grant profile listed while jwt-bearer is missing from grant_types_supported",
     ),
     (
         "TX8693-07",
