@@ -35,6 +35,8 @@ pub struct AsA {
     pub faults: FaultSet,
     /// The sibling AS-B, the only partner AS-B-bound `resource`/`audience` values resolve to.
     pub as_b: AsUrls,
+    /// RS-B's resource identifier (only the `grant-aud-resource` fault uses it).
+    pub rs_resource: String,
     pub assertion_replay: JtiCache,
     pub dpop_replay: JtiCache,
     /// The one `jti` used under the `grant-duplicate-jti` fault.
@@ -252,7 +254,16 @@ async fn handle(s: &AsA, req: Request) -> Result<Response, OAuthError> {
     let peer_cert = crate::mtls::peer_certificate(&req);
     let (headers, form) = endpoint::intake(req, &s.faults).await?;
     let supported = grant_types(s);
-    let gt = endpoint::grant_type(&form, &supported, &s.faults)?;
+    let gt = match endpoint::grant_type(&form, &supported, &s.faults) {
+        // The fall-through default of `unknown-grant-type-as-exchange`.
+        Err(e)
+            if e.code == "unsupported_grant_type"
+                && s.faults.has(Fault::UnknownGrantTypeAsExchange) =>
+        {
+            TOKEN_EXCHANGE
+        }
+        r => r?,
+    };
     let now = now();
     let client = Authenticator {
         clients: &s.cfg.clients,
@@ -877,6 +888,13 @@ fn exchange(
         .unwrap_or(user_sub);
     let aud = if f.has(Fault::GrantAudWrong) {
         json!(s.urls.issuer)
+    } else if f.has(Fault::GrantAudOtherAs) {
+        let other = s.cfg.extra_partners.iter().find(|p| **p != target);
+        json!(other.cloned().unwrap_or_else(|| format!("{target}/other")))
+    } else if f.has(Fault::GrantAudResource) {
+        json!(s.rs_resource)
+    } else if f.has(Fault::GrantAudDuplicated) {
+        json!([target, format!("{target}/")])
     } else if f.has(Fault::GrantMultiAud) {
         let other = s
             .cfg
@@ -956,10 +974,25 @@ fn exchange(
     if f.has(Fault::GrantActNotObject) {
         claims.insert("act".into(), json!("an-actor"));
     }
+    if f.has(Fault::GrantMayActNotObject) {
+        claims.insert("may_act".into(), json!(client_id.unwrap_or("a-client")));
+    }
     if let Some(p) = proof
         && !f.has(Fault::DropRequestedCnf)
     {
-        claims.insert("requested_cnf".into(), json!({"jkt": p.jkt}));
+        let jkt = if f.has(Fault::RequestedCnfWrongJkt) {
+            // The RFC 7638 digest hex-encoded instead of base64url (RFC 9449 §6.1).
+            use base64::Engine as _;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(&p.jkt)
+                .unwrap_or_default()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        } else {
+            p.jkt
+        };
+        claims.insert("requested_cnf".into(), json!({ "jkt": jkt }));
     }
     if f.variant(Variant::ExtraGrantClaims) {
         // Claims the grant already carries (the Ena mode copies the subject's) are kept.
@@ -1011,6 +1044,8 @@ fn exchange(
         id_jag::issued_token_type(f)
     } else if f.has(Fault::WrongIssuedTokenType) {
         TT_ACCESS_TOKEN
+    } else if f.has(Fault::IssuedTypeIdJagForJwt) && requested_type == Some(TT_JWT) {
+        id_jag::TT_ID_JAG
     } else {
         TT_JWT
     };
@@ -1045,7 +1080,14 @@ fn exchange(
             json!(uuid::Uuid::new_v4().to_string()),
         );
     }
-    Ok(token_response(Value::Object(body), f))
+    let mut resp = token_response(Value::Object(body), f);
+    if f.has(Fault::ExchangeCacheNoCache) {
+        resp.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-cache, private"),
+        );
+    }
+    Ok(resp)
 }
 
 /// Under `invalid-request-for-unknown-target`, an unacceptable target is `invalid_request`.
