@@ -42,18 +42,18 @@ const NO_SECOND_WAY: &[(&str, &str)] = &[
         "IDJAG-09",
         "a RECOMMENDED presence (email and/or aud_sub): the one observable is an ID-JAG with neither",
     ),
+    (
+        "IDJAG-01",
+        "the one server-side breach is refusing requested_token_type id-jag; what an IdP issues for another or no requested type is RFC 8693's latitude (the catalogue reports it, INFO)",
+    ),
 ];
 
 /// Requirements with one fault (or none) although a distinct second violation exists: the
 /// second way each still needs as a fault (and, where no case sees it, a case).
 const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
     (
-        "IDJAG-01",
-        "the IdP refuses requested_token_type id-jag, or mints an ID-JAG when another type is asked for",
-    ),
-    (
-        "IDJAG-04",
-        "the IdP exchanges an expired ID token, or one another issuer signed",
+        "IDJAG-13",
+        "the IdP takes its own ID-JAG as a token-exchange subject_token and issues an access token",
     ),
     (
         "TX8693-07",

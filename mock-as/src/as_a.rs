@@ -116,6 +116,9 @@ fn grant_types(s: &AsA) -> Vec<&'static str> {
     if s.cfg.login_without_page {
         g.extend(["authorization_code", "refresh_token"]);
     }
+    if id_jag::on(&s.faults) && s.faults.has(Fault::IdJagIdpRedeemsOwnIdJag) {
+        g.push(endpoint::JWT_BEARER);
+    }
     g
 }
 
@@ -307,6 +310,7 @@ async fn handle(s: &AsA, req: Request) -> Result<Response, OAuthError> {
             let g = s.login.redeem_refresh(&form, client_id)?;
             Ok(login_token_response(s, g, now))
         }
+        endpoint::JWT_BEARER => own_id_jag(s, &form, &client, now),
         _ => client_credentials(s, &form, &client, now),
     }
 }
@@ -335,6 +339,30 @@ fn percent_decode(s: &str) -> Option<String> {
     url::form_urlencoded::parse(format!("x={s}").as_bytes())
         .next()
         .map(|(_, v)| v.into_owned())
+}
+
+/// Reached only under `id-jag-idp-redeems-own-id-jag` (the one fault that lists jwt-bearer
+/// among this IdP's grants): the IdP takes an ID-JAG it issued as a jwt-bearer grant and
+/// issues an access token, which ID-JAG §8.3 forbids.
+fn own_id_jag(
+    s: &AsA,
+    form: &Form,
+    client: &ClientIdentity,
+    now: i64,
+) -> Result<Response, OAuthError> {
+    let client_id = require_client(client)?;
+    let jws = jose::parse(form.require("assertion")?)
+        .map_err(|_| OAuthError::invalid_grant("assertion is not a JWT"))?;
+    if jws.claim_str("iss") != Some(s.urls.issuer.as_str()) {
+        return Err(OAuthError::invalid_grant("not an ID-JAG of this IdP"));
+    }
+    let sub = jws.claim_str("sub").unwrap_or_default();
+    let scope = scopes(jws.claim_str("scope").unwrap_or(""));
+    let aud = json!(s.urls.issuer);
+    let at = mint_access_token_for(s, sub, client_id, &scope, now, aud, None);
+    let body = json!({"access_token": at, "token_type": "Bearer",
+        "expires_in": s.cfg.access_token_lifetime_secs});
+    Ok(token_response(body, &s.faults))
 }
 
 fn require_client(client: &ClientIdentity) -> Result<&str, OAuthError> {
@@ -739,7 +767,7 @@ fn exchange(
     };
     let requested_type = form.get("requested_token_type");
     if id_jag::on(f) {
-        id_jag::check_requested_type(requested_type)?;
+        id_jag::check_requested_type(f, requested_type)?;
     } else if let Some(rtt) = requested_type
         && rtt != TT_JWT
         && !(ena(s) && rtt == TT_ACCESS_TOKEN)
@@ -991,9 +1019,14 @@ fn exchange(
     if f.has(Fault::GrantMayActNotObject) {
         claims.insert("may_act".into(), json!(client_id.unwrap_or("a-client")));
     }
-    if let Some(p) = proof
-        && !f.has(Fault::DropRequestedCnf)
-    {
+    if let Some(p) = proof {
+        // ID-JAG §8.6.1 binds the ID-JAG itself (`cnf`); identity chaining conveys the key the
+        // grant asks AS-B to bind as `requested_cnf` (IC Appendix B.3).
+        let claim = if id_jag::on(f) {
+            id_jag::key_binding_claim(f)
+        } else {
+            (!f.has(Fault::DropRequestedCnf)).then_some("requested_cnf")
+        };
         let jkt = if f.has(Fault::RequestedCnfWrongJkt) {
             // The RFC 7638 digest hex-encoded instead of base64url (RFC 9449 §6.1).
             use base64::Engine as _;
@@ -1006,7 +1039,9 @@ fn exchange(
         } else {
             p.jkt
         };
-        claims.insert("requested_cnf".into(), json!({ "jkt": jkt }));
+        if let Some(claim) = claim {
+            claims.insert(claim.into(), json!({ "jkt": jkt }));
+        }
     }
     if f.variant(Variant::ExtraGrantClaims) {
         // Claims the grant already carries (the Ena mode copies the subject's) are kept.

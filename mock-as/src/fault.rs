@@ -466,6 +466,20 @@ faults! {
     IdJagProfileWithoutJwtBearer = "id-jag-profile-without-jwt-bearer", ["IDJAG-15"], "The resource AS (ID-JAG mode) lists the id-jag grant profile but leaves jwt-bearer out of grant_types_supported";
     /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the oracles judge token responses, not the grant's claims
     IdJagNoSubjectResolutionClaim = "id-jag-no-subject-resolution-claim", ["IDJAG-09"], "The IdP (ID-JAG mode) puts neither email nor aud_sub into its ID-JAGs";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and a member value the suites check; the token-response oracle checks RFC 6749 §5.1 shape only
+    IdJagTypeRefused = "id-jag-type-refused", ["IDJAG-01"], "The IdP (ID-JAG mode) refuses requested_token_type id-jag with invalid_request";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and it needs an ID token re-signed by another key; the fuzzer sends the subject tokens it is given
+    IdJagIdTokenSignatureUnchecked = "id-jag-id-token-signature-unchecked", ["IDJAG-04"], "The IdP (ID-JAG mode) exchanges an ID token without verifying its signature";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and it needs an ID-JAG presented back at the IdP; the fuzzer sends jwt-bearer requests to AS-B only
+    IdJagIdpRedeemsOwnIdJag = "id-jag-idp-redeems-own-id-jag", ["IDJAG-13"], "The IdP (ID-JAG mode) issues an access token for its own ID-JAG presented with jwt-bearer at its token endpoint";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and DPoP; the fuzzer sends no DPoP proofs
+    IdJagCnfDropped = "id-jag-cnf-dropped", ["IDJAG-17"], "The IdP (ID-JAG mode) accepts a DPoP proof but binds no key into the ID-JAG (no cnf)";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and DPoP; the fuzzer sends no DPoP proofs
+    IdJagCnfAsRequestedCnf = "id-jag-cnf-as-requested-cnf", ["IDJAG-17"], "The IdP (ID-JAG mode) conveys the proof key as identity chaining's requested_cnf instead of the ID-JAG's cnf";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and DPoP; the fuzzer sends no DPoP proofs
+    IdJagCnfWithoutProofAccepted = "id-jag-cnf-without-proof-accepted", ["IDJAG-18"], "The resource AS (ID-JAG mode) redeems a key-bound ID-JAG (cnf) presented without a DPoP proof";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and DPoP; the fuzzer sends no DPoP proofs
+    IdJagCnfMismatchAccepted = "id-jag-cnf-mismatch-accepted", ["IDJAG-18"], "The resource AS (ID-JAG mode) redeems a key-bound ID-JAG with a DPoP proof by another key";
 }
 
 impl fmt::Display for Fault {
@@ -496,7 +510,14 @@ impl Fault {
             | Fault::IdJagTypJwt
             | Fault::IdJagTokenTypeBearer
             | Fault::IdJagProfileWithoutJwtBearer
-            | Fault::IdJagNoSubjectResolutionClaim => crate::MockProfile::IdJag,
+            | Fault::IdJagNoSubjectResolutionClaim
+            | Fault::IdJagTypeRefused
+            | Fault::IdJagIdTokenSignatureUnchecked
+            | Fault::IdJagIdpRedeemsOwnIdJag
+            | Fault::IdJagCnfDropped
+            | Fault::IdJagCnfAsRequestedCnf
+            | Fault::IdJagCnfWithoutProofAccepted
+            | Fault::IdJagCnfMismatchAccepted => crate::MockProfile::IdJag,
             Fault::EnaSameDomainWrongAud
             | Fault::EnaSameDomainRefreshToken
             | Fault::EnaSameDomainUnregisteredTarget
