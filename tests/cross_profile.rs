@@ -67,6 +67,12 @@ const DIFFERENCES: &[(&str, &str, &str, &str)] = &[
         "ID-JAG §3.1: the grant has no typ oauth-id-jag+jwt (IDJAG-07)",
     ),
     (
+        "id-jag-idp/id-jag-subject-resolution-claims",
+        "id-jag",
+        "warn",
+        "ID-JAG §3.1: email and/or aud_sub RECOMMENDED; the identity-chaining grant has neither (IDJAG-09, SHOULD)",
+    ),
+    (
         "id-jag-idp/id-token-for-another-client-refused",
         "id-jag",
         "pass",

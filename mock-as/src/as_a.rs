@@ -49,6 +49,9 @@ pub struct AsA {
     pub rotated: AtomicBool,
     /// The RS256 key under `rsa-keys` (signs everything) and `rsa-and-ec-keys` (signs grants).
     pub rsa_key: Option<keys::RsKey>,
+    /// AS-B's identifiers for domain-A subjects (its subject map): what the ID-JAG mode's IdP
+    /// knows as `aud_sub` (ID-JAG §3.1, OpenID Connect Enterprise Extensions).
+    pub peer_subjects: std::collections::BTreeMap<String, String>,
 }
 
 impl AsA {
@@ -1011,7 +1014,8 @@ fn exchange(
         header["typ"] = json!("JWT");
     }
     if id_jag::on(f) {
-        id_jag::shape_grant(f, &s.as_b, &mut header, &mut claims);
+        let aud_sub = s.peer_subjects.get(sub).map(String::as_str);
+        id_jag::shape_grant(f, &s.as_b, aud_sub, &mut header, &mut claims);
     }
     let claims = Value::Object(claims);
     let grant = if f.has(Fault::GrantUnsigned) {
@@ -1049,11 +1053,13 @@ fn exchange(
     }
     body.insert(
         "token_type".into(),
-        json!(if f.has(Fault::TokenTypeBearer) {
-            "Bearer"
-        } else {
-            "N_A"
-        }),
+        json!(
+            if f.has(Fault::TokenTypeBearer) || f.has(Fault::IdJagTokenTypeBearer) {
+                "Bearer"
+            } else {
+                "N_A"
+            }
+        ),
     );
     if !f.has(Fault::ExchangeNoExpiresIn) {
         body.insert("expires_in".into(), json!(lifetime));

@@ -60,7 +60,7 @@ async fn metadata(State(s): State<Arc<AsB>>) -> Response {
         "issuer": if s.faults.has(Fault::AsBMetadataIssuerMismatch) { format!("{}/", s.urls.issuer) } else { s.urls.issuer.clone() },
         "token_endpoint": s.urls.token_endpoint,
         "jwks_uri": s.urls.jwks_uri,
-        "grant_types_supported": if s.faults.has(Fault::AsBMetadataNoJwtBearer) { json!(["client_credentials"]) } else { json!([JWT_BEARER]) },
+        "grant_types_supported": if s.faults.has(Fault::AsBMetadataNoJwtBearer) || s.faults.has(Fault::IdJagProfileWithoutJwtBearer) { json!(["client_credentials"]) } else { json!([JWT_BEARER]) },
         "token_endpoint_auth_methods_supported": crate::mtls::auth_methods(
             if s.clients.iter().any(|c| c.jwk.is_some()) { &["client_secret_basic", "client_secret_post", "private_key_jwt"] } else { &["client_secret_basic", "client_secret_post"] },
             s.client_certs.is_some(),

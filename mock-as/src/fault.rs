@@ -451,6 +451,14 @@ faults! {
     IdJagClientIdMismatchAccepted = "id-jag-client-id-mismatch-accepted", ["IDJAG-10"], "The resource AS (ID-JAG mode) redeems an ID-JAG whose client_id names another client";
     /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and a member the suites check; the token-response oracle checks RFC 6749 §5.1 shape only
     IdJagRefreshToken = "id-jag-refresh-token", ["IDJAG-12"], "The resource AS (ID-JAG mode) issues a refresh token for an ID-JAG";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the oracles judge token responses, not the grant's header
+    IdJagTypJwt = "id-jag-typ-jwt", ["IDJAG-07"], "The IdP (ID-JAG mode) types its ID-JAGs JWT instead of oauth-id-jag+jwt";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and a member value the suites check; the token-response oracle checks RFC 6749 §5.1 shape only
+    IdJagTokenTypeBearer = "id-jag-token-type-bearer", ["IDJAG-06"], "The IdP (ID-JAG mode) answers token_type Bearer beside an ID-JAG instead of N_A";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and metadata contents; the fuzzer sends token requests only
+    IdJagProfileWithoutJwtBearer = "id-jag-profile-without-jwt-bearer", ["IDJAG-15"], "The resource AS (ID-JAG mode) lists the id-jag grant profile but leaves jwt-bearer out of grant_types_supported";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the oracles judge token responses, not the grant's claims
+    IdJagNoSubjectResolutionClaim = "id-jag-no-subject-resolution-claim", ["IDJAG-09"], "The IdP (ID-JAG mode) puts neither email nor aud_sub into its ID-JAGs";
 }
 
 impl fmt::Display for Fault {
@@ -477,7 +485,11 @@ impl Fault {
             | Fault::IdJagNoGrantProfileMetadata
             | Fault::IdJagAudMultiAccepted
             | Fault::IdJagClientIdMismatchAccepted
-            | Fault::IdJagRefreshToken => crate::MockProfile::IdJag,
+            | Fault::IdJagRefreshToken
+            | Fault::IdJagTypJwt
+            | Fault::IdJagTokenTypeBearer
+            | Fault::IdJagProfileWithoutJwtBearer
+            | Fault::IdJagNoSubjectResolutionClaim => crate::MockProfile::IdJag,
             Fault::EnaSameDomainWrongAud
             | Fault::EnaSameDomainRefreshToken
             | Fault::EnaSameDomainUnregisteredTarget

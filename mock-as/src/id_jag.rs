@@ -101,15 +101,26 @@ pub fn check_requested_type(requested: Option<&str>) -> Result<(), OAuthError> {
     }
 }
 
-/// Shape a grant as an ID-JAG (§3.1): `typ`, `aud` the resource AS's issuer, `client_id`.
+/// Shape a grant as an ID-JAG (§3.1): `typ`, `aud` the resource AS's issuer, `client_id`, and
+/// `aud_sub` (the resource AS's identifier for the user, when the IdP knows it): §3.1 makes an
+/// `email` and/or `aud_sub` claim RECOMMENDED for subject resolution, and `aud_sub` discloses
+/// less than an e-mail address (the identity-chaining data-minimisation rows, IC-JG-12).
 pub fn shape_grant(
     f: &FaultSet,
     as_b: &AsUrls,
+    aud_sub: Option<&str>,
     header: &mut Value,
     claims: &mut Map<String, Value>,
 ) {
-    if !f.has(Fault::IdJagTypMissing) {
+    if f.has(Fault::IdJagTypJwt) {
+        header["typ"] = json!("JWT");
+    } else if !f.has(Fault::IdJagTypMissing) {
         header["typ"] = json!(TYP);
+    }
+    if let Some(aud_sub) = aud_sub
+        && !f.has(Fault::IdJagNoSubjectResolutionClaim)
+    {
+        claims.insert("aud_sub".into(), json!(aud_sub));
     }
     if f.has(Fault::IdJagNoClientId) {
         claims.remove("client_id");
@@ -255,19 +266,33 @@ mod tests {
     fn the_idp_shapes_id_jags_and_requires_the_type() {
         let mut header = json!({"alg": "ES256"});
         let mut c = claims().as_object().unwrap().clone();
-        shape_grant(&set(&[]), &urls(), &mut header, &mut c);
+        shape_grant(&set(&[]), &urls(), Some("bob"), &mut header, &mut c);
         assert_eq!(header["typ"], TYP);
+        assert_eq!(c["aud_sub"], "bob");
         shape_grant(
             &set(&[Fault::IdJagNoClientId, Fault::IdJagAudTokenEndpoint]),
             &urls(),
+            None,
             &mut header,
             &mut c,
         );
         assert!(!c.contains_key("client_id"));
         assert_eq!(c["aud"], "https://b.example/token");
         let mut h2 = json!({"alg": "ES256"});
-        shape_grant(&set(&[Fault::IdJagTypMissing]), &urls(), &mut h2, &mut c);
+        shape_grant(
+            &set(&[Fault::IdJagTypMissing]),
+            &urls(),
+            None,
+            &mut h2,
+            &mut c,
+        );
         assert!(h2.get("typ").is_none());
+        shape_grant(&set(&[Fault::IdJagTypJwt]), &urls(), None, &mut h2, &mut c);
+        assert_eq!(h2["typ"], "JWT");
+        let mut c2 = claims().as_object().unwrap().clone();
+        let f = set(&[Fault::IdJagNoSubjectResolutionClaim]);
+        shape_grant(&f, &urls(), Some("bob"), &mut h2, &mut c2);
+        assert!(!c2.contains_key("aud_sub"));
         assert!(check_requested_type(Some(TT_ID_JAG)).is_ok());
         assert!(check_requested_type(None).is_err());
         assert!(check_requested_type(Some("urn:ietf:params:oauth:token-type:jwt")).is_err());

@@ -460,6 +460,7 @@ impl MockPair {
                 .then(crate::keys::RsKey::generate),
             login: Default::default(),
             client_certs,
+            peer_subjects: cfg.as_b.subject_map.clone(),
         });
 
         let (stop, watch) = tokio::sync::watch::channel(false);
