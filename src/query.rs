@@ -242,7 +242,7 @@ mod tests {
         let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
         let mut n2048 = vec![0xC5u8; 256];
         n2048[0] = 0x80;
-        let mut n1023 = vec![0xC5u8; 128];
+        let mut n1023 = [0xC5u8; 128];
         n1023[0] = 0x7F;
         let ctx = json!({"j": {"json": {"keys": [
             {"kty": "RSA", "n": b64(&n2048), "e": "AQAB"},
