@@ -442,6 +442,7 @@ impl MockPair {
             key: a_key,
             faults,
             as_b: b_urls,
+            rs_resource: as_b.rs.resource.clone(),
             assertion_replay: JtiCache::default(),
             dpop_replay: JtiCache::default(),
             fixed_jti: uuid::Uuid::new_v4().to_string(),

@@ -116,6 +116,7 @@ IDJAG_REPLACES = {
     "IC-TE-13": "IDJAG-06: issued_token_type is the id-jag type, not the JWT type",
     "IC-JG-10": "IDJAG-07: typ oauth-id-jag+jwt is required",
     "IC-JB-04": "IDJAG-10: aud must be AS-B's issuer; the token-endpoint URL is not accepted",
+    "IC-JG-14": "IDJAG-17: a key-bound ID-JAG carries cnf.jkt itself (§8.6.1), not requested_cnf",
 }
 IDJAG_IC = {
     "IC-JG-07": "MUST",    # IDJAG-08: jti REQUIRED
@@ -129,6 +130,8 @@ IDJAG_IC = {
 IDJAG_ROWS = {
     "IDJAG-09": "SHOULD",  # the graded rule: email and/or aud_sub RECOMMENDED (the claims are OPTIONAL)
     "IDJAG-12": "SHOULD",  # SHOULD NOT issue a refresh token (re-submission is MAY, see note)
+    "IDJAG-17": "MUST",    # a valid proof MUST put cnf.jkt into the ID-JAG (cases gate on advertised DPoP)
+    "IDJAG-18": "MUST",    # cnf without proof, or another key: MUST fail with invalid_grant
 }
 # Rules a version after -03 changed (-04 .. -06 of 2026-10-31). The -04..-06 texts were not
 # retrievable here: the WG repository snapshot (github:oauth-wg/oauth-identity-assertion-authz-grant)
