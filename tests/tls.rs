@@ -168,17 +168,31 @@ struct Run {
 }
 
 fn chainproof(dir: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["run", "--progress", "none"];
+    for c in CASES {
+        args.extend(["--case", c]);
+    }
+    command(dir, &args, extra)
+}
+
+/// `chainproof fuzz` against the same target: its client authenticates through the runner's
+/// client authentication, whatever its method.
+fn fuzz(dir: &Path, extra: &[&str]) -> Run {
+    command(dir, &["fuzz", "--cases", "300", "--seed", "1"], extra)
+}
+
+fn command(dir: &Path, args: &[&str], extra: &[&str]) -> Run {
     let out = tempfile::tempdir().unwrap();
-    let mut cmd = Command::cargo_bin("chainproof").unwrap();
-    cmd.args(["run", "--progress", "none", "--target"])
+    let o = Command::cargo_bin("chainproof")
+        .unwrap()
+        .args(args)
+        .arg("--target")
         .arg(dir.join("target.toml"))
         .arg("--out")
         .arg(out.path())
-        .args(extra);
-    for c in CASES {
-        cmd.args(["--case", c]);
-    }
-    let o = cmd.output().unwrap();
+        .args(extra)
+        .output()
+        .unwrap();
     let report = std::fs::read(out.path().join("report.json"))
         .ok()
         .map(|b| serde_json::from_slice(&b).unwrap());
@@ -265,6 +279,30 @@ async fn every_client_authentication_method_over_https_with_a_private_ca() {
             "a verified run is not marked insecure"
         );
 
+        // The fuzzer with the same client, without a secret where its method needs none:
+        // valid exchanges carry the client's own credentials (assertion, certificate).
+        let secretless = match auth {
+            "basic" | "post" => target(&pair, auth, true),
+            _ => target(&pair, auth, true).replace(&format!("secret = \"{SECRET}\"\n"), ""),
+        };
+        write(dir.path(), "target.toml", &secretless);
+        let path = dir.path().to_path_buf();
+        let run = tokio::task::spawn_blocking(move || fuzz(&path, &[]))
+            .await
+            .unwrap();
+        let report = run
+            .report
+            .unwrap_or_else(|| panic!("{method}: no fuzz report\n{}", run.stderr));
+        assert_eq!(run.code, Some(0), "{method}: {}", run.stderr);
+        assert_eq!(report["fuzz"]["findings"], 0, "{method}");
+        let valid = report["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["case"] == "exchange-valid-rejected")
+            .unwrap();
+        assert_eq!(valid["verdict"], "pass", "{method}: {valid}");
+
         if method.ends_with("tls_client_auth") {
             // The other method's certificate is refused: a CA-issued certificate is not the
             // registered self-signed one, and a self-signed one does not chain to the CA.
@@ -335,6 +373,21 @@ async fn every_client_authentication_method_over_https_with_a_private_ca() {
             assert!(read("report.html").contains("server certificates were not verified"));
             assert!(read("summary.md").contains("Insecure run (`--insecure`)"));
             assert!(read("junit.xml").contains(r#"name="tls.insecure" value="true""#));
+            assert!(run.stderr.contains("warning: --insecure"), "{}", run.stderr);
+
+            // The fuzzer takes `--insecure` as `run` does, and its reports say so too.
+            let path = dir.path().to_path_buf();
+            let run = tokio::task::spawn_blocking(move || fuzz(&path, &[]))
+                .await
+                .unwrap();
+            assert_eq!(run.code, Some(2), "{}", run.stderr);
+            assert!(run.stderr.contains("unknown issuer"), "{}", run.stderr);
+            let path = dir.path().to_path_buf();
+            let run = tokio::task::spawn_blocking(move || fuzz(&path, &["--insecure"]))
+                .await
+                .unwrap();
+            assert_eq!(run.code, Some(0), "{}", run.stderr);
+            assert_eq!(run.report.unwrap()["targets"]["insecure"], true);
             assert!(run.stderr.contains("warning: --insecure"), "{}", run.stderr);
         }
         drop(pair);
