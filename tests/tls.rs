@@ -287,7 +287,7 @@ async fn every_client_authentication_method_over_https_with_a_private_ca() {
                 .remove("as_a.client.secret")
                 .remove("as_b.client.secret"),
         };
-        write(dir.path(), "target.toml", &secretless.text());
+        secretless.write(dir.path(), "target.toml");
         let path = dir.path().to_path_buf();
         let run = tokio::task::spawn_blocking(move || fuzz(&path, &[]))
             .await
