@@ -142,6 +142,18 @@ async fn token(State(s): State<Arc<AsB>>, req: Request) -> Response {
     }
 }
 
+/// The parameters AS-B understands (only the `refuse-unknown-params` fault consults it).
+const KNOWN_PARAMS: &[&str] = &[
+    "grant_type",
+    "assertion",
+    "scope",
+    "resource",
+    "client_id",
+    "client_secret",
+    "client_assertion",
+    "client_assertion_type",
+];
+
 /// A grant that passed validation.
 struct Grant {
     jws: Jws,
@@ -418,6 +430,14 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
     let peer_cert = crate::mtls::peer_certificate(&req);
     let (headers, form) = endpoint::intake(req, f).await?;
     endpoint::grant_type(&form, &[JWT_BEARER], f)?;
+    if f.has(Fault::RefuseUnknownParams)
+        && let Some(unknown) = form.names().find(|n| !KNOWN_PARAMS.contains(n))
+    {
+        let shown: String = unknown.chars().take(40).collect();
+        return Err(OAuthError::invalid_request(format!(
+            "unknown parameter {shown}"
+        )));
+    }
     let now = now();
     let client = s
         .authenticator(now, peer_cert.as_deref())
