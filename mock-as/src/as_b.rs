@@ -43,6 +43,23 @@ pub struct AsB {
     pub opaque: Arc<crate::opaque::OpaqueTokens>,
 }
 
+impl AsB {
+    /// AS-B's client authentication, for its token and introspection endpoints alike.
+    fn authenticator<'a>(&'a self, now: i64, peer_cert: Option<&'a [u8]>) -> Authenticator<'a> {
+        Authenticator {
+            clients: &self.clients,
+            issuer: &self.urls.issuer,
+            token_endpoint: &self.urls.token_endpoint,
+            realm: "as-b",
+            assertion_replay: &self.assertion_replay,
+            faults: &self.faults,
+            now,
+            client_certs: self.client_certs.as_ref(),
+            peer_cert,
+        }
+    }
+}
+
 pub fn router(state: Arc<AsB>) -> Router {
     Router::new()
         .route(&state.urls.metadata_route, get(metadata))
@@ -94,18 +111,9 @@ async fn introspect(State(s): State<Arc<AsB>>, req: Request) -> Response {
     let peer_cert = crate::mtls::peer_certificate(&req);
     let run = async {
         let (headers, form) = endpoint::intake(req, &s.faults).await?;
-        let client = Authenticator {
-            clients: &s.clients,
-            issuer: &s.urls.issuer,
-            token_endpoint: &s.urls.token_endpoint,
-            realm: "as-b",
-            assertion_replay: &s.assertion_replay,
-            faults: &s.faults,
-            now: now(),
-            client_certs: s.client_certs.as_ref(),
-            peer_cert: peer_cert.as_deref(),
-        }
-        .authenticate(&headers, &form)?;
+        let client = s
+            .authenticator(now(), peer_cert.as_deref())
+            .authenticate(&headers, &form)?;
         if client == ClientIdentity::Anonymous {
             return Err(OAuthError::invalid_client(
                 "introspection requires client authentication",
@@ -435,18 +443,9 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
         )));
     }
     let now = now();
-    let client = Authenticator {
-        clients: &s.clients,
-        issuer: &s.urls.issuer,
-        token_endpoint: &s.urls.token_endpoint,
-        realm: "as-b",
-        assertion_replay: &s.assertion_replay,
-        faults: &s.faults,
-        now,
-        client_certs: s.client_certs.as_ref(),
-        peer_cert: peer_cert.as_deref(),
-    }
-    .authenticate(&headers, &form);
+    let client = s
+        .authenticator(now, peer_cert.as_deref())
+        .authenticate(&headers, &form);
     let client = match client {
         Ok(c) => c,
         Err(e) if e.code == "invalid_client" && f.has(Fault::IgnoreInvalidClientCredentials) => {
