@@ -242,6 +242,11 @@ async fn jwks(State(s): State<Arc<AsA>>) -> Response {
             jwk
         })
         .chain(s.rsa_key.as_ref().map(keys::RsKey::public_jwk))
+        .chain(
+            s.faults
+                .has(Fault::EnaJwksWeakRsaKey)
+                .then(keys::weak_rsa_public_jwk),
+        )
         .collect();
     axum::Json(json!({ "keys": keys })).into_response()
 }
@@ -441,6 +446,21 @@ fn client_credentials(
 ) -> Result<Response, OAuthError> {
     let client_id = require_client(client)?;
     let granted = pick_scope(form, &client_scopes(s, client_id))?;
+    let f = &s.faults;
+    if f.has(Fault::EnaClientCredentialsNoExpiresIn)
+        || f.has(Fault::EnaClientCredentialsRefreshToken)
+    {
+        let at = mint_access_token(s, client_id, client_id, &granted, now);
+        let mut body = json!({"access_token": at, "token_type": "Bearer",
+            "expires_in": s.cfg.access_token_lifetime_secs, "scope": endpoint::join(&granted)});
+        if f.has(Fault::EnaClientCredentialsNoExpiresIn) {
+            body.as_object_mut().expect("object").remove("expires_in");
+        }
+        if f.has(Fault::EnaClientCredentialsRefreshToken) {
+            body["refresh_token"] = json!(uuid::Uuid::new_v4().to_string());
+        }
+        return Ok(token_response(body, f));
+    }
     Ok(access_token_response(
         s, client_id, client_id, &granted, now,
     ))
@@ -523,7 +543,13 @@ pub(crate) fn mint_access_token_for(
     if ena(s) {
         // Ena chaining profile §4.2.1: a token meant for later exchange lists the issuer among
         // its audiences; the user's authentication context travels with it (§2.4, §3.3.4).
-        claims["aud"] = json!([api_audience(s), s.urls.issuer]);
+        claims["aud"] = if s.faults.has(Fault::EnaUserTokenAudWithoutIssuer) {
+            json!([api_audience(s)])
+        } else if s.faults.has(Fault::EnaUserTokenAudTokenEndpoint) {
+            json!([api_audience(s), s.urls.token_endpoint])
+        } else {
+            json!([api_audience(s), s.urls.issuer])
+        };
         if sub != client_id {
             claims["acr"] = json!(ENA_ACR);
             claims["auth_time"] = json!(now);
@@ -611,10 +637,14 @@ pub(crate) fn validate_own_token(
     }
     let auds = jws.audiences().unwrap_or_default();
     let domain_apis = same_domain_apis(s);
+    // Under the `ena-user-token-aud-*` faults this server no longer lists itself, so (§4.2.2)
+    // it no longer requires itself either.
+    let lists_itself = !s.faults.has(Fault::EnaUserTokenAudWithoutIssuer)
+        && !s.faults.has(Fault::EnaUserTokenAudTokenEndpoint);
     let for_domain = if ena(s) {
         // Ena chaining profile §4.2.2: this server lists itself among the audiences of tokens
         // meant for exchange, so one without it is refused.
-        auds.contains(&s.urls.issuer.as_str())
+        (auds.contains(&s.urls.issuer.as_str()) || !lists_itself)
             && auds.iter().any(|a| domain_apis.iter().any(|d| d == a))
     } else {
         auds.contains(&domain_apis[0].as_str())
@@ -645,6 +675,12 @@ fn resolve_target(s: &AsA, form: &Form) -> Result<String, OAuthError> {
         if s.faults.has(Fault::MissingTargetAccepted) {
             return Ok(s.as_b.issuer.clone());
         }
+        if s.faults.has(Fault::EmptyTargetDefaults)
+            && (form.sent_empty("audience") || form.sent_empty("resource"))
+        {
+            // The parameter was sent, so the fault takes its (empty) value as "the default AS".
+            return Ok(s.as_b.issuer.clone());
+        }
         return Err(OAuthError::invalid_request(
             "one of resource or audience is required",
         ));
@@ -668,10 +704,11 @@ fn resolve_target(s: &AsA, form: &Form) -> Result<String, OAuthError> {
 }
 
 fn resolve_name(s: &AsA, name: &str, is_audience: bool) -> Option<String> {
-    if name == s.as_b.issuer
-        || (!is_audience && name == s.as_b.token_endpoint)
-        || (is_audience && name == s.cfg.as_b_audience_alias)
-    {
+    let alias = is_audience && name == s.cfg.as_b_audience_alias;
+    if alias && s.faults.has(Fault::AudienceAliasRefused) {
+        return None;
+    }
+    if name == s.as_b.issuer || (!is_audience && name == s.as_b.token_endpoint) || alias {
         Some(s.as_b.issuer.clone())
     } else if s.cfg.extra_partners.iter().any(|p| p == name)
         || s.faults.has(Fault::AcceptUnknownAudience)
@@ -766,6 +803,7 @@ fn exchange(
         && !(ena(s) && rtt == TT_ACCESS_TOKEN)
         && !(rfc8693 && crate::delegation::issuable(rtt))
         && !f.has(Fault::AcceptUnsupportedTokenType)
+        && !(f.has(Fault::UnissuableTypeFallsBack) && rtt.starts_with(TT_PREFIX))
     {
         return Err(OAuthError::invalid_request(
             "requested_token_type not supported; this server issues urn:ietf:params:oauth:token-type:jwt",
@@ -837,6 +875,8 @@ fn exchange(
     let granted = match form.get("scope") {
         None => held.clone(),
         Some(req) if f.has(Fault::ScopeEscalation) => scopes(req),
+        Some(req) if same_domain && f.has(Fault::EnaSameDomainScopeEscalation) => scopes(req),
+        Some(req) if !same_domain && f.has(Fault::EnaGrantScopeEscalation) => scopes(req),
         Some(req) => {
             let req = scopes(req);
             if !req.is_subset(&held) {
@@ -923,6 +963,10 @@ fn exchange(
         json!(s.rs_resource)
     } else if f.has(Fault::GrantAudDuplicated) {
         json!([target, format!("{target}/")])
+    } else if f.has(Fault::AudienceAudIsAlias)
+        && form.get("audience") == Some(s.cfg.as_b_audience_alias.as_str())
+    {
+        json!(s.cfg.as_b_audience_alias)
     } else if f.has(Fault::GrantMultiAud) {
         let other = s
             .cfg
@@ -958,6 +1002,8 @@ fn exchange(
     claims.insert("aud".into(), aud);
     if f.has(Fault::GrantAlreadyExpired) {
         claims.insert("exp".into(), json!(now - 600));
+    } else if f.has(Fault::GrantExpMilliseconds) {
+        claims.insert("exp".into(), json!((now + lifetime) * 1000));
     } else if !f.has(Fault::GrantMissingExp) {
         claims.insert("exp".into(), json!(now + lifetime));
     }
@@ -983,7 +1029,9 @@ fn exchange(
     }
     if f.has(Fault::GrantScopeArray) {
         claims.insert("scope".into(), json!(granted.iter().collect::<Vec<_>>()));
-    } else if !granted.is_empty() {
+    } else if f.has(Fault::EnaGrantScopeEmpty) {
+        claims.insert("scope".into(), json!(""));
+    } else if !granted.is_empty() && !f.has(Fault::EnaGrantNoScope) {
         claims.insert("scope".into(), json!(endpoint::join(&granted)));
     }
     if let Some(act) = act {
@@ -1097,7 +1145,10 @@ fn exchange(
             }
         ),
     );
-    if !f.has(Fault::ExchangeNoExpiresIn) {
+    if f.has(Fault::ExpiresInDisagrees) {
+        // An hour, whatever the grant's exp says.
+        body.insert("expires_in".into(), json!(3600));
+    } else if !f.has(Fault::ExchangeNoExpiresIn) {
         body.insert("expires_in".into(), json!(lifetime));
     }
     let requested = form.get("scope").map(scopes);
@@ -1124,6 +1175,9 @@ fn exchange(
     }
     Ok(resp)
 }
+
+/// The prefix of the token type URIs RFC 8693 §3 registers.
+const TT_PREFIX: &str = "urn:ietf:params:oauth:token-type:";
 
 /// Under `invalid-request-for-unknown-target`, an unacceptable target is `invalid_request`.
 pub(crate) fn target_error(s: &AsA, e: OAuthError) -> OAuthError {
@@ -1212,7 +1266,7 @@ fn same_domain_exchange(
     now: i64,
 ) -> Result<Response, OAuthError> {
     let f = &s.faults;
-    let targets: Vec<&str> = form
+    let mut targets: Vec<&str> = form
         .get_all("resource")
         .into_iter()
         .chain(form.get_all("audience"))
@@ -1225,6 +1279,10 @@ fn same_domain_exchange(
         ));
     }
     let apis = same_domain_apis(s);
+    let registered = |t: &&str| apis.iter().any(|a| a == t);
+    if f.has(Fault::EnaSameDomainDropsUnknownResource) && targets.iter().any(registered) {
+        targets.retain(registered);
+    }
     if !f.has(Fault::EnaSameDomainUnregisteredTarget)
         && targets.iter().any(|t| !apis.iter().any(|a| a == t))
     {
