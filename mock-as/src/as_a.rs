@@ -95,6 +95,23 @@ impl AsA {
     }
 }
 
+impl AsA {
+    /// AS-A's client authentication at its token endpoint.
+    fn authenticator<'a>(&'a self, now: i64, peer_cert: Option<&'a [u8]>) -> Authenticator<'a> {
+        Authenticator {
+            clients: &self.cfg.clients,
+            issuer: &self.urls.issuer,
+            token_endpoint: &self.urls.token_endpoint,
+            realm: "as-a",
+            assertion_replay: &self.assertion_replay,
+            faults: &self.faults,
+            now,
+            client_certs: self.client_certs.as_ref(),
+            peer_cert,
+        }
+    }
+}
+
 pub fn router(state: Arc<AsA>) -> Router {
     let mut r = Router::new()
         .route(&state.urls.metadata_route, get(metadata))
@@ -273,18 +290,9 @@ async fn handle(s: &AsA, req: Request) -> Result<Response, OAuthError> {
         r => r?,
     };
     let now = now();
-    let client = Authenticator {
-        clients: &s.cfg.clients,
-        issuer: &s.urls.issuer,
-        token_endpoint: &s.urls.token_endpoint,
-        realm: "as-a",
-        assertion_replay: &s.assertion_replay,
-        faults: &s.faults,
-        now,
-        client_certs: s.client_certs.as_ref(),
-        peer_cert: peer_cert.as_deref(),
-    }
-    .authenticate(&headers, &form);
+    let client = s
+        .authenticator(now, peer_cert.as_deref())
+        .authenticate(&headers, &form);
     let client = match client {
         Ok(c) => c,
         Err(e)
