@@ -244,10 +244,10 @@ fn verdicts(dir: &std::path::Path, profile: &str) -> BTreeMap<String, String> {
         .arg(&out)
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
-    let text = std::fs::read_to_string(out.join("report.json"))
-        .unwrap_or_else(|e| panic!("{profile}: no report ({e}): {stderr}"));
-    common::verdicts(&serde_json::from_str(&text).unwrap())
+    common::verdicts(&common::read_report(
+        &out.join("report.json"),
+        &output.stderr,
+    ))
 }
 
 #[test]

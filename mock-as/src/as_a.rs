@@ -95,6 +95,23 @@ impl AsA {
     }
 }
 
+impl AsA {
+    /// AS-A's client authentication at its token endpoint.
+    fn authenticator<'a>(&'a self, now: i64, peer_cert: Option<&'a [u8]>) -> Authenticator<'a> {
+        Authenticator {
+            clients: &self.cfg.clients,
+            issuer: &self.urls.issuer,
+            token_endpoint: &self.urls.token_endpoint,
+            realm: "as-a",
+            assertion_replay: &self.assertion_replay,
+            faults: &self.faults,
+            now,
+            client_certs: self.client_certs.as_ref(),
+            peer_cert,
+        }
+    }
+}
+
 pub fn router(state: Arc<AsA>) -> Router {
     let mut r = Router::new()
         .route(&state.urls.metadata_route, get(metadata))
@@ -287,18 +304,9 @@ async fn handle(s: &AsA, req: Request) -> Result<Response, OAuthError> {
         r => r?,
     };
     let now = now();
-    let client = Authenticator {
-        clients: &s.cfg.clients,
-        issuer: &s.urls.issuer,
-        token_endpoint: &s.urls.token_endpoint,
-        realm: "as-a",
-        assertion_replay: &s.assertion_replay,
-        faults: &s.faults,
-        now,
-        client_certs: s.client_certs.as_ref(),
-        peer_cert: peer_cert.as_deref(),
-    }
-    .authenticate(&headers, &form);
+    let client = s
+        .authenticator(now, peer_cert.as_deref())
+        .authenticate(&headers, &form);
     let client = match client {
         Ok(c) => c,
         Err(e)
@@ -887,6 +895,11 @@ fn exchange(
         scopes(subject.claim_str("scope").unwrap_or(""))
     };
     let granted = match form.get("scope") {
+        // The client's registrations instead of what the subject token holds.
+        None if f.has(Fault::ExchangeGrantsClientScopes) => held
+            .union(&client_scopes(s, client_id.unwrap_or_default()))
+            .cloned()
+            .collect(),
         None => held.clone(),
         Some(req) if f.has(Fault::ScopeEscalation) => scopes(req),
         Some(req) if same_domain && f.has(Fault::EnaSameDomainScopeEscalation) => scopes(req),
@@ -898,7 +911,12 @@ fn exchange(
                     "requested scope exceeds the subject token's scope",
                 ));
             }
-            req
+            if f.has(Fault::ExchangeScopeNarrowedSilently) && req.len() > 1 {
+                // Policy keeps the first value only (and the response will not say so).
+                req.into_iter().take(1).collect()
+            } else {
+                req
+            }
         }
     };
     let no_headers = HeaderMap::new();
@@ -1169,6 +1187,7 @@ fn exchange(
     let report_scope = match &requested {
         None => !f.has(Fault::ExchangeScopeNotReported),
         Some(_) if f.variant(Variant::ScopeAlwaysReported) => true,
+        Some(_) if f.has(Fault::ExchangeScopeNarrowedSilently) => false,
         Some(r) => *r != granted,
     };
     if report_scope && !granted.is_empty() {
