@@ -307,7 +307,10 @@ pub enum Predicate<T = Template> {
     Equals(T),
     NotEquals(T),
     EqualsCi(T),
-    OneOf { allowed: T, prefer: Option<T> },
+    OneOf {
+        allowed: T,
+        prefer: Option<T>,
+    },
     Exists(bool),
     Includes(T),
     IncludesAny(T),
@@ -320,6 +323,9 @@ pub enum Predicate<T = Template> {
     HasDirective(T),
     IsAbsoluteUri(bool),
     SingleValued(bool),
+    /// Every member of the actual value is a member of the expected one; each side is an
+    /// array or a space-delimited string (RFC 6749 §3.3 scope syntax).
+    SubsetOf(T),
 }
 
 impl Predicate {
@@ -340,6 +346,7 @@ impl Predicate {
         "has_directive",
         "is_absolute_uri",
         "single_valued",
+        "subset_of",
     ];
 }
 
@@ -404,6 +411,7 @@ pub enum Capability {
     JwtClient,
     SameDomainResource,
     ResourceIndicators,
+    ResourceOwner,
 }
 
 impl Capability {
@@ -420,6 +428,7 @@ impl Capability {
         Capability::JwtClient,
         Capability::SameDomainResource,
         Capability::ResourceIndicators,
+        Capability::ResourceOwner,
     ];
 
     pub fn name(self) -> &'static str {
@@ -436,6 +445,7 @@ impl Capability {
             Capability::JwtClient => "jwt_client",
             Capability::SameDomainResource => "same_domain_resource",
             Capability::ResourceIndicators => "resource_indicators",
+            Capability::ResourceOwner => "resource_owner",
         }
     }
 
@@ -468,6 +478,9 @@ impl Capability {
             }
             Capability::AudienceAlias => {
                 "needs audience_alias: the target gives no logical audience name for AS-B"
+            }
+            Capability::ResourceOwner => {
+                "needs resource_owner: the target does not say its user is the resource owner (`[fixtures] user_is_resource_owner`); otherwise Ena chaining §4.3 lets an exchange add scopes"
             }
             Capability::ResourceIndicators => {
                 "needs resource_indicators: the target does not declare RFC 8707 resource indicators at AS-B (optional; without them AS-B ignores `resource`, RFC 6749 §3.2)"
