@@ -1269,6 +1269,20 @@ impl CaseRun {
                 debug_assert_eq!(m, ForgeMode::TamperSignature);
                 jose::tamper(&base, 2)
             }
+            Some(ForgeMode::MalleateSignature) => {
+                if edited {
+                    return err("mode malleate_signature keeps the token as signed: no edits");
+                }
+                let src = source.clone().unwrap_or_default();
+                if header.get("alg").and_then(Value::as_str) != Some("ES256") {
+                    return Err(Stop::Skip(
+                        "the token to re-encode is not ES256: only an ECDSA signature has a second valid encoding (r, n - s)".into(),
+                    ));
+                }
+                jose::malleate_es256(&src).ok_or_else(|| {
+                    Stop::Skip("the token's signature is not a 64-byte ES256 signature".into())
+                })?
+            }
             Some(ForgeMode::AlgNone) => {
                 header["alg"] = json!("none");
                 apply_header(&mut header);

@@ -249,7 +249,6 @@ const KNOWN_UNGRADED: &[&str] = &[
     "replay.toml same-grant-concurrently IC-JB-13",
     "replay.toml same-grant-concurrently IC-SC-06",
     "requested-cnf.toml dpop-exchange-yields-requested-cnf IC-SC-11",
-    "requested-cnf.toml as-b-binds-access-token DPOP-04",
     "requested-cnf.toml rs-enforces-binding IC-AT-08",
     "requested-cnf.toml requested-cnf-without-proof IDJAG-18",
     "requested-cnf.toml requested-cnf-other-key IDJAG-18",

@@ -97,9 +97,12 @@ impl Authenticator<'_> {
             let id = form.get("client_id").ok_or_else(|| {
                 OAuthError::invalid_client("client_secret without client_id", None)
             })?;
-            let c = self
-                .client(id)
-                .ok_or_else(|| OAuthError::invalid_client("unknown client", None))?;
+            let Some(c) = self.client(id) else {
+                if self.realm == "as-b" && self.faults.has(Fault::IgnoreUnknownClientPost) {
+                    return Ok(ClientIdentity::Anonymous);
+                }
+                return Err(OAuthError::invalid_client("unknown client", None));
+            };
             let ok = c
                 .secret
                 .as_deref()
@@ -189,7 +192,10 @@ impl Authenticator<'_> {
         if !ok || !self.allowed(c, "client_secret_basic") {
             return Err(fail("client authentication failed"));
         }
-        if form.get("client_id").is_some_and(|body_id| body_id != c.id) {
+        if form.get("client_id").is_some_and(|body_id| body_id != c.id)
+            && !(self.realm == "as-b" && self.faults.has(Fault::GrantBindingFormClientId))
+            && !(self.realm == "as-a" && self.faults.has(Fault::SubjectBindingFormClientId))
+        {
             return Err(OAuthError::invalid_request(
                 "client_id differs from the authenticated client",
             ));

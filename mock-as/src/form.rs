@@ -20,6 +20,8 @@ pub struct Form {
     params: BTreeMap<String, String>,
     /// Every value of the [`MULTI_VALUED`] parameters, in order.
     multi: BTreeMap<String, Vec<String>>,
+    /// Names sent without a value (treated as absent; kept only so a fault can tell).
+    empty: std::collections::BTreeSet<String>,
 }
 
 impl Form {
@@ -35,6 +37,10 @@ impl Form {
         }
     }
     /// The value of a required parameter.
+    /// Whether `name` was sent without a value (RFC 6749 §3.2: then it counts as omitted).
+    pub fn sent_empty(&self, name: &str) -> bool {
+        self.empty.contains(name)
+    }
     pub fn require(&self, name: &str) -> Result<&str, OAuthError> {
         self.get(name)
             .ok_or_else(|| OAuthError::invalid_request(format!("missing parameter {name}")))
@@ -117,11 +123,15 @@ pub fn parse(body: &[u8], allow_duplicates: bool) -> Result<Form, OAuthError> {
         .map_err(|_| OAuthError::malformed("request body is not UTF-8"))?;
     let mut params = BTreeMap::new();
     let mut multi: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut empty = std::collections::BTreeSet::new();
     for pair in text.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let name = percent_decode(k, "a parameter name")?;
         let value = percent_decode(v, "a parameter value")?;
         if value.is_empty() || name.is_empty() {
+            if !name.is_empty() {
+                empty.insert(name);
+            }
             continue; // RFC 6749 §3.1: parameters sent without a value are treated as omitted.
         }
         if MULTI_VALUED.contains(&name.as_str()) {
@@ -137,7 +147,11 @@ pub fn parse(body: &[u8], allow_duplicates: bool) -> Result<Form, OAuthError> {
         }
         params.insert(name, value);
     }
-    Ok(Form { params, multi })
+    Ok(Form {
+        params,
+        multi,
+        empty,
+    })
 }
 
 /// Parse a URL query string with the same rules (only the `get-token-endpoint` fault uses it).

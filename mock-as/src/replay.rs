@@ -18,6 +18,12 @@ pub struct JtiCache {
 }
 
 impl JtiCache {
+    /// Whether `key` is recorded and not yet expired (records nothing).
+    pub fn seen(&self, key: &str, now: i64) -> bool {
+        let seen = self.seen.lock().expect("jti cache lock");
+        seen.get(key).is_some_and(|exp| *exp >= now)
+    }
+
     /// Record `key` as used until `until`; `false` when it was already used and not yet expired.
     pub fn first_use(&self, key: &str, until: i64, now: i64) -> bool {
         let mut seen = self.seen.lock().expect("jti cache lock");

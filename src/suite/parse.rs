@@ -497,6 +497,7 @@ fn parse_action(f: &mut Fields, action: &str, steps: &[String], case: &str) -> R
                 "hmac_with_issuer_key" => ForgeMode::HmacWithIssuerKey,
                 "resign_untrusted" => ForgeMode::ResignUntrusted,
                 "jwt_client" => ForgeMode::JwtClient,
+                "malleate_signature" => ForgeMode::MalleateSignature,
                 _ => ForgeMode::Harness,
             });
             let raw = tmpl_str(f, "raw", steps)?;
