@@ -38,30 +38,22 @@ const NO_SECOND_WAY: &[(&str, &str)] = &[
         "IDJAG-12",
         "the only violation is a refresh_token member in the resource AS's answer to an ID-JAG",
     ),
+    (
+        "IDJAG-09",
+        "a RECOMMENDED presence (email and/or aud_sub): the one observable is an ID-JAG with neither",
+    ),
+    (
+        "IDJAG-01",
+        "the one server-side breach is refusing requested_token_type id-jag; what an IdP issues for another or no requested type is RFC 8693's latitude (the catalogue reports it, INFO)",
+    ),
 ];
 
 /// Requirements with one fault (or none) although a distinct second violation exists: the
 /// second way each still needs as a fault (and, where no case sees it, a case).
 const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
     (
-        "IDJAG-01",
-        "the IdP refuses requested_token_type id-jag, or mints an ID-JAG when another type is asked for",
-    ),
-    (
-        "IDJAG-04",
-        "the IdP exchanges an expired ID token, or one another issuer signed",
-    ),
-    (
-        "IDJAG-06",
-        "token_type other than N_A beside an ID-JAG, or no access_token member",
-    ),
-    (
-        "IDJAG-07",
-        "typ JWT (or another media type) instead of oauth-id-jag+jwt, rather than no typ",
-    ),
-    (
-        "IDJAG-15",
-        "the id-jag grant profile listed while jwt-bearer is missing from grant_types_supported",
+        "IDJAG-13",
+        "the IdP takes its own ID-JAG as a token-exchange subject_token and issues an access token",
     ),
     (
         "DPOP-03",
@@ -84,19 +76,7 @@ const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
         "GEN-02",
         "AS-B refuses a request carrying an unknown parameter",
     ),
-    (
-        "GEN-05",
-        "AS-B answers an unknown grant type with invalid_grant",
-    ),
     ("GEN-06", "AS-B accepts a relative resource"),
-    (
-        "GEN-09",
-        "AS-A's grant carries may_act that is not an object",
-    ),
-    (
-        "GEN-12",
-        "AS-B accepts a grant typed as a DPoP proof (dpop+jwt)",
-    ),
     (
         "IC-AT-06",
         "AS-B narrows a requested scope without reporting it",
@@ -142,24 +122,12 @@ const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
         "AS-B grants an unknown scope the grant does not carry",
     ),
     (
-        "IC-JG-03",
-        "AS-A's grant aud names the domain-B resource instead of AS-B",
-    ),
-    (
         "IC-JG-05",
         "AS-A's grant lifetime follows the subject token's (an hour)",
     ),
     (
-        "IC-JG-14",
-        "AS-A puts a requested_cnf that is not the proof key's thumbprint",
-    ),
-    (
         "IC-MD-09",
         "RS-B's resource_metadata points at a URL that serves no metadata",
-    ),
-    (
-        "IC-TE-01",
-        "AS-B accepts the grant as a token-exchange subject token",
     ),
     ("IC-TE-02", "AS-A accepts a JSON body instead of a form"),
     (
@@ -180,10 +148,6 @@ const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
     ),
     ("IC-TE-11", "AS-A omits token_type"),
     (
-        "IC-TE-13",
-        "AS-A answers issued_token_type id-jag when JWT was requested",
-    ),
-    (
         "IC-TE-14",
         "AS-A's expires_in disagrees with the grant's exp",
     ),
@@ -191,31 +155,7 @@ const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
         "IC-TE-15",
         "AS-A narrows the requested scope without reporting it",
     ),
-    (
-        "IC-TE-17",
-        "AS-A's grant aud names AS-C when AS-B was requested",
-    ),
-    (
-        "IC-TE-18",
-        "AS-A's grant aud lists AS-B twice with a trailing slash",
-    ),
     ("IC-TE-20", "AS-A's grant aud names its own API audience"),
-    (
-        "IC-TE-21",
-        "AS-A sends Cache-Control: no-cache, private without no-store (a missing Pragma is a legal variant)",
-    ),
-    (
-        "IC-TE-23",
-        "AS-A accepts an unknown client_id with any secret",
-    ),
-    (
-        "IDJAG-14",
-        "the ID-JAG profile's faults: an ID-JAG redeemed at a second AS",
-    ),
-    (
-        "IDJAG-18",
-        "the ID-JAG profile's faults: cnf without a proof accepted",
-    ),
     (
         "ENA-P-01",
         "AS-A accepts a private_key_jwt request whose client_id differs from the assertion's iss (the mock refuses it in every mode)",

@@ -21,16 +21,20 @@ WHY = {
     "IC-SC-02": "Observed by requested-cnf/as-b-binds-access-token (token_type DPoP after a proof), graded there under IC-AT-08; the lowercase 'should' of IC §5.2 adds no separate check.",
     "DPOP-05": "Nonce handling is harness behaviour (transparent `use_dpop_nonce` retry), not a server requirement to grade.",
     "GEN-08": "A consumer-side rule (decide only on top-level claims and the current actor): mock/white-box; the black-box structural check on `act` is grant-contents/grant-claims (IC-JG-13).",
+    # Rows whose only citations graded nothing (issue 9, KNOWN_UNGRADED emptied): each check is
+    # charged to the one requirement it tests; these rows are broader or client-side.
+    "GEN-10": "Graded through its instances at AS-B, each with its own row: IC-JB-03b (alg none: grant-validation/alg-none) and IC-JB-03c (HS256 keyed with AS-A's public key: grant-validation/hmac-with-issuer-public-key). A failure there is charged to the specific row, not twice.",
+    "GEN-12": "Explicit typing is a rule for whoever defines a JWT kind (RFC 8725 §3.11 RECOMMENDED); its observable effect is graded by the cross-presentation rows: IC-JB-07 (AS-A's access token presented as a grant: aud-restrictions/as-a-access-token-refused-as-grant), IC-AT-02 (the grant presented at RS-B) and, under id-jag, IDJAG-10 (the typ check).",
+    "IC-TE-01": "Client-side rule: the harness redeems every grant through the RFC 7523 jwt-bearer request (`present`); AS-B's side of it is IC-JB-01, graded by grant-validation/valid-grant-redeemed.",
+    "IC-SC-06": "A posture, not one behaviour (IC §5.5: deployments choose their mitigations); its parts are graded by their own rows: replay/* (IC-JB-13, IC-JB-14), replay/grant-lifetime-short (IC-JG-05), client-binding/* (IC-SC-07).",
+    "IDJAG-14": "Graded through the aud rules: an ID-JAG minted for another AS is refused by aud-restrictions/grant-for-as-c-refused under IC-JB-07 (MUST under id-jag) and IDJAG-10 (aud is the resource AS's issuer); a separate IDJAG-14 check would charge the same refusal twice.",
     "GEN-14": "Concerns client-authentication JWTs (RFC 7523bis), which the harness's clients do not use against the mock; MAY in the IC drafts.",
-    # id-jag rows without a case of their own (the id-jag-* suites cover 04, 06, 07, 08, 10, 12, 15).
+    # id-jag rows without a case of their own (the id-jag-* suites cover 04, 06, 07, 08, 09, 10, 12, 15).
     "IDJAG-02": "Exercised by every id-jag case: the profile's setup exchange sends `audience` (suites/profiles.toml `[profile.exchange]`); the resulting `aud` (AS-B's issuer, never the alias) is graded under IDJAG-08 by `id-jag-idp/id-jag-header-and-claims`.",
     "IDJAG-03": "Exercised by every id-jag case (the setup form sends the ID token as subject_token_type id_token); the IdP's check of that token is IDJAG-04. SAML and refresh-token subjects are not built: the mock has no SAML IdP.",
     "IDJAG-05": "The scope half is graded under id-jag by the identity-chaining scope cases (IC-TE-09, IC-TE-15 keep their levels); RFC 9396 authorization_details is implemented by neither the mock nor the harness.",
-    "IDJAG-09": "OPTIONAL claims; the RECOMMENDED email/aud_sub would be a SHOULD check with its own fault, not built this session.",
     "IDJAG-11": "Graded under id-jag by the identity-chaining scope cases at AS-B (IC-JB-15, IC-AT-06), which keep their levels.",
-    "IDJAG-13": "Needs the IdP to offer jwt-bearer at its own token endpoint to be meaningful; the mock does not, so any refusal would pass: not built.",
     "IDJAG-16": "Needs a public-client fixture at the IdP; the mock registers confidential clients only.",
-    "IDJAG-17": "DPoP at the IdP is graded under id-jag by the requested-cnf cases (IC-JG-14, IC-AT-08); ID-JAG's own `cnf` form is not separately built.",
     "IDJAG-20": "Multi-tenant IdPs: depends on a tenant configuration the mock does not have.",
     "IDJAG-21": "SAML 2.0 interop: no SAML IdP in the mock or the harness.",
 }
