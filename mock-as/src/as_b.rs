@@ -144,6 +144,18 @@ async fn token(State(s): State<Arc<AsB>>, req: Request) -> Response {
     }
 }
 
+/// The parameters AS-B understands (only the `refuse-unknown-params` fault consults it).
+const KNOWN_PARAMS: &[&str] = &[
+    "grant_type",
+    "assertion",
+    "scope",
+    "resource",
+    "client_id",
+    "client_secret",
+    "client_assertion",
+    "client_assertion_type",
+];
+
 /// A grant that passed validation.
 struct Grant {
     jws: Jws,
@@ -438,6 +450,14 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
         endpoint::grant_type(&form, &["urn:ietf:params:oauth:grant-type:jwt_bearer"], f)?;
     } else if !f.has(Fault::AsBGrantTypeIgnored) {
         endpoint::grant_type(&form, &[JWT_BEARER], f)?;
+    }
+    if f.has(Fault::RefuseUnknownParams)
+        && let Some(unknown) = form.names().find(|n| !KNOWN_PARAMS.contains(n))
+    {
+        let shown: String = unknown.chars().take(40).collect();
+        return Err(OAuthError::invalid_request(format!(
+            "unknown parameter {shown}"
+        )));
     }
     let now = now();
     let client = Authenticator {

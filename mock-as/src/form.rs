@@ -20,7 +20,8 @@ pub struct Form {
     params: BTreeMap<String, String>,
     /// Every value of the [`MULTI_VALUED`] parameters, in order.
     multi: BTreeMap<String, Vec<String>>,
-    /// Names sent without a value (treated as absent; kept only so a fault can tell).
+    /// Names that were sent only with empty values (treated as absent; only the
+    /// `empty-target-defaults` and `empty-assertion-invalid-grant` faults look at them).
     empty: std::collections::BTreeSet<String>,
 }
 
@@ -36,11 +37,15 @@ impl Form {
             None => self.get(name).into_iter().collect(),
         }
     }
-    /// The value of a required parameter.
-    /// Whether `name` was sent without a value (RFC 6749 §3.2: then it counts as omitted).
+    /// Whether `name` was sent with an empty value (and so counts as absent).
     pub fn sent_empty(&self, name: &str) -> bool {
         self.empty.contains(name)
     }
+    /// The names of the parameters sent with a value.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.params.keys().map(String::as_str)
+    }
+    /// The value of a required parameter.
     pub fn require(&self, name: &str) -> Result<&str, OAuthError> {
         self.get(name)
             .ok_or_else(|| OAuthError::invalid_request(format!("missing parameter {name}")))
@@ -129,9 +134,7 @@ pub fn parse(body: &[u8], allow_duplicates: bool) -> Result<Form, OAuthError> {
         let name = percent_decode(k, "a parameter name")?;
         let value = percent_decode(v, "a parameter value")?;
         if value.is_empty() || name.is_empty() {
-            if !name.is_empty() {
-                empty.insert(name);
-            }
+            empty.insert(name);
             continue; // RFC 6749 §3.1: parameters sent without a value are treated as omitted.
         }
         if MULTI_VALUED.contains(&name.as_str()) {
@@ -147,6 +150,7 @@ pub fn parse(body: &[u8], allow_duplicates: bool) -> Result<Form, OAuthError> {
         }
         params.insert(name, value);
     }
+    empty.retain(|n| !params.contains_key(n));
     Ok(Form {
         params,
         multi,
