@@ -408,6 +408,7 @@ pub enum Capability {
     JwtClient,
     SameDomainResource,
     ResourceIndicators,
+    ResourceOwner,
 }
 
 impl Capability {
@@ -424,6 +425,7 @@ impl Capability {
         Capability::JwtClient,
         Capability::SameDomainResource,
         Capability::ResourceIndicators,
+        Capability::ResourceOwner,
     ];
 
     pub fn name(self) -> &'static str {
@@ -440,6 +442,7 @@ impl Capability {
             Capability::JwtClient => "jwt_client",
             Capability::SameDomainResource => "same_domain_resource",
             Capability::ResourceIndicators => "resource_indicators",
+            Capability::ResourceOwner => "resource_owner",
         }
     }
 
@@ -472,6 +475,9 @@ impl Capability {
             }
             Capability::AudienceAlias => {
                 "needs audience_alias: the target gives no logical audience name for AS-B"
+            }
+            Capability::ResourceOwner => {
+                "needs resource_owner: the target does not say its user is the resource owner (`[fixtures] user_is_resource_owner`); otherwise Ena chaining §4.3 lets an exchange add scopes"
             }
             Capability::ResourceIndicators => {
                 "needs resource_indicators: the target does not declare RFC 8707 resource indicators at AS-B (optional; without them AS-B ignores `resource`, RFC 6749 §3.2)"

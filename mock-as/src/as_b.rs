@@ -45,6 +45,23 @@ pub struct AsB {
     pub opaque: Arc<crate::opaque::OpaqueTokens>,
 }
 
+impl AsB {
+    /// AS-B's client authentication, for its token and introspection endpoints alike.
+    fn authenticator<'a>(&'a self, now: i64, peer_cert: Option<&'a [u8]>) -> Authenticator<'a> {
+        Authenticator {
+            clients: &self.clients,
+            issuer: &self.urls.issuer,
+            token_endpoint: &self.urls.token_endpoint,
+            realm: "as-b",
+            assertion_replay: &self.assertion_replay,
+            faults: &self.faults,
+            now,
+            client_certs: self.client_certs.as_ref(),
+            peer_cert,
+        }
+    }
+}
+
 pub fn router(state: Arc<AsB>) -> Router {
     Router::new()
         .route(&state.urls.metadata_route, get(metadata))
@@ -104,18 +121,9 @@ async fn introspect(State(s): State<Arc<AsB>>, req: Request) -> Response {
     let peer_cert = crate::mtls::peer_certificate(&req);
     let run = async {
         let (headers, form) = endpoint::intake(req, &s.faults).await?;
-        let client = Authenticator {
-            clients: &s.clients,
-            issuer: &s.urls.issuer,
-            token_endpoint: &s.urls.token_endpoint,
-            realm: "as-b",
-            assertion_replay: &s.assertion_replay,
-            faults: &s.faults,
-            now: now(),
-            client_certs: s.client_certs.as_ref(),
-            peer_cert: peer_cert.as_deref(),
-        }
-        .authenticate(&headers, &form)?;
+        let client = s
+            .authenticator(now(), peer_cert.as_deref())
+            .authenticate(&headers, &form)?;
         if client == ClientIdentity::Anonymous {
             return Err(OAuthError::invalid_client(
                 "introspection requires client authentication",
@@ -134,7 +142,11 @@ async fn introspect(State(s): State<Arc<AsB>>, req: Request) -> Response {
 }
 
 async fn jwks(State(s): State<Arc<AsB>>) -> Response {
-    axum::Json(json!({ "keys": [s.key.public_jwk()] })).into_response()
+    let mut keys = vec![s.key.public_jwk()];
+    if s.faults.has(Fault::EnaAsBJwksWeakRsaKey) {
+        keys.push(crate::keys::weak_rsa_public_jwk());
+    }
+    axum::Json(json!({ "keys": keys })).into_response()
 }
 
 async fn token(State(s): State<Arc<AsB>>, req: Request) -> Response {
@@ -460,18 +472,9 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
         )));
     }
     let now = now();
-    let client = Authenticator {
-        clients: &s.clients,
-        issuer: &s.urls.issuer,
-        token_endpoint: &s.urls.token_endpoint,
-        realm: "as-b",
-        assertion_replay: &s.assertion_replay,
-        faults: &s.faults,
-        now,
-        client_certs: s.client_certs.as_ref(),
-        peer_cert: peer_cert.as_deref(),
-    }
-    .authenticate(&headers, &form);
+    let client = s
+        .authenticator(now, peer_cert.as_deref())
+        .authenticate(&headers, &form);
     let client = match client {
         Ok(c) => c,
         Err(e) if e.code == "invalid_client" && f.has(Fault::IgnoreInvalidClientCredentials) => {
@@ -540,12 +543,13 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
         }
     };
 
-    let resources = form.get_all("resource");
-    let resources = if f.has(Fault::AsBIgnoresResource) {
-        Vec::new()
-    } else {
-        resources
-    };
+    let mut resources = form.get_all("resource");
+    if f.has(Fault::EnaAsBDropsUnknownResource) && resources.contains(&s.rs.resource.as_str()) {
+        resources.retain(|r| *r == s.rs.resource);
+    }
+    if f.has(Fault::AsBIgnoresResource) {
+        resources.clear();
+    }
     let unknown = resources.iter().any(|r| *r != s.rs.resource);
     if unknown && !f.has(Fault::AcceptUnknownResource) {
         return Err(if f.variant(Variant::InvalidRequestForUnknownTarget) {
@@ -696,6 +700,20 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
     if !f.has(Fault::AtMissingJtiClientId) {
         claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
     }
+    if f.profile() == crate::MockProfile::Ena
+        && let Some(act) = grant.jws.claims.get("act")
+    {
+        // Ena chaining profile §3.4.3: an act AS-B includes (MAY) preserves every actor of the
+        // grant; this server copies it unchanged.
+        let act = if f.has(Fault::EnaAsBActTruncated) {
+            json!({ "sub": act.get("sub") })
+        } else if f.has(Fault::EnaAsBActReplaced) {
+            json!({ "sub": client.client_id().or(grant_client) })
+        } else {
+            act.clone()
+        };
+        claims.insert("act".into(), act);
+    }
     if let Some(p) = bind.as_ref().or(stale.as_ref()) {
         let jkt = if f.has(Fault::CnfWrongThumbprint) {
             misordered_thumbprint(&p.jwk)
@@ -728,14 +746,16 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
     if !f.has(Fault::AsBNoTokenType) {
         body.insert("token_type".into(), json!(token_type));
     }
-    body.insert(
-        "expires_in".into(),
-        if f.has(Fault::ExpiresInString) {
-            json!(lifetime.to_string())
-        } else {
-            json!(lifetime)
-        },
-    );
+    if !f.has(Fault::EnaAsBNoExpiresIn) {
+        body.insert(
+            "expires_in".into(),
+            if f.has(Fault::ExpiresInString) {
+                json!(lifetime.to_string())
+            } else {
+                json!(lifetime)
+            },
+        );
+    }
     let report_scope = match &requested {
         None if f.variant(Variant::ScopeOmittedWhenEqual) => !granted.is_empty(),
         None => !f.has(Fault::AsBScopeNotReported),

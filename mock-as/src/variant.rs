@@ -21,7 +21,9 @@ macro_rules! variants {
     /// Whether the variant is conformant in the profile mode `profile`: the Ena profiles forbid
     /// what some identity-chaining liberties allow (an unauthenticated AS-B client, Ena chaining
     /// profile §3.4.2; a grant aud without AS-B's issuer, §3.3.4; reusable grants, §3.3; grants
-    /// of ten minutes, §3.3 "short-lived", its example five minutes).
+    /// of ten minutes, §3.3 "short-lived", its example five minutes; `invalid_request` for a
+    /// resource the server cannot map, where the Ena OAuth profile §7.1 says the error "is set
+    /// to `invalid_target`").
     pub fn legal_in(self, profile: crate::MockProfile) -> bool {
         match profile {
             crate::MockProfile::Ena => !matches!(
@@ -30,6 +32,7 @@ macro_rules! variants {
                     | Variant::GrantAudTokenEndpoint
                     | Variant::NoReplayCache
                     | Variant::GrantLifetime600
+                    | Variant::InvalidRequestForUnknownTarget
             ),
             _ => true,
         }
