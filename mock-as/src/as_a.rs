@@ -204,6 +204,17 @@ async fn metadata(State(s): State<Arc<AsA>>) -> Response {
     } else {
         json!(types)
     };
+    // Ena OAuth profile §3.1.1.6: private_key_jwt and the TLS methods only (see
+    // `pair::ena_key_clients`: the Ena mode's clients authenticate by key).
+    let auth_methods: &[&str] = if ena(&s) && !f.has(Fault::EnaClientSecretMethods) {
+        &["private_key_jwt"]
+    } else {
+        &[
+            "client_secret_basic",
+            "client_secret_post",
+            "private_key_jwt",
+        ]
+    };
     let scopes: BTreeSet<&str> = s
         .cfg
         .clients
@@ -215,7 +226,7 @@ async fn metadata(State(s): State<Arc<AsA>>) -> Response {
         "token_endpoint": s.urls.token_endpoint,
         "jwks_uri": s.urls.jwks_uri,
         "grant_types_supported": grants,
-        "token_endpoint_auth_methods_supported": crate::mtls::auth_methods(&["client_secret_basic", "client_secret_post", "private_key_jwt"], s.client_certs.is_some()),
+        "token_endpoint_auth_methods_supported": crate::mtls::auth_methods(auth_methods, s.client_certs.is_some()),
         "token_endpoint_auth_signing_alg_values_supported": auth_algs,
         "dpop_signing_alg_values_supported": dpop_algs,
         "identity_chaining_requested_token_types_supported": chaining,
@@ -227,6 +238,9 @@ async fn metadata(State(s): State<Arc<AsA>>) -> Response {
     }
     if f.variant(Variant::NoChainingTypesMetadata) {
         obj.remove("identity_chaining_requested_token_types_supported");
+    }
+    if f.has(Fault::EnaMetadataNoScopesSupported) {
+        obj.remove("scopes_supported");
     }
     obj.retain(|_, v| !v.is_null());
     if s.cfg.login_without_page {

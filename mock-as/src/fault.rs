@@ -335,6 +335,15 @@ faults! {
     /// Ena OAuth profile §8.2, a second way: at the other server (AS-B's JWKS).
     /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
     EnaAsBJwksWeakRsaKey = "ena-as-b-jwks-weak-rsa-key", ["ENA-P-10"], "AS-B's JWKS also publishes a 1024-bit RSA key";
+    /// Ena OAuth profile §3.1.1.6, §8.3: private_key_jwt (or mutual TLS) only, no secrets.
+    /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
+    EnaClientSecretMethods = "ena-client-secret-methods", ["ENA-P-08"], "AS-A keeps accepting client_secret_basic and client_secret_post and lists them in its metadata";
+    /// Ena OAuth profile §3.1.1.4: scopes_supported is REQUIRED.
+    /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
+    EnaMetadataNoScopesSupported = "ena-metadata-no-scopes-supported", ["ENA-P-08"], "AS-A's metadata omits scopes_supported";
+    /// Ena OAuth profile §3.1.1.6 at the other server.
+    /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
+    EnaAsBClientSecretMethods = "ena-as-b-client-secret-methods", ["ENA-P-08"], "AS-B keeps accepting client_secret_basic and client_secret_post and lists them in its metadata";
     // --- RFC 8693 delegation and impersonation (mode rfc8693: `Fault::mode()` is Rfc8693)
     /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode and sends no actor tokens
     ActorTokenUnverified = "actor-token-unverified", ["TX8693-01"], "rfc8693 mode: AS-A does not verify the actor token's signature";
@@ -695,7 +704,10 @@ impl Fault {
             | Fault::EnaAsBActReplaced
             | Fault::EnaGrantScopeEscalation
             | Fault::EnaJwksWeakRsaKey
-            | Fault::EnaAsBJwksWeakRsaKey => crate::MockProfile::Ena,
+            | Fault::EnaAsBJwksWeakRsaKey
+            | Fault::EnaClientSecretMethods
+            | Fault::EnaMetadataNoScopesSupported
+            | Fault::EnaAsBClientSecretMethods => crate::MockProfile::Ena,
             Fault::ActorTokenUnverified
             | Fault::UnsupportedTokenTypeCode
             | Fault::NoActOnDelegation
