@@ -719,7 +719,7 @@ fn resolve_target(s: &AsA, form: &Form) -> Result<String, OAuthError> {
         })?;
         targets.push(t);
     }
-    if targets.iter().any(|t| *t != targets[0]) {
+    if targets.iter().any(|t| *t != targets[0]) && !s.faults.has(Fault::GrantAudUnrequestedAs) {
         return Err(OAuthError::invalid_target(
             "resource and audience values name different authorization servers",
         ));
@@ -1001,6 +1001,17 @@ fn exchange(
         .unwrap_or(user_sub);
     let aud = if f.has(Fault::GrantAudWrong) {
         json!(s.urls.issuer)
+    } else if f.has(Fault::GrantAudUnrequestedAs) && form.get_all("resource").len() > 1 {
+        // Every requested AS, and one more nobody asked for.
+        let mut auds: Vec<String> = Vec::new();
+        for r in form.get_all("resource") {
+            let t = resolve_resource(s, r)?;
+            if !auds.contains(&t) {
+                auds.push(t);
+            }
+        }
+        auds.push(UNREQUESTED_AS.to_owned());
+        json!(auds)
     } else if f.has(Fault::GrantAudOtherAs) {
         let other = s.cfg.extra_partners.iter().find(|p| **p != target);
         json!(other.cloned().unwrap_or_else(|| format!("{target}/other")))
@@ -1221,6 +1232,9 @@ fn exchange(
     }
     Ok(resp)
 }
+
+/// The AS the `grant-aud-unrequested-as` fault adds to a grant's aud.
+const UNREQUESTED_AS: &str = "https://as-d.example";
 
 /// The prefix of the token type URIs RFC 8693 §3 registers.
 const TT_PREFIX: &str = "urn:ietf:params:oauth:token-type:";

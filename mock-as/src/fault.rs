@@ -507,6 +507,11 @@ faults! {
     /// the response (RFC 8693 §2.2.1: scope is required when it differs from the request).
     /// fuzz: unreachable: the response-scope rule depends on the grant's scope claim, which the oracles do not read
     ExchangeScopeNarrowedSilently = "exchange-scope-narrowed-silently", ["IC-TE-15"], "AS-A narrows a requested scope without reporting the granted scope";
+    /// Asked for two partner ASes (resource twice), AS-A mints one grant whose aud names both
+    /// and a third AS nobody requested (IC §2.3.3: several ASes only where each is trusted
+    /// and, for this grant, asked for).
+    /// fuzz: unreachable: the fuzzer sends one target and does not read the grant's aud
+    GrantAudUnrequestedAs = "grant-aud-unrequested-as", ["IC-TE-19"], "AS-A's grant for two requested ASes also names an AS that was not requested in aud";
     // ID-JAG mode (MockProfile::IdJag): the IdP and resource-AS rules of the ID-JAG profile.
     /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the oracles judge token responses, not the grant's header
     IdJagTypMissing = "id-jag-typ-missing", ["IDJAG-07"], "The IdP (AS-A, ID-JAG mode) mints ID-JAGs without the typ oauth-id-jag+jwt header";

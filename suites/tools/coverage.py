@@ -14,7 +14,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SUITES = os.path.dirname(HERE)
 
 WHY = {
-    "IC-TE-19": "Needs a subset predicate (grant `aud` ⊆ requested targets) the suite format does not have; a multi-valued `aud` is already graded by aud-restrictions/grant-aud-single-valued (IC-TE-18).",
     "IC-JB-03k": "MAY-level and both outcomes are conformant; nothing to grade beyond a report, and no fault can turn it into a failure.",
     "IC-JB-09": "Policy (both 200 and invalid_client are conformant): report-only, cannot fail.",
     "IC-MD-03": "Needs iteration over the advertised list (and a way to guard an absent list inside a step); not expressible without failing cases to `error` on servers that omit the optional member.",
