@@ -192,7 +192,7 @@ fn merge(args: MergeArgs) -> i32 {
         Ok(result) => show_finished(&crate::run::finish_reports(
             &result,
             &args.report.options(),
-            args.fail_on.into(),
+            &args.gate.options(),
             &crate::report::Secrets::default(),
         )),
         Err(e) => {

@@ -1,14 +1,15 @@
 //! The command line (clap derive): `run`, `check`, `list`, `init`, `issuer`, `mock`, `fuzz`, `merge`.
 //! Parsing only. clap types live here (and in `app.rs`) and nowhere else: each `*Args`
 //! converts into the plain options struct of the module that does the work
-//! ([`crate::run::RunOptions`], [`crate::report::ReportOptions`], [`crate::fuzz::FuzzOptions`],
+//! ([`crate::run::RunOptions`], [`crate::report::ReportOptions`],
+//! [`crate::report::GateOptions`], [`crate::fuzz::FuzzOptions`],
 //! [`crate::progress::ProgressMode`] ...), so the library never sees clap.
 
 use crate::check::CheckOptions;
 use crate::fuzz::{EndpointChoice, FuzzOptions};
 use crate::partition::Partition;
 use crate::progress::ProgressMode;
-use crate::report::{GateMode, ReportOptions, WarnAs};
+use crate::report::{GateMode, GateOptions, ReportOptions, WarnAs};
 use crate::run::RunOptions;
 use crate::verdict::FailOn;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -86,9 +87,6 @@ pub struct RunArgs {
     /// Cases run at the same time [default: the target's `limits.jobs`, else 4].
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub jobs: Option<u16>,
-    /// Lowest case verdict that makes the run exit with code 1.
-    #[arg(long, value_enum, default_value_t = FailOnArg::Fail)]
-    pub fail_on: FailOnArg,
     /// Start the embedded mock with this fault (repeatable; `chainproof mock --list-faults`).
     #[arg(long = "mock-fault", value_name = "NAME")]
     pub mock_fault: Vec<String>,
@@ -109,6 +107,8 @@ pub struct RunArgs {
     /// `chainproof merge`.
     #[arg(long, value_name = "SCHEME:I/N")]
     pub partition: Option<Partition>,
+    #[command(flatten)]
+    pub gate: GateArgs,
     #[command(flatten)]
     pub report: ReportArgs,
 }
@@ -167,9 +167,8 @@ pub struct MergeArgs {
     /// Folder of extra suite files the partial runs used (for the merged case order).
     #[arg(long, value_name = "DIR")]
     pub suites: Option<PathBuf>,
-    /// Lowest case verdict that makes the merge exit with code 1.
-    #[arg(long, value_enum, default_value_t = FailOnArg::Fail)]
-    pub fail_on: FailOnArg,
+    #[command(flatten)]
+    pub gate: GateArgs,
     #[command(flatten)]
     pub report: ReportArgs,
 }
@@ -183,13 +182,13 @@ impl RunArgs {
             case: self.selection.case,
             profile: self.selection.profile,
             jobs: self.jobs,
-            fail_on: self.fail_on.into(),
             mock_faults: self.mock_fault,
             mock_variants: self.mock_variant,
             deadline: self.deadline,
             progress: self.progress.into(),
             partition: self.partition,
             report: self.report.options(),
+            gate: self.gate.options(),
             notice: Default::default(),
             insecure: self.insecure,
         }
@@ -270,7 +269,35 @@ impl From<GateArg> for GateMode {
     }
 }
 
-/// Where and how to write reports, and how to gate (shared by `run` and `fuzz`).
+/// How a finished run gates its exit code (shared by `run`, `fuzz` and `merge`).
+#[derive(Debug, Clone, Args)]
+pub struct GateArgs {
+    /// Lowest case verdict that makes the command exit with code 1.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Fail)]
+    pub fail_on: FailOnArg,
+    /// An earlier JSON report: report new failures, fixes and verdict changes.
+    #[arg(long, value_name = "OLD.json")]
+    pub baseline: Option<PathBuf>,
+    /// Known failures (TOML, `[[expect]] case = "suite/case" reason = "..."`) that do not gate.
+    #[arg(long, value_name = "FILE")]
+    pub expect: Option<PathBuf>,
+    /// Gate on every failure, or only on regressions relative to `--baseline`.
+    #[arg(long, value_enum, default_value_t = GateArg::All, value_name = "WHICH")]
+    pub gate: GateArg,
+}
+
+impl GateArgs {
+    pub fn options(self) -> GateOptions {
+        GateOptions {
+            fail_on: self.fail_on.into(),
+            expect: self.expect,
+            baseline: self.baseline,
+            mode: self.gate.into(),
+        }
+    }
+}
+
+/// Where and how to write reports (shared by `run`, `fuzz` and `merge`).
 #[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
     /// Folder for reports written by default (report.json, junit.xml, report.html, summary.md).
@@ -299,15 +326,6 @@ pub struct ReportArgs {
     /// How `warn` cases appear in JUnit: a passing testcase with properties, or a failure.
     #[arg(long, value_enum, default_value_t = WarnAsArg::Pass, value_name = "AS")]
     pub junit_warn_as: WarnAsArg,
-    /// An earlier JSON report: report new failures, fixes and verdict changes.
-    #[arg(long, value_name = "OLD.json")]
-    pub baseline: Option<PathBuf>,
-    /// Known failures (TOML, `[[expect]] case = "suite/case" reason = "..."`) that do not gate.
-    #[arg(long, value_name = "FILE")]
-    pub expect: Option<PathBuf>,
-    /// Gate on every failure, or only on regressions relative to `--baseline`.
-    #[arg(long, value_enum, default_value_t = GateArg::All, value_name = "WHICH")]
-    pub gate: GateArg,
     /// Keep JWT signatures in reports (client assertion and DPoP proof signatures stay hidden).
     #[arg(long)]
     pub reveal_tokens: bool,
@@ -323,9 +341,6 @@ impl ReportArgs {
             markdown: self.markdown,
             step_summary: self.step_summary,
             junit_warn_as: self.junit_warn_as.into(),
-            baseline: self.baseline,
-            expect: self.expect,
-            gate: self.gate.into(),
             reveal_tokens: self.reveal_tokens,
         }
     }
@@ -433,9 +448,8 @@ pub struct FuzzArgs {
     /// catalogue's default, as for `run`).
     #[arg(long, value_name = "ID")]
     pub profile: Option<String>,
-    /// Lowest verdict that makes the run exit 1.
-    #[arg(long, value_enum, default_value_t = FailOnArg::Fail)]
-    pub fail_on: FailOnArg,
+    #[command(flatten)]
+    pub gate: GateArgs,
     #[command(flatten)]
     pub report: ReportArgs,
     /// Benchmark input: write every request sent, real values and secrets included, one JSON
@@ -462,7 +476,7 @@ impl FuzzArgs {
             max_shrink: self.max_shrink,
             replay: self.replay,
             profile: self.profile,
-            fail_on: self.fail_on.into(),
+            gate: self.gate.options(),
             report: self.report.options(),
             record: self.record,
             notice: Default::default(),
@@ -488,7 +502,7 @@ mod tests {
         };
         let o = r.options();
         assert_eq!(o.jobs, None);
-        assert_eq!(o.fail_on, FailOn::Fail);
+        assert_eq!(o.gate.fail_on, FailOn::Fail);
         assert!(o.target.is_none());
         assert_eq!(o.report.out, PathBuf::from("reports"));
         assert!(o.partition.is_none());
@@ -513,14 +527,16 @@ mod tests {
     }
 
     #[test]
-    fn report_flags_convert() {
+    fn report_and_gate_flags_convert() {
         #[derive(Parser)]
         struct Flags {
+            #[command(flatten)]
+            gate: GateArgs,
             #[command(flatten)]
             report: ReportArgs,
         }
         Flags::command().debug_assert();
-        let r = Flags::try_parse_from([
+        let f = Flags::try_parse_from([
             "chainproof",
             "--out",
             "o",
@@ -534,16 +550,19 @@ mod tests {
             "known.toml",
             "--gate",
             "regressions",
+            "--fail-on",
+            "warn",
             "--reveal-tokens",
         ])
-        .unwrap()
-        .report
-        .options();
+        .unwrap();
+        let (r, g) = (f.report.options(), f.gate.options());
         assert_eq!(r.junit_path(), PathBuf::from("j.xml"));
         assert_eq!(r.html_path(), PathBuf::from("o/report.html"));
+        assert_eq!((r.junit_warn_as, r.reveal_tokens), (WarnAs::Failure, true));
+        assert_eq!((g.fail_on, g.mode), (FailOn::Warn, GateMode::Regressions));
         assert_eq!(
-            (r.junit_warn_as, r.gate, r.reveal_tokens),
-            (WarnAs::Failure, GateMode::Regressions, true)
+            (g.baseline, g.expect),
+            (Some("old.json".into()), Some("known.toml".into()))
         );
         assert!(Flags::try_parse_from(["chainproof", "--gate", "some"]).is_err());
     }

@@ -14,7 +14,7 @@ use crate::query::{self, Query, QueryEnv};
 use crate::run_result::CheckResult;
 use crate::subject_token::{Got, TokenError, TokenRole};
 use crate::suite::*;
-use crate::template;
+use crate::template::Ref;
 use crate::transcript::Exchange;
 use crate::verdict::{Level, Verdict};
 use p256::ecdsa::SigningKey;
@@ -71,8 +71,6 @@ pub struct CaseRun {
     step: String,
     /// Ids of steps whose output is a response of a server under test.
     server_steps: std::collections::HashSet<String>,
-    /// The last `${path}` that resolved to nothing.
-    unresolved: Option<String>,
     /// The party the case judges.
     party: Party,
     /// Setup steps (addressed to another party than `party`) and what each had to provide.
@@ -132,7 +130,6 @@ pub async fn run_case(
         keys: HashMap::new(),
         step: String::new(),
         server_steps: Default::default(),
-        unresolved: None,
         party: case.party,
         setup: HashMap::new(),
         requested: HashMap::new(),
@@ -309,21 +306,12 @@ impl CaseRun {
         key
     }
 
-    fn resolve(&mut self, path: &str) -> Option<Value> {
-        if let Some(n) = template::now_offset(path) {
-            return Some(json!(unix_now() + n));
+    /// The value a `${...}` reference names (`now±N` is Unix time).
+    fn resolve(&mut self, r: &Ref) -> Option<Value> {
+        match r {
+            Ref::Now(n) => Some(json!(unix_now() + n)),
+            Ref::Path(q) => self.resolve_query(q),
         }
-        if let Some(rest) = path.strip_prefix("keys.") {
-            let name = rest.split('.').next().unwrap_or_default().to_string();
-            self.key(&name);
-        }
-        let ctx = Value::Object(std::mem::take(&mut self.ctx));
-        let v = query::eval(&ctx, path, &self.qenv());
-        let Value::Object(m) = ctx else {
-            unreachable!()
-        };
-        self.ctx = m;
-        v
     }
 
     /// The value a check's query names (`keys.NAME` mints the key on first use).
@@ -341,25 +329,20 @@ impl CaseRun {
         v
     }
 
-    fn interp(&mut self, t: &Tmpl) -> StepResult<Value> {
-        self.unresolved = None;
-        let result = template::interpolate(t, &mut |p| {
-            let v = self.resolve(p);
-            if matches!(v, None | Some(Value::Null)) {
-                self.unresolved = Some(p.to_string());
-            }
-            v
-        });
-        result.map_err(|m| {
-            let path = self.unresolved.clone().unwrap_or_default();
-            let root = path.split('.').next().unwrap_or_default();
-            if let Some(pre) = self.setup.get(root) {
+    fn interp(&mut self, t: &Template) -> StepResult<Value> {
+        t.substitute(&mut |r| self.resolve(r)).map_err(|e| {
+            let m = e.to_string();
+            let Ref::Path(q) = &e.0 else {
+                return Stop::Error(m);
+            };
+            let path = q.to_string();
+            if let Some(pre) = self.setup.get(q.root()) {
                 // Missing from another party's response: that party's defect blocks the case.
                 Stop::Blocked(Blocked {
-                    precondition: format!("the response of step `{root}` carries `{path}`"),
+                    precondition: format!("the response of step `{}` carries `{path}`", q.root()),
                     ..Blocked::of(*pre, m)
                 })
-            } else if self.server_steps.contains(root) {
+            } else if self.server_steps.contains(q.root()) {
                 Stop::Unmet { message: m, path }
             } else {
                 Stop::Error(m)
@@ -367,7 +350,7 @@ impl CaseRun {
         })
     }
 
-    fn interp_str(&mut self, t: &Tmpl, what: &str) -> StepResult<String> {
+    fn interp_str(&mut self, t: &Template, what: &str) -> StepResult<String> {
         match self.interp(t)? {
             Value::String(s) => Ok(s),
             Value::Number(n) => Ok(n.to_string()),
@@ -1014,10 +997,10 @@ impl CaseRun {
     /// with a minted or a verbatim proof.
     fn resource_request(
         &mut self,
-        token: &Tmpl,
+        token: &Template,
         scheme: Option<Scheme>,
         dpop: Option<&str>,
-        fixed_proof: Option<&Tmpl>,
+        fixed_proof: Option<&Template>,
     ) -> StepResult<Request> {
         let (_, url) = self
             .env

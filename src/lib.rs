@@ -6,19 +6,20 @@
 //! # Layers
 //! Lowest first. Each module uses only modules of its own layer or an earlier one, and the
 //! module graph has no cycle (`tests/layering.rs` checks both, reading this list):
-//! - values: `exit`, `verdict`, `party`, `diagnostic`, `toml_tree`, `template`, `transcript`, `jose`,
-//!   `oauth`, `query`, `exchange_form`
+//! - values: `exit`, `verdict`, `party`, `diagnostic`, `toml_tree`, `query`, `template`,
+//!   `transcript`, `jose`, `oauth`, `exchange_form`, `partition`
 //! - inputs and results: `catalogue`, `suite`, `predicate`, `target`, `tls`, `http`, `harness`,
-//!   `run_result`, `client_auth`, `discovery`
+//!   `run_result`, `client_auth`, `discovery`, `attribution`
 //! - engine: `subject_token`, `environment`, `executor`
 //! - outputs: `report`, `progress`
-//! - commands: `run`, `check`, `fuzz`
+//! - commands: `run`, `check`, `fuzz`, `merge`
 //! - edge: `cli`, `app`
 //!
 //! The edge is the only place that knows clap: `cli` parses the command line into `*Args` and
 //! converts them into each command's plain options (`RunOptions`, `ReportOptions`,
-//! `FuzzOptions`, `ProgressMode`); `app` builds the async runtimes and prints. Below the edge
-//! only `progress` (the live terminal listener) writes to the terminal.
+//! `GateOptions`, `FuzzOptions`, `CheckOptions`, `ProgressMode`); `app` builds the async
+//! runtimes and prints. Below the edge only `progress` (the live terminal listener) writes to
+//! the terminal.
 
 pub mod app;
 pub mod attribution;

@@ -1,7 +1,7 @@
 //! Predicates of checks (suites/README.md "Checks"): each compares a query's actual value
 //! with an expected one and says, in words, what was expected. An outcome is a value.
 
-use crate::suite::{JsonType, Predicate, Tmpl};
+use crate::suite::{JsonType, Predicate, Template};
 use serde_json::Value;
 
 /// Result of one predicate.
@@ -17,8 +17,8 @@ pub enum Outcome {
 /// `allowed` and `prefer` separately), ready for [`evaluate`].
 pub fn interpolated<E>(
     pred: &Predicate,
-    mut f: impl FnMut(&Tmpl) -> Result<Value, E>,
-) -> Result<Predicate, E> {
+    mut f: impl FnMut(&Template) -> Result<Value, E>,
+) -> Result<Predicate<Value>, E> {
     use Predicate::*;
     Ok(match pred {
         Equals(v) => Equals(f(v)?),
@@ -35,12 +35,16 @@ pub fn interpolated<E>(
             allowed: f(allowed)?,
             prefer: prefer.as_ref().map(&mut f).transpose()?,
         },
-        Exists(_) | Matches(_) | IsType(_) | IsAbsoluteUri(_) | SingleValued(_) => pred.clone(),
+        Exists(b) => Exists(*b),
+        Matches(re) => Matches(re.clone()),
+        IsType(t) => IsType(*t),
+        IsAbsoluteUri(b) => IsAbsoluteUri(*b),
+        SingleValued(b) => SingleValued(*b),
     })
 }
 
 /// Evaluate a predicate whose operands are interpolated ([`interpolated`]).
-pub fn evaluate(pred: &Predicate, actual: Option<&Value>) -> (Outcome, String) {
+pub fn evaluate(pred: &Predicate<Value>, actual: Option<&Value>) -> (Outcome, String) {
     use Outcome::*;
     let holds = |b: bool| if b { Holds } else { Fails };
     let a = actual.filter(|v| !v.is_null());
@@ -200,7 +204,7 @@ mod tests {
     use rstest::rstest;
     use serde_json::json;
 
-    fn ev(p: Predicate, actual: Option<Value>) -> Outcome {
+    fn ev(p: Predicate<Value>, actual: Option<Value>) -> Outcome {
         evaluate(&p, actual.as_ref()).0
     }
 
@@ -228,7 +232,11 @@ mod tests {
     #[case(Predicate::IsAbsoluteUri(true), Some(json!("https://a/b")), Outcome::Holds)]
     #[case(Predicate::SingleValued(true), Some(json!(["a", "b"])), Outcome::Fails)]
     #[case(Predicate::SingleValued(true), Some(json!(["a"])), Outcome::Holds)]
-    fn predicates(#[case] p: Predicate, #[case] actual: Option<Value>, #[case] want: Outcome) {
+    fn predicates(
+        #[case] p: Predicate<Value>,
+        #[case] actual: Option<Value>,
+        #[case] want: Outcome,
+    ) {
         assert_eq!(ev(p, actual), want);
     }
 
@@ -253,22 +261,24 @@ mod tests {
 
     #[test]
     fn operands_are_interpolated_one_by_one() {
+        let t = |v: Value| Template::parse(&v).unwrap();
         let p = Predicate::OneOf {
-            allowed: json!(["${x}", "b"]),
-            prefer: Some(json!(["${x}"])),
+            allowed: t(json!(["${x}", "b"])),
+            prefer: Some(t(json!(["${x}"]))),
         };
         let mut calls = 0;
         let q = interpolated(&p, |t| {
             calls += 1;
-            Ok::<_, ()>(json!(t.to_string().replace("${x}", "a")))
+            t.substitute(&mut |_| Some(json!("a")))
         })
         .unwrap();
         assert_eq!(calls, 2);
         let Predicate::OneOf { allowed, prefer } = q else {
             panic!()
         };
-        assert_eq!(allowed, json!(r#"["a","b"]"#));
-        assert_eq!(prefer, Some(json!(r#"["a"]"#)));
+        // Substituted as values: no JSON text in between.
+        assert_eq!(allowed, json!(["a", "b"]));
+        assert_eq!(prefer, Some(json!(["a"])));
         assert!(interpolated(&Predicate::Exists(true), |_| Err(())).is_ok());
     }
 }

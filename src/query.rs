@@ -69,13 +69,6 @@ pub struct QueryEnv {
     pub now: i64,
 }
 
-/// Evaluate `path` (a `${...}` reference inside a template) against `ctx`; `None` when it
-/// names nothing.
-pub fn eval(ctx: &Value, path: &str, env: &QueryEnv) -> Option<Value> {
-    let segs: Vec<&str> = path.split('.').collect();
-    eval_segments(ctx, &segs, env)
-}
-
 fn eval_segments<S: AsRef<str>>(ctx: &Value, segs: &[S], env: &QueryEnv) -> Option<Value> {
     use std::borrow::Cow;
     let mut cur: Cow<'_, Value> = Cow::Borrowed(ctx);
@@ -156,6 +149,10 @@ fn jwt_view(token: &str, received_at: i64, env: &QueryEnv) -> Value {
 mod tests {
     use super::*;
     use crate::jose::{SignWith, sign};
+
+    fn eval(ctx: &Value, path: &str, env: &QueryEnv) -> Option<Value> {
+        eval_query(ctx, &path.parse().unwrap(), env)
+    }
 
     #[test]
     fn walks_objects_arrays_and_derived_segments() {

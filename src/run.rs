@@ -9,12 +9,12 @@ use crate::exit;
 use crate::partition::Partition;
 use crate::party::Party;
 use crate::progress::{ProgressMode, RunEvent, spawn_reporter};
-use crate::report::{self, GateOutcome, ReportError, ReportOptions, Secrets};
+use crate::report::{self, GateOptions, GateOutcome, ReportError, ReportOptions, Secrets};
 use crate::run_result::{CaseResult, PartySummary, RequirementRow, RunResult, Summary, ToolInfo};
 use crate::suite::load::Library;
 use crate::suite::{Case, Suite};
 use crate::target::Target;
-use crate::verdict::{FailOn, Level, Verdict};
+use crate::verdict::{Level, Verdict};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -326,8 +326,6 @@ pub struct RunOptions {
     pub profile: Option<String>,
     /// Cases run at the same time; default: the target's `limits.jobs`, else 4.
     pub jobs: Option<u16>,
-    /// Lowest case verdict that gates.
-    pub fail_on: FailOn,
     /// Faults of the embedded mock, by name.
     pub mock_faults: Vec<String>,
     /// Legal variants of the embedded mock, by name.
@@ -342,6 +340,8 @@ pub struct RunOptions {
     /// Run only this part of the selection (`--partition`).
     pub partition: Option<Partition>,
     pub report: ReportOptions,
+    /// How the finished run gates (`--fail-on`, `--expect`, `--baseline`, `--gate`).
+    pub gate: GateOptions,
     /// Do not verify server certificates (`--insecure`); every report says so.
     pub insecure: bool,
 }
@@ -645,7 +645,7 @@ fn run_result(
 }
 
 fn finish(result: &RunResult, options: &RunOptions, secrets: &Secrets) -> Finished {
-    finish_reports(result, &options.report, options.fail_on, secrets)
+    finish_reports(result, &options.report, &options.gate, secrets)
 }
 
 /// The one finish of `run` and `fuzz`: judge the gate (`--fail-on`, `--expect`, `--baseline`,
@@ -653,11 +653,11 @@ fn finish(result: &RunResult, options: &RunOptions, secrets: &Secrets) -> Finish
 /// merge` finishes the same way.
 pub fn finish_reports(
     result: &RunResult,
-    report_options: &report::ReportOptions,
-    fail_on: crate::verdict::FailOn,
+    report_options: &ReportOptions,
+    gate_options: &GateOptions,
     secrets: &Secrets,
 ) -> Finished {
-    let gate = report::gate(result, report_options, fail_on, secrets);
+    let gate = report::gate(result, gate_options, report_options, secrets);
     let mut exit_code = match &gate {
         Ok(g) => g.exit_code,
         Err(e) => e.exit_code(),

@@ -7,12 +7,10 @@ pub mod parse;
 use crate::diagnostic::{Location, SourceFile};
 pub use crate::party::Party;
 use crate::query::Query;
+pub use crate::template::Template;
 use serde_json::Value;
 use std::fmt;
 use std::str::FromStr;
-
-/// A value from a suite file whose strings may still hold `${...}` (see `template`).
-pub type Tmpl = Value;
 
 #[derive(Debug, Clone)]
 pub struct Suite {
@@ -121,16 +119,16 @@ impl AuthMethod {
 #[derive(Debug, Clone, Default)]
 pub struct TokenRequest {
     /// Named parameters given in the step (e.g. `subject_token`, `assertion`).
-    pub params: Vec<(String, Tmpl)>,
+    pub params: Vec<(String, Template)>,
     pub client: Option<ClientSel>,
     pub auth: Option<AuthMethod>,
     pub omit: Vec<String>,
     /// Extra or overriding form parameters; an array value repeats the parameter.
-    pub extra: Vec<(String, Tmpl)>,
+    pub extra: Vec<(String, Template)>,
     /// DPoP key name.
     pub dpop: Option<String>,
     /// A DPoP proof to send verbatim instead of minting one (e.g. a replayed proof).
-    pub dpop_proof: Option<Tmpl>,
+    pub dpop_proof: Option<Template>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,13 +158,13 @@ impl ForgeMode {
 
 #[derive(Debug, Clone)]
 pub struct Forge {
-    pub from: Option<Tmpl>,
+    pub from: Option<Template>,
     pub mode: Option<ForgeMode>,
-    pub set_claims: Vec<(String, Tmpl)>,
+    pub set_claims: Vec<(String, Template)>,
     pub remove_claims: Vec<String>,
-    pub set_header: Vec<(String, Tmpl)>,
+    pub set_header: Vec<(String, Template)>,
     pub remove_header: Vec<String>,
-    pub raw: Option<Tmpl>,
+    pub raw: Option<Template>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,10 +180,10 @@ pub struct RawRequest {
     pub role: Role,
     pub endpoint: Endpoint,
     pub method: String,
-    pub form: Vec<(String, Tmpl)>,
-    pub body: Option<Tmpl>,
-    pub content_type: Option<Tmpl>,
-    pub headers: Vec<(String, Tmpl)>,
+    pub form: Vec<(String, Template)>,
+    pub body: Option<Template>,
+    pub content_type: Option<Template>,
+    pub headers: Vec<(String, Template)>,
     pub client: ClientSel,
     pub auth: Option<AuthMethod>,
 }
@@ -209,14 +207,14 @@ pub enum Action {
     Present(TokenRequest),
     Forge(Forge),
     CallResource {
-        token: Tmpl,
+        token: Template,
         scheme: Option<Scheme>,
         dpop: Option<String>,
         /// A DPoP proof to send verbatim instead of minting one.
-        dpop_proof: Option<Tmpl>,
+        dpop_proof: Option<Template>,
     },
     WaitUntilExpired {
-        token: Tmpl,
+        token: Template,
         extra_secs: u64,
     },
     Concurrent {
@@ -231,7 +229,7 @@ pub enum Action {
     SkipUnless {
         condition: Condition,
         when: Option<Condition>,
-        reason: Tmpl,
+        reason: Template,
     },
 }
 
@@ -301,22 +299,25 @@ pub struct Condition {
     pub predicate: Predicate,
 }
 
+/// A check's predicate. Its operands are [`Template`]s as loaded; the executor substitutes
+/// them into plain values (`Predicate<Value>`, see `predicate::interpolated`) just before
+/// evaluating, with no round trip through JSON text.
 #[derive(Debug, Clone)]
-pub enum Predicate {
-    Equals(Tmpl),
-    NotEquals(Tmpl),
-    EqualsCi(Tmpl),
-    OneOf { allowed: Tmpl, prefer: Option<Tmpl> },
+pub enum Predicate<T = Template> {
+    Equals(T),
+    NotEquals(T),
+    EqualsCi(T),
+    OneOf { allowed: T, prefer: Option<T> },
     Exists(bool),
-    Includes(Tmpl),
-    IncludesAny(Tmpl),
-    Excludes(Tmpl),
-    Substring(Tmpl),
+    Includes(T),
+    IncludesAny(T),
+    Excludes(T),
+    Substring(T),
     Matches(regex::Regex),
-    AtMost(Tmpl),
-    AtLeast(Tmpl),
+    AtMost(T),
+    AtLeast(T),
     IsType(JsonType),
-    HasDirective(Tmpl),
+    HasDirective(T),
     IsAbsoluteUri(bool),
     SingleValued(bool),
 }

@@ -83,22 +83,6 @@ impl Node {
             ),
         }
     }
-
-    /// Every string inside this value, with the span of the node that holds it.
-    pub fn strings(&self) -> Vec<(&str, Range<usize>)> {
-        let mut out = Vec::new();
-        self.collect_strings(&mut out);
-        out
-    }
-
-    fn collect_strings<'a>(&'a self, out: &mut Vec<(&'a str, Range<usize>)>) {
-        match &self.value {
-            NodeValue::Str(s) => out.push((s, self.span.clone())),
-            NodeValue::Array(items) => items.iter().for_each(|n| n.collect_strings(out)),
-            NodeValue::Table(entries) => entries.iter().for_each(|(_, n)| n.collect_strings(out)),
-            _ => {}
-        }
-    }
 }
 
 fn convert_table(table: &DeTable<'_>) -> Vec<(Key, Node)> {

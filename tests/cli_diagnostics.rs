@@ -20,6 +20,7 @@ fn file(rel: &str) -> SourceFile {
 #[case("unknown-requirement")]
 #[case("unknown-action")]
 #[case("unresolved-path")]
+#[case("bad-template")]
 #[case("two-predicates")]
 #[case("toml-syntax")]
 fn bad_suite(#[case] name: &str) {

@@ -67,6 +67,30 @@ const DIFFERENCES: &[(&str, &str, &str, &str)] = &[
         "ID-JAG §3.1: the grant has no typ oauth-id-jag+jwt (IDJAG-07)",
     ),
     (
+        "id-jag-idp/id-jag-subject-resolution-claims",
+        "id-jag",
+        "warn",
+        "ID-JAG §3.1: email and/or aud_sub RECOMMENDED; the identity-chaining grant has neither (IDJAG-09, SHOULD)",
+    ),
+    (
+        "id-jag-idp/id-token-signed-by-another-key-refused",
+        "id-jag",
+        "pass",
+        "IDJAG-04: the server refuses a subject token signed by a key it never published",
+    ),
+    (
+        "id-jag-idp/idp-refuses-its-own-id-jag",
+        "id-jag",
+        "pass",
+        "IDJAG-13: the server offers no jwt-bearer grant at AS-A, so its own grant gets no access token",
+    ),
+    (
+        "id-jag-idp/dpop-bound-id-jag",
+        "id-jag",
+        "fail",
+        "ID-JAG §8.6.1: the identity-chaining server binds the proof key as requested_cnf, not the ID-JAG's cnf (IDJAG-17)",
+    ),
+    (
         "id-jag-idp/id-token-for-another-client-refused",
         "id-jag",
         "pass",

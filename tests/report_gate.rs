@@ -3,7 +3,7 @@
 
 mod report_common;
 
-use chainproof::report::{self, GateMode, ReportOptions};
+use chainproof::report::{self, GateMode, GateOptions, ReportOptions};
 use chainproof::run_result::{RunResult, Summary};
 use chainproof::verdict::{FailOn, Verdict};
 use report_common::*;
@@ -61,11 +61,12 @@ fn exit_codes(
     } else {
         clean_run()
     };
-    let args = ReportOptions {
+    let gate = GateOptions {
+        fail_on,
         expect: Some(expect_file(dir.path(), expected)),
-        ..args_in(dir.path())
+        ..GateOptions::default()
     };
-    let g = report::gate(&run, &args, fail_on, &secrets()).unwrap();
+    let g = report::gate(&run, &gate, &args_in(dir.path()), &secrets()).unwrap();
     assert_eq!(g.exit_code, code, "{}", g.summary);
     assert!(g.summary.contains(&format!("exit {code}")));
 }
@@ -78,11 +79,11 @@ fn interrupted_run_with_every_error_expected_is_still_runtime_error() {
         ("discovery/subject-token-obtained", Some("error")),
         ("discovery/rs-metadata", Some("error")),
     ];
-    let args = ReportOptions {
+    let gate = GateOptions {
         expect: Some(expect_file(dir.path(), &expected)),
-        ..args_in(dir.path())
+        ..GateOptions::default()
     };
-    let g = report::gate(&sample_run(), &args, FailOn::Fail, &secrets()).unwrap();
+    let g = report::gate(&sample_run(), &gate, &args_in(dir.path()), &secrets()).unwrap();
     assert!(g.errors.is_empty() && g.interrupted);
     assert_eq!(g.exit_code, 2);
 }
@@ -96,11 +97,12 @@ fn stale_and_unknown_expectations_are_reported_not_gating() {
         ("gone/away", None),
         (INFO_CASE, None),
     ];
-    let args = ReportOptions {
+    let gate = GateOptions {
         expect: Some(expect_file(dir.path(), &expected)),
-        ..args_in(dir.path())
+        ..GateOptions::default()
     };
-    let g = report::gate(&clean_run(), &args, FailOn::Fail, &secrets()).unwrap();
+    let args = args_in(dir.path());
+    let g = report::gate(&clean_run(), &gate, &args, &secrets()).unwrap();
     assert_eq!(g.exit_code, 0, "{}", g.summary);
     assert_eq!(
         g.stale.iter().map(|c| c.case.as_str()).collect::<Vec<_>>(),
@@ -155,11 +157,12 @@ fn baseline_names_exactly_the_changed_case() {
     changed.message = "Cache-Control: expected no-store, got max-age=60".into();
     new.summary = Summary::of(new.cases.iter().map(|c| &c.verdict));
 
-    let args = ReportOptions {
+    let args = args_in(&dir.path().join("new"));
+    let all = GateOptions {
         baseline: Some(old_path.clone()),
-        ..args_in(&dir.path().join("new"))
+        ..GateOptions::default()
     };
-    let g = report::gate(&new, &args, FailOn::Fail, &secrets()).unwrap();
+    let g = report::gate(&new, &all, &args, &secrets()).unwrap();
     let diff = g.baseline.as_ref().unwrap();
     assert_eq!(diff.changes.len(), 1, "{:?}", diff.changes);
     assert_eq!(diff.changes[0].case, PASS_CASE);
@@ -174,11 +177,11 @@ fn baseline_names_exactly_the_changed_case() {
     assert_eq!(g.failing.len(), 2);
 
     // Only regressions: the new failure gates, the known one does not.
-    let regressions = ReportOptions {
-        gate: GateMode::Regressions,
-        ..args.clone()
+    let regressions = GateOptions {
+        mode: GateMode::Regressions,
+        ..all.clone()
     };
-    let g = report::gate(&new, &regressions, FailOn::Fail, &secrets()).unwrap();
+    let g = report::gate(&new, &regressions, &args, &secrets()).unwrap();
     assert_eq!(
         g.failing
             .iter()
@@ -197,11 +200,11 @@ fn baseline_names_exactly_the_changed_case() {
 
     // ... and an expectation for the regression clears the gate.
     let expect = expect_file(dir.path(), &[(PASS_CASE, None)]);
-    let with_expect = ReportOptions {
+    let with_expect = GateOptions {
         expect: Some(expect),
         ..regressions.clone()
     };
-    let g = report::gate(&new, &with_expect, FailOn::Fail, &secrets()).unwrap();
+    let g = report::gate(&new, &with_expect, &args, &secrets()).unwrap();
     assert_eq!(g.exit_code, 0, "{}", g.summary);
 
     // The threshold decides what a regression is: a warn → fail change under --fail-on warn.
@@ -212,7 +215,11 @@ fn baseline_names_exactly_the_changed_case() {
         .find(|c| c.full_id() == WARN_CASE)
         .unwrap()
         .verdict = Verdict::Fail;
-    let g = report::gate(&worse, &regressions, FailOn::Warn, &secrets()).unwrap();
+    let regressions_at_warn = GateOptions {
+        fail_on: FailOn::Warn,
+        ..regressions.clone()
+    };
+    let g = report::gate(&worse, &regressions_at_warn, &args, &secrets()).unwrap();
     assert_eq!(
         g.failing
             .iter()
@@ -221,7 +228,7 @@ fn baseline_names_exactly_the_changed_case() {
         [WARN_CASE]
     );
     assert_eq!(g.exit_code, 1);
-    let g = report::gate(&clean_run(), &regressions, FailOn::Warn, &secrets()).unwrap();
+    let g = report::gate(&clean_run(), &regressions_at_warn, &args, &secrets()).unwrap();
     assert_eq!(
         g.exit_code, 0,
         "unchanged run, only known failures: {}",
@@ -229,7 +236,7 @@ fn baseline_names_exactly_the_changed_case() {
     );
 
     // Every report names the change.
-    let g = report::gate(&new, &args, FailOn::Fail, &secrets()).unwrap();
+    let g = report::gate(&new, &all, &args, &secrets()).unwrap();
     report::write_reports(&new, &args, &secrets(), Some(&g)).unwrap();
     let out = dir.path().join("new");
     let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
@@ -284,14 +291,14 @@ fn invalid_inputs_exit_3_with_a_position(
         "known.toml"
     };
     std::fs::write(dir.path().join(name), text).unwrap();
-    let mut args = args_in(dir.path());
+    let mut gate = GateOptions::default();
     let rel = dir.path().join(name);
     if is_baseline {
-        args.baseline = Some(rel);
+        gate.baseline = Some(rel);
     } else {
-        args.expect = Some(rel);
+        gate.expect = Some(rel);
     }
-    let err = report::gate(&clean_run(), &args, FailOn::Fail, &secrets()).unwrap_err();
+    let err = report::gate(&clean_run(), &gate, &args_in(dir.path()), &secrets()).unwrap_err();
     assert_eq!(err.exit_code(), 3);
     let shown = err
         .to_string()
@@ -306,22 +313,23 @@ fn invalid_inputs_exit_3_with_a_position(
 #[test]
 fn missing_files_and_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let args = ReportOptions {
+    let args = args_in(dir.path());
+    let gate = GateOptions {
         expect: Some(dir.path().join("nope.toml")),
-        ..args_in(dir.path())
+        ..GateOptions::default()
     };
-    let err = report::gate(&clean_run(), &args, FailOn::Fail, &secrets()).unwrap_err();
+    let err = report::gate(&clean_run(), &gate, &args, &secrets()).unwrap_err();
     assert_eq!(err.exit_code(), 3);
     let shown = err.to_string();
     assert!(
         shown.starts_with("error: cannot read expectation file") && shown.ends_with("nope.toml"),
         "{shown}"
     );
-    let args = ReportOptions {
-        gate: GateMode::Regressions,
-        ..args_in(dir.path())
+    let gate = GateOptions {
+        mode: GateMode::Regressions,
+        ..GateOptions::default()
     };
-    let err = report::gate(&clean_run(), &args, FailOn::Fail, &secrets()).unwrap_err();
+    let err = report::gate(&clean_run(), &gate, &args, &secrets()).unwrap_err();
     assert_eq!(err.exit_code(), 64);
 }
 

@@ -5,9 +5,8 @@
 
 mod report_common;
 
-use chainproof::report::{self, ReportOptions};
+use chainproof::report::{self, GateOptions, ReportOptions};
 use chainproof::run_result::RunResult;
-use chainproof::verdict::FailOn;
 use report_common::*;
 use std::path::Path;
 
@@ -110,7 +109,7 @@ fn no_secret_in_any_report_format() {
         }
     }
     assert!(raw.contains(PRIVATE_D));
-    let gate = report::gate(&run, &args, FailOn::Fail, &secrets()).unwrap();
+    let gate = report::gate(&run, &GateOptions::default(), &args, &secrets()).unwrap();
     report::write_reports(&run, &args, &secrets(), Some(&gate)).unwrap();
     let mut texts = written_texts(dir.path(), &summary);
     texts.push(("gate summary".into(), gate.summary.clone()));

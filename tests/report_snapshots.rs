@@ -3,7 +3,7 @@
 
 mod report_common;
 
-use chainproof::report::{self, ReportOptions};
+use chainproof::report::{self, GateOptions};
 use chainproof::run_result::Summary;
 use chainproof::verdict::{FailOn, Verdict};
 use report_common::*;
@@ -31,12 +31,14 @@ fn write() -> Written {
         "[[expect]]\ncase = \"aud-restrictions/grant-aud-single\"\nreason = \"vendor ticket 1234: aud is an array until 5.2\"\n\n[[expect]]\ncase = \"token-exchange/no-store\"\nreason = \"fixed in 5.1\"\n",
     )
     .unwrap();
-    let args = ReportOptions {
+    let args = args_in(&dir.path().join("new"));
+    let options = GateOptions {
+        fail_on: FailOn::Warn,
         baseline: Some(dir.path().join("old/report.json")),
         expect: Some(expect),
-        ..args_in(&dir.path().join("new"))
+        ..GateOptions::default()
     };
-    let gate = report::gate(&sample_run(), &args, FailOn::Warn, &secrets()).unwrap();
+    let gate = report::gate(&sample_run(), &options, &args, &secrets()).unwrap();
     report::write_reports(&sample_run(), &args, &secrets(), Some(&gate)).unwrap();
     Written {
         dir,

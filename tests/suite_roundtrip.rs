@@ -8,7 +8,7 @@ use chainproof::catalogue::Catalogue;
 use chainproof::diagnostic::SourceFile;
 use chainproof::suite::load::Library;
 use chainproof::suite::parse::parse_suite;
-use chainproof::suite::{Action, Predicate, Suite};
+use chainproof::suite::{Action, Predicate, Suite, Template};
 use proptest::prelude::*;
 use serde_json::{Value as Json, json};
 use std::sync::OnceLock;
@@ -321,24 +321,33 @@ fn same_pred(got: &Predicate, want: &GPred) -> bool {
         (Predicate::Equals(g), GPred::Equals(w))
         | (Predicate::NotEquals(g), GPred::NotEquals(w))
         | (Predicate::Includes(g), GPred::Includes(w))
-        | (Predicate::Excludes(g), GPred::Excludes(w)) => g == w,
+        | (Predicate::Excludes(g), GPred::Excludes(w)) => g.to_json() == *w,
         (Predicate::EqualsCi(g), GPred::EqualsCi(w))
         | (Predicate::Substring(g), GPred::Substring(w))
-        | (Predicate::HasDirective(g), GPred::HasDirective(w)) => g == &json!(w),
+        | (Predicate::HasDirective(g), GPred::HasDirective(w)) => g.to_json() == json!(w),
         (Predicate::OneOf { allowed, prefer }, GPred::OneOf(a, p)) => {
-            allowed == &strs(a) && prefer.as_ref() == p.as_deref().map(strs).as_ref()
+            allowed.to_json() == strs(a)
+                && prefer.as_ref().map(|p| p.to_json()) == p.as_deref().map(strs)
         }
-        (Predicate::IncludesAny(g), GPred::IncludesAny(w)) => g == &strs(w),
+        (Predicate::IncludesAny(g), GPred::IncludesAny(w)) => g.to_json() == strs(w),
         (Predicate::Exists(g), GPred::Exists(w))
         | (Predicate::IsAbsoluteUri(g), GPred::IsAbsoluteUri(w))
         | (Predicate::SingleValued(g), GPred::SingleValued(w)) => g == w,
         (Predicate::Matches(g), GPred::Matches(w)) => g.as_str() == w,
         (Predicate::AtMost(g), GPred::AtMost(w)) | (Predicate::AtLeast(g), GPred::AtLeast(w)) => {
-            g == &json!(w)
+            g.to_json() == json!(w)
         }
         (Predicate::IsType(g), GPred::IsType(w)) => g.name() == *w,
         _ => false,
     }
+}
+
+/// Parsed templates as written, to compare with what was generated.
+fn source(params: &[(String, Template)]) -> Vec<(String, Json)> {
+    params
+        .iter()
+        .map(|(k, t)| (k.clone(), t.to_json()))
+        .collect()
 }
 
 /// What the parser built, held against what was generated.
@@ -362,14 +371,14 @@ fn compare(got: &Suite, want: &GSuite, text: &str) -> Result<(), TestCaseError> 
                 (Action::SubjectToken { .. }, GStep::SubjectToken) => {}
                 (Action::Exchange(r), GStep::Exchange) => {
                     prop_assert_eq!(
-                        &r.params,
-                        &vec![("subject_token".to_string(), json!("${s0.token}"))]
+                        source(&r.params),
+                        vec![("subject_token".to_string(), json!("${s0.token}"))]
                     );
                 }
                 (Action::Present(r), GStep::Present) => {
                     prop_assert_eq!(
-                        &r.params,
-                        &vec![(
+                        source(&r.params),
+                        vec![(
                             "assertion".to_string(),
                             json!(format!("${{s{}.token}}", i - 1))
                         )]

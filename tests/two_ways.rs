@@ -38,30 +38,22 @@ const NO_SECOND_WAY: &[(&str, &str)] = &[
         "IDJAG-12",
         "the only violation is a refresh_token member in the resource AS's answer to an ID-JAG",
     ),
+    (
+        "IDJAG-09",
+        "a RECOMMENDED presence (email and/or aud_sub): the one observable is an ID-JAG with neither",
+    ),
+    (
+        "IDJAG-01",
+        "the one server-side breach is refusing requested_token_type id-jag; what an IdP issues for another or no requested type is RFC 8693's latitude (the catalogue reports it, INFO)",
+    ),
 ];
 
 /// Requirements with one fault (or none) although a distinct second violation exists: the
 /// second way each still needs as a fault (and, where no case sees it, a case).
 const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
     (
-        "IDJAG-01",
-        "the IdP refuses requested_token_type id-jag, or mints an ID-JAG when another type is asked for",
-    ),
-    (
-        "IDJAG-04",
-        "the IdP exchanges an expired ID token, or one another issuer signed",
-    ),
-    (
-        "IDJAG-06",
-        "token_type other than N_A beside an ID-JAG, or no access_token member",
-    ),
-    (
-        "IDJAG-07",
-        "typ JWT (or another media type) instead of oauth-id-jag+jwt, rather than no typ",
-    ),
-    (
-        "IDJAG-15",
-        "the id-jag grant profile listed while jwt-bearer is missing from grant_types_supported",
+        "IDJAG-13",
+        "the IdP takes its own ID-JAG as a token-exchange subject_token and issues an access token",
     ),
     (
         "TX8693-07",
@@ -96,15 +88,7 @@ const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
         "GEN-02",
         "AS-B refuses a request carrying an unknown parameter",
     ),
-    (
-        "GEN-05",
-        "AS-B answers an unknown grant type with invalid_grant",
-    ),
     ("GEN-06", "AS-B accepts a relative resource"),
-    (
-        "GEN-09",
-        "AS-A's grant carries may_act that is not an object",
-    ),
     (
         "IC-AT-02",
         "RS-B accepts an access token issued for another resource",
@@ -186,16 +170,8 @@ const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
         "AS-B treats an unknown grant type as jwt-bearer",
     ),
     (
-        "IC-JG-03",
-        "AS-A's grant aud names the domain-B resource instead of AS-B",
-    ),
-    (
         "IC-JG-05",
         "AS-A's grant lifetime follows the subject token's (an hour)",
-    ),
-    (
-        "IC-JG-14",
-        "AS-A puts a requested_cnf that is not the proof key's thumbprint",
     ),
     (
         "IC-MD-01",
@@ -244,10 +220,6 @@ const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
     ),
     ("IC-TE-11", "AS-A omits token_type"),
     (
-        "IC-TE-13",
-        "AS-A answers issued_token_type id-jag when JWT was requested",
-    ),
-    (
         "IC-TE-14",
         "AS-A's expires_in disagrees with the grant's exp",
     ),
@@ -255,23 +227,7 @@ const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
         "IC-TE-15",
         "AS-A narrows the requested scope without reporting it",
     ),
-    (
-        "IC-TE-17",
-        "AS-A's grant aud names AS-C when AS-B was requested",
-    ),
-    (
-        "IC-TE-18",
-        "AS-A's grant aud lists AS-B twice with a trailing slash",
-    ),
     ("IC-TE-20", "AS-A's grant aud names its own API audience"),
-    (
-        "IC-TE-21",
-        "AS-A sends Cache-Control: no-cache, private without no-store (a missing Pragma is a legal variant)",
-    ),
-    (
-        "IC-TE-23",
-        "AS-A accepts an unknown client_id with any secret",
-    ),
     (
         "ENA-P-01",
         "AS-A accepts a private_key_jwt request whose client_id differs from the assertion's iss (the mock refuses it in every mode)",

@@ -35,6 +35,8 @@ pub struct AsA {
     pub faults: FaultSet,
     /// The sibling AS-B, the only partner AS-B-bound `resource`/`audience` values resolve to.
     pub as_b: AsUrls,
+    /// RS-B's resource identifier (only the `grant-aud-resource` fault uses it).
+    pub rs_resource: String,
     pub assertion_replay: JtiCache,
     pub dpop_replay: JtiCache,
     /// The one `jti` used under the `grant-duplicate-jti` fault.
@@ -49,6 +51,9 @@ pub struct AsA {
     pub rotated: AtomicBool,
     /// The RS256 key under `rsa-keys` (signs everything) and `rsa-and-ec-keys` (signs grants).
     pub rsa_key: Option<keys::RsKey>,
+    /// AS-B's identifiers for domain-A subjects (its subject map): what the ID-JAG mode's IdP
+    /// knows as `aud_sub` (ID-JAG §3.1, OpenID Connect Enterprise Extensions).
+    pub peer_subjects: std::collections::BTreeMap<String, String>,
 }
 
 impl AsA {
@@ -110,6 +115,9 @@ fn grant_types(s: &AsA) -> Vec<&'static str> {
     let mut g = vec![TOKEN_EXCHANGE, "password", "client_credentials"];
     if s.cfg.login_without_page {
         g.extend(["authorization_code", "refresh_token"]);
+    }
+    if id_jag::on(&s.faults) && s.faults.has(Fault::IdJagIdpRedeemsOwnIdJag) {
+        g.push(endpoint::JWT_BEARER);
     }
     g
 }
@@ -249,7 +257,16 @@ async fn handle(s: &AsA, req: Request) -> Result<Response, OAuthError> {
     let peer_cert = crate::mtls::peer_certificate(&req);
     let (headers, form) = endpoint::intake(req, &s.faults).await?;
     let supported = grant_types(s);
-    let gt = endpoint::grant_type(&form, &supported, &s.faults)?;
+    let gt = match endpoint::grant_type(&form, &supported, &s.faults) {
+        // The fall-through default of `unknown-grant-type-as-exchange`.
+        Err(e)
+            if e.code == "unsupported_grant_type"
+                && s.faults.has(Fault::UnknownGrantTypeAsExchange) =>
+        {
+            TOKEN_EXCHANGE
+        }
+        r => r?,
+    };
     let now = now();
     let client = Authenticator {
         clients: &s.cfg.clients,
@@ -293,6 +310,7 @@ async fn handle(s: &AsA, req: Request) -> Result<Response, OAuthError> {
             let g = s.login.redeem_refresh(&form, client_id)?;
             Ok(login_token_response(s, g, now))
         }
+        endpoint::JWT_BEARER => own_id_jag(s, &form, &client, now),
         _ => client_credentials(s, &form, &client, now),
     }
 }
@@ -321,6 +339,30 @@ fn percent_decode(s: &str) -> Option<String> {
     url::form_urlencoded::parse(format!("x={s}").as_bytes())
         .next()
         .map(|(_, v)| v.into_owned())
+}
+
+/// Reached only under `id-jag-idp-redeems-own-id-jag` (the one fault that lists jwt-bearer
+/// among this IdP's grants): the IdP takes an ID-JAG it issued as a jwt-bearer grant and
+/// issues an access token, which ID-JAG §8.3 forbids.
+fn own_id_jag(
+    s: &AsA,
+    form: &Form,
+    client: &ClientIdentity,
+    now: i64,
+) -> Result<Response, OAuthError> {
+    let client_id = require_client(client)?;
+    let jws = jose::parse(form.require("assertion")?)
+        .map_err(|_| OAuthError::invalid_grant("assertion is not a JWT"))?;
+    if jws.claim_str("iss") != Some(s.urls.issuer.as_str()) {
+        return Err(OAuthError::invalid_grant("not an ID-JAG of this IdP"));
+    }
+    let sub = jws.claim_str("sub").unwrap_or_default();
+    let scope = scopes(jws.claim_str("scope").unwrap_or(""));
+    let aud = json!(s.urls.issuer);
+    let at = mint_access_token_for(s, sub, client_id, &scope, now, aud, None);
+    let body = json!({"access_token": at, "token_type": "Bearer",
+        "expires_in": s.cfg.access_token_lifetime_secs});
+    Ok(token_response(body, &s.faults))
 }
 
 fn require_client(client: &ClientIdentity) -> Result<&str, OAuthError> {
@@ -718,7 +760,7 @@ fn exchange(
     };
     let requested_type = form.get("requested_token_type");
     if id_jag::on(f) {
-        id_jag::check_requested_type(requested_type)?;
+        id_jag::check_requested_type(f, requested_type)?;
     } else if let Some(rtt) = requested_type
         && rtt != TT_JWT
         && !(ena(s) && rtt == TT_ACCESS_TOKEN)
@@ -874,6 +916,13 @@ fn exchange(
         .unwrap_or(user_sub);
     let aud = if f.has(Fault::GrantAudWrong) {
         json!(s.urls.issuer)
+    } else if f.has(Fault::GrantAudOtherAs) {
+        let other = s.cfg.extra_partners.iter().find(|p| **p != target);
+        json!(other.cloned().unwrap_or_else(|| format!("{target}/other")))
+    } else if f.has(Fault::GrantAudResource) {
+        json!(s.rs_resource)
+    } else if f.has(Fault::GrantAudDuplicated) {
+        json!([target, format!("{target}/")])
     } else if f.has(Fault::GrantMultiAud) {
         let other = s
             .cfg
@@ -953,10 +1002,32 @@ fn exchange(
     if f.has(Fault::GrantActNotObject) {
         claims.insert("act".into(), json!("an-actor"));
     }
-    if let Some(p) = proof
-        && !f.has(Fault::DropRequestedCnf)
-    {
-        claims.insert("requested_cnf".into(), json!({"jkt": p.jkt}));
+    if f.has(Fault::GrantMayActNotObject) {
+        claims.insert("may_act".into(), json!(client_id.unwrap_or("a-client")));
+    }
+    if let Some(p) = proof {
+        // ID-JAG §8.6.1 binds the ID-JAG itself (`cnf`); identity chaining conveys the key the
+        // grant asks AS-B to bind as `requested_cnf` (IC Appendix B.3).
+        let claim = if id_jag::on(f) {
+            id_jag::key_binding_claim(f)
+        } else {
+            (!f.has(Fault::DropRequestedCnf)).then_some("requested_cnf")
+        };
+        let jkt = if f.has(Fault::RequestedCnfWrongJkt) {
+            // The RFC 7638 digest hex-encoded instead of base64url (RFC 9449 §6.1).
+            use base64::Engine as _;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(&p.jkt)
+                .unwrap_or_default()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        } else {
+            p.jkt
+        };
+        if let Some(claim) = claim {
+            claims.insert(claim.into(), json!({ "jkt": jkt }));
+        }
     }
     if f.variant(Variant::ExtraGrantClaims) {
         // Claims the grant already carries (the Ena mode copies the subject's) are kept.
@@ -977,7 +1048,8 @@ fn exchange(
         header["typ"] = json!("JWT");
     }
     if id_jag::on(f) {
-        id_jag::shape_grant(f, &s.as_b, &mut header, &mut claims);
+        let aud_sub = s.peer_subjects.get(sub).map(String::as_str);
+        id_jag::shape_grant(f, &s.as_b, aud_sub, &mut header, &mut claims);
     }
     let claims = Value::Object(claims);
     let grant = if f.has(Fault::GrantUnsigned) {
@@ -1007,6 +1079,8 @@ fn exchange(
         id_jag::issued_token_type(f)
     } else if f.has(Fault::WrongIssuedTokenType) {
         TT_ACCESS_TOKEN
+    } else if f.has(Fault::IssuedTypeIdJagForJwt) && requested_type == Some(TT_JWT) {
+        id_jag::TT_ID_JAG
     } else {
         TT_JWT
     };
@@ -1015,11 +1089,13 @@ fn exchange(
     }
     body.insert(
         "token_type".into(),
-        json!(if f.has(Fault::TokenTypeBearer) {
-            "Bearer"
-        } else {
-            "N_A"
-        }),
+        json!(
+            if f.has(Fault::TokenTypeBearer) || f.has(Fault::IdJagTokenTypeBearer) {
+                "Bearer"
+            } else {
+                "N_A"
+            }
+        ),
     );
     if !f.has(Fault::ExchangeNoExpiresIn) {
         body.insert("expires_in".into(), json!(lifetime));
@@ -1039,7 +1115,14 @@ fn exchange(
             json!(uuid::Uuid::new_v4().to_string()),
         );
     }
-    Ok(token_response(Value::Object(body), f))
+    let mut resp = token_response(Value::Object(body), f);
+    if f.has(Fault::ExchangeCacheNoCache) {
+        resp.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-cache, private"),
+        );
+    }
+    Ok(resp)
 }
 
 /// Under `invalid-request-for-unknown-target`, an unacceptable target is `invalid_request`.

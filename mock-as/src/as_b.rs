@@ -60,7 +60,7 @@ async fn metadata(State(s): State<Arc<AsB>>) -> Response {
         "issuer": if s.faults.has(Fault::AsBMetadataIssuerMismatch) { format!("{}/", s.urls.issuer) } else { s.urls.issuer.clone() },
         "token_endpoint": s.urls.token_endpoint,
         "jwks_uri": s.urls.jwks_uri,
-        "grant_types_supported": if s.faults.has(Fault::AsBMetadataNoJwtBearer) { json!(["client_credentials"]) } else { json!([JWT_BEARER]) },
+        "grant_types_supported": if s.faults.has(Fault::AsBMetadataNoJwtBearer) || s.faults.has(Fault::IdJagProfileWithoutJwtBearer) { json!(["client_credentials"]) } else { json!([JWT_BEARER]) },
         "token_endpoint_auth_methods_supported": crate::mtls::auth_methods(
             if s.clients.iter().any(|c| c.jwk.is_some()) { &["client_secret_basic", "client_secret_post", "private_key_jwt"] } else { &["client_secret_basic", "client_secret_post"] },
             s.client_certs.is_some(),
@@ -505,22 +505,34 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
         Err(_) if f.has(Fault::AsBIgnoreInvalidDpop) => None,
         Err(e) => return Err(OAuthError::invalid_dpop_proof(e)),
     };
+    // ID-JAG §8.6.1: an ID-JAG is bound by its own `cnf`; an identity-chaining grant asks for
+    // a binding with `requested_cnf` (IC Appendix B.3).
+    let id_jag = crate::id_jag::on(f);
     let requested_cnf = grant
         .jws
         .claims
-        .get("requested_cnf")
+        .get(if id_jag { "cnf" } else { "requested_cnf" })
         .and_then(|c| c.get("jkt"))
         .and_then(Value::as_str);
     let bind = match (requested_cnf, proof) {
         (Some(want), Some(p)) if want == p.jkt => (!f.has(Fault::DropCnf)).then_some(p),
-        (Some(_), Some(p)) if f.has(Fault::AcceptRequestedCnfMismatch) => Some(p),
+        (Some(_), Some(p))
+            if f.has(Fault::AcceptRequestedCnfMismatch)
+                || f.has(Fault::IdJagCnfMismatchAccepted) =>
+        {
+            Some(p)
+        }
         (Some(_), Some(_)) => {
             return Err(bad_grant(
                 s,
                 "DPoP proof key differs from the grant's requested_cnf",
             ));
         }
-        (Some(_), None) if f.has(Fault::IgnoreRequestedCnf) => None,
+        (Some(_), None)
+            if f.has(Fault::IgnoreRequestedCnf) || f.has(Fault::IdJagCnfWithoutProofAccepted) =>
+        {
+            None
+        }
         (Some(_), None) => {
             return Err(bad_grant(
                 s,

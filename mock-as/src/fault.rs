@@ -382,6 +382,37 @@ faults! {
     /// exchange, RFC 8693 §2.2.1), not Bearer or DPoP.
     /// fuzz: unreachable: a member value the suites check; the token-response oracle checks RFC 6749 §5.1 shape only
     AsBTokenTypeNA = "as-b-token-type-n-a", ["IC-AT-01"], "AS-B answers token_type N_A for its access token";
+    // Second ways for the token-exchange response and the grant's audience (issue 8 item 5,
+    // tests/two_ways.rs): each breaks a rule another fault already breaks, by another route.
+    /// AS-A labels the grant issued_token_type id-jag when the client asked for the JWT type
+    /// (RFC 8693 §2.2.1: the issued type is the one requested, here jwt).
+    /// fuzz: unreachable: the fuzzer never sends requested_token_type jwt and judges issued_token_type by shape only
+    IssuedTypeIdJagForJwt = "issued-type-id-jag-for-jwt", ["IC-TE-13"], "AS-A answers issued_token_type id-jag when requested_token_type asked for the JWT type";
+    /// AS-A addresses the grant to another partner AS (AS-C) than the AS-B requested.
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
+    GrantAudOtherAs = "grant-aud-other-as", ["IC-TE-17", "IC-JG-03"], "AS-A's grant aud names another partner AS (AS-C) when AS-B was requested";
+    /// AS-A addresses the grant to the domain-B protected resource (RS-B) instead of AS-B.
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
+    GrantAudResource = "grant-aud-resource", ["IC-JG-03", "IC-TE-17"], "AS-A's grant aud names the domain-B resource (RS-B) instead of AS-B";
+    /// AS-A lists AS-B twice in the grant's aud, once with a trailing slash: two audience
+    /// values, the second of which names no AS it was asked for.
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
+    GrantAudDuplicated = "grant-aud-duplicated", ["IC-TE-18"], "AS-A's grant aud lists AS-B's issuer twice, once with a trailing slash";
+    /// AS-A's token-exchange responses say `Cache-Control: no-cache, private`: revalidate and
+    /// no shared cache, but a private cache may still store the grant (RFC 9111 §5.2.2).
+    /// fuzz: reachable by exchange-token-cache-control
+    ExchangeCacheNoCache = "exchange-cache-no-cache", ["IC-TE-21"], "AS-A's token-exchange responses carry Cache-Control: no-cache, private instead of no-store";
+    /// AS-A's requested_cnf.jkt is the RFC 7638 SHA-256 digest hex-encoded, not base64url
+    /// (RFC 9449 §6.1), so it names no key the client holds.
+    /// fuzz: unreachable: DPoP; the fuzzer sends no DPoP proofs
+    RequestedCnfWrongJkt = "requested-cnf-wrong-jkt", ["IC-JG-14"], "AS-A's grant requested_cnf.jkt is the proof key's thumbprint digest hex-encoded instead of base64url";
+    /// AS-A's grant carries may_act as the client id string (RFC 8693 §4.4: a JSON object).
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
+    GrantMayActNotObject = "grant-may-act-not-object", ["GEN-09"], "AS-A's grant may_act is a string, not an object naming the permitted actor";
+    /// AS-A handles any grant_type it does not know as a token exchange (a fall-through
+    /// default) instead of answering unsupported_grant_type.
+    /// fuzz: reachable by exchange-token-for-invalid, exchange-error-code
+    UnknownGrantTypeAsExchange = "unknown-grant-type-as-exchange", ["GEN-05"], "AS-A processes a request with an unknown grant_type as a token exchange";
     // ID-JAG mode (MockProfile::IdJag): the IdP and resource-AS rules of the ID-JAG profile.
     /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the oracles judge token responses, not the grant's header
     IdJagTypMissing = "id-jag-typ-missing", ["IDJAG-07"], "The IdP (AS-A, ID-JAG mode) mints ID-JAGs without the typ oauth-id-jag+jwt header";
@@ -407,6 +438,28 @@ faults! {
     IdJagClientIdMismatchAccepted = "id-jag-client-id-mismatch-accepted", ["IDJAG-10"], "The resource AS (ID-JAG mode) redeems an ID-JAG whose client_id names another client";
     /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and a member the suites check; the token-response oracle checks RFC 6749 §5.1 shape only
     IdJagRefreshToken = "id-jag-refresh-token", ["IDJAG-12"], "The resource AS (ID-JAG mode) issues a refresh token for an ID-JAG";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the oracles judge token responses, not the grant's header
+    IdJagTypJwt = "id-jag-typ-jwt", ["IDJAG-07"], "The IdP (ID-JAG mode) types its ID-JAGs JWT instead of oauth-id-jag+jwt";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and a member value the suites check; the token-response oracle checks RFC 6749 §5.1 shape only
+    IdJagTokenTypeBearer = "id-jag-token-type-bearer", ["IDJAG-06"], "The IdP (ID-JAG mode) answers token_type Bearer beside an ID-JAG instead of N_A";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and metadata contents; the fuzzer sends token requests only
+    IdJagProfileWithoutJwtBearer = "id-jag-profile-without-jwt-bearer", ["IDJAG-15"], "The resource AS (ID-JAG mode) lists the id-jag grant profile but leaves jwt-bearer out of grant_types_supported";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the oracles judge token responses, not the grant's claims
+    IdJagNoSubjectResolutionClaim = "id-jag-no-subject-resolution-claim", ["IDJAG-09"], "The IdP (ID-JAG mode) puts neither email nor aud_sub into its ID-JAGs";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and a member value the suites check; the token-response oracle checks RFC 6749 §5.1 shape only
+    IdJagTypeRefused = "id-jag-type-refused", ["IDJAG-01"], "The IdP (ID-JAG mode) refuses requested_token_type id-jag with invalid_request";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and it needs an ID token re-signed by another key; the fuzzer sends the subject tokens it is given
+    IdJagIdTokenSignatureUnchecked = "id-jag-id-token-signature-unchecked", ["IDJAG-04"], "The IdP (ID-JAG mode) exchanges an ID token without verifying its signature";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and it needs an ID-JAG presented back at the IdP; the fuzzer sends jwt-bearer requests to AS-B only
+    IdJagIdpRedeemsOwnIdJag = "id-jag-idp-redeems-own-id-jag", ["IDJAG-13"], "The IdP (ID-JAG mode) issues an access token for its own ID-JAG presented with jwt-bearer at its token endpoint";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and DPoP; the fuzzer sends no DPoP proofs
+    IdJagCnfDropped = "id-jag-cnf-dropped", ["IDJAG-17"], "The IdP (ID-JAG mode) accepts a DPoP proof but binds no key into the ID-JAG (no cnf)";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and DPoP; the fuzzer sends no DPoP proofs
+    IdJagCnfAsRequestedCnf = "id-jag-cnf-as-requested-cnf", ["IDJAG-17"], "The IdP (ID-JAG mode) conveys the proof key as identity chaining's requested_cnf instead of the ID-JAG's cnf";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and DPoP; the fuzzer sends no DPoP proofs
+    IdJagCnfWithoutProofAccepted = "id-jag-cnf-without-proof-accepted", ["IDJAG-18"], "The resource AS (ID-JAG mode) redeems a key-bound ID-JAG (cnf) presented without a DPoP proof";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and DPoP; the fuzzer sends no DPoP proofs
+    IdJagCnfMismatchAccepted = "id-jag-cnf-mismatch-accepted", ["IDJAG-18"], "The resource AS (ID-JAG mode) redeems a key-bound ID-JAG with a DPoP proof by another key";
 }
 
 impl fmt::Display for Fault {
@@ -433,7 +486,18 @@ impl Fault {
             | Fault::IdJagNoGrantProfileMetadata
             | Fault::IdJagAudMultiAccepted
             | Fault::IdJagClientIdMismatchAccepted
-            | Fault::IdJagRefreshToken => crate::MockProfile::IdJag,
+            | Fault::IdJagRefreshToken
+            | Fault::IdJagTypJwt
+            | Fault::IdJagTokenTypeBearer
+            | Fault::IdJagProfileWithoutJwtBearer
+            | Fault::IdJagNoSubjectResolutionClaim
+            | Fault::IdJagTypeRefused
+            | Fault::IdJagIdTokenSignatureUnchecked
+            | Fault::IdJagIdpRedeemsOwnIdJag
+            | Fault::IdJagCnfDropped
+            | Fault::IdJagCnfAsRequestedCnf
+            | Fault::IdJagCnfWithoutProofAccepted
+            | Fault::IdJagCnfMismatchAccepted => crate::MockProfile::IdJag,
             Fault::EnaSameDomainWrongAud
             | Fault::EnaSameDomainRefreshToken
             | Fault::EnaSameDomainUnregisteredTarget

@@ -56,17 +56,19 @@ pub fn validate_id_token<'a>(
     now: i64,
 ) -> Result<Jws, &'static str> {
     let jws = jose::parse(token).map_err(|_| "not a compact JWS")?;
-    let key = keys
-        .into_iter()
-        .find(|k| jws.kid() == Some(k.kid()))
-        .filter(|_| jws.alg() == Some("ES256") && !jws.header.contains_key("crit"))
-        .ok_or("not signed by this server")?;
-    if !keys::verify_es256(
-        &key.verifying_key(),
-        jws.signing_input.as_bytes(),
-        &jws.signature,
-    ) {
-        return Err("signature invalid");
+    if !f.has(Fault::IdJagIdTokenSignatureUnchecked) {
+        let key = keys
+            .into_iter()
+            .find(|k| jws.kid() == Some(k.kid()))
+            .filter(|_| jws.alg() == Some("ES256") && !jws.header.contains_key("crit"))
+            .ok_or("not signed by this server")?;
+        if !keys::verify_es256(
+            &key.verifying_key(),
+            jws.signing_input.as_bytes(),
+            &jws.signature,
+        ) {
+            return Err("signature invalid");
+        }
     }
     if jws.claim_str("iss") != Some(issuer) || jws.typ() == Some("at+jwt") {
         return Err("not an ID token issued by this server");
@@ -89,8 +91,11 @@ pub fn validate_id_token<'a>(
 }
 
 /// §4.3: `requested_token_type` id-jag is REQUIRED.
-pub fn check_requested_type(requested: Option<&str>) -> Result<(), OAuthError> {
+pub fn check_requested_type(f: &FaultSet, requested: Option<&str>) -> Result<(), OAuthError> {
     match requested {
+        Some(TT_ID_JAG) if f.has(Fault::IdJagTypeRefused) => Err(OAuthError::invalid_request(
+            "requested_token_type not supported; this server issues urn:ietf:params:oauth:token-type:jwt",
+        )),
         Some(TT_ID_JAG) => Ok(()),
         Some(_) => Err(OAuthError::invalid_request(
             "requested_token_type not supported; this IdP issues urn:ietf:params:oauth:token-type:id-jag",
@@ -101,21 +106,44 @@ pub fn check_requested_type(requested: Option<&str>) -> Result<(), OAuthError> {
     }
 }
 
-/// Shape a grant as an ID-JAG (§3.1): `typ`, `aud` the resource AS's issuer, `client_id`.
+/// Shape a grant as an ID-JAG (§3.1): `typ`, `aud` the resource AS's issuer, `client_id`, and
+/// `aud_sub` (the resource AS's identifier for the user, when the IdP knows it): §3.1 makes an
+/// `email` and/or `aud_sub` claim RECOMMENDED for subject resolution, and `aud_sub` discloses
+/// less than an e-mail address (the identity-chaining data-minimisation rows, IC-JG-12).
 pub fn shape_grant(
     f: &FaultSet,
     as_b: &AsUrls,
+    aud_sub: Option<&str>,
     header: &mut Value,
     claims: &mut Map<String, Value>,
 ) {
-    if !f.has(Fault::IdJagTypMissing) {
+    if f.has(Fault::IdJagTypJwt) {
+        header["typ"] = json!("JWT");
+    } else if !f.has(Fault::IdJagTypMissing) {
         header["typ"] = json!(TYP);
+    }
+    if let Some(aud_sub) = aud_sub
+        && !f.has(Fault::IdJagNoSubjectResolutionClaim)
+    {
+        claims.insert("aud_sub".into(), json!(aud_sub));
     }
     if f.has(Fault::IdJagNoClientId) {
         claims.remove("client_id");
     }
     if f.has(Fault::IdJagAudTokenEndpoint) && claims.get("aud") == Some(&json!(as_b.issuer)) {
         claims.insert("aud".into(), json!(as_b.token_endpoint));
+    }
+}
+
+/// The claim that binds an ID-JAG to the key of the exchange's DPoP proof (§8.6.1: `cnf` with
+/// the proof key's `jkt`), or none under `id-jag-cnf-dropped`.
+pub fn key_binding_claim(f: &FaultSet) -> Option<&'static str> {
+    if f.has(Fault::IdJagCnfDropped) {
+        None
+    } else if f.has(Fault::IdJagCnfAsRequestedCnf) {
+        Some("requested_cnf")
+    } else {
+        Some("cnf")
     }
 }
 
@@ -249,28 +277,66 @@ mod tests {
         assert!(
             validate_id_token(&set(&[]), [&key], "https://a.example", &t, Some("c1"), 200).is_err()
         );
+        let stranger = id_token(
+            &EsKey::generate(),
+            "https://a.example",
+            "alice",
+            "c1",
+            100,
+            60,
+        );
+        let v = |f| {
+            validate_id_token(
+                &set(f),
+                [&key],
+                "https://a.example",
+                &stranger,
+                Some("c1"),
+                120,
+            )
+        };
+        assert!(v(&[]).is_err());
+        assert!(v(&[Fault::IdJagIdTokenSignatureUnchecked]).is_ok());
     }
 
     #[test]
     fn the_idp_shapes_id_jags_and_requires_the_type() {
         let mut header = json!({"alg": "ES256"});
         let mut c = claims().as_object().unwrap().clone();
-        shape_grant(&set(&[]), &urls(), &mut header, &mut c);
+        shape_grant(&set(&[]), &urls(), Some("bob"), &mut header, &mut c);
         assert_eq!(header["typ"], TYP);
+        assert_eq!(c["aud_sub"], "bob");
         shape_grant(
             &set(&[Fault::IdJagNoClientId, Fault::IdJagAudTokenEndpoint]),
             &urls(),
+            None,
             &mut header,
             &mut c,
         );
         assert!(!c.contains_key("client_id"));
         assert_eq!(c["aud"], "https://b.example/token");
         let mut h2 = json!({"alg": "ES256"});
-        shape_grant(&set(&[Fault::IdJagTypMissing]), &urls(), &mut h2, &mut c);
+        shape_grant(
+            &set(&[Fault::IdJagTypMissing]),
+            &urls(),
+            None,
+            &mut h2,
+            &mut c,
+        );
         assert!(h2.get("typ").is_none());
-        assert!(check_requested_type(Some(TT_ID_JAG)).is_ok());
-        assert!(check_requested_type(None).is_err());
-        assert!(check_requested_type(Some("urn:ietf:params:oauth:token-type:jwt")).is_err());
+        shape_grant(&set(&[Fault::IdJagTypJwt]), &urls(), None, &mut h2, &mut c);
+        assert_eq!(h2["typ"], "JWT");
+        let mut c2 = claims().as_object().unwrap().clone();
+        let f = set(&[Fault::IdJagNoSubjectResolutionClaim]);
+        shape_grant(&f, &urls(), Some("bob"), &mut h2, &mut c2);
+        assert!(!c2.contains_key("aud_sub"));
+        assert!(check_requested_type(&set(&[]), Some(TT_ID_JAG)).is_ok());
+        assert!(check_requested_type(&set(&[Fault::IdJagTypeRefused]), Some(TT_ID_JAG)).is_err());
+        assert!(check_requested_type(&set(&[]), None).is_err());
+        let jwt = Some("urn:ietf:params:oauth:token-type:jwt");
+        assert!(check_requested_type(&set(&[]), jwt).is_err());
+        assert_eq!(key_binding_claim(&set(&[])), Some("cnf"));
+        assert_eq!(key_binding_claim(&set(&[Fault::IdJagCnfDropped])), None);
         assert_eq!(
             issued_token_type(&set(&[Fault::IdJagIssuedTypeJwt])),
             "urn:ietf:params:oauth:token-type:jwt"

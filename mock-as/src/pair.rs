@@ -442,6 +442,7 @@ impl MockPair {
             key: a_key,
             faults,
             as_b: b_urls,
+            rs_resource: as_b.rs.resource.clone(),
             assertion_replay: JtiCache::default(),
             dpop_replay: JtiCache::default(),
             fixed_jti: uuid::Uuid::new_v4().to_string(),
@@ -460,6 +461,7 @@ impl MockPair {
                 .then(crate::keys::RsKey::generate),
             login: Default::default(),
             client_certs,
+            peer_subjects: cfg.as_b.subject_map.clone(),
         });
 
         let (stop, watch) = tokio::sync::watch::channel(false);

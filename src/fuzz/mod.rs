@@ -43,10 +43,10 @@ pub mod target;
 
 use crate::environment::{Env, EnvError, MockModes};
 use crate::exit;
-use crate::report::{ReportOptions, Secrets};
+use crate::report::{GateOptions, ReportOptions, Secrets};
 use crate::run::Finished;
 use crate::subject_token::Notice;
-use crate::verdict::{FailOn, Verdict};
+use crate::verdict::Verdict;
 use engine::{EngineConfig, Session};
 use mock_as::{Fault, MockProfile, Variant};
 use replay::ReplayFile;
@@ -116,9 +116,9 @@ pub struct FuzzOptions {
     /// Profile whose requirement levels grade the findings (default: the target's, else the
     /// catalogue's default, as for `run`).
     pub profile: Option<String>,
-    /// Lowest verdict that makes the run exit 1.
-    pub fail_on: FailOn,
     pub report: ReportOptions,
+    /// How the finished run gates (`--fail-on`, `--expect`, `--baseline`, `--gate`), as for `run`.
+    pub gate: GateOptions,
     /// Write every request sent, real values included, one JSON object per line (the fuzz
     /// benchmark replays them with a raw load tool; the file holds secrets).
     pub record: Option<PathBuf>,
@@ -144,9 +144,9 @@ impl Default for FuzzOptions {
             breaker: 5,
             max_shrink: 500,
             replay: None,
-            fail_on: FailOn::Fail,
             profile: None,
             report: ReportOptions::default(),
+            gate: GateOptions::default(),
             record: None,
             notice: Notice::default(),
         }
@@ -412,7 +412,7 @@ async fn run_inner(args: &FuzzOptions) -> Result<Fuzzed, (i32, String)> {
     let finished = crate::run::finish_reports(
         &result,
         &args.report,
-        args.fail_on,
+        &args.gate,
         &Secrets { values: secrets },
     );
     let shown = |f: &engine::Finding| Shown {

@@ -16,6 +16,23 @@ use crate::run_result::{CaseResult, RunResult};
 use crate::verdict::{FailOn, Verdict};
 use serde::Serialize;
 use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// How to gate a finished run: the plain options behind `--fail-on`, `--expect`, `--baseline`
+/// and `--gate` (the command line converts into them in `cli.rs`). Where reports go is
+/// [`super::ReportOptions`]; the gate's findings reach the reports through [`GateOutcome`].
+#[derive(Debug, Clone, Default)]
+pub struct GateOptions {
+    /// Lowest case verdict that gates (exit 1).
+    pub fail_on: FailOn,
+    /// Known failures that do not gate.
+    pub expect: Option<PathBuf>,
+    /// An earlier JSON report to compare with (baseline changes are reported, and with
+    /// [`GateMode::Regressions`] only new failures gate).
+    pub baseline: Option<PathBuf>,
+    /// Gate on every failure, or only on regressions relative to `baseline`.
+    pub mode: GateMode,
+}
 
 /// Which failures gate when a baseline is given (`--gate`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -283,24 +300,20 @@ fn summary_text(result: &RunResult, g: &GateOutcome) -> String {
     out
 }
 
-/// Loads the inputs named in `args` and decides.
-pub(super) fn run(
-    result: &RunResult,
-    args: &super::ReportOptions,
-    fail_on: FailOn,
-) -> Result<GateOutcome, ReportError> {
-    let expectations = match &args.expect {
+/// Loads the inputs named in `options` and decides.
+pub(super) fn run(result: &RunResult, options: &GateOptions) -> Result<GateOutcome, ReportError> {
+    let expectations = match &options.expect {
         Some(p) => expect::load(p)?,
         None => Vec::new(),
     };
-    let base = match &args.baseline {
+    let base = match &options.baseline {
         Some(p) => Some((p.display().to_string(), baseline::load(p)?)),
         None => None,
     };
     decide(
         result,
-        fail_on,
-        args.gate,
+        options.fail_on,
+        options.mode,
         &expectations,
         base.as_ref().map(|(p, r)| (p.as_str(), r)),
     )

@@ -21,16 +21,15 @@ pub mod jwt;
 pub mod markdown;
 pub mod redact;
 
-pub use gate::{GateCase, GateMode, GateOutcome};
+pub use gate::{GateCase, GateMode, GateOptions, GateOutcome};
 pub use input_error::InputError;
 pub use junit::WarnAs;
 
 use crate::run_result::RunResult;
-use crate::verdict::FailOn;
 use std::path::PathBuf;
 
-/// Where and how to write reports, and how to gate (the command line's `ReportOptions`, or a
-/// caller's own choice). `Default` writes into `reports/`.
+/// Where and how to write reports (converted from the command line's `ReportArgs`, or a
+/// caller's own choice); how to gate is [`GateOptions`]. `Default` writes into `reports/`.
 #[derive(Debug, Clone)]
 pub struct ReportOptions {
     /// Folder for reports without an explicit path.
@@ -47,12 +46,6 @@ pub struct ReportOptions {
     pub step_summary: Option<PathBuf>,
     /// How `warn` cases appear in JUnit.
     pub junit_warn_as: WarnAs,
-    /// An earlier JSON report to compare with.
-    pub baseline: Option<PathBuf>,
-    /// Known failures that do not gate.
-    pub expect: Option<PathBuf>,
-    /// Gate on every failure, or only on regressions relative to `baseline`.
-    pub gate: GateMode,
     /// Keep JWT signatures in reports.
     pub reveal_tokens: bool,
 }
@@ -67,9 +60,6 @@ impl Default for ReportOptions {
             markdown: None,
             step_summary: None,
             junit_warn_as: WarnAs::default(),
-            baseline: None,
-            expect: None,
-            gate: GateMode::default(),
             reveal_tokens: false,
         }
     }
@@ -142,15 +132,15 @@ impl std::fmt::Debug for Secrets {
 }
 
 /// Decides the CI gate: exit code, expectation and baseline findings, and the text to print.
-/// `fail_on` is the runner's `--fail-on`. Messages in the outcome are redacted.
+/// Messages in the outcome are redacted as the reports are (`report.reveal_tokens`).
 pub fn gate(
     result: &RunResult,
-    args: &ReportOptions,
-    fail_on: FailOn,
+    options: &GateOptions,
+    report: &ReportOptions,
     secrets: &Secrets,
 ) -> Result<GateOutcome, ReportError> {
-    let redacted = redact::Redactor::new(secrets, args.reveal_tokens).run_result(result);
-    gate::run(&redacted, args, fail_on)
+    let redacted = redact::Redactor::new(secrets, report.reveal_tokens).run_result(result);
+    gate::run(&redacted, options)
 }
 
 /// Writes every report without gate findings; returns the paths written.

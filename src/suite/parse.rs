@@ -6,7 +6,7 @@ use super::*;
 use crate::catalogue::Catalogue;
 use crate::diagnostic::{Diagnostic, SourceFile, closest};
 use crate::query::QueryError;
-use crate::template;
+use crate::template::Ref;
 use crate::toml_tree::{Fields, Node, NodeValue};
 use std::ops::Range;
 
@@ -233,27 +233,45 @@ fn check_requirement(
     Err(file.error(span, format!("unknown requirement ID `{id}`"), hint))
 }
 
-/// Validate the `${...}` references in every string of `node`.
-fn check_refs(file: &SourceFile, node: &Node, steps: &[String]) -> R<()> {
-    for (s, span) in node.strings() {
-        let refs = template::refs(s).map_err(|e| {
-            file.error(
-                span.clone(),
-                format!("bad interpolation: {e}"),
-                "write `${step.path}`",
-            )
-        })?;
-        for r in refs {
-            if template::now_offset(r).is_some() {
-                continue;
-            }
-            check_path_root(file, r, span.clone(), steps).map_err(|mut d| {
-                d.message = format!("`${{{r}}}`: {}", d.message);
-                d
+/// `node` as a [`Template`]: every string's `${...}` parsed into typed references, each
+/// reference's root resolved against earlier steps and the context roots. Errors point at the
+/// string that holds the bad reference.
+fn template(file: &SourceFile, node: &Node, steps: &[String]) -> R<Template> {
+    Ok(match &node.value {
+        NodeValue::Str(s) => {
+            let t = Template::parse_str(s).map_err(|e| {
+                file.error(
+                    node.span.clone(),
+                    format!("bad interpolation: {e}"),
+                    e.hint(),
+                )
             })?;
+            for r in t.refs() {
+                if let Ref::Path(q) = r {
+                    check_path_root(file, &q.to_string(), node.span.clone(), steps).map_err(
+                        |mut d| {
+                            d.message = format!("`${{{q}}}`: {}", d.message);
+                            d
+                        },
+                    )?;
+                }
+            }
+            t
         }
-    }
-    Ok(())
+        NodeValue::Array(items) => Template::array(
+            items
+                .iter()
+                .map(|n| template(file, n, steps))
+                .collect::<R<_>>()?,
+        ),
+        NodeValue::Table(entries) => Template::object(
+            entries
+                .iter()
+                .map(|(k, n)| Ok((k.name.clone(), template(file, n, steps)?)))
+                .collect::<R<_>>()?,
+        ),
+        _ => Template::Value(node.to_json()),
+    })
 }
 
 /// A path's first segment must be an earlier step or a context root.
@@ -307,17 +325,11 @@ fn check_path_root(file: &SourceFile, path: &str, span: Range<usize>, steps: &[S
     ))
 }
 
-fn tmpl(f: &mut Fields, name: &'static str, steps: &[String]) -> R<Option<Tmpl>> {
-    match f.take(name) {
-        None => Ok(None),
-        Some(n) => {
-            check_refs(f.file, n, steps)?;
-            Ok(Some(n.to_json()))
-        }
-    }
+fn tmpl(f: &mut Fields, name: &'static str, steps: &[String]) -> R<Option<Template>> {
+    f.take(name).map(|n| template(f.file, n, steps)).transpose()
 }
 
-fn tmpl_str(f: &mut Fields, name: &'static str, steps: &[String]) -> R<Option<Tmpl>> {
+fn tmpl_str(f: &mut Fields, name: &'static str, steps: &[String]) -> R<Option<Template>> {
     if let Some(n) = f.take(name)
         && !matches!(n.value, NodeValue::Str(_))
     {
@@ -326,18 +338,17 @@ fn tmpl_str(f: &mut Fields, name: &'static str, steps: &[String]) -> R<Option<Tm
     tmpl(f, name, steps)
 }
 
-fn tmpl_table(f: &mut Fields, name: &'static str, steps: &[String]) -> R<Vec<(String, Tmpl)>> {
+fn tmpl_table(f: &mut Fields, name: &'static str, steps: &[String]) -> R<Vec<(String, Template)>> {
     let Some(n) = f.table(name)? else {
         return Ok(Vec::new());
     };
-    check_refs(f.file, n, steps)?;
     let NodeValue::Table(entries) = &n.value else {
         unreachable!("table() checked")
     };
-    Ok(entries
+    entries
         .iter()
-        .map(|(k, v)| (k.name.clone(), v.to_json()))
-        .collect())
+        .map(|(k, v)| Ok((k.name.clone(), template(f.file, v, steps)?)))
+        .collect()
 }
 
 fn names(f: &mut Fields, name: &'static str) -> R<Vec<String>> {
@@ -759,35 +770,36 @@ fn parse_predicate(f: &mut Fields, steps: &[String]) -> R<Predicate> {
         ));
     }
     let node = f.take(name).expect("present");
-    check_refs(f.file, node, steps)?;
-    let json = node.to_json();
+    let operand = template(f.file, node, steps)?;
     let want_bool = |f: &Fields| match node.value {
         NodeValue::Bool(b) => Ok(b),
         _ => Err(f.type_error(name, node, "a boolean")),
     };
     let want_str = |f: &Fields| match node.value {
-        NodeValue::Str(_) => Ok(json.clone()),
+        NodeValue::Str(_) => Ok(operand.clone()),
         _ => Err(f.type_error(name, node, "a string")),
     };
-    let want_list = |f: &Fields| match &node.value {
-        NodeValue::Array(_) => Ok(json.clone()),
-        NodeValue::Str(s) if s.starts_with("${") && s.ends_with('}') => Ok(json.clone()),
+    // A list, or one `${ref}` that names a list.
+    let want_list = |f: &Fields| match (&node.value, &operand) {
+        (NodeValue::Array(_), _) | (NodeValue::Str(_), Template::Ref(_)) => Ok(operand.clone()),
         _ => Err(f.type_error(name, node, "an array")),
     };
     Ok(match name {
-        "equals" => Predicate::Equals(json),
-        "not_equals" => Predicate::NotEquals(json),
+        "equals" => Predicate::Equals(operand),
+        "not_equals" => Predicate::NotEquals(operand),
         "equals_ci" => Predicate::EqualsCi(want_str(f)?),
         "one_of" => {
             let allowed = want_list(f)?;
             let prefer = match f.take("prefer") {
                 None => None,
                 Some(p) => {
-                    check_refs(f.file, p, steps)?;
+                    let prefer = template(f.file, p, steps)?;
                     if !matches!(p.value, NodeValue::Array(_)) {
                         return Err(f.type_error("prefer", p, "an array"));
                     }
-                    if let (Some(a), Some(pl)) = (allowed.as_array(), p.to_json().as_array())
+                    // Compared as written: a `${ref}` member must be written in both.
+                    if let (Value::Array(a), Value::Array(pl)) =
+                        (allowed.to_json(), prefer.to_json())
                         && let Some(bad) = pl.iter().find(|x| !a.contains(x))
                     {
                         return Err(f.file.error(
@@ -796,15 +808,15 @@ fn parse_predicate(f: &mut Fields, steps: &[String]) -> R<Predicate> {
                             "prefer a subset of the allowed set",
                         ));
                     }
-                    Some(p.to_json())
+                    Some(prefer)
                 }
             };
             Predicate::OneOf { allowed, prefer }
         }
         "exists" => Predicate::Exists(want_bool(f)?),
-        "includes" => Predicate::Includes(json),
+        "includes" => Predicate::Includes(operand),
         "includes_any" => Predicate::IncludesAny(want_list(f)?),
-        "excludes" => Predicate::Excludes(json),
+        "excludes" => Predicate::Excludes(operand),
         "substring" => Predicate::Substring(want_str(f)?),
         "matches" => {
             let NodeValue::Str(s) = &node.value else {
@@ -829,9 +841,9 @@ fn parse_predicate(f: &mut Fields, steps: &[String]) -> R<Predicate> {
                 return Err(f.type_error(name, node, "a number"));
             }
             if name == "at_most" {
-                Predicate::AtMost(json)
+                Predicate::AtMost(operand)
             } else {
-                Predicate::AtLeast(json)
+                Predicate::AtLeast(operand)
             }
         }
         "is_type" => {

@@ -27,17 +27,13 @@ WHY = {
     "IC-TE-01": "Client-side rule: the harness redeems every grant through the RFC 7523 jwt-bearer request (`present`); AS-B's side of it is IC-JB-01, graded by grant-validation/valid-grant-redeemed.",
     "IC-SC-06": "A posture, not one behaviour (IC §5.5: deployments choose their mitigations); its parts are graded by their own rows: replay/* (IC-JB-13, IC-JB-14), replay/grant-lifetime-short (IC-JG-05), client-binding/* (IC-SC-07).",
     "IDJAG-14": "Graded through the aud rules: an ID-JAG minted for another AS is refused by aud-restrictions/grant-for-as-c-refused under IC-JB-07 (MUST under id-jag) and IDJAG-10 (aud is the resource AS's issuer); a separate IDJAG-14 check would charge the same refusal twice.",
-    "IDJAG-18": "ID-JAG's own `cnf` claim in the ID-JAG (§8.6.1) is not built: the mock's IdP conveys the proof key as IC App. B.3's `requested_cnf` in every mode, which requested-cnf/* grade under IC-AT-08 and IC-JG-14.",
     "GEN-14": "Concerns client-authentication JWTs (RFC 7523bis), which the harness's clients do not use against the mock; MAY in the IC drafts.",
-    # id-jag rows without a case of their own (the id-jag-* suites cover 04, 06, 07, 08, 10, 12, 15).
+    # id-jag rows without a case of their own (the id-jag-* suites cover 04, 06, 07, 08, 09, 10, 12, 15).
     "IDJAG-02": "Exercised by every id-jag case: the profile's setup exchange sends `audience` (suites/profiles.toml `[profile.exchange]`); the resulting `aud` (AS-B's issuer, never the alias) is graded under IDJAG-08 by `id-jag-idp/id-jag-header-and-claims`.",
     "IDJAG-03": "Exercised by every id-jag case (the setup form sends the ID token as subject_token_type id_token); the IdP's check of that token is IDJAG-04. SAML and refresh-token subjects are not built: the mock has no SAML IdP.",
     "IDJAG-05": "The scope half is graded under id-jag by the identity-chaining scope cases (IC-TE-09, IC-TE-15 keep their levels); RFC 9396 authorization_details is implemented by neither the mock nor the harness.",
-    "IDJAG-09": "OPTIONAL claims; the RECOMMENDED email/aud_sub would be a SHOULD check with its own fault, not built this session.",
     "IDJAG-11": "Graded under id-jag by the identity-chaining scope cases at AS-B (IC-JB-15, IC-AT-06), which keep their levels.",
-    "IDJAG-13": "Needs the IdP to offer jwt-bearer at its own token endpoint to be meaningful; the mock does not, so any refusal would pass: not built.",
     "IDJAG-16": "Needs a public-client fixture at the IdP; the mock registers confidential clients only.",
-    "IDJAG-17": "DPoP at the IdP is graded under id-jag by the requested-cnf cases (IC-JG-14, IC-AT-08); ID-JAG's own `cnf` form is not separately built.",
     "IDJAG-20": "Multi-tenant IdPs: depends on a tenant configuration the mock does not have.",
     "IDJAG-21": "SAML 2.0 interop: no SAML IdP in the mock or the harness.",
 }

@@ -116,6 +116,7 @@ IDJAG_REPLACES = {
     "IC-TE-13": "IDJAG-06: issued_token_type is the id-jag type, not the JWT type",
     "IC-JG-10": "IDJAG-07: typ oauth-id-jag+jwt is required",
     "IC-JB-04": "IDJAG-10: aud must be AS-B's issuer; the token-endpoint URL is not accepted",
+    "IC-JG-14": "IDJAG-17: a key-bound ID-JAG carries cnf.jkt itself (§8.6.1), not requested_cnf",
 }
 IDJAG_IC = {
     "IC-JG-07": "MUST",    # IDJAG-08: jti REQUIRED
@@ -127,11 +128,17 @@ IDJAG_IC = {
 }
 # Level of IDJAG rows in id-jag where the first keyword is not the tested behaviour.
 IDJAG_ROWS = {
+    "IDJAG-09": "SHOULD",  # the graded rule: email and/or aud_sub RECOMMENDED (the claims are OPTIONAL)
     "IDJAG-12": "SHOULD",  # SHOULD NOT issue a refresh token (re-submission is MAY, see note)
+    "IDJAG-17": "MUST",    # a valid proof MUST put cnf.jkt into the ID-JAG (cases gate on advertised DPoP)
+    "IDJAG-18": "MUST",    # cnf without proof, or another key: MUST fail with invalid_grant
 }
-# Rules a version after -03 changed (-04 of 2026-05-21 .. -06 of 2026-10-31). The -04..-06 texts
-# were not retrievable here (the WG repository snapshot stops after -03); each change is taken
-# from the maintainers' summary in issue 10 and appended to the row's summary.
+# Rules a version after -03 changed (-04 .. -06 of 2026-10-31). The -04..-06 texts were not
+# retrievable here: the WG repository snapshot (github:oauth-wg/oauth-identity-assertion-authz-grant)
+# ends at main of 2026-04-23 (-03 plus editorial metadata headings) and gh-pages of 2026-05-03
+# (no -04 text, only an empty -04 branch preview); the stored pages and code hold -00..-03 and
+# the -06 bibliographic record (title, date, abstract) only. Each change is taken from the
+# maintainers' summary in issue 10 and appended to the row's summary.
 IDJAG_LATER = {
     "IDJAG-12": "Since -04 a client MAY re-submit an unexpired ID-JAG; resource ASes differ (reuse accepted, or single-use jti), so accepting a replay is at most info.",
 }
@@ -386,6 +393,134 @@ PROJECT_ROWS = [
 ]
 
 
+# The RFC 8693 rows (TX8693-*) the rfc8693 profile added in an earlier session: the shared
+# catalogue this session reads (/work/shared/requirements.md, read-only) does not hold them, so
+# they live here, as the rows were generated then (source, RFC 8693 level, party, summary,
+# testing), each inserted after the row named first. A catalogue that gains them wins.
+CATALOGUE_TX8693_ROWS = [
+    (
+        'GEN-14',
+        (
+            'TX8693-01',
+            '8693 §2.1, §2.2.2',
+            'MUST',
+            'AS-A',
+            'An actor_token is validated for its actor_token_type; an invalid or policy-unacceptable one is refused with invalid_request.',
+            'BB+F',
+        ),
+    ),
+    (
+        'TX8693-01',
+        (
+            'TX8693-02',
+            '8693 §2.1, §2.2.2, §3; 7009 §2.2.1',
+            'MUST',
+            'AS-A',
+            "An unsupported subject_token_type or actor_token_type is answered invalid_request (unsupported_token_type is RFC 7009's revocation code).",
+            'BB',
+        ),
+    ),
+    (
+        'TX8693-02',
+        (
+            'TX8693-03',
+            '8693 §1.1, §4.1, App. A.2',
+            'MAY',
+            'AS-A',
+            'Given an actor_token the AS may issue a composite (delegation) token naming the actor in act.',
+            'BB+F',
+        ),
+    ),
+    (
+        'TX8693-03',
+        (
+            'TX8693-04',
+            '8693 §4.1',
+            'MUST',
+            'AS-A',
+            "act, when present, is an object identifying the current actor: the actor_token's subject.",
+            'BB+F',
+        ),
+    ),
+    (
+        'TX8693-04',
+        (
+            'TX8693-05',
+            '8693 §4.1',
+            'MUST',
+            'AS-A',
+            'In a chain of actors the outermost act is the current actor; prior actors are nested, the least recent deepest.',
+            'BB+F',
+        ),
+    ),
+    (
+        'TX8693-05',
+        (
+            'TX8693-06',
+            '8693 §4.1',
+            'MAY',
+            'AS-A',
+            'Exchanging a subject token that carries act can keep the prior actors nested beneath the new current actor.',
+            'BB+F',
+        ),
+    ),
+    (
+        'TX8693-06',
+        (
+            'TX8693-07',
+            '8693 §4.4, §2.2.2',
+            'MAY',
+            'AS-A',
+            'may_act in a subject token names who may act for its subject; the AS can refuse other actors (invalid_request).',
+            'BB+F',
+        ),
+    ),
+    (
+        'TX8693-07',
+        (
+            'TX8693-08',
+            '8693 §2.1 (requested_token_type), §2.2.1',
+            'SHOULD',
+            'AS-A',
+            'A success for a request naming requested_token_type issues that type (issued_token_type equal to it).',
+            'BB',
+        ),
+    ),
+    (
+        'TX8693-08',
+        (
+            'TX8693-09',
+            '8693 §2.1, §2.1.1',
+            'SHOULD',
+            'AS-A',
+            'Several resource/audience values ask for one token usable at each target: issued for all (aud naming each) or refused with invalid_target.',
+            'BB+F',
+        ),
+    ),
+    (
+        'TX8693-09',
+        (
+            'TX8693-10',
+            '8693 §2.2.2',
+            'SHOULD',
+            'AS-A',
+            'A target the AS will not issue for is refused with invalid_target (SHOULD).',
+            'BB',
+        ),
+    ),
+    (
+        'TX8693-10',
+        (
+            'TX8693-11',
+            '8693 §1.1, §2.1 (subject_token), App. A.1',
+            'MAY',
+            'AS-A',
+            "Without an actor_token (impersonation) the issued token's subject is typically the subject token's subject.",
+            'BB',
+        ),
+    ),
+]
+
 def main(path: str) -> None:
     rows = []
     for line in open(path, encoding="utf-8"):
@@ -395,7 +530,7 @@ def main(path: str) -> None:
         rid, source, level, binds, para, _test, how = cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[-1]
         rows.append((rid, source, level, binds, para, how))
 
-    for after, row in PROJECT_ROWS:
+    for after, row in PROJECT_ROWS + CATALOGUE_TX8693_ROWS:
         # A project row the catalogue has since gained (IC-TE-23) is the catalogue's.
         if row[0] in [r[0] for r in rows]:
             continue

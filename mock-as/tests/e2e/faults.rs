@@ -28,6 +28,8 @@ const BREAKS_CHAIN: &[Fault] = &[
     Fault::GrantNbfFuture,
     Fault::GrantHs256,
     Fault::GrantExtraSegment,
+    Fault::GrantAudOtherAs,
+    Fault::GrantAudResource,
 ];
 
 /// Bearer chain without panicking: user token → exchange → jwt-bearer → RS-B 200.
@@ -472,6 +474,29 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
         | UnknownTargetServerError => {
             unreachable!("{f} is observed in the rfc8693 mode (rfc8693.rs)")
         }
+        IssuedTypeIdJagForJwt => {
+            let tt_jwt = "urn:ietf:params:oauth:token-type:jwt";
+            e.exchange(&[("requested_token_type", tt_jwt)]).await.json["issued_token_type"] != tt_jwt
+        }
+        GrantAudOtherAs => {
+            let aud = &grant_claims(&e).await["aud"];
+            *aud != json!(f_.as_b_issuer) && *aud == json!(f_.as_c.clone().unwrap())
+        }
+        GrantAudResource => grant_claims(&e).await["aud"] == json!(f_.rs_resource),
+        GrantAudDuplicated => grant_claims(&e).await["aud"].as_array().is_some_and(|a| a.len() == 2),
+        ExchangeCacheNoCache => e.exchange(&[]).await.header("cache-control") == Some("no-cache, private"),
+        RequestedCnfWrongJkt => {
+            let key = EsKey::generate();
+            let st = e.user_token().await;
+            let x = e.exchange_with(&st, &[("resource", &f_.as_b_issuer)], Some(e.token_proof(&key, &f_.as_a_token_endpoint))).await;
+            decode(x.token()).1["requested_cnf"]["jkt"] != json!(key.thumbprint())
+        }
+        GrantMayActNotObject => grant_claims(&e).await.get("may_act").is_some_and(|m| !m.is_object()),
+        UnknownGrantTypeAsExchange => {
+            let st = e.user_token().await;
+            let p = [("grant_type", "urn:example:nope"), ("subject_token", st.as_str()), ("subject_token_type", TT_AT), ("resource", f_.as_b_issuer.as_str())];
+            e.post(&f_.as_a_token_endpoint, &p, e.client(), None).await.status == 200
+        }
         // Ena-mode faults are observed on an Ena-mode pair (ena.rs).
         other => panic!("{other} is observed in ena.rs"),
     }
@@ -596,6 +621,14 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
 #[case(Fault::ClientAssertionUnverified)]
 #[case(Fault::ClientAssertionAlgNone)]
 #[case(Fault::ClientAssertionReplay)]
+#[case(Fault::IssuedTypeIdJagForJwt)]
+#[case(Fault::GrantAudOtherAs)]
+#[case(Fault::GrantAudResource)]
+#[case(Fault::GrantAudDuplicated)]
+#[case(Fault::ExchangeCacheNoCache)]
+#[case(Fault::RequestedCnfWrongJkt)]
+#[case(Fault::GrantMayActNotObject)]
+#[case(Fault::UnknownGrantTypeAsExchange)]
 #[case(Fault::IdJagTypMissing)]
 #[case(Fault::IdJagNoClientId)]
 #[case(Fault::IdJagAudTokenEndpoint)]
