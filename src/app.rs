@@ -79,6 +79,10 @@ pub fn run(mut options: RunOptions) -> i32 {
 /// `chainproof fuzz`: run (or replay), then print the findings and the finish.
 fn fuzz(mut options: FuzzOptions) -> i32 {
     options.notice = crate::subject_token::Notice::new(|line| eprintln!("{line}"));
+    let insecure = options.insecure;
+    if insecure {
+        eprintln!("{INSECURE_WARNING}");
+    }
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
@@ -100,6 +104,9 @@ fn fuzz(mut options: FuzzOptions) -> i32 {
             ),
         },
         Fuzzed::Run(r) => show_fuzz_run(r),
+    }
+    if insecure {
+        eprintln!("{INSECURE_WARNING}");
     }
     fuzzed.exit_code()
 }

@@ -217,6 +217,28 @@ impl Catalogue {
             .or_else(|| self.profiles.first())
     }
 
+    /// The profile a run grades by: `flag`, else the target file's, else the default. It must
+    /// be a known profile; the error lists the known ones. (`run` and `fuzz` choose alike.)
+    pub fn choose_profile(
+        &self,
+        flag: Option<&str>,
+        target: Option<&str>,
+    ) -> Result<String, String> {
+        let profile = flag
+            .or(target)
+            .map(str::to_string)
+            .or_else(|| self.default_profile().map(|p| p.id.clone()))
+            .unwrap_or_else(|| "ic-17".into());
+        if self.profile(&profile).is_none() {
+            let known: Vec<&str> = self.profiles.iter().map(|p| p.id.as_str()).collect();
+            return Err(format!(
+                "unknown profile `{profile}` (known: {})",
+                known.join(", ")
+            ));
+        }
+        Ok(profile)
+    }
+
     /// The setup exchange form `profile` declares, each field following `base` links; `None`
     /// when neither the profile nor its bases declare one.
     pub fn exchange_form(&self, profile: &str) -> Option<FormSpec> {

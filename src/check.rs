@@ -10,6 +10,7 @@ use crate::discovery::{self, DiscoveryError};
 use crate::environment::Env;
 use crate::exit;
 use crate::http::{Http, Request};
+use crate::oauth::{JWT_BEARER, TOKEN_EXCHANGE, TT_ACCESS_TOKEN};
 use crate::run::{Planned, Prepared, RunError, RunOptions};
 use crate::subject_token::{TokenError, TokenRole};
 use crate::suite::AuthMethod;
@@ -405,18 +406,12 @@ async fn clients(out: &mut Checked, env: &Env) -> Vec<String> {
     out.heading("clients (authenticated with a request the server must refuse)");
     let mut refused_ids = Vec::new();
     let exchange = [
-        (
-            "grant_type",
-            "urn:ietf:params:oauth:grant-type:token-exchange",
-        ),
+        ("grant_type", TOKEN_EXCHANGE),
         ("subject_token", "chainproof-check-not-a-token"),
-        (
-            "subject_token_type",
-            "urn:ietf:params:oauth:token-type:access_token",
-        ),
+        ("subject_token_type", TT_ACCESS_TOKEN),
     ];
     let bearer = [
-        ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+        ("grant_type", JWT_BEARER),
         ("assertion", "chainproof-check-not-a-jwt"),
     ];
     let probes: Vec<Probe> = [

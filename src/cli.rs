@@ -452,6 +452,10 @@ pub struct FuzzArgs {
     pub gate: GateArgs,
     #[command(flatten)]
     pub report: ReportArgs,
+    /// Do not verify server certificates (as for `run`). Every report says the run was
+    /// insecure.
+    #[arg(long)]
+    pub insecure: bool,
     /// Benchmark input: write every request sent, real values and secrets included, one JSON
     /// object per line (`benches/fuzz_throughput.sh` replays them with a raw load tool).
     #[arg(long, value_name = "FILE", hide = true)]
@@ -479,6 +483,7 @@ impl FuzzArgs {
             gate: self.gate.options(),
             report: self.report.options(),
             record: self.record,
+            insecure: self.insecure,
             notice: Default::default(),
         }
     }

@@ -701,6 +701,100 @@ pub const EMBEDDED_TOKEN_SECS: u64 = 3;
 /// margin, which covers the mock's whole-second comparisons.
 pub const EMBEDDED_LEEWAY_SECS: u64 = 0;
 
+/// The names of the mock's faults and variants, shown on the roles the mock plays.
+struct MockNames {
+    faults: Vec<String>,
+    variants: Vec<String>,
+}
+
+impl MockNames {
+    fn of(modes: &MockModes) -> MockNames {
+        MockNames {
+            faults: modes.faults.iter().map(|f| f.name().to_string()).collect(),
+            variants: modes
+                .variants
+                .iter()
+                .map(|v| v.name().to_string())
+                .collect(),
+        }
+    }
+
+    /// What the reports say of a role: its kind, URL, and the mock's modes when it is the mock.
+    fn role(&self, kind: Kind, url: &str) -> RoleInfo {
+        let mock = kind == Kind::Mock;
+        RoleInfo {
+            kind: if mock { "mock" } else { "live" }.into(),
+            url: url.to_string(),
+            faults: if mock {
+                self.faults.clone()
+            } else {
+                Vec::new()
+            },
+            variants: if mock {
+                self.variants.clone()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+}
+
+/// RS-B's resource identifier and the URL of its protected endpoint, when there is an RS-B.
+fn rs_endpoint(
+    target: Option<&Target>,
+    kinds: Kinds,
+    facts: Option<&MockFacts>,
+) -> Option<(String, String)> {
+    match (kinds.rs, target.and_then(|t| t.spec.rs.as_ref()), facts) {
+        (Some(Kind::Live), Some(r), _) => {
+            let resource = r.resource.as_ref().expect("validated").get_ref().clone();
+            let url = r
+                .url
+                .as_ref()
+                .map_or(resource.clone(), |u| u.get_ref().clone());
+            Some((resource, url))
+        }
+        (Some(Kind::Mock), _, Some(f)) => Some((f.rs_resource.clone(), f.rs_url.clone())),
+        _ => None,
+    }
+}
+
+/// Mock roles: their metadata is discovered like a live server's, so that
+/// `target.as_x.metadata.*` means the same thing for both.
+async fn discover_mock_metadata(http: &Http, roles: [&mut AsInfo; 2]) {
+    for info in roles {
+        if info.metadata.is_null() && info.metadata_url.is_none() {
+            let url = well_known(&info.issuer, "oauth-authorization-server");
+            if let Ok(m) = fetch_json(http, &url).await {
+                info.metadata = m;
+            }
+        }
+    }
+}
+
+/// Whether AS-B supports DPoP. The embedded mock declares what a target file would; a live
+/// AS-B the target says nothing about supports it when its metadata advertises it (RFC 9449
+/// §5.1: `dpop_signing_alg_values_supported`).
+fn supports_dpop(
+    target: Option<&Target>,
+    kinds: Kinds,
+    facts: Option<&MockFacts>,
+    as_b_metadata: &Value,
+) -> bool {
+    let mock_dpop = facts.is_none_or(|f| f.dpop);
+    let advertised = as_b_metadata["dpop_signing_alg_values_supported"]
+        .as_array()
+        .is_some_and(|a| !a.is_empty());
+    match target {
+        None => mock_dpop,
+        Some(t) => t.spec.as_b.dpop.unwrap_or(if kinds.b == Kind::Mock {
+            mock_dpop
+        } else {
+            advertised
+        }),
+    }
+}
+
 /// Limits against the embedded mock: the harness's clock leeway is the mock's.
 fn embedded_limits() -> Limits {
     Limits {
@@ -744,12 +838,7 @@ impl Env {
         let (harness, harness_server) = harness_issuer(target, kinds).await?;
         let (live_a, live_b) = discover_live(&http, target, kinds).await?;
 
-        let fault_names: Vec<String> = modes.faults.iter().map(|f| f.name().to_string()).collect();
-        let variant_names: Vec<String> = modes
-            .variants
-            .iter()
-            .map(|v| v.name().to_string())
-            .collect();
+        let mock_names = MockNames::of(&modes);
         let (mock, registered_b_client) = if kinds.any_mock() {
             let plan = mock_plan(
                 target,
@@ -777,25 +866,7 @@ impl Env {
             (_, None, Some(f)) => mock_side_b(f, registered_b_client),
             _ => unreachable!("AS-B is live or mock"),
         };
-        let rs = match (kinds.rs, target.and_then(|t| t.spec.rs.as_ref()), facts) {
-            (Some(Kind::Live), Some(r), _) => {
-                let resource = r.resource.as_ref().expect("validated").get_ref().clone();
-                let url = r
-                    .url
-                    .as_ref()
-                    .map_or(resource.clone(), |u| u.get_ref().clone());
-                Some((resource, url))
-            }
-            (Some(Kind::Mock), _, Some(f)) => Some((f.rs_resource.clone(), f.rs_url.clone())),
-            _ => None,
-        };
-
-        // Target fixtures override what the mock facts suggest.
-        let fixtures = target.map(|t| t.spec.fixtures.clone()).unwrap_or_default();
-        let d = &side_a.defaults;
-        let as_b_audience = target
-            .and_then(|t| t.spec.as_b.audience.clone())
-            .or(side_a.audience_alias.clone());
+        let rs = rs_endpoint(target, kinds, facts);
 
         // A role's CA bundle also covers its endpoints on other hosts than its issuer.
         for (role, info) in [("as_a", &side_a.info), ("as_b", &side_b.info)] {
@@ -806,18 +877,8 @@ impl Env {
                 http.trust_for_role(role, url, &tls);
             }
         }
-
-        // Mock roles: their metadata is discovered like a live server's, so that
-        // `target.as_x.metadata.*` means the same thing for both.
         let (mut as_a, mut as_b) = (side_a.info.clone(), side_b.info);
-        for info in [&mut as_a, &mut as_b] {
-            if info.metadata.is_null() && info.metadata_url.is_none() {
-                let url = well_known(&info.issuer, "oauth-authorization-server");
-                if let Ok(m) = fetch_json(&http, &url).await {
-                    info.metadata = m;
-                }
-            }
-        }
+        discover_mock_metadata(&http, [&mut as_a, &mut as_b]).await;
         let as_a_jwks = match &as_a.jwks_uri {
             Some(u) => fetch_json(&http, u).await.ok(),
             None => None,
@@ -834,49 +895,17 @@ impl Env {
             &side_a.tokens,
             harness.as_deref(),
         ));
-        let role = |kind: Kind, url: &str| RoleInfo {
-            kind: if kind == Kind::Mock {
-                "mock".into()
-            } else {
-                "live".into()
-            },
-            url: url.to_string(),
-            faults: if kind == Kind::Mock {
-                fault_names.clone()
-            } else {
-                Vec::new()
-            },
-            variants: if kind == Kind::Mock {
-                variant_names.clone()
-            } else {
-                Vec::new()
-            },
-        };
         let targets = Targets {
-            as_a: role(kinds.a, &as_a.issuer),
-            as_b: role(kinds.b, &as_b.issuer),
+            as_a: mock_names.role(kinds.a, &as_a.issuer),
+            as_b: mock_names.role(kinds.b, &as_b.issuer),
             rs: rs
                 .as_ref()
-                .map(|(r, _)| role(kinds.rs.unwrap_or(Kind::Mock), r)),
+                .map(|(r, _)| mock_names.role(kinds.rs.unwrap_or(Kind::Mock), r)),
             harness_issuer: harness.as_ref().map(|h| h.issuer.clone()),
             file: target.map(|t| t.file.name.clone()),
             insecure,
         };
-        // The embedded mock declares what a target file would: DPoP support and its leeway.
-        // A live AS-B the target says nothing about supports DPoP when its metadata advertises
-        // it (RFC 9449 §5.1: dpop_signing_alg_values_supported).
-        let mock_dpop = facts.is_none_or(|f| f.dpop);
-        let advertised_dpop = as_b.metadata["dpop_signing_alg_values_supported"]
-            .as_array()
-            .is_some_and(|a| !a.is_empty());
-        let dpop = match target {
-            None => mock_dpop,
-            Some(t) => t.spec.as_b.dpop.unwrap_or(if kinds.b == Kind::Mock {
-                mock_dpop
-            } else {
-                advertised_dpop
-            }),
-        };
+        let dpop = supports_dpop(target, kinds, facts, &as_b.metadata);
         // The mock's AS-B implements RFC 8707; a live one only when the target says so.
         let resource_indicators = target.is_none_or(|t| {
             t.spec
@@ -901,6 +930,9 @@ impl Env {
             ExchangeForm::resolve(target.and_then(|t| t.spec.as_a.exchange.as_ref()), None);
         let mut tokens = side_a.tokens;
         tokens.set_token_field(&exchange.subject_token_field);
+        // Target fixtures override what the mock facts suggest.
+        let fixtures = target.map(|t| t.spec.fixtures.clone()).unwrap_or_default();
+        let d = &side_a.defaults;
         Ok(Env {
             as_b_introspection,
             insecure,
@@ -908,28 +940,25 @@ impl Env {
             as_a,
             as_a_jwks,
             as_b,
-            as_b_audience,
-            as_c: fixtures.as_c.clone().or(d.as_c.clone()),
+            as_b_audience: target
+                .and_then(|t| t.spec.as_b.audience.clone())
+                .or(side_a.audience_alias),
+            as_c: fixtures.as_c.or(d.as_c.clone()),
             same_domain_resource: fixtures
                 .same_domain_resource
-                .clone()
                 .or(d.same_domain_resource.clone()),
             rs,
             client: side_a.client,
             second_client: side_a.second,
             jwt_client: side_a.jwt,
             as_b_client: side_b.client,
-            user_sub: fixtures.user_sub.clone().or(d.user_sub.clone()),
-            user_sub_at_b: fixtures.user_sub_at_b.clone().or(side_b.user_sub_at_b),
+            user_sub: fixtures.user_sub.or(d.user_sub.clone()),
+            user_sub_at_b: fixtures.user_sub_at_b.or(side_b.user_sub_at_b),
             second_user_sub_at_b: fixtures
                 .second_user_sub_at_b
-                .clone()
                 .or(side_b.second_user_sub_at_b),
-            scopes: fixtures.scopes.clone().or(d.scopes.clone()),
-            escalation_scope: fixtures
-                .escalation_scope
-                .clone()
-                .or(d.escalation_scope.clone()),
+            scopes: fixtures.scopes.or(d.scopes.clone()),
+            escalation_scope: fixtures.escalation_scope.or(d.escalation_scope.clone()),
             tokens,
             harness: if trusts_harness { harness } else { None },
             dpop,

@@ -595,16 +595,12 @@ impl CaseRun {
                 when,
                 reason,
             } => {
-                if let Some(when) = when {
-                    let actual = self.resolve_query(&when.value);
-                    let predicate = predicate::interpolated(&when.predicate, |t| self.interp(t))?;
-                    if predicate::evaluate(&predicate, actual.as_ref()).0 != Outcome::Holds {
-                        return Ok(json!({}));
-                    }
+                if let Some(when) = when
+                    && !self.holds(when)?
+                {
+                    return Ok(json!({}));
                 }
-                let actual = self.resolve_query(&condition.value);
-                let predicate = predicate::interpolated(&condition.predicate, |t| self.interp(t))?;
-                if predicate::evaluate(&predicate, actual.as_ref()).0 == Outcome::Holds {
+                if self.holds(condition)? {
                     Ok(json!({}))
                 } else {
                     Err(Stop::Skip(self.interp_str(reason, "reason")?))
@@ -1155,153 +1151,35 @@ impl CaseRun {
             ),
             _ => None,
         };
-        let (mut header, mut claims) = match (&decoded, &jwt_client) {
-            (Some(j), _) => (j.header.clone(), j.claims.clone()),
-            // RFC 7523 §3 client assertion for AS-A, typed as draft-ietf-oauth-rfc7523bis asks.
-            (None, Some(c)) => (
-                json!({ "alg": "ES256", "typ": "client-authentication+jwt" }),
-                json!({
-                    "iss": c.id,
-                    "sub": c.id,
-                    "aud": env.as_a.issuer,
-                    "iat": now,
-                    "exp": now + 60,
-                    "jti": uuid::Uuid::new_v4().to_string(),
-                }),
-            ),
-            (None, None) => (
-                // A profile that types its grants (ID-JAG §3.1) gives them its typ.
-                match &env.exchange.grant_typ {
-                    Some(typ) => json!({ "alg": "ES256", "typ": typ }),
-                    None => json!({ "alg": "ES256" }),
-                },
-                json!({
-                    "iss": env.harness.as_ref().map(|h| h.issuer.clone()),
-                    "sub": env.user_sub,
-                    "aud": env.as_b.issuer,
-                    "iat": now,
-                    "exp": now + 60,
-                    "jti": uuid::Uuid::new_v4().to_string(),
-                    // The client that redeems it (RFC 7523 leaves client_id optional; the Ena
-                    // profile requires it, ENA-P §5.4.2).
-                    "client_id": env.as_b_client.as_ref().unwrap_or(&env.client).id,
-                }),
-            ),
+        let (header, mut claims) = match &decoded {
+            Some(j) => (j.header.clone(), j.claims.clone()),
+            None => fresh_token(&env, jwt_client.as_ref(), now),
         };
-        let edited = !(f.set_claims.is_empty()
-            && f.remove_claims.is_empty()
-            && f.set_header.is_empty()
-            && f.remove_header.is_empty());
         for (k, v) in &f.set_claims {
             claims[k] = self.interp(v)?;
         }
         for k in &f.remove_claims {
             claims.as_object_mut().map(|m| m.remove(k));
         }
-        let set_header: Vec<(String, Value)> = f
+        let set_header = f
             .set_header
             .iter()
             .map(|(k, v)| Ok((k.clone(), self.interp(v)?)))
             .collect::<StepResult<_>>()?;
-        let apply_header = |h: &mut Value| {
-            for (k, v) in &set_header {
-                h[k] = v.clone();
-            }
-            for k in &f.remove_header {
-                h.as_object_mut().map(|m| m.remove(k));
-            }
+        let forging = Forging {
+            source: source.as_deref(),
+            header,
+            claims,
+            edited: !(f.set_claims.is_empty()
+                && f.remove_claims.is_empty()
+                && f.set_header.is_empty()
+                && f.remove_header.is_empty()),
+            set_header,
+            remove_header: &f.remove_header,
         };
         let token = match f.mode {
             None => String::new(),
-            Some(ForgeMode::TamperPayload) => {
-                // The payload stays well-formed JSON with every original claim (plus one
-                // unknown member, which RFC 7519 §4 says to ignore), under the original
-                // signature: only a signature check can tell. Flipping a base64url character
-                // instead usually breaks the JSON and tests the parser, not the signature.
-                let src = source.clone().unwrap_or_default();
-                let mut segments = src.split('.');
-                let header_segment = segments.next().unwrap_or_default().to_string();
-                let sig = segments.nth(1).unwrap_or_default().to_string();
-                let header_segment = if edited {
-                    apply_header(&mut header);
-                    jose::b64(header.to_string().as_bytes())
-                } else {
-                    header_segment
-                };
-                if let Some(obj) = claims.as_object_mut() {
-                    obj.insert("chainproof_tampered".into(), json!(true));
-                }
-                format!(
-                    "{header_segment}.{}.{sig}",
-                    jose::b64(claims.to_string().as_bytes())
-                )
-            }
-            Some(m @ ForgeMode::TamperSignature) => {
-                let src = source.clone().unwrap_or_default();
-                let base = if edited {
-                    apply_header(&mut header);
-                    let sig = src.split('.').nth(2).unwrap_or_default();
-                    format!(
-                        "{}.{}.{sig}",
-                        jose::b64(header.to_string().as_bytes()),
-                        jose::b64(claims.to_string().as_bytes())
-                    )
-                } else {
-                    src
-                };
-                debug_assert_eq!(m, ForgeMode::TamperSignature);
-                jose::tamper(&base, 2)
-            }
-            Some(ForgeMode::AlgNone) => {
-                header["alg"] = json!("none");
-                apply_header(&mut header);
-                jose::sign(&header, &claims, SignWith::None)
-            }
-            Some(ForgeMode::HmacWithIssuerKey) => {
-                let jwks = env
-                    .as_a_jwks
-                    .as_ref()
-                    .ok_or_else(|| Stop::Error("AS-A's JWKS could not be fetched".into()))?;
-                let kid = header.get("kid").cloned();
-                let keys = jwks["keys"].as_array().cloned().unwrap_or_default();
-                let jwk = keys
-                    .iter()
-                    .find(|k| kid.is_none() || k.get("kid") == kid.as_ref())
-                    .or(keys.first())
-                    .ok_or_else(|| Stop::Error("AS-A's JWKS has no keys".into()))?;
-                header["alg"] = json!("HS256");
-                apply_header(&mut header);
-                jose::sign(
-                    &header,
-                    &claims,
-                    SignWith::Hs256(jwk.to_string().as_bytes()),
-                )
-            }
-            Some(ForgeMode::ResignUntrusted) => {
-                let key = SigningKey::random(&mut rand::rngs::OsRng);
-                header["alg"] = json!("ES256");
-                header["kid"] = json!(uuid::Uuid::new_v4().to_string());
-                apply_header(&mut header);
-                jose::sign(&header, &claims, SignWith::Es256(&key))
-            }
-            Some(ForgeMode::JwtClient) => {
-                let c = jwt_client.as_ref().expect("checked above");
-                let key = c.key.as_ref().expect("checked above");
-                header["alg"] = json!("ES256");
-                header["kid"] = json!(jose::thumbprint(&jose::public_jwk(key.verifying_key())));
-                apply_header(&mut header);
-                jose::sign(&header, &claims, SignWith::Es256(key))
-            }
-            Some(ForgeMode::Harness) => {
-                let h = env
-                    .harness
-                    .as_ref()
-                    .ok_or_else(|| Stop::Skip(Capability::HarnessIssuer.missing_reason().into()))?;
-                header["alg"] = json!("ES256");
-                header["kid"] = json!(h.kid);
-                apply_header(&mut header);
-                jose::sign(&header, &claims, SignWith::Es256(&h.key))
-            }
+            Some(mode) => forging.sign(mode, &env, jwt_client.as_ref())?,
         };
         let token = match &f.raw {
             Some(r) => self.interp_str(r, "raw")?,
@@ -1412,191 +1290,354 @@ impl CaseRun {
                     continue;
                 }
             }
-            // A claim of AS-B's access token that cannot be seen (opaque, not introspected):
-            // this check cannot be judged, once its guard says it applies; the others still
-            // are (a failure they find is real), and the case passes only if nothing it
-            // applied was left unseen.
-            let unseen = |why: String| {
-                (
-                    CheckResult {
-                        description: check.what.clone(),
-                        requirement: check.requirement.clone(),
-                        level,
-                        verdict: Verdict::Skip,
-                        actual: Value::Null,
-                        expected: String::new(),
-                        message: format!("check `{}`: {why}", check.what),
-                        source: Some(check.source.clone()),
-                    },
-                    false,
-                )
+            match self.grade_check(check, level, graders, &mut blocked) {
+                Ok(Some(result)) => results.push(result),
+                Ok(None) => {}
+                Err(message) => return (Verdict::Error, message, results, None),
+            }
+        }
+        let (verdict, message) = case_verdict(&results);
+        (verdict, message, results, blocked)
+    }
+
+    /// One check's result (and whether its value came from a setup step), or `None` when it
+    /// does not apply or a setup failure blocks it (recorded in `blocked`, first one kept).
+    /// `Err` is a harness error that makes the whole case `error`.
+    fn grade_check(
+        &mut self,
+        check: &Check,
+        level: Level,
+        graders: &(dyn Fn(&str, Party) -> Vec<String> + Sync),
+        blocked: &mut Option<Blocked>,
+    ) -> Result<Option<(CheckResult, bool)>, String> {
+        let result =
+            |verdict: Verdict, actual: Value, expected: String, message: String| CheckResult {
+                description: check.what.clone(),
+                requirement: check.requirement.clone(),
+                level,
+                verdict,
+                actual,
+                expected,
+                message,
+                source: Some(check.source.clone()),
             };
-            if let Some(why) = check
-                .when
-                .as_ref()
-                .and_then(|w| self.unseen_claims(&w.value))
-            {
-                results.push(unseen(why));
-                continue;
-            }
-            if let Some(cond) = &check.when {
-                let actual = self.resolve_query(&cond.value);
-                let predicate = match predicate::interpolated(&cond.predicate, |t| self.interp(t)) {
-                    Ok(e) => e,
-                    // The guard names a value the response lacks: the check does not apply.
-                    Err(Stop::Unmet { .. } | Stop::Blocked(_)) => continue,
-                    Err(stop) => {
-                        return (
-                            Verdict::Error,
-                            format!(
-                                "{}: check `{}` (when): {}",
-                                check.source,
-                                check.what,
-                                stop_text(stop)
-                            ),
-                            results,
-                            None,
-                        );
-                    }
-                };
-                if predicate::evaluate(&predicate, actual.as_ref()).0 != Outcome::Holds {
-                    continue;
-                }
-            }
-            if let Some(why) = self.unseen_claims(&check.value) {
-                results.push(unseen(why));
-                continue;
-            }
-            let actual = self.resolve_query(&check.value);
-            let predicate = match predicate::interpolated(&check.predicate, |t| self.interp(t)) {
-                Ok(e) => e,
-                // The expected value comes from a response that lacks it: a failure of the
-                // party that sent it, graded by this check's own requirement (or a blocked
-                // precondition when that party is not the one judged).
-                Err(Stop::Unmet { message, .. }) => {
-                    let actual = actual.unwrap_or(Value::Null);
-                    results.push((
-                        CheckResult {
-                            description: check.what.clone(),
-                            requirement: check.requirement.clone(),
-                            level,
-                            verdict: level.failure_verdict(),
-                            message: format!(
-                                "{}: cannot be evaluated: {message} (got {})",
-                                check.what,
-                                short(&actual)
-                            ),
-                            actual,
-                            expected: message,
-                            source: Some(check.source.clone()),
-                        },
-                        false,
-                    ));
-                    continue;
-                }
-                Err(Stop::Blocked(b)) => {
-                    blocked.get_or_insert(b);
-                    continue;
-                }
+        // A claim of AS-B's access token that cannot be seen (opaque, not introspected):
+        // this check cannot be judged, once its guard says it applies; the others still
+        // are (a failure they find is real), and the case passes only if nothing it
+        // applied was left unseen.
+        let unseen = |why: String| {
+            let message = format!("check `{}`: {why}", check.what);
+            Some((
+                result(Verdict::Skip, Value::Null, String::new(), message),
+                false,
+            ))
+        };
+        if let Some(why) = check
+            .when
+            .as_ref()
+            .and_then(|w| self.unseen_claims(&w.value))
+        {
+            return Ok(unseen(why));
+        }
+        if let Some(cond) = &check.when {
+            match self.holds(cond) {
+                Ok(true) => {}
+                // The guard names a value the response lacks: the check does not apply.
+                Ok(false) | Err(Stop::Unmet { .. } | Stop::Blocked(_)) => return Ok(None),
                 Err(stop) => {
-                    return (
-                        Verdict::Error,
-                        format!(
-                            "{}: check `{}`: {}",
-                            check.source,
-                            check.what,
-                            stop_text(stop)
-                        ),
-                        results,
-                        None,
-                    );
+                    return Err(format!(
+                        "{}: check `{}` (when): {}",
+                        check.source,
+                        check.what,
+                        stop_text(stop)
+                    ));
                 }
-            };
-            let (outcome, text) = predicate::evaluate(&predicate, actual.as_ref());
-            let setup = self.setup.get(check.value.root()).copied();
-            let verdict = match (outcome, setup) {
-                (Outcome::Fails, Some(_)) => Verdict::Blocked,
-                // Another party's allowed-but-not-preferred answer is that party's business.
-                (Outcome::Holds | Outcome::Dispreferred, Some(_)) => Verdict::Pass,
-                (Outcome::Holds, None) => Verdict::Pass,
-                (Outcome::Fails, None) => level.failure_verdict(),
-                (Outcome::Dispreferred, None) if level == Level::May => Verdict::Info,
-                (Outcome::Dispreferred, None) => Verdict::Warn,
-            };
-            let actual = actual.unwrap_or(Value::Null);
-            let message = match outcome {
-                Outcome::Holds => String::new(),
-                Outcome::Fails => format!(
-                    "{}: expected {text}, got {}{}",
-                    check.what,
-                    short(&actual),
-                    self.not_json_note(&check.value)
-                ),
-                Outcome::Dispreferred => format!(
-                    "{}: {} is allowed but not preferred ({text})",
+            }
+        }
+        if let Some(why) = self.unseen_claims(&check.value) {
+            return Ok(unseen(why));
+        }
+        let actual = self.resolve_query(&check.value);
+        let predicate = match predicate::interpolated(&check.predicate, |t| self.interp(t)) {
+            Ok(e) => e,
+            // The expected value comes from a response that lacks it: a failure of the
+            // party that sent it, graded by this check's own requirement (or a blocked
+            // precondition when that party is not the one judged).
+            Err(Stop::Unmet { message, .. }) => {
+                let actual = actual.unwrap_or(Value::Null);
+                let text = format!(
+                    "{}: cannot be evaluated: {message} (got {})",
                     check.what,
                     short(&actual)
-                ),
-            };
-            if let (Verdict::Blocked, Some(pre), None) = (verdict, setup, &blocked) {
-                let by = pre.party();
-                let mut root_causes = graders(&check.requirement, by);
-                if root_causes.is_empty() {
-                    root_causes = pre.root_causes().iter().map(|s| s.to_string()).collect();
-                }
-                blocked = Some(Blocked {
-                    by,
-                    precondition: check.what.clone(),
-                    detail: format!("expected {text}, got {}", short(&actual)),
-                    root_causes,
-                });
+                );
+                return Ok(Some((
+                    result(level.failure_verdict(), actual, message, text),
+                    false,
+                )));
             }
-            results.push((
-                CheckResult {
-                    description: check.what.clone(),
-                    requirement: check.requirement.clone(),
-                    level,
-                    verdict,
-                    actual,
-                    expected: text,
-                    message,
-                    source: Some(check.source.clone()),
-                },
-                setup.is_some(),
-            ));
-        }
-        if results.is_empty() {
-            return (Verdict::Error, "no applicable check: every check was guarded out by `when` or its requirement has no level in this profile".into(), results, None);
-        }
-        let verdict = results
-            .iter()
-            .filter(|(c, _)| c.verdict != Verdict::Skip)
-            .fold(Verdict::Pass, |v, (c, _)| v.worst(c.verdict));
-        let unseen = results.iter().find(|(c, _)| c.verdict == Verdict::Skip);
-        let passed = results
-            .iter()
-            .filter(|(c, _)| c.verdict == Verdict::Pass)
-            .count();
-        let (verdict, message) = match (verdict, unseen) {
-            // Nothing wrong was found, but not everything could be seen: not a pass.
-            (Verdict::Pass, Some((skipped, _))) => (
-                Verdict::Skip,
-                if passed == 0 {
-                    skipped.message.clone()
-                } else {
-                    format!("{}; {passed} other checks passed", skipped.message)
-                },
+            Err(Stop::Blocked(b)) => {
+                blocked.get_or_insert(b);
+                return Ok(None);
+            }
+            Err(stop) => {
+                return Err(format!(
+                    "{}: check `{}`: {}",
+                    check.source,
+                    check.what,
+                    stop_text(stop)
+                ));
+            }
+        };
+        let (outcome, text) = predicate::evaluate(&predicate, actual.as_ref());
+        let setup = self.setup.get(check.value.root()).copied();
+        let verdict = match (outcome, setup) {
+            (Outcome::Fails, Some(_)) => Verdict::Blocked,
+            // Another party's allowed-but-not-preferred answer is that party's business.
+            (Outcome::Holds | Outcome::Dispreferred, Some(_)) => Verdict::Pass,
+            (Outcome::Holds, None) => Verdict::Pass,
+            (Outcome::Fails, None) => level.failure_verdict(),
+            (Outcome::Dispreferred, None) if level == Level::May => Verdict::Info,
+            (Outcome::Dispreferred, None) => Verdict::Warn,
+        };
+        let actual = actual.unwrap_or(Value::Null);
+        let message = match outcome {
+            Outcome::Holds => String::new(),
+            Outcome::Fails => format!(
+                "{}: expected {text}, got {}{}",
+                check.what,
+                short(&actual),
+                self.not_json_note(&check.value)
             ),
-            (v, _) => (
-                v,
-                results
-                    .iter()
-                    .find(|(c, _)| c.verdict == v && v != Verdict::Pass)
-                    .map(|(c, _)| c.message.clone())
-                    .unwrap_or_else(|| format!("{} checks passed", results.len())),
+            Outcome::Dispreferred => format!(
+                "{}: {} is allowed but not preferred ({text})",
+                check.what,
+                short(&actual)
             ),
         };
-        (verdict, message, results, blocked)
+        if let (Verdict::Blocked, Some(pre), None) = (verdict, setup, &blocked) {
+            let by = pre.party();
+            let mut root_causes = graders(&check.requirement, by);
+            if root_causes.is_empty() {
+                root_causes = pre.root_causes().iter().map(|s| s.to_string()).collect();
+            }
+            *blocked = Some(Blocked {
+                by,
+                precondition: check.what.clone(),
+                detail: format!("expected {text}, got {}", short(&actual)),
+                root_causes,
+            });
+        }
+        Ok(Some((
+            result(verdict, actual, text, message),
+            setup.is_some(),
+        )))
+    }
+
+    /// Whether a condition (a `when` guard or a `skip_unless`) holds now; a value its
+    /// operands name but the context lacks stops as interpolation does.
+    fn holds(&mut self, cond: &Condition) -> StepResult<bool> {
+        let actual = self.resolve_query(&cond.value);
+        let predicate = predicate::interpolated(&cond.predicate, |t| self.interp(t))?;
+        Ok(predicate::evaluate(&predicate, actual.as_ref()).0 == Outcome::Holds)
+    }
+}
+
+/// The case's verdict and message from its checks' results: the worst verdict, except that a
+/// case where nothing failed but something could not be seen is `skip`, not `pass`.
+fn case_verdict(results: &[(CheckResult, bool)]) -> (Verdict, String) {
+    if results.is_empty() {
+        return (
+            Verdict::Error,
+            "no applicable check: every check was guarded out by `when` or its requirement has no level in this profile".into(),
+        );
+    }
+    let verdict = results
+        .iter()
+        .filter(|(c, _)| c.verdict != Verdict::Skip)
+        .fold(Verdict::Pass, |v, (c, _)| v.worst(c.verdict));
+    let unseen = results.iter().find(|(c, _)| c.verdict == Verdict::Skip);
+    let passed = results
+        .iter()
+        .filter(|(c, _)| c.verdict == Verdict::Pass)
+        .count();
+    match (verdict, unseen) {
+        // Nothing wrong was found, but not everything could be seen: not a pass.
+        (Verdict::Pass, Some((skipped, _))) => (
+            Verdict::Skip,
+            if passed == 0 {
+                skipped.message.clone()
+            } else {
+                format!("{}; {passed} other checks passed", skipped.message)
+            },
+        ),
+        (v, _) => (
+            v,
+            results
+                .iter()
+                .find(|(c, _)| c.verdict == v && v != Verdict::Pass)
+                .map(|(c, _)| c.message.clone())
+                .unwrap_or_else(|| format!("{} checks passed", results.len())),
+        ),
+    }
+}
+
+/// Header and claims of a fresh token for a forge step without `from`: a client assertion of
+/// the private_key_jwt client, else a grant of the harness issuer for AS-B.
+fn fresh_token(env: &Env, jwt_client: Option<&Client>, now: i64) -> (Value, Value) {
+    match jwt_client {
+        // RFC 7523 §3 client assertion for AS-A, typed as draft-ietf-oauth-rfc7523bis asks.
+        Some(c) => (
+            json!({ "alg": "ES256", "typ": "client-authentication+jwt" }),
+            json!({
+                "iss": c.id,
+                "sub": c.id,
+                "aud": env.as_a.issuer,
+                "iat": now,
+                "exp": now + 60,
+                "jti": uuid::Uuid::new_v4().to_string(),
+            }),
+        ),
+        None => (
+            // A profile that types its grants (ID-JAG §3.1) gives them its typ.
+            match &env.exchange.grant_typ {
+                Some(typ) => json!({ "alg": "ES256", "typ": typ }),
+                None => json!({ "alg": "ES256" }),
+            },
+            json!({
+                "iss": env.harness.as_ref().map(|h| h.issuer.clone()),
+                "sub": env.user_sub,
+                "aud": env.as_b.issuer,
+                "iat": now,
+                "exp": now + 60,
+                "jti": uuid::Uuid::new_v4().to_string(),
+                // The client that redeems it (RFC 7523 leaves client_id optional; the Ena
+                // profile requires it, ENA-P §5.4.2).
+                "client_id": env.as_b_client.as_ref().unwrap_or(&env.client).id,
+            }),
+        ),
+    }
+}
+
+/// A token being forged: its (edited) header and claims, the token it came from, and the
+/// header edits each signing mode applies after setting its own `alg`/`kid`.
+struct Forging<'a> {
+    source: Option<&'a str>,
+    header: Value,
+    claims: Value,
+    /// Whether the step edits claims or header (tampering modes then re-encode them).
+    edited: bool,
+    set_header: Vec<(String, Value)>,
+    remove_header: &'a [String],
+}
+
+impl Forging<'_> {
+    fn apply_header(&mut self) {
+        for (k, v) in &self.set_header {
+            self.header[k] = v.clone();
+        }
+        for k in self.remove_header {
+            self.header.as_object_mut().map(|m| m.remove(k));
+        }
+    }
+
+    /// The compact token `mode` makes.
+    fn sign(
+        mut self,
+        mode: ForgeMode,
+        env: &Env,
+        jwt_client: Option<&Client>,
+    ) -> StepResult<String> {
+        Ok(match mode {
+            ForgeMode::TamperPayload => {
+                // The payload stays well-formed JSON with every original claim (plus one
+                // unknown member, which RFC 7519 §4 says to ignore), under the original
+                // signature: only a signature check can tell. Flipping a base64url character
+                // instead usually breaks the JSON and tests the parser, not the signature.
+                let src = self.source.unwrap_or_default();
+                let mut segments = src.split('.');
+                let header_segment = segments.next().unwrap_or_default().to_string();
+                let sig = segments.nth(1).unwrap_or_default().to_string();
+                let header_segment = if self.edited {
+                    self.apply_header();
+                    jose::b64(self.header.to_string().as_bytes())
+                } else {
+                    header_segment
+                };
+                if let Some(obj) = self.claims.as_object_mut() {
+                    obj.insert("chainproof_tampered".into(), json!(true));
+                }
+                format!(
+                    "{header_segment}.{}.{sig}",
+                    jose::b64(self.claims.to_string().as_bytes())
+                )
+            }
+            ForgeMode::TamperSignature => {
+                let src = self.source.unwrap_or_default().to_string();
+                let base = if self.edited {
+                    self.apply_header();
+                    let sig = src.split('.').nth(2).unwrap_or_default();
+                    format!(
+                        "{}.{}.{sig}",
+                        jose::b64(self.header.to_string().as_bytes()),
+                        jose::b64(self.claims.to_string().as_bytes())
+                    )
+                } else {
+                    src
+                };
+                jose::tamper(&base, 2)
+            }
+            ForgeMode::AlgNone => {
+                self.header["alg"] = json!("none");
+                self.apply_header();
+                jose::sign(&self.header, &self.claims, SignWith::None)
+            }
+            ForgeMode::HmacWithIssuerKey => {
+                let jwks = env
+                    .as_a_jwks
+                    .as_ref()
+                    .ok_or_else(|| Stop::Error("AS-A's JWKS could not be fetched".into()))?;
+                let kid = self.header.get("kid").cloned();
+                let keys = jwks["keys"].as_array().cloned().unwrap_or_default();
+                let jwk = keys
+                    .iter()
+                    .find(|k| kid.is_none() || k.get("kid") == kid.as_ref())
+                    .or(keys.first())
+                    .ok_or_else(|| Stop::Error("AS-A's JWKS has no keys".into()))?;
+                self.header["alg"] = json!("HS256");
+                self.apply_header();
+                jose::sign(
+                    &self.header,
+                    &self.claims,
+                    SignWith::Hs256(jwk.to_string().as_bytes()),
+                )
+            }
+            ForgeMode::ResignUntrusted => {
+                let key = SigningKey::random(&mut rand::rngs::OsRng);
+                self.header["alg"] = json!("ES256");
+                self.header["kid"] = json!(uuid::Uuid::new_v4().to_string());
+                self.apply_header();
+                jose::sign(&self.header, &self.claims, SignWith::Es256(&key))
+            }
+            ForgeMode::JwtClient => {
+                let c = jwt_client.expect("checked by the forge step");
+                let key = c.key.as_ref().expect("checked by the forge step");
+                self.header["alg"] = json!("ES256");
+                self.header["kid"] =
+                    json!(jose::thumbprint(&jose::public_jwk(key.verifying_key())));
+                self.apply_header();
+                jose::sign(&self.header, &self.claims, SignWith::Es256(key))
+            }
+            ForgeMode::Harness => {
+                let h = env
+                    .harness
+                    .as_ref()
+                    .ok_or_else(|| Stop::Skip(Capability::HarnessIssuer.missing_reason().into()))?;
+                self.header["alg"] = json!("ES256");
+                self.header["kid"] = json!(h.kid);
+                self.apply_header();
+                jose::sign(&self.header, &self.claims, SignWith::Es256(&h.key))
+            }
+        })
     }
 }
 

@@ -144,7 +144,7 @@ pub fn merge(lib: &Library, inputs: Vec<Input>) -> Result<RunResult, MergeError>
         summary: Summary::of(cases.iter().map(|c| &c.verdict)),
         parties: PartySummary::of(&cases),
         interrupted: results().any(|r| r.interrupted),
-        requirements: run::requirement_rows(lib, &profile, &cases),
+        requirements: run::requirement_rows(&lib.catalogue, &profile, &cases),
         cases,
         partition: None,
         fuzz: None,

@@ -3,6 +3,7 @@
 //! deadline, build the `RunResult`, write reports, and choose the exit code. Prints nothing:
 //! [`prepare`] and [`run`] return what the command layer (`app.rs`) shows.
 
+use crate::catalogue::Catalogue;
 use crate::environment::{Env, EnvError};
 use crate::executor;
 use crate::exit;
@@ -275,7 +276,11 @@ pub async fn execute(
 }
 
 /// Requirement rows for the requirements the run's cases cite.
-pub fn requirement_rows(lib: &Library, profile: &str, cases: &[CaseResult]) -> Vec<RequirementRow> {
+pub fn requirement_rows(
+    catalogue: &Catalogue,
+    profile: &str,
+    cases: &[CaseResult],
+) -> Vec<RequirementRow> {
     let mut cited: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
     for c in cases {
         for r in &c.requirements {
@@ -288,12 +293,12 @@ pub fn requirement_rows(lib: &Library, profile: &str, cases: &[CaseResult]) -> V
             }
         }
     }
-    lib.catalogue
+    catalogue
         .requirements
         .iter()
         .filter_map(|r| {
             let cs = cited.get(r.id.as_str())?;
-            let level = lib.catalogue.level(&r.id, profile)?;
+            let level = catalogue.level(&r.id, profile)?;
             let ran: Vec<Verdict> = cs
                 .iter()
                 .filter(|c| !c.not_run && c.verdict != Verdict::Skip)
@@ -429,7 +434,13 @@ pub fn prepare(options: RunOptions) -> Result<Prepared, RunError> {
         Some(p) => Some(Target::load(p).map_err(|e| RunError::Invalid(e.to_string()))?),
         None => None,
     };
-    let profile = choose_profile(&lib, options.profile.as_deref(), target.as_ref())?;
+    let profile = lib
+        .catalogue
+        .choose_profile(
+            options.profile.as_deref(),
+            target.as_ref().and_then(|t| t.spec.profile.as_deref()),
+        )
+        .map_err(RunError::Usage)?;
     let faults = options
         .mock_faults
         .iter()
@@ -476,32 +487,6 @@ fn index_of(lib: &Library, s: &Suite, c: &Case) -> (usize, usize) {
     (si, ci)
 }
 
-/// `--profile`, else the target's, else the catalogue's default; it must be a known profile.
-fn choose_profile(
-    lib: &Library,
-    flag: Option<&str>,
-    target: Option<&Target>,
-) -> Result<String, RunError> {
-    let profile = flag
-        .map(str::to_string)
-        .or_else(|| target.and_then(|t| t.spec.profile.clone()))
-        .or_else(|| lib.catalogue.default_profile().map(|p| p.id.clone()))
-        .unwrap_or_else(|| "ic-17".into());
-    if lib.catalogue.profile(&profile).is_none() {
-        let known: Vec<&str> = lib
-            .catalogue
-            .profiles
-            .iter()
-            .map(|p| p.id.as_str())
-            .collect();
-        return Err(RunError::Usage(format!(
-            "unknown profile `{profile}` (known: {})",
-            known.join(", ")
-        )));
-    }
-    Ok(profile)
-}
-
 /// The environment of a prepared run: the target resolved, live servers discovered, the
 /// embedded mock started in the modes the run asks for. `run` and `check` share it.
 pub async fn build_env(p: &Prepared) -> Result<Env, EnvError> {
@@ -542,7 +527,14 @@ pub async fn run(prepared: Prepared) -> Result<Finished, RunError> {
                 insecure: p.options.insecure,
                 ..Default::default()
             };
-            let mut result = run_result(&p.lib, &p.profile, (wall, started), targets, cases, false);
+            let mut result = run_result(
+                &p.lib.catalogue,
+                &p.profile,
+                (wall, started.elapsed()),
+                targets,
+                cases,
+                false,
+            );
             result.partition = p.options.partition.map(|part| part.to_string());
             let mut finished = finish(&result, &p.options, &Secrets::default());
             finished.setup_error = Some(m);
@@ -576,9 +568,9 @@ pub async fn run(prepared: Prepared) -> Result<Finished, RunError> {
     drop(tx);
     let _ = reporter.await;
     let mut result = run_result(
-        &p.lib,
+        &p.lib.catalogue,
         &p.profile,
-        (wall, started),
+        (wall, started.elapsed()),
         env.targets.clone(),
         cases,
         interrupted,
@@ -617,11 +609,12 @@ fn unreachable_cases(p: &Prepared, why: &str) -> Vec<CaseResult> {
         .collect()
 }
 
-/// The finished run, as every report is written from it.
-fn run_result(
-    lib: &Library,
+/// The finished run, as every report is written from it (`run`'s and `fuzz`'s): the cases,
+/// their summaries, and a row per catalogue requirement they cite.
+pub fn run_result(
+    catalogue: &Catalogue,
     profile: &str,
-    (wall, started): (SystemTime, Instant),
+    (wall, duration): (SystemTime, Duration),
     targets: crate::run_result::Targets,
     cases: Vec<CaseResult>,
     interrupted: bool,
@@ -632,12 +625,12 @@ fn run_result(
         profile: profile.to_string(),
         started_at: rfc3339(wall),
         finished_at: rfc3339(SystemTime::now()),
-        duration_ms: started.elapsed().as_millis() as u64,
+        duration_ms: duration.as_millis() as u64,
         targets,
         summary: Summary::of(cases.iter().map(|c| &c.verdict)),
         parties: PartySummary::of(&cases),
         interrupted,
-        requirements: requirement_rows(lib, profile, &cases),
+        requirements: requirement_rows(catalogue, profile, &cases),
         cases,
         partition: None,
         fuzz: None,

@@ -9,54 +9,17 @@ use mock_as::{MockOptions, MockPair, MockTls};
 use std::path::Path;
 use std::process::Command;
 
-/// The target naming the pair's servers as live ones; `edit` changes its text.
-fn target(pair: &MockPair) -> String {
-    let f = pair.facts();
-    let (b_id, b_secret) = f.as_b_client.clone().expect("the mock registers one");
-    format!(
-        r#"[as_a]
-kind = "live"
-issuer = "{a}"
-[as_a.client]
-id = "{id}"
-secret = "{secret}"
-[as_a.second_client]
-id = "{second}"
-secret = "{second_secret}"
-[as_a.subject_token]
-method = "password"
-username = "{user}"
-password = "{password}"
-scope = "{scope}"
-[as_b]
-kind = "live"
-issuer = "{b}"
-dpop = true
-[as_b.client]
-id = "{b_id}"
-secret = "{b_secret}"
-[rs]
-kind = "live"
-resource = "{rs}"
-[fixtures]
-user_sub = "{sub}"
-user_sub_at_b = "{sub_b}"
-[limits]
-request_timeout_secs = 5
-"#,
-        a = f.as_a_issuer,
-        b = f.as_b_issuer,
-        rs = f.rs_resource,
-        id = f.client_id,
-        secret = f.client_secret,
-        second = f.second_client_id,
-        second_secret = f.second_client_secret,
-        user = f.user.0,
-        password = f.user.1,
-        scope = f.user_scopes.join(" "),
-        sub = f.user_sub,
-        sub_b = f.user_sub_at_b,
-    )
+mod common;
+use common::LiveTarget;
+
+/// The target naming the pair's servers as live ones; each test changes what it provokes.
+fn target(pair: &MockPair) -> LiveTarget {
+    LiveTarget::new(pair.facts())
+        .second_client()
+        .set("as_b.dpop", true)
+        .client_at_b()
+        .rs()
+        .set("limits.request_timeout_secs", 5)
 }
 
 struct Checked {
@@ -122,7 +85,7 @@ fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ready_target_gets_its_plan_and_exit_0() {
     let pair = pair().await;
-    let text = target(&pair);
+    let text = target(&pair).text();
     let c = blocking(move || {
         check(
             &text,
@@ -141,10 +104,9 @@ async fn a_ready_target_gets_its_plan_and_exit_0() {
 async fn a_wrong_client_secret_is_named() {
     let pair = pair().await;
     let f = pair.facts().clone();
-    let text = target(&pair).replace(
-        &format!("secret = \"{}\"", f.client_secret),
-        "secret = \"not-the-secret\"",
-    );
+    let text = target(&pair)
+        .set("as_a.client.secret", "not-the-secret")
+        .text();
     let c = blocking(move || check(&text, &[]));
     one_problem(
         &c,
@@ -165,10 +127,9 @@ async fn a_wrong_issuer_is_named() {
     let pair = pair().await;
     let issuer = pair.facts().as_a_issuer.clone();
     // A trailing slash: the same metadata URL (RFC 8414 §3.1), but not the same issuer.
-    let text = target(&pair).replace(
-        &format!("issuer = \"{issuer}\""),
-        &format!("issuer = \"{issuer}/\""),
-    );
+    let text = target(&pair)
+        .set("as_a.issuer", format!("{issuer}/"))
+        .text();
     let c = blocking(move || check(&text, &[]));
     one_problem(
         &c,
@@ -180,17 +141,15 @@ async fn a_wrong_issuer_is_named() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_host_is_named() {
     let pair = pair().await;
-    let issuer = pair.facts().as_b_issuer.clone();
     // A port nothing listens on: bind one, then free it.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let text = target(&pair).replace(
-        &format!("issuer = \"{issuer}\""),
-        &format!("issuer = \"http://127.0.0.1:{port}/as-b\""),
-    );
+    let text = target(&pair)
+        .set("as_b.issuer", format!("http://127.0.0.1:{port}/as-b"))
+        .text();
     let c = blocking(move || check(&text, &[]));
     one_problem(
         &c,
@@ -226,7 +185,7 @@ async fn an_untrusted_certificate_is_named() {
     })
     .await
     .unwrap();
-    let text = target(&pair);
+    let text = target(&pair).text();
     let c = blocking(move || check(&text, &[]));
     assert_eq!(c.code, Some(2), "{}", c.stderr);
     // AS-A and AS-B both serve the CA's certificate: one line each.
@@ -240,9 +199,11 @@ async fn an_untrusted_certificate_is_named() {
     assert!(c.errors.iter().any(|l| l.contains("AS-A")), "{}", c.stderr);
 
     // With the bundle, the same target is ready.
-    let text = target(&pair).replace("[as_a.client]", "ca_file = \"ca.pem\"\n[as_a.client]");
-    let text = text.replace("[as_b.client]", "ca_file = \"ca.pem\"\n[as_b.client]");
-    let text = text.replace("[fixtures]", "ca_file = \"ca.pem\"\n[fixtures]");
+    let text = target(&pair)
+        .set("as_a.ca_file", "ca.pem")
+        .set("as_b.ca_file", "ca.pem")
+        .set("rs.ca_file", "ca.pem")
+        .text();
     let ca_pem = ca_cert.pem();
     let c = blocking(move || {
         let dir = tempfile::tempdir().unwrap();
@@ -256,15 +217,16 @@ async fn an_untrusted_certificate_is_named() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_token_command_is_named() {
     let pair = pair().await;
-    let f = pair.facts().clone();
-    let text = target(&pair).replace(
-        &format!(
-            "method = \"password\"\nusername = \"{}\"\npassword = \"{}\"",
-            f.user.0, f.user.1
-        ),
-        r#"method = "command"
-command = ["sh", "-c", "echo 'session expired: run the login again' >&2; exit 7"]"#,
-    );
+    let command = [
+        "sh",
+        "-c",
+        "echo 'session expired: run the login again' >&2; exit 7",
+    ];
+    let text = target(&pair)
+        .remove("as_a.subject_token")
+        .set("as_a.subject_token.method", "command")
+        .set("as_a.subject_token.command", command.to_vec())
+        .text();
     let c = blocking(move || check(&text, &[]));
     one_problem(
         &c,
@@ -276,11 +238,9 @@ command = ["sh", "-c", "echo 'session expired: run the login again' >&2; exit 7"
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unset_secret_variable_is_invalid_input() {
     let pair = pair().await;
-    let f = pair.facts().clone();
-    let text = target(&pair).replace(
-        &format!("secret = \"{}\"", f.client_secret),
-        "secret_env = \"CHAINPROOF_CHECK_TEST_UNSET\"",
-    );
+    let text = target(&pair)
+        .via_env("as_a.client.secret", "CHAINPROOF_CHECK_TEST_UNSET")
+        .text();
     let c = blocking(move || check(&text, &[]));
     assert_eq!(c.code, Some(3), "{}", c.stderr);
     assert_eq!(c.errors.len(), 1, "{}", c.stderr);

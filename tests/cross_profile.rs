@@ -10,9 +10,11 @@
 
 use assert_cmd::cargo::CommandCargoExt;
 use mock_as::{Fault, MockOptions, MockPair};
-use serde_json::Value;
 use std::collections::BTreeMap;
 use std::process::Command;
+
+mod common;
+use common::LiveTarget;
 
 /// Faults graded differently by the profiles: a day-long grant (IC-JG-05: lowercase "should"
 /// in IC §5.5, MAY; MUST in Ena) and a grant without `jti` (IC-JG-07: optional in IC, REQUIRED
@@ -153,67 +155,25 @@ const DIFFERENCES: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-fn target(f: &mock_as::MockFacts) -> String {
-    let (b_id, b_secret) = f.as_b_client.clone().unwrap();
-    format!(
-        r#"
-[as_a]
-kind = "live"
-issuer = "{a}"
-[as_a.exchange]
-target = "resource"
-requested_token_type = ""
-subject_token_type = "urn:ietf:params:oauth:token-type:access_token"
-subject_token_field = "access_token"
-grant_typ = ""
-[as_a.client]
-id = "{cid}"
-secret = "{cs}"
-[as_a.second_client]
-id = "{sid}"
-secret = "{ss}"
-[as_a.subject_token]
-method = "password"
-username = "{user}"
-password = "{pass}"
-scope = "read write"
-[as_a.unmapped_user]
-method = "password"
-username = "{uuser}"
-password = "{upass}"
-[as_b]
-kind = "live"
-issuer = "{b}"
-dpop = true
-[as_b.client]
-id = "{b_id}"
-secret = "{b_secret}"
-[rs]
-kind = "live"
-resource = "{rs}"
-url = "{rs_url}"
-[fixtures]
-user_sub = "{sub}"
-user_sub_at_b = "{sub_b}"
-scopes = "read write"
-escalation_scope = "{esc}"
-"#,
-        a = f.as_a_issuer,
-        b = f.as_b_issuer,
-        cid = f.client_id,
-        cs = f.client_secret,
-        sid = f.second_client_id,
-        ss = f.second_client_secret,
-        user = f.user.0,
-        pass = f.user.1,
-        uuser = f.unmapped_user.0,
-        upass = f.unmapped_user.1,
-        rs = f.rs_resource,
-        rs_url = f.rs_url,
-        sub = f.user_sub,
-        sub_b = f.user_sub_at_b,
-        esc = f.escalation_scope,
-    )
+fn target(f: &mock_as::MockFacts) -> LiveTarget {
+    LiveTarget::new(f)
+        .set("as_a.exchange.target", "resource")
+        .set("as_a.exchange.requested_token_type", "")
+        .set(
+            "as_a.exchange.subject_token_type",
+            "urn:ietf:params:oauth:token-type:access_token",
+        )
+        .set("as_a.exchange.subject_token_field", "access_token")
+        .set("as_a.exchange.grant_typ", "")
+        .second_client()
+        .set("as_a.subject_token.scope", "read write")
+        .unmapped_user()
+        .set("as_b.dpop", true)
+        .client_at_b()
+        .rs()
+        .set("rs.url", f.rs_url.as_str())
+        .scopes()
+        .set("fixtures.scopes", "read write")
 }
 
 /// `suite/case` → verdict under `profile`.
@@ -239,22 +199,7 @@ fn verdicts(dir: &std::path::Path, profile: &str) -> BTreeMap<String, String> {
     let stderr = String::from_utf8_lossy(&output.stderr).to_string();
     let text = std::fs::read_to_string(out.join("report.json"))
         .unwrap_or_else(|e| panic!("{profile}: no report ({e}): {stderr}"));
-    let report: Value = serde_json::from_str(&text).unwrap();
-    report["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                format!(
-                    "{}/{}",
-                    c["suite"].as_str().unwrap(),
-                    c["case"].as_str().unwrap()
-                ),
-                c["verdict"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
+    common::verdicts(&serde_json::from_str(&text).unwrap())
 }
 
 #[test]
@@ -267,7 +212,7 @@ fn one_server_under_every_profile_differs_only_where_the_documents_do() {
         }))
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("target.toml"), target(pair.facts())).unwrap();
+    target(pair.facts()).write(dir.path(), "target.toml");
     let lib = chainproof::suite::load::Library::load(None).unwrap();
     let mut profiles = vec!["ic-17", "ic-01", "ic-14", "ena-1.0", "id-jag"];
     if lib.catalogue.profile("rfc8693").is_some() {

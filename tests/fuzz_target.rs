@@ -5,49 +5,25 @@
 use assert_cmd::Command;
 use mock_as::{MockOptions, MockPair};
 
+mod common;
+use common::LiveTarget;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_target_file_is_fuzzed_through_discovery() {
     let pair = MockPair::start(MockOptions::default()).await.unwrap();
     let f = pair.facts().clone();
-    let (b_id, b_secret) = f.as_b_client.clone().unwrap();
+    let b_secret = f.as_b_client.clone().unwrap().1;
     let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("target.toml");
-    std::fs::write(
-        &target,
-        format!(
-            r#"
-[as_a]
-kind = "live"
-issuer = "{a}"
-[as_a.client]
-id = "{cid}"
-secret_env = "FUZZ_TEST_A_SECRET"
-auth = "post"
-[as_a.subject_token]
-method = "password"
-username = "{user}"
-password_env = "FUZZ_TEST_PASSWORD"
-
-[as_b]
-kind = "live"
-issuer = "{b}"
-[as_b.client]
-id = "{b_id}"
-secret_env = "FUZZ_TEST_B_SECRET"
-
-[fixtures]
-user_sub = "{sub}"
-scopes = "{scopes}"
-"#,
-            a = f.as_a_issuer,
-            cid = f.client_id,
-            user = f.user.0,
-            b = f.as_b_issuer,
-            sub = f.user_sub,
-            scopes = f.user_scopes.join(" "),
-        ),
-    )
-    .unwrap();
+    let target = LiveTarget::new(&f)
+        .via_env("as_a.client.secret", "FUZZ_TEST_A_SECRET")
+        .set("as_a.client.auth", "post")
+        .via_env("as_a.subject_token.password", "FUZZ_TEST_PASSWORD")
+        .remove("as_a.subject_token.scope")
+        .client_at_b()
+        .via_env("as_b.client.secret", "FUZZ_TEST_B_SECRET")
+        .remove("fixtures.user_sub_at_b")
+        .set("fixtures.scopes", f.user_scopes.join(" "))
+        .write(dir.path(), "target.toml");
     let out = dir.path().join("out");
     let (secret, password) = (f.client_secret.clone(), f.user.1.clone());
     let (target2, out2) = (target.clone(), out.clone());

@@ -23,6 +23,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+mod common;
+use common::LiveTarget;
+
 /// Processes run at the same time (the CI machine has two cores; runs mostly wait on I/O).
 const PARALLEL_RUNS: usize = 3;
 
@@ -593,45 +596,14 @@ fn expired_subject_token_against_short_lived_mock() {
             }))
             .unwrap();
         let f = pair.facts().clone();
-        let target = dir.path().join(format!("{label}.toml"));
-        std::fs::write(
-            &target,
-            format!(
-                r#"[as_a]
-kind = "live"
-issuer = "{a}"
-[as_a.client]
-id = "{cid}"
-secret_env = "CP_TEST_A_SECRET"
-auth = "basic"
-[as_a.subject_token]
-method = "password"
-username = "{user}"
-password_env = "CP_TEST_PASSWORD"
-scope = "{scopes}"
-[as_b]
-kind = "live"
-issuer = "{b}"
-[fixtures]
-user_sub = "{sub}"
-user_sub_at_b = "{sub_b}"
-scopes = "{scopes}"
-escalation_scope = "{esc}"
-[limits]
-max_wait_secs = 30
-clock_leeway_secs = 1
-"#,
-                a = f.as_a_issuer,
-                b = f.as_b_issuer,
-                cid = f.client_id,
-                user = f.user.0,
-                sub = f.user_sub,
-                sub_b = f.user_sub_at_b,
-                scopes = f.user_scopes.join(" "),
-                esc = f.escalation_scope,
-            ),
-        )
-        .unwrap();
+        let target = LiveTarget::new(&f)
+            .via_env("as_a.client.secret", "CP_TEST_A_SECRET")
+            .set("as_a.client.auth", "basic")
+            .via_env("as_a.subject_token.password", "CP_TEST_PASSWORD")
+            .scopes()
+            .set("limits.max_wait_secs", 30)
+            .set("limits.clock_leeway_secs", 1)
+            .write(dir.path(), &format!("{label}.toml"));
         let json = dir.path().join(format!("{label}.json"));
         let output = assert_cmd::Command::cargo_bin("chainproof")
             .unwrap()

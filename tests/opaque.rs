@@ -7,6 +7,9 @@ use mock_as::{MockOptions, MockPair};
 use serde_json::Value;
 use std::process::Command;
 
+mod common;
+use common::LiveTarget;
+
 const CASES: [&str; 5] = [
     "subject-mapping/mapped-subject-reaches-as-b",
     "subject-mapping/access-token-audience-is-resource",
@@ -17,57 +20,15 @@ const CASES: [&str; 5] = [
 
 /// Run the cases against the pair; `introspect` gives the harness AS-B client credentials.
 fn run(pair: &MockPair, introspect: bool) -> Value {
-    let f = pair.facts();
-    let (b_id, b_secret) = f
-        .as_b_client
-        .clone()
-        .expect("the mock registers chain-client at AS-B");
     let dir = tempfile::tempdir().unwrap();
-    let target = format!(
-        r#"
-[as_a]
-kind = "live"
-issuer = "{a}"
-[as_a.client]
-id = "{id}"
-secret = "{secret}"
-[as_a.subject_token]
-method = "password"
-username = "{user}"
-password = "{password}"
-scope = "{scope}"
-[as_b]
-kind = "live"
-issuer = "{b}"
-dpop = true
-{b_client}
-[rs]
-kind = "live"
-resource = "{rs}"
-[fixtures]
-user_sub = "{sub}"
-user_sub_at_b = "{sub_b}"
-"#,
-        a = f.as_a_issuer,
-        b = f.as_b_issuer,
-        rs = f.rs_resource,
-        id = f.client_id,
-        secret = f.client_secret,
-        user = f.user.0,
-        password = f.user.1,
-        scope = f.user_scopes.join(" "),
-        sub = f.user_sub,
-        sub_b = f.user_sub_at_b,
-        b_client = if introspect {
-            format!("[as_b.client]\nid = \"{b_id}\"\nsecret = \"{b_secret}\"")
-        } else {
-            String::new()
-        },
-    );
-    std::fs::write(dir.path().join("target.toml"), target).unwrap();
+    let mut target = LiveTarget::new(pair.facts()).set("as_b.dpop", true).rs();
+    if introspect {
+        target = target.client_at_b();
+    }
+    let target = target.write(dir.path(), "target.toml");
     let mut cmd = Command::cargo_bin("chainproof").unwrap();
     cmd.args(["run", "--progress", "none", "--target"])
-        .arg(dir.path().join("target.toml"))
+        .arg(target)
         .arg("--out")
         .arg(dir.path().join("out"));
     for c in CASES {

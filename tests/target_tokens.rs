@@ -9,6 +9,9 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::process::Command;
 
+mod common;
+use common::LiveTarget;
+
 const ROLE_CASES: [&str; 4] = [
     "client-binding/grant-for-other-client",
     "client-binding/client-assertion-signature-verified",
@@ -84,67 +87,30 @@ async fn tokens(f: &mock_as::MockFacts) -> Tokens {
     }
 }
 
-fn target(f: &mock_as::MockFacts, key_file: &str) -> String {
-    let (b_id, _) = f.as_b_client.clone().unwrap();
-    format!(
-        r#"
-[as_a]
-kind = "live"
-issuer = "{a}"
-
-[as_a.client]
-id = "{cid}"
-secret_env = "T_CLIENT_SECRET"
-
-[as_a.second_client]
-id = "{sid}"
-secret_env = "T_SECOND_SECRET"
-
-[as_a.jwt_client]
-id = "{jid}"
-auth = "private_key_jwt"
-key_file = "{key_file}"
-
-[as_a.subject_token]
-method = "static"
-token_env = "T_TOKEN_PRIMARY"
-
-[as_a.second_client_token]
-method = "static"
-token_env = "T_TOKEN_SECOND"
-
-[as_a.jwt_client_token]
-method = "env"
-token_env = "T_TOKEN_JWT"
-
-[as_a.unmapped_user]
-method = "static"
-token_env = "T_TOKEN_UNMAPPED"
-
-[as_b]
-kind = "live"
-issuer = "{b}"
-dpop = true
-
-[as_b.client]
-id = "{b_id}"
-secret_env = "T_B_SECRET"
-
-[fixtures]
-user_sub = "{sub}"
-user_sub_at_b = "{sub_b}"
-scopes = "read write"
-escalation_scope = "{esc}"
-"#,
-        a = f.as_a_issuer,
-        b = f.as_b_issuer,
-        cid = f.client_id,
-        sid = f.second_client_id,
-        jid = f.jwt_client_id.clone().unwrap(),
-        sub = f.user_sub,
-        sub_b = f.user_sub_at_b,
-        esc = f.escalation_scope,
-    )
+/// The pair as a live target whose every role takes its token from the environment (static
+/// or env sources) and whose secrets are read from the environment too.
+fn target(f: &mock_as::MockFacts, key_file: &str) -> LiveTarget {
+    let token = |t: LiveTarget, role: &str, method: &str, var: &str| {
+        t.set(&format!("as_a.{role}.method"), method)
+            .set(&format!("as_a.{role}.token_env"), var)
+    };
+    let t = LiveTarget::new(f)
+        .via_env("as_a.client.secret", "T_CLIENT_SECRET")
+        .second_client()
+        .via_env("as_a.second_client.secret", "T_SECOND_SECRET")
+        .set("as_a.jwt_client.id", f.jwt_client_id.clone().unwrap())
+        .set("as_a.jwt_client.auth", "private_key_jwt")
+        .set("as_a.jwt_client.key_file", key_file)
+        .remove("as_a.subject_token");
+    let t = token(t, "subject_token", "static", "T_TOKEN_PRIMARY");
+    let t = token(t, "second_client_token", "static", "T_TOKEN_SECOND");
+    let t = token(t, "jwt_client_token", "env", "T_TOKEN_JWT");
+    token(t, "unmapped_user", "static", "T_TOKEN_UNMAPPED")
+        .set("as_b.dpop", true)
+        .client_at_b()
+        .via_env("as_b.client.secret", "T_B_SECRET")
+        .scopes()
+        .set("fixtures.scopes", "read write")
 }
 
 /// Run client-binding and subject-mapping with the given role tokens; verdict per case and the
@@ -183,25 +149,13 @@ fn run(
     let text = std::fs::read_to_string(out.join("report.json"))
         .unwrap_or_else(|e| panic!("no report ({e}): {stderr}"));
     let report: Value = serde_json::from_str(&text).unwrap();
-    let verdicts = report["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                format!(
-                    "{}/{}",
-                    c["suite"].as_str().unwrap(),
-                    c["case"].as_str().unwrap()
-                ),
-                format!(
-                    "{}: {}",
-                    c["verdict"].as_str().unwrap(),
-                    c["message"].as_str().unwrap_or("")
-                ),
-            )
-        })
-        .collect();
+    let verdicts = common::by_case(&report, |c| {
+        format!(
+            "{}: {}",
+            c["verdict"].as_str().unwrap(),
+            c["message"].as_str().unwrap_or("")
+        )
+    });
     (verdicts, text)
 }
 
@@ -216,11 +170,7 @@ fn each_role_runs_with_its_own_static_token() {
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("jwt-client.pem");
     std::fs::write(&key, mock_as::JWT_CLIENT_KEY_PEM).unwrap();
-    std::fs::write(
-        dir.path().join("target.toml"),
-        target(&f, key.to_str().unwrap()),
-    )
-    .unwrap();
+    target(&f, key.to_str().unwrap()).write(dir.path(), "target.toml");
 
     let (verdicts, text) = run(&f, dir.path(), [&t.primary, &t.second, &t.jwt, &t.unmapped]);
     for case in ROLE_CASES {
@@ -265,18 +215,11 @@ fn a_role_without_a_source_is_skipped_with_the_reason() {
     let key = dir.path().join("jwt-client.pem");
     std::fs::write(&key, mock_as::JWT_CLIENT_KEY_PEM).unwrap();
     // Only the primary role has a source.
-    let text = target(&f, key.to_str().unwrap());
-    let cut = |s: &str, table: &str| {
-        let start = s.find(table).unwrap();
-        let end = s[start + 1..]
-            .find("\n[")
-            .map_or(s.len(), |i| start + 1 + i);
-        format!("{}{}", &s[..start], &s[end..])
-    };
-    let text = cut(&text, "[as_a.second_client_token]");
-    let text = cut(&text, "[as_a.jwt_client_token]");
-    let text = cut(&text, "[as_a.unmapped_user]");
-    std::fs::write(dir.path().join("target.toml"), text).unwrap();
+    target(&f, key.to_str().unwrap())
+        .remove("as_a.second_client_token")
+        .remove("as_a.jwt_client_token")
+        .remove("as_a.unmapped_user")
+        .write(dir.path(), "target.toml");
     let (verdicts, _) = run(&f, dir.path(), [&t.primary, "", "", ""]);
     let v = &verdicts["client-binding/grant-for-other-client"];
     assert!(

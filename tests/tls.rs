@@ -12,6 +12,9 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
 
+mod common;
+use common::{LiveTarget, verdicts};
+
 /// A private CA, a server certificate for 127.0.0.1 it signs, and a client certificate
 /// (CN=chainproof-client, O=chainproof tests) it signs too.
 struct Pki {
@@ -112,62 +115,39 @@ fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).unwrap();
 }
 
-/// A target naming the pair as live servers; `ca` adds the private CA to both AS roles.
-fn target(pair: &MockPair, method: &str, ca: bool) -> String {
-    let f = pair.facts();
-    let ca_line = if ca { "ca_file = \"ca.pem\"\n" } else { "" };
-    let client = format!(
-        "id = \"{CLIENT}\"\nauth = \"{method}\"\nsecret = \"{SECRET}\"\n{}",
-        match method {
-            "private_key_jwt" => "key_file = \"jwt.pem\"\n",
-            "tls_client_auth" => "tls_cert_file = \"client.pem\"\ntls_key_file = \"client.key\"\n",
-            "self_signed_tls_client_auth" => {
-                "tls_cert_file = \"self-signed.pem\"\ntls_key_file = \"self-signed.key\"\n"
-            }
-            _ => "",
+/// A target naming the pair as live servers, with the test client (authenticating by
+/// `method`) at both ASes; `ca` adds the private CA to both AS roles.
+fn target(pair: &MockPair, method: &str, ca: bool) -> LiveTarget {
+    let cert = match method {
+        "tls_client_auth" => Some(("client.pem", "client.key")),
+        "self_signed_tls_client_auth" => Some(("self-signed.pem", "self-signed.key")),
+        _ => None,
+    };
+    let mut t = LiveTarget::new(pair.facts())
+        .second_client()
+        .set("limits.request_timeout_secs", 5);
+    for role in ["as_a", "as_b"] {
+        t = t
+            .set(&format!("{role}.client.id"), CLIENT)
+            .set(&format!("{role}.client.auth"), method)
+            .set(&format!("{role}.client.secret"), SECRET);
+        if method == "private_key_jwt" {
+            t = t.set(&format!("{role}.client.key_file"), "jwt.pem");
         }
-    );
-    format!(
-        r#"
-[as_a]
-kind = "live"
-issuer = "{a}"
-{ca_line}
-[as_a.client]
-{client}
-[as_a.second_client]
-id = "{second}"
-secret = "{second_secret}"
+        if let Some((cert, key)) = cert {
+            t = client_cert(t, role, cert, key);
+        }
+        if ca {
+            t = t.set(&format!("{role}.ca_file"), "ca.pem");
+        }
+    }
+    t
+}
 
-[as_a.subject_token]
-method = "password"
-username = "{user}"
-password = "{password}"
-scope = "{scope}"
-
-[as_b]
-kind = "live"
-issuer = "{b}"
-{ca_line}
-[as_b.client]
-{client}
-[fixtures]
-user_sub = "{sub}"
-user_sub_at_b = "{sub_b}"
-
-[limits]
-request_timeout_secs = 5
-"#,
-        a = f.as_a_issuer,
-        b = f.as_b_issuer,
-        second = f.second_client_id,
-        second_secret = f.second_client_secret,
-        user = f.user.0,
-        password = f.user.1,
-        scope = f.user_scopes.join(" "),
-        sub = f.user_sub,
-        sub_b = f.user_sub_at_b,
-    )
+/// `role`'s client presents this certificate and key.
+fn client_cert(t: LiveTarget, role: &str, cert: &str, key: &str) -> LiveTarget {
+    t.set(&format!("{role}.client.tls_cert_file"), cert)
+        .set(&format!("{role}.client.tls_key_file"), key)
 }
 
 /// The cases run per method: exchanges at AS-A (with and without client authentication and
@@ -188,17 +168,31 @@ struct Run {
 }
 
 fn chainproof(dir: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["run", "--progress", "none"];
+    for c in CASES {
+        args.extend(["--case", c]);
+    }
+    command(dir, &args, extra)
+}
+
+/// `chainproof fuzz` against the same target: its client authenticates through the runner's
+/// client authentication, whatever its method.
+fn fuzz(dir: &Path, extra: &[&str]) -> Run {
+    command(dir, &["fuzz", "--cases", "300", "--seed", "1"], extra)
+}
+
+fn command(dir: &Path, args: &[&str], extra: &[&str]) -> Run {
     let out = tempfile::tempdir().unwrap();
-    let mut cmd = Command::cargo_bin("chainproof").unwrap();
-    cmd.args(["run", "--progress", "none", "--target"])
+    let o = Command::cargo_bin("chainproof")
+        .unwrap()
+        .args(args)
+        .arg("--target")
         .arg(dir.join("target.toml"))
         .arg("--out")
         .arg(out.path())
-        .args(extra);
-    for c in CASES {
-        cmd.args(["--case", c]);
-    }
-    let o = cmd.output().unwrap();
+        .args(extra)
+        .output()
+        .unwrap();
     let report = std::fs::read(out.path().join("report.json"))
         .ok()
         .map(|b| serde_json::from_slice(&b).unwrap());
@@ -208,24 +202,6 @@ fn chainproof(dir: &Path, extra: &[&str]) -> Run {
         report,
         out,
     }
-}
-
-fn verdicts(r: &Value) -> Vec<(String, String)> {
-    r["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                format!(
-                    "{}/{}",
-                    c["suite"].as_str().unwrap(),
-                    c["case"].as_str().unwrap()
-                ),
-                c["verdict"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
 }
 
 fn files(dir: &Path, pki: &Pki) {
@@ -268,7 +244,7 @@ async fn every_client_authentication_method_over_https_with_a_private_ca() {
             "client_secret_post" => "post",
             m => m,
         };
-        write(dir.path(), "target.toml", &target(&pair, auth, true));
+        write(dir.path(), "target.toml", &target(&pair, auth, true).text());
         let path = dir.path().to_path_buf();
         let run = tokio::task::spawn_blocking(move || chainproof(&path, &[]))
             .await
@@ -303,17 +279,45 @@ async fn every_client_authentication_method_over_https_with_a_private_ca() {
             "a verified run is not marked insecure"
         );
 
+        // The fuzzer with the same client, without a secret where its method needs none:
+        // valid exchanges carry the client's own credentials (assertion, certificate).
+        let secretless = match auth {
+            "basic" | "post" => target(&pair, auth, true),
+            _ => target(&pair, auth, true)
+                .remove("as_a.client.secret")
+                .remove("as_b.client.secret"),
+        };
+        secretless.write(dir.path(), "target.toml");
+        let path = dir.path().to_path_buf();
+        let run = tokio::task::spawn_blocking(move || fuzz(&path, &[]))
+            .await
+            .unwrap();
+        let report = run
+            .report
+            .unwrap_or_else(|| panic!("{method}: no fuzz report\n{}", run.stderr));
+        assert_eq!(run.code, Some(0), "{method}: {}", run.stderr);
+        assert_eq!(report["fuzz"]["findings"], 0, "{method}");
+        let valid = report["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["case"] == "exchange-valid-rejected")
+            .unwrap();
+        assert_eq!(valid["verdict"], "pass", "{method}: {valid}");
+
         if method.ends_with("tls_client_auth") {
             // The other method's certificate is refused: a CA-issued certificate is not the
             // registered self-signed one, and a self-signed one does not chain to the CA.
-            let swapped = target(&pair, auth, true)
-                .replace("\"client.pem\"", "\"SWAP.pem\"")
-                .replace("\"self-signed.pem\"", "\"client.pem\"")
-                .replace("\"SWAP.pem\"", "\"self-signed.pem\"")
-                .replace("\"client.key\"", "\"SWAP.key\"")
-                .replace("\"self-signed.key\"", "\"client.key\"")
-                .replace("\"SWAP.key\"", "\"self-signed.key\"");
-            write(dir.path(), "target.toml", &swapped);
+            let (cert, key) = if method == "tls_client_auth" {
+                ("self-signed.pem", "self-signed.key")
+            } else {
+                ("client.pem", "client.key")
+            };
+            let mut swapped = target(&pair, auth, true);
+            for role in ["as_a", "as_b"] {
+                swapped = client_cert(swapped, role, cert, key);
+            }
+            write(dir.path(), "target.toml", &swapped.text());
             let path = dir.path().to_path_buf();
             let run = tokio::task::spawn_blocking(move || chainproof(&path, &[]))
                 .await
@@ -339,7 +343,11 @@ async fn every_client_authentication_method_over_https_with_a_private_ca() {
             // Private CA: without the bundle the server's certificate is refused, and the
             // one-line reason names the problem; --insecure is an explicit way past it,
             // written into every report.
-            write(dir.path(), "target.toml", &target(&pair, auth, false));
+            write(
+                dir.path(),
+                "target.toml",
+                &target(&pair, auth, false).text(),
+            );
             let path = dir.path().to_path_buf();
             let run = tokio::task::spawn_blocking(move || chainproof(&path, &[]))
                 .await
@@ -367,6 +375,21 @@ async fn every_client_authentication_method_over_https_with_a_private_ca() {
             assert!(read("report.html").contains("server certificates were not verified"));
             assert!(read("summary.md").contains("Insecure run (`--insecure`)"));
             assert!(read("junit.xml").contains(r#"name="tls.insecure" value="true""#));
+            assert!(run.stderr.contains("warning: --insecure"), "{}", run.stderr);
+
+            // The fuzzer takes `--insecure` as `run` does, and its reports say so too.
+            let path = dir.path().to_path_buf();
+            let run = tokio::task::spawn_blocking(move || fuzz(&path, &[]))
+                .await
+                .unwrap();
+            assert_eq!(run.code, Some(2), "{}", run.stderr);
+            assert!(run.stderr.contains("unknown issuer"), "{}", run.stderr);
+            let path = dir.path().to_path_buf();
+            let run = tokio::task::spawn_blocking(move || fuzz(&path, &["--insecure"]))
+                .await
+                .unwrap();
+            assert_eq!(run.code, Some(0), "{}", run.stderr);
+            assert_eq!(run.report.unwrap()["targets"]["insecure"], true);
             assert!(run.stderr.contains("warning: --insecure"), "{}", run.stderr);
         }
         drop(pair);

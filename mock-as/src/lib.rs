@@ -25,7 +25,10 @@
 //! refuses what a strict authorization server refuses, and each fault relaxes exactly one of
 //! its rules. The harness's module is lenient on purpose, to read and forge malformed tokens.
 //! Sharing one parser would let a harness convenience weaken the mock's verdicts, so the
-//! duplication is deliberate.
+//! duplication is deliberate. The same holds for the mock's other copies of what the root crate
+//! also has: its grant and token-type URNs (`endpoint`), its JWK building and reading (`keys`)
+//! and its Basic-credential parser (`client_auth`) are the server's side of each, written
+//! from the RFCs, so that a harness bug is not mirrored by the server it tests.
 
 mod as_a;
 mod as_b;

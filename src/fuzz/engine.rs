@@ -10,7 +10,7 @@ use crate::environment::Env;
 use crate::fuzz::assertion::RealGrant;
 use crate::fuzz::breaker::Breaker;
 use crate::fuzz::levels::Levels;
-use crate::fuzz::model::{self, Expectation, ModelFacts};
+use crate::fuzz::model::{self, Expectation};
 use crate::fuzz::oracle::{self, Observed, Oracle, Violation};
 use crate::fuzz::render::{RenderContext, Rendered};
 use crate::fuzz::request::{Endpoint, FuzzRequest, TargetValue, Value};
@@ -88,7 +88,6 @@ pub struct Session {
     /// The runner's environment (it keeps the embedded servers alive).
     pub env: std::sync::Arc<Env>,
     pub endpoints: FuzzEndpoints,
-    pub facts: ModelFacts,
     pub subject_token: String,
     pub real_grant: Option<RealGrant>,
     pub sender: Sender,
@@ -124,10 +123,8 @@ impl Session {
         latency_bound: Duration,
         levels: Levels,
     ) -> Result<Session, SetupError> {
-        let facts = endpoints.model_facts();
         let mut s = Session {
             env,
-            facts,
             subject_token: String::new(),
             real_grant: None,
             sender,
@@ -140,7 +137,7 @@ impl Session {
         s.subject_token = s.obtain_subject_token().await?;
         // One real grant as a mutation base for the assertion strategies.
         let mut baseline = FuzzRequest::baseline(Endpoint::Exchange);
-        if !s.endpoints.client_a_basic && s.endpoints.client_a_post {
+        if !s.endpoints.facts.as_a_basic && s.endpoints.facts.as_a_post {
             baseline.client_auth = crate::fuzz::request::ClientAuth::Post;
         }
         let (_, outcome) = s.send_one(&baseline, "setup").await;
@@ -218,7 +215,7 @@ impl Session {
         req: &FuzzRequest,
         out: &Outcome,
     ) -> (Expectation, Vec<Violation>, Vec<Oracle>) {
-        let (exp, clean) = model::judge(req, &self.facts);
+        let (exp, clean) = model::judge(req, &self.endpoints.facts);
         let grant_types: Vec<&Value> = req
             .values("grant_type")
             .into_iter()

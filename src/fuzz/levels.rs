@@ -4,61 +4,40 @@
 
 use crate::catalogue::Catalogue;
 use crate::fuzz::oracle::Violation;
-use crate::run_result::RequirementRow;
 use crate::verdict::Level;
 use std::sync::Arc;
 
 /// The catalogue and the profile whose levels apply.
 #[derive(Debug, Clone)]
 pub struct Levels {
-    catalogue: Option<Arc<Catalogue>>,
+    pub catalogue: Arc<Catalogue>,
     pub profile: String,
 }
 
 impl Levels {
-    /// The embedded catalogue and the profile to grade by: `profile` when given, else the
-    /// target's, else the catalogue's default, exactly as `chainproof run` chooses. A catalogue
-    /// that fails to load or a profile it does not know is an error naming the known ones.
+    /// The embedded catalogue and the profile to grade by, chosen as `chainproof run` chooses
+    /// ([`Catalogue::choose_profile`]).
     pub fn embedded(profile: Option<&str>, target_profile: Option<&str>) -> Result<Levels, String> {
         let catalogue = crate::suite::load::Library::load(None)
             .map_err(|e| format!("cannot load the embedded catalogue: {e}"))?
             .catalogue;
-        let profile = profile
-            .or(target_profile)
-            .map(str::to_string)
-            .or_else(|| catalogue.default_profile().map(|p| p.id.clone()))
-            .ok_or("the catalogue names no default profile")?;
-        if catalogue.profile(&profile).is_none() {
-            let known: Vec<&str> = catalogue.profiles.iter().map(|p| p.id.as_str()).collect();
-            return Err(format!(
-                "unknown profile `{profile}` (known: {})",
-                known.join(", ")
-            ));
-        }
+        let profile = catalogue.choose_profile(profile, target_profile)?;
         Ok(Levels {
-            catalogue: Some(Arc::new(catalogue)),
+            catalogue: Arc::new(catalogue),
             profile,
         })
     }
 
-    /// No catalogue: the model's levels stand (unit tests).
-    pub fn model_only() -> Levels {
-        Levels {
-            catalogue: None,
-            profile: "ic-17".into(),
-        }
-    }
-
     /// The level of `id` in the profile, if the catalogue gives one.
     pub fn level(&self, id: &str) -> Option<Level> {
-        self.catalogue.as_ref()?.level(id, &self.profile)
+        self.catalogue.level(id, &self.profile)
     }
 
     /// Grade `v` as the suites grade a check: each check by its own requirement's level in
     /// the profile, the violation by its primary requirement's, capped by the model's own
     /// confidence. A preference (a legacy header the suites check with `prefer`) keeps its
     /// requirement's level but is at most a warning, as `prefer` makes it
-    /// ([`Oracle::verdict_at`]). Without a catalogue level the model's stands.
+    /// ([`crate::fuzz::oracle::Oracle::verdict_at`]). Without a catalogue level the model's stands.
     pub fn apply(&self, mut v: Violation) -> Violation {
         let oracle = v.oracle;
         if let Some(primary) = v.requirements.first() {
@@ -77,19 +56,6 @@ impl Levels {
         // server that never reads `typ` need not notice its type): never raise it.
         self.level(id).map_or(model, |c| c.min(model))
     }
-
-    /// The report row for `id` (source, summary and level from the catalogue).
-    pub fn row(&self, id: &str, fallback: Level) -> RequirementRow {
-        let req = self.catalogue.as_ref().and_then(|c| c.requirement(id));
-        RequirementRow {
-            id: id.to_string(),
-            source: req.map(|r| r.source.clone()).unwrap_or_default(),
-            level: self.level(id).unwrap_or(fallback),
-            summary: req.map(|r| r.summary.clone()).unwrap_or_default(),
-            cases: Vec::new(),
-            verdict: None,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -97,7 +63,7 @@ mod tests {
     use super::*;
     use crate::fuzz::model::{Expectation, ModelFacts, expect};
     use crate::fuzz::oracle::Oracle;
-    use crate::fuzz::request::{Endpoint, TT_ACCESS_TOKEN};
+    use crate::fuzz::request::Endpoint;
     use crate::fuzz::strategy::{self, StrategyOptions};
     use crate::verdict::Verdict;
     use proptest::strategy::{Strategy, ValueTree};
@@ -108,12 +74,8 @@ mod tests {
     fn every_cited_requirement_is_in_the_catalogue() {
         let levels = Levels::embedded(Some("ic-17"), None).unwrap();
         let facts = ModelFacts {
-            as_a_basic: true,
-            as_a_post: true,
-            as_b_client: true,
             as_b_client_auth_optional: Some(false),
-            rs_resource_known: true,
-            subject_token_type: TT_ACCESS_TOKEN.into(),
+            ..ModelFacts::lenient()
         };
         let opts = StrategyOptions {
             harness: true,

@@ -122,6 +122,8 @@ pub struct FuzzOptions {
     /// Write every request sent, real values included, one JSON object per line (the fuzz
     /// benchmark replays them with a raw load tool; the file holds secrets).
     pub record: Option<PathBuf>,
+    /// Do not verify server certificates (`--insecure`); every report says so.
+    pub insecure: bool,
     /// Where lines for the person running chainproof go (the seed at the start, an
     /// interactive login's URL); the command layer prints them.
     pub notice: Notice,
@@ -148,6 +150,7 @@ impl Default for FuzzOptions {
             report: ReportOptions::default(),
             gate: GateOptions::default(),
             record: None,
+            insecure: false,
             notice: Notice::default(),
         }
     }
@@ -318,7 +321,7 @@ async fn run_inner(args: &FuzzOptions) -> Result<Fuzzed, (i32, String)> {
         profile: MockProfile::for_grading_profile(&levels.profile).unwrap_or_default(),
         long_lived: true,
     };
-    let env = Env::build_with(target.as_ref(), modes, false)
+    let env = Env::build_with(target.as_ref(), modes, args.insecure)
         .await
         .map_err(|e| match e {
             EnvError::Invalid(m) => (exit::INVALID_INPUT, m),
@@ -326,10 +329,7 @@ async fn run_inner(args: &FuzzOptions) -> Result<Fuzzed, (i32, String)> {
         })?;
     let env = Arc::new(env);
     env.tokens.set_notice(args.notice.clone());
-    let endpoints = FuzzEndpoints::from_env(&env).map_err(|m| match &args.target {
-        Some(p) => (exit::INVALID_INPUT, format!("{}: {m}", p.display())),
-        None => (exit::RUNTIME, m),
-    })?;
+    let endpoints = FuzzEndpoints::from_env(&env);
     let mut http = env.http.clone();
     if let Some(t) = args.timeout {
         http.timeout = t;
@@ -381,8 +381,9 @@ async fn run_inner(args: &FuzzOptions) -> Result<Fuzzed, (i32, String)> {
     let mut log = outcome.log.join("\n");
     log.push('\n');
     std::fs::write(&log_path, log).map_err(|e| write_err(&log_path, e))?;
+    let servers = servers(args, &levels.profile);
     let mut replay_files = BTreeMap::new();
-    let mut shrunk_requests = BTreeMap::new();
+    let (mut replays, mut shrunk_requests) = (BTreeMap::new(), BTreeMap::new());
     for f in outcome.findings.iter().chain(&outcome.observations) {
         let rendered = session_preview(&session, &f.request);
         shrunk_requests.insert(f.key.clone(), rendered.log.clone());
@@ -390,7 +391,12 @@ async fn run_inner(args: &FuzzOptions) -> Result<Fuzzed, (i32, String)> {
         let path = out_dir.join(file.file_name());
         file.save(&path)
             .map_err(|e| (exit::RUNTIME, e.to_string()))?;
-        replay_files.insert(f.key.clone(), path.display().to_string());
+        let path = path.display().to_string();
+        replays.insert(
+            f.key.clone(),
+            format!("chainproof fuzz --replay {path}{servers}"),
+        );
+        replay_files.insert(f.key.clone(), path);
     }
     let result = result::build(&result::ResultInput {
         outcome: &outcome,
@@ -398,7 +404,7 @@ async fn run_inner(args: &FuzzOptions) -> Result<Fuzzed, (i32, String)> {
         fuzzed: &fuzzed,
         seed,
         started,
-        replay_files: &replay_files,
+        replays: &replays,
         requests: &shrunk_requests,
         levels: &session.levels,
     });
@@ -435,22 +441,25 @@ async fn run_inner(args: &FuzzOptions) -> Result<Fuzzed, (i32, String)> {
         unanswered: outcome.unanswered,
         first_unanswered: outcome.first_unanswered.clone(),
         log_path,
-        reproduce: reproduce(args, seed),
+        reproduce: format!(
+            "chainproof fuzz --seed {seed} --cases {}{}{servers}",
+            args.cases,
+            match args.endpoint {
+                EndpointChoice::Both => String::new(),
+                e => format!(" --endpoint {e:?}").to_lowercase(),
+            }
+        ),
         finished,
     })))
 }
 
-/// `chainproof fuzz` with the flags that choose the request sequence and the servers.
-fn reproduce(args: &FuzzOptions, seed: u64) -> String {
-    let mut s = format!("chainproof fuzz --seed {seed} --cases {}", args.cases);
-    if args.endpoint != EndpointChoice::Both {
-        s.push_str(&format!(" --endpoint {:?}", args.endpoint).to_lowercase());
-    }
+/// The flags that choose the servers and the grading profile: the target file, or the
+/// embedded mock's faults and variants. The reproduce line and every replay command carry
+/// them (a bare `--replay` would meet a conformant mock and report that nothing reproduces).
+fn servers(args: &FuzzOptions, profile: &str) -> String {
+    let mut s = String::new();
     if let Some(t) = &args.target {
         s.push_str(&format!(" --target {}", t.display()));
-    }
-    if let Some(p) = &args.profile {
-        s.push_str(&format!(" --profile {p}"));
     }
     for f in &args.mock_faults {
         s.push_str(&format!(" --mock-fault {f}"));
@@ -458,7 +467,7 @@ fn reproduce(args: &FuzzOptions, seed: u64) -> String {
     for v in &args.mock_variants {
         s.push_str(&format!(" --mock-variant {v}"));
     }
-    s
+    s + " --profile " + profile
 }
 
 fn session_preview(session: &Session, req: &request::FuzzRequest) -> render::Rendered {

@@ -96,8 +96,9 @@ pub struct ModelFacts {
     /// Client authentication methods the AS-A client is registered for.
     pub as_a_basic: bool,
     pub as_a_post: bool,
-    /// Whether AS-B knows a client (credentials available), and whether it may be omitted.
-    pub as_b_client: bool,
+    /// Client authentication methods the AS-B client (if any) is registered for.
+    pub as_b_basic: bool,
+    pub as_b_post: bool,
     /// `Some(true)`: AS-B issues without client authentication; `Some(false)`: it requires
     /// it; `None`: unknown policy (IC-JB-09).
     pub as_b_client_auth_optional: Option<bool>,
@@ -105,6 +106,23 @@ pub struct ModelFacts {
     pub rs_resource_known: bool,
     /// The subject token's type URI.
     pub subject_token_type: String,
+}
+
+impl ModelFacts {
+    /// A target that accepts both secret methods at both servers and issues at AS-B without
+    /// client authentication (unit tests).
+    #[cfg(test)]
+    pub fn lenient() -> ModelFacts {
+        ModelFacts {
+            as_a_basic: true,
+            as_a_post: true,
+            as_b_basic: true,
+            as_b_post: true,
+            as_b_client_auth_optional: Some(true),
+            rs_resource_known: true,
+            subject_token_type: crate::fuzz::request::TT_ACCESS_TOKEN.into(),
+        }
+    }
 }
 
 struct Judge {
@@ -321,7 +339,8 @@ fn client_auth_a(req: &FuzzRequest, facts: &ModelFacts, j: &mut Judge) {
 
 fn client_auth_b(req: &FuzzRequest, facts: &ModelFacts, j: &mut Judge) {
     match req.client_auth {
-        ClientAuth::Basic | ClientAuth::Post if facts.as_b_client => {}
+        ClientAuth::Basic if facts.as_b_basic => {}
+        ClientAuth::Post if facts.as_b_post => {}
         ClientAuth::None if facts.as_b_client_auth_optional == Some(true) => {}
         ClientAuth::None if facts.as_b_client_auth_optional == Some(false) => j.invalid(
             "IC-JB-09",
@@ -330,7 +349,9 @@ fn client_auth_b(req: &FuzzRequest, facts: &ModelFacts, j: &mut Judge) {
         ),
         ClientAuth::None => j.ambiguous("client authentication policy at AS-B unknown (IC-JB-09)"),
         ClientAuth::PostIdOnly => j.ambiguous("client_id without credentials"),
-        ClientAuth::Basic | ClientAuth::Post => j.ambiguous("AS-B client not configured"),
+        ClientAuth::Basic | ClientAuth::Post => {
+            j.ambiguous("AS-B client not configured, or not registered for the method")
+        }
         ClientAuth::BasicWrongSecret
         | ClientAuth::PostWrongSecret
         | ClientAuth::UnknownClient
@@ -650,14 +671,7 @@ mod tests {
     use rstest::rstest;
 
     fn facts() -> ModelFacts {
-        ModelFacts {
-            as_a_basic: true,
-            as_a_post: true,
-            as_b_client: true,
-            as_b_client_auth_optional: Some(true),
-            rs_resource_known: true,
-            subject_token_type: TT_ACCESS_TOKEN.into(),
-        }
+        ModelFacts::lenient()
     }
 
     fn with(endpoint: Endpoint, edit: impl FnOnce(&mut FuzzRequest)) -> Expectation {

@@ -2,11 +2,13 @@
 //! WHATWG form encoding), together with a log line that is identical across runs: target
 //! values and secrets appear as `{placeholders}`, never as their run-specific values.
 
+use crate::client_auth::{Client, apply_client_auth, tls_client};
 use crate::fuzz::assertion::{GrantContext, RealGrant, json_str};
 use crate::fuzz::request::{
     BodyEncoding, ClientAuth, ContentType, Endpoint, FuzzRequest, Method, TargetValue, Value,
 };
 use crate::fuzz::target::FuzzEndpoints;
+use crate::suite::AuthMethod;
 
 /// Signs grant mutations when no harness issuer is trusted (so they are forgeries).
 static UNTRUSTED_KEY: std::sync::LazyLock<crate::harness::HarnessIssuer> =
@@ -27,6 +29,12 @@ fn forge_signature(token: &str) -> String {
     }
 }
 
+/// Whether the fuzzer can vary the client's credentials: a secret sent by a secret-based
+/// method (RFC 6749 §2.3.1).
+pub fn secret_based(c: &Client) -> bool {
+    c.secret.is_some() && matches!(c.auth, AuthMethod::Basic | AuthMethod::Post)
+}
+
 /// A request ready to send.
 #[derive(Debug, Clone)]
 pub struct Rendered {
@@ -34,6 +42,8 @@ pub struct Rendered {
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<Vec<u8>>,
+    /// The client whose certificate the TLS handshake presents (RFC 8705 mutual TLS).
+    pub client_cert: Option<String>,
     /// Deterministic one-line description (no secrets, no run-specific values).
     pub log: String,
     /// The same request with `{placeholders}`, for replay files.
@@ -97,7 +107,9 @@ impl RenderContext<'_> {
             TargetValue::ForgedSubjectToken => {
                 (forge_signature(self.subject_token), "forged_subject_token")
             }
-            TargetValue::SubjectTokenType => (e.subject_token_type.clone(), "subject_token_type"),
+            TargetValue::SubjectTokenType => {
+                (e.facts.subject_token_type.clone(), "subject_token_type")
+            }
             TargetValue::AsBIssuer => (e.as_b_issuer.clone(), "as_b_issuer"),
             TargetValue::AsBTokenEndpoint => (e.as_b_token_endpoint.clone(), "as_b_token_endpoint"),
             TargetValue::AsBAudience => {
@@ -199,9 +211,19 @@ impl RenderContext<'_> {
 
     pub fn render(&self, req: &FuzzRequest) -> Rendered {
         let e = self.endpoints;
-        let (url, creds, who) = match req.endpoint {
-            Endpoint::Exchange => (&e.as_a_token_endpoint, Some(&e.client_a), "client_a"),
-            Endpoint::Assertion => (&e.as_b_token_endpoint, e.client_b.as_ref(), "client_b"),
+        let (url, creds, who, issuer) = match req.endpoint {
+            Endpoint::Exchange => (
+                &e.as_a_token_endpoint,
+                Some(&e.client_a),
+                "client_a",
+                &e.as_a_issuer,
+            ),
+            Endpoint::Assertion => (
+                &e.as_b_token_endpoint,
+                e.client_b.as_ref(),
+                "client_b",
+                &e.as_b_issuer,
+            ),
         };
         let (id, secret) = creds
             .map(|c| (c.id.clone(), c.secret.clone().unwrap_or_default()))
@@ -209,6 +231,30 @@ impl RenderContext<'_> {
         let mut headers = Vec::new();
         let mut log_headers = Vec::new();
         let mut fields: Vec<(String, String, String)> = Vec::new(); // name, actual, log (unencoded for JSON)
+        let mut client_cert = None;
+        let mut auth_label = format!("{:?}", req.client_auth);
+        // A client the fuzzer holds no secret-based method for (private_key_jwt, mutual TLS)
+        // authenticates as registered, through the runner's client authentication, where a
+        // request carries the client's own credentials; the other variants (wrong, missing,
+        // malformed, doubled credentials) stay as they are, and authenticate nobody.
+        let registered = creds
+            .filter(|c| !secret_based(c))
+            .filter(|_| matches!(req.client_auth, ClientAuth::Basic | ClientAuth::Post));
+        if let Some(c) = registered {
+            let mut form = Vec::new();
+            apply_client_auth(&mut form, &mut headers, Some(c), c.auth, issuer);
+            for (name, actual) in form {
+                let log = match name.as_str() {
+                    "client_id" => format!("{{{who}_id}}"),
+                    "client_assertion" => format!("{{{who}_assertion}}"),
+                    _ => actual.clone(),
+                };
+                fields.push((name, actual, log));
+            }
+            log_headers.extend(headers.iter().map(|(k, _)| format!("{k}={{{who}}}")));
+            client_cert = tls_client(Some(c), c.auth);
+            auth_label = format!("{:?}", c.auth);
+        }
         let basic = crate::oauth::basic_authorization;
         let body_creds =
             |fields: &mut Vec<(String, String, String)>, secret: &str, secret_log: &str| {
@@ -220,6 +266,7 @@ impl RenderContext<'_> {
                 ));
             };
         match req.client_auth {
+            _ if registered.is_some() => {}
             ClientAuth::None => {}
             ClientAuth::Basic => {
                 headers.push(("authorization".into(), basic(&id, &secret)));
@@ -341,12 +388,11 @@ impl RenderContext<'_> {
             "-".into()
         };
         let log = format!(
-            "{} {} ct={} enc={:?} auth={:?}{}{} {}",
+            "{} {} ct={} enc={:?} auth={auth_label}{}{} {}",
             req.endpoint,
             method,
             ct,
             req.encoding,
-            req.client_auth,
             if log_headers.is_empty() { "" } else { " " },
             log_headers.join(" "),
             body_log
@@ -356,6 +402,7 @@ impl RenderContext<'_> {
             url,
             headers,
             body,
+            client_cert,
             log: log.replace(['\n', '\r'], " "),
             template,
         }
@@ -365,27 +412,24 @@ impl RenderContext<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::environment::Client;
     use crate::fuzz::request::Param;
     use base64::Engine as _;
     use base64::engine::general_purpose::STANDARD;
 
     fn endpoints() -> FuzzEndpoints {
         FuzzEndpoints {
+            as_a_issuer: "http://127.0.0.1:1".into(),
             as_a_token_endpoint: "http://127.0.0.1:1/token".into(),
             as_b_issuer: "http://127.0.0.1:2".into(),
             as_b_token_endpoint: "http://127.0.0.1:2/token".into(),
             as_b_audience: Some("urn:b".into()),
             rs_resource: None,
             client_a: Client::basic("c", "s3cret"),
-            client_a_basic: true,
-            client_a_post: true,
             client_b: None,
-            as_b_client_auth_optional: Some(true),
-            subject_token_type: "urn:ietf:params:oauth:token-type:access_token".into(),
             held_scope: Some("read".into()),
             escalation_scope: None,
             harness: None,
+            facts: crate::fuzz::model::ModelFacts::lenient(),
         }
     }
 

@@ -84,7 +84,7 @@ impl Sender {
                 .body
                 .as_ref()
                 .map(|b| String::from_utf8_lossy(b).into_owned()),
-            client_cert: None,
+            client_cert: r.client_cert.clone(),
         };
         if let Some(rec) = &self.record {
             let line = serde_json::json!({

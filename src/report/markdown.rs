@@ -52,13 +52,33 @@ fn verdict_of(c: &CaseResult) -> &'static str {
 
 /// Renders the summary.
 pub fn render(run: &RunResult, gate: Option<&GateOutcome>) -> String {
-    let s = &run.summary;
     let mut out = String::new();
+    headline(&mut out, run);
+    parties(&mut out, run);
+    if let Some(g) = gate {
+        let status = match g.exit_code {
+            0 => "✅ gate passed",
+            1 => "❌ gate failed: conformance failure",
+            _ => "⚠️ gate failed: runtime error",
+        };
+        let _ = writeln!(out, "**{status}** (exit {})\n", g.exit_code);
+    }
+    failures(&mut out, run, gate);
+    fuzz(&mut out, run);
+    blocked(&mut out, run);
+    if let Some(g) = gate {
+        gate_findings(&mut out, g);
+    }
+    out
+}
+
+/// Title, and the notes that change how the rest reads (interrupted, insecure).
+fn headline(out: &mut String, run: &RunResult) {
     let _ = writeln!(
         out,
         "## chainproof: {} ({} cases)\n",
         cell(&run.profile),
-        s.total
+        run.summary.total
     );
     if run.interrupted {
         let _ = writeln!(
@@ -72,6 +92,11 @@ pub fn render(run: &RunResult, gate: Option<&GateOutcome>) -> String {
             "**Insecure run (`--insecure`): server certificates were not verified.**\n"
         );
     }
+}
+
+/// Per party judged and in all, then the roles and the tool.
+fn parties(out: &mut String, run: &RunResult) {
+    let s = &run.summary;
     let _ = writeln!(
         out,
         "| party judged | pass | fail | warn | info | blocked | skip | error |"
@@ -108,14 +133,10 @@ pub fn render(run: &RunResult, gate: Option<&GateOutcome>) -> String {
         cell(&run.tool.version),
         cell(&run.started_at)
     );
-    if let Some(g) = gate {
-        let status = match g.exit_code {
-            0 => "✅ gate passed",
-            1 => "❌ gate failed: conformance failure",
-            _ => "⚠️ gate failed: runtime error",
-        };
-        let _ = writeln!(out, "**{status}** (exit {})\n", g.exit_code);
-    }
+}
+
+/// Failures, errors and warnings (and cases that did not run), with expectations noted.
+fn failures(out: &mut String, run: &RunResult, gate: Option<&GateOutcome>) {
     let failing: Vec<&CaseResult> = run
         .cases
         .iter()
@@ -152,6 +173,10 @@ pub fn render(run: &RunResult, gate: Option<&GateOutcome>) -> String {
         }
         out.push('\n');
     }
+}
+
+/// Fuzz findings with seed, shrunk request and replay command; unanswered requests.
+fn fuzz(out: &mut String, run: &RunResult) {
     if let Some(f) = run.fuzz.as_ref().filter(|f| f.unanswered > 0) {
         let _ = writeln!(
             out,
@@ -189,6 +214,10 @@ pub fn render(run: &RunResult, gate: Option<&GateOutcome>) -> String {
         }
         out.push('\n');
     }
+}
+
+/// Cases another party's defect kept from testing their own party.
+fn blocked(out: &mut String, run: &RunResult) {
     let blocked: Vec<&CaseResult> = run
         .cases
         .iter()
@@ -217,52 +246,53 @@ pub fn render(run: &RunResult, gate: Option<&GateOutcome>) -> String {
         }
         out.push('\n');
     }
-    if let Some(g) = gate {
-        if !g.stale.is_empty() {
-            let _ = writeln!(out, "### Stale expectations\n");
-            for c in &g.stale {
+}
+
+/// Stale expectations and the changes since the baseline.
+fn gate_findings(out: &mut String, g: &GateOutcome) {
+    if !g.stale.is_empty() {
+        let _ = writeln!(out, "### Stale expectations\n");
+        for c in &g.stale {
+            let _ = writeln!(
+                out,
+                "- {} now {}: remove it from the expectation file",
+                cell(&c.case),
+                c.verdict
+            );
+        }
+        out.push('\n');
+    }
+    if let Some(d) = &g.baseline {
+        let _ = writeln!(
+            out,
+            "### Changes since the baseline ({})\n",
+            cell(&d.started_at)
+        );
+        if d.changes.is_empty() {
+            let _ = writeln!(out, "No verdict changed.\n");
+        } else {
+            let _ = writeln!(out, "| change | case | before | after |");
+            let _ = writeln!(out, "|---|---|---|---|");
+            for c in &d.changes {
+                let kind = match c.kind {
+                    ChangeKind::NewFailure => "new failure",
+                    ChangeKind::Fix => "fix",
+                    ChangeKind::Changed => "changed",
+                    ChangeKind::Added => "added",
+                    ChangeKind::Removed => "removed",
+                };
+                let v = |v: Option<Verdict>| v.map_or("-", Verdict::as_str);
                 let _ = writeln!(
                     out,
-                    "- {} now {}: remove it from the expectation file",
+                    "| {kind} | {} | {} | {} |",
                     cell(&c.case),
-                    c.verdict
+                    v(c.before),
+                    v(c.after)
                 );
             }
             out.push('\n');
         }
-        if let Some(d) = &g.baseline {
-            let _ = writeln!(
-                out,
-                "### Changes since the baseline ({})\n",
-                cell(&d.started_at)
-            );
-            if d.changes.is_empty() {
-                let _ = writeln!(out, "No verdict changed.\n");
-            } else {
-                let _ = writeln!(out, "| change | case | before | after |");
-                let _ = writeln!(out, "|---|---|---|---|");
-                for c in &d.changes {
-                    let kind = match c.kind {
-                        ChangeKind::NewFailure => "new failure",
-                        ChangeKind::Fix => "fix",
-                        ChangeKind::Changed => "changed",
-                        ChangeKind::Added => "added",
-                        ChangeKind::Removed => "removed",
-                    };
-                    let v = |v: Option<Verdict>| v.map_or("-", Verdict::as_str);
-                    let _ = writeln!(
-                        out,
-                        "| {kind} | {} | {} | {} |",
-                        cell(&c.case),
-                        v(c.before),
-                        v(c.after)
-                    );
-                }
-                out.push('\n');
-            }
-        }
     }
-    out
 }
 
 #[cfg(test)]

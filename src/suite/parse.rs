@@ -499,37 +499,7 @@ fn parse_action(f: &mut Fields, action: &str, steps: &[String], case: &str) -> R
                 steps,
             )?)
         }
-        "forge" => {
-            let from = tmpl_str(f, "from", steps)?;
-            let mode = f.choice("mode", ForgeMode::NAMES)?.map(|(m, _)| match m {
-                "tamper_payload" => ForgeMode::TamperPayload,
-                "tamper_signature" => ForgeMode::TamperSignature,
-                "alg_none" => ForgeMode::AlgNone,
-                "hmac_with_issuer_key" => ForgeMode::HmacWithIssuerKey,
-                "resign_untrusted" => ForgeMode::ResignUntrusted,
-                "jwt_client" => ForgeMode::JwtClient,
-                _ => ForgeMode::Harness,
-            });
-            let raw = tmpl_str(f, "raw", steps)?;
-            if mode.is_none() && raw.is_none() {
-                return Err(f.missing("mode"));
-            }
-            if from.is_none()
-                && mode.is_some()
-                && !matches!(mode, Some(ForgeMode::Harness | ForgeMode::JwtClient))
-            {
-                return Err(f.missing("from"));
-            }
-            Action::Forge(Forge {
-                from,
-                mode,
-                set_claims: tmpl_table(f, "set_claims", steps)?,
-                remove_claims: names(f, "remove_claims")?,
-                set_header: tmpl_table(f, "set_header", steps)?,
-                remove_header: names(f, "remove_header")?,
-                raw,
-            })
-        }
+        "forge" => Action::Forge(forge(f, steps)?),
         "call_resource" => Action::CallResource {
             token: tmpl_str(f, "token", steps)?.ok_or_else(|| f.missing("token"))?,
             scheme: f.choice("scheme", &["Bearer", "DPoP"])?.map(|(s, _)| {
@@ -546,115 +516,158 @@ fn parse_action(f: &mut Fields, action: &str, steps: &[String], case: &str) -> R
             token: tmpl_str(f, "token", steps)?.ok_or_else(|| f.missing("token"))?,
             extra_secs: f.uint("extra_secs", 3600)?.unwrap_or(2),
         },
-        "concurrent" => {
-            let count = f.uint("count", 64)?.ok_or_else(|| f.missing("count"))?;
-            if count == 0 {
-                return Err(f.missing("count (at least 1)"));
-            }
-            let inner = f.table("step")?.ok_or_else(|| f.missing("step"))?;
-            let (step, _) = parse_step(f.file, inner, steps, case)?;
-            if !matches!(
-                step.action,
-                Action::Exchange(_)
-                    | Action::Present(_)
-                    | Action::CallResource { .. }
-                    | Action::Request(_)
-                    | Action::Discover { .. }
-            ) {
-                return Err(f.file.error(
-                    inner.span.clone(),
-                    format!("`concurrent` cannot repeat a `{}` step", step.action.name()),
-                    "use an HTTP action: exchange, present, call_resource, request, discover",
-                ));
-            }
-            Action::Concurrent {
-                count: count as u32,
-                step: Box::new(step),
-            }
-        }
-        "request" => {
-            let role = role(f, "role")?.ok_or_else(|| f.missing("role"))?;
-            let (endpoint, span) =
-                match f.choice("endpoint", &["token", "metadata", "jwks", "resource"])? {
-                    Some(("token", s)) => (Endpoint::Token, s),
-                    Some(("metadata", s)) => (Endpoint::Metadata, s),
-                    Some(("jwks", s)) => (Endpoint::Jwks, s),
-                    Some((_, s)) => (Endpoint::Resource, s),
-                    None => return Err(f.missing("endpoint")),
-                };
-            let fits = match role {
-                Role::Rs => matches!(endpoint, Endpoint::Metadata | Endpoint::Resource),
-                Role::AsA | Role::AsB => endpoint != Endpoint::Resource,
-            };
-            if !fits {
-                return Err(f.file.error(
-                    span,
-                    format!("{} has no such endpoint for this role", f.what),
-                    "AS roles: token, metadata, jwks; rs: metadata, resource",
-                ));
-            }
-            let method = f
-                .str("method")?
-                .map(|m| m.0.to_ascii_uppercase())
-                .unwrap_or_else(|| "POST".into());
-            let form = tmpl_table(f, "form", steps)?;
-            let body = tmpl_str(f, "body", steps)?;
-            if body.is_some() && !form.is_empty() {
-                let span = f.key_span("body").unwrap_or(f.span.clone());
-                return Err(f.file.error(
-                    span,
-                    "`body` and `form` are exclusive",
-                    "use one of them",
-                ));
-            }
-            Action::Request(RawRequest {
-                role,
-                endpoint,
-                method,
-                form,
-                body,
-                content_type: tmpl_str(f, "content_type", steps)?,
-                headers: tmpl_table(f, "headers", steps)?,
-                client: client(
-                    f,
-                    &[
-                        "primary",
-                        "second",
-                        "none",
-                        "as_b",
-                        "wrong_secret",
-                        "jwt",
-                        "as_b_or_none",
-                    ],
-                )?
-                .unwrap_or(ClientSel::None),
-                auth: auth(f)?,
-            })
-        }
+        "concurrent" => concurrent(f, steps, case)?,
+        "request" => Action::Request(raw_request(f, steps)?),
         "skip_unless" => {
-            let (value, span) = f.req_str("value")?;
-            let value = check_query(f.file, &value, span, steps)?;
-            let predicate = parse_predicate(f, steps)?;
+            let condition = condition(f, steps)?;
             let reason = tmpl_str(f, "reason", steps)?.ok_or_else(|| f.missing("reason"))?;
-            let when = match f.table("when")? {
-                Some(n) => {
-                    let mut wf = Fields::new(f.file, n, "the `when` of a skip_unless step")?;
-                    let (value, span) = wf.req_str("value")?;
-                    let value = check_query(f.file, &value, span, steps)?;
-                    let predicate = parse_predicate(&mut wf, steps)?;
-                    wf.finish()?;
-                    Some(Condition { value, predicate })
-                }
-                None => None,
-            };
+            let when = when(f, steps, "the `when` of a skip_unless step")?;
             Action::SkipUnless {
-                condition: Condition { value, predicate },
+                condition,
                 when,
                 reason,
             }
         }
         other => unreachable!("action {other} validated above"),
     })
+}
+
+/// A `forge` step: the token to start from, the signing mode and the edits.
+fn forge(f: &mut Fields, steps: &[String]) -> R<Forge> {
+    let from = tmpl_str(f, "from", steps)?;
+    let mode = f.choice("mode", ForgeMode::NAMES)?.map(|(m, _)| match m {
+        "tamper_payload" => ForgeMode::TamperPayload,
+        "tamper_signature" => ForgeMode::TamperSignature,
+        "alg_none" => ForgeMode::AlgNone,
+        "hmac_with_issuer_key" => ForgeMode::HmacWithIssuerKey,
+        "resign_untrusted" => ForgeMode::ResignUntrusted,
+        "jwt_client" => ForgeMode::JwtClient,
+        _ => ForgeMode::Harness,
+    });
+    let raw = tmpl_str(f, "raw", steps)?;
+    if mode.is_none() && raw.is_none() {
+        return Err(f.missing("mode"));
+    }
+    if from.is_none()
+        && mode.is_some()
+        && !matches!(mode, Some(ForgeMode::Harness | ForgeMode::JwtClient))
+    {
+        return Err(f.missing("from"));
+    }
+    Ok(Forge {
+        from,
+        mode,
+        set_claims: tmpl_table(f, "set_claims", steps)?,
+        remove_claims: names(f, "remove_claims")?,
+        set_header: tmpl_table(f, "set_header", steps)?,
+        remove_header: names(f, "remove_header")?,
+        raw,
+    })
+}
+
+/// A `concurrent` step: an HTTP step repeated `count` times at once.
+fn concurrent(f: &mut Fields, steps: &[String], case: &str) -> R<Action> {
+    let count = f.uint("count", 64)?.ok_or_else(|| f.missing("count"))?;
+    if count == 0 {
+        return Err(f.missing("count (at least 1)"));
+    }
+    let inner = f.table("step")?.ok_or_else(|| f.missing("step"))?;
+    let (step, _) = parse_step(f.file, inner, steps, case)?;
+    if !matches!(
+        step.action,
+        Action::Exchange(_)
+            | Action::Present(_)
+            | Action::CallResource { .. }
+            | Action::Request(_)
+            | Action::Discover { .. }
+    ) {
+        return Err(f.file.error(
+            inner.span.clone(),
+            format!("`concurrent` cannot repeat a `{}` step", step.action.name()),
+            "use an HTTP action: exchange, present, call_resource, request, discover",
+        ));
+    }
+    Ok(Action::Concurrent {
+        count: count as u32,
+        step: Box::new(step),
+    })
+}
+
+/// A `request` step: a raw HTTP request to a role's endpoint.
+fn raw_request(f: &mut Fields, steps: &[String]) -> R<RawRequest> {
+    let role = role(f, "role")?.ok_or_else(|| f.missing("role"))?;
+    let (endpoint, span) = match f.choice("endpoint", &["token", "metadata", "jwks", "resource"])? {
+        Some(("token", s)) => (Endpoint::Token, s),
+        Some(("metadata", s)) => (Endpoint::Metadata, s),
+        Some(("jwks", s)) => (Endpoint::Jwks, s),
+        Some((_, s)) => (Endpoint::Resource, s),
+        None => return Err(f.missing("endpoint")),
+    };
+    let fits = match role {
+        Role::Rs => matches!(endpoint, Endpoint::Metadata | Endpoint::Resource),
+        Role::AsA | Role::AsB => endpoint != Endpoint::Resource,
+    };
+    if !fits {
+        return Err(f.file.error(
+            span,
+            format!("{} has no such endpoint for this role", f.what),
+            "AS roles: token, metadata, jwks; rs: metadata, resource",
+        ));
+    }
+    let method = f
+        .str("method")?
+        .map(|m| m.0.to_ascii_uppercase())
+        .unwrap_or_else(|| "POST".into());
+    let form = tmpl_table(f, "form", steps)?;
+    let body = tmpl_str(f, "body", steps)?;
+    if body.is_some() && !form.is_empty() {
+        let span = f.key_span("body").unwrap_or(f.span.clone());
+        return Err(f
+            .file
+            .error(span, "`body` and `form` are exclusive", "use one of them"));
+    }
+    Ok(RawRequest {
+        role,
+        endpoint,
+        method,
+        form,
+        body,
+        content_type: tmpl_str(f, "content_type", steps)?,
+        headers: tmpl_table(f, "headers", steps)?,
+        client: client(
+            f,
+            &[
+                "primary",
+                "second",
+                "none",
+                "as_b",
+                "wrong_secret",
+                "jwt",
+                "as_b_or_none",
+            ],
+        )?
+        .unwrap_or(ClientSel::None),
+        auth: auth(f)?,
+    })
+}
+
+/// A condition: `value` (a query) and one predicate.
+fn condition(f: &mut Fields, steps: &[String]) -> R<Condition> {
+    let (value, span) = f.req_str("value")?;
+    let value = check_query(f.file, &value, span, steps)?;
+    let predicate = parse_predicate(f, steps)?;
+    Ok(Condition { value, predicate })
+}
+
+/// An optional `when` table: a condition that must hold for its check or step to apply.
+fn when(f: &mut Fields, steps: &[String], what: impl Into<String>) -> R<Option<Condition>> {
+    let Some(n) = f.table("when")? else {
+        return Ok(None);
+    };
+    let mut wf = Fields::new(f.file, n, what)?;
+    let c = condition(&mut wf, steps)?;
+    wf.finish()?;
+    Ok(Some(c))
 }
 
 fn parse_check(
@@ -677,17 +690,7 @@ fn parse_check(
         }
         None => reqs[0].clone(),
     };
-    let when = match f.table("when")? {
-        Some(n) => {
-            let mut wf = Fields::new(file, n, format!("the `when` of check `{what}`"))?;
-            let (value, span) = wf.req_str("value")?;
-            let value = check_query(file, &value, span, steps)?;
-            let predicate = parse_predicate(&mut wf, steps)?;
-            wf.finish()?;
-            Some(Condition { value, predicate })
-        }
-        None => None,
-    };
+    let when = when(&mut f, steps, format!("the `when` of check `{what}`"))?;
     let predicate = parse_predicate(&mut f, steps)?;
     f.finish()?;
     Ok(Check {
@@ -710,6 +713,28 @@ fn check_query(file: &SourceFile, path: &str, span: Range<usize>, steps: &[Strin
     })?;
     check_path_root(file, path, span, steps)?;
     Ok(query)
+}
+
+/// `one_of`'s optional `prefer`: a subset of the allowed members.
+fn prefer(f: &mut Fields, allowed: &Template, steps: &[String]) -> R<Option<Template>> {
+    let Some(p) = f.take("prefer") else {
+        return Ok(None);
+    };
+    let prefer = template(f.file, p, steps)?;
+    if !matches!(p.value, NodeValue::Array(_)) {
+        return Err(f.type_error("prefer", p, "an array"));
+    }
+    // Compared as written: a `${ref}` member must be written in both.
+    if let (Value::Array(a), Value::Array(pl)) = (allowed.to_json(), prefer.to_json())
+        && let Some(bad) = pl.iter().find(|x| !a.contains(x))
+    {
+        return Err(f.file.error(
+            p.span.clone(),
+            format!("`prefer` member {bad} is not in `one_of`"),
+            "prefer a subset of the allowed set",
+        ));
+    }
+    Ok(Some(prefer))
 }
 
 fn parse_predicate(f: &mut Fields, steps: &[String]) -> R<Predicate> {
@@ -790,27 +815,7 @@ fn parse_predicate(f: &mut Fields, steps: &[String]) -> R<Predicate> {
         "equals_ci" => Predicate::EqualsCi(want_str(f)?),
         "one_of" => {
             let allowed = want_list(f)?;
-            let prefer = match f.take("prefer") {
-                None => None,
-                Some(p) => {
-                    let prefer = template(f.file, p, steps)?;
-                    if !matches!(p.value, NodeValue::Array(_)) {
-                        return Err(f.type_error("prefer", p, "an array"));
-                    }
-                    // Compared as written: a `${ref}` member must be written in both.
-                    if let (Value::Array(a), Value::Array(pl)) =
-                        (allowed.to_json(), prefer.to_json())
-                        && let Some(bad) = pl.iter().find(|x| !a.contains(x))
-                    {
-                        return Err(f.file.error(
-                            p.span.clone(),
-                            format!("`prefer` member {bad} is not in `one_of`"),
-                            "prefer a subset of the allowed set",
-                        ));
-                    }
-                    Some(prefer)
-                }
-            };
+            let prefer = prefer(f, &allowed, steps)?;
             Predicate::OneOf { allowed, prefer }
         }
         "exists" => Predicate::Exists(want_bool(f)?),
