@@ -105,17 +105,44 @@ pub fn es256(key: &SigningKey, input: &str) -> String {
     b64(&es256_bytes(key, input.as_bytes()))
 }
 
-/// ES256 signature by aws-lc-rs. The key pair is rebuilt from the p256 key for each signature
-/// (one more fixed-base multiplication): the harness signs a few tokens per case, and keeping
-/// p256 as its key type keeps PEM and JWK handling in one place.
+/// ES256 signature by aws-lc-rs. p256 stays the harness's key type (PEM and JWK handling in
+/// one place); the aws-lc-rs key pair built from it is kept per thread for the last few keys,
+/// because building one validates the key with a fixed-base multiplication, as costly as the
+/// signature itself, and the fuzzer signs a grant for many of its requests with one key.
 fn es256_bytes(key: &SigningKey, input: &[u8]) -> Vec<u8> {
-    let point = key.verifying_key().to_encoded_point(false);
-    let pair = EcdsaKeyPair::from_private_key_and_public_key(
-        &ECDSA_P256_SHA256_FIXED_SIGNING,
-        &key.to_bytes(),
-        point.as_bytes(),
-    )
-    .expect("a p256 key is a valid P-256 key pair");
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    /// How many key pairs each thread keeps (a run signs with a handful of keys).
+    const KEPT: usize = 8;
+    thread_local! {
+        static PAIRS: RefCell<Vec<(p256::FieldBytes, Rc<EcdsaKeyPair>)>> =
+            const { RefCell::new(Vec::new()) };
+    }
+    let scalar = key.to_bytes();
+    let kept = PAIRS.with_borrow(|pairs| {
+        pairs
+            .iter()
+            .find(|(d, _)| *d == scalar)
+            .map(|(_, pair)| pair.clone())
+    });
+    let pair = kept.unwrap_or_else(|| {
+        let point = key.verifying_key().to_encoded_point(false);
+        let pair = Rc::new(
+            EcdsaKeyPair::from_private_key_and_public_key(
+                &ECDSA_P256_SHA256_FIXED_SIGNING,
+                &scalar,
+                point.as_bytes(),
+            )
+            .expect("a p256 key is a valid P-256 key pair"),
+        );
+        PAIRS.with_borrow_mut(|pairs| {
+            if pairs.len() == KEPT {
+                pairs.remove(0);
+            }
+            pairs.push((scalar, pair.clone()));
+        });
+        pair
+    });
     pair.sign(&SystemRandom::new(), input)
         .expect("ECDSA signing does not fail with a valid key")
         .as_ref()

@@ -645,6 +645,12 @@ fn resolve_target(s: &AsA, form: &Form) -> Result<String, OAuthError> {
         if s.faults.has(Fault::MissingTargetAccepted) {
             return Ok(s.as_b.issuer.clone());
         }
+        if s.faults.has(Fault::EmptyTargetDefaults)
+            && (form.sent_empty("audience") || form.sent_empty("resource"))
+        {
+            // The parameter was sent, so the fault takes its (empty) value as "the default AS".
+            return Ok(s.as_b.issuer.clone());
+        }
         return Err(OAuthError::invalid_request(
             "one of resource or audience is required",
         ));
@@ -668,10 +674,11 @@ fn resolve_target(s: &AsA, form: &Form) -> Result<String, OAuthError> {
 }
 
 fn resolve_name(s: &AsA, name: &str, is_audience: bool) -> Option<String> {
-    if name == s.as_b.issuer
-        || (!is_audience && name == s.as_b.token_endpoint)
-        || (is_audience && name == s.cfg.as_b_audience_alias)
-    {
+    let alias = is_audience && name == s.cfg.as_b_audience_alias;
+    if alias && s.faults.has(Fault::AudienceAliasRefused) {
+        return None;
+    }
+    if name == s.as_b.issuer || (!is_audience && name == s.as_b.token_endpoint) || alias {
         Some(s.as_b.issuer.clone())
     } else if s.cfg.extra_partners.iter().any(|p| p == name)
         || s.faults.has(Fault::AcceptUnknownAudience)
@@ -766,6 +773,7 @@ fn exchange(
         && !(ena(s) && rtt == TT_ACCESS_TOKEN)
         && !(rfc8693 && crate::delegation::issuable(rtt))
         && !f.has(Fault::AcceptUnsupportedTokenType)
+        && !(f.has(Fault::UnissuableTypeFallsBack) && rtt.starts_with(TT_PREFIX))
     {
         return Err(OAuthError::invalid_request(
             "requested_token_type not supported; this server issues urn:ietf:params:oauth:token-type:jwt",
@@ -923,6 +931,10 @@ fn exchange(
         json!(s.rs_resource)
     } else if f.has(Fault::GrantAudDuplicated) {
         json!([target, format!("{target}/")])
+    } else if f.has(Fault::AudienceAudIsAlias)
+        && form.get("audience") == Some(s.cfg.as_b_audience_alias.as_str())
+    {
+        json!(s.cfg.as_b_audience_alias)
     } else if f.has(Fault::GrantMultiAud) {
         let other = s
             .cfg
@@ -958,6 +970,8 @@ fn exchange(
     claims.insert("aud".into(), aud);
     if f.has(Fault::GrantAlreadyExpired) {
         claims.insert("exp".into(), json!(now - 600));
+    } else if f.has(Fault::GrantExpMilliseconds) {
+        claims.insert("exp".into(), json!((now + lifetime) * 1000));
     } else if !f.has(Fault::GrantMissingExp) {
         claims.insert("exp".into(), json!(now + lifetime));
     }
@@ -1097,7 +1111,10 @@ fn exchange(
             }
         ),
     );
-    if !f.has(Fault::ExchangeNoExpiresIn) {
+    if f.has(Fault::ExpiresInDisagrees) {
+        // An hour, whatever the grant's exp says.
+        body.insert("expires_in".into(), json!(3600));
+    } else if !f.has(Fault::ExchangeNoExpiresIn) {
         body.insert("expires_in".into(), json!(lifetime));
     }
     let requested = form.get("scope").map(scopes);
@@ -1124,6 +1141,9 @@ fn exchange(
     }
     Ok(resp)
 }
+
+/// The prefix of the token type URIs RFC 8693 §3 registers.
+const TT_PREFIX: &str = "urn:ietf:params:oauth:token-type:";
 
 /// Under `invalid-request-for-unknown-target`, an unacceptable target is `invalid_request`.
 pub(crate) fn target_error(s: &AsA, e: OAuthError) -> OAuthError {

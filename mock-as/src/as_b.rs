@@ -43,6 +43,23 @@ pub struct AsB {
     pub opaque: Arc<crate::opaque::OpaqueTokens>,
 }
 
+impl AsB {
+    /// AS-B's client authentication, for its token and introspection endpoints alike.
+    fn authenticator<'a>(&'a self, now: i64, peer_cert: Option<&'a [u8]>) -> Authenticator<'a> {
+        Authenticator {
+            clients: &self.clients,
+            issuer: &self.urls.issuer,
+            token_endpoint: &self.urls.token_endpoint,
+            realm: "as-b",
+            assertion_replay: &self.assertion_replay,
+            faults: &self.faults,
+            now,
+            client_certs: self.client_certs.as_ref(),
+            peer_cert,
+        }
+    }
+}
+
 pub fn router(state: Arc<AsB>) -> Router {
     Router::new()
         .route(&state.urls.metadata_route, get(metadata))
@@ -94,18 +111,9 @@ async fn introspect(State(s): State<Arc<AsB>>, req: Request) -> Response {
     let peer_cert = crate::mtls::peer_certificate(&req);
     let run = async {
         let (headers, form) = endpoint::intake(req, &s.faults).await?;
-        let client = Authenticator {
-            clients: &s.clients,
-            issuer: &s.urls.issuer,
-            token_endpoint: &s.urls.token_endpoint,
-            realm: "as-b",
-            assertion_replay: &s.assertion_replay,
-            faults: &s.faults,
-            now: now(),
-            client_certs: s.client_certs.as_ref(),
-            peer_cert: peer_cert.as_deref(),
-        }
-        .authenticate(&headers, &form)?;
+        let client = s
+            .authenticator(now(), peer_cert.as_deref())
+            .authenticate(&headers, &form)?;
         if client == ClientIdentity::Anonymous {
             return Err(OAuthError::invalid_client(
                 "introspection requires client authentication",
@@ -133,6 +141,18 @@ async fn token(State(s): State<Arc<AsB>>, req: Request) -> Response {
         Err(e) => e.render(error_style(&s.faults)),
     }
 }
+
+/// The parameters AS-B understands (only the `refuse-unknown-params` fault consults it).
+const KNOWN_PARAMS: &[&str] = &[
+    "grant_type",
+    "assertion",
+    "scope",
+    "resource",
+    "client_id",
+    "client_secret",
+    "client_assertion",
+    "client_assertion_type",
+];
 
 /// A grant that passed validation.
 struct Grant {
@@ -410,19 +430,18 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
     let peer_cert = crate::mtls::peer_certificate(&req);
     let (headers, form) = endpoint::intake(req, f).await?;
     endpoint::grant_type(&form, &[JWT_BEARER], f)?;
-    let now = now();
-    let client = Authenticator {
-        clients: &s.clients,
-        issuer: &s.urls.issuer,
-        token_endpoint: &s.urls.token_endpoint,
-        realm: "as-b",
-        assertion_replay: &s.assertion_replay,
-        faults: &s.faults,
-        now,
-        client_certs: s.client_certs.as_ref(),
-        peer_cert: peer_cert.as_deref(),
+    if f.has(Fault::RefuseUnknownParams)
+        && let Some(unknown) = form.names().find(|n| !KNOWN_PARAMS.contains(n))
+    {
+        let shown: String = unknown.chars().take(40).collect();
+        return Err(OAuthError::invalid_request(format!(
+            "unknown parameter {shown}"
+        )));
     }
-    .authenticate(&headers, &form);
+    let now = now();
+    let client = s
+        .authenticator(now, peer_cert.as_deref())
+        .authenticate(&headers, &form);
     let client = match client {
         Ok(c) => c,
         Err(e) if e.code == "invalid_client" && f.has(Fault::IgnoreInvalidClientCredentials) => {

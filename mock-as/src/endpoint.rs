@@ -43,7 +43,7 @@ pub async fn intake(req: Request, faults: &FaultSet) -> Result<(HeaderMap, Form)
     if parts.method == Method::GET && faults.has(Fault::TokenEndpointAcceptsGet) {
         return Ok((parts.headers, form::parse_query(parts.uri.query())?));
     }
-    if parts.method != Method::POST {
+    if parts.method != Method::POST && !faults.has(Fault::TokenEndpointIgnoresMethod) {
         return Err(OAuthError::method_not_allowed());
     }
     let bytes = form::read_body(body).await?;

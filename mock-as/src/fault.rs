@@ -413,6 +413,37 @@ faults! {
     /// default) instead of answering unsupported_grant_type.
     /// fuzz: reachable by exchange-token-for-invalid, exchange-error-code
     UnknownGrantTypeAsExchange = "unknown-grant-type-as-exchange", ["GEN-05"], "AS-A processes a request with an unknown grant_type as a token exchange";
+    /// AS-A takes an `audience` or `resource` sent with an empty value as a request for its
+    /// default AS-B (RFC 6749 §3.1: an empty parameter is an omitted one, so no target).
+    /// fuzz: unreachable: no fuzzed request has an empty value as its only target (1500 cases, seed 1: no finding)
+    EmptyTargetDefaults = "empty-target-defaults", ["IC-TE-03"], "AS-A mints a grant for AS-B when audience (or resource) is sent with an empty value";
+    /// AS-A refuses AS-B's logical name in `audience` (invalid_target) and accepts only a URI
+    /// in `resource`.
+    /// fuzz: unreachable: the fuzzer sends the target in resource only
+    AudienceAliasRefused = "audience-alias-refused", ["IC-TE-04"], "AS-A refuses AS-B's logical name in audience, accepting only resource";
+    /// AS-A copies the `audience` alias verbatim into the grant's aud, so the audience form
+    /// yields a grant AS-B does not recognise while the resource form works.
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
+    AudienceAudIsAlias = "audience-aud-is-alias", ["IC-TE-04", "IC-TE-17"], "AS-A puts the audience alias itself, not AS-B's issuer, in the grant's aud";
+    /// AS-A answers a registered token type it cannot issue (SAML 2.0) with its JWT grant,
+    /// while still refusing unregistered type URIs.
+    /// fuzz: unreachable: the fuzzer does not send registered token types AS-A cannot issue
+    UnissuableTypeFallsBack = "unissuable-type-falls-back", ["IC-TE-08"], "AS-A issues its JWT grant when a registered token type it cannot issue (SAML 2.0) is requested";
+    /// AS-A's expires_in says an hour while the grant it issued lives a minute.
+    /// fuzz: unreachable: the oracles check expires_in's type, not its agreement with the grant's exp
+    ExpiresInDisagrees = "exchange-expires-in-disagrees", ["IC-TE-14"], "AS-A's expires_in (an hour) disagrees with the grant's exp";
+    /// AS-A writes the grant's exp in milliseconds (a JavaScript-style clock), so the grant
+    /// seems valid for millennia: a number in the future, but no short lifetime.
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
+    GrantExpMilliseconds = "grant-exp-milliseconds", ["IC-JG-05"], "AS-A's grant exp counts milliseconds, not seconds, so the grant never expires in practice";
+    /// The token endpoints read the form body whatever the method, so a PUT (or a GET with
+    /// a body) is handled as a POST (RFC 6749 §3.2: POST).
+    /// fuzz: unreachable: the fuzzer sends POST requests only
+    TokenEndpointIgnoresMethod = "token-endpoint-ignores-method", ["GEN-01"], "token endpoints handle a PUT with a form body as if it were a POST";
+    /// AS-B refuses a jwt-bearer request with a parameter it does not know (RFC 6749 §3.2:
+    /// the server MUST ignore unrecognized parameters).
+    /// fuzz: reachable by assertion-valid-rejected
+    RefuseUnknownParams = "refuse-unknown-params", ["GEN-02"], "AS-B refuses a jwt-bearer request carrying an unknown parameter with invalid_request";
     // ID-JAG mode (MockProfile::IdJag): the IdP and resource-AS rules of the ID-JAG profile.
     /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the oracles judge token responses, not the grant's header
     IdJagTypMissing = "id-jag-typ-missing", ["IDJAG-07"], "The IdP (AS-A, ID-JAG mode) mints ID-JAGs without the typ oauth-id-jag+jwt header";

@@ -20,6 +20,9 @@ pub struct Form {
     params: BTreeMap<String, String>,
     /// Every value of the [`MULTI_VALUED`] parameters, in order.
     multi: BTreeMap<String, Vec<String>>,
+    /// Names that were sent only with empty values (treated as absent; only the
+    /// `empty-target-defaults` fault looks at them).
+    empty: std::collections::BTreeSet<String>,
 }
 
 impl Form {
@@ -33,6 +36,14 @@ impl Form {
             Some(v) => v.iter().map(String::as_str).collect(),
             None => self.get(name).into_iter().collect(),
         }
+    }
+    /// Whether `name` was sent with an empty value (and so counts as absent).
+    pub fn sent_empty(&self, name: &str) -> bool {
+        self.empty.contains(name)
+    }
+    /// The names of the parameters sent with a value.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.params.keys().map(String::as_str)
     }
     /// The value of a required parameter.
     pub fn require(&self, name: &str) -> Result<&str, OAuthError> {
@@ -117,11 +128,13 @@ pub fn parse(body: &[u8], allow_duplicates: bool) -> Result<Form, OAuthError> {
         .map_err(|_| OAuthError::malformed("request body is not UTF-8"))?;
     let mut params = BTreeMap::new();
     let mut multi: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut empty = std::collections::BTreeSet::new();
     for pair in text.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let name = percent_decode(k, "a parameter name")?;
         let value = percent_decode(v, "a parameter value")?;
         if value.is_empty() || name.is_empty() {
+            empty.insert(name);
             continue; // RFC 6749 §3.1: parameters sent without a value are treated as omitted.
         }
         if MULTI_VALUED.contains(&name.as_str()) {
@@ -137,7 +150,12 @@ pub fn parse(body: &[u8], allow_duplicates: bool) -> Result<Form, OAuthError> {
         }
         params.insert(name, value);
     }
-    Ok(Form { params, multi })
+    empty.retain(|n| !params.contains_key(n));
+    Ok(Form {
+        params,
+        multi,
+        empty,
+    })
 }
 
 /// Parse a URL query string with the same rules (only the `get-token-endpoint` fault uses it).

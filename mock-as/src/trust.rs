@@ -22,7 +22,38 @@ pub enum KeyLookup {
 struct Source {
     issuer: String,
     jwks_uri: Option<String>,
-    keys: tokio::sync::Mutex<Option<Vec<Value>>>,
+    keys: tokio::sync::Mutex<Option<KeySet>>,
+}
+
+/// An issuer's JWKs with each one's public key parsed once: a grant's verification then
+/// costs the signature check alone, not a JWK decoding and a point validation as well.
+#[derive(Clone)]
+struct KeySet {
+    jwks: Vec<Value>,
+    /// `keys::public_key_from_jwk` of each JWK, in order (`None` when unusable).
+    parsed: Vec<Option<PublicKey>>,
+}
+
+impl KeySet {
+    fn new(jwks: Vec<Value>) -> KeySet {
+        let parsed = jwks
+            .iter()
+            .map(|k| keys::public_key_from_jwk(k).ok())
+            .collect();
+        KeySet { jwks, parsed }
+    }
+
+    /// The key named `kid`; a key without `kid` may be used when it is the issuer's only key
+    /// (RFC 7517 §4.5: kid is optional).
+    fn select(&self, kid: Option<&str>) -> Option<PublicKey> {
+        let keys = &self.jwks;
+        let by_kid = keys
+            .iter()
+            .position(|k| kid.is_some() && k.get("kid").and_then(Value::as_str) == kid);
+        let chosen =
+            by_kid.or_else(|| (keys.len() == 1 && keys[0].get("kid").is_none()).then_some(0))?;
+        self.parsed[chosen].clone()
+    }
 }
 
 /// The issuers AS-B accepts grants from.
@@ -36,16 +67,6 @@ fn keys_of(jwks: &Value) -> Vec<Value> {
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default()
-}
-
-fn select(keys: &[Value], kid: Option<&str>) -> Option<PublicKey> {
-    let by_kid = keys
-        .iter()
-        .find(|k| kid.is_some() && k.get("kid").and_then(Value::as_str) == kid);
-    // A key without `kid` may be used when it is the issuer's only key (RFC 7517 §4.5: kid is optional).
-    let chosen =
-        by_kid.or_else(|| (keys.len() == 1 && keys[0].get("kid").is_none()).then(|| &keys[0]))?;
-    keys::public_key_from_jwk(chosen).ok()
 }
 
 impl TrustStore {
@@ -67,7 +88,7 @@ impl TrustStore {
                 .into_iter()
                 .map(|(issuer, jwks, jwks_uri)| Source {
                     issuer,
-                    keys: tokio::sync::Mutex::new(jwks.as_ref().map(keys_of)),
+                    keys: tokio::sync::Mutex::new(jwks.as_ref().map(|j| KeySet::new(keys_of(j)))),
                     jwks_uri,
                 })
                 .collect(),
@@ -108,11 +129,11 @@ impl TrustStore {
         Ok(body)
     }
 
-    async fn fetch(&self, uri: &str) -> Result<Vec<Value>, String> {
+    async fn fetch(&self, uri: &str) -> Result<KeySet, String> {
         let body = self.fetch_bytes(uri, "JWKS").await?;
         let doc: Value =
             serde_json::from_slice(&body).map_err(|_| "JWKS is not JSON".to_string())?;
-        Ok(keys_of(&doc))
+        Ok(KeySet::new(keys_of(&doc)))
     }
 
     /// The key of the first PEM certificate at an arbitrary URL (only the `follow-x5u` fault
@@ -137,7 +158,7 @@ impl TrustStore {
         {
             *cached = Some(self.fetch(uri).await?);
         }
-        Ok(cached.clone().unwrap_or_default())
+        Ok(cached.as_ref().map(|k| k.jwks.clone()).unwrap_or_default())
     }
 
     /// The key of issuer `iss` named `kid`; refetches a `jwks_uri` once when the kid is unknown.
@@ -147,7 +168,7 @@ impl TrustStore {
         };
         let mut cached = source.keys.lock().await;
         if let Some(keys) = cached.as_ref()
-            && let Some(k) = select(keys, kid)
+            && let Some(k) = keys.select(kid)
         {
             return KeyLookup::Found(k);
         }
@@ -156,7 +177,7 @@ impl TrustStore {
         };
         match self.fetch(uri).await {
             Ok(keys) => {
-                let found = select(&keys, kid);
+                let found = keys.select(kid);
                 *cached = Some(keys);
                 found.map(KeyLookup::Found).unwrap_or(KeyLookup::UnknownKid)
             }
@@ -167,8 +188,7 @@ impl TrustStore {
     /// A key named `kid` from an arbitrary JWKS URL (only the `follow-jku` fault uses this:
     /// RFC 8725 §3.10 forbids trusting `jku` without an allow-list).
     pub async fn key_from_url(&self, url: &str, kid: Option<&str>) -> Option<PublicKey> {
-        let keys = self.fetch(url).await.ok()?;
-        select(&keys, kid)
+        self.fetch(url).await.ok()?.select(kid)
     }
 
     /// Any trusted issuer's key named `kid` (only the `ignore-issuer-key-binding` fault uses this).

@@ -30,6 +30,7 @@ const BREAKS_CHAIN: &[Fault] = &[
     Fault::GrantExtraSegment,
     Fault::GrantAudOtherAs,
     Fault::GrantAudResource,
+    Fault::GrantExpMilliseconds,
 ];
 
 /// Bearer chain without panicking: user token → exchange → jwt-bearer → RS-B 200.
@@ -492,6 +493,41 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             decode(x.token()).1["requested_cnf"]["jkt"] != json!(key.thumbprint())
         }
         GrantMayActNotObject => grant_claims(&e).await.get("may_act").is_some_and(|m| !m.is_object()),
+        EmptyTargetDefaults => {
+            let st = e.user_token().await;
+            e.exchange_with(&st, &[("audience", "")], None).await.status == 200
+        }
+        AudienceAliasRefused => {
+            let st = e.user_token().await;
+            e.exchange_with(&st, &[("audience", &f_.as_b_audience_alias)], None).await.status != 200
+        }
+        AudienceAudIsAlias => {
+            let st = e.user_token().await;
+            let x = e.exchange_with(&st, &[("audience", &f_.as_b_audience_alias)], None).await;
+            decode(x.token()).1["aud"] == json!(f_.as_b_audience_alias)
+        }
+        UnissuableTypeFallsBack => {
+            let saml = "urn:ietf:params:oauth:token-type:saml2";
+            e.exchange(&[("requested_token_type", saml)]).await.status == 200
+                && e.exchange(&[("requested_token_type", "urn:example:nope")]).await.status == 400
+        }
+        ExpiresInDisagrees => {
+            let x = e.exchange(&[]).await;
+            let c = decode(x.token()).1;
+            x.json["expires_in"].as_i64() != Some(c["exp"].as_i64().unwrap() - c["iat"].as_i64().unwrap())
+        }
+        GrantExpMilliseconds => {
+            let c = grant_claims(&e).await;
+            c["exp"].as_i64().unwrap() - c["iat"].as_i64().unwrap() > 300
+        }
+        TokenEndpointIgnoresMethod => {
+            let (u, p) = f_.user.clone();
+            let r = e.http.put(&f_.as_a_token_endpoint).basic_auth(&f_.client_id, Some(&f_.client_secret))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("grant_type=password&username={u}&password={p}")).send().await.unwrap();
+            read(r).await.status == 200
+        }
+        RefuseUnknownParams => e.redeem(&e.grant().await, &[("chainproof_unrecognized", "x")], None).await.status != 200,
         UnknownGrantTypeAsExchange => {
             let st = e.user_token().await;
             let p = [("grant_type", "urn:example:nope"), ("subject_token", st.as_str()), ("subject_token_type", TT_AT), ("resource", f_.as_b_issuer.as_str())];
@@ -629,6 +665,14 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
 #[case(Fault::RequestedCnfWrongJkt)]
 #[case(Fault::GrantMayActNotObject)]
 #[case(Fault::UnknownGrantTypeAsExchange)]
+#[case(Fault::EmptyTargetDefaults)]
+#[case(Fault::AudienceAliasRefused)]
+#[case(Fault::AudienceAudIsAlias)]
+#[case(Fault::UnissuableTypeFallsBack)]
+#[case(Fault::ExpiresInDisagrees)]
+#[case(Fault::GrantExpMilliseconds)]
+#[case(Fault::TokenEndpointIgnoresMethod)]
+#[case(Fault::RefuseUnknownParams)]
 #[case(Fault::IdJagTypMissing)]
 #[case(Fault::IdJagNoClientId)]
 #[case(Fault::IdJagAudTokenEndpoint)]
