@@ -61,6 +61,8 @@ pub struct Env {
     pub dpop: bool,
     /// AS-B supports RFC 8707 resource indicators (capability `resource_indicators`).
     pub resource_indicators: bool,
+    /// The target says the user is the resource owner (Ena chaining profile §4.3).
+    pub resource_owner: bool,
     pub limits: Limits,
     pub targets: Targets,
     /// Every secret value known when the run starts (redacted from reports); see
@@ -456,6 +458,8 @@ fn mock_side_a(f: &MockFacts, kinds: Kinds) -> SideA {
             escalation_scope: Some(f.escalation_scope.clone()),
             as_c: f.as_c.clone(),
             same_domain_resource: Some(f.same_domain_resource.clone()),
+            // The mock's users own what their scopes protect: a password login is their consent.
+            user_is_resource_owner: Some(true),
         },
         audience_alias: (kinds.b == Kind::Mock).then(|| f.as_b_audience_alias.clone()),
     }
@@ -963,6 +967,10 @@ impl Env {
             harness: if trusts_harness { harness } else { None },
             dpop,
             resource_indicators,
+            resource_owner: fixtures
+                .user_is_resource_owner
+                .or(d.user_is_resource_owner)
+                .unwrap_or(false),
             limits,
             targets,
             secrets,
@@ -1039,6 +1047,7 @@ impl Env {
         add(Capability::AudienceAlias, self.as_b_audience.is_some());
         add(Capability::JwtClient, self.jwt_client.is_some());
         add(Capability::ResourceIndicators, self.resource_indicators);
+        add(Capability::ResourceOwner, self.resource_owner);
         caps
     }
 

@@ -1,5 +1,6 @@
 //! Query paths over a case's context (suites/README.md "Context" and "Queries"): step
-//! outputs, `target.*`, `keys.*`, plus the derived segments `jwt.*`, `count` and `len`.
+//! outputs, `target.*`, `keys.*`, plus the derived segments `jwt.*`, `count`, `len` and
+//! `key_bits`.
 
 use crate::jose::{self, Jws};
 use serde_json::{Value, json};
@@ -95,6 +96,7 @@ fn eval_segments<S: AsRef<str>>(ctx: &Value, segs: &[S], env: &QueryEnv) -> Opti
             ("len", Value::String(s)) => Cow::Owned(json!(s.chars().count())),
             ("len", Value::Array(a)) => Cow::Owned(json!(a.len())),
             ("jwt", Value::String(s)) => Cow::Owned(jwt_view(s, received_at, env)),
+            ("key_bits", Value::Array(keys)) => Cow::Owned(key_bits(keys)),
             (_, Value::Object(m)) => {
                 let key = if prev == "headers" {
                     seg.to_ascii_lowercase()
@@ -120,6 +122,43 @@ fn eval_segments<S: AsRef<str>>(ctx: &Value, segs: &[S], env: &QueryEnv) -> Opti
         prev = seg;
     }
     Some(cur.into_owned())
+}
+
+/// The `key_bits` view of a JWK array (a JWK Set's `keys`): for each key type, the size in bits
+/// of its weakest key, so one check bounds every key of a type (Ena OAuth profile §8.2: RSA at
+/// least 2048 bits, EC at least 256). RSA: the modulus length; EC and OKP: the curve's size
+/// (RFC 7518 §6.2.1.1, RFC 8037 §2, RFC 8812 §3.1); oct: the key length. Keys whose size
+/// cannot be read (an unregistered curve, a malformed `n`) are left out, never guessed.
+fn key_bits(keys: &[Value]) -> Value {
+    let mut min: serde_json::Map<String, Value> = serde_json::Map::new();
+    for key in keys {
+        let member = |m: &str| key.get(m).and_then(Value::as_str);
+        let Some(kty) = member("kty") else { continue };
+        let bits = match kty {
+            "RSA" => member("n").and_then(jose::unb64).map(|n| {
+                let lead = n.iter().take_while(|b| **b == 0).count();
+                n.get(lead).map_or(0, |b| {
+                    (n.len() - lead - 1) * 8 + (8 - b.leading_zeros() as usize)
+                })
+            }),
+            "EC" | "OKP" => match member("crv") {
+                Some("P-256" | "secp256k1" | "Ed25519" | "X25519") => Some(256),
+                Some("P-384") => Some(384),
+                Some("P-521") => Some(521),
+                Some("Ed448" | "X448") => Some(448),
+                _ => None,
+            },
+            "oct" => member("k").and_then(jose::unb64).map(|k| k.len() * 8),
+            _ => None,
+        };
+        if let Some(bits) = bits {
+            let entry = min.entry(kty.to_string()).or_insert(json!(bits));
+            if entry.as_u64().is_some_and(|b| (bits as u64) < b) {
+                *entry = json!(bits);
+            }
+        }
+    }
+    Value::Object(min)
 }
 
 /// The `jwt` view of a string: header, claims, lifetime, ttl, signed_by_as_a, segments.
@@ -195,6 +234,31 @@ mod tests {
         assert_eq!(eval_query(&ctx, &q, &env), Some(json!(2)));
         assert_eq!(q.root(), "x");
         assert_eq!(q.to_string(), "x.json.list.count");
+    }
+
+    #[test]
+    fn key_bits_is_the_weakest_key_of_each_type() {
+        use base64::Engine as _;
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let mut n2048 = vec![0xC5u8; 256];
+        n2048[0] = 0x80;
+        let mut n1023 = [0xC5u8; 128];
+        n1023[0] = 0x7F;
+        let ctx = json!({"j": {"json": {"keys": [
+            {"kty": "RSA", "n": b64(&n2048), "e": "AQAB"},
+            {"kty": "RSA", "n": b64(&[&[0u8][..], &n1023[..]].concat()), "e": "AQAB"},
+            {"kty": "EC", "crv": "P-384"},
+            {"kty": "EC", "crv": "P-256"},
+            {"kty": "EC", "crv": "brainpoolP160r1"},
+            {"kty": "oct", "k": b64(&[1u8; 16])},
+            {"n": "no kty"},
+        ]}}});
+        let env = QueryEnv::default();
+        assert_eq!(
+            eval(&ctx, "j.json.keys.key_bits", &env),
+            Some(json!({"RSA": 1023, "EC": 256, "oct": 128}))
+        );
+        assert_eq!(eval(&ctx, "j.json.keys.key_bits.OKP", &env), None);
     }
 
     #[test]

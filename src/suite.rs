@@ -404,6 +404,7 @@ pub enum Capability {
     JwtClient,
     SameDomainResource,
     ResourceIndicators,
+    ResourceOwner,
 }
 
 impl Capability {
@@ -420,6 +421,7 @@ impl Capability {
         Capability::JwtClient,
         Capability::SameDomainResource,
         Capability::ResourceIndicators,
+        Capability::ResourceOwner,
     ];
 
     pub fn name(self) -> &'static str {
@@ -436,6 +438,7 @@ impl Capability {
             Capability::JwtClient => "jwt_client",
             Capability::SameDomainResource => "same_domain_resource",
             Capability::ResourceIndicators => "resource_indicators",
+            Capability::ResourceOwner => "resource_owner",
         }
     }
 
@@ -468,6 +471,9 @@ impl Capability {
             }
             Capability::AudienceAlias => {
                 "needs audience_alias: the target gives no logical audience name for AS-B"
+            }
+            Capability::ResourceOwner => {
+                "needs resource_owner: the target does not say its user is the resource owner (`[fixtures] user_is_resource_owner`); otherwise Ena chaining §4.3 lets an exchange add scopes"
             }
             Capability::ResourceIndicators => {
                 "needs resource_indicators: the target does not declare RFC 8707 resource indicators at AS-B (optional; without them AS-B ignores `resource`, RFC 6749 §3.2)"

@@ -315,6 +315,10 @@ pub struct Fixtures {
     /// A second protected resource of AS-A's own domain, target of same-domain token exchange
     /// (Ena chaining profile §2; capability `same_domain_resource`).
     pub same_domain_resource: Option<String>,
+    /// The deployment treats the user as the resource owner (Ena chaining profile §4.3): no
+    /// exchange may add a scope the subject token does not hold (capability `resource_owner`).
+    /// Where the user is not the owner, extra scopes MAY be issued, so the cases need it said.
+    pub user_is_resource_owner: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -50,8 +50,7 @@ async fn live_target_file_is_fuzzed_through_discovery() {
         "stdout:\n{stdout}\nstderr:\n{stderr}"
     );
     assert!(stdout.contains("seed 5"), "{stdout}");
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let report = common::read_report(&out.join("report.json"), &output.stderr);
     assert_eq!(report["targets"]["as_a"]["kind"], "live");
     assert_eq!(report["fuzz"]["findings"], 0);
     let pass = |id: &str| {

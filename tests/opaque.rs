@@ -35,11 +35,7 @@ fn run(pair: &MockPair, introspect: bool) -> Value {
         cmd.args(["--case", c]);
     }
     let out = cmd.output().unwrap();
-    serde_json::from_slice(
-        &std::fs::read(dir.path().join("out/report.json"))
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr))),
-    )
-    .unwrap()
+    common::read_report(&dir.path().join("out/report.json"), &out.stderr)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -166,10 +162,7 @@ fn the_embedded_opaque_mode_reaches_verdicts_from_the_command_line() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let report: Value = serde_json::from_slice(
-        &std::fs::read(dir.path().join("report.json")).unwrap_or_else(|e| panic!("{e}: {stderr}")),
-    )
-    .unwrap();
+    let report = common::read_report(&dir.path().join("report.json"), &out.stderr);
     assert_eq!(
         report["targets"]["as_b"]["variants"][0],
         "opaque-access-tokens"
@@ -252,11 +245,7 @@ fn unseen_claims_skip_their_checks_not_the_failures_of_others() {
             .args(extra)
             .output()
             .unwrap();
-        let report: Value = serde_json::from_slice(
-            &std::fs::read(dir.path().join("report.json"))
-                .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr))),
-        )
-        .unwrap();
+        let report = common::read_report(&dir.path().join("report.json"), &out.stderr);
         report["cases"][0].clone()
     };
     let case = run(&[]);

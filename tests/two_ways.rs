@@ -39,6 +39,10 @@ const NO_SECOND_WAY: &[(&str, &str)] = &[
         "the only violation is a refresh_token member in the resource AS's answer to an ID-JAG",
     ),
     (
+        "ENA-P-12",
+        "the only violation is a refresh_token member in the answer to a grant without a user; client credentials is the one such grant a target offers the harness",
+    ),
+    (
         "IDJAG-09",
         "a RECOMMENDED presence (email and/or aud_sub): the one observable is an ID-JAG with neither",
     ),
@@ -201,8 +205,8 @@ const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
     ),
     ("IC-TE-20", "AS-A's grant aud names its own API audience"),
     (
-        "ENA-P-01",
-        "AS-A accepts a private_key_jwt request whose client_id differs from the assertion's iss (the mock refuses it in every mode)",
+        "ENA-TX-12",
+        "AS-A issues a same-domain token with a scope the requester holds but that belongs to another API (not relevant to the target); needs a per-API scope fixture",
     ),
     (
         "ENA-P-06",

@@ -95,6 +95,23 @@ impl AsA {
     }
 }
 
+impl AsA {
+    /// AS-A's client authentication at its token endpoint.
+    fn authenticator<'a>(&'a self, now: i64, peer_cert: Option<&'a [u8]>) -> Authenticator<'a> {
+        Authenticator {
+            clients: &self.cfg.clients,
+            issuer: &self.urls.issuer,
+            token_endpoint: &self.urls.token_endpoint,
+            realm: "as-a",
+            assertion_replay: &self.assertion_replay,
+            faults: &self.faults,
+            now,
+            client_certs: self.client_certs.as_ref(),
+            peer_cert,
+        }
+    }
+}
+
 pub fn router(state: Arc<AsA>) -> Router {
     let mut r = Router::new()
         .route(&state.urls.metadata_route, get(metadata))
@@ -242,6 +259,11 @@ async fn jwks(State(s): State<Arc<AsA>>) -> Response {
             jwk
         })
         .chain(s.rsa_key.as_ref().map(keys::RsKey::public_jwk))
+        .chain(
+            s.faults
+                .has(Fault::EnaJwksWeakRsaKey)
+                .then(keys::weak_rsa_public_jwk),
+        )
         .collect();
     axum::Json(json!({ "keys": keys })).into_response()
 }
@@ -268,18 +290,9 @@ async fn handle(s: &AsA, req: Request) -> Result<Response, OAuthError> {
         r => r?,
     };
     let now = now();
-    let client = Authenticator {
-        clients: &s.cfg.clients,
-        issuer: &s.urls.issuer,
-        token_endpoint: &s.urls.token_endpoint,
-        realm: "as-a",
-        assertion_replay: &s.assertion_replay,
-        faults: &s.faults,
-        now,
-        client_certs: s.client_certs.as_ref(),
-        peer_cert: peer_cert.as_deref(),
-    }
-    .authenticate(&headers, &form);
+    let client = s
+        .authenticator(now, peer_cert.as_deref())
+        .authenticate(&headers, &form);
     let client = match client {
         Ok(c) => c,
         Err(e)
@@ -441,6 +454,21 @@ fn client_credentials(
 ) -> Result<Response, OAuthError> {
     let client_id = require_client(client)?;
     let granted = pick_scope(form, &client_scopes(s, client_id))?;
+    let f = &s.faults;
+    if f.has(Fault::EnaClientCredentialsNoExpiresIn)
+        || f.has(Fault::EnaClientCredentialsRefreshToken)
+    {
+        let at = mint_access_token(s, client_id, client_id, &granted, now);
+        let mut body = json!({"access_token": at, "token_type": "Bearer",
+            "expires_in": s.cfg.access_token_lifetime_secs, "scope": endpoint::join(&granted)});
+        if f.has(Fault::EnaClientCredentialsNoExpiresIn) {
+            body.as_object_mut().expect("object").remove("expires_in");
+        }
+        if f.has(Fault::EnaClientCredentialsRefreshToken) {
+            body["refresh_token"] = json!(uuid::Uuid::new_v4().to_string());
+        }
+        return Ok(token_response(body, f));
+    }
     Ok(access_token_response(
         s, client_id, client_id, &granted, now,
     ))
@@ -523,7 +551,13 @@ pub(crate) fn mint_access_token_for(
     if ena(s) {
         // Ena chaining profile §4.2.1: a token meant for later exchange lists the issuer among
         // its audiences; the user's authentication context travels with it (§2.4, §3.3.4).
-        claims["aud"] = json!([api_audience(s), s.urls.issuer]);
+        claims["aud"] = if s.faults.has(Fault::EnaUserTokenAudWithoutIssuer) {
+            json!([api_audience(s)])
+        } else if s.faults.has(Fault::EnaUserTokenAudTokenEndpoint) {
+            json!([api_audience(s), s.urls.token_endpoint])
+        } else {
+            json!([api_audience(s), s.urls.issuer])
+        };
         if sub != client_id {
             claims["acr"] = json!(ENA_ACR);
             claims["auth_time"] = json!(now);
@@ -611,10 +645,14 @@ pub(crate) fn validate_own_token(
     }
     let auds = jws.audiences().unwrap_or_default();
     let domain_apis = same_domain_apis(s);
+    // Under the `ena-user-token-aud-*` faults this server no longer lists itself, so (§4.2.2)
+    // it no longer requires itself either.
+    let lists_itself = !s.faults.has(Fault::EnaUserTokenAudWithoutIssuer)
+        && !s.faults.has(Fault::EnaUserTokenAudTokenEndpoint);
     let for_domain = if ena(s) {
         // Ena chaining profile §4.2.2: this server lists itself among the audiences of tokens
         // meant for exchange, so one without it is refused.
-        auds.contains(&s.urls.issuer.as_str())
+        (auds.contains(&s.urls.issuer.as_str()) || !lists_itself)
             && auds.iter().any(|a| domain_apis.iter().any(|d| d == a))
     } else {
         auds.contains(&domain_apis[0].as_str())
@@ -845,6 +883,8 @@ fn exchange(
     let granted = match form.get("scope") {
         None => held.clone(),
         Some(req) if f.has(Fault::ScopeEscalation) => scopes(req),
+        Some(req) if same_domain && f.has(Fault::EnaSameDomainScopeEscalation) => scopes(req),
+        Some(req) if !same_domain && f.has(Fault::EnaGrantScopeEscalation) => scopes(req),
         Some(req) => {
             let req = scopes(req);
             if !req.is_subset(&held) {
@@ -997,7 +1037,9 @@ fn exchange(
     }
     if f.has(Fault::GrantScopeArray) {
         claims.insert("scope".into(), json!(granted.iter().collect::<Vec<_>>()));
-    } else if !granted.is_empty() {
+    } else if f.has(Fault::EnaGrantScopeEmpty) {
+        claims.insert("scope".into(), json!(""));
+    } else if !granted.is_empty() && !f.has(Fault::EnaGrantNoScope) {
         claims.insert("scope".into(), json!(endpoint::join(&granted)));
     }
     if let Some(act) = act {
@@ -1232,7 +1274,7 @@ fn same_domain_exchange(
     now: i64,
 ) -> Result<Response, OAuthError> {
     let f = &s.faults;
-    let targets: Vec<&str> = form
+    let mut targets: Vec<&str> = form
         .get_all("resource")
         .into_iter()
         .chain(form.get_all("audience"))
@@ -1245,6 +1287,10 @@ fn same_domain_exchange(
         ));
     }
     let apis = same_domain_apis(s);
+    let registered = |t: &&str| apis.iter().any(|a| a == t);
+    if f.has(Fault::EnaSameDomainDropsUnknownResource) && targets.iter().any(registered) {
+        targets.retain(registered);
+    }
     if !f.has(Fault::EnaSameDomainUnregisteredTarget)
         && targets.iter().any(|t| !apis.iter().any(|a| a == t))
     {

@@ -132,7 +132,11 @@ async fn introspect(State(s): State<Arc<AsB>>, req: Request) -> Response {
 }
 
 async fn jwks(State(s): State<Arc<AsB>>) -> Response {
-    axum::Json(json!({ "keys": [s.key.public_jwk()] })).into_response()
+    let mut keys = vec![s.key.public_jwk()];
+    if s.faults.has(Fault::EnaAsBJwksWeakRsaKey) {
+        keys.push(crate::keys::weak_rsa_public_jwk());
+    }
+    axum::Json(json!({ "keys": keys })).into_response()
 }
 
 async fn token(State(s): State<Arc<AsB>>, req: Request) -> Response {
@@ -495,7 +499,10 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
         }
     };
 
-    let resources = form.get_all("resource");
+    let mut resources = form.get_all("resource");
+    if f.has(Fault::EnaAsBDropsUnknownResource) && resources.contains(&s.rs.resource.as_str()) {
+        resources.retain(|r| *r == s.rs.resource);
+    }
     let unknown = resources.iter().any(|r| *r != s.rs.resource);
     if unknown && !f.has(Fault::AcceptUnknownResource) {
         return Err(if f.variant(Variant::InvalidRequestForUnknownTarget) {
@@ -600,6 +607,20 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
     if !f.has(Fault::AtMissingJtiClientId) {
         claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
     }
+    if f.profile() == crate::MockProfile::Ena
+        && let Some(act) = grant.jws.claims.get("act")
+    {
+        // Ena chaining profile §3.4.3: an act AS-B includes (MAY) preserves every actor of the
+        // grant; this server copies it unchanged.
+        let act = if f.has(Fault::EnaAsBActTruncated) {
+            json!({ "sub": act.get("sub") })
+        } else if f.has(Fault::EnaAsBActReplaced) {
+            json!({ "sub": client.client_id().or(grant_client) })
+        } else {
+            act.clone()
+        };
+        claims.insert("act".into(), act);
+    }
     if let Some(p) = &bind {
         let jkt = if f.has(Fault::CnfWrongThumbprint) {
             misordered_thumbprint(&p.jwk)
@@ -630,14 +651,16 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
     if !f.has(Fault::AsBNoTokenType) {
         body.insert("token_type".into(), json!(token_type));
     }
-    body.insert(
-        "expires_in".into(),
-        if f.has(Fault::ExpiresInString) {
-            json!(lifetime.to_string())
-        } else {
-            json!(lifetime)
-        },
-    );
+    if !f.has(Fault::EnaAsBNoExpiresIn) {
+        body.insert(
+            "expires_in".into(),
+            if f.has(Fault::ExpiresInString) {
+                json!(lifetime.to_string())
+            } else {
+                json!(lifetime)
+            },
+        );
+    }
     let report_scope = match &requested {
         None if f.variant(Variant::ScopeOmittedWhenEqual) => !granted.is_empty(),
         None => !f.has(Fault::AsBScopeNotReported),

@@ -229,7 +229,16 @@ impl Authenticator<'_> {
         let iss = jws
             .claim_str("iss")
             .ok_or_else(|| fail("client_assertion iss missing"))?;
-        if jws.claim_str("sub") != Some(iss) {
+        // Under `ena-client-id-param-trusted` the client_id parameter names the client whose key
+        // verifies the assertion, and iss and sub are never compared with it.
+        let trusted_param = form
+            .get("client_id")
+            .filter(|_| self.faults.has(Fault::EnaClientIdParamTrusted));
+        // RFC 7523 §3 item 2 (client authentication): sub is the client id, so equal to iss.
+        if jws.claim_str("sub") != Some(iss)
+            && trusted_param.is_none()
+            && !self.faults.has(Fault::EnaClientAssertionSubUnchecked)
+        {
             return Err(fail("client_assertion sub must equal iss"));
         }
         // Ena OAuth profile §3.3.2.1: client_id is a parameter of every token request, and the
@@ -239,10 +248,12 @@ impl Authenticator<'_> {
                 "client_id is required with private_key_jwt",
             ));
         }
-        if form.get("client_id").is_some_and(|id| id != iss) {
+        if form.get("client_id").is_some_and(|id| id != iss) && trusted_param.is_none() {
             return Err(fail("client_id differs from the client_assertion issuer"));
         }
-        let c = self.client(iss).ok_or_else(|| fail("unknown client"))?;
+        let c = self
+            .client(trusted_param.unwrap_or(iss))
+            .ok_or_else(|| fail("unknown client"))?;
         let jwk = c
             .jwk
             .as_ref()

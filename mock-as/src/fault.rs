@@ -291,6 +291,61 @@ faults! {
     EnaAcceptTokenEndpointAud = "ena-accept-token-endpoint-aud", ["ENA-XD-16"], "AS-B accepts grants whose aud is its token endpoint without its issuer";
     /// fuzz: unreachable: unauthenticated redemption is legal in the identity-chaining mode the fuzzer drives
     EnaAsBAnonymousClient = "ena-as-b-anonymous-client", ["ENA-XD-16"], "AS-B redeems grants for clients that do not authenticate";
+    /// Ena OAuth profile §3.3.2.2: `expires_in` is REQUIRED in every token response.
+    /// fuzz: unreachable: expires_in is RECOMMENDED in RFC 6749 §5.1 (the oracles' rule); Ena's REQUIRED is a suite check
+    EnaAsBNoExpiresIn = "ena-as-b-no-expires-in", ["ENA-P-03"], "AS-B omits expires_in from its access-token response";
+    /// Ena OAuth profile §3.3.2.2, at AS-A's own client-credentials grant.
+    /// fuzz: unreachable: the fuzzer sends token exchanges, not client-credentials requests
+    EnaClientCredentialsNoExpiresIn = "ena-client-credentials-no-expires-in", ["ENA-P-03"], "AS-A omits expires_in from its client-credentials response";
+    /// Ena OAuth profile §6.2: no refresh token when no end user is involved.
+    /// fuzz: unreachable: the fuzzer sends token exchanges, not client-credentials requests
+    EnaClientCredentialsRefreshToken = "ena-client-credentials-refresh-token", ["ENA-P-12"], "AS-A issues a refresh token for the client-credentials grant";
+    /// Ena OAuth profile §7.1: an unmappable `resource` is refused even beside mappable ones.
+    /// fuzz: unreachable: the fuzzer's jwt-bearer requests name one resource at a time
+    EnaAsBDropsUnknownResource = "ena-as-b-drops-unknown-resource", ["ENA-P-07"], "AS-B issues a token for the known resource and silently drops an unknown one named beside it";
+    /// Ena OAuth profile §7.1 at AS-A's same-domain exchange.
+    /// fuzz: unreachable: same-domain exchange happens only in the Ena mode; the fuzzer drives the identity-chaining mode
+    EnaSameDomainDropsUnknownResource = "ena-same-domain-drops-unknown-resource", ["ENA-P-07"], "AS-A's same-domain exchange issues a token for the registered resource and drops an unregistered one named beside it";
+    /// Ena chaining profile §2.4: only scopes permitted for the requester.
+    /// fuzz: unreachable: same-domain exchange happens only in the Ena mode; the fuzzer drives the identity-chaining mode
+    EnaSameDomainScopeEscalation = "ena-same-domain-scope-escalation", ["ENA-TX-12", "ENA-GEN-05"], "AS-A's same-domain access token carries requested scopes the subject token does not hold";
+    /// Ena chaining profile §3.3.4: the grant SHOULD carry `scope` when scopes are involved.
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
+    EnaGrantNoScope = "ena-grant-no-scope", ["ENA-XD-13"], "AS-A's cross-domain grant has no scope claim although the request and the subject token carry scopes";
+    /// Ena chaining profile §3.3.4: a second way, a `scope` claim that names nothing.
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
+    EnaGrantScopeEmpty = "ena-grant-scope-empty", ["ENA-XD-13"], "AS-A's cross-domain grant carries scope as an empty string";
+    /// Ena chaining profile §4.2.1: tokens meant for exchange list the issuer among `aud`. The
+    /// fault also stops requiring it of subject tokens (§4.2.2 requires it only of an AS that
+    /// normally adds it), so exchanges still work.
+    /// fuzz: unreachable: the subject token's claims are AS-A's choice; the oracles judge token-exchange responses
+    EnaUserTokenAudWithoutIssuer = "ena-user-token-aud-without-issuer", ["ENA-GEN-03"], "AS-A's user access tokens list only its API in aud, not its own issuer";
+    /// Ena chaining profile §4.2.1, a second way: the token endpoint URL instead of the issuer.
+    /// fuzz: unreachable: the subject token's claims are AS-A's choice; the oracles judge token-exchange responses
+    EnaUserTokenAudTokenEndpoint = "ena-user-token-aud-token-endpoint", ["ENA-GEN-03"], "AS-A's user access tokens name its token endpoint URL instead of its issuer in aud";
+    /// Ena chaining profile §3.3.1 (RFC 7523 §3 item 2): the assertion's sub is the client id.
+    /// fuzz: unreachable: private_key_jwt is not among the client authentication methods the fuzzer varies
+    EnaClientAssertionSubUnchecked = "ena-client-assertion-sub-unchecked", ["ENA-XD-04"], "AS-A accepts a client assertion whose sub differs from its iss and the client id";
+    /// Ena OAuth profile §3.3.2.1 / chaining profile §3.3.1: the client named by `client_id` is
+    /// authenticated with its key whatever the assertion's iss and sub say.
+    /// fuzz: unreachable: private_key_jwt is not among the client authentication methods the fuzzer varies
+    EnaClientIdParamTrusted = "ena-client-id-param-trusted", ["ENA-P-01", "ENA-XD-04"], "AS-A authenticates the client the client_id parameter names, ignoring an assertion iss and sub that name another";
+    /// Ena chaining profile §3.4.2 (6), §3.4.3: an `act` AS-B includes preserves every actor.
+    /// fuzz: unreachable: a claim of AS-B's access token; the oracles judge token responses, not the tokens issued
+    EnaAsBActTruncated = "ena-as-b-act-truncated", ["ENA-XD-18"], "AS-B's access token keeps only the grant's current actor in act, dropping the nested earlier actors";
+    /// Ena chaining profile §3.4.3, a second way: the grant's actors replaced by AS-B's own.
+    /// fuzz: unreachable: a claim of AS-B's access token; the oracles judge token responses, not the tokens issued
+    EnaAsBActReplaced = "ena-as-b-act-replaced", ["ENA-XD-18"], "AS-B's access token names only the client registered at AS-B in act, replacing the grant's actors";
+    /// Ena chaining profile §4.3: where the user is the resource owner, no grant carries a scope
+    /// the subject token does not hold.
+    /// fuzz: unreachable: a grant claim AS-A chooses; the scope-escalation oracle runs in the identity-chaining mode
+    EnaGrantScopeEscalation = "ena-grant-scope-escalation", ["ENA-GEN-05"], "AS-A's cross-domain grant carries requested scopes the subject token does not hold";
+    /// Ena OAuth profile §8.2: RSA public keys are at least 2048 bits (AS-A's JWKS).
+    /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
+    EnaJwksWeakRsaKey = "ena-jwks-weak-rsa-key", ["ENA-P-10"], "AS-A's JWKS also publishes a 1024-bit RSA key";
+    /// Ena OAuth profile §8.2, a second way: at the other server (AS-B's JWKS).
+    /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
+    EnaAsBJwksWeakRsaKey = "ena-as-b-jwks-weak-rsa-key", ["ENA-P-10"], "AS-B's JWKS also publishes a 1024-bit RSA key";
     // --- RFC 8693 delegation and impersonation (mode rfc8693: `Fault::mode()` is Rfc8693)
     /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode and sends no actor tokens
     ActorTokenUnverified = "actor-token-unverified", ["TX8693-01"], "rfc8693 mode: AS-A does not verify the actor token's signature";
@@ -544,7 +599,24 @@ impl Fault {
             | Fault::EnaAcceptGrantWithoutClientId
             | Fault::EnaAcceptGrantExtraAud
             | Fault::EnaAcceptTokenEndpointAud
-            | Fault::EnaAsBAnonymousClient => crate::MockProfile::Ena,
+            | Fault::EnaAsBAnonymousClient
+            | Fault::EnaAsBNoExpiresIn
+            | Fault::EnaClientCredentialsNoExpiresIn
+            | Fault::EnaClientCredentialsRefreshToken
+            | Fault::EnaAsBDropsUnknownResource
+            | Fault::EnaSameDomainDropsUnknownResource
+            | Fault::EnaSameDomainScopeEscalation
+            | Fault::EnaGrantNoScope
+            | Fault::EnaGrantScopeEmpty
+            | Fault::EnaUserTokenAudWithoutIssuer
+            | Fault::EnaUserTokenAudTokenEndpoint
+            | Fault::EnaClientAssertionSubUnchecked
+            | Fault::EnaClientIdParamTrusted
+            | Fault::EnaAsBActTruncated
+            | Fault::EnaAsBActReplaced
+            | Fault::EnaGrantScopeEscalation
+            | Fault::EnaJwksWeakRsaKey
+            | Fault::EnaAsBJwksWeakRsaKey => crate::MockProfile::Ena,
             Fault::ActorTokenUnverified
             | Fault::UnsupportedTokenTypeCode
             | Fault::NoActOnDelegation

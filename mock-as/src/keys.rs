@@ -439,6 +439,19 @@ pub fn thumbprint(jwk: &Value) -> Result<String, KeyError> {
     Ok(B64.encode(Sha256::digest(canonical.as_bytes())))
 }
 
+/// The public JWK of a 1024-bit RSA key, for the `ena-*-jwks-weak-rsa-key` faults: published as
+/// a legacy key beside the real ones and never used to sign, so a random odd modulus with its
+/// top bit set is as good as a real one to anyone who reads the JWKS.
+pub fn weak_rsa_public_jwk() -> Value {
+    use rand::RngCore as _;
+    let mut n = [0u8; 128];
+    rand::rngs::OsRng.fill_bytes(&mut n);
+    n[0] |= 0x80;
+    n[127] |= 1;
+    json!({"kty": "RSA", "kid": "legacy-rsa-1024", "use": "sig", "alg": "RS256",
+           "n": B64.encode(n), "e": "AQAB"})
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

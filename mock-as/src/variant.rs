@@ -43,6 +43,9 @@ macro_rules! variants {
             (Ena, Variant::GrantLifetime600) => Some(
                 "Ena chaining profile §3.3: grants are short-lived (its example: five minutes)",
             ),
+            (Ena, Variant::InvalidRequestForUnknownTarget) => Some(
+                "Ena OAuth profile §7.1: for a resource the server cannot map the error \"is set to invalid_target\"",
+            ),
             (IdJag, Variant::GrantTypJwt) => Some(
                 "ID-JAG \"ID-JAG Claims\": the typ header MUST be oauth-id-jag+jwt, so typ JWT is a defect there",
             ),

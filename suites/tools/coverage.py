@@ -40,31 +40,21 @@ WHY = {
 # Ena rows (ena-1.0) without a case of their own: graded elsewhere, not gradable, or not yet
 # written (said so).
 WHY.update({
-    "ENA-TX-12": "Not yet a case: same-domain scope narrowing; the mock's same-domain path shares the scope rule token-exchange/scope-not-escalated grades for the grant (IC-TE-09), and no Ena fault isolates it yet.",
     "ENA-XD-01": "Deployment prerequisites (trust, keys, registration at AS-B): exercised by every chain case (grant-validation/valid-grant-redeemed) and metadata/* (IC-MD-06); no behaviour of its own to fail.",
     "ENA-XD-02": "Graded through the identity-chaining rows ena-1.0 upgrades to MUST: replay/grant-lifetime-short (IC-JG-05), replay/same-grant-twice and replay/same-grant-concurrently (IC-JB-13, IC-JB-14).",
     "ENA-XD-03": "Client-side rule; the harness's requests conform (ena-cross-domain/grant-profile sends requested_token_type jwt). A refresh token as subject_token needs a refresh-token fixture the embedded target does not have.",
-    "ENA-XD-04": "Not yet a case: an assertion whose sub differs from the client id; the mock refuses it in every mode (sub must equal iss), so no Ena fault isolates it. ena-client-auth/* grades the other assertion rules.",
     "ENA-XD-06": "Graded by token-exchange/client-credentials-subject-token (ENA-GEN-04: a user-less subject token is invalid_request) and unknown-audience/unknown-audience, unknown-audience/unknown-resource (an AS-B that is no trusted peer: invalid_target).",
     "ENA-XD-07": "AS-A's error responses are graded by response-hygiene/as-a-error-shape (GEN-04) and each refusal case's code check; every code those cases expect is in Ena's preferred set (SHOULD).",
-    "ENA-XD-13": "Not yet a case (SHOULD): the grant's scope claim when scopes are involved; token-exchange/scope-not-escalated reads it for the narrowing rule.",
     "ENA-XD-14": "Graded by grant-contents/grant-claims (IC-JG-08: signed with a key of AS-A's JWKS, never alg none); encryption is MAY.",
     "ENA-XD-15": "Client-side rule (jwt-bearer request form, no audience parameter); the harness's present requests conform, and the AS's reaction to a stray audience is INFO in the catalogue: nothing to fail.",
-    "ENA-XD-18": "Not yet a case: act preserved from the grant into AS-B's access token applies only when AS-B includes act (Ena §3.4.3: MAY); it needs a harness grant with nested act and a check on access_claims.act.",
     "ENA-XD-19": "Graded by grant-validation/scope-beyond-grant (IC-JB-15: unsatisfiable scope refused with invalid_scope or narrowed).",
     "ENA-XD-20": "Graded by refresh-tokens/as-b-issues-no-refresh-token (IC-SC-04, MUST under ena-1.0) and requested-cnf/as-b-binds-access-token (IC-AT-07: a DPoP-bound token, token_type DPoP).",
     "ENA-GEN-01": "Client-side rule (the harness names AS-B by its issuer: ena-cross-domain/grant-profile); the AS's reaction to a non-issuer alias is report-only in the catalogue.",
     "ENA-GEN-02": "A client rule (never both resource and audience); the AS's reaction is INFO in the catalogue (RFC 8693 allows both): nothing to fail.",
-    "ENA-GEN-03": "Not yet a case (SHOULD): AS-A lists its issuer in the aud of tokens meant for exchange (the Ena-mode mock does); it grades a subject-token fixture rather than a response.",
-    "ENA-GEN-05": "Not yet a case at Ena's level: token-exchange/scope-not-escalated grades the same behaviour under IC-TE-09 (MAY), and Ena's MUST NOT holds only where the user is the resource owner, which a black-box target does not declare.",
-    "ENA-P-03": "Not yet a case at Ena's level: AS-B's response shape is graded by grant-validation/valid-grant-redeemed (IC-JB-11), where expires_in is RFC 6749's RECOMMENDED, not Ena's REQUIRED.",
     "ENA-P-04": "Graded by response-hygiene/as-a-error-shape and the AS-B error cases (GEN-04); whether error_description leaks sensitive data is not black-box checkable.",
-    "ENA-P-07": "AS-B's unknown resource is graded by grant-validation/unknown-resource-at-as-b (IC-JB-02); the mixed valid+unknown resource form is not yet a case.",
     "ENA-P-08": "Not yet a case: the Ena-mode mock still advertises and accepts client_secret_basic/post (the harness's default clients use them), so an Ena metadata lint would fail the embedded mock.",
     "ENA-P-09": "Harness behaviour (discovery tries the RFC 8414 and OpenID locations), not a server rule beyond metadata/* (IC-MD-05).",
-    "ENA-P-10": "Not yet a case: per-key type and size over a JWKS needs iteration the suite format lacks; the mock's keys are P-256.",
     "ENA-P-11": "Configuration-dependent (a resource that requires DPoP); the embedded target declares none. DPoP proof handling is graded by the DPOP-02 cases.",
-    "ENA-P-12": "Not yet a case: no refresh token for client credentials at AS-A; the mock issues none in any mode, so no fault could show such a case failing.",
     "ENA-P-14": "TLS on every transaction is a property of the target's URLs (the embedded mock serves plain HTTP on loopback, as the catalogue allows), not a case.",
 })
 UNREACHABLE = []  # (fault, why): faults no case can reach; keep in step with tests/mutation_matrix.rs

@@ -164,3 +164,15 @@ pub fn by_case<T>(
 pub fn verdicts(report: &serde_json::Value) -> BTreeMap<String, String> {
     by_case(report, |c| c["verdict"].as_str().unwrap().to_string())
 }
+
+/// The JSON report at `path`; when there is none, the panic shows the run's `stderr`.
+pub fn read_report(path: &Path, stderr: &[u8]) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
+        panic!(
+            "no report at {} ({e}): {}",
+            path.display(),
+            String::from_utf8_lossy(stderr)
+        )
+    });
+    serde_json::from_str(&text).expect("the report is JSON")
+}
