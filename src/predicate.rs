@@ -31,6 +31,7 @@ pub fn interpolated<E>(
         AtMost(v) => AtMost(f(v)?),
         AtLeast(v) => AtLeast(f(v)?),
         HasDirective(v) => HasDirective(f(v)?),
+        SubsetOf(v) => SubsetOf(f(v)?),
         OneOf { allowed, prefer } => OneOf {
             allowed: f(allowed)?,
             prefer: prefer.as_ref().map(&mut f).transpose()?,
@@ -164,6 +165,11 @@ pub fn evaluate(pred: &Predicate<Value>, actual: Option<&Value>) -> (Outcome, St
                 },
             )
         }
+        Predicate::SubsetOf(expected) => {
+            let allowed = members(Some(expected)).unwrap_or_default();
+            let ok = members(a).is_some_and(|m| m.iter().all(|x| allowed.contains(x)));
+            (holds(ok), format!("a subset of {expected}"))
+        }
         Predicate::SingleValued(want) => {
             let ok = match a {
                 Some(Value::String(_)) => true,
@@ -187,6 +193,20 @@ fn display(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// The members of a set-valued value: an array's elements, or the words of a space-delimited
+/// string (RFC 6749 §3.3); another scalar is a set of one; absent is no set at all.
+fn members(v: Option<&Value>) -> Option<Vec<String>> {
+    Some(match v? {
+        Value::Array(items) => items.iter().map(display).collect(),
+        Value::String(s) => s
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(String::from)
+            .collect(),
+        other => vec![display(other)],
+    })
 }
 
 /// Array contains V, or scalar equals V.
@@ -219,6 +239,12 @@ mod tests {
     #[case(Predicate::Includes(json!("b")), Some(json!("b")), Outcome::Holds)]
     #[case(Predicate::IncludesAny(json!(["x", "a"])), Some(json!(["a"])), Outcome::Holds)]
     #[case(Predicate::Excludes(json!("admin")), Some(json!(["read"])), Outcome::Holds)]
+    #[case(Predicate::SubsetOf(json!("read write")), Some(json!("write read")), Outcome::Holds)]
+    #[case(Predicate::SubsetOf(json!("read write")), Some(json!("read")), Outcome::Holds)]
+    #[case(Predicate::SubsetOf(json!("read write")), Some(json!("read admin")), Outcome::Fails)]
+    #[case(Predicate::SubsetOf(json!(["https://b", "https://c"])), Some(json!("https://b")), Outcome::Holds)]
+    #[case(Predicate::SubsetOf(json!(["https://b"])), Some(json!(["https://b", "https://d"])), Outcome::Fails)]
+    #[case(Predicate::SubsetOf(json!("read")), None, Outcome::Fails)]
     #[case(Predicate::Substring(json!("store")), Some(json!("no-store")), Outcome::Holds)]
     #[case(Predicate::Matches(regex::Regex::new("^ey").unwrap()), Some(json!("eyJ")), Outcome::Holds)]
     #[case(Predicate::AtMost(json!(300)), Some(json!(60)), Outcome::Holds)]

@@ -307,7 +307,10 @@ pub enum Predicate<T = Template> {
     Equals(T),
     NotEquals(T),
     EqualsCi(T),
-    OneOf { allowed: T, prefer: Option<T> },
+    OneOf {
+        allowed: T,
+        prefer: Option<T>,
+    },
     Exists(bool),
     Includes(T),
     IncludesAny(T),
@@ -320,6 +323,9 @@ pub enum Predicate<T = Template> {
     HasDirective(T),
     IsAbsoluteUri(bool),
     SingleValued(bool),
+    /// Every member of the actual value is a member of the expected one; each side is an
+    /// array or a space-delimited string (RFC 6749 §3.3 scope syntax).
+    SubsetOf(T),
 }
 
 impl Predicate {
@@ -340,6 +346,7 @@ impl Predicate {
         "has_directive",
         "is_absolute_uri",
         "single_valued",
+        "subset_of",
     ];
 }
 

@@ -71,3 +71,68 @@ async fn live_target_file_is_fuzzed_through_discovery() {
     let log = std::fs::read_to_string(out.join("fuzz-requests.log")).unwrap();
     assert!(!log.contains(&f.client_secret) && !log.contains(&f.user.1));
 }
+
+/// Subject tokens that end during a run are obtained again through the runner's token
+/// sources: a grant source's is granted anew near its end; a kept source's (an authorization
+/// code, then its refresh token) is fetched again by the source itself. Without that, every
+/// exchange after the first token's end is refused, and the fuzzer reports its own valid
+/// requests as `valid-rejected`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subject_tokens_are_obtained_again_when_they_expire() {
+    let mut options = MockOptions::default();
+    options.login_without_page();
+    options.config.as_a.access_token_lifetime_secs = 2;
+    let pair = MockPair::start(options).await.unwrap();
+    let f = pair.facts().clone();
+    for source in ["password", "authorization_code"] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut target = LiveTarget::new(&f);
+        if source == "authorization_code" {
+            target = target
+                .set("as_a.subject_token.method", source)
+                .set("as_a.subject_token.mode", "unattended")
+                .remove("as_a.subject_token.password");
+        }
+        let target = target.write(dir.path(), "target.toml");
+        let out = dir.path().join("out");
+        let out2 = out.clone();
+        // About 4 s of exchanges at 60 requests/s: the first token ends after 2.
+        let output = tokio::task::spawn_blocking(move || {
+            Command::cargo_bin("chainproof")
+                .unwrap()
+                .args(["fuzz", "--endpoint", "exchange", "--cases", "240"])
+                .args(["--seed", "2", "--rate", "60", "--target"])
+                .arg(&target)
+                .arg("--out")
+                .arg(&out2)
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{source}: {stdout}{stderr}{}",
+            std::fs::read_to_string(out.join("summary.md")).unwrap_or_default()
+        );
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap())
+                .unwrap();
+        assert_eq!(report["fuzz"]["findings"], 0, "{source}: {stdout}");
+        let valid = report["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["case"] == "exchange-valid-rejected")
+            .unwrap();
+        assert_eq!(valid["verdict"], "pass", "{source}: {valid}");
+        if source == "password" {
+            let log = std::fs::read_to_string(out.join("fuzz-requests.log")).unwrap();
+            let grants = log.matches("subject-token password grant").count();
+            assert!(grants > 1, "one grant for a 4 s run of 2 s tokens:\n{log}");
+        }
+    }
+}

@@ -194,15 +194,7 @@ const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
         "AS-B accepts a grant bound to a client when no client authenticates",
     ),
     ("IC-TE-02", "AS-A accepts a JSON body instead of a form"),
-    (
-        "IC-TE-09",
-        "AS-A grants the client's registered scopes instead of the subject token's",
-    ),
     ("IC-TE-11", "AS-A omits token_type"),
-    (
-        "IC-TE-15",
-        "AS-A narrows the requested scope without reporting it",
-    ),
     ("IC-TE-20", "AS-A's grant aud names its own API audience"),
     (
         "ENA-TX-12",

@@ -881,6 +881,11 @@ fn exchange(
         scopes(subject.claim_str("scope").unwrap_or(""))
     };
     let granted = match form.get("scope") {
+        // The client's registrations instead of what the subject token holds.
+        None if f.has(Fault::ExchangeGrantsClientScopes) => held
+            .union(&client_scopes(s, client_id.unwrap_or_default()))
+            .cloned()
+            .collect(),
         None => held.clone(),
         Some(req) if f.has(Fault::ScopeEscalation) => scopes(req),
         Some(req) if same_domain && f.has(Fault::EnaSameDomainScopeEscalation) => scopes(req),
@@ -892,7 +897,12 @@ fn exchange(
                     "requested scope exceeds the subject token's scope",
                 ));
             }
-            req
+            if f.has(Fault::ExchangeScopeNarrowedSilently) && req.len() > 1 {
+                // Policy keeps the first value only (and the response will not say so).
+                req.into_iter().take(1).collect()
+            } else {
+                req
+            }
         }
     };
     let no_headers = HeaderMap::new();
@@ -1163,6 +1173,7 @@ fn exchange(
     let report_scope = match &requested {
         None => !f.has(Fault::ExchangeScopeNotReported),
         Some(_) if f.variant(Variant::ScopeAlwaysReported) => true,
+        Some(_) if f.has(Fault::ExchangeScopeNarrowedSilently) => false,
         Some(r) => *r != granted,
     };
     if report_scope && !granted.is_empty() {

@@ -499,6 +499,14 @@ faults! {
     /// the server MUST ignore unrecognized parameters).
     /// fuzz: reachable by assertion-valid-rejected
     RefuseUnknownParams = "refuse-unknown-params", ["GEN-02"], "AS-B refuses a jwt-bearer request carrying an unknown parameter with invalid_request";
+    /// With no scope requested, AS-A grants every scope the client is registered for, not
+    /// the subject token's (IC §2.5: downscoping only).
+    /// fuzz: unreachable: the scope-escalation oracle judges a requested scope, and this fault needs none requested
+    ExchangeGrantsClientScopes = "exchange-grants-client-scopes", ["IC-TE-09"], "AS-A grants the client's registered scopes instead of the subject token's when no scope is requested";
+    /// AS-A narrows a requested scope of several values to the first and omits scope from
+    /// the response (RFC 8693 §2.2.1: scope is required when it differs from the request).
+    /// fuzz: unreachable: the response-scope rule depends on the grant's scope claim, which the oracles do not read
+    ExchangeScopeNarrowedSilently = "exchange-scope-narrowed-silently", ["IC-TE-15"], "AS-A narrows a requested scope without reporting the granted scope";
     // ID-JAG mode (MockProfile::IdJag): the IdP and resource-AS rules of the ID-JAG profile.
     /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the oracles judge token responses, not the grant's header
     IdJagTypMissing = "id-jag-typ-missing", ["IDJAG-07"], "The IdP (AS-A, ID-JAG mode) mints ID-JAGs without the typ oauth-id-jag+jwt header";

@@ -17,7 +17,8 @@ use crate::fuzz::request::{Endpoint, FuzzRequest, TargetValue, Value};
 use crate::fuzz::send::{self, Outcome, Sender};
 use crate::fuzz::strategy::{self, StrategyOptions};
 use crate::fuzz::target::FuzzEndpoints;
-use crate::subject_token::TokenRole;
+use crate::http::unix_now;
+use crate::subject_token::{Got, REFETCH_MARGIN_SECS, TokenRole, jwt_exp};
 use crate::transcript::Exchange;
 use futures::StreamExt as _;
 use proptest::strategy::{Strategy, ValueTree};
@@ -25,7 +26,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -61,7 +62,8 @@ pub struct EngineOutcome {
     pub observations: Vec<Finding>,
     pub cases_run: u64,
     pub requests: u64,
-    /// Why the run stopped early: the circuit breaker or the time limit.
+    /// Why the run stopped early: the circuit breaker, or a subject token that could not be
+    /// obtained again.
     pub breaker: Option<String>,
     pub time_limited: bool,
     /// Requests that got no response (timeout, reset, refused) without tripping the breaker:
@@ -89,6 +91,10 @@ pub struct Session {
     pub env: std::sync::Arc<Env>,
     pub endpoints: FuzzEndpoints,
     pub subject_token: String,
+    /// When to ask for the subject token again: at once for a kept source's (the runner's
+    /// token source answers from its cache and fetches it again near its expiry), near its
+    /// end for a grant source's, never for one without a known expiry.
+    refresh_at: Option<i64>,
     pub real_grant: Option<RealGrant>,
     pub sender: Sender,
     pub latency_bound: Duration,
@@ -96,13 +102,6 @@ pub struct Session {
     pub levels: Levels,
     log: Vec<String>,
     seq: u64,
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 /// 32 seed bytes for ChaCha from the user's `--seed`.
@@ -126,6 +125,7 @@ impl Session {
         let mut s = Session {
             env,
             subject_token: String::new(),
+            refresh_at: None,
             real_grant: None,
             sender,
             latency_bound,
@@ -134,7 +134,7 @@ impl Session {
             seq: 0,
             endpoints,
         };
-        s.subject_token = s.obtain_subject_token().await?;
+        s.obtain_subject_token().await?;
         // One real grant as a mutation base for the assertion strategies.
         let mut baseline = FuzzRequest::baseline(Endpoint::Exchange);
         if !s.endpoints.facts.as_a_basic && s.endpoints.facts.as_a_post {
@@ -158,7 +158,7 @@ impl Session {
     /// The primary role's subject token, from whatever source the target declares (the
     /// runner's one subject-token path: grants, static, env, refresh token, command,
     /// authorization code).
-    async fn obtain_subject_token(&mut self) -> Result<String, SetupError> {
+    async fn obtain_subject_token(&mut self) -> Result<(), SetupError> {
         let env = self.env.clone();
         let err = |detail: String| SetupError::SubjectToken {
             url: env.as_a.token_endpoint.clone(),
@@ -176,9 +176,29 @@ impl Session {
             );
         }
         let (_, got) = env.tokens.obtain(role, self.sender.http(), "setup").await;
-        got.map_err(|e| err(e.to_string()))?
+        let got = got.map_err(|e| err(e.to_string()))?;
+        let token = got
             .token()
-            .ok_or_else(|| err("the token response has no access_token".into()))
+            .ok_or_else(|| err("the token response has no access_token".into()))?;
+        self.refresh_at = match &got {
+            Got::Kept(_) => Some(0),
+            Got::Response(r) => serde_json::from_str::<serde_json::Value>(&r.body)
+                .ok()
+                .and_then(|v| v["expires_in"].as_i64())
+                .map(|s| r.received_at + s)
+                .or_else(|| jwt_exp(&token))
+                .map(|exp| exp - REFETCH_MARGIN_SECS),
+        };
+        self.subject_token = token;
+        Ok(())
+    }
+
+    /// Keep the subject token valid through a long run (see `refresh_at`).
+    pub async fn refresh_subject_token(&mut self) -> Result<(), SetupError> {
+        match self.refresh_at {
+            Some(at) if unix_now() >= at => self.obtain_subject_token().await,
+            _ => Ok(()),
+        }
     }
 
     fn push_log(&mut self, phase: &str, line: &str) {
@@ -191,7 +211,7 @@ impl Session {
             endpoints: &self.endpoints,
             subject_token: &self.subject_token,
             real_grant: self.real_grant.as_ref(),
-            now: now_secs(),
+            now: unix_now() as u64,
         }
     }
 
@@ -308,6 +328,10 @@ pub async fn run(session: &mut Session, cfg: &EngineConfig) -> Result<EngineOutc
     'outer: while next < cfg.cases {
         if cfg.deadline.is_some_and(|d| Instant::now() >= d) {
             outcome.time_limited = true;
+            break;
+        }
+        if let Err(e) = session.refresh_subject_token().await {
+            outcome.breaker = Some(format!("stopped: {e}"));
             break;
         }
         let end = (next + batch).min(cfg.cases);

@@ -13,8 +13,8 @@
 //! - `fuzz-requests.log`: one line per request sent (`SEQ PHASE ENDPOINT METHOD ct= enc= auth=
 //!   BODY`), secrets and run-specific values (ports, tokens, grants) as `{placeholders}`, no
 //!   timestamps: two runs with the same seed and case count against servers that answer the
-//!   same way produce byte-identical logs. (Only the latency oracle depends on timing; a
-//!   latency finding adds shrink requests.)
+//!   same way produce byte-identical logs. (Only timing adds lines: a latency finding's shrink
+//!   requests, and a grant source's subject token granted again near its expiry.)
 //! - `fuzz-finding-<id>.json` per finding and observation ([`replay::ReplayFile`]);
 //!   `chainproof fuzz --replay FILE [--target T | --mock-fault F]` re-sends it.
 //! - the usual reports: suite `fuzz`, one case per finding (`<endpoint>-<oracle>`, for
@@ -215,11 +215,10 @@ pub enum Fuzzed {
 }
 
 impl Fuzzed {
-    /// The process exit code (see [`crate::exit`]): the finish's, at least 2 when the circuit
-    /// breaker stopped the run.
+    /// The process exit code (see [`crate::exit`]): a run's is its finish's, as for `run` (an
+    /// interrupted run without findings exits 2).
     pub fn exit_code(&self) -> i32 {
         match self {
-            Fuzzed::Run(r) if r.breaker.is_some() => r.finished.exit_code.max(exit::RUNTIME),
             Fuzzed::Run(r) => r.finished.exit_code,
             Fuzzed::Replay(r) if r.still.is_some() => exit::CONFORMANCE,
             Fuzzed::Replay(_) => exit::OK,

@@ -106,6 +106,9 @@ pub struct ModelFacts {
     pub rs_resource_known: bool,
     /// The subject token's type URI.
     pub subject_token_type: String,
+    /// Target values this target does not have (no scope named, no audience alias...): they
+    /// are sent empty.
+    pub absent: Vec<TargetValue>,
 }
 
 impl ModelFacts {
@@ -121,6 +124,7 @@ impl ModelFacts {
             as_b_client_auth_optional: Some(true),
             rs_resource_known: true,
             subject_token_type: crate::fuzz::request::TT_ACCESS_TOKEN.into(),
+            absent: Vec::new(),
         }
     }
 }
@@ -151,6 +155,19 @@ pub fn expect(req: &FuzzRequest, facts: &ModelFacts) -> Expectation {
 /// Classify `req`; also says whether nothing about it was ambiguous (then an error response
 /// must name one of the reasons' error codes).
 pub fn judge(req: &FuzzRequest, facts: &ModelFacts) -> (Expectation, bool) {
+    // A value the target lacks is sent empty, which RFC 6749 §3.1 treats as omitted.
+    let lacks = |v: &Value| matches!(v, Value::Target { which, suffix } if suffix.is_empty() && facts.absent.contains(which));
+    let resolved;
+    let req = if req.params.iter().any(|p| lacks(&p.value)) {
+        let mut r = req.clone();
+        for p in r.params.iter_mut().filter(|p| lacks(&p.value)) {
+            p.value = Value::Empty;
+        }
+        resolved = r;
+        &resolved
+    } else {
+        req
+    };
     let mut j = Judge {
         reasons: Vec::new(),
         ambiguities: Vec::new(),
@@ -747,6 +764,22 @@ mod tests {
             r.params.push(Param::new("grant_type", Value::Empty))
         });
         assert!(matches!(e, Expectation::Ambiguous(_)), "{e:?}");
+    }
+
+    #[test]
+    fn values_the_target_lacks_are_sent_empty() {
+        let mut req = FuzzRequest::baseline(Endpoint::Exchange);
+        let held = Param::new("scope", Value::target(TargetValue::HeldScope));
+        req.params.extend([held.clone(), held]);
+        let facts = ModelFacts {
+            absent: vec![TargetValue::HeldScope],
+            ..facts()
+        };
+        assert_eq!(expect(&req, &facts), Expectation::Valid);
+        assert_eq!(
+            primary(&expect(&req, &self::facts())),
+            ("GEN-02", Level::Must)
+        );
     }
 
     #[test]

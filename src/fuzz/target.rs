@@ -6,7 +6,7 @@
 use crate::environment::{Client, Env};
 use crate::fuzz::model::ModelFacts;
 use crate::fuzz::render::secret_based;
-use crate::fuzz::request::TT_ACCESS_TOKEN;
+use crate::fuzz::request::{TT_ACCESS_TOKEN, TargetValue};
 use crate::harness::HarnessIssuer;
 use crate::suite::AuthMethod;
 use std::sync::Arc;
@@ -63,6 +63,17 @@ impl FuzzEndpoints {
             .as_ref()
             .map_or((false, false), |c| methods(c, mock_b));
         let rs_resource = env.rs.as_ref().map(|(resource, _)| resource.clone());
+        let held_scope = env
+            .scopes
+            .as_deref()
+            .and_then(|s| s.split(' ').find(|x| !x.is_empty()))
+            .map(str::to_string);
+        let absent = [
+            (TargetValue::AsBAudience, env.as_b_audience.is_none()),
+            (TargetValue::RsResource, rs_resource.is_none()),
+            (TargetValue::HeldScope, held_scope.is_none()),
+            (TargetValue::EscalationScope, env.escalation_scope.is_none()),
+        ];
         FuzzEndpoints {
             as_a_issuer: env.as_a.issuer.clone(),
             as_a_token_endpoint: env.as_a.token_endpoint.clone(),
@@ -79,15 +90,12 @@ impl FuzzEndpoints {
                     .flatten(),
                 rs_resource_known: rs_resource.is_some(),
                 subject_token_type: TT_ACCESS_TOKEN.into(),
+                absent: absent.iter().filter(|(_, a)| *a).map(|(v, _)| *v).collect(),
             },
             rs_resource,
             client_a: env.client.clone(),
             client_b: env.as_b_client.clone(),
-            held_scope: env
-                .scopes
-                .as_deref()
-                .and_then(|s| s.split(' ').find(|x| !x.is_empty()))
-                .map(str::to_string),
+            held_scope,
             escalation_scope: env.escalation_scope.clone(),
             // Harness grants need a subject AS-B maps; without one they could not be valid.
             harness: match (&env.harness, &env.user_sub) {

@@ -869,6 +869,7 @@ fn parse_predicate(f: &mut Fields, steps: &[String]) -> R<Predicate> {
         "has_directive" => Predicate::HasDirective(want_str(f)?),
         "is_absolute_uri" => Predicate::IsAbsoluteUri(want_bool(f)?),
         "single_valued" => Predicate::SingleValued(want_bool(f)?),
+        "subset_of" => Predicate::SubsetOf(operand),
         other => unreachable!("predicate {other}"),
     })
 }

@@ -528,6 +528,11 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             read(r).await.status == 200
         }
         RefuseUnknownParams => e.redeem(&e.grant().await, &[("chainproof_unrecognized", "x")], None).await.status != 200,
+        ExchangeGrantsClientScopes => grant_claims(&e).await["scope"].as_str().is_some_and(|sc| sc.split(' ').any(|w| w == f_.escalation_scope)),
+        ExchangeScopeNarrowedSilently => {
+            let x = e.exchange(&[("scope", "read write")]).await;
+            x.json.get("scope").is_none() && decode(x.token()).1["scope"] != json!("read write")
+        }
         UnknownGrantTypeAsExchange => {
             let st = e.user_token().await;
             let p = [("grant_type", "urn:example:nope"), ("subject_token", st.as_str()), ("subject_token_type", TT_AT), ("resource", f_.as_b_issuer.as_str())];
@@ -673,6 +678,8 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
 #[case(Fault::GrantExpMilliseconds)]
 #[case(Fault::TokenEndpointIgnoresMethod)]
 #[case(Fault::RefuseUnknownParams)]
+#[case(Fault::ExchangeGrantsClientScopes)]
+#[case(Fault::ExchangeScopeNarrowedSilently)]
 #[case(Fault::IdJagTypMissing)]
 #[case(Fault::IdJagNoClientId)]
 #[case(Fault::IdJagAudTokenEndpoint)]
