@@ -61,6 +61,14 @@ const COMBINATIONS: &[&[Variant]] = &[
 /// oauth-id-jag+jwt); the test prints those reasons.
 const OTHER_MODES: &[MockProfile] = &[MockProfile::Ena, MockProfile::Rfc8693, MockProfile::IdJag];
 
+/// Wrong verdicts the matrix has found and that are not fixed yet: (run label, case, why). Each
+/// is reported on every run; the test fails when one is fixed (remove it) or a new one appears.
+const KNOWN_WRONG: &[(&str, &str, &str)] = &[(
+    "rfc8693.scope-always-reported",
+    "token-exchange/narrowed-scope-reported",
+    "error, no applicable check: under rfc8693 IC-TE-09 has no level, and when the response reports scope (RFC 6749 §5.1 allows it) the IC-TE-15 check is guarded out; the case needs an IC-TE-15 check on a reported scope",
+)];
+
 struct Run {
     label: String,
     variants: Vec<Variant>,
@@ -189,6 +197,20 @@ fn variant_matrix() {
                 Verdict::Skip if !c.message.trim().is_empty() => None,
                 v => Some(v),
             };
+            let known = KNOWN_WRONG
+                .iter()
+                .find(|(label, case, _)| *label == run.label && *case == id);
+            if let Some((_, _, why)) = known {
+                if bad.is_some() {
+                    eprintln!("known wrong verdict: {}: {id}: {why}", run.label);
+                } else {
+                    problems.push(format!(
+                        "{}: {id} is right now: remove it from KNOWN_WRONG",
+                        run.label
+                    ));
+                }
+                continue;
+            }
             if let Some(v) = bad {
                 let failed: Vec<String> = c
                     .checks
