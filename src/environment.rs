@@ -397,18 +397,12 @@ fn mock_side_a(f: &MockFacts, kinds: Kinds) -> SideA {
     };
     // The embedded mock runs its default configuration, whose private_key_jwt client's key
     // ships with the mock.
-    let jwt = f.jwt_client_id.as_ref().and_then(|id| {
-        use p256::pkcs8::DecodePrivateKey;
-        let key = p256::ecdsa::SigningKey::from_pkcs8_pem(mock_as::JWT_CLIENT_KEY_PEM).ok()?;
-        Some(Client {
-            id: id.clone(),
-            secret: None,
-            auth: AuthMethod::PrivateKeyJwt,
-            key: Some(key),
-        })
-    });
-    let client_a = Client::basic(&f.client_id, &f.client_secret);
-    let second = Some(Client::basic(&f.second_client_id, &f.second_client_secret));
+    let jwt = f
+        .jwt_client_id
+        .as_ref()
+        .and_then(|id| shipped_key_client(id));
+    let client_a = mock_client(f, &f.client_id, &f.client_secret);
+    let second = Some(mock_client(f, &f.second_client_id, &f.second_client_secret));
     let scope = Some(f.user_scopes.join(" "));
     let tokens = role_sources(
         AsAEndpoints {
@@ -465,6 +459,31 @@ fn mock_side_a(f: &MockFacts, kinds: Kinds) -> SideA {
     }
 }
 
+/// A client of the embedded servers authenticating with private_key_jwt and the key that ships
+/// with the mock (RFC 7523 §2.2).
+fn shipped_key_client(id: &str) -> Option<Client> {
+    use p256::pkcs8::DecodePrivateKey;
+    let key = p256::ecdsa::SigningKey::from_pkcs8_pem(mock_as::JWT_CLIENT_KEY_PEM).ok()?;
+    Some(Client {
+        id: id.to_string(),
+        secret: None,
+        auth: AuthMethod::PrivateKeyJwt,
+        key: Some(key),
+    })
+}
+
+/// An embedded server's client: client_secret_basic, except in the Ena mode, where every
+/// client authenticates with private_key_jwt (Ena OAuth profile §8.3; the mock registers the
+/// shipped key for it).
+fn mock_client(f: &MockFacts, id: &str, secret: &str) -> Client {
+    if f.profile == MockProfile::Ena
+        && let Some(c) = shipped_key_client(id)
+    {
+        return c;
+    }
+    Client::basic(id, secret)
+}
+
 /// The AS-B side: its server, the client's credentials there, and its mapped subject.
 struct SideB {
     info: AsInfo,
@@ -496,7 +515,7 @@ fn mock_side_b(f: &MockFacts, registered: Option<Client>) -> SideB {
             jwks_uri: Some(f.as_b_jwks_uri.clone()),
             ..AsInfo::default()
         },
-        client: registered.or_else(|| f.as_b_client.as_ref().map(|(id, s)| Client::basic(id, s))),
+        client: registered.or_else(|| f.as_b_client.as_ref().map(|(id, s)| mock_client(f, id, s))),
         user_sub_at_b: Some(f.user_sub_at_b.clone()),
         second_user_sub_at_b: f.second_user_sub_at_b.clone(),
     }

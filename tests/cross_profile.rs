@@ -182,6 +182,18 @@ const DIFFERENCES: &[(&str, &str, &str, &str)] = &[
         "pass",
         "Ena-only case: ENA-P §8.2 key sizes; this IC server publishes P-256 keys",
     ),
+    (
+        "ena-oauth-profile/as-a-metadata-ena-lint",
+        "ena-1.0",
+        "fail",
+        "Ena-only case: ENA-P §3.1.1.6 forbids client-secret methods, which this IC server lists",
+    ),
+    (
+        "ena-oauth-profile/as-b-metadata-ena-lint",
+        "ena-1.0",
+        "fail",
+        "Ena-only case: ENA-P §3.1.1.6 forbids client-secret methods, which this IC server lists",
+    ),
     // An Ena-only rule (ENA-GEN-04, MAY in the drafts) that ID-JAG does not adopt.
     (
         "token-exchange/client-credentials-subject-token",

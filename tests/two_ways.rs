@@ -195,6 +195,10 @@ const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
     ),
     ("IC-TE-02", "AS-A accepts a JSON body instead of a form"),
     ("IC-TE-11", "AS-A omits token_type"),
+    (
+        "IC-TE-19",
+        "AS-A's grant for two requested ASes lists one it has no trust relationship with (needs a fixture AS that AS-A does not trust)",
+    ),
     ("IC-TE-20", "AS-A's grant aud names its own API audience"),
     (
         "ENA-TX-12",

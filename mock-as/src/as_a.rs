@@ -202,6 +202,17 @@ async fn metadata(State(s): State<Arc<AsA>>) -> Response {
     } else {
         json!(types)
     };
+    // Ena OAuth profile §3.1.1.6: private_key_jwt and the TLS methods only (see
+    // `pair::ena_key_clients`: the Ena mode's clients authenticate by key).
+    let auth_methods: &[&str] = if ena(&s) && !f.has(Fault::EnaClientSecretMethods) {
+        &["private_key_jwt"]
+    } else {
+        &[
+            "client_secret_basic",
+            "client_secret_post",
+            "private_key_jwt",
+        ]
+    };
     let scopes: BTreeSet<&str> = s
         .cfg
         .clients
@@ -213,7 +224,7 @@ async fn metadata(State(s): State<Arc<AsA>>) -> Response {
         "token_endpoint": s.urls.token_endpoint,
         "jwks_uri": s.urls.jwks_uri,
         "grant_types_supported": grants,
-        "token_endpoint_auth_methods_supported": crate::mtls::auth_methods(&["client_secret_basic", "client_secret_post", "private_key_jwt"], s.client_certs.is_some()),
+        "token_endpoint_auth_methods_supported": crate::mtls::auth_methods(auth_methods, s.client_certs.is_some()),
         "token_endpoint_auth_signing_alg_values_supported": auth_algs,
         "dpop_signing_alg_values_supported": dpop_algs,
         "identity_chaining_requested_token_types_supported": chaining,
@@ -225,6 +236,9 @@ async fn metadata(State(s): State<Arc<AsA>>) -> Response {
     }
     if f.variant(Variant::NoChainingTypesMetadata) {
         obj.remove("identity_chaining_requested_token_types_supported");
+    }
+    if f.has(Fault::EnaMetadataNoScopesSupported) {
+        obj.remove("scopes_supported");
     }
     obj.retain(|_, v| !v.is_null());
     if s.cfg.login_without_page {
@@ -703,7 +717,7 @@ fn resolve_target(s: &AsA, form: &Form) -> Result<String, OAuthError> {
         })?;
         targets.push(t);
     }
-    if targets.iter().any(|t| *t != targets[0]) {
+    if targets.iter().any(|t| *t != targets[0]) && !s.faults.has(Fault::GrantAudUnrequestedAs) {
         return Err(OAuthError::invalid_target(
             "resource and audience values name different authorization servers",
         ));
@@ -974,6 +988,17 @@ fn exchange(
         .unwrap_or(user_sub);
     let aud = if f.has(Fault::GrantAudWrong) {
         json!(s.urls.issuer)
+    } else if f.has(Fault::GrantAudUnrequestedAs) && form.get_all("resource").len() > 1 {
+        // Every requested AS, and one more nobody asked for.
+        let mut auds: Vec<String> = Vec::new();
+        for r in form.get_all("resource") {
+            let t = resolve_resource(s, r)?;
+            if !auds.contains(&t) {
+                auds.push(t);
+            }
+        }
+        auds.push(UNREQUESTED_AS.to_owned());
+        json!(auds)
     } else if f.has(Fault::GrantAudOtherAs) {
         let other = s.cfg.extra_partners.iter().find(|p| **p != target);
         json!(other.cloned().unwrap_or_else(|| format!("{target}/other")))
@@ -1194,6 +1219,9 @@ fn exchange(
     }
     Ok(resp)
 }
+
+/// The AS the `grant-aud-unrequested-as` fault adds to a grant's aud.
+const UNREQUESTED_AS: &str = "https://as-d.example";
 
 /// The prefix of the token type URIs RFC 8693 §3 registers.
 const TT_PREFIX: &str = "urn:ietf:params:oauth:token-type:";

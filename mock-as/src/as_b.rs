@@ -73,13 +73,18 @@ pub fn router(state: Arc<AsB>) -> Router {
 }
 
 async fn metadata(State(s): State<Arc<AsB>>) -> Response {
+    // Ena OAuth profile §3.1.1.6: private_key_jwt and the TLS methods only (the Ena mode's
+    // clients authenticate by key, `pair::ena_key_clients`); §3.1.1.7: the signing algorithms
+    // for them are listed.
+    let ena = s.faults.profile() == crate::MockProfile::Ena;
     let mut doc = json!({
         "issuer": if s.faults.has(Fault::AsBMetadataIssuerMismatch) { format!("{}/", s.urls.issuer) } else { s.urls.issuer.clone() },
         "token_endpoint": s.urls.token_endpoint,
         "jwks_uri": s.urls.jwks_uri,
         "grant_types_supported": if s.faults.has(Fault::AsBMetadataNoJwtBearer) || s.faults.has(Fault::IdJagProfileWithoutJwtBearer) { json!(["client_credentials"]) } else { json!([JWT_BEARER]) },
         "token_endpoint_auth_methods_supported": crate::mtls::auth_methods(
-            if s.clients.iter().any(|c| c.jwk.is_some()) { &["client_secret_basic", "client_secret_post", "private_key_jwt"] } else { &["client_secret_basic", "client_secret_post"] },
+            if ena && !s.faults.has(Fault::EnaAsBClientSecretMethods) { &["private_key_jwt"] }
+            else if s.clients.iter().any(|c| c.jwk.is_some()) { &["client_secret_basic", "client_secret_post", "private_key_jwt"] } else { &["client_secret_basic", "client_secret_post"] },
             s.client_certs.is_some(),
         ),
         "scopes_supported": s.cfg.scopes,
@@ -87,6 +92,9 @@ async fn metadata(State(s): State<Arc<AsB>>) -> Response {
     });
     if !s.faults.variant(Variant::NoDpop) {
         doc["dpop_signing_alg_values_supported"] = json!(["ES256"]);
+    }
+    if ena {
+        doc["token_endpoint_auth_signing_alg_values_supported"] = json!(["ES256"]);
     }
     if crate::id_jag::on(&s.faults) {
         crate::id_jag::resource_as_metadata(&s.faults, &mut doc);

@@ -346,6 +346,15 @@ faults! {
     /// Ena OAuth profile §8.2, a second way: at the other server (AS-B's JWKS).
     /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
     EnaAsBJwksWeakRsaKey = "ena-as-b-jwks-weak-rsa-key", ["ENA-P-10"], "AS-B's JWKS also publishes a 1024-bit RSA key";
+    /// Ena OAuth profile §3.1.1.6, §8.3: private_key_jwt (or mutual TLS) only, no secrets.
+    /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
+    EnaClientSecretMethods = "ena-client-secret-methods", ["ENA-P-08"], "AS-A keeps accepting client_secret_basic and client_secret_post and lists them in its metadata";
+    /// Ena OAuth profile §3.1.1.4: scopes_supported is REQUIRED.
+    /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
+    EnaMetadataNoScopesSupported = "ena-metadata-no-scopes-supported", ["ENA-P-08"], "AS-A's metadata omits scopes_supported";
+    /// Ena OAuth profile §3.1.1.6 at the other server.
+    /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
+    EnaAsBClientSecretMethods = "ena-as-b-client-secret-methods", ["ENA-P-08"], "AS-B keeps accepting client_secret_basic and client_secret_post and lists them in its metadata";
     // --- RFC 8693 delegation and impersonation (mode rfc8693: `Fault::mode()` is Rfc8693)
     /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode and sends no actor tokens
     ActorTokenUnverified = "actor-token-unverified", ["TX8693-01"], "rfc8693 mode: AS-A does not verify the actor token's signature";
@@ -507,6 +516,11 @@ faults! {
     /// the response (RFC 8693 §2.2.1: scope is required when it differs from the request).
     /// fuzz: unreachable: the response-scope rule depends on the grant's scope claim, which the oracles do not read
     ExchangeScopeNarrowedSilently = "exchange-scope-narrowed-silently", ["IC-TE-15"], "AS-A narrows a requested scope without reporting the granted scope";
+    /// Asked for two partner ASes (resource twice), AS-A mints one grant whose aud names both
+    /// and a third AS nobody requested (IC §2.3.3: several ASes only where each is trusted
+    /// and, for this grant, asked for).
+    /// fuzz: unreachable: the fuzzer sends one target and does not read the grant's aud
+    GrantAudUnrequestedAs = "grant-aud-unrequested-as", ["IC-TE-19"], "AS-A's grant for two requested ASes also names an AS that was not requested in aud";
     // ID-JAG mode (MockProfile::IdJag): the IdP and resource-AS rules of the ID-JAG profile.
     /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the oracles judge token responses, not the grant's header
     IdJagTypMissing = "id-jag-typ-missing", ["IDJAG-07"], "The IdP (AS-A, ID-JAG mode) mints ID-JAGs without the typ oauth-id-jag+jwt header";
@@ -624,7 +638,10 @@ impl Fault {
             | Fault::EnaAsBActReplaced
             | Fault::EnaGrantScopeEscalation
             | Fault::EnaJwksWeakRsaKey
-            | Fault::EnaAsBJwksWeakRsaKey => crate::MockProfile::Ena,
+            | Fault::EnaAsBJwksWeakRsaKey
+            | Fault::EnaClientSecretMethods
+            | Fault::EnaMetadataNoScopesSupported
+            | Fault::EnaAsBClientSecretMethods => crate::MockProfile::Ena,
             Fault::ActorTokenUnverified
             | Fault::UnsupportedTokenTypeCode
             | Fault::NoActOnDelegation

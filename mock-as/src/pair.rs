@@ -233,6 +233,45 @@ fn secret_clients(cfg: &MockConfig) -> Vec<&ClientConfig> {
         .collect()
 }
 
+/// Ena OAuth profile §8.3 and §3.1.1.6: clients authenticate with private_key_jwt (or mutual
+/// TLS), never with a secret. In the Ena mode every client registered with a secret method
+/// authenticates with the shipped private_key_jwt key instead ([`crate::JWT_CLIENT_KEY_PEM`],
+/// which the harness holds); under `ena-client-secret-methods` (AS-A) and
+/// `ena-as-b-client-secret-methods` (AS-B) that server keeps the secret methods beside it.
+/// Called after the facts are built: they still name the clients and their secrets.
+fn ena_key_clients(cfg: &mut MockConfig, faults: &[Fault]) {
+    let Ok(key) = EsKey::from_pkcs8_pem(crate::JWT_CLIENT_KEY_PEM) else {
+        return;
+    };
+    let jwk = key.public_jwk_minimal();
+    let secret = |m: &String| m == "client_secret_basic" || m == "client_secret_post";
+    let by_key = |methods: &mut Vec<String>, keep_secrets: bool| {
+        if !keep_secrets {
+            methods.retain(|m| !secret(m));
+        }
+        methods.push("private_key_jwt".into());
+    };
+    let keep_a = faults.contains(&Fault::EnaClientSecretMethods);
+    for c in &mut cfg.as_a.clients {
+        if c.auth_methods.iter().any(secret) {
+            by_key(&mut c.auth_methods, keep_a);
+            c.jwk = Some(jwk.clone());
+        }
+    }
+    // Only AS-B's registrations of the pair's own clients: a client registered for a live AS-A
+    // keeps the credentials the harness has for it.
+    let own: Vec<String> = cfg.as_a.clients.iter().map(|c| c.id.clone()).collect();
+    let keep_b = faults.contains(&Fault::EnaAsBClientSecretMethods);
+    for c in cfg.as_b.clients.iter_mut().filter(|c| own.contains(&c.id)) {
+        let mut methods = c.as_client().auth_methods;
+        if methods.iter().any(secret) {
+            by_key(&mut methods, keep_b);
+            c.auth_methods = methods;
+            c.jwk = Some(jwk.clone());
+        }
+    }
+}
+
 fn build_facts(
     cfg: &MockConfig,
     a: &AsUrls,
@@ -383,6 +422,9 @@ impl MockPair {
             &variants,
             options.profile,
         )?;
+        if options.profile == crate::MockProfile::Ena {
+            ena_key_clients(&mut cfg, &faults_sorted);
+        }
 
         let a_key = EsKey::generate();
         let b_key = EsKey::generate();

@@ -22,8 +22,9 @@ pub enum MockProfile {
     /// `aud` and it refuses subject tokens that do not; grants carry `act`; private_key_jwt
     /// assertions must be typed `client-authentication+jwt`, name the issuer as the only `aud`
     /// and come with `client_id`. AS-B requires client authentication, `jti` and `client_id` in
-    /// grants, AS-B's issuer in `aud` and no other server there. Not followed: Ena's refusal of
-    /// client secrets (the harness's default clients authenticate with them).
+    /// grants, AS-B's issuer in `aud` and no other server there, and copies a grant's `act` into
+    /// its access token. Clients authenticate with private_key_jwt only (the shipped key; Ena
+    /// OAuth profile §8.3), and both servers' metadata list no client-secret method.
     Ena,
     /// RFC 8693 delegation and impersonation (profile `rfc8693`).
     Rfc8693,

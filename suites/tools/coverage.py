@@ -14,7 +14,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SUITES = os.path.dirname(HERE)
 
 WHY = {
-    "IC-TE-19": "Needs a subset predicate (grant `aud` ⊆ requested targets) the suite format does not have; a multi-valued `aud` is already graded by aud-restrictions/grant-aud-single-valued (IC-TE-18).",
     "IC-JB-03k": "MAY-level and both outcomes are conformant; nothing to grade beyond a report, and no fault can turn it into a failure.",
     "IC-JB-09": "Policy (both 200 and invalid_client are conformant): report-only, cannot fail.",
     "IC-MD-03": "Needs iteration over the advertised list (and a way to guard an absent list inside a step); not expressible without failing cases to `error` on servers that omit the optional member.",
@@ -52,7 +51,6 @@ WHY.update({
     "ENA-GEN-01": "Client-side rule (the harness names AS-B by its issuer: ena-cross-domain/grant-profile); the AS's reaction to a non-issuer alias is report-only in the catalogue.",
     "ENA-GEN-02": "A client rule (never both resource and audience); the AS's reaction is INFO in the catalogue (RFC 8693 allows both): nothing to fail.",
     "ENA-P-04": "Graded by response-hygiene/as-a-error-shape and the AS-B error cases (GEN-04); whether error_description leaks sensitive data is not black-box checkable.",
-    "ENA-P-08": "Not yet a case: the Ena-mode mock still advertises and accepts client_secret_basic/post (the harness's default clients use them), so an Ena metadata lint would fail the embedded mock.",
     "ENA-P-09": "Harness behaviour (discovery tries the RFC 8414 and OpenID locations), not a server rule beyond metadata/* (IC-MD-05).",
     "ENA-P-11": "Configuration-dependent (a resource that requires DPoP); the embedded target declares none. DPoP proof handling is graded by the DPOP-02 cases.",
     "ENA-P-14": "TLS on every transaction is a property of the target's URLs (the embedded mock serves plain HTTP on loopback, as the catalogue allows), not a case.",

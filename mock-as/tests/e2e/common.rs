@@ -124,6 +124,8 @@ pub enum Auth<'a> {
     None,
     Basic(&'a str, &'a str),
     Post(&'a str, &'a str),
+    /// private_key_jwt with the shipped key, `aud` the issuer of the server posted to.
+    Jwt(&'a str),
 }
 
 impl Env {
@@ -136,8 +138,24 @@ impl Env {
     ) -> Resp {
         let mut params: Vec<(&str, &str)> = params.to_vec();
         let mut req = self.http.post(url);
+        let assertion;
         match auth {
             Auth::None => {}
+            Auth::Jwt(id) => {
+                let key = EsKey::from_pkcs8_pem(mock_as::JWT_CLIENT_KEY_PEM).expect("shipped key");
+                let aud = if url == self.f.as_b_token_endpoint {
+                    &self.f.as_b_issuer
+                } else {
+                    &self.f.as_a_issuer
+                };
+                assertion = mock_as::testkit::make_client_assertion(&key, id, aud, now());
+                params.push(("client_id", id));
+                params.push((
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ));
+                params.push(("client_assertion", &assertion));
+            }
             Auth::Basic(id, secret) => req = req.basic_auth(id, Some(secret)),
             Auth::Post(id, secret) => {
                 params.push(("client_id", id));
@@ -150,14 +168,27 @@ impl Env {
         read(req.form(&params).send().await.expect("request")).await
     }
 
+    /// Whether the pair's clients authenticate by key (the Ena mode: no client secrets).
+    fn by_key(&self) -> bool {
+        self.f.profile == mock_as::MockProfile::Ena
+    }
     pub fn client(&self) -> Auth<'_> {
+        if self.by_key() {
+            return Auth::Jwt(&self.f.client_id);
+        }
         Auth::Basic(&self.f.client_id, &self.f.client_secret)
     }
     pub fn second_client(&self) -> Auth<'_> {
+        if self.by_key() {
+            return Auth::Jwt(&self.f.second_client_id);
+        }
         Auth::Basic(&self.f.second_client_id, &self.f.second_client_secret)
     }
     pub fn b_client(&self) -> Auth<'_> {
         let (id, secret) = self.f.as_b_client.as_ref().expect("AS-B client");
+        if self.by_key() {
+            return Auth::Jwt(id);
+        }
         Auth::Basic(id, secret)
     }
 
@@ -231,6 +262,12 @@ impl Env {
         p.extend_from_slice(extra);
         self.post(&self.f.as_b_token_endpoint, &p, self.b_client(), dpop)
             .await
+    }
+
+    /// jwt-bearer at AS-B authenticated as `auth`.
+    pub async fn redeem_as(&self, assertion: &str, auth: Auth<'_>) -> Resp {
+        let p = [("grant_type", JB), ("assertion", assertion)];
+        self.post(&self.f.as_b_token_endpoint, &p, auth, None).await
     }
 
     /// A grant signed by the harness issuer: default claims with `overrides` merged in

@@ -181,8 +181,103 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
                 .status
                 == 200
         }
+        EnaAsBNoExpiresIn => {
+            let at = e.redeem(&e.grant().await, &[], None).await;
+            at.status == 200 && at.json.get("expires_in").is_none()
+        }
+        EnaClientCredentialsNoExpiresIn => client_credentials(&e)
+            .await
+            .json
+            .get("expires_in")
+            .is_none(),
+        EnaClientCredentialsRefreshToken => client_credentials(&e)
+            .await
+            .json
+            .get("refresh_token")
+            .is_some(),
+        EnaAsBDropsUnknownResource => {
+            let g = e.grant().await;
+            let p = [("resource", f_.rs_resource.as_str()), ("resource", UNKNOWN)];
+            e.redeem(&g, &p, None).await.status == 200
+        }
+        EnaSameDomainDropsUnknownResource => {
+            let st = e.user_token().await;
+            let p = [
+                ("requested_token_type", TT_AT),
+                ("resource", f_.same_domain_resource.as_str()),
+                ("resource", UNKNOWN),
+            ];
+            e.exchange_with(&st, &p, None).await.status == 200
+        }
+        EnaSameDomainScopeEscalation => {
+            let st = e.user_token().await;
+            let p = [("scope", f_.escalation_scope.as_str())];
+            same_domain(&e, &st, &p, None).await.status == 200
+        }
+        EnaGrantScopeEscalation => {
+            let p = [("scope", f_.escalation_scope.as_str())];
+            e.exchange(&p).await.status == 200
+        }
+        EnaGrantNoScope => decode(&e.grant().await).1.get("scope").is_none(),
+        EnaGrantScopeEmpty => decode(&e.grant().await).1["scope"] == json!(""),
+        EnaUserTokenAudWithoutIssuer | EnaUserTokenAudTokenEndpoint => {
+            let aud = decode(&e.user_token().await).1["aud"].clone();
+            !aud.as_array().unwrap().contains(&json!(f_.as_a_issuer))
+        }
+        EnaClientAssertionSubUnchecked => {
+            let ca = client_assertion(&e, json!({}), json!({"sub": "someone-else"}));
+            jwt_client_request(&e, &ca, true).await.status == 200
+        }
+        EnaClientIdParamTrusted => {
+            let other = json!({"iss": "other-client", "sub": "other-client"});
+            let ca = client_assertion(&e, json!({}), other);
+            jwt_client_request(&e, &ca, true).await.status == 200
+        }
+        EnaAsBActTruncated | EnaAsBActReplaced => {
+            let act = json!({"sub": "actor-1", "act": {"sub": "actor-0"}});
+            let g = e.harness_grant(json!({ "act": act }));
+            let at = e.redeem(&g, &[], None).await;
+            decode(at.token()).1["act"] != act
+        }
+        EnaJwksWeakRsaKey | EnaAsBJwksWeakRsaKey => {
+            let url = if f == EnaJwksWeakRsaKey {
+                &f_.as_a_jwks_uri
+            } else {
+                &f_.as_b_jwks_uri
+            };
+            let keys = e.get_json(url).await.json["keys"].clone();
+            keys.as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k["kty"] == json!("RSA"))
+        }
+        EnaClientSecretMethods | EnaAsBClientSecretMethods => {
+            let url = if f == EnaClientSecretMethods {
+                &f_.as_a_metadata_url
+            } else {
+                &f_.as_b_metadata_url
+            };
+            let m = e.get_json(url).await.json;
+            m["token_endpoint_auth_methods_supported"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("client_secret_basic"))
+        }
+        EnaMetadataNoScopesSupported => {
+            let m = e.get_json(&f_.as_a_metadata_url).await.json;
+            m.get("scopes_supported").is_none()
+        }
         other => panic!("{other} is not an Ena-mode fault"),
     }
+}
+
+/// A resource no server here can map.
+const UNKNOWN: &str = "https://unknown.chainproof.invalid/api";
+
+/// The primary client's client-credentials token response at AS-A.
+async fn client_credentials(e: &Env) -> Resp {
+    let p = [("grant_type", "client_credentials")];
+    e.post(&e.f.as_a_token_endpoint, &p, e.client(), None).await
 }
 
 #[rstest]
@@ -202,6 +297,26 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
 #[case(Fault::EnaAcceptGrantExtraAud)]
 #[case(Fault::EnaAcceptTokenEndpointAud)]
 #[case(Fault::EnaAsBAnonymousClient)]
+#[case(Fault::EnaAsBNoExpiresIn)]
+#[case(Fault::EnaClientCredentialsNoExpiresIn)]
+#[case(Fault::EnaClientCredentialsRefreshToken)]
+#[case(Fault::EnaAsBDropsUnknownResource)]
+#[case(Fault::EnaSameDomainDropsUnknownResource)]
+#[case(Fault::EnaSameDomainScopeEscalation)]
+#[case(Fault::EnaGrantScopeEscalation)]
+#[case(Fault::EnaGrantNoScope)]
+#[case(Fault::EnaGrantScopeEmpty)]
+#[case(Fault::EnaUserTokenAudWithoutIssuer)]
+#[case(Fault::EnaUserTokenAudTokenEndpoint)]
+#[case(Fault::EnaClientAssertionSubUnchecked)]
+#[case(Fault::EnaClientIdParamTrusted)]
+#[case(Fault::EnaAsBActTruncated)]
+#[case(Fault::EnaAsBActReplaced)]
+#[case(Fault::EnaJwksWeakRsaKey)]
+#[case(Fault::EnaAsBJwksWeakRsaKey)]
+#[case(Fault::EnaClientSecretMethods)]
+#[case(Fault::EnaAsBClientSecretMethods)]
+#[case(Fault::EnaMetadataNoScopesSupported)]
 #[tokio::test]
 async fn ena_fault_is_observable(#[case] fault: Fault) {
     assert_eq!(fault.mode(), MockProfile::Ena);
@@ -241,4 +356,26 @@ async fn ena_same_domain_token_and_chain() {
     // A typed single-aud client assertion with client_id authenticates.
     let ca = client_assertion(&e, json!({}), json!({}));
     assert_eq!(jwt_client_request(&e, &ca, true).await.status, 200);
+    // Ena OAuth profile §8.3: no client secrets; the right one no longer authenticates, at
+    // either server, and neither lists a secret method.
+    let cc = [("grant_type", "client_credentials")];
+    let basic = Auth::Basic(&e.f.client_id, &e.f.client_secret);
+    assert_eq!(
+        e.post(&e.f.as_a_token_endpoint, &cc, basic, None)
+            .await
+            .status,
+        401
+    );
+    let (b_id, b_secret) = e.f.as_b_client.clone().unwrap();
+    let r = e
+        .redeem_as(&e.grant().await, Auth::Post(&b_id, &b_secret))
+        .await;
+    assert_eq!(r.json["error"], json!("invalid_client"), "{}", r.text);
+    for url in [&e.f.as_a_metadata_url, &e.f.as_b_metadata_url] {
+        let m = e.get_json(url).await.json;
+        assert_eq!(
+            m["token_endpoint_auth_methods_supported"],
+            json!(["private_key_jwt"])
+        );
+    }
 }

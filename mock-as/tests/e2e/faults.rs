@@ -533,6 +533,12 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             let x = e.exchange(&[("scope", "read write")]).await;
             x.json.get("scope").is_none() && decode(x.token()).1["scope"] != json!("read write")
         }
+        GrantAudUnrequestedAs => {
+            let st = e.user_token().await;
+            let c = f_.as_c.clone().unwrap();
+            let x = e.exchange_with(&st, &[("resource", &f_.as_b_issuer), ("resource", &c)], None).await;
+            x.status == 200 && decode(x.token()).1["aud"].as_array().is_some_and(|a| a.len() == 3)
+        }
         UnknownGrantTypeAsExchange => {
             let st = e.user_token().await;
             let p = [("grant_type", "urn:example:nope"), ("subject_token", st.as_str()), ("subject_token_type", TT_AT), ("resource", f_.as_b_issuer.as_str())];
@@ -678,6 +684,7 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
 #[case(Fault::GrantExpMilliseconds)]
 #[case(Fault::TokenEndpointIgnoresMethod)]
 #[case(Fault::RefuseUnknownParams)]
+#[case(Fault::GrantAudUnrequestedAs)]
 #[case(Fault::ExchangeGrantsClientScopes)]
 #[case(Fault::ExchangeScopeNarrowedSilently)]
 #[case(Fault::IdJagTypMissing)]
