@@ -3,7 +3,7 @@
 # request sequence the fuzzer sent, against the same mock servers, in the same run.
 #
 #   benches/fuzz_throughput.sh            # defaults below; override with env vars
-#   CASES=20000 SEED=1 CONCURRENCY=8 DURATION=10s benches/fuzz_throughput.sh
+#   CASES=20000 SEED=1 CONCURRENCY=8 DURATION=10s ROUNDS=3 benches/fuzz_throughput.sh
 #
 # 1. `examples/fuzz.rs serve-mock` starts the conformant mock pair (trusting a harness issuer)
 #    and writes a target file naming it as two live servers.
@@ -15,6 +15,9 @@
 #    processes run at once with the fuzzer's connection count split between them, and their
 #    rates add up. The same requests, bodies and credentials go to the same servers; only the
 #    answers to replayed one-time values (a grant's jti) can differ.
+# 4. On a shared machine the load changes between the two halves, so they alternate ROUNDS
+#    times (the fuzzer again with the same seed and cases, then wrk) and the median of the
+#    rounds' ratios is the result.
 # wrk comes from Debian (`apt-get install wrk`); without it (and without a way to install it)
 # the raw half is skipped with a notice.
 set -euo pipefail
@@ -24,6 +27,7 @@ CASES=${CASES:-20000}
 SEED=${SEED:-1}
 CONCURRENCY=${CONCURRENCY:-8}
 DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-3}
 
 if ! command -v wrk >/dev/null 2>&1; then
     echo "installing wrk (Debian package)..." >&2
@@ -94,22 +98,45 @@ PY
 
 N_ORIGINS=$(wc -l <"$TMP/origins")
 PER=$(( CONCURRENCY / N_ORIGINS )); [ "$PER" -lt 1 ] && PER=1
-PIDS=()
+# Both wrk processes at once (one per origin); prints their summed requests/s.
+run_wrk() {
+    local pids=() total=0
+    while read -r origin i n; do
+        wrk -t1 -c"$PER" -d"$DURATION" -s "$TMP/replay$i.lua" "$origin" >"$TMP/wrk$i.out" 2>&1 &
+        pids+=($!)
+    done <"$TMP/origins"
+    wait "${pids[@]}"
+    while read -r origin i n; do
+        total=$(echo "$total + $(awk '/^Requests\/sec:/ {print $2}' "$TMP/wrk$i.out")" | bc)
+    done <"$TMP/origins"
+    echo "$total"
+}
+# The fuzzer again with the same seed and cases (the same sequence; not recorded).
+run_fuzz() {
+    "$DIR/chainproof" fuzz --target "$TMP/target.toml" --cases "$CASES" --seed "$SEED" \
+        --concurrency "$CONCURRENCY" --out "$TMP/fuzz" >"$TMP/fuzz.out" 2>"$TMP/fuzz.err" || true
+    sed -n 's/^fuzz: .*(\([0-9.]*\) requests\/s).*/\1/p' "$TMP/fuzz.out"
+}
+
+# Alternate the two halves ROUNDS times (the recording run is round 1's fuzzer half), so a
+# change of load on a shared machine between the halves cannot decide the ratio; the median
+# of the rounds' ratios is the result.
+RATIOS=()
+for round in $(seq "$ROUNDS"); do
+    [ "$round" -gt 1 ] && FUZZ_RPS=$(run_fuzz)
+    WRK_RPS=$(run_wrk)
+    RATIO=$(echo "scale=3; ${FUZZ_RPS:-0} / $WRK_RPS" | bc)
+    RATIOS+=("$RATIO")
+    echo "round $round: fuzzer ${FUZZ_RPS:-?} requests/s, wrk -t1 -c$PER -d$DURATION per origin ($N_ORIGINS origins): $WRK_RPS requests/s, ratio $RATIO   (load $(cut -d' ' -f1-3 /proc/loadavg))"
+done
 while read -r origin i n; do
-    wrk -t1 -c"$PER" -d"$DURATION" -s "$TMP/replay$i.lua" "$origin" >"$TMP/wrk$i.out" 2>&1 &
-    PIDS+=($!)
-done <"$TMP/origins"
-wait "${PIDS[@]}"
-WRK_RPS=0
-while read -r origin i n; do
-    RPS=$(awk '/^Requests\/sec:/ {print $2}' "$TMP/wrk$i.out")
     NON2XX=$(awk '/Non-2xx or 3xx responses:/ {print $5}' "$TMP/wrk$i.out")
-    echo "raw tool : wrk -t1 -c$PER -d$DURATION, $origin: $n recorded requests cycled, ${RPS:-?} requests/s (non-2xx: ${NON2XX:-0})"
-    WRK_RPS=$(echo "$WRK_RPS + ${RPS:-0}" | bc)
+    echo "raw tool : $origin: $n recorded requests cycled (last round non-2xx: ${NON2XX:-0})"
 done <"$TMP/origins"
 exec 3>&-
 wait "$MOCK_PID" 2>/dev/null || true
 
-echo "raw total: $WRK_RPS requests/s replaying the fuzzer's $RECORDED recorded requests"
-echo "ratio    : $(echo "scale=2; $FUZZ_RPS / $WRK_RPS" | bc) fuzzer / raw tool on the same requests (goal >= 0.5)"
-echo "reproduce: CASES=$CASES SEED=$SEED CONCURRENCY=$CONCURRENCY DURATION=$DURATION benches/fuzz_throughput.sh"
+MEDIAN=$(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+echo "raw tool replays the fuzzer's $RECORDED recorded requests"
+echo "ratio    : $MEDIAN median of $ROUNDS rounds (${RATIOS[*]}), fuzzer / raw tool on the same requests (goal >= 0.5)"
+echo "reproduce: CASES=$CASES SEED=$SEED CONCURRENCY=$CONCURRENCY DURATION=$DURATION ROUNDS=$ROUNDS benches/fuzz_throughput.sh"

@@ -2,7 +2,7 @@
 //! timeout, response bodies read chunk by chunk up to a cap, and every exchange recorded
 //! (`transcript::Exchange`) with the JWTs it carried decoded.
 
-use crate::jose::{Jws, looks_like_jwt};
+use crate::jose::{Jws, decode_jwt_like};
 use crate::tls::{TlsOptions, origin};
 use crate::transcript::{DecodedToken, Exchange, RecordedRequest, RecordedResponse};
 use std::collections::HashMap;
@@ -323,13 +323,12 @@ fn describe(e: &reqwest::Error, timeout: Duration) -> String {
     }
 }
 
-fn decoded(location: String, raw: &str) -> DecodedToken {
-    let jws = Jws::decode(raw);
+fn decoded(location: String, raw: &str, jws: Jws) -> DecodedToken {
     DecodedToken {
         location,
         raw: raw.to_string(),
-        header: jws.as_ref().map(|j| j.header.clone()),
-        claims: jws.map(|j| j.claims),
+        header: Some(jws.header),
+        claims: Some(jws.claims),
     }
 }
 
@@ -337,17 +336,18 @@ fn request_tokens(req: &Request) -> Vec<DecodedToken> {
     let mut out = Vec::new();
     for (k, v) in &req.headers {
         let value = v.split_whitespace().last().unwrap_or_default();
-        if looks_like_jwt(value) {
+        if let Some(jws) = decode_jwt_like(value) {
             out.push(decoded(
                 format!("request.header.{}", k.to_ascii_lowercase()),
                 value,
+                jws,
             ));
         }
     }
     if let Some(body) = &req.body {
         for (k, v) in url::form_urlencoded::parse(body.as_bytes()) {
-            if looks_like_jwt(&v) {
-                out.push(decoded(format!("request.{k}"), &v));
+            if let Some(jws) = decode_jwt_like(&v) {
+                out.push(decoded(format!("request.{k}"), &v, jws));
             }
         }
     }
@@ -360,9 +360,8 @@ fn response_tokens(body: &str) -> Vec<DecodedToken> {
     };
     map.iter()
         .filter_map(|(k, v)| {
-            v.as_str()
-                .filter(|s| looks_like_jwt(s))
-                .map(|s| decoded(format!("response.{k}"), s))
+            let s = v.as_str()?;
+            decode_jwt_like(s).map(|jws| decoded(format!("response.{k}"), s, jws))
         })
         .collect()
 }

@@ -68,7 +68,15 @@ impl Jws {
 
 /// Whether a string looks like a compact JWS worth decoding in transcripts.
 pub fn looks_like_jwt(s: &str) -> bool {
-    s.len() > 20 && s.starts_with("eyJ") && s.matches('.').count() == 2 && Jws::decode(s).is_some()
+    decode_jwt_like(s).is_some()
+}
+
+/// The decoded JWS when a string looks like one worth decoding in transcripts (the test of
+/// [`looks_like_jwt`], decoding once).
+pub fn decode_jwt_like(s: &str) -> Option<Jws> {
+    (s.len() > 20 && s.starts_with("eyJ") && s.matches('.').count() == 2)
+        .then(|| Jws::decode(s))
+        .flatten()
 }
 
 /// How to sign a token being built.

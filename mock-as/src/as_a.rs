@@ -1089,6 +1089,9 @@ fn exchange(
     }
     if ena(s) && !f.has(Fault::EnaDropAuthContext) {
         copy_auth_context(&subject, &mut claims);
+        if f.has(Fault::EnaDropAuthTime) {
+            claims.remove("auth_time");
+        }
     }
     if f.has(Fault::GrantActNotObject) {
         claims.insert("act".into(), json!("an-actor"));
@@ -1348,10 +1351,12 @@ fn same_domain_exchange(
     let lifetime = s.cfg.access_token_lifetime_secs as i64;
     let mut claims = Map::new();
     claims.insert("iss".into(), json!(s.urls.issuer));
-    claims.insert(
-        "sub".into(),
-        json!(subject.claim_str("sub").unwrap_or_default()),
-    );
+    let sub = if f.has(Fault::EnaSameDomainWrongSub) {
+        requester
+    } else {
+        subject.claim_str("sub").unwrap_or_default()
+    };
+    claims.insert("sub".into(), json!(sub));
     claims.insert("aud".into(), Value::Array(aud));
     claims.insert("client_id".into(), json!(requester));
     claims.insert("scope".into(), json!(endpoint::join(&d.granted)));
@@ -1361,10 +1366,15 @@ fn same_domain_exchange(
     if !f.has(Fault::EnaDropAuthContext) {
         copy_auth_context(subject, &mut claims);
     }
-    claims.insert(
-        "act".into(),
-        actor_chain(requester, subject, !f.has(Fault::EnaActNotNested)),
-    );
+    if f.has(Fault::EnaDropAuthTime) {
+        claims.remove("auth_time");
+    }
+    let act = if f.has(Fault::EnaActSubNotRequester) {
+        json!({ "sub": subject.claim_str("sub") })
+    } else {
+        actor_chain(requester, subject, !f.has(Fault::EnaActNotNested))
+    };
+    claims.insert("act".into(), act);
     let bound = d
         .proof
         .as_ref()
@@ -1383,12 +1393,15 @@ fn same_domain_exchange(
     let mut body = json!({
         "access_token": at,
         "issued_token_type": TT_ACCESS_TOKEN,
-        "token_type": if bound.is_some() { "DPoP" } else { "Bearer" },
+        "token_type": if bound.is_some() && !f.has(Fault::EnaSameDomainDpopTokenTypeBearer) { "DPoP" } else { "Bearer" },
         "expires_in": lifetime,
         "scope": endpoint::join(&d.granted),
     });
     if f.has(Fault::EnaSameDomainRefreshToken) {
         body["refresh_token"] = json!(uuid::Uuid::new_v4().to_string());
+    }
+    if f.has(Fault::EnaSameDomainNoExpiresIn) {
+        body.as_object_mut().expect("object").remove("expires_in");
     }
     Ok(token_response(body, f))
 }

@@ -355,6 +355,22 @@ faults! {
     /// Ena OAuth profile §3.1.1.6 at the other server.
     /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
     EnaAsBClientSecretMethods = "ena-as-b-client-secret-methods", ["ENA-P-08"], "AS-B keeps accepting client_secret_basic and client_secret_post and lists them in its metadata";
+    // Second ways for Ena rows (issue 8 item 5).
+    /// Ena chaining profile §2.4, §3.3.4: acr kept, auth_time dropped.
+    /// fuzz: unreachable: a claim AS-A chooses; the oracles judge token responses, not the tokens issued
+    EnaDropAuthTime = "ena-drop-auth-time", ["ENA-TX-10", "ENA-XD-12"], "AS-A keeps acr but drops auth_time from the tokens and grants it issues";
+    /// Ena chaining profile §2.4: the same sub as the inbound token.
+    /// fuzz: unreachable: same-domain exchange happens only in the Ena mode; the fuzzer drives the identity-chaining mode
+    EnaSameDomainWrongSub = "ena-same-domain-wrong-sub", ["ENA-TX-08"], "AS-A's same-domain access token names the requesting client, not the user, in sub";
+    /// Ena chaining profile §2.4: expires_in is part of the response.
+    /// fuzz: unreachable: same-domain exchange happens only in the Ena mode; the fuzzer drives the identity-chaining mode
+    EnaSameDomainNoExpiresIn = "ena-same-domain-no-expires-in", ["ENA-TX-14"], "AS-A omits expires_in from a same-domain token-exchange response";
+    /// Ena chaining profile §2.4 with RFC 9449 §5: a bound token is announced as DPoP.
+    /// fuzz: unreachable: DPoP; the fuzzer sends no DPoP proofs
+    EnaSameDomainDpopTokenTypeBearer = "ena-same-domain-dpop-token-type-bearer", ["ENA-TX-13"], "AS-A binds the same-domain token to the proof key but answers token_type Bearer";
+    /// Ena chaining profile §2.4.1: act.sub is the requesting entity.
+    /// fuzz: unreachable: a claim AS-A chooses; the oracles judge token responses, not the tokens issued
+    EnaActSubNotRequester = "ena-act-sub-not-requester", ["ENA-TX-11"], "AS-A's same-domain access token names the user, not the requesting client, in act.sub";
     // --- RFC 8693 delegation and impersonation (mode rfc8693: `Fault::mode()` is Rfc8693)
     /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode and sends no actor tokens
     ActorTokenUnverified = "actor-token-unverified", ["TX8693-01"], "rfc8693 mode: AS-A does not verify the actor token's signature";
@@ -641,7 +657,12 @@ impl Fault {
             | Fault::EnaAsBJwksWeakRsaKey
             | Fault::EnaClientSecretMethods
             | Fault::EnaMetadataNoScopesSupported
-            | Fault::EnaAsBClientSecretMethods => crate::MockProfile::Ena,
+            | Fault::EnaAsBClientSecretMethods
+            | Fault::EnaDropAuthTime
+            | Fault::EnaSameDomainWrongSub
+            | Fault::EnaSameDomainNoExpiresIn
+            | Fault::EnaSameDomainDpopTokenTypeBearer
+            | Fault::EnaActSubNotRequester => crate::MockProfile::Ena,
             Fault::ActorTokenUnverified
             | Fault::UnsupportedTokenTypeCode
             | Fault::NoActOnDelegation

@@ -14,20 +14,33 @@ pub fn now() -> i64 {
 /// Remembers identifiers until they expire; `first_use` says whether one is new.
 #[derive(Debug, Default)]
 pub struct JtiCache {
-    seen: Mutex<HashMap<String, i64>>,
+    seen: Mutex<Seen>,
 }
+
+#[derive(Debug, Default)]
+struct Seen {
+    until: HashMap<String, i64>,
+    /// Size at which expired entries are dropped next. It doubles with what survives, so a
+    /// full cache of live entries is not scanned again on every request (amortised O(1)).
+    prune_at: usize,
+}
+
+/// The smallest size at which expired entries are dropped.
+const PRUNE_FROM: usize = 10_000;
 
 impl JtiCache {
     /// Record `key` as used until `until`; `false` when it was already used and not yet expired.
+    /// Expired entries count as unused whether or not they were dropped yet.
     pub fn first_use(&self, key: &str, until: i64, now: i64) -> bool {
         let mut seen = self.seen.lock().expect("jti cache lock");
-        if seen.len() > 10_000 {
-            seen.retain(|_, exp| *exp >= now);
+        if seen.until.len() > seen.prune_at.max(PRUNE_FROM) {
+            seen.until.retain(|_, exp| *exp >= now);
+            seen.prune_at = 2 * seen.until.len();
         }
-        match seen.get(key) {
+        match seen.until.get(key) {
             Some(exp) if *exp >= now => false,
             _ => {
-                seen.insert(key.to_owned(), until);
+                seen.until.insert(key.to_owned(), until);
                 true
             }
         }
@@ -44,5 +57,23 @@ mod tests {
         assert!(c.first_use("a", 100, 10));
         assert!(!c.first_use("a", 100, 50));
         assert!(c.first_use("a", 200, 101), "expired entries may be reused");
+    }
+
+    #[test]
+    fn live_entries_survive_pruning_and_expired_ones_go() {
+        let c = JtiCache::default();
+        for i in 0..=PRUNE_FROM {
+            assert!(c.first_use(&format!("old{i}"), 5, 0));
+        }
+        for i in 0..=PRUNE_FROM {
+            assert!(c.first_use(&format!("live{i}"), 100, 10));
+        }
+        assert!(!c.first_use("live0", 100, 10), "a live jti stays used");
+        assert!(c.first_use("old0", 100, 10), "an expired jti may be reused");
+        let size = c.seen.lock().unwrap().until.len();
+        assert!(
+            size <= 2 * PRUNE_FROM + 2,
+            "expired entries were dropped: {size}"
+        );
     }
 }

@@ -826,43 +826,31 @@ mod tests {
         assert!(matches!(e, Expectation::Ambiguous(_)), "{e:?}");
     }
 
-    #[test]
-    fn client_auth_levels() {
-        assert_eq!(
-            primary(&with(Endpoint::Exchange, |r| r.client_auth = ClientAuth::None)),
-            ("IC-SC-01", Level::Should)
-        );
-        assert_eq!(
-            primary(&with(Endpoint::Exchange, |r| r.client_auth =
-                ClientAuth::BasicWrongSecret)),
-            ("IC-TE-23", Level::Must)
-        );
-        assert_eq!(
-            with(Endpoint::Assertion, |r| r.client_auth = ClientAuth::None),
-            Expectation::Valid
-        );
-        assert_eq!(
-            primary(&with(Endpoint::Assertion, |r| r.client_auth =
-                ClientAuth::UnknownClient)),
-            ("IC-JB-08", Level::Must)
-        );
+    #[rstest]
+    #[case::no_client_auth(Endpoint::Exchange, |r: &mut FuzzRequest| r.client_auth = ClientAuth::None, Some(("IC-SC-01", Level::Should)))]
+    #[case::wrong_secret(Endpoint::Exchange, |r: &mut FuzzRequest| r.client_auth = ClientAuth::BasicWrongSecret, Some(("IC-TE-23", Level::Must)))]
+    #[case::optional_at_b(Endpoint::Assertion, |r: &mut FuzzRequest| r.client_auth = ClientAuth::None, None)]
+    #[case::unknown_client_at_b(Endpoint::Assertion, |r: &mut FuzzRequest| r.client_auth = ClientAuth::UnknownClient, Some(("IC-JB-08", Level::Must)))]
+    #[case::get(Endpoint::Exchange, |r: &mut FuzzRequest| r.method = Method::Get, Some(("GEN-01", Level::Must)))]
+    #[case::mixed_case_form(Endpoint::Exchange, |r: &mut FuzzRequest| r.content_type = ContentType::FormMixedCase, None)]
+    fn valid_or_invalid_by(
+        #[case] endpoint: Endpoint,
+        #[case] edit: fn(&mut FuzzRequest),
+        #[case] invalid: Option<(&str, Level)>,
+    ) {
+        let e = with(endpoint, edit);
+        match invalid {
+            Some(want) => assert_eq!(primary(&e), want),
+            None => assert_eq!(e, Expectation::Valid),
+        }
     }
 
     #[test]
-    fn get_is_invalid_and_json_is_ambiguous() {
-        assert_eq!(
-            primary(&with(Endpoint::Exchange, |r| r.method = Method::Get)),
-            ("GEN-01", Level::Must)
-        );
+    fn json_is_ambiguous() {
         assert!(matches!(
             with(Endpoint::Exchange, |r| r.content_type = ContentType::Json),
             Expectation::Ambiguous(_)
         ));
-        assert_eq!(
-            with(Endpoint::Exchange, |r| r.content_type =
-                ContentType::FormMixedCase),
-            Expectation::Valid
-        );
     }
 
     #[test]

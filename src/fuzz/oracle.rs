@@ -695,8 +695,13 @@ mod tests {
         }
     }
 
-    fn run(exp: &Expectation, r: &Response) -> Vec<Oracle> {
-        evaluate(&Observed {
+    /// Every oracle over `r` answering a Basic-authenticated exchange the model judged `exp`.
+    fn observe(
+        exp: &Expectation,
+        r: &Response,
+        edit: impl FnOnce(&mut Observed),
+    ) -> Vec<Violation> {
+        let mut o = Observed {
             endpoint: Endpoint::Exchange,
             client_auth: ClientAuth::Basic,
             own_grant: true,
@@ -706,10 +711,16 @@ mod tests {
             response: r,
             latency: Duration::from_millis(5),
             latency_bound: Duration::from_secs(5),
-        })
-        .into_iter()
-        .map(|v| v.oracle)
-        .collect()
+        };
+        edit(&mut o);
+        evaluate(&o)
+    }
+
+    fn run(exp: &Expectation, r: &Response) -> Vec<Oracle> {
+        observe(exp, r, |_| {})
+            .into_iter()
+            .map(|v| v.oracle)
+            .collect()
     }
 
     const TOKEN: &str = r#"{"access_token":"x","token_type":"N_A","issued_token_type":"urn:ietf:params:oauth:token-type:jwt","expires_in":60}"#;
@@ -752,16 +763,8 @@ mod tests {
             run(&Expectation::Ambiguous(vec![]), &resp(500, &[], "oops"))
                 .contains(&Oracle::ServerError)
         );
-        let v = evaluate(&Observed {
-            endpoint: Endpoint::Exchange,
-            client_auth: ClientAuth::None,
-            own_grant: true,
-            clean: true,
-            escalation_scope: None,
-            expectation: &invalid(Level::Should),
-            response: &resp(200, JSON_NS, TOKEN),
-            latency: Duration::ZERO,
-            latency_bound: Duration::from_secs(1),
+        let v = observe(&invalid(Level::Should), &resp(200, JSON_NS, TOKEN), |o| {
+            o.client_auth = ClientAuth::None
         });
         assert_eq!(v.len(), 1);
         assert_eq!(v[0].verdict(), Verdict::Warn);
@@ -783,17 +786,7 @@ mod tests {
         let v = run(&Expectation::Valid, &resp(200, no_pragma, TOKEN));
         assert_eq!(v, vec![Oracle::TokenPragma]);
         let err = resp(400, no_cc, r#"{"error":"invalid_request"}"#);
-        let all = evaluate(&Observed {
-            endpoint: Endpoint::Exchange,
-            client_auth: ClientAuth::Basic,
-            own_grant: true,
-            clean: true,
-            escalation_scope: None,
-            expectation: &invalid(Level::Must),
-            response: &err,
-            latency: Duration::ZERO,
-            latency_bound: Duration::from_secs(1),
-        });
+        let all = observe(&invalid(Level::Must), &err, |_| {});
         assert_eq!(all.len(), 1);
         assert!(all[0].is_observation());
         assert_eq!(all[0].verdict(), Verdict::Info);
@@ -834,16 +827,9 @@ mod tests {
     #[test]
     fn scope_escalation_in_response_or_token() {
         let judge = |body: &str| {
-            evaluate(&Observed {
-                endpoint: Endpoint::Exchange,
-                client_auth: ClientAuth::Basic,
-                own_grant: true,
-                clean: true,
-                escalation_scope: Some("admin"),
-                expectation: &Expectation::Ambiguous(vec![]),
-                response: &resp(200, JSON_NS, body),
-                latency: Duration::ZERO,
-                latency_bound: Duration::from_secs(1),
+            let exp = Expectation::Ambiguous(vec![]);
+            observe(&exp, &resp(200, JSON_NS, body), |o| {
+                o.escalation_scope = Some("admin")
             })
             .into_iter()
             .map(|v| v.oracle)

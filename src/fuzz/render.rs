@@ -433,15 +433,19 @@ mod tests {
         }
     }
 
+    fn context<'a>(endpoints: &'a FuzzEndpoints, subject_token: &'a str) -> RenderContext<'a> {
+        RenderContext {
+            endpoints,
+            subject_token,
+            real_grant: None,
+            now: 0,
+        }
+    }
+
     #[test]
     fn baseline_exchange_renders_form_with_basic_auth() {
         let e = endpoints();
-        let ctx = RenderContext {
-            endpoints: &e,
-            subject_token: "SUBJ",
-            real_grant: None,
-            now: 0,
-        };
+        let ctx = context(&e, "SUBJ");
         let r = ctx.render(&FuzzRequest::baseline(Endpoint::Exchange));
         let body = String::from_utf8(r.body.unwrap()).unwrap();
         assert_eq!(
@@ -479,12 +483,7 @@ mod tests {
     #[test]
     fn percent_all_and_raw_values() {
         let e = endpoints();
-        let ctx = RenderContext {
-            endpoints: &e,
-            subject_token: "S",
-            real_grant: None,
-            now: 0,
-        };
+        let ctx = context(&e, "S");
         let mut req = FuzzRequest::baseline(Endpoint::Exchange);
         req.encoding = BodyEncoding::PercentAll;
         req.client_auth = ClientAuth::Post;
@@ -503,12 +502,7 @@ mod tests {
     #[test]
     fn get_puts_parameters_in_the_query() {
         let e = endpoints();
-        let ctx = RenderContext {
-            endpoints: &e,
-            subject_token: "S",
-            real_grant: None,
-            now: 0,
-        };
+        let ctx = context(&e, "S");
         let mut req = FuzzRequest::baseline(Endpoint::Exchange);
         req.method = Method::Get;
         let r = ctx.render(&req);

@@ -154,6 +154,14 @@ fn weighted<T: std::fmt::Debug + Clone + 'static>(
     proptest::strategy::Union::new_weighted(arms).sboxed()
 }
 
+/// One weighted arm of [`weighted`].
+fn arm<T: std::fmt::Debug + Clone + 'static>(
+    weight: u32,
+    s: impl Strategy<Value = T> + Send + Sync + 'static,
+) -> (u32, SBoxedStrategy<T>) {
+    (weight, s.sboxed())
+}
+
 /// A string strategy compiled once (a `&str` strategy recompiles its regex for every value).
 fn regex(pattern: &str) -> SBoxedStrategy<String> {
     proptest::string::string_regex(pattern)
@@ -397,32 +405,30 @@ pub fn assertion_spec(opts: StrategyOptions) -> SBoxedStrategy<AssertionSpec> {
         (false, _) => Just(GrantBase::Real).sboxed(),
     };
     let header = weighted(vec![
-        (40, (Just(HeaderMutation::None)).sboxed()),
-        (2, (Just(HeaderMutation::AlgNone)).sboxed()),
-        (1, (Just(HeaderMutation::AlgHs256)).sboxed()),
-        (1, (Just(HeaderMutation::AlgRs256)).sboxed()),
-        (1, (Just(HeaderMutation::AlgUnknown)).sboxed()),
-        (
+        arm(40, Just(HeaderMutation::None)),
+        arm(2, Just(HeaderMutation::AlgNone)),
+        arm(1, Just(HeaderMutation::AlgHs256)),
+        arm(1, Just(HeaderMutation::AlgRs256)),
+        arm(1, Just(HeaderMutation::AlgUnknown)),
+        arm(
             1,
-            (any::<bool>().prop_map(|last_valid| HeaderMutation::DuplicateAlg { last_valid }))
-                .sboxed(),
+            any::<bool>().prop_map(|last_valid| HeaderMutation::DuplicateAlg { last_valid }),
         ),
-        (1, (Just(HeaderMutation::KidUnknown)).sboxed()),
-        (1, (Just(HeaderMutation::KidAbsent)).sboxed()),
-        (1, (Just(HeaderMutation::KidNumber)).sboxed()),
-        (
+        arm(1, Just(HeaderMutation::KidUnknown)),
+        arm(1, Just(HeaderMutation::KidAbsent)),
+        arm(1, Just(HeaderMutation::KidNumber)),
+        arm(
             1,
-            (proptest::sample::select(
+            proptest::sample::select(
                 &["JWT", "at+jwt", "oauth-id-jag+jwt", "", "application/jwt"][..],
             )
-            .prop_map(|t| HeaderMutation::Typ { typ: t.to_string() }))
-            .sboxed(),
+            .prop_map(|t| HeaderMutation::Typ { typ: t.to_string() }),
         ),
-        (1, (Just(HeaderMutation::TypNumber)).sboxed()),
-        (2, (Just(HeaderMutation::CritUnknown)).sboxed()),
-        (1, (Just(HeaderMutation::CritEmpty)).sboxed()),
-        (1, (Just(HeaderMutation::NotObject)).sboxed()),
-        (1, (Just(HeaderMutation::NotJson)).sboxed()),
+        arm(1, Just(HeaderMutation::TypNumber)),
+        arm(2, Just(HeaderMutation::CritUnknown)),
+        arm(1, Just(HeaderMutation::CritEmpty)),
+        arm(1, Just(HeaderMutation::NotObject)),
+        arm(1, Just(HeaderMutation::NotJson)),
     ]);
     let claim = proptest::sample::select(
         &[
@@ -448,50 +454,45 @@ pub fn assertion_spec(opts: StrategyOptions) -> SBoxedStrategy<AssertionSpec> {
     // break one rule each (a dropped or retyped claim picks one of six) weigh more, so that
     // each reaches a server a few times in a thousand-odd assertions.
     let claims = weighted(vec![
-        (30, (Just(ClaimsMutation::None)).sboxed()),
-        (
+        arm(30, Just(ClaimsMutation::None)),
+        arm(
             8,
-            (claim
+            claim
                 .clone()
-                .prop_map(|claim| ClaimsMutation::Drop { claim }))
-            .sboxed(),
+                .prop_map(|claim| ClaimsMutation::Drop { claim }),
         ),
-        (
+        arm(
             5,
-            ((claim.clone(), kind).prop_map(|(claim, to)| ClaimsMutation::Retype { claim, to }))
-                .sboxed(),
+            (claim.clone(), kind).prop_map(|(claim, to)| ClaimsMutation::Retype { claim, to }),
         ),
-        (
+        arm(
             2,
-            ((claim, any::<bool>())
-                .prop_map(|(claim, last_valid)| ClaimsMutation::Duplicate { claim, last_valid }))
-            .sboxed(),
+            (claim, any::<bool>())
+                .prop_map(|(claim, last_valid)| ClaimsMutation::Duplicate { claim, last_valid }),
         ),
-        (3, (Just(ClaimsMutation::ExpPast)).sboxed()),
-        (1, (Just(ClaimsMutation::ExpFarFuture)).sboxed()),
-        (1, (Just(ClaimsMutation::ExpFractional)).sboxed()),
-        (3, (Just(ClaimsMutation::NbfFuture)).sboxed()),
-        (3, (Just(ClaimsMutation::AudForeign)).sboxed()),
-        (1, (Just(ClaimsMutation::AudArrayWithOther)).sboxed()),
-        (1, (Just(ClaimsMutation::AudTokenEndpoint)).sboxed()),
-        (3, (Just(ClaimsMutation::SubUnmapped)).sboxed()),
-        (3, (Just(ClaimsMutation::IssUnknown)).sboxed()),
-        (
+        arm(3, Just(ClaimsMutation::ExpPast)),
+        arm(1, Just(ClaimsMutation::ExpFarFuture)),
+        arm(1, Just(ClaimsMutation::ExpFractional)),
+        arm(3, Just(ClaimsMutation::NbfFuture)),
+        arm(3, Just(ClaimsMutation::AudForeign)),
+        arm(1, Just(ClaimsMutation::AudArrayWithOther)),
+        arm(1, Just(ClaimsMutation::AudTokenEndpoint)),
+        arm(3, Just(ClaimsMutation::SubUnmapped)),
+        arm(3, Just(ClaimsMutation::IssUnknown)),
+        arm(
             1,
-            (prop_oneof![Just(4096usize), Just(65536)]
-                .prop_map(|size| ClaimsMutation::Huge { size }))
-            .sboxed(),
+            prop_oneof![Just(4096usize), Just(65536)]
+                .prop_map(|size| ClaimsMutation::Huge { size }),
         ),
-        (
+        arm(
             1,
-            (proptest::sample::select(&["[]", "\"claims\"", "42", "null", "true"][..]).prop_map(
+            proptest::sample::select(&["[]", "\"claims\"", "42", "null", "true"][..]).prop_map(
                 |t| ClaimsMutation::NotObject {
                     text: t.to_string(),
                 },
-            ))
-            .sboxed(),
+            ),
         ),
-        (1, (Just(ClaimsMutation::NotJson)).sboxed()),
+        arm(1, Just(ClaimsMutation::NotJson)),
     ]);
     let segment = 0u8..3;
     let structure = prop_oneof![

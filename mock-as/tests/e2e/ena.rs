@@ -267,6 +267,33 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             let m = e.get_json(&f_.as_a_metadata_url).await.json;
             m.get("scopes_supported").is_none()
         }
+        EnaDropAuthTime => {
+            let st = e.user_token().await;
+            let c = decode(same_domain(&e, &st, &[], None).await.token()).1;
+            c.get("acr").is_some() && c.get("auth_time").is_none()
+        }
+        EnaSameDomainWrongSub => {
+            let st = e.user_token().await;
+            let c = decode(same_domain(&e, &st, &[], None).await.token()).1;
+            c["sub"] != json!(f_.user_sub)
+        }
+        EnaSameDomainNoExpiresIn => {
+            let st = e.user_token().await;
+            let r = same_domain(&e, &st, &[], None).await;
+            r.status == 200 && r.json.get("expires_in").is_none()
+        }
+        EnaSameDomainDpopTokenTypeBearer => {
+            let st = e.user_token().await;
+            let key = EsKey::generate();
+            let proof = e.token_proof(&key, &f_.as_a_token_endpoint);
+            let r = same_domain(&e, &st, &[], Some(proof)).await;
+            r.json["token_type"] == json!("Bearer")
+        }
+        EnaActSubNotRequester => {
+            let st = e.user_token().await;
+            let c = decode(same_domain(&e, &st, &[], None).await.token()).1;
+            c["act"]["sub"] != c["client_id"]
+        }
         other => panic!("{other} is not an Ena-mode fault"),
     }
 }
@@ -297,6 +324,11 @@ async fn client_credentials(e: &Env) -> Resp {
 #[case(Fault::EnaAcceptGrantExtraAud)]
 #[case(Fault::EnaAcceptTokenEndpointAud)]
 #[case(Fault::EnaAsBAnonymousClient)]
+#[case(Fault::EnaDropAuthTime)]
+#[case(Fault::EnaSameDomainWrongSub)]
+#[case(Fault::EnaSameDomainNoExpiresIn)]
+#[case(Fault::EnaSameDomainDpopTokenTypeBearer)]
+#[case(Fault::EnaActSubNotRequester)]
 #[case(Fault::EnaAsBNoExpiresIn)]
 #[case(Fault::EnaClientCredentialsNoExpiresIn)]
 #[case(Fault::EnaClientCredentialsRefreshToken)]
