@@ -217,7 +217,9 @@ impl Authenticator<'_> {
             .get("client_assertion")
             .ok_or_else(|| fail("client_assertion missing"))?;
         let jws = jose::parse(token).map_err(|e| fail(&format!("client_assertion: {e}")))?;
-        if jws.alg() != Some("ES256") || jws.header.contains_key("crit") {
+        let unsigned_accepted =
+            self.faults.has(Fault::ClientAssertionAlgNone) && jws.alg() == Some("none");
+        if (jws.alg() != Some("ES256") && !unsigned_accepted) || jws.header.contains_key("crit") {
             return Err(fail("client_assertion must be ES256 without crit"));
         }
         let ena = self.faults.profile() == crate::MockProfile::Ena;
@@ -266,6 +268,7 @@ impl Authenticator<'_> {
             .and_then(|j| keys::verifying_key_from_jwk(j).ok())
             .ok_or_else(|| fail("client may not use private_key_jwt"))?;
         if !self.faults.has(Fault::ClientAssertionUnverified)
+            && !unsigned_accepted
             && !keys::verify_es256(&key, jws.signing_input.as_bytes(), &jws.signature)
         {
             return Err(fail("client_assertion signature invalid"));

@@ -199,6 +199,12 @@ faults! {
     /// fuzz: reachable by exchange-error-format, assertion-error-format
     InvalidClientNoChallenge = "invalid-client-no-www-authenticate", ["GEN-04"], "401 invalid_client after Basic authentication lacks WWW-Authenticate";
     /// fuzz: reachable by exchange-token-for-invalid, assertion-token-for-invalid
+    /// Both ASes answer `invalid_client` after Basic authentication with 400 and no
+    /// `WWW-Authenticate`, though RFC 6749 §5.2 requires 401 and the challenge when the client
+    /// used the Authorization header (the mirror of the legal variant
+    /// `invalid-client-400-without-header`).
+    /// fuzz: unreachable: the error-status oracle accepts 400 or 401 for invalid_client; the 401 rule after Basic authentication is a suite check
+    InvalidClient400AfterBasic = "invalid-client-400-after-basic", ["GEN-04"], "invalid_client after Basic authentication is answered with 400 and no WWW-Authenticate instead of 401";
     AcceptDuplicateParams = "accept-duplicate-params", ["GEN-02"], "repeated parameters are accepted (last wins)";
     /// fuzz: reachable by exchange-token-for-invalid, assertion-token-for-invalid
     TokenEndpointAcceptsGet = "token-endpoint-accepts-get", ["GEN-01"], "token endpoints process GET requests with query parameters";
@@ -245,6 +251,11 @@ faults! {
     RsSkipsAth = "rs-skips-ath", ["DPOP-02"], "RS-B does not check the proof's ath against the access token";
     /// fuzz: unreachable: private_key_jwt is not among the client authentication methods the fuzzer varies
     ClientAssertionUnverified = "client-assertion-unverified", ["IC-TE-23", "IC-SC-01", "GEN-10"], "AS-A accepts private_key_jwt client assertions without checking their signature";
+    /// AS-A accepts a private_key_jwt client assertion whose header says alg `none` and whose
+    /// signature is empty (RFC 8725 §3.1-3.2: `none` only where explicitly expected; RFC 7523
+    /// §3 item 9: the assertion MUST be signed).
+    /// fuzz: unreachable: private_key_jwt is not among the client authentication methods the fuzzer varies
+    ClientAssertionAlgNone = "client-assertion-alg-none", ["GEN-10"], "AS-A accepts unsigned (alg none) private_key_jwt client assertions";
     /// fuzz: unreachable: private_key_jwt is not among the client authentication methods the fuzzer varies
     ClientAssertionReplay = "client-assertion-replay", ["IC-SC-01", "ENA-P-02"], "AS-A accepts a private_key_jwt client assertion jti more than once";
     // --- Ena profile (mode `ena-1.0`): each breaks one rule the Ena chaining and OAuth profiles add

@@ -343,6 +343,10 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             let r = e.exchange_with("garbage", &[("resource", &f_.as_b_issuer)], None).await;
             r.json["error_description"].as_str().unwrap_or("").contains('"')
         }
+        InvalidClient400AfterBasic => {
+            let r = e.post(&f_.as_a_token_endpoint, &[("grant_type", "client_credentials")], Auth::Basic(&f_.client_id, "wrong"), None).await;
+            r.status == 400 && r.json["error"] == "invalid_client" && r.header("www-authenticate").is_none()
+        }
         InvalidClientNoChallenge => {
             let r = e.post(&f_.as_a_token_endpoint, &[("grant_type", "client_credentials")], Auth::Basic(&f_.client_id, "wrong"), None).await;
             r.status == 401 && r.header("www-authenticate").is_none()
@@ -456,6 +460,15 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             let id = f_.jwt_client_id.clone().unwrap();
             let ca = mock_as::testkit::make_client_assertion(&EsKey::generate(), &id, &f_.as_a_issuer, now());
             client_assertion_status(&e, &ca).await == 200
+        }
+        ClientAssertionAlgNone => {
+            let id = f_.jwt_client_id.clone().unwrap();
+            let key = EsKey::from_pkcs8_pem(mock_as::JWT_CLIENT_KEY_PEM).unwrap();
+            let ca = mock_as::testkit::make_client_assertion(&key, &id, &f_.as_a_issuer, now());
+            let (mut header, claims) = decode(&ca);
+            header.insert("alg".into(), json!("none"));
+            let unsigned = jose::assemble(&Value::Object(header), &Value::Object(claims), b"");
+            client_assertion_status(&e, &unsigned).await == 200
         }
         ClientAssertionReplay => {
             let key = EsKey::from_pkcs8_pem(mock_as::JWT_CLIENT_KEY_PEM).unwrap();
@@ -717,6 +730,7 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
 #[case(Fault::RsNoResourceMetadataChallenge)]
 #[case(Fault::ErrorDescriptionBadChars)]
 #[case(Fault::InvalidClientNoChallenge)]
+#[case(Fault::InvalidClient400AfterBasic)]
 #[case(Fault::AcceptDuplicateParams)]
 #[case(Fault::TokenEndpointAcceptsGet)]
 #[case(Fault::UnknownGrantTypeInvalidRequest)]
@@ -754,6 +768,7 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
 #[case(Fault::RsMetadataNoAsB)]
 #[case(Fault::RsSkipsAth)]
 #[case(Fault::ClientAssertionUnverified)]
+#[case(Fault::ClientAssertionAlgNone)]
 #[case(Fault::ClientAssertionReplay)]
 #[case(Fault::IssuedTypeIdJagForJwt)]
 #[case(Fault::GrantAudOtherAs)]
