@@ -130,7 +130,9 @@ CONF = {
     # idpyoidc needs a user-info source to open a token-exchange session for another client.
     "userinfo": {
         "class": "idpyoidc.server.user_info.UserInfo",
-        "kwargs": {"db": {"alice": {"name": "Alice"}, "mallory": {"name": "Mallory"}}},
+        "kwargs": {
+            "db": {"alice": {"name": "Alice"}, "bob": {"name": "Bob"}, "mallory": {"name": "Mallory"}}
+        },
     },
     "cookie_handler": {
         "class": "idpyoidc.server.cookie_handler.CookieHandler",
@@ -193,7 +195,7 @@ CONF = {
             "class": "idpyoidc.server.user_authn.user.NoAuthn",
             "kwargs": {"user": user},
         }
-        for user in ("alice", "mallory")
+        for user in ("alice", "bob", "mallory")
     },
 }
 

@@ -1586,6 +1586,19 @@ impl Forging<'_> {
                 };
                 jose::tamper(&base, 2)
             }
+            ForgeMode::MalleateSignature => {
+                if self.edited {
+                    return err("mode malleate_signature keeps the token as signed: no edits");
+                }
+                if self.header.get("alg").and_then(Value::as_str) != Some("ES256") {
+                    return Err(Stop::Skip(
+                        "the token to re-encode is not ES256: only an ECDSA signature has a second valid encoding (r, n - s)".into(),
+                    ));
+                }
+                jose::malleate_es256(self.source.unwrap_or_default()).ok_or_else(|| {
+                    Stop::Skip("the token's signature is not a 64-byte ES256 signature".into())
+                })?
+            }
             ForgeMode::AlgNone => {
                 self.header["alg"] = json!("none");
                 self.apply_header();

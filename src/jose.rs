@@ -173,6 +173,23 @@ pub fn tamper(token: &str, part: usize) -> String {
     parts.join(".")
 }
 
+/// The same ES256 JWS with its signature's `s` replaced by `n - s` (the curve order minus `s`):
+/// ECDSA accepts both (r, s) and (r, n - s) for one message, so this is a second, differently
+/// encoded token carrying the same header, claims and `jti`, that still verifies wherever high-S
+/// signatures are accepted (RFC 7518 §3.4 does not require low S). `None` when the last part
+/// is not a 64-byte P-256 signature.
+pub fn malleate_es256(token: &str) -> Option<String> {
+    let mut parts: Vec<String> = token.split('.').map(String::from).collect();
+    if parts.len() != 3 {
+        return None;
+    }
+    let sig = p256::ecdsa::Signature::from_slice(&unb64(&parts[2])?).ok()?;
+    let (r, s) = sig.split_scalars();
+    let flipped = p256::ecdsa::Signature::from_scalars(r, -s).ok()?;
+    parts[2] = b64(&flipped.to_bytes());
+    Some(parts.join("."))
+}
+
 /// The public JWK (RFC 7517) of a P-256 key.
 pub fn public_jwk(key: &VerifyingKey) -> Value {
     let point = key.to_encoded_point(false);
@@ -282,6 +299,23 @@ fn verify_with_jwk(alg: &str, jwk: &Value, input: &[u8], sig: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn malleated_es256_signature_still_verifies_and_differs() {
+        let key = SigningKey::random(&mut rand::rngs::OsRng);
+        let header = json!({"alg": "ES256"});
+        let token = sign(&header, &json!({"jti": "j1"}), SignWith::Es256(&key));
+        let other = malleate_es256(&token).expect("ES256 token");
+        assert_ne!(token, other);
+        assert_eq!(
+            token.rsplit_once('.').unwrap().0,
+            other.rsplit_once('.').unwrap().0
+        );
+        let jwks = json!({"keys": [public_jwk(key.verifying_key())]});
+        assert!(verifies_with_jwks(&other, &jwks));
+        assert_eq!(malleate_es256(&other).as_deref(), Some(token.as_str()));
+        assert_eq!(malleate_es256("a.b.c"), None);
+    }
 
     #[test]
     fn rfc7638_and_rfc9449_thumbprint_vectors() {

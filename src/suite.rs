@@ -142,6 +142,9 @@ pub enum ForgeMode {
     /// A client assertion of the private_key_jwt client (capability `jwt_client`), signed with
     /// its key: without `from`, a valid RFC 7523 §3 assertion for AS-A with a fresh `jti`.
     JwtClient,
+    /// The source ES256 token with its ECDSA signature's `s` negated (`jose::malleate_es256`):
+    /// a different string for the same signed content; a non-ES256 source skips the case.
+    MalleateSignature,
 }
 
 impl ForgeMode {
@@ -153,6 +156,7 @@ impl ForgeMode {
         "resign_untrusted",
         "harness",
         "jwt_client",
+        "malleate_signature",
     ];
 }
 

@@ -202,6 +202,8 @@ async fn metadata(State(s): State<Arc<AsA>>) -> Response {
     }
     let chaining = if f.has(Fault::MetadataChainingTypesNotArray) {
         json!(TT_JWT)
+    } else if f.has(Fault::MetadataChainingTypesEmpty) {
+        json!([])
     } else {
         json!(types)
     };
@@ -833,6 +835,10 @@ fn exchange(
     let requested_type = form.get("requested_token_type");
     if id_jag::on(f) {
         id_jag::check_requested_type(f, requested_type)?;
+    } else if requested_type == Some(TT_JWT) && f.has(Fault::AdvertisedTypeRefusedWhenNamed) {
+        return Err(OAuthError::invalid_request(
+            "requested_token_type not supported",
+        ));
     } else if let Some(rtt) = requested_type
         && rtt != TT_JWT
         && !(ena(s) && rtt == TT_ACCESS_TOKEN)
@@ -881,7 +887,14 @@ fn exchange(
         validate_own_token(s, subject_token, now, false, false)
     }
     .map_err(|why| bad_token(s, "subject_token", why))?;
-    if let Some(id) = client_id
+    // Under `subject-binding-form-client-id` the client the body names stands in for the one
+    // that authenticated.
+    let presenter = if f.has(Fault::SubjectBindingFormClientId) {
+        form.get("client_id").or(client_id)
+    } else {
+        client_id
+    };
+    if let Some(id) = presenter
         && !id_token
         && subject.claim_str("client_id") != Some(id)
         && !f.has(Fault::AcceptForeignSubjectToken)

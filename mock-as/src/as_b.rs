@@ -37,6 +37,8 @@ pub struct AsB {
     pub assertion_replay: JtiCache,
     pub dpop_replay: JtiCache,
     pub grant_replay: JtiCache,
+    /// The key of the last DPoP proof accepted (read only under `bind-to-stale-proof-key`).
+    pub last_proof: std::sync::Mutex<Option<dpop::ProofKey>>,
     /// RFC 8705 client-certificate rules when serving HTTPS.
     pub client_certs: Option<crate::mtls::ClientCerts>,
     /// Opaque tokens issued (shared with RS-B), in `opaque_access_tokens` mode.
@@ -88,10 +90,18 @@ async fn metadata(State(s): State<Arc<AsB>>) -> Response {
             s.client_certs.is_some(),
         ),
         "scopes_supported": s.cfg.scopes,
+        "token_endpoint_auth_signing_alg_values_supported": s.faults.has(Fault::AsBMetadataAlgNone).then(|| json!(["ES256", "none"])),
         "introspection_endpoint": s.cfg.opaque_access_tokens.then(|| format!("{}/introspect", s.urls.issuer)),
     });
     if !s.faults.variant(Variant::NoDpop) {
-        doc["dpop_signing_alg_values_supported"] = json!(["ES256"]);
+        doc["dpop_signing_alg_values_supported"] = if s.faults.has(Fault::AsBMetadataDpopAlgHs256) {
+            json!(["ES256", "HS256"])
+        } else {
+            json!(["ES256"])
+        };
+    }
+    if let Some(obj) = doc.as_object_mut() {
+        obj.retain(|_, v| !v.is_null());
     }
     if ena {
         doc["token_endpoint_auth_signing_alg_values_supported"] = json!(["ES256"]);
@@ -200,6 +210,21 @@ fn misordered_thumbprint(jwk: &Value) -> String {
         jwk["y"].as_str().unwrap_or("")
     );
     jose::b64url(&Sha256::digest(text.as_bytes()))
+}
+
+/// The RFC 7638 digest written as hex instead of base64url (RFC 9449 §6.1). Only the
+/// `cnf-thumbprint-hex` fault uses this.
+fn hex_thumbprint(jwk: &Value) -> String {
+    use base64::Engine as _;
+    let digest = keys::thumbprint(jwk)
+        .ok()
+        .and_then(|t| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(t)
+                .ok()
+        })
+        .unwrap_or_default();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Secrets an alg-confusion attacker might use: the issuer's public key in common encodings.
@@ -393,8 +418,8 @@ async fn validate_grant(s: &AsB, assertion: &str, now: i64) -> Result<Grant, Str
         None => return Err("sub missing".into()),
     };
     let id = match jws.claim_str("jti") {
-        Some(jti) => format!("jti:{jti}"),
-        None => format!(
+        Some(jti) if !f.has(Fault::ReplayKeyedOnAssertion) => format!("jti:{jti}"),
+        _ => format!(
             "sha256:{}",
             jose::b64url(&Sha256::digest(assertion.as_bytes()))
         ),
@@ -441,7 +466,11 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
     let f = &s.faults;
     let peer_cert = crate::mtls::peer_certificate(&req);
     let (headers, form) = endpoint::intake(req, f).await?;
-    endpoint::grant_type(&form, &[JWT_BEARER], f)?;
+    if f.has(Fault::AsBGrantTypeMisnamed) {
+        endpoint::grant_type(&form, &["urn:ietf:params:oauth:grant-type:jwt_bearer"], f)?;
+    } else if !f.has(Fault::AsBGrantTypeIgnored) {
+        endpoint::grant_type(&form, &[JWT_BEARER], f)?;
+    }
     if f.has(Fault::RefuseUnknownParams)
         && let Some(unknown) = form.names().find(|n| !KNOWN_PARAMS.contains(n))
     {
@@ -469,18 +498,33 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
             None,
         ));
     }
-    let Some(assertion) = form.get("assertion") else {
-        return Err(if f.has(Fault::MissingAssertionInvalidGrant) {
-            OAuthError::invalid_grant("missing parameter assertion")
-        } else {
-            OAuthError::invalid_request("missing parameter assertion")
-        });
+    let assertion_param = if f.has(Fault::AsBAssertionParamRenamed) {
+        "jwt"
+    } else {
+        "assertion"
+    };
+    let Some(assertion) = form.get(assertion_param) else {
+        let empty = form.sent_empty(assertion_param);
+        return Err(
+            if f.has(Fault::MissingAssertionInvalidGrant)
+                || (empty && f.has(Fault::EmptyAssertionInvalidGrant))
+            {
+                OAuthError::invalid_grant("missing parameter assertion")
+            } else {
+                OAuthError::invalid_request("missing parameter assertion")
+            },
+        );
     };
     let grant = validate_grant(s, assertion, now)
         .await
         .map_err(|why| bad_grant(s, why))?;
     let grant_client = grant.jws.claim_str("client_id");
-    if let (Some(bound), Some(authn)) = (grant_client, client.client_id())
+    let caller = if f.has(Fault::GrantBindingFormClientId) {
+        form.get("client_id").or(client.client_id())
+    } else {
+        client.client_id()
+    };
+    if let (Some(bound), Some(authn)) = (grant_client, caller)
         && bound != authn
         && !f.has(Fault::AcceptGrantForOtherClient)
         && !f.has(Fault::IdJagClientIdMismatchAccepted)
@@ -511,6 +555,9 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
     if f.has(Fault::EnaAsBDropsUnknownResource) && resources.contains(&s.rs.resource.as_str()) {
         resources.retain(|r| *r == s.rs.resource);
     }
+    if f.has(Fault::AsBIgnoresResource) {
+        resources.clear();
+    }
     let unknown = resources.iter().any(|r| *r != s.rs.resource);
     if unknown && !f.has(Fault::AcceptUnknownResource) {
         return Err(if f.variant(Variant::InvalidRequestForUnknownTarget) {
@@ -530,11 +577,24 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
         htu: &s.urls.token_endpoint,
         ath: None,
         now,
-        check_replay: !f.has(Fault::DpopProofReplayAccepted),
+        check_replay: !f.has(Fault::DpopProofReplayAccepted)
+            && !f.has(Fault::DpopReplayKeyedOnProof),
     };
     let no_headers = axum::http::HeaderMap::new();
     let dpop_headers = endpoint::dpop_headers(f, &headers, &no_headers);
-    let proof = match dpop::check(dpop_headers, &expect, &s.dpop_replay) {
+    let checked = dpop::check(dpop_headers, &expect, &s.dpop_replay);
+    if let (Ok(Some(_)), true) = (&checked, f.has(Fault::DpopReplayKeyedOnProof)) {
+        // Remembers the proof's exact text, not its jti: a re-encoded proof looks new.
+        let text = dpop_headers
+            .get("dpop")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let key = format!("proof:{}", jose::b64url(&Sha256::digest(text.as_bytes())));
+        if !s.dpop_replay.first_use(&key, now + 600, now) {
+            return Err(OAuthError::invalid_dpop_proof("DPoP proof replayed"));
+        }
+    }
+    let proof = match checked {
         Ok(p) => p,
         Err(_) if f.has(Fault::AsBIgnoreInvalidDpop) => None,
         Err(e) => return Err(OAuthError::invalid_dpop_proof(e)),
@@ -576,11 +636,42 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
         (None, Some(p)) => Some(p),
         (None, None) => None,
     };
+    // Under `bind-to-stale-proof-key` a request without a proof gets the cnf of the last
+    // proof AS-B accepted, while announcing the token as unbound (Bearer).
+    let stale = match &bind {
+        Some(p) => {
+            if f.has(Fault::BindToStaleProofKey) {
+                *s.last_proof.lock().expect("last proof lock") = Some(p.clone());
+            }
+            None
+        }
+        None if f.has(Fault::BindToStaleProofKey) => {
+            s.last_proof.lock().expect("last proof lock").clone()
+        }
+        None => None,
+    };
 
+    let replay_key = if f.has(Fault::ReplayCachePerClient) {
+        format!(
+            "{}\n{}",
+            client.client_id().unwrap_or("-"),
+            grant.replay_key
+        )
+    } else {
+        grant.replay_key.clone()
+    };
+    if f.has(Fault::ReplayCheckRacy) {
+        // Look, then work, then record: requests that arrive together all find it unused.
+        if s.grant_replay.seen(&replay_key, now) {
+            return Err(bad_grant(s, "grant already used"));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
     if !s
         .grant_replay
-        .first_use(&grant.replay_key, grant.exp + s.cfg.leeway_secs as i64, now)
+        .first_use(&replay_key, grant.exp + s.cfg.leeway_secs as i64, now)
         && !f.has(Fault::AllowReplay)
+        && !f.has(Fault::ReplayCheckRacy)
         && !f.variant(Variant::NoReplayCache)
     {
         return Err(bad_grant(s, "grant already used"));
@@ -599,6 +690,8 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
     }
     if f.has(Fault::AtAudNotResource) {
         claims.insert("aud".into(), json!(s.urls.issuer));
+    } else if f.has(Fault::AtAudOtherResource) {
+        claims.insert("aud".into(), json!("urn:chainproof:mock:default-api"));
     } else {
         claims.insert("aud".into(), audience);
     }
@@ -629,9 +722,11 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
         };
         claims.insert("act".into(), act);
     }
-    if let Some(p) = &bind {
+    if let Some(p) = bind.as_ref().or(stale.as_ref()) {
         let jkt = if f.has(Fault::CnfWrongThumbprint) {
             misordered_thumbprint(&p.jwk)
+        } else if f.has(Fault::CnfThumbprintHex) {
+            hex_thumbprint(&p.jwk)
         } else {
             p.jkt.clone()
         };

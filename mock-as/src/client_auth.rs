@@ -97,9 +97,12 @@ impl Authenticator<'_> {
             let id = form.get("client_id").ok_or_else(|| {
                 OAuthError::invalid_client("client_secret without client_id", None)
             })?;
-            let c = self
-                .client(id)
-                .ok_or_else(|| OAuthError::invalid_client("unknown client", None))?;
+            let Some(c) = self.client(id) else {
+                if self.realm == "as-b" && self.faults.has(Fault::IgnoreUnknownClientPost) {
+                    return Ok(ClientIdentity::Anonymous);
+                }
+                return Err(OAuthError::invalid_client("unknown client", None));
+            };
             let ok = c
                 .secret
                 .as_deref()
@@ -189,7 +192,10 @@ impl Authenticator<'_> {
         if !ok || !self.allowed(c, "client_secret_basic") {
             return Err(fail("client authentication failed"));
         }
-        if form.get("client_id").is_some_and(|body_id| body_id != c.id) {
+        if form.get("client_id").is_some_and(|body_id| body_id != c.id)
+            && !(self.realm == "as-b" && self.faults.has(Fault::GrantBindingFormClientId))
+            && !(self.realm == "as-a" && self.faults.has(Fault::SubjectBindingFormClientId))
+        {
             return Err(OAuthError::invalid_request(
                 "client_id differs from the authenticated client",
             ));
@@ -211,7 +217,9 @@ impl Authenticator<'_> {
             .get("client_assertion")
             .ok_or_else(|| fail("client_assertion missing"))?;
         let jws = jose::parse(token).map_err(|e| fail(&format!("client_assertion: {e}")))?;
-        if jws.alg() != Some("ES256") || jws.header.contains_key("crit") {
+        let unsigned_accepted =
+            self.faults.has(Fault::ClientAssertionAlgNone) && jws.alg() == Some("none");
+        if (jws.alg() != Some("ES256") && !unsigned_accepted) || jws.header.contains_key("crit") {
             return Err(fail("client_assertion must be ES256 without crit"));
         }
         let ena = self.faults.profile() == crate::MockProfile::Ena;
@@ -260,6 +268,7 @@ impl Authenticator<'_> {
             .and_then(|j| keys::verifying_key_from_jwk(j).ok())
             .ok_or_else(|| fail("client may not use private_key_jwt"))?;
         if !self.faults.has(Fault::ClientAssertionUnverified)
+            && !unsigned_accepted
             && !keys::verify_es256(&key, jws.signing_input.as_bytes(), &jws.signature)
         {
             return Err(fail("client_assertion signature invalid"));

@@ -167,8 +167,14 @@ pub fn act(
     )
     .map_err(|why| OAuthError::invalid_request(format!("actor_token: {why}")))?;
     let actor_sub = actor.claim_str("sub").unwrap_or_default().to_owned();
+    // Under `may-act-matches-client` the requesting client is compared, not the actor.
+    let acting = if f.has(Fault::MayActMatchesClient) {
+        client_id.unwrap_or_default()
+    } else {
+        actor_sub.as_str()
+    };
     if let Some(allowed) = subject.claims.get("may_act")
-        && allowed.get("sub").and_then(Value::as_str) != Some(actor_sub.as_str())
+        && allowed.get("sub").and_then(Value::as_str) != Some(acting)
         && !f.has(Fault::IgnoreMayAct)
     {
         let d = "actor_token: the subject token's may_act does not name this actor";

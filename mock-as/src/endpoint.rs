@@ -17,6 +17,7 @@ pub fn error_style(faults: &FaultSet) -> ErrorStyle {
         server_error_on_malformed: faults.has(Fault::ServerErrorOnMalformed),
         bad_description_chars: faults.has(Fault::ErrorDescriptionBadChars),
         no_www_authenticate: faults.has(Fault::InvalidClientNoChallenge),
+        invalid_client_400_after_basic: faults.has(Fault::InvalidClient400AfterBasic),
         no_description: faults.variant(Variant::NoErrorDescription),
         invalid_client_400_without_header: faults.variant(Variant::InvalidClient400WithoutHeader),
     }

@@ -104,6 +104,8 @@ pub struct ErrorStyle {
     pub no_description: bool,
     /// Variant `invalid-client-400-without-header`.
     pub invalid_client_400_without_header: bool,
+    /// Fault `invalid-client-400-after-basic`.
+    pub invalid_client_400_after_basic: bool,
 }
 
 impl OAuthError {
@@ -120,9 +122,11 @@ impl OAuthError {
         } else {
             json!({ "error": self.code, "error_description": description })
         };
-        let status = if style.invalid_client_400_without_header
+        let after_basic = self.code == "invalid_client" && self.www_authenticate.is_some();
+        let status = if (style.invalid_client_400_without_header
             && self.code == "invalid_client"
-            && self.www_authenticate.is_none()
+            && self.www_authenticate.is_none())
+            || (style.invalid_client_400_after_basic && after_basic)
         {
             StatusCode::BAD_REQUEST
         } else {
@@ -137,6 +141,7 @@ impl OAuthError {
         }
         if let Some(challenge) = &self.www_authenticate
             && !style.no_www_authenticate
+            && !style.invalid_client_400_after_basic
             && let Ok(v) = HeaderValue::from_str(challenge)
         {
             h.insert(header::WWW_AUTHENTICATE, v);

@@ -199,11 +199,17 @@ faults! {
     /// fuzz: reachable by exchange-error-format, assertion-error-format
     InvalidClientNoChallenge = "invalid-client-no-www-authenticate", ["GEN-04"], "401 invalid_client after Basic authentication lacks WWW-Authenticate";
     /// fuzz: reachable by exchange-token-for-invalid, assertion-token-for-invalid
+    /// Both ASes answer `invalid_client` after Basic authentication with 400 and no
+    /// `WWW-Authenticate`, though RFC 6749 §5.2 requires 401 and the challenge when the client
+    /// used the Authorization header (the mirror of the legal variant
+    /// `invalid-client-400-without-header`).
+    /// fuzz: unreachable: the error-status oracle accepts 400 or 401 for invalid_client; the 401 rule after Basic authentication is a suite check
+    InvalidClient400AfterBasic = "invalid-client-400-after-basic", ["GEN-04"], "invalid_client after Basic authentication is answered with 400 and no WWW-Authenticate instead of 401";
     AcceptDuplicateParams = "accept-duplicate-params", ["GEN-02"], "repeated parameters are accepted (last wins)";
     /// fuzz: reachable by exchange-token-for-invalid, assertion-token-for-invalid
     TokenEndpointAcceptsGet = "token-endpoint-accepts-get", ["GEN-01"], "token endpoints process GET requests with query parameters";
     /// fuzz: reachable by exchange-error-code, assertion-error-code
-    UnknownGrantTypeInvalidRequest = "unknown-grant-type-invalid-request", ["GEN-05"], "unknown grant types get invalid_request instead of unsupported_grant_type";
+    UnknownGrantTypeInvalidRequest = "unknown-grant-type-invalid-request", ["GEN-05", "IC-JB-16"], "unknown grant types get invalid_request instead of unsupported_grant_type";
     /// fuzz: reachable by exchange-token-response, assertion-token-response
     TokenResponseTextPlain = "token-response-text-plain", ["GEN-03"], "token responses are labelled text/plain instead of application/json";
     // --- more single-requirement breaks (second batch)
@@ -245,6 +251,11 @@ faults! {
     RsSkipsAth = "rs-skips-ath", ["DPOP-02"], "RS-B does not check the proof's ath against the access token";
     /// fuzz: unreachable: private_key_jwt is not among the client authentication methods the fuzzer varies
     ClientAssertionUnverified = "client-assertion-unverified", ["IC-TE-23", "IC-SC-01", "GEN-10"], "AS-A accepts private_key_jwt client assertions without checking their signature";
+    /// AS-A accepts a private_key_jwt client assertion whose header says alg `none` and whose
+    /// signature is empty (RFC 8725 §3.1-3.2: `none` only where explicitly expected; RFC 7523
+    /// §3 item 9: the assertion MUST be signed).
+    /// fuzz: unreachable: private_key_jwt is not among the client authentication methods the fuzzer varies
+    ClientAssertionAlgNone = "client-assertion-alg-none", ["GEN-10"], "AS-A accepts unsigned (alg none) private_key_jwt client assertions";
     /// fuzz: unreachable: private_key_jwt is not among the client authentication methods the fuzzer varies
     ClientAssertionReplay = "client-assertion-replay", ["IC-SC-01", "ENA-P-02"], "AS-A accepts a private_key_jwt client assertion jti more than once";
     // --- Ena profile (mode `ena-1.0`): each breaks one rule the Ena chaining and OAuth profiles add
@@ -398,6 +409,8 @@ faults! {
     SeveralTargetsInvalidRequest = "several-targets-invalid-request", ["TX8693-09"], "rfc8693 mode: AS-A refuses several resource/audience values with invalid_request instead of invalid_target";
     /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode
     UnknownTargetServerError = "unknown-target-server-error", ["TX8693-10"], "rfc8693 mode: AS-A answers HTTP 500 server_error for a target it will not serve";
+    /// fuzz: unreachable: rfc8693 mode only; the fuzzer sends no actor tokens
+    MayActMatchesClient = "may-act-matches-client", ["TX8693-07"], "rfc8693 mode: AS-A compares may_act with the requesting client instead of the actor token's subject";
     // --- Second ways to break a rule (issue 8 item 5: every graded requirement has two
     // distinct faults; `tests/two_ways.rs` counts them). Key selection through the JOSE
     // headers that carry or point to a key (RFC 7515 §4.1.3-§4.1.6, RFC 8725 §3.10).
@@ -583,6 +596,86 @@ faults! {
     /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the oracles judge token responses, not the grant's claims
     IdJagAliasInAud = "id-jag-alias-in-aud", ["IDJAG-02"], "The IdP (ID-JAG mode) puts the audience alias it was sent into the ID-JAG's aud instead of the resource AS's issuer";
     IdJagCnfMismatchAccepted = "id-jag-cnf-mismatch-accepted", ["IDJAG-18"], "The resource AS (ID-JAG mode) redeems a key-bound ID-JAG with a DPoP proof by another key";
+    // Second ways for AS-B, RS-B, metadata and DPoP rules (issue 8 item 5, tests/two_ways.rs).
+    /// AS-A publishes the chaining token-type list as `[]`: IC-17 §4.1 names token types
+    /// "that may be used", and RFC 8414 §2 omits a member with no values instead.
+    /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
+    MetadataChainingTypesEmpty = "metadata-chaining-types-empty", ["IC-MD-01"], "AS-A publishes identity_chaining_requested_token_types_supported as an empty array";
+    /// AS-A advertises the jwt token type (the one it issues) but refuses an exchange that
+    /// names it in requested_token_type, issuing it only when no type is requested.
+    /// fuzz: unreachable: needs the metadata compared with an exchange naming the advertised type; the oracles judge each response alone
+    AdvertisedTypeRefusedWhenNamed = "advertised-type-refused-when-named", ["IC-MD-03"], "AS-A advertises the jwt token type but answers invalid_request when requested_token_type names it";
+    /// AS-B (not AS-A) lists none among its token-endpoint authentication algorithms.
+    /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
+    AsBMetadataAlgNone = "as-b-metadata-alg-none", ["IC-MD-07"], "AS-B lists none in token_endpoint_auth_signing_alg_values_supported";
+    /// AS-B (not AS-A) lists a MAC algorithm for DPoP proofs, which are signed with the
+    /// client's public key (RFC 9449 §5.1: asymmetric algorithms only).
+    /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
+    AsBMetadataDpopAlgHs256 = "as-b-metadata-dpop-alg-hs256", ["IC-MD-11"], "AS-B lists HS256 in dpop_signing_alg_values_supported";
+    /// AS-B reads the grant from a `jwt` parameter: RFC 7523 §2.1 names it `assertion`, so a
+    /// standard request is refused as lacking one.
+    /// fuzz: unreachable: a refused valid grant; the oracles judge answers to invalid requests
+    AsBAssertionParamRenamed = "as-b-assertion-param-renamed", ["IC-JB-01"], "AS-B reads the grant from a jwt parameter instead of assertion";
+    /// AS-B registers the grant type under a misspelt URN (`jwt_bearer`), so the RFC 7523
+    /// §2.1 value is refused as unsupported.
+    /// fuzz: unreachable: a refused valid grant; the oracles judge answers to invalid requests
+    AsBGrantTypeMisnamed = "as-b-grant-type-misnamed", ["IC-JB-01"], "AS-B accepts only grant_type urn:ietf:params:oauth:grant-type:jwt_bearer, refusing RFC 7523's jwt-bearer";
+    /// AS-B never looks at grant_type: every request is processed as jwt-bearer.
+    /// fuzz: unreachable: the fuzzer charges what AS-B answers to an unknown grant type to GEN-05 (the generic rule), not to IC-JB-16, the AS-B row this fault cites
+    AsBGrantTypeIgnored = "as-b-grant-type-ignored", ["IC-JB-16"], "AS-B processes a request of any grant_type as a jwt-bearer request";
+    /// AS-B, although it supports RFC 8707, ignores `resource` and issues its usual token
+    /// for whatever resource is named (RFC 8707 §2: invalid_target for one it does not know).
+    /// fuzz: reachable by assertion-token-for-invalid
+    AsBIgnoresResource = "as-b-ignores-resource", ["IC-JB-02"], "AS-B ignores the resource parameter and issues its default-audience token for any resource";
+    /// AS-B stamps a configured default audience on its access tokens instead of the resource
+    /// the client requested (RFC 8707 §2).
+    /// fuzz: unreachable: a claim of the access token AS-B issues; the oracles judge token responses, not token contents
+    AtAudOtherResource = "at-aud-other-resource", ["IC-AT-04"], "AS-B's access tokens name a default API, not the requested resource, in aud";
+    /// AS-B writes cnf.jkt as the hex SHA-256 digest of the RFC 7638 input instead of its
+    /// base64url encoding (RFC 9449 §6.1).
+    /// fuzz: unreachable: DPoP; the fuzzer sends no DPoP proofs
+    CnfThumbprintHex = "cnf-thumbprint-hex", ["IC-AT-07", "DPOP-04"], "AS-B writes cnf.jkt as a hex digest instead of the base64url thumbprint";
+    /// AS-B validates client_secret_post credentials only for clients it knows: an unknown
+    /// client_id with any secret is treated as an unauthenticated request (RFC 6749 §5.2:
+    /// invalid_client).
+    /// fuzz: unreachable: client credentials in the form body are not among the client authentication methods the fuzzer varies
+    IgnoreUnknownClientPost = "ignore-unknown-client-post", ["IC-JB-08"], "AS-B treats client_secret_post credentials of an unknown client_id as no credentials";
+    /// AS-B answers an `assertion` sent without a value as an invalid grant: RFC 6749 §3.2
+    /// treats it as omitted, so the request lacks a required parameter (invalid_request).
+    /// fuzz: unreachable: an empty assertion is graded by the suites' preference (invalid_request preferred, invalid_grant tolerated)
+    EmptyAssertionInvalidGrant = "empty-assertion-invalid-grant", ["IC-JB-10"], "AS-B answers invalid_grant instead of invalid_request for an assertion sent empty";
+    /// RS-B reads AS-B's access tokens (typ, iss, aud, exp) without verifying their signature.
+    /// fuzz: unreachable: RS-B behaviour; the fuzzer sends token requests only
+    RsSkipsSignature = "rs-skips-signature", ["IC-AT-02"], "RS-B accepts an AS-B access token whose payload was altered (signature not verified)";
+    /// AS-B compares the grant's client_id with the client_id the request body claims, not
+    /// with the client that authenticated, so a client names another to redeem its grant.
+    /// fuzz: unreachable: needs a second client; the fuzzer holds one client per AS
+    GrantBindingFormClientId = "grant-binding-form-client-id", ["IC-SC-07"], "AS-B checks the grant's client_id against the body's client_id instead of the authenticated client";
+    /// AS-B keeps the key of the last DPoP proof it saw and binds a later token requested
+    /// without any proof to it (announced as Bearer): a key this request never proved.
+    /// fuzz: unreachable: DPoP; the fuzzer sends no DPoP proofs
+    BindToStaleProofKey = "bind-to-stale-proof-key", ["DPOP-03"], "AS-B binds a token requested without a DPoP proof to the key of an earlier request's proof";
+    /// AS-B's replay cache is keyed per caller (client id, or none): a grant redeemed by an
+    /// authenticated client is redeemed again by an unauthenticated request.
+    /// fuzz: unreachable: needs the same grant redeemed twice and state across requests; the oracles judge each response alone
+    ReplayCachePerClient = "replay-cache-per-client", ["IC-JB-13"], "AS-B remembers a redeemed grant per caller, so another caller redeems it again";
+    /// AS-A compares the subject token's client_id with the client_id the request body names,
+    /// not with the client that authenticated: a client names the token's client and passes.
+    /// fuzz: unreachable: needs a second client; the fuzzer holds one client per AS
+    SubjectBindingFormClientId = "subject-binding-form-client-id", ["IC-SC-03"], "AS-A checks the subject token's client_id against the body's client_id instead of the authenticated client";
+    /// AS-B remembers redeemed grants by a digest of the assertion's text, not by iss and jti:
+    /// the same grant with its ECDSA signature re-encoded ((r, s) → (r, n − s), still valid)
+    /// is a new text, so it is redeemed again.
+    /// fuzz: unreachable: needs the same grant redeemed twice and state across requests; the oracles judge each response alone
+    ReplayKeyedOnAssertion = "replay-keyed-on-assertion", ["IC-JB-13"], "AS-B's replay cache keys on the assertion's text, so a re-encoded copy of a used grant is redeemed";
+    /// AS-B remembers DPoP proofs by their text, not their jti (RFC 9449 §11.1): the same
+    /// proof with its signature re-encoded passes as new.
+    /// fuzz: unreachable: DPoP; the fuzzer sends no DPoP proofs
+    DpopReplayKeyedOnProof = "dpop-replay-keyed-on-proof", ["DPOP-06"], "AS-B's DPoP replay check keys on the proof's text, so a re-encoded copy of a used proof passes";
+    /// AS-B looks the grant up in its replay cache, then does slow work, and records it only
+    /// after: presentations that arrive together all pass the check.
+    /// fuzz: unreachable: needs the same grant redeemed concurrently; the oracles judge each response alone
+    ReplayCheckRacy = "replay-check-racy", ["IC-JB-14"], "AS-B's replay check races: a grant presented several times at once is redeemed each time";
 }
 
 impl fmt::Display for Fault {
@@ -684,7 +777,8 @@ impl Fault {
             | Fault::ActPriorIsSubject
             | Fault::IssuedTypeMislabelled
             | Fault::SeveralTargetsInvalidRequest
-            | Fault::UnknownTargetServerError => crate::MockProfile::Rfc8693,
+            | Fault::UnknownTargetServerError
+            | Fault::MayActMatchesClient => crate::MockProfile::Rfc8693,
             _ => crate::MockProfile::IdentityChaining,
         }
     }

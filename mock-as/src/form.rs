@@ -21,7 +21,7 @@ pub struct Form {
     /// Every value of the [`MULTI_VALUED`] parameters, in order.
     multi: BTreeMap<String, Vec<String>>,
     /// Names that were sent only with empty values (treated as absent; only the
-    /// `empty-target-defaults` fault looks at them).
+    /// `empty-target-defaults` and `empty-assertion-invalid-grant` faults look at them).
     empty: std::collections::BTreeSet<String>,
 }
 

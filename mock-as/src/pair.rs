@@ -478,6 +478,7 @@ impl MockPair {
             assertion_replay: JtiCache::default(),
             dpop_replay: JtiCache::default(),
             grant_replay: JtiCache::default(),
+            last_proof: std::sync::Mutex::default(),
         });
         let as_a = Arc::new(AsA {
             cfg: cfg.as_a.clone(),

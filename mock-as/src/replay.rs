@@ -29,6 +29,12 @@ struct Seen {
 const PRUNE_FROM: usize = 10_000;
 
 impl JtiCache {
+    /// Whether `key` is recorded and not yet expired (records nothing).
+    pub fn seen(&self, key: &str, now: i64) -> bool {
+        let seen = self.seen.lock().expect("jti cache lock");
+        seen.until.get(key).is_some_and(|exp| *exp >= now)
+    }
+
     /// Record `key` as used until `until`; `false` when it was already used and not yet expired.
     /// Expired entries count as unused whether or not they were dropped yet.
     pub fn first_use(&self, key: &str, until: i64, now: i64) -> bool {

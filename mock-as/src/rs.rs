@@ -96,7 +96,10 @@ fn validate(s: &Rs, token: &str, now: i64) -> Result<Jws, &'static str> {
         return Err("unacceptable token algorithm");
     }
     let input = jws.signing_input.as_bytes();
-    if keys::verify_es256(&s.as_b_key, input, &jws.signature) {
+    let unverified = s.faults.has(Fault::RsSkipsSignature)
+        && jws.typ() == Some("at+jwt")
+        && jws.claim_str("iss") == Some(&s.as_b_issuer);
+    if unverified || keys::verify_es256(&s.as_b_key, input, &jws.signature) {
         if jws.typ() != Some("at+jwt") || jws.claim_str("iss") != Some(&s.as_b_issuer) {
             return Err("not an access token from this resource's authorization server");
         }

@@ -18,23 +18,44 @@ macro_rules! variants {
         pub enum Variant { $( $(#[doc = $doc])+ $variant, )+ }
 
         impl Variant {
-    /// Whether the variant is conformant in the profile mode `profile`: the Ena profiles forbid
-    /// what some identity-chaining liberties allow (an unauthenticated AS-B client, Ena chaining
-    /// profile §3.4.2; a grant aud without AS-B's issuer, §3.3.4; reusable grants, §3.3; grants
-    /// of ten minutes, §3.3 "short-lived", its example five minutes; `invalid_request` for a
-    /// resource the server cannot map, where the Ena OAuth profile §7.1 says the error "is set
-    /// to `invalid_target`").
+    /// Whether the variant is conformant in the profile mode `profile` (see `illegal_in`).
     pub fn legal_in(self, profile: crate::MockProfile) -> bool {
-        match profile {
-            crate::MockProfile::Ena => !matches!(
-                self,
-                Variant::AsBNoClientAuth
-                    | Variant::GrantAudTokenEndpoint
-                    | Variant::NoReplayCache
-                    | Variant::GrantLifetime600
-                    | Variant::InvalidRequestForUnknownTarget
+        self.illegal_in(profile).is_none()
+    }
+
+    /// Why the variant is not conformant in the profile mode `profile`, citing the text that
+    /// forbids it; `None` where the profile allows it. The identity-chaining drafts allow every
+    /// variant (that is what makes it a variant). RFC 8693 judges only AS-A's exchange and
+    /// says nothing about the grant's shape or AS-B, so it allows them all too. The Ena and
+    /// ID-JAG profiles narrow some identity-chaining liberties.
+    pub fn illegal_in(self, profile: crate::MockProfile) -> Option<&'static str> {
+        use crate::MockProfile::{Ena, IdJag};
+        match (profile, self) {
+            (Ena, Variant::AsBNoClientAuth) => Some(
+                "Ena chaining profile §3.4.2: AS-B authenticates the client presenting the grant",
             ),
-            _ => true,
+            (Ena, Variant::GrantAudTokenEndpoint) => Some(
+                "Ena chaining profile §3.3.4: the grant's aud is AS-B's issuer identifier",
+            ),
+            (Ena, Variant::NoReplayCache) => {
+                Some("Ena chaining profile §3.3: grants are single use (jti tracked)")
+            }
+            (Ena, Variant::GrantLifetime600) => Some(
+                "Ena chaining profile §3.3: grants are short-lived (its example: five minutes)",
+            ),
+            (Ena, Variant::InvalidRequestForUnknownTarget) => Some(
+                "Ena OAuth profile §7.1: for a resource the server cannot map the error \"is set to invalid_target\"",
+            ),
+            (IdJag, Variant::GrantTypJwt) => Some(
+                "ID-JAG \"ID-JAG Claims\": the typ header MUST be oauth-id-jag+jwt, so typ JWT is a defect there",
+            ),
+            (IdJag, Variant::GrantAudTokenEndpoint) => Some(
+                "ID-JAG \"Processing Rules\": aud MUST contain the resource AS's RFC 8414 issuer identifier (one value), not its token endpoint",
+            ),
+            (IdJag, Variant::AsBNoClientAuth) => Some(
+                "ID-JAG \"Processing Rules\": the resource AS MUST check that the ID-JAG's client_id matches the authenticated client, so it must authenticate clients",
+            ),
+            _ => None,
         }
     }
 

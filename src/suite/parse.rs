@@ -542,6 +542,7 @@ fn forge(f: &mut Fields, steps: &[String]) -> R<Forge> {
         "hmac_with_issuer_key" => ForgeMode::HmacWithIssuerKey,
         "resign_untrusted" => ForgeMode::ResignUntrusted,
         "jwt_client" => ForgeMode::JwtClient,
+        "malleate_signature" => ForgeMode::MalleateSignature,
         _ => ForgeMode::Harness,
     });
     let raw = tmpl_str(f, "raw", steps)?;

@@ -22,7 +22,6 @@ WHY = {
     "GEN-08": "A consumer-side rule (decide only on top-level claims and the current actor): mock/white-box; the black-box structural check on `act` is grant-contents/grant-claims (IC-JG-13).",
     # Rows whose only citations graded nothing (issue 9, KNOWN_UNGRADED emptied): each check is
     # charged to the one requirement it tests; these rows are broader or client-side.
-    "GEN-10": "Graded through its instances at AS-B, each with its own row: IC-JB-03b (alg none: grant-validation/alg-none) and IC-JB-03c (HS256 keyed with AS-A's public key: grant-validation/hmac-with-issuer-public-key). A failure there is charged to the specific row, not twice.",
     "GEN-12": "Explicit typing is a rule for whoever defines a JWT kind (RFC 8725 §3.11 RECOMMENDED); its observable effect is graded by the cross-presentation rows: IC-JB-07 (AS-A's access token presented as a grant: aud-restrictions/as-a-access-token-refused-as-grant), IC-AT-02 (the grant presented at RS-B) and, under id-jag, IDJAG-10 (the typ check).",
     "IC-TE-01": "Client-side rule: the harness redeems every grant through the RFC 7523 jwt-bearer request (`present`); AS-B's side of it is IC-JB-01, graded by grant-validation/valid-grant-redeemed.",
     "IC-SC-06": "A posture, not one behaviour (IC §5.5: deployments choose their mitigations); its parts are graded by their own rows: replay/* (IC-JB-13, IC-JB-14), replay/grant-lifetime-short (IC-JG-05), client-binding/* (IC-SC-07).",

@@ -31,6 +31,9 @@ const BREAKS_CHAIN: &[Fault] = &[
     Fault::GrantAudOtherAs,
     Fault::GrantAudResource,
     Fault::GrantExpMilliseconds,
+    Fault::AsBAssertionParamRenamed,
+    Fault::AsBGrantTypeMisnamed,
+    Fault::AtAudOtherResource,
 ];
 
 /// Bearer chain without panicking: user token → exchange → jwt-bearer → RS-B 200.
@@ -96,6 +99,17 @@ async fn client_assertion_status(e: &Env, assertion: &str) -> u16 {
     e.post(&e.f.as_a_token_endpoint, &p, Auth::None, None)
         .await
         .status
+}
+
+/// The same ES256 JWS with its signature's s negated (n - s): still valid, a different string.
+fn malleate(token: &str) -> String {
+    let (input, sig) = token.rsplit_once('.').unwrap();
+    let bytes =
+        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, sig).unwrap();
+    let sig = p256::ecdsa::Signature::from_slice(&bytes).unwrap();
+    let (r, s) = sig.split_scalars();
+    let flipped = p256::ecdsa::Signature::from_scalars(r, -s).unwrap();
+    format!("{input}.{}", jose::b64url(&flipped.to_bytes()))
 }
 
 /// Start a pair with `faults` and report whether the behaviour `f` breaks is observed.
@@ -329,6 +343,10 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             let r = e.exchange_with("garbage", &[("resource", &f_.as_b_issuer)], None).await;
             r.json["error_description"].as_str().unwrap_or("").contains('"')
         }
+        InvalidClient400AfterBasic => {
+            let r = e.post(&f_.as_a_token_endpoint, &[("grant_type", "client_credentials")], Auth::Basic(&f_.client_id, "wrong"), None).await;
+            r.status == 400 && r.json["error"] == "invalid_client" && r.header("www-authenticate").is_none()
+        }
         InvalidClientNoChallenge => {
             let r = e.post(&f_.as_a_token_endpoint, &[("grant_type", "client_credentials")], Auth::Basic(&f_.client_id, "wrong"), None).await;
             r.status == 401 && r.header("www-authenticate").is_none()
@@ -443,6 +461,15 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             let ca = mock_as::testkit::make_client_assertion(&EsKey::generate(), &id, &f_.as_a_issuer, now());
             client_assertion_status(&e, &ca).await == 200
         }
+        ClientAssertionAlgNone => {
+            let id = f_.jwt_client_id.clone().unwrap();
+            let key = EsKey::from_pkcs8_pem(mock_as::JWT_CLIENT_KEY_PEM).unwrap();
+            let ca = mock_as::testkit::make_client_assertion(&key, &id, &f_.as_a_issuer, now());
+            let (mut header, claims) = decode(&ca);
+            header.insert("alg".into(), json!("none"));
+            let unsigned = jose::assemble(&Value::Object(header), &Value::Object(claims), b"");
+            client_assertion_status(&e, &unsigned).await == 200
+        }
         ClientAssertionReplay => {
             let key = EsKey::from_pkcs8_pem(mock_as::JWT_CLIENT_KEY_PEM).unwrap();
             let id = f_.jwt_client_id.clone().unwrap();
@@ -454,12 +481,100 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
         UnknownGrantTypeInvalidRequest => {
             e.post(&f_.as_a_token_endpoint, &[("grant_type", "urn:example:nope")], e.client(), None).await.error() == "invalid_request"
         }
+        MetadataChainingTypesEmpty => {
+            e.get_json(&f_.as_a_metadata_url).await.json["identity_chaining_requested_token_types_supported"] == json!([])
+        }
+        AdvertisedTypeRefusedWhenNamed => {
+            let md = e.get_json(&f_.as_a_metadata_url).await.json;
+            md["identity_chaining_requested_token_types_supported"].as_array().unwrap().contains(&json!(TT_JWT))
+                && exchange_status(&e, &[("requested_token_type", TT_JWT)]).await != 200
+        }
+        AsBMetadataAlgNone => e.get_json(&f_.as_b_metadata_url).await.json["token_endpoint_auth_signing_alg_values_supported"]
+            .as_array()
+            .is_some_and(|a| a.contains(&json!("none"))),
+        AsBMetadataDpopAlgHs256 => e.get_json(&f_.as_b_metadata_url).await.json["dpop_signing_alg_values_supported"]
+            .as_array()
+            .is_some_and(|a| a.contains(&json!("HS256"))),
+        AsBAssertionParamRenamed | AsBGrantTypeMisnamed => e.redeem(&e.grant().await, &[], None).await.status != 200,
+        AsBGrantTypeIgnored => {
+            let g = e.grant().await;
+            let p = [("grant_type", "urn:example:nope"), ("assertion", g.as_str())];
+            e.post(&f_.as_b_token_endpoint, &p, e.b_client(), None).await.error() != "unsupported_grant_type"
+        }
+        AsBIgnoresResource => {
+            e.redeem(&e.harness_grant(json!({})), &[("resource", "https://unknown.invalid/")], None).await.status == 200
+        }
+        AtAudOtherResource => decode(e.redeem(&e.grant().await, &[], None).await.token()).1["aud"] != json!(f_.rs_resource),
+        CnfThumbprintHex => {
+            let key = EsKey::generate();
+            let r = e.redeem(&e.grant().await, &[], Some(e.token_proof(&key, &f_.as_b_token_endpoint))).await;
+            decode(r.token()).1["cnf"]["jkt"] != json!(key.thumbprint())
+        }
+        ReplayCheckRacy => {
+            let g = e.grant().await;
+            let (a, b) = tokio::join!(e.redeem(&g, &[], None), e.redeem(&g, &[], None));
+            a.status == 200 && b.status == 200
+        }
+        IgnoreUnknownClientPost => {
+            let g = e.grant().await;
+            let p = [("grant_type", JB), ("assertion", g.as_str())];
+            e.post(&f_.as_b_token_endpoint, &p, Auth::Post("no-such-client", "x"), None).await.status == 200
+        }
+        EmptyAssertionInvalidGrant => {
+            let p = [("grant_type", JB), ("assertion", "")];
+            e.post(&f_.as_b_token_endpoint, &p, e.b_client(), None).await.error() == "invalid_grant"
+        }
+        RsSkipsSignature => {
+            let at = e.b_token().await;
+            let mut parts: Vec<String> = at.split('.').map(str::to_owned).collect();
+            let mut claims = decode(&at).1;
+            claims.insert("altered".into(), json!(true));
+            parts[1] = jose::b64url(&serde_json::to_vec(&claims).unwrap());
+            e.rs_get("Bearer", &parts.join("."), None).await.status == 200
+        }
+        GrantBindingFormClientId => {
+            let g = e.harness_grant(json!({"client_id": f_.second_client_id}));
+            e.redeem(&g, &[("client_id", f_.second_client_id.as_str())], None).await.status == 200
+        }
+        BindToStaleProofKey => {
+            let key = EsKey::generate();
+            e.redeem(&e.grant().await, &[], Some(e.token_proof(&key, &f_.as_b_token_endpoint))).await;
+            decode(e.redeem(&e.grant().await, &[], None).await.token()).1.contains_key("cnf")
+        }
+        ReplayCachePerClient => {
+            let g = e.grant().await;
+            e.redeem(&g, &[], None).await;
+            let p = [("grant_type", JB), ("assertion", g.as_str())];
+            e.post(&f_.as_b_token_endpoint, &p, Auth::None, None).await.status == 200
+        }
+        SubjectBindingFormClientId => {
+            let st = e.user_token().await;
+            let p = [
+                ("grant_type", TE),
+                ("subject_token", st.as_str()),
+                ("subject_token_type", TT_AT),
+                ("resource", f_.as_b_issuer.as_str()),
+                ("client_id", f_.client_id.as_str()),
+            ];
+            e.post(&f_.as_a_token_endpoint, &p, e.second_client(), None).await.status == 200
+        }
+        ReplayKeyedOnAssertion => {
+            let g = e.grant().await;
+            e.redeem(&g, &[], None).await;
+            e.redeem(&malleate(&g), &[], None).await.status == 200
+        }
+        DpopReplayKeyedOnProof => {
+            let key = EsKey::generate();
+            let proof = e.token_proof(&key, &f_.as_b_token_endpoint);
+            e.redeem(&e.grant().await, &[], Some(proof.clone())).await;
+            e.redeem(&e.grant().await, &[], Some(malleate(&proof))).await.status == 200
+        }
         ActorTokenUnverified | UnsupportedTokenTypeCode | NoActOnDelegation | ActNamesClient
         | ActChainInverted | ActChainDropped | IgnoreMayAct | IssuedTypeNotRequested
         | FirstTargetOnly | UnknownTargetInvalidGrant | ImpersonationSubIsClient
         | MayActRefusalInvalidGrant | UnknownActorTypeAccepted | ActNotObject
         | ActPriorIsSubject | IssuedTypeMislabelled | SeveralTargetsInvalidRequest
-        | UnknownTargetServerError => {
+        | UnknownTargetServerError | MayActMatchesClient => {
             unreachable!("{f} is observed in the rfc8693 mode (rfc8693.rs)")
         }
         IssuedTypeIdJagForJwt => {
@@ -615,6 +730,7 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
 #[case(Fault::RsNoResourceMetadataChallenge)]
 #[case(Fault::ErrorDescriptionBadChars)]
 #[case(Fault::InvalidClientNoChallenge)]
+#[case(Fault::InvalidClient400AfterBasic)]
 #[case(Fault::AcceptDuplicateParams)]
 #[case(Fault::TokenEndpointAcceptsGet)]
 #[case(Fault::UnknownGrantTypeInvalidRequest)]
@@ -652,6 +768,7 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
 #[case(Fault::RsMetadataNoAsB)]
 #[case(Fault::RsSkipsAth)]
 #[case(Fault::ClientAssertionUnverified)]
+#[case(Fault::ClientAssertionAlgNone)]
 #[case(Fault::ClientAssertionReplay)]
 #[case(Fault::IssuedTypeIdJagForJwt)]
 #[case(Fault::GrantAudOtherAs)]
@@ -672,6 +789,26 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
 #[case(Fault::GrantAudUnrequestedAs)]
 #[case(Fault::ExchangeGrantsClientScopes)]
 #[case(Fault::ExchangeScopeNarrowedSilently)]
+#[case(Fault::MetadataChainingTypesEmpty)]
+#[case(Fault::AdvertisedTypeRefusedWhenNamed)]
+#[case(Fault::AsBMetadataAlgNone)]
+#[case(Fault::AsBMetadataDpopAlgHs256)]
+#[case(Fault::AsBAssertionParamRenamed)]
+#[case(Fault::AsBGrantTypeMisnamed)]
+#[case(Fault::AsBGrantTypeIgnored)]
+#[case(Fault::AsBIgnoresResource)]
+#[case(Fault::AtAudOtherResource)]
+#[case(Fault::CnfThumbprintHex)]
+#[case(Fault::ReplayCheckRacy)]
+#[case(Fault::IgnoreUnknownClientPost)]
+#[case(Fault::EmptyAssertionInvalidGrant)]
+#[case(Fault::RsSkipsSignature)]
+#[case(Fault::GrantBindingFormClientId)]
+#[case(Fault::BindToStaleProofKey)]
+#[case(Fault::ReplayCachePerClient)]
+#[case(Fault::SubjectBindingFormClientId)]
+#[case(Fault::ReplayKeyedOnAssertion)]
+#[case(Fault::DpopReplayKeyedOnProof)]
 #[case(Fault::IdJagTypMissing)]
 #[case(Fault::IdJagNoClientId)]
 #[case(Fault::IdJagAudTokenEndpoint)]

@@ -162,6 +162,24 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
         }
         ActChainInverted => chained_act(&e).await["sub"] == json!(e.f.second_client_id),
         ActChainDropped => chained_act(&e).await.get("act").is_none(),
+        MayActMatchesClient => {
+            // The party may_act names requests, presenting another party's token as actor.
+            let (u, pw) = e.f.user.clone();
+            let st2 = e.password_token(&u, &pw, e.second_client()).await;
+            let other = e.actor_token(e.client()).await;
+            let p = [
+                ("grant_type", TE),
+                ("subject_token", st2.as_str()),
+                ("subject_token_type", TT_AT),
+                ("actor_token", other.as_str()),
+                ("actor_token_type", TT_AT),
+                ("resource", b.as_str()),
+            ];
+            e.post(&e.f.as_a_token_endpoint, &p, e.second_client(), None)
+                .await
+                .status
+                == 200
+        }
         IgnoreMayAct => {
             let other = e.actor_token(e.client()).await;
             e.delegate(&st, &other, &[("resource", &b)]).await.status == 200
@@ -245,6 +263,7 @@ fn tamper_signature(token: &str) -> String {
 #[case(Fault::ActChainInverted)]
 #[case(Fault::ActChainDropped)]
 #[case(Fault::IgnoreMayAct)]
+#[case(Fault::MayActMatchesClient)]
 #[case(Fault::IssuedTypeNotRequested)]
 #[case(Fault::FirstTargetOnly)]
 #[case(Fault::UnknownTargetInvalidGrant)]
