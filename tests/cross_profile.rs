@@ -46,6 +46,14 @@ const DIFFERENCES: &[(&str, &str, &str, &str)] = &[
         "fail",
         "ID-JAG §3.1: jti REQUIRED (IC-JG-07 MUST; info under the drafts)",
     ),
+    (
+        "replay/same-grant-re-encoded",
+        "ena-1.0",
+        "fail",
+        "ENA-TX §3.3.4: a grant is single use (IC-JB-13 MUST; MAY under the drafts, so info there); \
+         the jti-less grant leaves AS-B keying its replay check on the assertion's bytes, which a \
+         re-encoded signature changes",
+    ),
     // ID-JAG replaces four IC rules: cases citing only those are not judged.
     (
         "token-exchange/requested-token-type-jwt",

@@ -63,11 +63,7 @@ const OTHER_MODES: &[MockProfile] = &[MockProfile::Ena, MockProfile::Rfc8693, Mo
 
 /// Wrong verdicts the matrix has found and that are not fixed yet: (run label, case, why). Each
 /// is reported on every run; the test fails when one is fixed (remove it) or a new one appears.
-const KNOWN_WRONG: &[(&str, &str, &str)] = &[(
-    "rfc8693.scope-always-reported",
-    "token-exchange/narrowed-scope-reported",
-    "error, no applicable check: under rfc8693 IC-TE-09 has no level, and when the response reports scope (RFC 6749 §5.1 allows it) the IC-TE-15 check is guarded out; the case needs an IC-TE-15 check on a reported scope",
-)];
+const KNOWN_WRONG: &[(&str, &str, &str)] = &[];
 
 struct Run {
     label: String,

@@ -3,6 +3,7 @@
 //! mode (called from `faults::observe`).
 
 use crate::common::*;
+use mock_as::testkit::EsKey;
 use mock_as::{Fault, MockOptions, MockProfile};
 use serde_json::{Value, json};
 
@@ -50,6 +51,22 @@ async fn exchange(e: &Env, subject: &str) -> Resp {
         ("audience", e.f.as_b_issuer.as_str()),
     ];
     e.post(&e.f.as_a_token_endpoint, &p, e.client(), None).await
+}
+
+/// ID-JAG token exchange of a fresh ID token with `extra` parameters, a DPoP proof optional.
+async fn exchange_extra(e: &Env, extra: &[(&str, &str)], dpop: Option<String>) -> Resp {
+    let st = id_token(e, e.client()).await;
+    let mut p = vec![
+        (
+            "grant_type",
+            "urn:ietf:params:oauth:grant-type:token-exchange",
+        ),
+        ("subject_token", st.as_str()),
+        ("subject_token_type", TT_ID_TOKEN),
+        ("requested_token_type", TT_ID_JAG),
+    ];
+    p.extend_from_slice(extra);
+    e.post(&e.f.as_a_token_endpoint, &p, e.client(), dpop).await
 }
 
 async fn id_jag(e: &Env) -> Resp {
@@ -120,6 +137,70 @@ pub async fn observe(f: Fault, faults: &[Fault]) -> bool {
                 .json
                 .get("refresh_token")
                 .is_some()
+        }
+        IdJagTypJwt => decode(id_jag(&e).await.token()).0.get("typ") == Some(&json!("JWT")),
+        IdJagTokenTypeBearer => id_jag(&e).await.json["token_type"] != "N_A",
+        IdJagProfileWithoutJwtBearer => {
+            let m = e.get_json(&e.f.as_b_metadata_url).await.json;
+            !m["grant_types_supported"]
+                .as_array()
+                .is_some_and(|g| g.iter().any(|t| t == JB))
+        }
+        IdJagNoSubjectResolutionClaim => {
+            let c = decode(id_jag(&e).await.token()).1;
+            !c.contains_key("email") && !c.contains_key("aud_sub")
+        }
+        IdJagTypeRefused | IdJagAudienceIssuerRefused => id_jag(&e).await.status != 200,
+        IdJagIdTokenSignatureUnchecked => {
+            let st = id_token(&e, e.client()).await;
+            let forged = tamper(&st, |c| c["nonce"] = json!("forged"));
+            exchange(&e, &forged).await.status == 200
+        }
+        IdJagIdpRedeemsOwnIdJag => {
+            let g = id_jag(&e).await;
+            let p = [("grant_type", JB), ("assertion", g.token())];
+            e.post(&e.f.as_a_token_endpoint, &p, e.client(), None)
+                .await
+                .json
+                .get("access_token")
+                .is_some()
+        }
+        IdJagCnfDropped | IdJagCnfAsRequestedCnf => {
+            let key = EsKey::generate();
+            let proof = e.token_proof(&key, &e.f.as_a_token_endpoint);
+            let aud = e.f.as_b_issuer.clone();
+            let x = exchange_extra(&e, &[("audience", &aud)], Some(proof)).await;
+            let c = decode(x.token()).1;
+            if f == IdJagCnfDropped {
+                !c.contains_key("cnf")
+            } else {
+                c.contains_key("requested_cnf")
+            }
+        }
+        IdJagCnfWithoutProofAccepted => {
+            let jkt = EsKey::generate().thumbprint();
+            let g = harness_id_jag(&e, json!({"cnf": {"jkt": jkt}}));
+            e.redeem(&g, &[], None).await.status == 200
+        }
+        IdJagCnfMismatchAccepted => {
+            let jkt = EsKey::generate().thumbprint();
+            let g = harness_id_jag(&e, json!({"cnf": {"jkt": jkt}}));
+            let proof = e.token_proof(&EsKey::generate(), &e.f.as_b_token_endpoint);
+            e.redeem(&g, &[], Some(proof)).await.status == 200
+        }
+        IdJagResourceClaimDropped | IdJagResourceRefused | IdJagResourceIsAudience => {
+            let (aud, res) = (e.f.as_b_issuer.clone(), e.f.rs_resource.clone());
+            let x = exchange_extra(&e, &[("audience", &aud), ("resource", &res)], None).await;
+            match f {
+                IdJagResourceRefused => x.status != 200,
+                IdJagResourceClaimDropped => !decode(x.token()).1.contains_key("resource"),
+                _ => decode(x.token()).1.get("resource") == Some(&json!(aud)),
+            }
+        }
+        IdJagAliasInAud => {
+            let alias = e.f.as_b_audience_alias.clone();
+            let x = exchange_extra(&e, &[("audience", &alias)], None).await;
+            decode(x.token()).1["aud"] != json!(e.f.as_b_issuer)
         }
         other => unreachable!("{other} is not an ID-JAG fault"),
     }
