@@ -198,13 +198,13 @@ faults! {
     ErrorDescriptionBadChars = "error-description-bad-chars", ["GEN-04"], "error_description contains quote, backslash and DEL";
     /// fuzz: reachable by exchange-error-format, assertion-error-format
     InvalidClientNoChallenge = "invalid-client-no-www-authenticate", ["GEN-04"], "401 invalid_client after Basic authentication lacks WWW-Authenticate";
-    /// fuzz: reachable by exchange-token-for-invalid, assertion-token-for-invalid
     /// Both ASes answer `invalid_client` after Basic authentication with 400 and no
     /// `WWW-Authenticate`, though RFC 6749 §5.2 requires 401 and the challenge when the client
     /// used the Authorization header (the mirror of the legal variant
     /// `invalid-client-400-without-header`).
     /// fuzz: unreachable: the error-status oracle accepts 400 or 401 for invalid_client; the 401 rule after Basic authentication is a suite check
     InvalidClient400AfterBasic = "invalid-client-400-after-basic", ["GEN-04"], "invalid_client after Basic authentication is answered with 400 and no WWW-Authenticate instead of 401";
+    /// fuzz: reachable by exchange-token-for-invalid, assertion-token-for-invalid
     AcceptDuplicateParams = "accept-duplicate-params", ["GEN-02"], "repeated parameters are accepted (last wins)";
     /// fuzz: reachable by exchange-token-for-invalid, assertion-token-for-invalid
     TokenEndpointAcceptsGet = "token-endpoint-accepts-get", ["GEN-01"], "token endpoints process GET requests with query parameters";
@@ -595,6 +595,7 @@ faults! {
     IdJagAudienceIssuerRefused = "id-jag-audience-issuer-refused", ["IDJAG-02"], "The IdP (ID-JAG mode) knows the resource AS only by its alias: audience set to its issuer is invalid_target";
     /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the oracles judge token responses, not the grant's claims
     IdJagAliasInAud = "id-jag-alias-in-aud", ["IDJAG-02"], "The IdP (ID-JAG mode) puts the audience alias it was sent into the ID-JAG's aud instead of the resource AS's issuer";
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and DPoP; the fuzzer sends no DPoP proofs
     IdJagCnfMismatchAccepted = "id-jag-cnf-mismatch-accepted", ["IDJAG-18"], "The resource AS (ID-JAG mode) redeems a key-bound ID-JAG with a DPoP proof by another key";
     // Second ways for AS-B, RS-B, metadata and DPoP rules (issue 8 item 5, tests/two_ways.rs).
     /// AS-A publishes the chaining token-type list as `[]`: IC-17 §4.1 names token types
