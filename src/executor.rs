@@ -1108,7 +1108,12 @@ impl CaseRun {
             (Endpoint::Jwks, Some(a)) => a
                 .jwks_uri
                 .clone()
-                .ok_or_else(|| Stop::Error("the AS has no jwks_uri".into()))?,
+                // jwks_uri is OPTIONAL in RFC 8414 §2 (an AS issuing only opaque tokens needs
+                // none): a case reading the key set cannot run, which is a skip, not an error.
+                // Whether an AS that signs grants publishes one is metadata/*'s to grade.
+                .ok_or_else(|| {
+                    Stop::Skip("the AS publishes no jwks_uri (RFC 8414 §2: OPTIONAL)".into())
+                })?,
             (Endpoint::Metadata, None) => {
                 well_known(&self.rs_urls()?.0, "oauth-protected-resource")
             }
