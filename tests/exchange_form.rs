@@ -67,7 +67,7 @@ fn a_target_declaring_audience_makes_setup_exchanges_send_audience() {
     let report = run(
         dir.path(),
         &target,
-        &["mapped-subject-reaches-as-b", "success-response-shape"],
+        &["mapped-subject-reaches-as-b", "resource-token-endpoint"],
     );
     let setup = exchange_bodies(&report, "mapped-subject-reaches-as-b");
     assert!(!setup.is_empty(), "{report}");
@@ -84,7 +84,9 @@ fn a_target_declaring_audience_makes_setup_exchanges_send_audience() {
         );
     }
     // The step's own `resource` wins: this case grades the `resource` form.
-    for form in exchange_bodies(&report, "success-response-shape") {
+    let named = exchange_bodies(&report, "resource-token-endpoint");
+    assert!(!named.is_empty(), "{report}");
+    for form in named {
         let k = keys(&form);
         assert!(
             k.contains(&"resource") && !k.contains(&"audience"),
