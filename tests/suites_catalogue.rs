@@ -197,6 +197,16 @@ fn every_case_cites_known_requirements_and_names_its_breaking_fault() {
     }
 }
 
+/// The requirement IDs a case cites (`requirements`).
+fn cited(case: &Value) -> Vec<&str> {
+    case["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect()
+}
+
 /// Every check is graded by its own requirement (issue 8, item 3): in a case citing several IDs
 /// a check names its `requirement`, judged from the spec text it enforces, so that it never
 /// inherits the level of whichever ID the case happens to list first; and every `requirement`
@@ -206,12 +216,7 @@ fn every_check_in_a_multi_requirement_case_names_its_own_requirement() {
     let mut problems = Vec::new();
     for (file, _, case, _) in cases() {
         let id = case["id"].as_str().unwrap();
-        let cited: Vec<&str> = case["requirements"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap())
-            .collect();
+        let cited = cited(&case);
         for check in case["check"].as_array().into_iter().flatten() {
             let what = check.get("what").and_then(Value::as_str).unwrap_or("?");
             match check.get("requirement").and_then(Value::as_str) {
@@ -243,12 +248,7 @@ fn every_cited_requirement_is_graded_by_a_check() {
     let mut ungraded = BTreeSet::new();
     for (file, _, case, _) in cases() {
         let id = case["id"].as_str().unwrap();
-        let cited: Vec<&str> = case["requirements"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap())
-            .collect();
+        let cited = cited(&case);
         let checks: Vec<&Value> = case["check"].as_array().into_iter().flatten().collect();
         let graded: BTreeSet<&str> = checks
             .iter()
