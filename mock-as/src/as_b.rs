@@ -378,7 +378,7 @@ async fn check_signature(s: &AsB, jws: &Jws, iss: &str, any_issuer: bool) -> Res
                 jwks.iter().filter_map(pem_secret).collect()
             };
             let ok = secrets.iter().any(|secret| {
-                let mut mac = Hmac::<Sha256>::new_from_slice(&secret).expect("any key length");
+                let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("any key length");
                 mac.update(jws.signing_input.as_bytes());
                 mac.verify_slice(&jws.signature).is_ok()
             });
@@ -419,8 +419,9 @@ async fn validate_grant(s: &AsB, assertion: &str, now: i64) -> Result<Grant, Str
                 .iter()
                 .all(|n| n.as_str().is_some_and(|n| !jws.header.contains_key(n)))
         });
-        if !f.has(Fault::AcceptUnknownCrit) && !(only_absent && f.has(Fault::CritAbsentNameIgnored))
-        {
+        let ignored =
+            f.has(Fault::AcceptUnknownCrit) || (only_absent && f.has(Fault::CritAbsentNameIgnored));
+        if !ignored {
             return Err("unsupported crit header parameter".into());
         }
     }
