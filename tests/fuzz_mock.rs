@@ -8,6 +8,8 @@ use chainproof::report::ReportOptions;
 use mock_as::Fault;
 use std::path::{Path, PathBuf};
 
+mod common;
+
 fn args(out: &Path, cases: u64, seed: u64, faults: &[Fault]) -> FuzzOptions {
     FuzzOptions {
         cases,
@@ -19,10 +21,6 @@ fn args(out: &Path, cases: u64, seed: u64, faults: &[Fault]) -> FuzzOptions {
         },
         ..FuzzOptions::default()
     }
-}
-
-fn report(out: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap()
 }
 
 fn replay_files(out: &Path) -> Vec<PathBuf> {
@@ -44,23 +42,12 @@ fn replay_files(out: &Path) -> Vec<PathBuf> {
 async fn conformant_mock_has_no_findings() {
     let dir = tempfile::tempdir().unwrap();
     let code = fuzz::run(args(dir.path(), 500, 1, &[])).await;
-    let r = report(dir.path());
-    let failing: Vec<_> = r["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| !matches!(c["verdict"].as_str(), Some("pass" | "skip" | "info")))
-        .map(|c| format!("{} {} {}", c["case"], c["verdict"], c["message"]))
-        .collect();
-    assert!(failing.is_empty(), "{failing:#?}");
-    assert_eq!(code, exit::OK);
+    let r = conformant(dir.path(), code);
     assert_eq!(r["fuzz"]["findings"], 0);
     assert_eq!(r["fuzz"]["seed"], 1);
     assert_eq!(r["fuzz"]["cases"], 500);
     // Replay files only for observations (MAY-level, `info`), never for a finding.
-    let observations: Vec<String> = r["cases"]
-        .as_array()
-        .unwrap()
+    let observations: Vec<String> = common::cases(&r)
         .iter()
         .filter(|c| c["verdict"] == "info")
         .map(|c| format!("fuzz-finding-{}.json", c["case"].as_str().unwrap()))
@@ -77,14 +64,56 @@ async fn conformant_mock_has_no_findings() {
         "exchange-token-for-invalid",
         "assertion-token-for-invalid",
     ] {
-        let case = r["cases"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["case"] == id)
-            .unwrap();
+        let case = common::case(&r, id);
         assert_eq!(case["verdict"], "pass", "{id}: {case}");
     }
+}
+
+/// The fuzzer sets up and judges exchanges in the graded profile's form, as `run` does (target,
+/// then profile, then built-in): under id-jag AS-B is named with `audience`, the ID token is the
+/// subject token, `requested_token_type` is id-jag, and harness grants are typed
+/// `oauth-id-jag+jwt`. With the built-in form the conformant id-jag mock refused every valid
+/// request (two false `valid-rejected` findings).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_graded_profiles_exchange_form_is_applied() {
+    for profile in ["ena-1.0", "id-jag"] {
+        let dir = tempfile::tempdir().unwrap();
+        let options = FuzzOptions {
+            profile: Some(profile.into()),
+            ..args(dir.path(), 300, 1, &[])
+        };
+        let code = fuzz::run(options).await;
+        let r = conformant(dir.path(), code);
+        for c in common::cases(&r) {
+            if c["case"].as_str().unwrap().ends_with("-valid-rejected") {
+                assert_eq!(c["verdict"], "pass", "{profile}: {c}");
+            }
+        }
+        if profile == "id-jag" {
+            let log = std::fs::read_to_string(dir.path().join("fuzz-requests.log")).unwrap();
+            let setup = log.lines().find(|l| l.contains(" setup exchange "));
+            let setup = setup.unwrap();
+            assert!(
+                setup.contains("&audience={as_b_issuer}")
+                    && setup.contains("&requested_token_type={requested_token_type}")
+                    && !setup.contains("resource="),
+                "{setup}"
+            );
+        }
+    }
+}
+
+/// The report of a run that found nothing (at most observations), and exited 0.
+fn conformant(out: &Path, code: i32) -> serde_json::Value {
+    let r = common::report_in(out);
+    let failing: Vec<_> = common::cases(&r)
+        .iter()
+        .filter(|c| !matches!(c["verdict"].as_str(), Some("pass" | "skip" | "info")))
+        .map(|c| format!("{} {} {}", c["case"], c["verdict"], c["message"]))
+        .collect();
+    assert!(failing.is_empty(), "{}: {failing:#?}", r["profile"]);
+    assert_eq!(code, exit::OK);
+    r
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -93,14 +122,8 @@ async fn server_error_fault_is_found_shrunk_and_replayable() {
     let faulty = [Fault::ServerErrorOnMalformed];
     let code = fuzz::run(args(dir.path(), 300, 1, &faulty)).await;
     assert_eq!(code, exit::CONFORMANCE);
-    let r = report(dir.path());
-    let case = r["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["case"] == "exchange-server-error")
-        .unwrap_or_else(|| panic!("no exchange-server-error case: {:#}", r["cases"]))
-        .clone();
+    let r = common::report_in(dir.path());
+    let case = common::case(&r, "exchange-server-error").clone();
     assert_eq!(case["verdict"], "fail");
     assert_eq!(case["requirements"][0], "GEN-04");
     assert_eq!(case["transcript"][0]["response"]["status"], 500);
@@ -173,7 +196,7 @@ async fn endpoint_choice_limits_what_is_fuzzed() {
     let cases: Vec<&str> = log.lines().filter(|l| l.contains(" case=")).collect();
     assert_eq!(cases.len(), 100);
     assert!(cases.iter().all(|l| l.contains(" assertion ")), "{log}");
-    let r = report(dir.path());
+    let r = common::report_in(dir.path());
     assert!(
         r["cases"]
             .as_array()
