@@ -145,6 +145,20 @@ pub enum ForgeMode {
     /// The source ES256 token with its ECDSA signature's `s` negated (`jose::malleate_es256`):
     /// a different string for the same signed content; a non-ES256 source skips the case.
     MalleateSignature,
+    /// The source token's header and claims under a signature of zero bytes, as long as the
+    /// source's (64 for ES256): the ECDSA (r, s) = (0, 0) that a broken verifier accepts for
+    /// any message (CVE-2022-21449).
+    ZeroSignature,
+    /// HS256 keyed with the SPKI PEM text of AS-A's public key (RFC 7468, LF line ends): the
+    /// classic algorithm-confusion secret (RFC 8725 §2.1).
+    HmacWithIssuerPem,
+    /// The source token, unchanged, in the flattened JWS JSON serialization (RFC 7515 §7.2.2):
+    /// validly signed, but not a JWT (RFC 7519 §1: JWTs use the compact serialization).
+    JsonSerialization,
+    /// Signed by the harness's stranger issuer: an issuer the harness serves (RFC 8414
+    /// metadata and a JWKS, under the harness issuer's path) but that no AS-B was told to
+    /// trust; `iss` is always that issuer.
+    Stranger,
 }
 
 impl ForgeMode {
@@ -157,6 +171,10 @@ impl ForgeMode {
         "harness",
         "jwt_client",
         "malleate_signature",
+        "zero_signature",
+        "hmac_with_issuer_pem",
+        "json_serialization",
+        "stranger",
     ];
 }
 
@@ -228,11 +246,11 @@ pub enum Action {
     Request(RawRequest),
     /// A precondition on what earlier steps saw: when `condition` does not hold, the case is
     /// `skip` with `reason` (e.g. an optional feature the server does not offer). With `when`,
-    /// only while `when` holds: so a skip for an unseen detail of a response never hides that
-    /// the response itself failed (its checks still grade it).
+    /// only while every `when` condition holds: so a skip for an unseen detail of a response
+    /// never hides that the response itself failed (its checks still grade it).
     SkipUnless {
         condition: Condition,
-        when: Option<Condition>,
+        when: Vec<Condition>,
         reason: Template,
     },
 }
@@ -290,13 +308,16 @@ pub struct Check {
     pub value: Query,
     /// Requirement graded by this check (defaults to the case's first).
     pub requirement: String,
-    pub when: Option<Condition>,
+    /// Guards, all of which must hold for the check to apply (empty: it always applies).
+    /// Several guards judge one rule that depends on more than one observation, e.g. "a 200
+    /// whose body has no `scope` grants the requested scope" (RFC 6749 §5.1).
+    pub when: Vec<Condition>,
     pub predicate: Predicate,
     /// Where the `[[case.check]]` table is written; reports show it beside a failed check.
     pub source: Location,
 }
 
-/// A `when` guard: the check applies only when this holds.
+/// One `when` guard (or a `skip_unless` condition): a query and a predicate that must hold.
 #[derive(Debug, Clone)]
 pub struct Condition {
     pub value: Query,

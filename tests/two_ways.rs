@@ -67,63 +67,14 @@ const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
         "DPOP-03",
         "bind-to-stale-proof-key binds without a proof; still to build: AS-B announces Bearer for a bound token (dpop-token-type-bearer shows it, graded IC-AT-07)",
     ),
-    ("ENA-P-13", "RS-B accepts a token in a form body of a GET"),
-    ("GEN-06", "AS-B accepts a relative resource"),
-    (
-        "IC-AT-06",
-        "AS-B narrows a requested scope without reporting it",
-    ),
-    (
-        "IC-JB-03a",
-        "AS-B verifies the signature over the payload only",
-    ),
-    (
-        "IC-JB-03b",
-        "AS-B treats alg \"None\" (other case) as unsigned and accepts it",
-    ),
-    (
-        "IC-JB-03c",
-        "AS-B accepts HS256 keyed with the issuer's PEM public key only",
-    ),
-    (
-        "IC-JB-03e",
-        "AS-B trusts any issuer whose metadata it can fetch",
-    ),
-    (
-        "IC-JB-03f",
-        "AS-B accepts a grant whose iss is an empty string",
-    ),
-    (
-        "IC-JB-03g",
-        "AS-B accepts a grant whose sub is an empty string",
-    ),
-    ("IC-JB-03h", "AS-B accepts a grant whose aud is missing"),
-    ("IC-JB-03j", "AS-B ignores nbf given as a string"),
-    (
-        "IC-JB-03l",
-        "AS-B ignores crit naming a parameter it does understand but the header lacks",
-    ),
-    (
-        "IC-JB-03m",
-        "AS-B takes the first of two JWTs joined in one assertion",
-    ),
-    ("IC-JB-11", "AS-B sends access_token as a JSON object"),
-    ("IC-JB-12", "AS-B's access token has no exp"),
-    (
-        "IC-JB-15",
-        "AS-B grants an unknown scope the grant does not carry",
-    ),
     (
         "IC-MD-09",
         "RS-B's resource_metadata points at a URL that serves no metadata",
     ),
-    ("IC-TE-02", "AS-A accepts a JSON body instead of a form"),
-    ("IC-TE-11", "AS-A omits token_type"),
     (
         "IC-TE-19",
         "AS-A's grant for two requested ASes lists one it has no trust relationship with (needs a fixture AS that AS-A does not trust)",
     ),
-    ("IC-TE-20", "AS-A's grant aud names its own API audience"),
     (
         "ENA-TX-12",
         "AS-A issues a same-domain token with a scope the requester holds but that belongs to another API (not relevant to the target); needs a per-API scope fixture",

@@ -34,6 +34,8 @@ const BREAKS_CHAIN: &[Fault] = &[
     Fault::AsBAssertionParamRenamed,
     Fault::AsBGrantTypeMisnamed,
     Fault::AtAudOtherResource,
+    Fault::AccessTokenObject,
+    Fault::AtNoExp,
 ];
 
 /// Bearer chain without panicking: user token → exchange → jwt-bearer → RS-B 200.
@@ -72,6 +74,11 @@ async fn raw_post(e: &Env, url: &str, body: String) -> Resp {
 }
 
 fn hs256_with_public_jwk(e: &Env) -> String {
+    hs256_with_secret(e, &serde_json::to_vec(&e.harness.public_jwk()).unwrap())
+}
+
+/// A harness grant's claims under HS256 keyed with `secret`.
+fn hs256_with_secret(e: &Env, secret: &[u8]) -> String {
     use hmac::Mac;
     let claims = Value::Object(decode(&e.harness_grant(json!({}))).1);
     let header = json!({"alg": "HS256", "kid": e.harness.kid()});
@@ -80,8 +87,7 @@ fn hs256_with_public_jwk(e: &Env) -> String {
         jose::b64url(&serde_json::to_vec(&header).unwrap()),
         jose::b64url(&serde_json::to_vec(&claims).unwrap())
     );
-    let secret = serde_json::to_vec(&e.harness.public_jwk()).unwrap();
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&secret).unwrap();
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
     mac.update(input.as_bytes());
     format!("{input}.{}", jose::b64url(&mac.finalize().into_bytes()))
 }
@@ -280,6 +286,50 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             e.redeem(&e.harness_grant_with_header(h, json!({})), &[], None).await.status == 200
         }
         AcceptAccessTokenAsGrant => e.redeem(&e.user_token().await, &[], None).await.status == 200,
+        AcceptAlgNoneOtherCase => {
+            let g = jose::assemble(&json!({"alg": "None"}), &Value::Object(decode(&e.harness_grant(json!({}))).1), b"");
+            e.redeem(&g, &[], None).await.status == 200
+        }
+        AcceptMissingIss => e.redeem(&e.harness_grant(json!({"iss": null})), &[], None).await.status == 200,
+        AcceptEmptyIss => e.redeem(&e.harness_grant(json!({"iss": ""})), &[], None).await.status == 200,
+        AcceptEmptySub => e.redeem(&e.harness_grant(json!({"sub": ""})), &[], None).await.status == 200,
+        AcceptMissingAud => e.redeem(&e.harness_grant(json!({"aud": null})), &[], None).await.status == 200,
+        IgnoreStringNbf => e.redeem(&e.harness_grant(json!({"nbf": "4102444800"})), &[], None).await.status == 200,
+        CritAbsentNameIgnored => {
+            let h = json!({"alg": "ES256", "kid": e.harness.kid(), "crit": ["urn:example:absent"]});
+            e.redeem(&e.harness_grant_with_header(h, json!({})), &[], None).await.status == 200
+        }
+        FirstOfJoinedJwts => {
+            let g = e.harness_grant(json!({}));
+            e.redeem(&format!("{g}.{g}"), &[], None).await.status == 200
+        }
+        AccessTokenObject => e.redeem(&e.grant().await, &[], None).await.json["access_token"].is_object(),
+        AcceptZeroSignature => {
+            let g = e.harness_grant(json!({}));
+            let input = g.rsplit_once('.').unwrap().0;
+            e.redeem(&format!("{input}.{}", jose::b64url(&[0u8; 64])), &[], None).await.status == 200
+        }
+        AcceptHmacConfusionPem => {
+            let pem = mock_as::testkit::verifying_key_from_jwk(&e.harness.public_jwk()).unwrap().to_public_key_pem().unwrap();
+            e.redeem(&hs256_with_secret(&e, pem.as_bytes()), &[], None).await.status == 200
+        }
+        AcceptJwsJsonSerialization => {
+            let g = e.harness_grant(json!({}));
+            let p: Vec<&str> = g.split('.').collect();
+            let flat = json!({"protected": p[0], "payload": p[1], "signature": p[2]}).to_string();
+            e.redeem(&flat, &[], None).await.status == 200
+        }
+        TrustDiscoveredIssuer => {
+            let key = EsKey::generate();
+            let iss = stranger_issuer(&key).await;
+            let claims = decode(&e.harness_grant(json!({"iss": iss}))).1;
+            let g = jose::sign(&key, &json!({"alg": "ES256", "kid": key.kid()}), &Value::Object(claims));
+            e.redeem(&g, &[], None).await.status == 200
+        }
+        AtNoExp => {
+            let r = e.redeem(&e.grant().await, &[], None).await;
+            r.status == 200 && !decode(r.token()).1.contains_key("exp")
+        }
         AudPrefixMatch => {
             let g = e.harness_grant(json!({"aud": format!("{}/other", f_.as_b_issuer)}));
             e.redeem(&g, &[], None).await.status == 200
@@ -641,6 +691,42 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             let x = e.exchange_with(&st, &[("resource", &f_.as_b_issuer), ("resource", &c)], None).await;
             x.status == 200 && decode(x.token()).1["aud"].as_array().is_some_and(|a| a.len() == 3)
         }
+        ExchangeNoTokenType => {
+            let x = e.exchange(&[]).await;
+            x.status == 200 && x.json.get("token_type").is_none() && x.json.get("issued_token_type").is_some()
+        }
+        AsBScopeNarrowedSilently => {
+            let y = e.redeem(&e.grant().await, &[("scope", "read write")], None).await;
+            y.status == 200 && y.json.get("scope").is_none() && decode(y.token()).1["scope"] == json!("read")
+        }
+        AsBGrantsUnknownScope => {
+            let y = e.redeem(&e.grant().await, &[("scope", "chainproof-unknown-scope")], None).await;
+            y.status == 200 && decode(y.token()).1["scope"] == json!("chainproof-unknown-scope")
+        }
+        ExchangeAcceptsJsonBody => {
+            let st = e.user_token().await;
+            let body = json!({"grant_type": TE, "subject_token": st, "subject_token_type": TT_AT, "resource": f_.as_b_issuer});
+            let req = e.http.post(&f_.as_a_token_endpoint).header("content-type", "application/json").body(body.to_string());
+            let (id, secret) = (f_.client_id.clone(), f_.client_secret.clone());
+            let r = read(req.basic_auth(id, Some(secret)).send().await.unwrap()).await;
+            r.status == 200 && r.json.get("access_token").is_some()
+        }
+        ExchangeResponseTextPlain => {
+            let x = e.exchange(&[]).await;
+            x.status == 200 && x.header("content-type") == Some("text/plain")
+        }
+        GrantAudApiAudience => {
+            let aud = &grant_claims(&e).await["aud"];
+            aud.as_array().is_some_and(|a| a.contains(&json!(f_.as_b_issuer)) && a.len() == 2 && a[1] != json!(f_.as_a_token_endpoint))
+        }
+        GrantAudAsATokenEndpoint => grant_claims(&e).await["aud"] == json!([f_.as_b_issuer, f_.as_a_token_endpoint]),
+        AsBRelativeResourceIgnored => {
+            e.redeem(&e.grant().await, &[("resource", "/chainproof-relative")], None).await.status == 200
+        }
+        RsBearerSchemeCaseSensitive => {
+            let t = e.b_token().await;
+            e.rs_get("Bearer", &t, None).await.status == 200 && e.rs_get("bearer", &t, None).await.status == 401
+        }
         UnknownGrantTypeAsExchange => {
             let st = e.user_token().await;
             let p = [("grant_type", "urn:example:nope"), ("subject_token", st.as_str()), ("subject_token_type", TT_AT), ("resource", f_.as_b_issuer.as_str())];
@@ -706,6 +792,20 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
 #[case(Fault::AcceptMissingExp)]
 #[case(Fault::AcceptFutureNbf)]
 #[case(Fault::AcceptUnknownCrit)]
+#[case(Fault::AcceptAlgNoneOtherCase)]
+#[case(Fault::AcceptMissingIss)]
+#[case(Fault::AcceptEmptyIss)]
+#[case(Fault::AcceptEmptySub)]
+#[case(Fault::AcceptMissingAud)]
+#[case(Fault::IgnoreStringNbf)]
+#[case(Fault::CritAbsentNameIgnored)]
+#[case(Fault::FirstOfJoinedJwts)]
+#[case(Fault::AccessTokenObject)]
+#[case(Fault::AtNoExp)]
+#[case(Fault::AcceptZeroSignature)]
+#[case(Fault::AcceptHmacConfusionPem)]
+#[case(Fault::AcceptJwsJsonSerialization)]
+#[case(Fault::TrustDiscoveredIssuer)]
 #[case(Fault::AcceptAccessTokenAsGrant)]
 #[case(Fault::AudPrefixMatch)]
 #[case(Fault::AcceptGrantForOtherClient)]
@@ -787,6 +887,15 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
 #[case(Fault::TokenEndpointIgnoresMethod)]
 #[case(Fault::RefuseUnknownParams)]
 #[case(Fault::GrantAudUnrequestedAs)]
+#[case(Fault::ExchangeNoTokenType)]
+#[case(Fault::AsBScopeNarrowedSilently)]
+#[case(Fault::AsBGrantsUnknownScope)]
+#[case(Fault::ExchangeAcceptsJsonBody)]
+#[case(Fault::ExchangeResponseTextPlain)]
+#[case(Fault::GrantAudApiAudience)]
+#[case(Fault::GrantAudAsATokenEndpoint)]
+#[case(Fault::AsBRelativeResourceIgnored)]
+#[case(Fault::RsBearerSchemeCaseSensitive)]
 #[case(Fault::ExchangeGrantsClientScopes)]
 #[case(Fault::ExchangeScopeNarrowedSilently)]
 #[case(Fault::MetadataChainingTypesEmpty)]
@@ -863,6 +972,28 @@ fn self_signed() -> (EsKey, rcgen::Certificate) {
         .self_signed(&pair)
         .unwrap();
     (EsKey::from_pkcs8_pem(&pair.serialize_pem()).unwrap(), cert)
+}
+
+/// An issuer no AS-B trusts, serving RFC 8414 metadata and a JWKS with `key` on loopback;
+/// returns its identifier.
+async fn stranger_issuer(key: &EsKey) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let iss = format!("http://{}/stranger", listener.local_addr().unwrap());
+    let meta = json!({"issuer": iss, "jwks_uri": format!("{iss}/jwks")});
+    let mut jwk = key.public_jwk();
+    jwk["kid"] = json!(key.kid());
+    let jwks = json!({"keys": [jwk]});
+    let app = axum::Router::new()
+        .route(
+            "/.well-known/oauth-authorization-server/stranger",
+            axum::routing::get(move || async move { axum::Json(meta) }),
+        )
+        .route(
+            "/stranger/jwks",
+            axum::routing::get(move || async move { axum::Json(jwks) }),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    iss
 }
 
 /// Serves `pem` on loopback; returns its URL.
