@@ -56,14 +56,6 @@ const NO_SECOND_WAY: &[(&str, &str)] = &[
 /// second way each still needs as a fault (and, where no case sees it, a case).
 const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
     (
-        "IDJAG-05",
-        "the ID-JAG's scope claim differs from the scope the exchange response reports as granted",
-    ),
-    (
-        "IDJAG-13",
-        "the IdP takes its own ID-JAG as a token-exchange subject_token and issues an access token",
-    ),
-    (
         "DPOP-03",
         "bind-to-stale-proof-key binds without a proof; still to build: AS-B announces Bearer for a bound token (dpop-token-type-bearer shows it, graded IC-AT-07)",
     ),
