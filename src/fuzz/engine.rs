@@ -389,11 +389,11 @@ pub async fn run(session: &mut Session, cfg: &EngineConfig) -> Result<EngineOutc
             if i < cfg.cases && cfg.deadline.is_some_and(|d| Instant::now() >= d) {
                 stop.time_limited.set(true);
             }
-            let more = i < cfg.cases
-                && !stop.halted.get()
-                && !stop.time_limited.get()
-                && !(i - first >= min_stretch && s.subject_token_due());
-            if !more {
+            let done = i >= cfg.cases
+                || stop.halted.get()
+                || stop.time_limited.get()
+                || (i - first >= min_stretch && s.subject_token_due());
+            if done {
                 return Poll::Ready(None);
             }
             *next += 1;
