@@ -3,8 +3,9 @@
 //! the real binary against the embedded mock with a fault that breaks one case.
 
 use assert_cmd::cargo::CommandCargoExt;
-use serde_json::Value;
 use std::process::Command;
+
+mod common;
 
 /// The `[[case.check]]` line of the first check of `grant-validation/alg-none`.
 fn alg_none_check_line() -> usize {
@@ -59,9 +60,7 @@ fn a_failed_run_shows_the_check_file_and_line_everywhere() {
         insta::assert_snapshot!("failed_run_terminal", shown);
     });
 
-    let json: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
-            .unwrap();
+    let json = common::report_in(dir.path());
     let checks = json["cases"][0]["checks"].as_array().unwrap();
     assert!(!checks.is_empty());
     for k in checks {
@@ -112,9 +111,7 @@ fn an_overridden_suite_is_located_in_the_users_file() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let json: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
-            .unwrap();
+    let json = common::report_in(dir.path());
     let user_file = suites.join("grant-validation.toml").display().to_string();
     assert_eq!(
         json["cases"][0]["checks"][0]["source"]["file"],

@@ -6,6 +6,8 @@ use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 use std::process::{Command, Output};
 
+mod common;
+
 fn chainproof(args: &[&str]) -> Output {
     Command::cargo_bin("chainproof")
         .unwrap()
@@ -129,14 +131,10 @@ fn deadline_interrupts_and_still_reports() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    let report: Value =
-        serde_json::from_slice(&std::fs::read(out_dir.join("report.json")).unwrap()).unwrap();
+    let report = common::read_report(&out_dir.join("report.json"), &out.stderr);
     assert_eq!(report["interrupted"], true);
-    let cases = report["cases"].as_array().unwrap();
-    let waiting = cases
-        .iter()
-        .find(|c| c["case"] == "expired-grant-by-waiting")
-        .expect("the waiting case is reported");
+    let cases = common::cases(&report);
+    let waiting = common::case(&report, "expired-grant-by-waiting");
     assert_eq!(waiting["verdict"], "error");
     assert_eq!(waiting["not_run"], true);
     assert!(waiting["message"].as_str().unwrap().contains("interrupted"));

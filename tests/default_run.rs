@@ -7,6 +7,8 @@ mod report_common;
 use assert_cmd::Command;
 use report_common::*;
 
+mod common;
+
 #[test]
 fn default_run_passes_and_every_report_agrees() {
     let out = tempfile::tempdir().unwrap();
@@ -24,9 +26,8 @@ fn default_run_passes_and_every_report_agrees() {
         "default run failed:\n{stderr}"
     );
 
-    let json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
-    let cases = json["cases"].as_array().unwrap();
+    let json = common::read_report(&out.path().join("report.json"), &output.stderr);
+    let cases = common::cases(&json);
     let summary = &json["summary"];
     assert!(
         cases.len() >= 50,

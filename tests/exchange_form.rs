@@ -8,6 +8,8 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
 
+mod common;
+
 fn run(dir: &Path, target: &str, cases: &[&str]) -> Value {
     let path = dir.join("target.toml");
     std::fs::write(&path, target).unwrap();
@@ -18,20 +20,12 @@ fn run(dir: &Path, target: &str, cases: &[&str]) -> Value {
         cmd.args(["--case", c]);
     }
     let out = cmd.arg("--out").arg(dir.join("reports")).output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    let text =
-        std::fs::read(dir.join("reports/report.json")).unwrap_or_else(|e| panic!("{e}: {stderr}"));
-    serde_json::from_slice(&text).unwrap()
+    common::read_report(&dir.join("reports/report.json"), &out.stderr)
 }
 
 /// The form bodies of every exchange (`grant_type` token-exchange) request in the report.
 fn exchange_bodies(report: &Value, case: &str) -> Vec<Vec<(String, String)>> {
-    let case = report["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["case"] == case)
-        .unwrap_or_else(|| panic!("no case {case}: {report}"));
+    let case = common::case(report, case);
     assert_eq!(case["verdict"], "pass", "{case}");
     case["transcript"]
         .as_array()

@@ -6,6 +6,8 @@ use chainproof::report::ReportOptions;
 use mock_as::{Fault, Variant};
 use rstest::rstest;
 
+mod common;
+
 #[rstest]
 #[case::no_cache_control(Fault::NoCacheControl, "exchange-token-cache-control", "fail")]
 #[case::duplicate_params(
@@ -75,21 +77,15 @@ async fn reported(
         ..FuzzOptions::default()
     };
     let code = fuzz::run(args).await;
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
-            .unwrap();
-    let cases = report["cases"].as_array().unwrap();
-    let found = cases
-        .iter()
-        .find(|c| c["case"] == case_id)
-        .unwrap_or_else(|| {
-            let ids: Vec<_> = cases
-                .iter()
-                .filter(|c| c["verdict"] != "pass")
-                .map(|c| &c["case"])
-                .collect();
-            panic!("{fault}: no {case_id}; non-pass cases: {ids:?}")
-        });
+    let report = common::report_in(dir.path());
+    let found = common::find_case(&report, case_id).unwrap_or_else(|| {
+        let ids: Vec<_> = common::cases(&report)
+            .iter()
+            .filter(|c| c["verdict"] != "pass")
+            .map(|c| &c["case"])
+            .collect();
+        panic!("{fault}: no {case_id}; non-pass cases: {ids:?}")
+    });
     assert_eq!(found["verdict"], verdict, "{fault}: {found}");
     assert_eq!(
         code,

@@ -6,6 +6,8 @@
 use assert_cmd::Command;
 use std::path::Path;
 
+mod common;
+
 /// What one `chainproof fuzz` run left behind.
 struct Fuzzed {
     code: i32,
@@ -33,19 +35,6 @@ fn fuzz(out: &Path, cases: u32, extra: &[&str]) -> Fuzzed {
     }
 }
 
-fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn case<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    report["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["case"] == id)
-        .unwrap_or_else(|| panic!("no case {id}: {:#}", report["cases"]))
-}
-
 /// A legal variant the fuzzer (like the suites) warns about: exchange-token-pragma is `warn`.
 const WARN_VARIANT: &str = "no-pragma";
 const FAIL_FAULT: &str = "no-cache-control"; // exchange-token-cache-control: fail
@@ -57,10 +46,7 @@ fn fail_on_changes_the_exit_code() {
     let warn = fuzz(d.path(), 100, &["--mock-variant", WARN_VARIANT]);
     assert_eq!(warn.code, 0, "{}{}", warn.stdout, warn.stderr);
     assert_eq!(
-        case(
-            &json(&d.path().join("report.json")),
-            "exchange-token-pragma"
-        )["verdict"],
+        common::case(&common::report_in(d.path()), "exchange-token-pragma")["verdict"],
         "warn"
     );
     let gated = fuzz(
@@ -152,17 +138,20 @@ fn profile_changes_the_level_of_a_finding() {
     let d = tempfile::tempdir().unwrap();
     let args = ["--mock-fault", "scope-escalation"];
     let ic17 = fuzz(d.path(), 300, &args);
-    let r = json(&d.path().join("report.json"));
+    let r = common::report_in(d.path());
     assert_eq!(r["profile"], "ic-17", "{}", ic17.stderr);
-    assert_eq!(case(&r, "exchange-scope-escalation")["verdict"], "info");
+    assert_eq!(
+        common::case(&r, "exchange-scope-escalation")["verdict"],
+        "info"
+    );
     let ic14 = fuzz(
         d.path(),
         300,
         &[&args[..], &["--profile", "ic-14"]].concat(),
     );
-    let r = json(&d.path().join("report.json"));
+    let r = common::report_in(d.path());
     assert_eq!(r["profile"], "ic-14", "{}", ic14.stderr);
-    let c = case(&r, "exchange-scope-escalation");
+    let c = common::case(&r, "exchange-scope-escalation");
     assert_eq!(
         (&c["level"], &c["verdict"]),
         (&"SHOULD".into(), &"warn".into())
@@ -199,7 +188,7 @@ fn report_paths_are_written_where_named() {
         ],
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert_eq!(json(&p("a.json"))["fuzz"]["seed"], 1);
+    assert_eq!(common::read_report(&p("a.json"), b"")["fuzz"]["seed"], 1);
     assert!(
         std::fs::read_to_string(p("b.xml"))
             .unwrap()
@@ -266,8 +255,8 @@ fn reveal_tokens_keeps_jwt_signatures() {
             100,
             &[&["--mock-fault", FAIL_FAULT], extra].concat(),
         );
-        let r = json(&d.path().join("report.json"));
-        let body = case(&r, FAIL_CASE)["transcript"][0]["response"]["body"]
+        let r = common::report_in(d.path());
+        let body = common::case(&r, FAIL_CASE)["transcript"][0]["response"]["body"]
             .as_str()
             .unwrap()
             .to_string();
@@ -298,7 +287,7 @@ fn mock_variant_and_record_reach_the_run() {
         ],
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    let r = json(&d.path().join("report.json"));
+    let r = common::report_in(d.path());
     assert_eq!(
         r["targets"]["as_a"]["variants"][0], variant,
         "{:#}",

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+mod common;
+
 /// A target file naming one hostile server as AS-A and AS-B (pinned endpoints: it publishes
 /// no metadata), with a static subject token, so the fuzzer's first request is a case.
 fn target(dir: &Path, base: &str) -> PathBuf {
@@ -59,16 +61,9 @@ fn args(out: &Path, base: &str) -> FuzzOptions {
 }
 
 fn breaker_case(out: &Path) -> serde_json::Value {
-    let r: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let r = common::report_in(out);
     assert_eq!(r["interrupted"], true);
-    r["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["case"] == "circuit-breaker")
-        .cloned()
-        .expect("breaker case")
+    common::case(&r, "circuit-breaker").clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -109,9 +104,7 @@ async fn unanswered_requests_below_the_breaker_are_counted() {
     options.breaker = 1000;
     let code = fuzz::run(options).await;
     assert_eq!(code, exit::OK, "no finding, no breaker");
-    let r: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
-            .unwrap();
+    let r = common::report_in(dir.path());
     assert_eq!(
         r["fuzz"]["unanswered"], r["fuzz"]["requests"],
         "{}",
@@ -186,15 +179,8 @@ async fn a_huge_non_json_answer_is_a_finding_not_a_crash() {
     };
     let code = fuzz::run(a).await;
     assert_eq!(code, exit::CONFORMANCE);
-    let r: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
-            .unwrap();
-    let case = r["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["case"] == "exchange-token-response")
-        .unwrap();
+    let r = common::report_in(dir.path());
+    let case = common::case(&r, "exchange-token-response");
     assert_eq!(case["verdict"], "fail");
     assert_eq!(case["transcript"][0]["response"]["truncated"], true);
 }

@@ -13,6 +13,8 @@ use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
 use std::sync::Mutex;
 
+mod common;
+
 const FAULT_SOURCE: &str = include_str!("../mock-as/src/fault.rs");
 
 #[derive(Debug, Clone, PartialEq)]
@@ -109,10 +111,8 @@ async fn fuzz_finds_every_reachable_fault() {
             ..FuzzOptions::default()
         };
         fuzz::run(args).await;
-        let report: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
-                .unwrap();
-        let hit = report["cases"].as_array().unwrap().iter().any(|c| {
+        let report = common::report_in(dir.path());
+        let hit = common::cases(&report).iter().any(|c| {
             let id = c["case"].as_str().unwrap_or("");
             let verdict = c["verdict"].as_str().unwrap_or("");
             prefixes.iter().any(|p| id.starts_with(p.as_str()))
@@ -126,9 +126,7 @@ async fn fuzz_finds_every_reachable_fault() {
         if hit {
             caught += 1;
         } else {
-            let seen: Vec<String> = report["cases"]
-                .as_array()
-                .unwrap()
+            let seen: Vec<String> = common::cases(&report)
                 .iter()
                 .filter(|c| !matches!(c["verdict"].as_str(), Some("pass" | "skip")))
                 .map(|c| format!("{} {} {}", c["case"], c["verdict"], c["requirements"]))
@@ -177,14 +175,13 @@ fn fuzz_with_variants(
     }
     cmd.timeout(std::time::Duration::from_secs(300));
     let output = cmd.output().map_err(|e| e.to_string())?;
-    let text = std::fs::read_to_string(&json).map_err(|e| {
+    let report = common::try_read_report(&json).map_err(|e| {
         format!(
-            "no JSON report ({e}); exit {:?}; stderr:\n{}",
+            "{e}; exit {:?}; stderr:\n{}",
             output.status.code(),
             String::from_utf8_lossy(&output.stderr)
         )
     })?;
-    let report = serde_json::from_str(&text).map_err(|e| format!("bad JSON report: {e}"))?;
     Ok((report, output.status.code().unwrap_or(-1)))
 }
 
@@ -200,7 +197,7 @@ fn variant_problems(variants: &[Variant], report: &serde_json::Value) -> Vec<Str
         .flat_map(|v| v.requirements().iter().copied())
         .collect();
     let mut problems = Vec::new();
-    for c in report["cases"].as_array().unwrap() {
+    for c in common::cases(report) {
         let verdict = c["verdict"].as_str().unwrap_or("");
         let cites_warned = c["requirements"]
             .as_array()
@@ -337,13 +334,14 @@ fn report_under(command: &str, fault: Fault, out: &Path) -> serde_json::Value {
         .arg(&json)
         .timeout(std::time::Duration::from_secs(300));
     let output = cmd.output().unwrap();
-    let text = std::fs::read_to_string(&json).unwrap_or_else(|e| {
-        panic!(
-            "chainproof {command} --mock-fault {fault}: no JSON report ({e}); stderr:\n{}",
+    common::read_report(
+        &json,
+        format!(
+            "chainproof {command} --mock-fault {fault}: {}",
             String::from_utf8_lossy(&output.stderr)
         )
-    });
-    serde_json::from_str(&text).unwrap()
+        .as_bytes(),
+    )
 }
 
 /// (party, level, verdict) of every non-passing check of `report` citing `requirement`, by
@@ -351,7 +349,7 @@ fn report_under(command: &str, fault: Fault, out: &Path) -> serde_json::Value {
 fn grades(report: &serde_json::Value, requirement: &str) -> BTreeMap<String, Vec<[String; 3]>> {
     let s = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
     let mut out: BTreeMap<String, Vec<[String; 3]>> = BTreeMap::new();
-    for c in report["cases"].as_array().unwrap() {
+    for c in common::cases(report) {
         for k in c["checks"].as_array().unwrap() {
             if k["requirement"] == requirement && !matches!(k["verdict"].as_str(), Some("pass")) {
                 out.entry(format!("{}/{}", s(&c["suite"]), s(&c["case"])))

@@ -8,6 +8,8 @@ use chainproof::report::ReportOptions;
 use mock_as::Fault;
 use std::path::{Path, PathBuf};
 
+mod common;
+
 fn args(out: &Path, cases: u64, seed: u64, faults: &[Fault]) -> FuzzOptions {
     FuzzOptions {
         cases,
@@ -19,10 +21,6 @@ fn args(out: &Path, cases: u64, seed: u64, faults: &[Fault]) -> FuzzOptions {
         },
         ..FuzzOptions::default()
     }
-}
-
-fn report(out: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap()
 }
 
 fn replay_files(out: &Path) -> Vec<PathBuf> {
@@ -44,10 +42,8 @@ fn replay_files(out: &Path) -> Vec<PathBuf> {
 async fn conformant_mock_has_no_findings() {
     let dir = tempfile::tempdir().unwrap();
     let code = fuzz::run(args(dir.path(), 500, 1, &[])).await;
-    let r = report(dir.path());
-    let failing: Vec<_> = r["cases"]
-        .as_array()
-        .unwrap()
+    let r = common::report_in(dir.path());
+    let failing: Vec<_> = common::cases(&r)
         .iter()
         .filter(|c| !matches!(c["verdict"].as_str(), Some("pass" | "skip" | "info")))
         .map(|c| format!("{} {} {}", c["case"], c["verdict"], c["message"]))
@@ -58,9 +54,7 @@ async fn conformant_mock_has_no_findings() {
     assert_eq!(r["fuzz"]["seed"], 1);
     assert_eq!(r["fuzz"]["cases"], 500);
     // Replay files only for observations (MAY-level, `info`), never for a finding.
-    let observations: Vec<String> = r["cases"]
-        .as_array()
-        .unwrap()
+    let observations: Vec<String> = common::cases(&r)
         .iter()
         .filter(|c| c["verdict"] == "info")
         .map(|c| format!("fuzz-finding-{}.json", c["case"].as_str().unwrap()))
@@ -77,12 +71,7 @@ async fn conformant_mock_has_no_findings() {
         "exchange-token-for-invalid",
         "assertion-token-for-invalid",
     ] {
-        let case = r["cases"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["case"] == id)
-            .unwrap();
+        let case = common::case(&r, id);
         assert_eq!(case["verdict"], "pass", "{id}: {case}");
     }
 }
@@ -93,14 +82,8 @@ async fn server_error_fault_is_found_shrunk_and_replayable() {
     let faulty = [Fault::ServerErrorOnMalformed];
     let code = fuzz::run(args(dir.path(), 300, 1, &faulty)).await;
     assert_eq!(code, exit::CONFORMANCE);
-    let r = report(dir.path());
-    let case = r["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["case"] == "exchange-server-error")
-        .unwrap_or_else(|| panic!("no exchange-server-error case: {:#}", r["cases"]))
-        .clone();
+    let r = common::report_in(dir.path());
+    let case = common::case(&r, "exchange-server-error").clone();
     assert_eq!(case["verdict"], "fail");
     assert_eq!(case["requirements"][0], "GEN-04");
     assert_eq!(case["transcript"][0]["response"]["status"], 500);
@@ -173,7 +156,7 @@ async fn endpoint_choice_limits_what_is_fuzzed() {
     let cases: Vec<&str> = log.lines().filter(|l| l.contains(" case=")).collect();
     assert_eq!(cases.len(), 100);
     assert!(cases.iter().all(|l| l.contains(" assertion ")), "{log}");
-    let r = report(dir.path());
+    let r = common::report_in(dir.path());
     assert!(
         r["cases"]
             .as_array()

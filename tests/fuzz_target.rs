@@ -53,13 +53,7 @@ async fn live_target_file_is_fuzzed_through_discovery() {
     let report = common::read_report(&out.join("report.json"), &output.stderr);
     assert_eq!(report["targets"]["as_a"]["kind"], "live");
     assert_eq!(report["fuzz"]["findings"], 0);
-    let pass = |id: &str| {
-        report["cases"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c["case"] == id && c["verdict"] == "pass")
-    };
+    let pass = |id: &str| common::find_case(&report, id).is_some_and(|c| c["verdict"] == "pass");
     // Exchanges ran for real (post auth, discovered endpoint); grants were mutated.
     assert!(pass("exchange-valid-rejected"), "{:#}", report["cases"]);
     assert!(pass("assertion-token-for-invalid"), "{:#}", report["cases"]);
@@ -118,16 +112,9 @@ async fn subject_tokens_are_obtained_again_when_they_expire() {
             "{source}: {stdout}{stderr}{}",
             std::fs::read_to_string(out.join("summary.md")).unwrap_or_default()
         );
-        let report: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap())
-                .unwrap();
+        let report = common::read_report(&out.join("report.json"), &output.stderr);
         assert_eq!(report["fuzz"]["findings"], 0, "{source}: {stdout}");
-        let valid = report["cases"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["case"] == "exchange-valid-rejected")
-            .unwrap();
+        let valid = common::case(&report, "exchange-valid-rejected");
         assert_eq!(valid["verdict"], "pass", "{source}: {valid}");
         if source == "password" {
             let log = std::fs::read_to_string(out.join("fuzz-requests.log")).unwrap();

@@ -6,13 +6,17 @@
 //! `CHAINPROOF_INTEROP=1 cargo test --test interop -- --nocapture`. Without the variable it
 //! prints a skip notice and passes. It prints the agreement figure and every disagreement; it
 //! fails on a disagreement that `expected.toml` does not record as chainproof's known current
-//! verdict (`today`), so a new false verdict is caught while known ones are being fixed. Cases
-//! `expected.toml` does not judge yet are listed, not failed.
+//! verdict (`today`), so a new false verdict is caught while known ones are being fixed. It also
+//! fails on a case `expected.toml` does not judge (and on a judgement of a case chainproof no
+//! longer has): every case must be reasoned about against the lab before the lab vouches for it.
+//! The always-on well-formedness test only lists them, so adding a case never needs the lab.
 
 use std::collections::BTreeMap;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+mod common;
 
 #[derive(serde::Deserialize)]
 struct Expected {
@@ -127,27 +131,23 @@ fn chainproof_verdicts_equal_the_deserved_ones() {
     if !was_running {
         script("stop.sh", &[], &[]);
     }
-    let report = std::fs::read_to_string(dir.path().join("report.json")).unwrap_or_else(|e| {
-        panic!(
-            "no report ({e}); chainproof said:\n{}{}",
-            String::from_utf8_lossy(&run.stdout),
-            String::from_utf8_lossy(&run.stderr)
+    let report = common::read_report(
+        &dir.path().join("report.json"),
+        &[run.stdout.as_slice(), run.stderr.as_slice()].concat(),
+    );
+    let cases = common::by_case(&report, |c| {
+        (
+            c["verdict"].as_str().unwrap().to_string(),
+            c["message"].as_str().unwrap_or("").to_string(),
         )
     });
-    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
     let mut agree = 0;
     let mut known = Vec::new();
     let mut new = Vec::new();
     let mut unjudged = Vec::new();
-    let cases = report["cases"].as_array().unwrap();
-    for case in cases {
-        let id = format!(
-            "{}/{}",
-            case["suite"].as_str().unwrap(),
-            case["case"].as_str().unwrap()
-        );
-        let got = case["verdict"].as_str().unwrap();
-        let Some(d) = expected.case.get(&id) else {
+    for (id, (got, message)) in &cases {
+        let got = got.as_str();
+        let Some(d) = expected.case.get(id) else {
             unjudged.push(format!("{id}: {got}"));
             continue;
         };
@@ -169,7 +169,7 @@ fn chainproof_verdicts_equal_the_deserved_ones() {
                 format!(" or {}", d.accept.join("/"))
             },
             d.cite.as_deref().unwrap_or("-"),
-            case["message"].as_str().unwrap_or("")
+            message
         );
         if d.today.as_deref() == Some(got) {
             known.push(line);
@@ -183,7 +183,17 @@ fn chainproof_verdicts_equal_the_deserved_ones() {
         unjudged.len()
     );
     for l in &unjudged {
-        eprintln!("  not judged          {l}: add it to interop/expected.toml");
+        eprintln!("  NOT JUDGED          {l}: add its deserved verdict to interop/expected.toml");
+    }
+    let stale: Vec<&String> = expected
+        .case
+        .keys()
+        .filter(|id| !cases.contains_key(*id))
+        .collect();
+    for id in &stale {
+        eprintln!(
+            "  STALE               {id}: judged in interop/expected.toml, not run by chainproof"
+        );
     }
     for l in &known {
         eprintln!("  known disagreement  {l}");
@@ -192,8 +202,10 @@ fn chainproof_verdicts_equal_the_deserved_ones() {
         eprintln!("  NEW disagreement    {l}");
     }
     assert!(
-        new.is_empty(),
-        "{} new disagreement(s) with interop/expected.toml",
-        new.len()
+        new.is_empty() && unjudged.is_empty() && stale.is_empty(),
+        "interop/expected.toml: {} new disagreement(s), {} case(s) not judged, {} stale judgement(s)",
+        new.len(),
+        unjudged.len(),
+        stale.len()
     );
 }

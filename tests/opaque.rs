@@ -44,15 +44,13 @@ async fn subject_mapping_and_cnf_reach_verdicts_through_introspection() {
     options.config.as_b.opaque_access_tokens = true;
     let pair = MockPair::start(options).await.unwrap();
     let report = tokio::task::block_in_place(|| run(&pair, true));
-    let cases = report["cases"].as_array().unwrap();
+    let cases = common::cases(&report);
     assert_eq!(cases.len(), CASES.len(), "{report}");
     for c in cases {
         assert_eq!(c["verdict"], "pass", "{c}");
     }
     let check = |case: &str, what: &str| -> Value {
-        cases
-            .iter()
-            .find(|c| c["case"] == case)
+        common::find_case(&report, case)
             .and_then(|c| {
                 c["checks"]
                     .as_array()
@@ -104,13 +102,7 @@ async fn subject_mapping_and_cnf_reach_verdicts_through_introspection() {
     // Without credentials for introspection the claims cannot be seen: the cases that need
     // them are skipped, saying why, never passed or failed.
     let report = tokio::task::block_in_place(|| run(&pair, false));
-    let case = report["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["case"] == "mapped-subject-reaches-as-b")
-        .unwrap()
-        .clone();
+    let case = common::case(&report, "mapped-subject-reaches-as-b").clone();
     assert_eq!(case["verdict"], "skip", "{case}");
     assert!(
         case["message"]
@@ -120,13 +112,7 @@ async fn subject_mapping_and_cnf_reach_verdicts_through_introspection() {
         "{case}"
     );
     // An unseen audience is a skip, not a pass on the status alone.
-    let case = report["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["case"] == "access-token-audience-is-resource")
-        .unwrap()
-        .clone();
+    let case = common::case(&report, "access-token-audience-is-resource").clone();
     assert_eq!(case["verdict"], "skip", "{case}");
     assert!(
         case["message"].as_str().unwrap().contains("shows no aud"),
@@ -167,19 +153,7 @@ fn the_embedded_opaque_mode_reaches_verdicts_from_the_command_line() {
         report["targets"]["as_b"]["variants"][0],
         "opaque-access-tokens"
     );
-    let cases = report["cases"].as_array().unwrap();
-    let case = |id: &str| {
-        cases
-            .iter()
-            .find(|c| {
-                format!(
-                    "{}/{}",
-                    c["suite"].as_str().unwrap(),
-                    c["case"].as_str().unwrap()
-                ) == id
-            })
-            .unwrap_or_else(|| panic!("{id} not run: {report}"))
-    };
+    let case = |id: &str| common::case(&report, id);
     for id in [
         "subject-mapping/mapped-subject-reaches-as-b",
         "subject-mapping/mapped-subject-reaches-rs-b",

@@ -7,6 +7,8 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+mod common;
+
 fn run(dir: &Path, label: &str, partition: Option<&str>) -> Value {
     let json = dir.join(format!("{label}.json"));
     let mut cmd = Command::cargo_bin("chainproof").unwrap();
@@ -27,22 +29,11 @@ fn run(dir: &Path, label: &str, partition: Option<&str>) -> Value {
         "{label}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap()
+    common::read_report(&json, &out.stderr)
 }
 
 fn ids(report: &Value) -> Vec<String> {
-    report["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            format!(
-                "{}/{}",
-                c["suite"].as_str().unwrap(),
-                c["case"].as_str().unwrap()
-            )
-        })
-        .collect()
+    common::cases(report).iter().map(common::case_id).collect()
 }
 
 #[test]
@@ -98,9 +89,7 @@ fn partitions_cover_every_case_once_and_merge_to_the_whole_run() {
         for f in ["report.json", "junit.xml", "report.html", "summary.md"] {
             assert!(out.join(f).is_file(), "merge wrote no {f}");
         }
-        let m: Value =
-            serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap())
-                .unwrap();
+        let m = common::read_report(&out.join("report.json"), &merged.stderr);
         assert_eq!(m["summary"], whole["summary"], "{scheme}");
         assert_eq!(m["parties"], whole["parties"], "{scheme}");
         assert_eq!(ids(&m), ids(whole), "{scheme}: the whole run's case order");

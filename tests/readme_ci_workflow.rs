@@ -8,6 +8,8 @@
 use std::path::Path;
 use std::process::Command;
 
+mod common;
+
 /// The `run:` lines of each job, in order.
 fn jobs(yaml: &str) -> Vec<(String, Vec<String>)> {
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
@@ -24,12 +26,7 @@ fn jobs(yaml: &str) -> Vec<(String, Vec<String>)> {
 }
 
 fn bash(dir: &Path, script: &str) {
-    let bin = std::path::PathBuf::from(env!("CARGO_BIN_EXE_chainproof"));
-    let path = format!(
-        "{}:{}",
-        bin.parent().unwrap().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = common::path_with_chainproof();
     let out = Command::new("bash")
         .args(["-euo", "pipefail", "-c", script])
         .current_dir(dir)
@@ -86,10 +83,7 @@ fn readme_ci_workflow_runs_as_written() {
             }
         }
     }
-    let merged: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("reports/report.json")).unwrap(),
-    )
-    .unwrap();
+    let merged = common::read_report(&dir.path().join("reports/report.json"), b"");
     let total = merged["summary"]["total"].as_u64().unwrap();
     assert!(total >= 50, "the merged report has every case ({total})");
     assert_eq!(

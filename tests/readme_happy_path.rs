@@ -4,6 +4,8 @@
 
 use std::process::Command;
 
+mod common;
+
 #[test]
 fn readme_curl_happy_path_works_as_written() {
     for tool in ["bash", "curl", "python3"] {
@@ -24,12 +26,7 @@ fn readme_curl_happy_path_works_as_written() {
         .map(|rest| format!("{{{rest}"))
         .expect("the README shows RS-B's answer");
 
-    let bin = std::path::PathBuf::from(env!("CARGO_BIN_EXE_chainproof"));
-    let path = format!(
-        "{}:{}",
-        bin.parent().unwrap().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = common::path_with_chainproof();
     let out = Command::new("bash")
         .args(["-euo", "pipefail", "-c", script])
         .env("PATH", path)

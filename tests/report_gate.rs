@@ -10,6 +10,8 @@ use report_common::*;
 use rstest::rstest;
 use std::path::Path;
 
+mod common;
+
 /// The sample run without errors and not interrupted: 1 fail, 1 warn, 1 info.
 fn clean_run() -> RunResult {
     let mut run = sample_run();
@@ -128,9 +130,7 @@ fn stale_and_unknown_expectations_are_reported_not_gating() {
         md.contains("(expected: vendor ticket for jwt-bearer/foreign-aud-rejected)"),
         "{md}"
     );
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
-            .unwrap();
+    let json = common::report_in(dir.path());
     assert_eq!(json["gate"]["stale"][0]["case"], PASS_CASE);
     assert_eq!(json["gate"]["exit_code"], 0);
 }

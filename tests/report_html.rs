@@ -8,14 +8,15 @@ use regex::Regex;
 use report_common::*;
 use std::path::Path;
 
+mod common;
+
 fn write_reports(dir: &Path) -> (String, serde_json::Value) {
     report::write_all(&sample_run(), &args_in(dir), &secrets()).unwrap();
     // Attribute values read as the browser reads them.
     let html = std::fs::read_to_string(dir.join("report.html"))
         .unwrap()
         .replace("&#x27;", "'");
-    let json =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    let json = common::report_in(dir);
     (html, json)
 }
 

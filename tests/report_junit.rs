@@ -7,6 +7,8 @@ use chainproof::report::{self, WarnAs, junit};
 use chainproof::run_result::RunResult;
 use report_common::*;
 
+mod common;
+
 /// Characters and sequences that break naive XML writers or terminals.
 const HOSTILE: &str = "]]> <x a=\"1\">&amp;</x> <![CDATA[c]]> \u{0}\u{1}\u{8}\u{b}\u{c}\u{1b}[31mred\u{1b}[0m \u{7f} \u{fffe}\u{ffff} \r\n' 🦀";
 
@@ -205,9 +207,7 @@ fn junitparser_counts_equal_the_json_summary() {
     let Some(parsed) = junitparser(&dir.path().join("junit.xml")) else {
         return;
     };
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
-            .unwrap();
+    let json = common::report_in(dir.path());
     let s = &json["summary"];
     assert_eq!(parsed["tests"], s["total"]);
     assert_eq!(parsed["failures"], s["fail"], "warnings pass by default");
@@ -218,12 +218,8 @@ fn junitparser_counts_equal_the_json_summary() {
         Some(s["skip"].as_u64().unwrap() + s["blocked"].as_u64().unwrap())
     );
     assert_eq!(parsed["suites"], 4);
-    for c in json["cases"].as_array().unwrap() {
-        let id = format!(
-            "{}/{}",
-            c["suite"].as_str().unwrap(),
-            c["case"].as_str().unwrap()
-        );
+    for c in common::cases(&json) {
+        let id = common::case_id(c);
         let want = match c["verdict"].as_str().unwrap() {
             "fail" => "failure",
             "error" => "error",

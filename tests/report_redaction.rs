@@ -10,6 +10,8 @@ use chainproof::run_result::RunResult;
 use report_common::*;
 use std::path::Path;
 
+mod common;
+
 /// The sample run with secrets appended to every free-text string (header lists excepted), a PEM private key in a
 /// response body, and secrets inside check values.
 fn leaky_run() -> RunResult {
@@ -153,9 +155,7 @@ fn reveal_tokens_keeps_token_signatures_but_never_assertions_or_proofs() {
 fn redacted_headers_keep_their_scheme() {
     let dir = tempfile::tempdir().unwrap();
     report::write_all(&sample_run(), &args_in(dir.path()), &secrets()).unwrap();
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
-            .unwrap();
+    let json = common::report_in(dir.path());
     let headers = &json["cases"][0]["transcript"][0]["request"]["headers"];
     assert_eq!(
         headers[1],

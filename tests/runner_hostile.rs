@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+mod common;
+
 /// Read one HTTP request (headers and a Content-Length body); returns the request line.
 async fn read_request(s: &mut TcpStream) -> String {
     let mut buf = Vec::new();
@@ -252,11 +254,10 @@ fn run(addr: std::net::SocketAddr, behaviour: &str) -> (Option<i32>, Duration, V
             "{behaviour}: {file} not written\n{stderr}"
         );
     }
-    let report: Value = serde_json::from_slice(
-        &std::fs::read(dir.path().join("reports/report.json"))
-            .unwrap_or_else(|e| panic!("{behaviour}: {e}\n{stderr}")),
-    )
-    .unwrap();
+    let report = common::read_report(
+        &dir.path().join("reports/report.json"),
+        format!("{behaviour}\n{stderr}").as_bytes(),
+    );
     (out.status.code(), elapsed, report["cases"][0].clone())
 }
 

@@ -5,18 +5,10 @@
 
 use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-struct Mock(Child);
-
-impl Drop for Mock {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+mod common;
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -27,27 +19,10 @@ fn free_port() -> u16 {
 }
 
 /// Start the alt deployment with `extra` appended to its config; returns its AS-A, AS-B, RS-B URLs.
-fn start_alt(dir: &Path, base: &str, extra: &str) -> (Mock, [String; 3]) {
+fn start_alt(dir: &Path, base: &str, extra: &str) -> (common::MockProcess, [String; 3]) {
     let config = dir.join("mock.toml");
     std::fs::write(&config, format!("{base}\n{extra}")).unwrap();
-    let mut child = Command::cargo_bin("chainproof")
-        .unwrap()
-        .args(["mock", "--config"])
-        .arg(&config)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut urls: [String; 3] = Default::default();
-    for (i, role) in ["AS-A ", "AS-B ", "RS-B "].iter().enumerate() {
-        let line = lines.next().expect("mock banner").unwrap();
-        urls[i] = line
-            .strip_prefix(role)
-            .unwrap_or_else(|| panic!("banner line {line:?}"))
-            .to_string();
-    }
-    (Mock(child), urls)
+    common::mock_process(&config)
 }
 
 fn run(dir: &Path, target: &str) -> (Option<i32>, Value, String) {
@@ -62,10 +37,7 @@ fn run(dir: &Path, target: &str) -> (Option<i32>, Value, String) {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    let report = serde_json::from_slice(
-        &std::fs::read(dir.join("reports/report.json")).unwrap_or_else(|e| panic!("{e}: {stderr}")),
-    )
-    .unwrap();
+    let report = common::read_report(&dir.join("reports/report.json"), &out.stderr);
     (out.status.code(), report, stderr)
 }
 
@@ -148,22 +120,7 @@ fn live_as_a_with_mock_as_b() {
     );
     assert_ne!(base, patched);
     std::fs::write(dir.path().join("alt.toml"), patched).unwrap();
-    let mut child = Command::cargo_bin("chainproof")
-        .unwrap()
-        .args(["mock", "--config"])
-        .arg(dir.path().join("alt.toml"))
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let a = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .next()
-        .unwrap()
-        .unwrap()
-        .strip_prefix("AS-A ")
-        .unwrap()
-        .to_string();
-    let _mock = Mock(child);
+    let (_mock, [a, ..]) = common::mock_process(&dir.path().join("alt.toml"));
     let target = format!(
         r#"
 [as_a]
@@ -202,11 +159,8 @@ as_c = "https://gamma.alt.example/as"
     assert_eq!(report["targets"]["as_b"]["kind"], "mock");
     assert_clean(&report, &stderr);
     // The embedded AS-B trusts the in-memory harness issuer: harness cases run.
-    let harness_ran = report["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|c| c["case"] == "harness-grant-control" && c["verdict"] == "pass");
+    let harness_ran =
+        common::find_case(&report, "harness-grant-control").is_some_and(|c| c["verdict"] == "pass");
     assert!(harness_ran, "{stderr}");
     assert_eq!(code, Some(0), "{stderr}");
 }

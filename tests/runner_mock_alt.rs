@@ -3,38 +3,14 @@
 //! `fixtures/target-alt.toml`, runs every embedded suite with no fail and no error.
 
 use assert_cmd::cargo::CommandCargoExt;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 
-struct Mock(Child);
-
-impl Drop for Mock {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+mod common;
 
 /// Start the alt deployment on ephemeral ports; returns it and its AS-A, AS-B, RS-B URLs.
-fn start_alt() -> (Mock, [String; 3]) {
-    let mut child = Command::cargo_bin("chainproof")
-        .unwrap()
-        .args(["mock", "--config", "fixtures/mock-alt.toml"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut urls: [String; 3] = Default::default();
-    for (i, role) in ["AS-A ", "AS-B ", "RS-B "].iter().enumerate() {
-        let line = lines.next().expect("mock banner").unwrap();
-        urls[i] = line
-            .strip_prefix(role)
-            .unwrap_or_else(|| panic!("banner line {line:?}"))
-            .to_string();
-    }
-    (Mock(child), urls)
+fn start_alt() -> (common::MockProcess, [String; 3]) {
+    common::mock_process(Path::new("fixtures/mock-alt.toml"))
 }
 
 fn origin(url: &str) -> String {
@@ -73,8 +49,7 @@ fn alt_deployment_passes_through_its_target_file() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out_dir.join("report.json")).unwrap()).unwrap();
+    let report = common::read_report(&out_dir.join("report.json"), &output.stderr);
     let summary = &report["summary"];
     assert_eq!(summary["fail"], 0, "{stderr}");
     assert_eq!(summary["error"], 0, "{stderr}");
@@ -85,7 +60,7 @@ fn alt_deployment_passes_through_its_target_file() {
     // Skips name their reason; the alt AS-B does not trust a harness issuer, a case that
     // would wait beyond max_wait_secs for a token to expire says so, and the other profiles'
     // cases (Ena, RFC 8693, ID-JAG) have no level in ic-17.
-    for c in report["cases"].as_array().unwrap() {
+    for c in common::cases(&report) {
         if c["verdict"] == "skip" {
             let msg = c["message"].as_str().unwrap();
             assert!(

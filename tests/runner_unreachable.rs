@@ -3,6 +3,8 @@
 
 use assert_cmd::Command;
 
+mod common;
+
 #[test]
 fn unreachable_target_writes_reports_and_exits_2() {
     // A listener bound then dropped: its port refuses connections.
@@ -52,9 +54,8 @@ issuer = "http://127.0.0.1:{port}/b"
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
-    let cases = json["cases"].as_array().unwrap();
+    let json = common::read_report(&out.join("report.json"), &run.stderr);
+    let cases = common::cases(&json);
     assert!(!cases.is_empty());
     assert_eq!(json["summary"]["error"], cases.len());
     for c in cases {

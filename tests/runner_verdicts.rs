@@ -8,6 +8,8 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::process::Command;
 
+mod common;
+
 fn run(profile: &str) -> (Option<i32>, BTreeMap<String, Value>, Value) {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::cargo_bin("chainproof")
@@ -30,11 +32,8 @@ fn run(profile: &str) -> (Option<i32>, BTreeMap<String, Value>, Value) {
         .arg(dir.path())
         .output()
         .unwrap();
-    let report: Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).unwrap()).unwrap();
-    let cases = report["cases"]
-        .as_array()
-        .unwrap()
+    let report = common::read_report(&dir.path().join("report.json"), &out.stderr);
+    let cases = common::cases(&report)
         .iter()
         .map(|c| (c["case"].as_str().unwrap().to_string(), c.clone()))
         .collect();

@@ -146,9 +146,9 @@ fn run(
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr).to_string();
-    let text = std::fs::read_to_string(out.join("report.json"))
-        .unwrap_or_else(|e| panic!("no report ({e}): {stderr}"));
-    let report: Value = serde_json::from_str(&text).unwrap();
+    let report = common::read_report(&out.join("report.json"), stderr.as_bytes());
+    // The file's own text, for the leak check (not the value re-serialised).
+    let text = std::fs::read_to_string(out.join("report.json")).unwrap();
     let verdicts = common::by_case(&report, |c| {
         format!(
             "{}: {}",

@@ -193,9 +193,11 @@ fn command(dir: &Path, args: &[&str], extra: &[&str]) -> Run {
         .args(extra)
         .output()
         .unwrap();
-    let report = std::fs::read(out.path().join("report.json"))
-        .ok()
-        .map(|b| serde_json::from_slice(&b).unwrap());
+    let report = out
+        .path()
+        .join("report.json")
+        .exists()
+        .then(|| common::report_in(out.path()));
     Run {
         code: o.status.code(),
         stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
@@ -257,9 +259,7 @@ async fn every_client_authentication_method_over_https_with_a_private_ca() {
         assert!(
             v.iter().all(|(_, verdict)| verdict == "pass"),
             "{method}: {v:?}\n{:#?}",
-            report["cases"]
-                .as_array()
-                .unwrap()
+            common::cases(&report)
                 .iter()
                 .filter(|c| c["verdict"] != "pass")
                 .map(|c| (
@@ -297,12 +297,7 @@ async fn every_client_authentication_method_over_https_with_a_private_ca() {
             .unwrap_or_else(|| panic!("{method}: no fuzz report\n{}", run.stderr));
         assert_eq!(run.code, Some(0), "{method}: {}", run.stderr);
         assert_eq!(report["fuzz"]["findings"], 0, "{method}");
-        let valid = report["cases"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["case"] == "exchange-valid-rejected")
-            .unwrap();
+        let valid = common::case(&report, "exchange-valid-rejected");
         assert_eq!(valid["verdict"], "pass", "{method}: {valid}");
 
         if method.ends_with("tls_client_auth") {
@@ -323,12 +318,7 @@ async fn every_client_authentication_method_over_https_with_a_private_ca() {
                 .await
                 .unwrap();
             let report = run.report.unwrap();
-            let shape = report["cases"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|c| c["case"] == "success-response-shape")
-                .unwrap();
+            let shape = common::case(&report, "success-response-shape");
             assert_ne!(
                 shape["verdict"], "pass",
                 "{method}: wrong certificate accepted"

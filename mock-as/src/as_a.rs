@@ -779,6 +779,16 @@ fn resolve_resource(s: &AsA, r: &str) -> Result<String, OAuthError> {
         .ok_or_else(|| OAuthError::invalid_target("resource is not a partner authorization server"))
 }
 
+/// RFC 8693 token exchange at AS-A (identity-chaining-17 §2.3), step by step in the order this
+/// server processes a request: the client ([`exchange_client`]), the request's parameters
+/// ([`ExchangeParams::read`]), the target ([`exchange_target`]), the subject token
+/// ([`exchange_subject`]), the actor token ([`exchange_actor`]), the scope
+/// ([`exchange_scope`]) and the DPoP proof ([`exchange_proof`]). Then it mints what the use
+/// case asks for: a same-domain access token (Ena mode, [`same_domain_exchange`]), a delegated
+/// access token (rfc8693 mode, [`delegated_access_token`]) or a JWT authorization grant
+/// ([`mint_grant`], answered by [`grant_response`]).
+///
+/// The order of the steps decides which error a request with several defects gets; keep it.
 fn exchange(
     s: &AsA,
     headers: &HeaderMap,
@@ -786,60 +796,156 @@ fn exchange(
     client: &ClientIdentity,
     now: i64,
 ) -> Result<Response, OAuthError> {
-    let f = &s.faults;
-    let client_id = match client.client_id() {
-        Some(id) => Some(id),
-        None if f.has(Fault::ExchangeNoClientAuth) => None,
-        None => {
-            return Err(OAuthError::invalid_client(
-                "client authentication required",
-                None,
-            ));
-        }
+    let client_id = exchange_client(s, client)?;
+    let params = ExchangeParams::read(s, form)?;
+    let target = exchange_target(s, form, &params)?;
+    let (subject, id_token) = exchange_subject(s, form, &params, client_id, now)?;
+    let act = exchange_actor(s, &params, &subject, client_id, now)?;
+    let granted = exchange_scope(s, form, &params, &subject, id_token, client_id)?;
+    let proof = exchange_proof(s, headers, now)?;
+    if params.same_domain {
+        return same_domain_exchange(
+            s,
+            form,
+            client_id,
+            &subject,
+            SameDomain { granted, proof },
+            now,
+        );
+    }
+    let x = Exchanged {
+        params,
+        client_id,
+        target,
+        subject,
+        act,
+        granted,
+        proof,
+        now,
     };
-    // RFC 6749 §5.2: a missing required parameter is invalid_request (empty = missing).
-    let required = |name: &str| {
-        form.require(name).map_err(|e| {
-            if f.has(Fault::MissingSubjectParamInvalidGrant) {
-                OAuthError::invalid_grant(format!("missing parameter {name}"))
-            } else {
-                e
-            }
+    if delegates_access_token(s, &x) {
+        return Ok(delegated_access_token(s, form, &x));
+    }
+    let grant = mint_grant(s, form, &x)?;
+    Ok(grant_response(s, form, &x, &grant))
+}
+
+/// What the checks of a cross-domain exchange established, for the token it mints.
+struct Exchanged<'a> {
+    params: ExchangeParams<'a>,
+    /// The authenticated client (`None` only under `exchange-no-client-auth`).
+    client_id: Option<&'a str>,
+    target: ExchangeTarget,
+    subject: Jws,
+    /// The `act` claim the actor token gives (RFC 8693 §4.1).
+    act: Option<Value>,
+    granted: BTreeSet<String>,
+    /// The DPoP proof's key, which the grant asks AS-B to bind.
+    proof: Option<dpop::ProofKey>,
+    now: i64,
+}
+
+/// The client of an exchange: `handle` authenticated it already (RFC 8693 §2.1, RFC 6749
+/// §2.3); an exchange without client authentication is refused with `invalid_client`, except
+/// under `exchange-no-client-auth`.
+fn exchange_client<'c>(s: &AsA, client: &'c ClientIdentity) -> Result<Option<&'c str>, OAuthError> {
+    match client.client_id() {
+        Some(id) => Ok(Some(id)),
+        None if s.faults.has(Fault::ExchangeNoClientAuth) => Ok(None),
+        None => Err(OAuthError::invalid_client(
+            "client authentication required",
+            None,
+        )),
+    }
+}
+
+/// The token-exchange parameters (RFC 8693 §2.1), read and checked for presence and type.
+struct ExchangeParams<'f> {
+    subject_token: &'f str,
+    subject_token_type: &'f str,
+    /// `actor_token`, when sent (with its type, or without under `actor-token-type-unchecked`).
+    actor_token: Option<&'f str>,
+    requested_type: Option<&'f str>,
+    /// The rfc8693 mode's delegation rules apply (RFC 8693 §1.1, §4).
+    rfc8693: bool,
+    /// Ena same-domain exchange (Ena chaining profile §2) instead of a cross-domain grant.
+    same_domain: bool,
+}
+
+impl<'f> ExchangeParams<'f> {
+    /// RFC 8693 §2.1: `subject_token` and `subject_token_type` are required, `actor_token` and
+    /// `actor_token_type` come together, and `requested_token_type` must be one this server
+    /// issues.
+    fn read(s: &AsA, form: &'f Form) -> Result<Self, OAuthError> {
+        let f = &s.faults;
+        // RFC 6749 §5.2: a missing required parameter is invalid_request (empty = missing).
+        let required = |name: &str| {
+            form.require(name).map_err(|e| {
+                if f.has(Fault::MissingSubjectParamInvalidGrant) {
+                    OAuthError::invalid_grant(format!("missing parameter {name}"))
+                } else {
+                    e
+                }
+            })
+        };
+        let subject_token = required("subject_token")?;
+        let subject_token_type = required("subject_token_type")?;
+        let rfc8693 = crate::delegation::active(s);
+        let actor_token = actor_token_param(s, form, rfc8693)?;
+        let requested_type = form.get("requested_token_type");
+        check_requested_type(s, requested_type, rfc8693)?;
+        Ok(ExchangeParams {
+            subject_token,
+            subject_token_type,
+            actor_token,
+            requested_type,
+            rfc8693,
+            same_domain: ena(s) && same_domain_requested(s, form),
         })
-    };
-    let subject_token = required("subject_token")?;
-    let subject_token_type = required("subject_token_type")?;
-    let rfc8693 = crate::delegation::active(s);
-    let actor = match (form.get("actor_token"), form.get("actor_token_type")) {
+    }
+}
+
+/// RFC 8693 §2.1: `actor_token_type` is required with `actor_token` and only with it; in the
+/// rfc8693 mode a type this server cannot take is `unsupported_token_type`-style refused
+/// (see [`crate::delegation::unsupported_type`]).
+fn actor_token_param<'f>(
+    s: &AsA,
+    form: &'f Form,
+    rfc8693: bool,
+) -> Result<Option<&'f str>, OAuthError> {
+    let f = &s.faults;
+    match (form.get("actor_token"), form.get("actor_token_type")) {
         (Some(_), Some(tt))
             if rfc8693
                 && !crate::delegation::supported_input_type(tt)
                 && !f.has(Fault::UnknownActorTypeAccepted) =>
         {
-            return Err(crate::delegation::unsupported_type(s, "actor_token_type"));
+            Err(crate::delegation::unsupported_type(s, "actor_token_type"))
         }
-        (Some(t), Some(_)) => Some(t),
-        (None, None) => None,
-        (t, _) if f.has(Fault::ActorTokenTypeUnchecked) => t,
-        (Some(_), None) => {
-            return Err(OAuthError::invalid_request(
-                "actor_token_type is required with actor_token",
-            ));
-        }
-        (None, Some(_)) => {
-            return Err(OAuthError::invalid_request(
-                "actor_token_type without actor_token",
-            ));
-        }
-    };
-    let requested_type = form.get("requested_token_type");
+        (Some(t), Some(_)) => Ok(Some(t)),
+        (None, None) => Ok(None),
+        (t, _) if f.has(Fault::ActorTokenTypeUnchecked) => Ok(t),
+        (Some(_), None) => Err(OAuthError::invalid_request(
+            "actor_token_type is required with actor_token",
+        )),
+        (None, Some(_)) => Err(OAuthError::invalid_request(
+            "actor_token_type without actor_token",
+        )),
+    }
+}
+
+/// `requested_token_type` (RFC 8693 §2.1): a JWT (identity-chaining-17 §2.3.3), an ID-JAG in
+/// the id-jag mode (ID-JAG §4.3), an access token for same-domain exchange (Ena mode) or any
+/// type the rfc8693 mode issues; anything else is `invalid_request`.
+fn check_requested_type(s: &AsA, requested: Option<&str>, rfc8693: bool) -> Result<(), OAuthError> {
+    let f = &s.faults;
     if id_jag::on(f) {
-        id_jag::check_requested_type(f, requested_type)?;
-    } else if requested_type == Some(TT_JWT) && f.has(Fault::AdvertisedTypeRefusedWhenNamed) {
+        id_jag::check_requested_type(f, requested)?;
+    } else if requested == Some(TT_JWT) && f.has(Fault::AdvertisedTypeRefusedWhenNamed) {
         return Err(OAuthError::invalid_request(
             "requested_token_type not supported",
         ));
-    } else if let Some(rtt) = requested_type
+    } else if let Some(rtt) = requested
         && rtt != TT_JWT
         && !(ena(s) && rtt == TT_ACCESS_TOKEN)
         && !(rfc8693 && crate::delegation::issuable(rtt))
@@ -850,11 +956,27 @@ fn exchange(
             "requested_token_type not supported; this server issues urn:ietf:params:oauth:token-type:jwt",
         ));
     }
-    let same_domain = ena(s) && same_domain_requested(s, form);
+    Ok(())
+}
+
+/// Where the exchanged token is for.
+struct ExchangeTarget {
+    /// Every target: several only in the rfc8693 mode (RFC 8693 §2.1), `[""]` for same domain.
+    all: Vec<String>,
+    /// The authorization server the grant is for (the first target).
+    first: String,
+    /// The ID-JAG `resource` claim (ID-JAG §4.3), when `audience` names the resource AS.
+    resource_claim: Option<Value>,
+}
+
+/// The target (identity-chaining-17 §2.3.1: one of `resource` or `audience` is required;
+/// §2.3.2: unknown or unacceptable values are refused as RFC 8693 §2.2.2 says).
+fn exchange_target(s: &AsA, form: &Form, p: &ExchangeParams) -> Result<ExchangeTarget, OAuthError> {
+    let f = &s.faults;
     // rfc8693 mode: every resource/audience value is a target (RFC 8693 §2.1).
-    let targets = if same_domain {
+    let all = if p.same_domain {
         vec![String::new()]
-    } else if rfc8693 {
+    } else if p.rfc8693 {
         crate::delegation::targets(s, form)?
     } else {
         // ID-JAG §4.3: beside `audience` (the resource AS), `resource` names the protected
@@ -862,29 +984,47 @@ fn exchange(
         let resources_name_as_b = !(id_jag::on(f) && form.get("audience").is_some());
         vec![resolve_target(s, form, resources_name_as_b).map_err(|e| target_error(s, e))?]
     };
-    let target = targets[0].clone();
+    let first = all[0].clone();
     let resource_claim = if id_jag::on(f) && form.get("audience").is_some() {
-        id_jag::resource_claim(f, &form.get_all("resource"), &s.rs_resources, &target)?
+        id_jag::resource_claim(f, &form.get_all("resource"), &s.rs_resources, &first)?
     } else {
         None
     };
+    Ok(ExchangeTarget {
+        all,
+        first,
+        resource_claim,
+    })
+}
+
+/// The subject token (RFC 8693 §2.1, §2.2.2 `invalid_request`): a type this server takes, a
+/// valid token it issued itself (ID-JAG §4.3: or an ID token of this IdP), issued to the client
+/// presenting it (identity-chaining-17 §5.3). Returns the token and whether it is an ID token.
+fn exchange_subject(
+    s: &AsA,
+    form: &Form,
+    p: &ExchangeParams,
+    client_id: Option<&str>,
+    now: i64,
+) -> Result<(Jws, bool), OAuthError> {
+    let f = &s.faults;
     // ID-JAG §4.3: the IdP exchanges identity assertions (its ID tokens).
-    let id_token = id_jag::on(f) && subject_token_type == id_jag::TT_ID_TOKEN;
-    if subject_token_type != TT_ACCESS_TOKEN
-        && subject_token_type != TT_JWT
+    let id_token = id_jag::on(f) && p.subject_token_type == id_jag::TT_ID_TOKEN;
+    if p.subject_token_type != TT_ACCESS_TOKEN
+        && p.subject_token_type != TT_JWT
         && !id_token
         && !f.has(Fault::IgnoreSubjectTokenType)
     {
-        if rfc8693 {
+        if p.rfc8693 {
             return Err(crate::delegation::unsupported_type(s, "subject_token_type"));
         }
         return Err(bad_token(s, "subject_token_type", "unsupported token type"));
     }
     let subject = if id_token {
         let keys = std::iter::once(&s.key).chain(&s.extra_keys);
-        id_jag::validate_id_token(f, keys, &s.urls.issuer, subject_token, client_id, now)
+        id_jag::validate_id_token(f, keys, &s.urls.issuer, p.subject_token, client_id, now)
     } else {
-        validate_own_token(s, subject_token, now, false, false)
+        validate_own_token(s, p.subject_token, now, false, false)
     }
     .map_err(|why| bad_token(s, "subject_token", why))?;
     // Under `subject-binding-form-client-id` the client the body names stands in for the one
@@ -905,30 +1045,45 @@ fn exchange(
             "was issued to another client",
         ));
     }
-    let act = match actor {
-        Some(t) if rfc8693 => crate::delegation::act(s, t, &subject, client_id, now)?,
+    Ok((subject, id_token))
+}
+
+/// The actor token, when sent: in the rfc8693 mode the delegation rules give the `act` claim
+/// (RFC 8693 §4.1, with `may_act` §4.4); otherwise a valid token of this server, whose subject
+/// is the actor.
+fn exchange_actor(
+    s: &AsA,
+    p: &ExchangeParams,
+    subject: &Jws,
+    client_id: Option<&str>,
+    now: i64,
+) -> Result<Option<Value>, OAuthError> {
+    match p.actor_token {
+        Some(t) if p.rfc8693 => crate::delegation::act(s, t, subject, client_id, now),
         Some(t) => {
             let a = validate_own_token(s, t, now, false, false)
                 .map_err(|why| bad_token(s, "actor_token", why))?;
-            Some(json!({"sub": a.claim_str("sub")}))
+            Ok(Some(json!({"sub": a.claim_str("sub")})))
         }
-        None => None,
-    };
-    let held = if id_token {
-        // An ID token holds no scope: what the user may grant this client.
-        let user_scopes: BTreeSet<String> = s
-            .cfg
-            .users
-            .iter()
-            .filter(|u| Some(u.sub.as_str()) == subject.claim_str("sub"))
-            .flat_map(|u| u.scopes.iter().cloned())
-            .collect();
-        let client = client_scopes(s, client_id.unwrap_or_default());
-        user_scopes.intersection(&client).cloned().collect()
-    } else {
-        scopes(subject.claim_str("scope").unwrap_or(""))
-    };
-    let granted = match form.get("scope") {
+        None => Ok(None),
+    }
+}
+
+/// The scope to grant (RFC 8693 §2.1 `scope`; identity-chaining-17 §2.3.1, §2.5): what the
+/// subject holds when none is requested, else the requested scope, which must be within it
+/// (`invalid_scope`, RFC 6749 §5.2).
+fn exchange_scope(
+    s: &AsA,
+    form: &Form,
+    p: &ExchangeParams,
+    subject: &Jws,
+    id_token: bool,
+    client_id: Option<&str>,
+) -> Result<BTreeSet<String>, OAuthError> {
+    let f = &s.faults;
+    let held = held_scope(s, subject, id_token, client_id);
+    let same_domain = p.same_domain;
+    Ok(match form.get("scope") {
         // The client's registrations instead of what the subject token holds.
         None if f.has(Fault::ExchangeGrantsClientScopes) => held
             .union(&client_scopes(s, client_id.unwrap_or_default()))
@@ -952,9 +1107,37 @@ fn exchange(
                 req
             }
         }
-    };
+    })
+}
+
+/// The scope the subject holds: an access token's `scope`; for an ID token, which holds none,
+/// what the user may grant this client.
+fn held_scope(s: &AsA, subject: &Jws, id_token: bool, client_id: Option<&str>) -> BTreeSet<String> {
+    if id_token {
+        let user_scopes: BTreeSet<String> = s
+            .cfg
+            .users
+            .iter()
+            .filter(|u| Some(u.sub.as_str()) == subject.claim_str("sub"))
+            .flat_map(|u| u.scopes.iter().cloned())
+            .collect();
+        let client = client_scopes(s, client_id.unwrap_or_default());
+        user_scopes.intersection(&client).cloned().collect()
+    } else {
+        scopes(subject.claim_str("scope").unwrap_or(""))
+    }
+}
+
+/// An optional DPoP proof at the token endpoint (RFC 9449 §4.3, §5): its key is the one the
+/// grant asks AS-B to bind (identity-chaining-17 Appendix B.3; ID-JAG §8.6.1).
+fn exchange_proof(
+    s: &AsA,
+    headers: &HeaderMap,
+    now: i64,
+) -> Result<Option<dpop::ProofKey>, OAuthError> {
+    let f = &s.faults;
     let no_headers = HeaderMap::new();
-    let proof = match dpop::check(
+    match dpop::check(
         endpoint::dpop_headers(f, headers, &no_headers),
         &dpop::Expect {
             htm: "POST",
@@ -965,62 +1148,110 @@ fn exchange(
         },
         &s.dpop_replay,
     ) {
-        Ok(p) => p,
-        Err(_) if f.has(Fault::AsAIgnoreInvalidDpop) => None,
-        Err(e) => return Err(OAuthError::invalid_dpop_proof(e)),
-    };
-
-    if same_domain {
-        return same_domain_exchange(
-            s,
-            form,
-            client_id,
-            &subject,
-            SameDomain { granted, proof },
-            now,
-        );
+        Ok(p) => Ok(p),
+        Err(_) if f.has(Fault::AsAIgnoreInvalidDpop) => Ok(None),
+        Err(e) => Err(OAuthError::invalid_dpop_proof(e)),
     }
+}
 
+/// The user the minted token is about: the subject token's `sub`, or the client under
+/// `impersonation-sub-is-client` (rfc8693 mode, no actor).
+fn exchanged_user<'x>(s: &AsA, x: &'x Exchanged) -> &'x str {
+    let user_sub = x.subject.claim_str("sub").unwrap_or_default();
+    match x.client_id {
+        Some(id)
+            if x.params.rfc8693
+                && x.params.actor_token.is_none()
+                && s.faults.has(Fault::ImpersonationSubIsClient) =>
+        {
+            id
+        }
+        _ => user_sub,
+    }
+}
+
+/// Whether the rfc8693 mode issues an access token instead of a grant (an access token was
+/// requested; RFC 8693 §2.1).
+fn delegates_access_token(s: &AsA, x: &Exchanged) -> bool {
+    x.params.rfc8693
+        && x.params.requested_type == Some(TT_ACCESS_TOKEN)
+        && !s.faults.has(Fault::IssuedTypeNotRequested)
+}
+
+/// RFC 8693 §2.1: the requested type is issued; §2.2.1: an access token is answered as one,
+/// for every target, with `act` naming the actor (§4.1).
+fn delegated_access_token(s: &AsA, form: &Form, x: &Exchanged) -> Response {
+    let f = &s.faults;
+    let granted = &x.granted;
+    let at = mint_access_token_for(
+        s,
+        exchanged_user(s, x),
+        x.client_id.unwrap_or_default(),
+        granted,
+        x.now,
+        crate::delegation::aud(&x.target.all),
+        x.act.clone().map(|a| ("act", a)),
+    );
+    let label = if f.has(Fault::IssuedTypeMislabelled) {
+        TT_JWT
+    } else {
+        TT_ACCESS_TOKEN
+    };
+    let mut body = json!({"access_token": at, "issued_token_type": label,
+        "token_type": "Bearer", "expires_in": s.cfg.access_token_lifetime_secs});
+    if form.get("scope").map(scopes).as_ref() != Some(granted) && !granted.is_empty() {
+        body["scope"] = json!(endpoint::join(granted));
+    }
+    token_response(body, f)
+}
+
+/// A signed JWT authorization grant and the lifetime its `exp` gives it.
+struct MintedGrant {
+    jwt: String,
+    lifetime: i64,
+}
+
+/// The JWT authorization grant (identity-chaining-17 §2.3.3, RFC 7523 §3): its claims
+/// ([`grant_claims`]), header ([`grant_header`]) and signature ([`sign_grant`]).
+fn mint_grant(s: &AsA, form: &Form, x: &Exchanged) -> Result<MintedGrant, OAuthError> {
+    let f = &s.faults;
     let lifetime = if f.has(Fault::LongLivedGrant) {
         86_400
     } else {
         s.cfg.grant_lifetime_secs as i64
     };
-    let user_sub = subject.claim_str("sub").unwrap_or_default();
-    let user_sub = match client_id {
-        Some(id) if rfc8693 && actor.is_none() && f.has(Fault::ImpersonationSubIsClient) => id,
-        _ => user_sub,
-    };
-    if rfc8693 && requested_type == Some(TT_ACCESS_TOKEN) && !f.has(Fault::IssuedTypeNotRequested) {
-        // RFC 8693 §2.1: the requested type is issued; §2.2.1: an access token is used as one.
-        let at = mint_access_token_for(
-            s,
-            user_sub,
-            client_id.unwrap_or_default(),
-            &granted,
-            now,
-            crate::delegation::aud(&targets),
-            act.map(|a| ("act", a)),
-        );
-        let label = if f.has(Fault::IssuedTypeMislabelled) {
-            TT_JWT
-        } else {
-            TT_ACCESS_TOKEN
-        };
-        let mut body = json!({"access_token": at, "issued_token_type": label,
-            "token_type": "Bearer", "expires_in": s.cfg.access_token_lifetime_secs});
-        if form.get("scope").map(scopes).as_ref() != Some(&granted) && !granted.is_empty() {
-            body["scope"] = json!(endpoint::join(&granted));
-        }
-        return Ok(token_response(body, f));
-    }
+    let user_sub = exchanged_user(s, x);
+    // identity-chaining-17 §2.5: AS-A may transcribe the subject for domain B.
     let sub = s
         .cfg
         .transcribe_subjects
         .get(user_sub)
         .map(String::as_str)
         .unwrap_or(user_sub);
-    let aud = if f.has(Fault::GrantAudWrong) {
+    let aud = grant_aud(s, form, x)?;
+    let mut claims = grant_claims(s, x, sub, aud, lifetime);
+    if f.has(Fault::GrantIncludesPii) {
+        claims.insert("email".into(), json!(format!("{user_sub}@a.example")));
+        claims.insert("name".into(), json!("Test User"));
+    }
+    let key = s.grant_key();
+    let mut header = grant_header(key, f);
+    if id_jag::on(f) {
+        shape_id_jag(s, form, x, sub, &mut header, &mut claims);
+    }
+    let jwt = sign_grant(s, key, &header, &Value::Object(claims));
+    if f.variant(Variant::KeyRotation) {
+        s.rotated.store(true, Ordering::SeqCst);
+    }
+    Ok(MintedGrant { jwt, lifetime })
+}
+
+/// The grant's `aud`: the requested authorization server (identity-chaining-17 §2.3.3, one
+/// value RECOMMENDED), or what a fault or legal variant writes instead.
+fn grant_aud(s: &AsA, form: &Form, x: &Exchanged) -> Result<Value, OAuthError> {
+    let f = &s.faults;
+    let target = &x.target.first;
+    Ok(if f.has(Fault::GrantAudWrong) {
         json!(s.urls.issuer)
     } else if f.has(Fault::GrantAudUnrequestedAs) && form.get_all("resource").len() > 1 {
         // Every requested AS, and one more nobody asked for.
@@ -1034,7 +1265,7 @@ fn exchange(
         auds.push(UNREQUESTED_AS.to_owned());
         json!(auds)
     } else if f.has(Fault::GrantAudOtherAs) {
-        let other = s.cfg.extra_partners.iter().find(|p| **p != target);
+        let other = s.cfg.extra_partners.iter().find(|p| *p != target);
         json!(other.cloned().unwrap_or_else(|| format!("{target}/other")))
     } else if f.has(Fault::GrantAudResource) {
         json!(s.rs_resource)
@@ -1049,20 +1280,60 @@ fn exchange(
             .cfg
             .extra_partners
             .iter()
-            .find(|p| **p != target)
+            .find(|p| *p != target)
             .cloned()
             .unwrap_or_else(|| s.urls.issuer.clone());
         json!([target, other])
-    } else if rfc8693 {
-        crate::delegation::grant_aud(s, &targets)
-    } else if f.variant(Variant::GrantAudTokenEndpoint) && target == s.as_b.issuer {
+    } else if x.params.rfc8693 {
+        crate::delegation::grant_aud(s, &x.target.all)
+    } else if f.variant(Variant::GrantAudTokenEndpoint) && *target == s.as_b.issuer {
         json!(s.as_b.token_endpoint)
     } else if f.variant(Variant::GrantAudArray) {
         json!([target])
     } else {
         json!(target)
-    };
+    })
+}
+
+/// The grant's claims, in the order they are written: the RFC 7523 §3 claims
+/// ([`grant_registered_claims`]), `client_id` and `scope` ([`grant_client_and_scope`]), the
+/// actors and the user's authentication context ([`grant_actor_claims`]), the key binding
+/// ([`grant_key_binding`]) and a legal variant's extra claims.
+fn grant_claims(
+    s: &AsA,
+    x: &Exchanged,
+    sub: &str,
+    aud: Value,
+    lifetime: i64,
+) -> Map<String, Value> {
     let mut claims = Map::new();
+    grant_registered_claims(s, &mut claims, sub, aud, lifetime, x.now);
+    grant_client_and_scope(s, &mut claims, x.client_id, &x.granted);
+    grant_actor_claims(s, &mut claims, x);
+    if let Some(p) = &x.proof {
+        grant_key_binding(s, &mut claims, p);
+    }
+    if s.faults.variant(Variant::ExtraGrantClaims) {
+        // Claims the grant already carries (the Ena mode copies the subject's) are kept.
+        claims
+            .entry("acr")
+            .or_insert(json!("urn:chainproof:acr:password"));
+        claims.entry("auth_time").or_insert(json!(x.now - 30));
+        claims.insert("https://a.example/tenant".into(), json!("tenant-1"));
+    }
+    claims
+}
+
+/// `iss`, `sub`, `aud`, `exp`, `nbf`, `iat` and `jti` (RFC 7523 §3, RFC 7519 §4.1).
+fn grant_registered_claims(
+    s: &AsA,
+    claims: &mut Map<String, Value>,
+    sub: &str,
+    aud: Value,
+    lifetime: i64,
+    now: i64,
+) {
+    let f = &s.faults;
     let iss = if f.has(Fault::GrantIssMismatch) {
         format!("{}/", s.urls.issuer)
     } else if f.has(Fault::GrantIssTokenEndpoint) {
@@ -1098,6 +1369,17 @@ fn exchange(
     } else if !f.has(Fault::GrantNoJti) {
         claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
     }
+}
+
+/// `client_id` (RFC 8693 §4.3; required by Ena and ID-JAG) and the granted `scope`
+/// (identity-chaining-17 §2.5).
+fn grant_client_and_scope(
+    s: &AsA,
+    claims: &mut Map<String, Value>,
+    client_id: Option<&str>,
+    granted: &BTreeSet<String>,
+) {
+    let f = &s.faults;
     if let Some(id) = client_id {
         claims.insert("client_id".into(), json!(id));
     }
@@ -1109,20 +1391,25 @@ fn exchange(
     } else if f.has(Fault::EnaGrantScopeEmpty) {
         claims.insert("scope".into(), json!(""));
     } else if !granted.is_empty() && !f.has(Fault::EnaGrantNoScope) {
-        claims.insert("scope".into(), json!(endpoint::join(&granted)));
+        claims.insert("scope".into(), json!(endpoint::join(granted)));
     }
-    if let Some(act) = act {
-        claims.insert("act".into(), act);
+}
+
+/// `act` (RFC 8693 §4.1: from the actor token; Ena chaining profile §3.3.4: the client, earlier
+/// actors nested below it), the user's authentication context in the Ena mode (§2.4, §3.3.4),
+/// and the faults that write `act` or `may_act` (§4.4) in the wrong shape.
+fn grant_actor_claims(s: &AsA, claims: &mut Map<String, Value>, x: &Exchanged) {
+    let f = &s.faults;
+    if let Some(act) = &x.act {
+        claims.insert("act".into(), act.clone());
     } else if ena(s)
-        && let Some(id) = client_id
+        && let Some(id) = x.client_id
         && !f.has(Fault::EnaGrantNoAct)
     {
-        // Ena chaining profile §3.3.4: act names the client as known in domain A, earlier
-        // actors nested below it.
-        claims.insert("act".into(), actor_chain(id, &subject, true));
+        claims.insert("act".into(), actor_chain(id, &x.subject, true));
     }
     if ena(s) && !f.has(Fault::EnaDropAuthContext) {
-        copy_auth_context(&subject, &mut claims);
+        copy_auth_context(&x.subject, claims);
         if f.has(Fault::EnaDropAuthTime) {
             claims.remove("auth_time");
         }
@@ -1131,91 +1418,104 @@ fn exchange(
         claims.insert("act".into(), json!("an-actor"));
     }
     if f.has(Fault::GrantMayActNotObject) {
-        claims.insert("may_act".into(), json!(client_id.unwrap_or("a-client")));
+        claims.insert("may_act".into(), json!(x.client_id.unwrap_or("a-client")));
     }
-    if let Some(p) = proof {
-        // ID-JAG §8.6.1 binds the ID-JAG itself (`cnf`); identity chaining conveys the key the
-        // grant asks AS-B to bind as `requested_cnf` (IC Appendix B.3).
-        let claim = if id_jag::on(f) {
-            id_jag::key_binding_claim(f)
-        } else {
-            (!f.has(Fault::DropRequestedCnf)).then_some("requested_cnf")
-        };
-        let jkt = if f.has(Fault::RequestedCnfWrongJkt) {
-            // The RFC 7638 digest hex-encoded instead of base64url (RFC 9449 §6.1).
-            use base64::Engine as _;
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(&p.jkt)
-                .unwrap_or_default()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect()
-        } else {
-            p.jkt
-        };
-        if let Some(claim) = claim {
-            claims.insert(claim.into(), json!({ "jkt": jkt }));
-        }
+}
+
+/// The DPoP key the grant binds: ID-JAG §8.6.1 binds the ID-JAG itself (`cnf`); identity
+/// chaining conveys the key the grant asks AS-B to bind as `requested_cnf` (IC Appendix B.3).
+fn grant_key_binding(s: &AsA, claims: &mut Map<String, Value>, proof: &dpop::ProofKey) {
+    let f = &s.faults;
+    let claim = if id_jag::on(f) {
+        id_jag::key_binding_claim(f)
+    } else {
+        (!f.has(Fault::DropRequestedCnf)).then_some("requested_cnf")
+    };
+    let jkt = if f.has(Fault::RequestedCnfWrongJkt) {
+        // The RFC 7638 digest hex-encoded instead of base64url (RFC 9449 §6.1).
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&proof.jkt)
+            .unwrap_or_default()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    } else {
+        proof.jkt.clone()
+    };
+    if let Some(claim) = claim {
+        claims.insert(claim.into(), json!({ "jkt": jkt }));
     }
-    if f.variant(Variant::ExtraGrantClaims) {
-        // Claims the grant already carries (the Ena mode copies the subject's) are kept.
-        claims
-            .entry("acr")
-            .or_insert(json!("urn:chainproof:acr:password"));
-        claims.entry("auth_time").or_insert(json!(now - 30));
-        claims.insert("https://a.example/tenant".into(), json!("tenant-1"));
-    }
-    if f.has(Fault::GrantIncludesPii) {
-        claims.insert("email".into(), json!(format!("{user_sub}@a.example")));
-        claims.insert("name".into(), json!("Test User"));
-    }
-    // The -17 example grant header: alg and kid, no typ.
-    let key = s.grant_key();
+}
+
+/// The -17 example grant header: alg and kid, no typ (`typ` `JWT` under a legal variant).
+fn grant_header(key: &dyn JwsKey, f: &FaultSet) -> Value {
     let mut header = json!({"alg": key.alg(), "kid": key.key_id()});
     if f.variant(Variant::GrantTypJwt) {
         header["typ"] = json!("JWT");
     }
-    if id_jag::on(f) {
-        let aud_sub = s.peer_subjects.get(sub).map(String::as_str);
-        id_jag::shape_grant(f, &s.as_b, aud_sub, &mut header, &mut claims);
-        if let Some(resource) = resource_claim {
-            claims.insert("resource".into(), resource);
-        }
-        if f.has(Fault::IdJagAliasInAud)
-            && form.get("audience") == Some(s.cfg.as_b_audience_alias.as_str())
-        {
-            claims.insert("aud".into(), json!(s.cfg.as_b_audience_alias));
-        }
+    header
+}
+
+/// The ID-JAG shape of the grant (ID-JAG §3.1: `typ`, `aud_sub`, single `aud`; §4.3:
+/// `resource`).
+fn shape_id_jag(
+    s: &AsA,
+    form: &Form,
+    x: &Exchanged,
+    sub: &str,
+    header: &mut Value,
+    claims: &mut Map<String, Value>,
+) {
+    let f = &s.faults;
+    let aud_sub = s.peer_subjects.get(sub).map(String::as_str);
+    id_jag::shape_grant(f, &s.as_b, aud_sub, header, claims);
+    if let Some(resource) = &x.target.resource_claim {
+        claims.insert("resource".into(), resource.clone());
     }
-    let claims = Value::Object(claims);
-    let grant = if f.has(Fault::GrantUnsigned) {
-        jose::assemble(&json!({"alg": "none"}), &claims, b"")
+    if f.has(Fault::IdJagAliasInAud)
+        && form.get("audience") == Some(s.cfg.as_b_audience_alias.as_str())
+    {
+        claims.insert("aud".into(), json!(s.cfg.as_b_audience_alias));
+    }
+}
+
+/// The grant as a compact JWS signed with AS-A's key (RFC 7515 §7.1), or broken the way a
+/// signing fault says (unsigned, HS256 with a guessable key, an extra segment, padding).
+fn sign_grant(s: &AsA, key: &dyn JwsKey, header: &Value, claims: &Value) -> String {
+    let f = &s.faults;
+    if f.has(Fault::GrantUnsigned) {
+        jose::assemble(&json!({"alg": "none"}), claims, b"")
     } else if f.has(Fault::GrantHs256) {
         use hmac::Mac as _;
         let header = json!({"alg": "HS256"});
-        let unsigned = jose::assemble(&header, &claims, b"");
+        let unsigned = jose::assemble(&header, claims, b"");
         let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(s.fixed_jti.as_bytes())
             .expect("any key length");
         mac.update(unsigned.trim_end_matches('.').as_bytes());
-        jose::assemble(&header, &claims, &mac.finalize().into_bytes())
+        jose::assemble(&header, claims, &mac.finalize().into_bytes())
     } else if f.has(Fault::GrantExtraSegment) {
-        format!("{}.e30", jose::sign(key, &header, &claims))
+        format!("{}.e30", jose::sign(key, header, claims))
     } else if f.has(Fault::GrantPaddedBase64) {
-        sign_padded(key, &header, &claims)
+        sign_padded(key, header, claims)
     } else {
-        jose::sign(key, &header, &claims)
-    };
-    if f.variant(Variant::KeyRotation) {
-        s.rotated.store(true, Ordering::SeqCst);
+        jose::sign(key, header, claims)
     }
+}
 
+/// The token-exchange response carrying the grant (identity-chaining-17 §2.3.3, RFC 8693
+/// §2.2.1): `issued_token_type` JWT (ID-JAG in the id-jag mode), `token_type` `N_A`,
+/// `expires_in`, and `scope` when it differs from the request (RFC 6749 §5.1).
+fn grant_response(s: &AsA, form: &Form, x: &Exchanged, grant: &MintedGrant) -> Response {
+    let f = &s.faults;
+    let granted = &x.granted;
     let mut body = Map::new();
-    body.insert("access_token".into(), json!(grant));
+    body.insert("access_token".into(), json!(grant.jwt));
     let itt = if id_jag::on(f) {
         id_jag::issued_token_type(f)
     } else if f.has(Fault::WrongIssuedTokenType) {
         TT_ACCESS_TOKEN
-    } else if f.has(Fault::IssuedTypeIdJagForJwt) && requested_type == Some(TT_JWT) {
+    } else if f.has(Fault::IssuedTypeIdJagForJwt) && x.params.requested_type == Some(TT_JWT) {
         id_jag::TT_ID_JAG
     } else {
         TT_JWT
@@ -1237,17 +1537,17 @@ fn exchange(
         // An hour, whatever the grant's exp says.
         body.insert("expires_in".into(), json!(3600));
     } else if !f.has(Fault::ExchangeNoExpiresIn) {
-        body.insert("expires_in".into(), json!(lifetime));
+        body.insert("expires_in".into(), json!(grant.lifetime));
     }
     let requested = form.get("scope").map(scopes);
     let report_scope = match &requested {
         None => !f.has(Fault::ExchangeScopeNotReported),
         Some(_) if f.variant(Variant::ScopeAlwaysReported) => true,
         Some(_) if f.has(Fault::ExchangeScopeNarrowedSilently) => false,
-        Some(r) => *r != granted,
+        Some(r) => r != granted,
     };
     if report_scope && !granted.is_empty() {
-        body.insert("scope".into(), json!(endpoint::join(&granted)));
+        body.insert("scope".into(), json!(endpoint::join(granted)));
     }
     if f.has(Fault::ExchangeRefreshToken) {
         body.insert(
@@ -1262,7 +1562,7 @@ fn exchange(
             axum::http::HeaderValue::from_static("no-cache, private"),
         );
     }
-    Ok(resp)
+    resp
 }
 
 /// The AS the `grant-aud-unrequested-as` fault adds to a grant's aud.

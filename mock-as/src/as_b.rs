@@ -8,6 +8,7 @@ use crate::dpop;
 use crate::endpoint::{self, JWT_BEARER, error_style, scopes, token_response};
 use crate::error::OAuthError;
 use crate::fault::{Fault, FaultSet};
+use crate::form::Form;
 use crate::jose::{self, Jws};
 use crate::keys::{self, EsKey};
 use crate::replay::{JtiCache, now};
@@ -242,6 +243,28 @@ fn confusion_secrets(jwk: &Value) -> Vec<Vec<u8>> {
     out
 }
 
+/// The issuer's public key as SPKI PEM text, the one secret the `accept-hmac-confusion-pem`
+/// fault tries.
+fn pem_secret(jwk: &Value) -> Option<Vec<u8>> {
+    let pem = keys::verifying_key_from_jwk(jwk)
+        .ok()?
+        .to_public_key_pem()?;
+    Some(pem.into_bytes())
+}
+
+/// The compact form of a flattened JWS JSON serialization (RFC 7515 §7.2.2); only the
+/// `accept-jws-json-serialization` fault reads one.
+fn flattened_to_compact(assertion: &str) -> Option<String> {
+    let doc: Value = serde_json::from_str(assertion).ok()?;
+    let part = |name: &str| doc.get(name).and_then(Value::as_str);
+    Some(format!(
+        "{}.{}.{}",
+        part("protected")?,
+        part("payload")?,
+        part("signature")?
+    ))
+}
+
 /// A key the grant carries (`jwk`, `x5c`) or points to (`x5u`) in its own header, taken only
 /// under the faults that trust one (RFC 8725 §3.10 forbids it; RFC 7515 §4.1.3-§4.1.6).
 async fn header_key(s: &AsB, jws: &Jws) -> Option<Result<keys::PublicKey, String>> {
@@ -276,13 +299,22 @@ async fn header_key(s: &AsB, jws: &Jws) -> Option<Result<keys::PublicKey, String
     None
 }
 
-async fn check_signature(s: &AsB, jws: &Jws, iss: &str) -> Result<(), String> {
+/// `any_issuer`: the grant names no issuer and a fault lets it through, so its key is looked
+/// up by `kid` among every trusted issuer's keys.
+async fn check_signature(s: &AsB, jws: &Jws, iss: &str, any_issuer: bool) -> Result<(), String> {
     let f = &s.faults;
     match jws.alg() {
         // The key decides the algorithm (RFC 8725 §3.1): `PublicKey::verify` refuses an alg
         // other than the found key's own.
         Some(alg @ ("ES256" | "RS256")) => {
             if f.has(Fault::SkipSignature) {
+                return Ok(());
+            }
+            if f.has(Fault::AcceptZeroSignature)
+                && alg == "ES256"
+                && !jws.signature.is_empty()
+                && jws.signature.iter().all(|b| *b == 0)
+            {
                 return Ok(());
             }
             if let Some(key) = header_key(s, jws).await {
@@ -307,12 +339,14 @@ async fn check_signature(s: &AsB, jws: &Jws, iss: &str) -> Result<(), String> {
                     Err("signature invalid".into())
                 };
             }
-            let key = if f.has(Fault::IgnoreIssuerKeyBinding) {
+            let key = if f.has(Fault::IgnoreIssuerKeyBinding) || any_issuer {
                 s.trust
                     .key_from_any_issuer(jws.kid())
                     .await
                     .map(KeyLookup::Found)
                     .unwrap_or(KeyLookup::UnknownKid)
+            } else if f.has(Fault::TrustDiscoveredIssuer) && !s.trust.is_trusted(iss) {
+                s.trust.key_by_discovery(iss, jws.kid()).await
             } else {
                 s.trust.key_for(iss, jws.kid()).await
             };
@@ -332,10 +366,20 @@ async fn check_signature(s: &AsB, jws: &Jws, iss: &str) -> Result<(), String> {
             }
         }
         Some("none") if f.has(Fault::AcceptAlgNone) => Ok(()),
-        Some("HS256") if f.has(Fault::AcceptHmacConfusion) => {
+        Some(alg) if f.has(Fault::AcceptAlgNoneOtherCase) && alg.eq_ignore_ascii_case("none") => {
+            Ok(())
+        }
+        Some("HS256")
+            if f.has(Fault::AcceptHmacConfusion) || f.has(Fault::AcceptHmacConfusionPem) =>
+        {
             let jwks = s.trust.jwks(iss).await.unwrap_or_default();
-            let ok = jwks.iter().flat_map(confusion_secrets).any(|secret| {
-                let mut mac = Hmac::<Sha256>::new_from_slice(&secret).expect("any key length");
+            let secrets: Vec<Vec<u8>> = if f.has(Fault::AcceptHmacConfusion) {
+                jwks.iter().flat_map(confusion_secrets).collect()
+            } else {
+                jwks.iter().filter_map(pem_secret).collect()
+            };
+            let ok = secrets.iter().any(|secret| {
+                let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("any key length");
                 mac.update(jws.signing_input.as_bytes());
                 mac.verify_slice(&jws.signature).is_ok()
             });
@@ -353,27 +397,86 @@ async fn check_signature(s: &AsB, jws: &Jws, iss: &str) -> Result<(), String> {
     }
 }
 
-/// RFC 7523 §3 validation of the assertion, in the order the RFC lists the claims.
+/// RFC 7523 §3 validation of the assertion (identity-chaining-17 §2.4.2), in the order the RFC
+/// lists the claims: parse it strictly (RFC 7515 §5.2), a trusted `iss` (item 1) and its
+/// signature ([`check_signature`], item 9), `aud` ([`check_grant_aud`], item 3), the times
+/// ([`check_grant_times`], items 4-6), the subject ([`local_subject`], item 2;
+/// identity-chaining-17 §2.4.2: deny what cannot be mapped), and the key its single use is
+/// remembered by ([`grant_replay_key`], item 7).
 async fn validate_grant(s: &AsB, assertion: &str, now: i64) -> Result<Grant, String> {
     let f = &s.faults;
-    let leeway = s.cfg.leeway_secs as i64;
-    let jws = jose::parse(assertion).map_err(|e| e.to_string())?;
-    if jws.header.contains_key("crit") && !f.has(Fault::AcceptUnknownCrit) {
-        return Err("unsupported crit header parameter".into());
+    let compact = f
+        .has(Fault::AcceptJwsJsonSerialization)
+        .then(|| flattened_to_compact(assertion))
+        .flatten();
+    let assertion = compact.as_deref().unwrap_or(assertion);
+    let jws = if f.has(Fault::FirstOfJoinedJwts) {
+        let first: Vec<&str> = assertion.split('.').take(3).collect();
+        jose::parse(&first.join("."))
+    } else {
+        jose::parse(assertion)
     }
-    let iss = jws.claim_str("iss").ok_or("iss missing")?.to_owned();
-    if !s.trust.is_trusted(&iss) && !f.has(Fault::IgnoreIssuerKeyBinding) {
+    .map_err(|e| e.to_string())?;
+    if let Some(crit) = jws.header.get("crit") {
+        // Under `crit-absent-name-ignored` only the names the header also carries are checked.
+        let only_absent = crit.as_array().is_some_and(|names| {
+            names
+                .iter()
+                .all(|n| n.as_str().is_some_and(|n| !jws.header.contains_key(n)))
+        });
+        let ignored =
+            f.has(Fault::AcceptUnknownCrit) || (only_absent && f.has(Fault::CritAbsentNameIgnored));
+        if !ignored {
+            return Err("unsupported crit header parameter".into());
+        }
+    }
+    let (iss, any_issuer) = match jws.claim_str("iss") {
+        Some("") if f.has(Fault::AcceptEmptyIss) => (String::new(), true),
+        None if f.has(Fault::AcceptMissingIss) && !jws.claims.contains_key("iss") => {
+            (String::new(), true)
+        }
+        Some(iss) => (iss.to_owned(), false),
+        None => return Err("iss missing".into()),
+    };
+    if !any_issuer
+        && !s.trust.is_trusted(&iss)
+        && !f.has(Fault::IgnoreIssuerKeyBinding)
+        && !f.has(Fault::TrustDiscoveredIssuer)
+    {
         return Err("issuer not trusted".into());
     }
-    check_signature(s, &jws, &iss).await?;
-    let auds = jws.audiences().ok_or("aud missing or malformed")?;
+    check_signature(s, &jws, &iss, any_issuer).await?;
+    check_grant_aud(s, &jws)?;
+    let exp = check_grant_times(s, &jws, now)?;
+    let subject = local_subject(s, &jws)?;
+    let replay_key = grant_replay_key(s, &jws, &iss, assertion);
+    Ok(Grant {
+        jws,
+        subject,
+        exp,
+        replay_key,
+    })
+}
+
+/// RFC 7523 §3 item 3 (identity-chaining-17 §2.4.2): `aud` names this server by its issuer or
+/// token endpoint; the Ena and ID-JAG modes add their own rules.
+fn check_grant_aud(s: &AsB, jws: &Jws) -> Result<(), String> {
+    let f = &s.faults;
+    // Under `accept-missing-aud` a grant without aud skips the check.
+    let aud_absent_ok = f.has(Fault::AcceptMissingAud) && !jws.claims.contains_key("aud");
+    let auds = match jws.audiences() {
+        Some(auds) => auds,
+        None if aud_absent_ok => Vec::new(),
+        None => return Err("aud missing or malformed".into()),
+    };
     let ena = f.profile() == crate::MockProfile::Ena;
     if ena {
-        ena_grant_rules(s, &jws, &auds)?;
+        ena_grant_rules(s, jws, &auds)?;
     }
     let aud_ok = auds
         .iter()
         .any(|a| *a == s.urls.issuer || *a == s.urls.token_endpoint)
+        || aud_absent_ok
         || f.has(Fault::AcceptWrongAud)
         || (f.has(Fault::AcceptAccessTokenAsGrant) && jws.typ() == Some("at+jwt"))
         || (f.has(Fault::AudPrefixMatch) && auds.iter().any(|a| a.starts_with(&s.urls.issuer)));
@@ -381,8 +484,16 @@ async fn validate_grant(s: &AsB, assertion: &str, now: i64) -> Result<Grant, Str
         return Err("aud does not identify this authorization server".into());
     }
     if crate::id_jag::on(f) {
-        crate::id_jag::check_grant(f, &s.urls, &jws)?;
+        crate::id_jag::check_grant(f, &s.urls, jws)?;
     }
+    Ok(())
+}
+
+/// RFC 7523 §3 items 4-6: `exp` present and not past, `nbf` and `iat` not in the future, each
+/// within the configured leeway. Returns `exp`.
+fn check_grant_times(s: &AsB, jws: &Jws, now: i64) -> Result<i64, String> {
+    let f = &s.faults;
+    let leeway = s.cfg.leeway_secs as i64;
     let exp = match jws.claim_time("exp") {
         Some(Ok(exp)) => exp,
         Some(Err(())) => return Err("exp is not a NumericDate".into()),
@@ -396,6 +507,7 @@ async fn validate_grant(s: &AsB, assertion: &str, now: i64) -> Result<Grant, Str
         Some(Ok(nbf)) if nbf > now + leeway && !f.has(Fault::AcceptFutureNbf) => {
             return Err("grant not yet valid (nbf)".into());
         }
+        Some(Err(())) if f.has(Fault::IgnoreStringNbf) && jws.claims["nbf"].is_string() => {}
         Some(Err(())) => return Err("nbf is not a NumericDate".into()),
         _ => {}
     }
@@ -404,7 +516,15 @@ async fn validate_grant(s: &AsB, assertion: &str, now: i64) -> Result<Grant, Str
         Some(Err(())) => return Err("iat is not a NumericDate".into()),
         _ => {}
     }
-    let subject = match jws.claim_str("sub").filter(|s| !s.is_empty()) {
+    Ok(exp)
+}
+
+/// RFC 7523 §3 item 2 and identity-chaining-17 §2.4.2: `sub` is required and mapped to a local
+/// account through the subject map; one that cannot be mapped is refused. `None` only under
+/// `accept-missing-sub`.
+fn local_subject(s: &AsB, jws: &Jws) -> Result<Option<String>, String> {
+    let f = &s.faults;
+    Ok(match jws.claim_str("sub").filter(|s| !s.is_empty()) {
         Some(sub) => match s.cfg.subject_map.get(sub) {
             Some(_) if f.has(Fault::SubjectNotMapped) => Some(sub.to_owned()),
             Some(local) if f.has(Fault::SubjectMapCollapsed) => {
@@ -415,22 +535,22 @@ async fn validate_grant(s: &AsB, assertion: &str, now: i64) -> Result<Grant, Str
             None => return Err("subject cannot be mapped to a local account".into()),
         },
         None if f.has(Fault::AcceptMissingSub) => None,
+        None if f.has(Fault::AcceptEmptySub) && jws.claim_str("sub") == Some("") => None,
         None => return Err("sub missing".into()),
-    };
+    })
+}
+
+/// What the replay cache remembers a grant by (RFC 7523 §3 item 7): its issuer and `jti`, or
+/// the assertion's digest when it has none.
+fn grant_replay_key(s: &AsB, jws: &Jws, iss: &str, assertion: &str) -> String {
     let id = match jws.claim_str("jti") {
-        Some(jti) if !f.has(Fault::ReplayKeyedOnAssertion) => format!("jti:{jti}"),
+        Some(jti) if !s.faults.has(Fault::ReplayKeyedOnAssertion) => format!("jti:{jti}"),
         _ => format!(
             "sha256:{}",
             jose::b64url(&Sha256::digest(assertion.as_bytes()))
         ),
     };
-    let replay_key = format!("{iss}\n{id}");
-    Ok(Grant {
-        jws,
-        subject,
-        exp,
-        replay_key,
-    })
+    format!("{iss}\n{id}")
 }
 
 /// The Ena rules for a JWT authorization grant, on top of RFC 7523 §3.
@@ -462,14 +582,42 @@ fn ena_grant_rules(s: &AsB, jws: &Jws, auds: &[&str]) -> Result<(), String> {
     Ok(())
 }
 
+/// The RFC 7523 jwt-bearer grant at AS-B (identity-chaining-17 §2.4), step by step in the order
+/// this server processes a request: the request ([`check_request`]), the client
+/// ([`authenticate_client`]), the assertion ([`assertion_param`]), its signature and claims
+/// ([`validate_grant`]), the client it was issued to ([`check_grant_client`]), the scope
+/// ([`grant_scope`]) and resource ([`token_audience`]), the DPoP key binding ([`key_binding`]),
+/// the replay check ([`check_replay`]), then the access token ([`mint_access_token`]) and the
+/// response ([`access_token_response`]).
+///
+/// The order of the steps decides which error a request with several defects gets; keep it.
 async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
-    let f = &s.faults;
     let peer_cert = crate::mtls::peer_certificate(&req);
-    let (headers, form) = endpoint::intake(req, f).await?;
+    let (headers, form) = endpoint::intake(req, &s.faults).await?;
+    check_request(s, &form)?;
+    let now = now();
+    let client = authenticate_client(s, &headers, &form, peer_cert.as_deref(), now)?;
+    let assertion = assertion_param(s, &form)?;
+    let grant = validate_grant(s, assertion, now)
+        .await
+        .map_err(|why| bad_grant(s, why))?;
+    check_grant_client(s, &form, &client, &grant)?;
+    let scope = grant_scope(s, &form, &grant)?;
+    let audience = token_audience(s, &form)?;
+    let binding = key_binding(s, &headers, &grant, now)?;
+    check_replay(s, &client, &grant, now).await?;
+    let token = mint_access_token(s, &client, &grant, audience, &scope, &binding, now);
+    Ok(access_token_response(s, token, &scope, &binding))
+}
+
+/// RFC 7523 §2.1: `grant_type` is jwt-bearer; only the `refuse-unknown-params` fault refuses
+/// parameters it does not know (RFC 6749 §3.2 says to ignore them).
+fn check_request(s: &AsB, form: &Form) -> Result<(), OAuthError> {
+    let f = &s.faults;
     if f.has(Fault::AsBGrantTypeMisnamed) {
-        endpoint::grant_type(&form, &["urn:ietf:params:oauth:grant-type:jwt_bearer"], f)?;
+        endpoint::grant_type(form, &["urn:ietf:params:oauth:grant-type:jwt_bearer"], f)?;
     } else if !f.has(Fault::AsBGrantTypeIgnored) {
-        endpoint::grant_type(&form, &[JWT_BEARER], f)?;
+        endpoint::grant_type(form, &[JWT_BEARER], f)?;
     }
     if f.has(Fault::RefuseUnknownParams)
         && let Some(unknown) = form.names().find(|n| !KNOWN_PARAMS.contains(n))
@@ -479,11 +627,20 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
             "unknown parameter {shown}"
         )));
     }
-    let now = now();
-    let client = s
-        .authenticator(now, peer_cert.as_deref())
-        .authenticate(&headers, &form);
-    let client = match client {
+    Ok(())
+}
+
+/// Client authentication at AS-B (RFC 7523 §3.1 leaves it optional; RFC 6749 §2.3): credentials
+/// sent must be valid, and a policy (or the Ena chaining profile §3.4.2 (1)) may require them.
+fn authenticate_client(
+    s: &AsB,
+    headers: &axum::http::HeaderMap,
+    form: &Form,
+    peer_cert: Option<&[u8]>,
+    now: i64,
+) -> Result<ClientIdentity, OAuthError> {
+    let f = &s.faults;
+    let client = match s.authenticator(now, peer_cert).authenticate(headers, form) {
         Ok(c) => c,
         Err(e) if e.code == "invalid_client" && f.has(Fault::IgnoreInvalidClientCredentials) => {
             ClientIdentity::Anonymous
@@ -498,40 +655,63 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
             None,
         ));
     }
-    let assertion_param = if f.has(Fault::AsBAssertionParamRenamed) {
+    Ok(client)
+}
+
+/// The `assertion` parameter (RFC 7523 §2.1); missing, it is `invalid_request` (RFC 6749 §5.2).
+fn assertion_param<'f>(s: &AsB, form: &'f Form) -> Result<&'f str, OAuthError> {
+    let f = &s.faults;
+    let name = if f.has(Fault::AsBAssertionParamRenamed) {
         "jwt"
     } else {
         "assertion"
     };
-    let Some(assertion) = form.get(assertion_param) else {
-        let empty = form.sent_empty(assertion_param);
-        return Err(
-            if f.has(Fault::MissingAssertionInvalidGrant)
-                || (empty && f.has(Fault::EmptyAssertionInvalidGrant))
-            {
-                OAuthError::invalid_grant("missing parameter assertion")
-            } else {
-                OAuthError::invalid_request("missing parameter assertion")
-            },
-        );
-    };
-    let grant = validate_grant(s, assertion, now)
-        .await
-        .map_err(|why| bad_grant(s, why))?;
-    let grant_client = grant.jws.claim_str("client_id");
+    form.get(name).ok_or_else(|| {
+        let empty = form.sent_empty(name);
+        if f.has(Fault::MissingAssertionInvalidGrant)
+            || (empty && f.has(Fault::EmptyAssertionInvalidGrant))
+        {
+            OAuthError::invalid_grant("missing parameter assertion")
+        } else {
+            OAuthError::invalid_request("missing parameter assertion")
+        }
+    })
+}
+
+/// A grant carrying `client_id` is for that client only (ID-JAG §4.4.1: `invalid_grant`; RFC
+/// 8693 §4.3 for identity-chaining grants).
+fn check_grant_client(
+    s: &AsB,
+    form: &Form,
+    client: &ClientIdentity,
+    grant: &Grant,
+) -> Result<(), OAuthError> {
+    let f = &s.faults;
     let caller = if f.has(Fault::GrantBindingFormClientId) {
         form.get("client_id").or(client.client_id())
     } else {
         client.client_id()
     };
-    if let (Some(bound), Some(authn)) = (grant_client, caller)
+    if let (Some(bound), Some(authn)) = (grant.jws.claim_str("client_id"), caller)
         && bound != authn
         && !f.has(Fault::AcceptGrantForOtherClient)
         && !f.has(Fault::IdJagClientIdMismatchAccepted)
     {
         return Err(bad_grant(s, "grant was issued for another client"));
     }
+    Ok(())
+}
 
+/// The scope requested (if any) and the scope granted.
+struct Scope {
+    requested: Option<BTreeSet<String>>,
+    granted: BTreeSet<String>,
+}
+
+/// The scope to grant (RFC 6749 §3.3; identity-chaining-17 §2.4.1): within what the grant's
+/// `scope` allows and this server knows; the default when none is requested.
+fn grant_scope(s: &AsB, form: &Form, grant: &Grant) -> Result<Scope, OAuthError> {
+    let f = &s.faults;
     let ours: BTreeSet<String> = s.cfg.scopes.iter().cloned().collect();
     let available: BTreeSet<String> = match grant.jws.claim_str("scope") {
         Some(g) => scopes(g).intersection(&ours).cloned().collect(),
@@ -550,7 +730,13 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
             ));
         }
     };
+    Ok(Scope { requested, granted })
+}
 
+/// The access token's `aud`: the RFC 8707 `resource` values, which must name RS-B
+/// (`invalid_target`, RFC 8707 §2); RS-B without one.
+fn token_audience(s: &AsB, form: &Form) -> Result<Value, OAuthError> {
+    let f = &s.faults;
     let mut resources = form.get_all("resource");
     if f.has(Fault::EnaAsBDropsUnknownResource) && resources.contains(&s.rs.resource.as_str()) {
         resources.retain(|r| *r == s.rs.resource);
@@ -566,39 +752,32 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
             OAuthError::invalid_target("unknown resource")
         });
     }
-    let audience = match resources.as_slice() {
+    Ok(match resources.as_slice() {
         [] => json!(s.rs.resource),
         [one] => json!(one),
         many => json!(many),
-    };
+    })
+}
 
-    let expect = dpop::Expect {
-        htm: "POST",
-        htu: &s.urls.token_endpoint,
-        ath: None,
-        now,
-        check_replay: !f.has(Fault::DpopProofReplayAccepted)
-            && !f.has(Fault::DpopReplayKeyedOnProof),
-    };
-    let no_headers = axum::http::HeaderMap::new();
-    let dpop_headers = endpoint::dpop_headers(f, &headers, &no_headers);
-    let checked = dpop::check(dpop_headers, &expect, &s.dpop_replay);
-    if let (Ok(Some(_)), true) = (&checked, f.has(Fault::DpopReplayKeyedOnProof)) {
-        // Remembers the proof's exact text, not its jti: a re-encoded proof looks new.
-        let text = dpop_headers
-            .get("dpop")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        let key = format!("proof:{}", jose::b64url(&Sha256::digest(text.as_bytes())));
-        if !s.dpop_replay.first_use(&key, now + 600, now) {
-            return Err(OAuthError::invalid_dpop_proof("DPoP proof replayed"));
-        }
-    }
-    let proof = match checked {
-        Ok(p) => p,
-        Err(_) if f.has(Fault::AsBIgnoreInvalidDpop) => None,
-        Err(e) => return Err(OAuthError::invalid_dpop_proof(e)),
-    };
+/// The key the access token is bound to.
+struct Binding {
+    /// The request's DPoP proof key, when the token is bound to it.
+    bind: Option<dpop::ProofKey>,
+    /// Under `bind-to-stale-proof-key`: the last accepted proof's key, for a request without one.
+    stale: Option<dpop::ProofKey>,
+}
+
+/// The DPoP proof (RFC 9449 §4.3) and the binding it gives (RFC 9449 §5): the key the grant
+/// names must be the proof's (ID-JAG §8.6.1 `cnf`; identity-chaining-17 Appendix B.3
+/// `requested_cnf`), and a grant naming one needs a proof.
+fn key_binding(
+    s: &AsB,
+    headers: &axum::http::HeaderMap,
+    grant: &Grant,
+    now: i64,
+) -> Result<Binding, OAuthError> {
+    let f = &s.faults;
+    let proof = dpop_proof(s, headers, now)?;
     // ID-JAG §8.6.1: an ID-JAG is bound by its own `cnf`; an identity-chaining grant asks for
     // a binding with `requested_cnf` (IC Appendix B.3).
     let id_jag = crate::id_jag::on(f);
@@ -650,7 +829,54 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
         }
         None => None,
     };
+    Ok(Binding { bind, stale })
+}
 
+/// An optional DPoP proof at the token endpoint (RFC 9449 §4.3), single use (§11.1).
+fn dpop_proof(
+    s: &AsB,
+    headers: &axum::http::HeaderMap,
+    now: i64,
+) -> Result<Option<dpop::ProofKey>, OAuthError> {
+    let f = &s.faults;
+    let expect = dpop::Expect {
+        htm: "POST",
+        htu: &s.urls.token_endpoint,
+        ath: None,
+        now,
+        check_replay: !f.has(Fault::DpopProofReplayAccepted)
+            && !f.has(Fault::DpopReplayKeyedOnProof),
+    };
+    let no_headers = axum::http::HeaderMap::new();
+    let dpop_headers = endpoint::dpop_headers(f, headers, &no_headers);
+    let checked = dpop::check(dpop_headers, &expect, &s.dpop_replay);
+    if let (Ok(Some(_)), true) = (&checked, f.has(Fault::DpopReplayKeyedOnProof)) {
+        // Remembers the proof's exact text, not its jti: a re-encoded proof looks new.
+        let text = dpop_headers
+            .get("dpop")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let key = format!("proof:{}", jose::b64url(&Sha256::digest(text.as_bytes())));
+        if !s.dpop_replay.first_use(&key, now + 600, now) {
+            return Err(OAuthError::invalid_dpop_proof("DPoP proof replayed"));
+        }
+    }
+    match checked {
+        Ok(p) => Ok(p),
+        Err(_) if f.has(Fault::AsBIgnoreInvalidDpop) => Ok(None),
+        Err(e) => Err(OAuthError::invalid_dpop_proof(e)),
+    }
+}
+
+/// A grant is used once (identity-chaining-17 §5.5; RFC 7523 §3 item 7 lets `jti` key it): the
+/// replay cache remembers it until it expires.
+async fn check_replay(
+    s: &AsB,
+    client: &ClientIdentity,
+    grant: &Grant,
+    now: i64,
+) -> Result<(), OAuthError> {
+    let f = &s.faults;
     let replay_key = if f.has(Fault::ReplayCachePerClient) {
         format!(
             "{}\n{}",
@@ -676,7 +902,29 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
     {
         return Err(bad_grant(s, "grant already used"));
     }
+    Ok(())
+}
 
+/// An access token issued by AS-B and the lifetime it was given.
+struct IssuedToken {
+    token: String,
+    lifetime: i64,
+}
+
+/// The access token for RS-B (RFC 9068 §2.2: `iss`, `sub`, `aud`, `client_id`, `iat`, `exp`,
+/// `jti`, `scope`; `cnf` for a DPoP-bound token, RFC 9449 §6.1), living no longer than the grant
+/// (a minute's leeway) unless a fault says so; opaque in `opaque_access_tokens` mode.
+fn mint_access_token(
+    s: &AsB,
+    client: &ClientIdentity,
+    grant: &Grant,
+    audience: Value,
+    scope: &Scope,
+    binding: &Binding,
+    now: i64,
+) -> IssuedToken {
+    let f = &s.faults;
+    let grant_client = grant.jws.claim_str("client_id");
     let remaining = (grant.exp - now + 60).max(1);
     let lifetime = if f.has(Fault::LongLivedAccessToken) {
         remaining + 86_400
@@ -700,57 +948,89 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
     {
         claims.insert("client_id".into(), json!(id));
     }
-    if !granted.is_empty() || !f.variant(Variant::ScopeOmittedWhenEqual) {
-        claims.insert("scope".into(), json!(endpoint::join(&granted)));
+    if !scope.granted.is_empty() || !f.variant(Variant::ScopeOmittedWhenEqual) {
+        claims.insert("scope".into(), json!(endpoint::join(&scope.granted)));
     }
     claims.insert("iat".into(), json!(now));
-    claims.insert("exp".into(), json!(now + lifetime));
+    if !f.has(Fault::AtNoExp) {
+        claims.insert("exp".into(), json!(now + lifetime));
+    }
     if !f.has(Fault::AtMissingJtiClientId) {
         claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
     }
     if f.profile() == crate::MockProfile::Ena
         && let Some(act) = grant.jws.claims.get("act")
     {
-        // Ena chaining profile §3.4.3: an act AS-B includes (MAY) preserves every actor of the
-        // grant; this server copies it unchanged.
-        let act = if f.has(Fault::EnaAsBActTruncated) {
-            json!({ "sub": act.get("sub") })
-        } else if f.has(Fault::EnaAsBActReplaced) {
-            json!({ "sub": client.client_id().or(grant_client) })
-        } else {
-            act.clone()
-        };
-        claims.insert("act".into(), act);
+        claims.insert(
+            "act".into(),
+            ena_act(f, act, client.client_id().or(grant_client)),
+        );
     }
-    if let Some(p) = bind.as_ref().or(stale.as_ref()) {
-        let jkt = if f.has(Fault::CnfWrongThumbprint) {
-            misordered_thumbprint(&p.jwk)
-        } else if f.has(Fault::CnfThumbprintHex) {
-            hex_thumbprint(&p.jwk)
-        } else {
-            p.jkt.clone()
-        };
-        claims.insert("cnf".into(), json!({"jkt": jkt}));
+    if let Some(p) = binding.bind.as_ref().or(binding.stale.as_ref()) {
+        claims.insert("cnf".into(), json!({"jkt": cnf_thumbprint(f, p)}));
     }
     let mut header = json!({"alg": "ES256", "kid": s.key.kid(), "typ": "at+jwt"});
     if f.has(Fault::AtMissingTyp) {
         header.as_object_mut().expect("object").remove("typ");
     }
-    let at = if s.cfg.opaque_access_tokens {
+    let token = if s.cfg.opaque_access_tokens {
         s.opaque.issue(claims)
     } else {
         jose::sign(&s.key, &header, &Value::Object(claims))
     };
+    IssuedToken { token, lifetime }
+}
 
+/// Ena chaining profile §3.4.3: an act AS-B includes (MAY) preserves every actor of the grant;
+/// this server copies it unchanged (`requester` is who a fault names instead).
+fn ena_act(f: &FaultSet, act: &Value, requester: Option<&str>) -> Value {
+    if f.has(Fault::EnaAsBActTruncated) {
+        json!({ "sub": act.get("sub") })
+    } else if f.has(Fault::EnaAsBActReplaced) {
+        json!({ "sub": requester })
+    } else {
+        act.clone()
+    }
+}
+
+/// The `cnf` `jkt` of a DPoP-bound token: the proof key's RFC 7638 thumbprint (RFC 9449 §6.1),
+/// or a wrong one under the thumbprint faults.
+fn cnf_thumbprint(f: &FaultSet, p: &dpop::ProofKey) -> String {
+    if f.has(Fault::CnfWrongThumbprint) {
+        misordered_thumbprint(&p.jwk)
+    } else if f.has(Fault::CnfThumbprintHex) {
+        hex_thumbprint(&p.jwk)
+    } else {
+        p.jkt.clone()
+    }
+}
+
+/// The access token response (RFC 6749 §5.1; identity-chaining-17 §2.4.3): `token_type` DPoP
+/// for a bound token (RFC 9449 §5), `expires_in`, `scope` when it differs from the request.
+fn access_token_response(
+    s: &AsB,
+    token: IssuedToken,
+    scope: &Scope,
+    binding: &Binding,
+) -> Response {
+    let f = &s.faults;
+    let granted = &scope.granted;
     let token_type = if f.has(Fault::AsBTokenTypeNA) {
         "N_A"
-    } else if bind.is_some() && !f.has(Fault::DpopTokenTypeBearer) {
+    } else if binding.bind.is_some() && !f.has(Fault::DpopTokenTypeBearer) {
         "DPoP"
     } else {
         "Bearer"
     };
     let mut body = Map::new();
-    body.insert("access_token".into(), json!(at));
+    body.insert(
+        "access_token".into(),
+        if f.has(Fault::AccessTokenObject) {
+            json!({ "token": token.token, "token_type": token_type })
+        } else {
+            json!(token.token)
+        },
+    );
     if !f.has(Fault::AsBNoTokenType) {
         body.insert("token_type".into(), json!(token_type));
     }
@@ -758,20 +1038,20 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
         body.insert(
             "expires_in".into(),
             if f.has(Fault::ExpiresInString) {
-                json!(lifetime.to_string())
+                json!(token.lifetime.to_string())
             } else {
-                json!(lifetime)
+                json!(token.lifetime)
             },
         );
     }
-    let report_scope = match &requested {
+    let report_scope = match &scope.requested {
         None if f.variant(Variant::ScopeOmittedWhenEqual) => !granted.is_empty(),
         None => !f.has(Fault::AsBScopeNotReported),
         Some(_) if f.variant(Variant::ScopeAlwaysReported) => true,
-        Some(r) => *r != granted,
+        Some(r) => r != granted,
     };
     if report_scope {
-        body.insert("scope".into(), json!(endpoint::join(&granted)));
+        body.insert("scope".into(), json!(endpoint::join(granted)));
     }
     if f.has(Fault::IssueRefreshToken) || f.has(Fault::IdJagRefreshToken) {
         body.insert(
@@ -779,5 +1059,5 @@ async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
             json!(uuid::Uuid::new_v4().to_string()),
         );
     }
-    Ok(token_response(Value::Object(body), f))
+    token_response(Value::Object(body), f)
 }

@@ -372,53 +372,268 @@ fn build_facts(
     })
 }
 
+/// The configuration a pair runs: the legal variants applied to it, validated, and the faults.
+struct Settled {
+    cfg: MockConfig,
+    /// Sorted and deduplicated.
+    variants: Vec<Variant>,
+    /// Sorted and deduplicated.
+    faults_sorted: Vec<Fault>,
+    faults: FaultSet,
+}
+
+/// Apply the variants to the configuration (each variant is a configuration a conformant
+/// server may have), validate it, and build the fault set for the profile mode.
+fn settle(
+    mut cfg: MockConfig,
+    variants: &[Variant],
+    faults: &[Fault],
+    profile: crate::MockProfile,
+) -> Result<Settled, MockError> {
+    let mut variants = variants.to_vec();
+    variants.sort();
+    variants.dedup();
+    for v in &variants {
+        v.apply(&mut cfg);
+    }
+    cfg.validate().map_err(MockError::Config)?;
+    let mut faults_sorted = faults.to_vec();
+    faults_sorted.sort();
+    faults_sorted.dedup();
+    let faults = FaultSet::with_profile(&faults_sorted, &variants, profile);
+    Ok(Settled {
+        cfg,
+        variants,
+        faults_sorted,
+        faults,
+    })
+}
+
+/// The three servers' URLs.
+struct PairUrls {
+    a: AsUrls,
+    b: AsUrls,
+    rs: RsUrls,
+}
+
+/// The three bound listeners (AS-A, AS-B, RS-B) and the URLs they serve.
+struct Bound {
+    a: TcpListener,
+    b: TcpListener,
+    rs: TcpListener,
+    urls: PairUrls,
+}
+
+/// Bind AS-A, AS-B and RS-B (in that order) and derive their URLs from the bound addresses.
+async fn bind_all(
+    options: &MockOptions,
+    cfg: &MockConfig,
+    https: bool,
+) -> Result<Bound, MockError> {
+    let a = bind(options.bind, options.port_a, "AS-A").await?;
+    let b = bind(options.bind, options.port_b, "AS-B").await?;
+    let rs = bind(options.bind, options.port_rs, "RS-B").await?;
+    let urls = PairUrls {
+        a: AsUrls::new(
+            &origin(&a, "AS-A", https)?,
+            &cfg.as_a.issuer_path,
+            &cfg.as_a.token_path,
+            &cfg.as_a.jwks_path,
+        ),
+        b: AsUrls::new(
+            &origin(&b, "AS-B", https)?,
+            &cfg.as_b.issuer_path,
+            &cfg.as_b.token_path,
+            &cfg.as_b.jwks_path,
+        ),
+        rs: RsUrls::new(&origin(&rs, "RS-B", https)?, &cfg.rs.resource_path),
+    };
+    Ok(Bound { a, b, rs, urls })
+}
+
+/// A trusted issuer's keys: its issuer, a JWKS given by value, or the URL to fetch it from.
+type KeySource = (String, Option<serde_json::Value>, Option<String>);
+
+/// The domain-A issuers AS-B trusts: the pair's AS-A (keys fetched from its `jwks_uri`), the
+/// configured ones and the extra ones of the options; each names exactly one key source.
+fn trusted_sources(
+    cfg: &MockConfig,
+    as_a: &AsUrls,
+    extra: &[TrustedIssuer],
+) -> Result<Vec<KeySource>, MockError> {
+    let mut sources = vec![(as_a.issuer.clone(), None, Some(as_a.jwks_uri.clone()))];
+    sources.extend(
+        cfg.as_b
+            .trusted_issuers
+            .iter()
+            .map(|t| (t.issuer.clone(), t.jwks.clone(), t.jwks_uri.clone())),
+    );
+    sources.extend(
+        extra
+            .iter()
+            .map(|t| (t.issuer.clone(), t.jwks.clone(), t.jwks_uri.clone())),
+    );
+    if let Some(bad) = sources
+        .iter()
+        .find(|(_, jwks, uri)| jwks.is_none() == uri.is_none())
+    {
+        return Err(MockError::Config(format!(
+            "trusted issuer `{}` needs exactly one of jwks and jwks_uri",
+            bad.0
+        )));
+    }
+    Ok(sources)
+}
+
+/// What the three servers share: their keys, the opaque-token store, the faults and, when
+/// serving HTTPS, the client-certificate rules.
+struct Shared {
+    a_key: EsKey,
+    b_key: EsKey,
+    opaque: Arc<crate::opaque::OpaqueTokens>,
+    faults: FaultSet,
+    client_certs: Option<crate::mtls::ClientCerts>,
+}
+
+/// RS-B's run-time state: it verifies AS-B's tokens and refuses AS-A's.
+fn rs_state(sh: &Shared, urls: &PairUrls) -> Rs {
+    Rs {
+        opaque: sh.opaque.clone(),
+        urls: urls.rs.clone(),
+        as_b_issuer: urls.b.issuer.clone(),
+        as_b_key: sh.b_key.verifying_key(),
+        as_a_key: sh.a_key.verifying_key(),
+        as_a_issuer: urls.a.issuer.clone(),
+        faults: sh.faults.clone(),
+        dpop_replay: JtiCache::default(),
+    }
+}
+
+/// AS-B's run-time state: its clients, the issuers it trusts, its replay caches.
+fn as_b_state(cfg: &MockConfig, sh: &Shared, urls: &PairUrls, trust: TrustStore) -> AsB {
+    AsB {
+        cfg: cfg.as_b.clone(),
+        urls: urls.b.clone(),
+        key: sh.b_key.clone(),
+        faults: sh.faults.clone(),
+        trust,
+        rs: urls.rs.clone(),
+        clients: cfg.as_b.clients.iter().map(|c| c.as_client()).collect(),
+        client_certs: sh.client_certs.clone(),
+        opaque: sh.opaque.clone(),
+        assertion_replay: JtiCache::default(),
+        dpop_replay: JtiCache::default(),
+        grant_replay: JtiCache::default(),
+        last_proof: std::sync::Mutex::default(),
+    }
+}
+
+/// AS-A's run-time state: its keys (the variants' extra EC keys and RSA key too), its partner
+/// AS-B and what it knows of domain B (RS-B's resource, AS-B's subject map).
+fn as_a_state(cfg: &MockConfig, sh: Shared, urls: PairUrls, variants: &[Variant]) -> AsA {
+    AsA {
+        cfg: cfg.as_a.clone(),
+        urls: urls.a,
+        key: sh.a_key,
+        faults: sh.faults,
+        as_b: urls.b,
+        rs_resource: urls.rs.resource.clone(),
+        assertion_replay: JtiCache::default(),
+        dpop_replay: JtiCache::default(),
+        fixed_jti: uuid::Uuid::new_v4().to_string(),
+        extra_keys: if variants
+            .iter()
+            .any(|v| matches!(v, Variant::SeveralKeys | Variant::KeyRotation))
+        {
+            vec![EsKey::generate(), EsKey::generate()]
+        } else {
+            Vec::new()
+        },
+        rotated: std::sync::atomic::AtomicBool::new(false),
+        rsa_key: variants
+            .iter()
+            .any(|v| matches!(v, Variant::RsaKeys | Variant::RsaAndEcKeys))
+            .then(crate::keys::RsKey::generate),
+        login: Default::default(),
+        client_certs: sh.client_certs,
+        peer_subjects: cfg.as_b.subject_map.clone(),
+        rs_resources: vec![urls.rs.resource],
+    }
+}
+
+/// Serve `router` on `listener` (HTTPS with `tls`) until `watch` turns true; HTTPS connections
+/// get at most 5 s to finish after that.
+fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    mut watch: tokio::sync::watch::Receiver<bool>,
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let stopped = async move {
+            let _ = watch.wait_for(|s| *s).await;
+        };
+        // A serve error means the listener failed; the pair's users see connection errors.
+        match tls {
+            None => {
+                let _ = axum::serve(listener, router)
+                    .with_graceful_shutdown(stopped)
+                    .await;
+            }
+            Some(config) => {
+                let handle = axum_server::Handle::new();
+                let stopper = handle.clone();
+                tokio::spawn(async move {
+                    stopped.await;
+                    stopper.graceful_shutdown(Some(Duration::from_secs(5)));
+                });
+                let Ok(listener) = listener.into_std() else {
+                    return;
+                };
+                if let Ok(server) = axum_server::from_tcp_rustls(listener, config) {
+                    let _ = server
+                        .handle(handle)
+                        .serve(router.into_make_service())
+                        .await;
+                }
+            }
+        }
+    })
+}
+
 impl MockPair {
     /// Bind the three listeners, start serving, and return at once with the facts filled.
+    ///
+    /// In order: the configuration with its variants ([`settle`]), TLS, the listeners and
+    /// their URLs ([`bind_all`]), the facts a harness drives the pair with ([`build_facts`]),
+    /// the trusted issuers ([`trusted_sources`]), each server's state ([`rs_state`],
+    /// [`as_b_state`], [`as_a_state`]), and a serving task per server ([`serve`]).
     pub async fn start(options: MockOptions) -> Result<MockPair, MockError> {
-        let mut cfg = options.config;
-        let mut variants = options.variants.clone();
-        variants.sort();
-        variants.dedup();
-        for v in &variants {
-            v.apply(&mut cfg);
-        }
-        cfg.validate().map_err(MockError::Config)?;
-        let mut faults_sorted = options.faults.clone();
-        faults_sorted.sort();
-        faults_sorted.dedup();
-        let faults = FaultSet::with_profile(&faults_sorted, &variants, options.profile);
-
+        let Settled {
+            mut cfg,
+            variants,
+            faults_sorted,
+            faults,
+        } = settle(
+            options.config.clone(),
+            &options.variants,
+            &options.faults,
+            options.profile,
+        )?;
         let tls = match &options.tls {
             Some(t) => Some(t.server_config().map_err(MockError::Config)?),
             None => None,
         };
-        let https = tls.is_some();
         let fetch_roots = match &options.tls {
             Some(t) => t.fetch_roots().map_err(MockError::Config)?,
             None => Vec::new(),
         };
-        let la = bind(options.bind, options.port_a, "AS-A").await?;
-        let lb = bind(options.bind, options.port_b, "AS-B").await?;
-        let lr = bind(options.bind, options.port_rs, "RS-B").await?;
-        let a_urls = AsUrls::new(
-            &origin(&la, "AS-A", https)?,
-            &cfg.as_a.issuer_path,
-            &cfg.as_a.token_path,
-            &cfg.as_a.jwks_path,
-        );
-        let b_urls = AsUrls::new(
-            &origin(&lb, "AS-B", https)?,
-            &cfg.as_b.issuer_path,
-            &cfg.as_b.token_path,
-            &cfg.as_b.jwks_path,
-        );
-        let rs_urls = RsUrls::new(&origin(&lr, "RS-B", https)?, &cfg.rs.resource_path);
-        let rs_resource = rs_urls.resource.clone();
+        let Bound { a, b, rs, urls } = bind_all(&options, &cfg, tls.is_some()).await?;
         let facts = build_facts(
             &cfg,
-            &a_urls,
-            &b_urls,
-            &rs_urls,
+            &urls.a,
+            &urls.b,
+            &urls.rs,
             &faults_sorted,
             &variants,
             options.profile,
@@ -427,130 +642,27 @@ impl MockPair {
             ena_key_clients(&mut cfg, &faults_sorted);
         }
 
-        let a_key = EsKey::generate();
-        let b_key = EsKey::generate();
-        let mut sources = vec![(a_urls.issuer.clone(), None, Some(a_urls.jwks_uri.clone()))];
-        sources.extend(
-            cfg.as_b
-                .trusted_issuers
-                .iter()
-                .map(|t| (t.issuer.clone(), t.jwks.clone(), t.jwks_uri.clone())),
-        );
-        sources.extend(
-            options
-                .extra_trusted_issuers
-                .iter()
-                .map(|t| (t.issuer.clone(), t.jwks.clone(), t.jwks_uri.clone())),
-        );
-        if let Some(bad) = sources
-            .iter()
-            .find(|(_, jwks, uri)| jwks.is_none() == uri.is_none())
-        {
-            return Err(MockError::Config(format!(
-                "trusted issuer `{}` needs exactly one of jwks and jwks_uri",
-                bad.0
-            )));
-        }
-
-        let opaque = Arc::new(crate::opaque::OpaqueTokens::default());
-        let rs = Arc::new(Rs {
-            opaque: opaque.clone(),
-            urls: rs_urls.clone(),
-            as_b_issuer: b_urls.issuer.clone(),
-            as_b_key: b_key.verifying_key(),
-            as_a_key: a_key.verifying_key(),
-            as_a_issuer: a_urls.issuer.clone(),
-            faults: faults.clone(),
-            dpop_replay: JtiCache::default(),
-        });
-        let b_clients = cfg.as_b.clients.iter().map(|c| c.as_client()).collect();
-        let client_certs = tls.as_ref().map(|(_, c)| c.clone());
-        let as_b = Arc::new(AsB {
-            cfg: cfg.as_b.clone(),
-            urls: b_urls.clone(),
-            key: b_key,
-            faults: faults.clone(),
-            trust: TrustStore::with_roots(sources, fetch_roots),
-            rs: rs_urls,
-            clients: b_clients,
-            client_certs: client_certs.clone(),
-            opaque,
-            assertion_replay: JtiCache::default(),
-            dpop_replay: JtiCache::default(),
-            grant_replay: JtiCache::default(),
-            last_proof: std::sync::Mutex::default(),
-        });
-        let as_a = Arc::new(AsA {
-            cfg: cfg.as_a.clone(),
-            urls: a_urls,
-            key: a_key,
+        let shared = Shared {
+            a_key: EsKey::generate(),
+            b_key: EsKey::generate(),
+            opaque: Arc::new(crate::opaque::OpaqueTokens::default()),
             faults,
-            as_b: b_urls,
-            rs_resource: as_b.rs.resource.clone(),
-            assertion_replay: JtiCache::default(),
-            dpop_replay: JtiCache::default(),
-            fixed_jti: uuid::Uuid::new_v4().to_string(),
-            extra_keys: if variants
-                .iter()
-                .any(|v| matches!(v, Variant::SeveralKeys | Variant::KeyRotation))
-            {
-                vec![EsKey::generate(), EsKey::generate()]
-            } else {
-                Vec::new()
-            },
-            rotated: std::sync::atomic::AtomicBool::new(false),
-            rsa_key: variants
-                .iter()
-                .any(|v| matches!(v, Variant::RsaKeys | Variant::RsaAndEcKeys))
-                .then(crate::keys::RsKey::generate),
-            login: Default::default(),
-            client_certs,
-            peer_subjects: cfg.as_b.subject_map.clone(),
-            rs_resources: vec![rs_resource],
-        });
+            client_certs: tls.as_ref().map(|(_, c)| c.clone()),
+        };
+        let sources = trusted_sources(&cfg, &urls.a, &options.extra_trusted_issuers)?;
+        let trust = TrustStore::with_roots(sources, fetch_roots);
+        let rs_server = Arc::new(rs_state(&shared, &urls));
+        let as_b = Arc::new(as_b_state(&cfg, &shared, &urls, trust));
+        let as_a = Arc::new(as_a_state(&cfg, shared, urls, &variants));
 
         let (stop, watch) = tokio::sync::watch::channel(false);
         let rustls_config = tls.map(|(config, _)| {
             axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(config))
         });
-        let serve = |listener: TcpListener, router: axum::Router| {
-            let mut watch = watch.clone();
-            let rustls_config = rustls_config.clone();
-            tokio::spawn(async move {
-                let stopped = async move {
-                    let _ = watch.wait_for(|s| *s).await;
-                };
-                // A serve error means the listener failed; the pair's users see connection errors.
-                match rustls_config {
-                    None => {
-                        let _ = axum::serve(listener, router)
-                            .with_graceful_shutdown(stopped)
-                            .await;
-                    }
-                    Some(config) => {
-                        let handle = axum_server::Handle::new();
-                        let stopper = handle.clone();
-                        tokio::spawn(async move {
-                            stopped.await;
-                            stopper.graceful_shutdown(Some(Duration::from_secs(5)));
-                        });
-                        let Ok(listener) = listener.into_std() else {
-                            return;
-                        };
-                        if let Ok(server) = axum_server::from_tcp_rustls(listener, config) {
-                            let _ = server
-                                .handle(handle)
-                                .serve(router.into_make_service())
-                                .await;
-                        }
-                    }
-                }
-            })
-        };
         let tasks = vec![
-            serve(la, as_a::router(as_a)),
-            serve(lb, as_b::router(as_b)),
-            serve(lr, rs::router(rs)),
+            serve(a, as_a::router(as_a), watch.clone(), rustls_config.clone()),
+            serve(b, as_b::router(as_b), watch.clone(), rustls_config.clone()),
+            serve(rs, rs::router(rs_server), watch, rustls_config),
         ];
         Ok(MockPair { facts, stop, tasks })
     }

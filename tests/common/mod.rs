@@ -2,9 +2,12 @@
 //! written out as a target file of live servers, and running the binary on it.
 #![allow(dead_code)] // each test binary uses its own part
 
+use assert_cmd::cargo::CommandCargoExt;
 use mock_as::MockFacts;
 use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use toml::{Table, Value};
 
 /// The mock pair as a target file of *live* servers (`kind = "live"`), so that a test drives
@@ -140,24 +143,46 @@ fn split(path: &str) -> (Vec<&str>, &str) {
     (parts, key)
 }
 
+/// The cases of a JSON report, in report order.
+pub fn cases(report: &serde_json::Value) -> &Vec<serde_json::Value> {
+    report["cases"]
+        .as_array()
+        .expect("a report lists its cases")
+}
+
+/// `suite/case` of one case of a JSON report.
+pub fn case_id(c: &serde_json::Value) -> String {
+    format!(
+        "{}/{}",
+        c["suite"].as_str().unwrap(),
+        c["case"].as_str().unwrap()
+    )
+}
+
+/// The first case of a JSON report whose `suite/case` id, or whose bare case name, is `id`.
+pub fn find_case<'a>(report: &'a serde_json::Value, id: &str) -> Option<&'a serde_json::Value> {
+    cases(report)
+        .iter()
+        .find(|c| c["case"] == id || case_id(c) == id)
+}
+
+/// As [`find_case`]; when there is no such case, the panic lists every case and its verdict.
+pub fn case<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    find_case(report, id).unwrap_or_else(|| {
+        let seen: Vec<String> = cases(report)
+            .iter()
+            .map(|c| format!("{} {}", case_id(c), c["verdict"]))
+            .collect();
+        panic!("no case {id} in the report; it has {seen:#?}")
+    })
+}
+
 /// `suite/case` → `f(case)` for every case of a JSON report.
 pub fn by_case<T>(
     report: &serde_json::Value,
     f: impl Fn(&serde_json::Value) -> T,
 ) -> BTreeMap<String, T> {
-    report["cases"]
-        .as_array()
-        .expect("a report lists its cases")
-        .iter()
-        .map(|c| {
-            let id = format!(
-                "{}/{}",
-                c["suite"].as_str().unwrap(),
-                c["case"].as_str().unwrap()
-            );
-            (id, f(c))
-        })
-        .collect()
+    cases(report).iter().map(|c| (case_id(c), f(c))).collect()
 }
 
 /// `suite/case` → verdict, for every case of a JSON report.
@@ -165,14 +190,65 @@ pub fn verdicts(report: &serde_json::Value) -> BTreeMap<String, String> {
     by_case(report, |c| c["verdict"].as_str().unwrap().to_string())
 }
 
+/// The JSON report at `path`, or why there is none (for tests that collect problems rather
+/// than stop at the first).
+pub fn try_read_report(path: &Path) -> Result<serde_json::Value, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("no report at {} ({e})", path.display()))?;
+    serde_json::from_str(&text)
+        .map_err(|e| format!("{}: the report is not JSON ({e})", path.display()))
+}
+
 /// The JSON report at `path`; when there is none, the panic shows the run's `stderr`.
 pub fn read_report(path: &Path, stderr: &[u8]) -> serde_json::Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
-        panic!(
-            "no report at {} ({e}): {}",
-            path.display(),
-            String::from_utf8_lossy(stderr)
-        )
-    });
-    serde_json::from_str(&text).expect("the report is JSON")
+    try_read_report(path).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(stderr)))
+}
+
+/// `report.json` in the run's output directory `dir`.
+pub fn report_in(dir: &Path) -> serde_json::Value {
+    read_report(&dir.join("report.json"), b"")
+}
+
+/// A `chainproof mock` process, killed when dropped.
+pub struct MockProcess(Child);
+
+impl Drop for MockProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `chainproof mock --config config` (a path relative to the crate root, or absolute);
+/// returns the process and the AS-A, AS-B and RS-B URLs of its banner.
+pub fn mock_process(config: &Path) -> (MockProcess, [String; 3]) {
+    let mut child = Command::cargo_bin("chainproof")
+        .unwrap()
+        .args(["mock", "--config"])
+        .arg(config)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut urls: [String; 3] = Default::default();
+    for (i, role) in ["AS-A ", "AS-B ", "RS-B "].iter().enumerate() {
+        let line = lines.next().expect("mock banner").unwrap();
+        urls[i] = line
+            .strip_prefix(role)
+            .unwrap_or_else(|| panic!("banner line {line:?}"))
+            .to_string();
+    }
+    (MockProcess(child), urls)
+}
+
+/// `PATH` with the freshly built `chainproof` first, for scripts that call it by name.
+pub fn path_with_chainproof() -> String {
+    let bin = std::path::PathBuf::from(env!("CARGO_BIN_EXE_chainproof"));
+    format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
 }
