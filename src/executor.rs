@@ -1536,6 +1536,22 @@ struct Forging<'a> {
 }
 
 impl Forging<'_> {
+    /// AS-A's public key the forged token claims to be signed with: the JWK its `kid` names,
+    /// else the first.
+    fn issuer_jwk(&self, env: &Env) -> StepResult<Value> {
+        let jwks = env
+            .as_a_jwks
+            .as_ref()
+            .ok_or_else(|| Stop::Error("AS-A's JWKS could not be fetched".into()))?;
+        let kid = self.header.get("kid").cloned();
+        let keys = jwks["keys"].as_array().cloned().unwrap_or_default();
+        keys.iter()
+            .find(|k| kid.is_none() || k.get("kid") == kid.as_ref())
+            .or(keys.first())
+            .cloned()
+            .ok_or_else(|| Stop::Error("AS-A's JWKS has no keys".into()))
+    }
+
     fn apply_header(&mut self) {
         for (k, v) in &self.set_header {
             self.header[k] = v.clone();
@@ -1610,17 +1626,7 @@ impl Forging<'_> {
                 jose::sign(&self.header, &self.claims, SignWith::None)
             }
             ForgeMode::HmacWithIssuerKey => {
-                let jwks = env
-                    .as_a_jwks
-                    .as_ref()
-                    .ok_or_else(|| Stop::Error("AS-A's JWKS could not be fetched".into()))?;
-                let kid = self.header.get("kid").cloned();
-                let keys = jwks["keys"].as_array().cloned().unwrap_or_default();
-                let jwk = keys
-                    .iter()
-                    .find(|k| kid.is_none() || k.get("kid") == kid.as_ref())
-                    .or(keys.first())
-                    .ok_or_else(|| Stop::Error("AS-A's JWKS has no keys".into()))?;
+                let jwk = self.issuer_jwk(env)?;
                 self.header["alg"] = json!("HS256");
                 self.apply_header();
                 jose::sign(
@@ -1628,6 +1634,60 @@ impl Forging<'_> {
                     &self.claims,
                     SignWith::Hs256(jwk.to_string().as_bytes()),
                 )
+            }
+            ForgeMode::HmacWithIssuerPem => {
+                let jwk = self.issuer_jwk(env)?;
+                let pem = jose::public_key_pem(&jwk).ok_or_else(|| {
+                    Stop::Skip(
+                        "AS-A's signing key is neither a P-256 nor an RSA key: no SPKI PEM form to key HS256 with".into(),
+                    )
+                })?;
+                self.header["alg"] = json!("HS256");
+                self.apply_header();
+                jose::sign(&self.header, &self.claims, SignWith::Hs256(pem.as_bytes()))
+            }
+            ForgeMode::ZeroSignature => {
+                let src = self.source.unwrap_or_default();
+                let parts: Vec<&str> = src.split('.').collect();
+                // As long as the source's signature (64 bytes for ES256), never empty: an empty
+                // signature is the unsigned token the alg_none mode makes.
+                let len = parts
+                    .get(2)
+                    .and_then(|s| jose::unb64(s))
+                    .map_or(64, |s| if s.is_empty() { 64 } else { s.len() });
+                let input = if self.edited {
+                    self.apply_header();
+                    format!(
+                        "{}.{}",
+                        jose::b64(self.header.to_string().as_bytes()),
+                        jose::b64(self.claims.to_string().as_bytes())
+                    )
+                } else {
+                    parts[..2].join(".")
+                };
+                format!("{input}.{}", jose::b64(&vec![0u8; len]))
+            }
+            ForgeMode::JsonSerialization => {
+                if self.edited {
+                    return err("mode json_serialization keeps the token as signed: no edits");
+                }
+                let src = self.source.unwrap_or_default();
+                let [protected, payload, signature] = src.split('.').collect::<Vec<_>>()[..] else {
+                    return err("`from` is not a compact JWS of three segments");
+                };
+                json!({ "protected": protected, "payload": payload, "signature": signature })
+                    .to_string()
+            }
+            ForgeMode::Stranger => {
+                let h = env
+                    .harness
+                    .as_ref()
+                    .ok_or_else(|| Stop::Skip(Capability::HarnessIssuer.missing_reason().into()))?;
+                self.claims["iss"] = json!(h.stranger_issuer());
+                self.header["alg"] = json!("ES256");
+                self.header["kid"] = json!(h.stranger_kid());
+                self.apply_header();
+                jose::sign(&self.header, &self.claims, SignWith::Es256(&h.stranger_key))
             }
             ForgeMode::ResignUntrusted => {
                 let key = SigningKey::random(&mut rand::rngs::OsRng);

@@ -22,6 +22,10 @@ pub struct HarnessIssuer {
     /// point to with `x5u` to show that AS-B trusts no key a token brings along (RFC 8725
     /// §3.10). No CA signs it: a server that trusts it trusts anything.
     pub cert_der: Vec<u8>,
+    /// The key of the stranger issuer ([`HarnessIssuer::stranger_issuer`]): served like the
+    /// harness issuer but trusted by nobody, so a grant it signs is refused by every AS-B
+    /// that keeps a list of trusted issuers (RFC 7523 §3.1, IC-JB-03e). Fresh each run.
+    pub stranger_key: SigningKey,
 }
 
 impl std::fmt::Debug for HarnessIssuer {
@@ -43,6 +47,7 @@ impl HarnessIssuer {
             key,
             kid,
             cert_der,
+            stranger_key: SigningKey::random(&mut rand::rngs::OsRng),
         }
     }
 
@@ -115,6 +120,25 @@ impl HarnessIssuer {
         json!({ "issuer": self.issuer, "jwks_uri": self.jwks_uri() })
     }
 
+    /// The stranger issuer's identifier: a path below the harness issuer's, served by the
+    /// same router with its own RFC 8414 metadata and JWKS.
+    pub fn stranger_issuer(&self) -> String {
+        format!("{}/stranger", self.issuer.trim_end_matches('/'))
+    }
+
+    pub fn stranger_kid(&self) -> String {
+        jose::thumbprint(&jose::public_jwk(self.stranger_key.verifying_key()))
+            .expect("EC JWK has a thumbprint")
+    }
+
+    fn stranger_jwks(&self) -> Value {
+        let mut jwk = jose::public_jwk(self.stranger_key.verifying_key());
+        jwk["kid"] = json!(self.stranger_kid());
+        jwk["alg"] = json!("ES256");
+        jwk["use"] = json!("sig");
+        json!({ "keys": [jwk] })
+    }
+
     /// Sign claims with the harness key (header gets `alg`, `kid` unless already set).
     pub fn sign(&self, mut header: Value, claims: &Value) -> String {
         if header.get("alg").is_none() {
@@ -143,7 +167,27 @@ impl HarnessIssuer {
         let jwks = self.jwks();
         let pem = self.cert_pem();
         let m2 = meta.clone();
+        let stranger_path = format!("{path}/stranger");
+        let stranger_meta = json!({
+            "issuer": self.stranger_issuer(),
+            "jwks_uri": format!("{}/jwks", self.stranger_issuer()),
+        });
+        let sm2 = stranger_meta.clone();
+        let stranger_jwks = self.stranger_jwks();
         Router::new()
+            // The stranger issuer: RFC 8414 and OpenID discovery paths, and its JWKS.
+            .route(
+                &format!("/.well-known/oauth-authorization-server{stranger_path}"),
+                get(move || async move { Json(stranger_meta) }),
+            )
+            .route(
+                &format!("{stranger_path}/.well-known/openid-configuration"),
+                get(move || async move { Json(sm2) }),
+            )
+            .route(
+                &format!("{stranger_path}/jwks"),
+                get(move || async move { Json(stranger_jwks) }),
+            )
             .route(
                 &format!("/.well-known/oauth-authorization-server{path}"),
                 get(move || async move { Json(meta) }),

@@ -220,6 +220,84 @@ pub fn thumbprint(jwk: &Value) -> Option<String> {
     Some(b64(&Sha256::digest(text.as_bytes())))
 }
 
+/// The SPKI PEM text (RFC 7468 §13, LF line ends, a final line end) of a P-256 or RSA public
+/// JWK: the bytes of a public-key file, as an algorithm-confusion forger keys HS256 with them
+/// (RFC 8725 §2.1). P-256 through `p256`; RSA's SubjectPublicKeyInfo is written here (three
+/// DER structures) rather than pulling in the `rsa` crate for one encoding.
+pub fn public_key_pem(jwk: &Value) -> Option<String> {
+    use p256::pkcs8::{EncodePublicKey, LineEnding};
+    let der = match jwk.get("kty")?.as_str()? {
+        "EC" => {
+            return p256::PublicKey::from(verifying_key(jwk)?)
+                .to_public_key_pem(LineEnding::LF)
+                .ok();
+        }
+        "RSA" => {
+            let n = unb64(jwk.get("n")?.as_str()?)?;
+            let e = unb64(jwk.get("e")?.as_str()?)?;
+            let key = der_tlv(0x30, &[der_uint(&n), der_uint(&e)].concat());
+            // AlgorithmIdentifier: rsaEncryption (1.2.840.113549.1.1.1), NULL parameters.
+            let alg = der_tlv(
+                0x30,
+                &[
+                    &[
+                        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
+                    ][..],
+                    &[0x05, 0x00],
+                ]
+                .concat(),
+            );
+            der_tlv(
+                0x30,
+                &[alg, der_tlv(0x03, &[&[0u8][..], &key].concat())].concat(),
+            )
+        }
+        _ => return None,
+    };
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap_or_default())
+        .collect();
+    Some(format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        lines.join("\n")
+    ))
+}
+
+/// One DER tag-length-value (definite length, X.690 §8.1.3).
+fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// A DER INTEGER for an unsigned big-endian magnitude (leading zeros dropped, one added when
+/// the top bit is set so the value stays positive).
+fn der_uint(magnitude: &[u8]) -> Vec<u8> {
+    let trimmed: Vec<u8> = magnitude.iter().copied().skip_while(|b| *b == 0).collect();
+    let mut content = if trimmed.first().is_none_or(|b| *b >= 0x80) {
+        vec![0u8]
+    } else {
+        Vec::new()
+    };
+    content.extend(trimmed);
+    der_tlv(0x02, &content)
+}
+
 /// P-256 public key from a JWK.
 pub fn verifying_key(jwk: &Value) -> Option<VerifyingKey> {
     if jwk.get("kty")?.as_str()? != "EC" || jwk.get("crv")?.as_str()? != "P-256" {
@@ -299,6 +377,26 @@ fn verify_with_jwk(alg: &str, jwk: &Value, input: &[u8], sig: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_key_pem_matches_openssl_for_rsa_and_round_trips_for_p256() {
+        // `openssl rsa -pubout` of a 2048-bit key, and the same key as a JWK (n without the
+        // leading zero octet).
+        let jwk = json!({"kty": "RSA", "e": "AQAB", "n": "okiGglrPCaxKZS_RE4gdpnS7-EFlJnkO1MvePGxd94G15TxEhf5UzV1HQMY6fVz474y3Ga5usFlF8VGxHsyjWUNtrkqpPV3aWdsjeYVrk3NKOdjVA40zP7FDg02o8lGPnaqdk9OoWYGUdp9KiRvW_g-dD5zhib3PBZIfqFW8kj6-OHg7w5cplniLRTXn2DP63PJguwgKNCNqQuJP3edYmK1mhyQSYaWdpVzGw-S4lw1n1YHs2dz0PHcvfWRbdkf0UTgqOOgTkZj5HOgQQmlu8vbIph9RA9Dyr2iL0bAYwa1cC83D4UbC9kfIhCGbDTDZUAXDAKkvOcLsrtq2v1J0WQ"});
+        let openssl = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAokiGglrPCaxKZS/RE4gd\npnS7+EFlJnkO1MvePGxd94G15TxEhf5UzV1HQMY6fVz474y3Ga5usFlF8VGxHsyj\nWUNtrkqpPV3aWdsjeYVrk3NKOdjVA40zP7FDg02o8lGPnaqdk9OoWYGUdp9KiRvW\n/g+dD5zhib3PBZIfqFW8kj6+OHg7w5cplniLRTXn2DP63PJguwgKNCNqQuJP3edY\nmK1mhyQSYaWdpVzGw+S4lw1n1YHs2dz0PHcvfWRbdkf0UTgqOOgTkZj5HOgQQmlu\n8vbIph9RA9Dyr2iL0bAYwa1cC83D4UbC9kfIhCGbDTDZUAXDAKkvOcLsrtq2v1J0\nWQIDAQAB\n-----END PUBLIC KEY-----\n";
+        assert_eq!(public_key_pem(&jwk).as_deref(), Some(openssl));
+
+        use p256::pkcs8::DecodePublicKey;
+        let key = SigningKey::random(&mut rand::rngs::OsRng);
+        let pem = public_key_pem(&public_jwk(key.verifying_key())).unwrap();
+        assert!(pem.ends_with("-----END PUBLIC KEY-----\n"));
+        let back = p256::PublicKey::from_public_key_pem(&pem).unwrap();
+        assert_eq!(VerifyingKey::from(back), *key.verifying_key());
+        assert_eq!(
+            public_key_pem(&json!({"kty": "OKP", "crv": "Ed25519", "x": "AA"})),
+            None
+        );
+    }
 
     #[test]
     fn malleated_es256_signature_still_verifies_and_differs() {

@@ -145,6 +145,20 @@ pub enum ForgeMode {
     /// The source ES256 token with its ECDSA signature's `s` negated (`jose::malleate_es256`):
     /// a different string for the same signed content; a non-ES256 source skips the case.
     MalleateSignature,
+    /// The source token's header and claims under a signature of zero bytes, as long as the
+    /// source's (64 for ES256): the ECDSA (r, s) = (0, 0) that a broken verifier accepts for
+    /// any message (CVE-2022-21449).
+    ZeroSignature,
+    /// HS256 keyed with the SPKI PEM text of AS-A's public key (RFC 7468, LF line ends): the
+    /// classic algorithm-confusion secret (RFC 8725 §2.1).
+    HmacWithIssuerPem,
+    /// The source token, unchanged, in the flattened JWS JSON serialization (RFC 7515 §7.2.2):
+    /// validly signed, but not a JWT (RFC 7519 §1: JWTs use the compact serialization).
+    JsonSerialization,
+    /// Signed by the harness's stranger issuer: an issuer the harness serves (RFC 8414
+    /// metadata and a JWKS, under the harness issuer's path) but that no AS-B was told to
+    /// trust; `iss` is always that issuer.
+    Stranger,
 }
 
 impl ForgeMode {
@@ -157,6 +171,10 @@ impl ForgeMode {
         "harness",
         "jwt_client",
         "malleate_signature",
+        "zero_signature",
+        "hmac_with_issuer_pem",
+        "json_serialization",
+        "stranger",
     ];
 }
 

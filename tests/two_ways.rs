@@ -82,42 +82,6 @@ const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
         "AS-B narrows a requested scope without reporting it",
     ),
     (
-        "IC-JB-03a",
-        "AS-B verifies the signature over the payload only",
-    ),
-    (
-        "IC-JB-03b",
-        "AS-B treats alg \"None\" (other case) as unsigned and accepts it",
-    ),
-    (
-        "IC-JB-03c",
-        "AS-B accepts HS256 keyed with the issuer's PEM public key only",
-    ),
-    (
-        "IC-JB-03e",
-        "AS-B trusts any issuer whose metadata it can fetch",
-    ),
-    (
-        "IC-JB-03f",
-        "AS-B accepts a grant whose iss is an empty string",
-    ),
-    (
-        "IC-JB-03g",
-        "AS-B accepts a grant whose sub is an empty string",
-    ),
-    ("IC-JB-03h", "AS-B accepts a grant whose aud is missing"),
-    ("IC-JB-03j", "AS-B ignores nbf given as a string"),
-    (
-        "IC-JB-03l",
-        "AS-B ignores crit naming a parameter it does understand but the header lacks",
-    ),
-    (
-        "IC-JB-03m",
-        "AS-B takes the first of two JWTs joined in one assertion",
-    ),
-    ("IC-JB-11", "AS-B sends access_token as a JSON object"),
-    ("IC-JB-12", "AS-B's access token has no exp"),
-    (
         "IC-JB-15",
         "AS-B grants an unknown scope the grant does not carry",
     ),

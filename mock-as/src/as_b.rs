@@ -243,6 +243,28 @@ fn confusion_secrets(jwk: &Value) -> Vec<Vec<u8>> {
     out
 }
 
+/// The issuer's public key as SPKI PEM text, the one secret the `accept-hmac-confusion-pem`
+/// fault tries.
+fn pem_secret(jwk: &Value) -> Option<Vec<u8>> {
+    let pem = keys::verifying_key_from_jwk(jwk)
+        .ok()?
+        .to_public_key_pem()?;
+    Some(pem.into_bytes())
+}
+
+/// The compact form of a flattened JWS JSON serialization (RFC 7515 §7.2.2); only the
+/// `accept-jws-json-serialization` fault reads one.
+fn flattened_to_compact(assertion: &str) -> Option<String> {
+    let doc: Value = serde_json::from_str(assertion).ok()?;
+    let part = |name: &str| doc.get(name).and_then(Value::as_str);
+    Some(format!(
+        "{}.{}.{}",
+        part("protected")?,
+        part("payload")?,
+        part("signature")?
+    ))
+}
+
 /// A key the grant carries (`jwk`, `x5c`) or points to (`x5u`) in its own header, taken only
 /// under the faults that trust one (RFC 8725 §3.10 forbids it; RFC 7515 §4.1.3-§4.1.6).
 async fn header_key(s: &AsB, jws: &Jws) -> Option<Result<keys::PublicKey, String>> {
@@ -277,13 +299,22 @@ async fn header_key(s: &AsB, jws: &Jws) -> Option<Result<keys::PublicKey, String
     None
 }
 
-async fn check_signature(s: &AsB, jws: &Jws, iss: &str) -> Result<(), String> {
+/// `any_issuer`: the grant names no issuer and a fault lets it through, so its key is looked
+/// up by `kid` among every trusted issuer's keys.
+async fn check_signature(s: &AsB, jws: &Jws, iss: &str, any_issuer: bool) -> Result<(), String> {
     let f = &s.faults;
     match jws.alg() {
         // The key decides the algorithm (RFC 8725 §3.1): `PublicKey::verify` refuses an alg
         // other than the found key's own.
         Some(alg @ ("ES256" | "RS256")) => {
             if f.has(Fault::SkipSignature) {
+                return Ok(());
+            }
+            if f.has(Fault::AcceptZeroSignature)
+                && alg == "ES256"
+                && !jws.signature.is_empty()
+                && jws.signature.iter().all(|b| *b == 0)
+            {
                 return Ok(());
             }
             if let Some(key) = header_key(s, jws).await {
@@ -308,12 +339,14 @@ async fn check_signature(s: &AsB, jws: &Jws, iss: &str) -> Result<(), String> {
                     Err("signature invalid".into())
                 };
             }
-            let key = if f.has(Fault::IgnoreIssuerKeyBinding) {
+            let key = if f.has(Fault::IgnoreIssuerKeyBinding) || any_issuer {
                 s.trust
                     .key_from_any_issuer(jws.kid())
                     .await
                     .map(KeyLookup::Found)
                     .unwrap_or(KeyLookup::UnknownKid)
+            } else if f.has(Fault::TrustDiscoveredIssuer) && !s.trust.is_trusted(iss) {
+                s.trust.key_by_discovery(iss, jws.kid()).await
             } else {
                 s.trust.key_for(iss, jws.kid()).await
             };
@@ -333,10 +366,20 @@ async fn check_signature(s: &AsB, jws: &Jws, iss: &str) -> Result<(), String> {
             }
         }
         Some("none") if f.has(Fault::AcceptAlgNone) => Ok(()),
-        Some("HS256") if f.has(Fault::AcceptHmacConfusion) => {
+        Some(alg) if f.has(Fault::AcceptAlgNoneOtherCase) && alg.eq_ignore_ascii_case("none") => {
+            Ok(())
+        }
+        Some("HS256")
+            if f.has(Fault::AcceptHmacConfusion) || f.has(Fault::AcceptHmacConfusionPem) =>
+        {
             let jwks = s.trust.jwks(iss).await.unwrap_or_default();
-            let ok = jwks.iter().flat_map(confusion_secrets).any(|secret| {
-                let mut mac = Hmac::<Sha256>::new_from_slice(&secret).expect("any key length");
+            let secrets: Vec<Vec<u8>> = if f.has(Fault::AcceptHmacConfusion) {
+                jwks.iter().flat_map(confusion_secrets).collect()
+            } else {
+                jwks.iter().filter_map(pem_secret).collect()
+            };
+            let ok = secrets.iter().any(|secret| {
+                let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("any key length");
                 mac.update(jws.signing_input.as_bytes());
                 mac.verify_slice(&jws.signature).is_ok()
             });
@@ -362,15 +405,47 @@ async fn check_signature(s: &AsB, jws: &Jws, iss: &str) -> Result<(), String> {
 /// remembered by ([`grant_replay_key`], item 7).
 async fn validate_grant(s: &AsB, assertion: &str, now: i64) -> Result<Grant, String> {
     let f = &s.faults;
-    let jws = jose::parse(assertion).map_err(|e| e.to_string())?;
-    if jws.header.contains_key("crit") && !f.has(Fault::AcceptUnknownCrit) {
-        return Err("unsupported crit header parameter".into());
+    let compact = f
+        .has(Fault::AcceptJwsJsonSerialization)
+        .then(|| flattened_to_compact(assertion))
+        .flatten();
+    let assertion = compact.as_deref().unwrap_or(assertion);
+    let jws = if f.has(Fault::FirstOfJoinedJwts) {
+        let first: Vec<&str> = assertion.split('.').take(3).collect();
+        jose::parse(&first.join("."))
+    } else {
+        jose::parse(assertion)
     }
-    let iss = jws.claim_str("iss").ok_or("iss missing")?.to_owned();
-    if !s.trust.is_trusted(&iss) && !f.has(Fault::IgnoreIssuerKeyBinding) {
+    .map_err(|e| e.to_string())?;
+    if let Some(crit) = jws.header.get("crit") {
+        // Under `crit-absent-name-ignored` only the names the header also carries are checked.
+        let only_absent = crit.as_array().is_some_and(|names| {
+            names
+                .iter()
+                .all(|n| n.as_str().is_some_and(|n| !jws.header.contains_key(n)))
+        });
+        let ignored =
+            f.has(Fault::AcceptUnknownCrit) || (only_absent && f.has(Fault::CritAbsentNameIgnored));
+        if !ignored {
+            return Err("unsupported crit header parameter".into());
+        }
+    }
+    let (iss, any_issuer) = match jws.claim_str("iss") {
+        Some("") if f.has(Fault::AcceptEmptyIss) => (String::new(), true),
+        None if f.has(Fault::AcceptMissingIss) && !jws.claims.contains_key("iss") => {
+            (String::new(), true)
+        }
+        Some(iss) => (iss.to_owned(), false),
+        None => return Err("iss missing".into()),
+    };
+    if !any_issuer
+        && !s.trust.is_trusted(&iss)
+        && !f.has(Fault::IgnoreIssuerKeyBinding)
+        && !f.has(Fault::TrustDiscoveredIssuer)
+    {
         return Err("issuer not trusted".into());
     }
-    check_signature(s, &jws, &iss).await?;
+    check_signature(s, &jws, &iss, any_issuer).await?;
     check_grant_aud(s, &jws)?;
     let exp = check_grant_times(s, &jws, now)?;
     let subject = local_subject(s, &jws)?;
@@ -387,7 +462,13 @@ async fn validate_grant(s: &AsB, assertion: &str, now: i64) -> Result<Grant, Str
 /// token endpoint; the Ena and ID-JAG modes add their own rules.
 fn check_grant_aud(s: &AsB, jws: &Jws) -> Result<(), String> {
     let f = &s.faults;
-    let auds = jws.audiences().ok_or("aud missing or malformed")?;
+    // Under `accept-missing-aud` a grant without aud skips the check.
+    let aud_absent_ok = f.has(Fault::AcceptMissingAud) && !jws.claims.contains_key("aud");
+    let auds = match jws.audiences() {
+        Some(auds) => auds,
+        None if aud_absent_ok => Vec::new(),
+        None => return Err("aud missing or malformed".into()),
+    };
     let ena = f.profile() == crate::MockProfile::Ena;
     if ena {
         ena_grant_rules(s, jws, &auds)?;
@@ -395,6 +476,7 @@ fn check_grant_aud(s: &AsB, jws: &Jws) -> Result<(), String> {
     let aud_ok = auds
         .iter()
         .any(|a| *a == s.urls.issuer || *a == s.urls.token_endpoint)
+        || aud_absent_ok
         || f.has(Fault::AcceptWrongAud)
         || (f.has(Fault::AcceptAccessTokenAsGrant) && jws.typ() == Some("at+jwt"))
         || (f.has(Fault::AudPrefixMatch) && auds.iter().any(|a| a.starts_with(&s.urls.issuer)));
@@ -425,6 +507,7 @@ fn check_grant_times(s: &AsB, jws: &Jws, now: i64) -> Result<i64, String> {
         Some(Ok(nbf)) if nbf > now + leeway && !f.has(Fault::AcceptFutureNbf) => {
             return Err("grant not yet valid (nbf)".into());
         }
+        Some(Err(())) if f.has(Fault::IgnoreStringNbf) && jws.claims["nbf"].is_string() => {}
         Some(Err(())) => return Err("nbf is not a NumericDate".into()),
         _ => {}
     }
@@ -452,6 +535,7 @@ fn local_subject(s: &AsB, jws: &Jws) -> Result<Option<String>, String> {
             None => return Err("subject cannot be mapped to a local account".into()),
         },
         None if f.has(Fault::AcceptMissingSub) => None,
+        None if f.has(Fault::AcceptEmptySub) && jws.claim_str("sub") == Some("") => None,
         None => return Err("sub missing".into()),
     })
 }
@@ -868,7 +952,9 @@ fn mint_access_token(
         claims.insert("scope".into(), json!(endpoint::join(&scope.granted)));
     }
     claims.insert("iat".into(), json!(now));
-    claims.insert("exp".into(), json!(now + lifetime));
+    if !f.has(Fault::AtNoExp) {
+        claims.insert("exp".into(), json!(now + lifetime));
+    }
     if !f.has(Fault::AtMissingJtiClientId) {
         claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
     }
@@ -937,7 +1023,14 @@ fn access_token_response(
         "Bearer"
     };
     let mut body = Map::new();
-    body.insert("access_token".into(), json!(token.token));
+    body.insert(
+        "access_token".into(),
+        if f.has(Fault::AccessTokenObject) {
+            json!({ "token": token.token, "token_type": token_type })
+        } else {
+            json!(token.token)
+        },
+    );
     if !f.has(Fault::AsBNoTokenType) {
         body.insert("token_type".into(), json!(token_type));
     }

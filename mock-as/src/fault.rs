@@ -147,6 +147,74 @@ faults! {
     AcceptFutureNbf = "accept-future-nbf", ["IC-JB-03j"], "AS-B accepts grants before their nbf";
     /// fuzz: reachable by assertion-token-for-invalid
     AcceptUnknownCrit = "accept-unknown-crit", ["IC-JB-03l"], "AS-B ignores unknown crit header parameters";
+    // Second ways for AS-B's grant validation and token response (issue 8 item 5,
+    // tests/two_ways.rs): each breaks an RFC 7523 §3 rule another fault breaks, by another route.
+    /// AS-B refuses `alg` `none` by its exact name but treats the other-case spellings (`None`,
+    /// `NONE`) as unsigned: JOSE names are case-sensitive (RFC 7515 §4.1.1), so `None` is an
+    /// unknown algorithm and the grant is unsigned either way (RFC 7523 §3 item 9).
+    /// fuzz: unreachable: the fuzzer's alg-none grant spells none in lower case
+    AcceptAlgNoneOtherCase = "accept-alg-none-other-case", ["IC-JB-03b", "GEN-10"], "AS-B accepts unsigned grants whose alg is None in another case";
+    /// AS-B treats `iss` as optional: a grant without one is verified with whichever trusted
+    /// issuer's key its `kid` names (RFC 7523 §3 item 1: the JWT MUST contain `iss`).
+    /// fuzz: reachable by assertion-token-for-invalid
+    AcceptMissingIss = "accept-missing-iss", ["IC-JB-03f"], "AS-B accepts grants without iss, verified with any trusted issuer's key";
+    /// AS-B tests `iss` for truth, not presence: an empty string skips the trust check and
+    /// the key is taken by `kid` from any trusted issuer (RFC 7523 §3 item 1: a unique
+    /// identifier of the issuer; the empty string names none).
+    /// fuzz: unreachable: the fuzzer's grant mutations remove iss, they do not empty it
+    AcceptEmptyIss = "accept-empty-iss", ["IC-JB-03f"], "AS-B accepts grants whose iss is an empty string";
+    /// AS-B takes an empty `sub` as a grant for no user and issues a token without a subject
+    /// (RFC 7523 §3 item 2: sub identifies the principal; the empty string names none).
+    /// fuzz: unreachable: the fuzzer's grant mutations remove sub, they do not empty it
+    AcceptEmptySub = "accept-empty-sub", ["IC-JB-03g"], "AS-B accepts grants whose sub is an empty string, issuing a token for no user";
+    /// AS-B checks `aud` only when the grant has one: a grant without `aud` passes (RFC 7523
+    /// §3 item 3: the JWT MUST contain an aud identifying the authorization server).
+    /// fuzz: reachable by assertion-token-for-invalid
+    AcceptMissingAud = "accept-missing-aud", ["IC-JB-03h"], "AS-B accepts grants without aud";
+    /// AS-B enforces `nbf` only when it is a JSON number: an `nbf` given as a string is
+    /// ignored, so a grant that says it is not valid yet is used (RFC 7519 §4.1.5: a
+    /// NumericDate; RFC 7523 §3 items 5 and 10).
+    /// fuzz: unreachable: the fuzzer's nbf mutations are numbers
+    IgnoreStringNbf = "ignore-string-nbf", ["IC-JB-03j"], "AS-B ignores an nbf given as a string instead of a NumericDate";
+    /// AS-B checks only the `crit` names that also appear in the header: a critical extension
+    /// the header names in `crit` but does not carry escapes the check, though the recipient
+    /// does not understand it (RFC 7515 §4.1.11: then the JWS is invalid).
+    /// fuzz: unreachable: the fuzzer's crit mutation carries the parameter it names
+    CritAbsentNameIgnored = "crit-absent-name-ignored", ["IC-JB-03l"], "AS-B ignores crit names the header lacks, though it does not understand them";
+    /// AS-B splits the assertion on dots and reads the first three segments: two JWTs joined
+    /// into one assertion pass as the first (RFC 7523 §2.1: a single JWT; RFC 7515 §7.1:
+    /// exactly three segments).
+    /// fuzz: unreachable: the fuzzer's malformed assertions are not valid JWTs joined together
+    FirstOfJoinedJwts = "first-of-joined-jwts", ["IC-JB-03m"], "AS-B takes the first JWT of an assertion that joins two";
+    /// AS-B returns its access token as a JSON object (claims and token side by side) instead
+    /// of a string (RFC 6749 §5.1: access_token is a string).
+    /// fuzz: reachable by assertion-token-response
+    AccessTokenObject = "access-token-object", ["IC-JB-11"], "AS-B sends access_token as a JSON object instead of a string";
+    /// AS-B's JWT access tokens carry no `exp`: whatever `expires_in` says, a resource server
+    /// that validates the token locally accepts it for ever, far past the grant (RFC 7521
+    /// §4.1; RFC 9068 §2.2: exp REQUIRED).
+    /// fuzz: unreachable: a claim of the access token AS-B issues; the oracles judge token responses, not token contents
+    AtNoExp = "at-no-exp", ["IC-JB-12"], "AS-B access tokens have no exp";
+    /// AS-B's ECDSA verifier accepts the signature (r, s) = (0, 0) for any message, the
+    /// "psychic signature" defect of CVE-2022-21449 (FIPS 186-4 §6.4.2: r and s must lie in
+    /// [1, n-1]; RFC 7523 §3 item 9).
+    /// fuzz: unreachable: the fuzzer's signature mutations flip or drop bytes; none is all zeros
+    AcceptZeroSignature = "accept-zero-signature", ["IC-JB-03a"], "AS-B accepts ES256 grants whose signature is all zero bytes";
+    /// AS-B verifies an HS256 grant with the issuer's public key file (its SPKI PEM text) as the
+    /// MAC secret, the classic confusion only: other encodings of the key are refused
+    /// (RFC 8725 §2.1, §3.1).
+    /// fuzz: unreachable: needs HS256 keyed with AS-A's public key; the fuzzer signs with its own keys
+    AcceptHmacConfusionPem = "accept-hmac-confusion-pem", ["IC-JB-03c", "GEN-10"], "AS-B accepts HS256 grants keyed with the PEM text of the issuer's public key";
+    /// AS-B accepts a grant in the flattened JWS JSON serialization and validates it like a
+    /// compact one: a signed object, but not a JWT (RFC 7519 §1: compact serialization; RFC
+    /// 7523 §2.1: the assertion is a single JWT).
+    /// fuzz: unreachable: the fuzzer's structural mutations stay in the compact serialization
+    AcceptJwsJsonSerialization = "accept-jws-json-serialization", ["IC-JB-03m"], "AS-B accepts a grant in the JWS JSON serialization";
+    /// AS-B trusts any issuer whose RFC 8414 metadata it can fetch: for an `iss` it has no
+    /// trust relationship with, it discovers the issuer's jwks_uri and verifies with those keys
+    /// (IC §2.4.2: AS-B accepts grants from trusted issuers only; RFC 7523 §3.1).
+    /// fuzz: unreachable: the fuzzer's unknown issuers serve no metadata
+    TrustDiscoveredIssuer = "trust-discovered-issuer", ["IC-JB-03e"], "AS-B trusts any issuer whose metadata and keys it can fetch";
     /// fuzz: unreachable: needs an at+jwt access token as the assertion; the fuzzer's grants are AS-A's grant or its own
     AcceptAccessTokenAsGrant = "accept-access-token-as-grant", ["IC-JB-07", "GEN-12"], "AS-B skips the aud check for tokens typed at+jwt, so AS-A access tokens pass as grants";
     /// fuzz: unreachable: an aud extended past the issuer is graded IC-JB-03h by the fuzzer (the aud rule), not IC-JB-04

@@ -191,6 +191,35 @@ impl TrustStore {
         self.fetch(url).await.ok()?.select(kid)
     }
 
+    /// The key named `kid` of an issuer found by discovery alone: its RFC 8414 metadata (the
+    /// well-known path inserted before the issuer's path, §3.1), then its `jwks_uri`. Only the
+    /// `trust-discovered-issuer` fault uses this: discovery says where an issuer's keys are,
+    /// never that AS-B trusts it (IC §2.4.2).
+    pub async fn key_by_discovery(&self, iss: &str, kid: Option<&str>) -> KeyLookup {
+        let Ok(url) = url::Url::parse(iss) else {
+            return KeyLookup::UntrustedIssuer;
+        };
+        let path = url.path().trim_end_matches('/');
+        let metadata = format!(
+            "{}/.well-known/oauth-authorization-server{path}",
+            url.origin().ascii_serialization()
+        );
+        let doc = match self.fetch_bytes(&metadata, "issuer metadata").await {
+            Ok(body) => serde_json::from_slice::<Value>(&body).unwrap_or_default(),
+            Err(e) => return KeyLookup::Unavailable(e),
+        };
+        let Some(jwks_uri) = doc.get("jwks_uri").and_then(Value::as_str) else {
+            return KeyLookup::Unavailable("issuer metadata names no jwks_uri".into());
+        };
+        match self.fetch(jwks_uri).await {
+            Ok(keys) => keys
+                .select(kid)
+                .map(KeyLookup::Found)
+                .unwrap_or(KeyLookup::UnknownKid),
+            Err(e) => KeyLookup::Unavailable(e),
+        }
+    }
+
     /// Any trusted issuer's key named `kid` (only the `ignore-issuer-key-binding` fault uses this).
     pub async fn key_from_any_issuer(&self, kid: Option<&str>) -> Option<PublicKey> {
         for iss in self.issuers() {

@@ -543,6 +543,10 @@ fn forge(f: &mut Fields, steps: &[String]) -> R<Forge> {
         "resign_untrusted" => ForgeMode::ResignUntrusted,
         "jwt_client" => ForgeMode::JwtClient,
         "malleate_signature" => ForgeMode::MalleateSignature,
+        "zero_signature" => ForgeMode::ZeroSignature,
+        "hmac_with_issuer_pem" => ForgeMode::HmacWithIssuerPem,
+        "json_serialization" => ForgeMode::JsonSerialization,
+        "stranger" => ForgeMode::Stranger,
         _ => ForgeMode::Harness,
     });
     let raw = tmpl_str(f, "raw", steps)?;
@@ -551,7 +555,10 @@ fn forge(f: &mut Fields, steps: &[String]) -> R<Forge> {
     }
     if from.is_none()
         && mode.is_some()
-        && !matches!(mode, Some(ForgeMode::Harness | ForgeMode::JwtClient))
+        && !matches!(
+            mode,
+            Some(ForgeMode::Harness | ForgeMode::JwtClient | ForgeMode::Stranger)
+        )
     {
         return Err(f.missing("from"));
     }

@@ -34,6 +34,8 @@ const BREAKS_CHAIN: &[Fault] = &[
     Fault::AsBAssertionParamRenamed,
     Fault::AsBGrantTypeMisnamed,
     Fault::AtAudOtherResource,
+    Fault::AccessTokenObject,
+    Fault::AtNoExp,
 ];
 
 /// Bearer chain without panicking: user token → exchange → jwt-bearer → RS-B 200.
@@ -72,6 +74,11 @@ async fn raw_post(e: &Env, url: &str, body: String) -> Resp {
 }
 
 fn hs256_with_public_jwk(e: &Env) -> String {
+    hs256_with_secret(e, &serde_json::to_vec(&e.harness.public_jwk()).unwrap())
+}
+
+/// A harness grant's claims under HS256 keyed with `secret`.
+fn hs256_with_secret(e: &Env, secret: &[u8]) -> String {
     use hmac::Mac;
     let claims = Value::Object(decode(&e.harness_grant(json!({}))).1);
     let header = json!({"alg": "HS256", "kid": e.harness.kid()});
@@ -80,8 +87,7 @@ fn hs256_with_public_jwk(e: &Env) -> String {
         jose::b64url(&serde_json::to_vec(&header).unwrap()),
         jose::b64url(&serde_json::to_vec(&claims).unwrap())
     );
-    let secret = serde_json::to_vec(&e.harness.public_jwk()).unwrap();
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&secret).unwrap();
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
     mac.update(input.as_bytes());
     format!("{input}.{}", jose::b64url(&mac.finalize().into_bytes()))
 }
@@ -280,6 +286,50 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             e.redeem(&e.harness_grant_with_header(h, json!({})), &[], None).await.status == 200
         }
         AcceptAccessTokenAsGrant => e.redeem(&e.user_token().await, &[], None).await.status == 200,
+        AcceptAlgNoneOtherCase => {
+            let g = jose::assemble(&json!({"alg": "None"}), &Value::Object(decode(&e.harness_grant(json!({}))).1), b"");
+            e.redeem(&g, &[], None).await.status == 200
+        }
+        AcceptMissingIss => e.redeem(&e.harness_grant(json!({"iss": null})), &[], None).await.status == 200,
+        AcceptEmptyIss => e.redeem(&e.harness_grant(json!({"iss": ""})), &[], None).await.status == 200,
+        AcceptEmptySub => e.redeem(&e.harness_grant(json!({"sub": ""})), &[], None).await.status == 200,
+        AcceptMissingAud => e.redeem(&e.harness_grant(json!({"aud": null})), &[], None).await.status == 200,
+        IgnoreStringNbf => e.redeem(&e.harness_grant(json!({"nbf": "4102444800"})), &[], None).await.status == 200,
+        CritAbsentNameIgnored => {
+            let h = json!({"alg": "ES256", "kid": e.harness.kid(), "crit": ["urn:example:absent"]});
+            e.redeem(&e.harness_grant_with_header(h, json!({})), &[], None).await.status == 200
+        }
+        FirstOfJoinedJwts => {
+            let g = e.harness_grant(json!({}));
+            e.redeem(&format!("{g}.{g}"), &[], None).await.status == 200
+        }
+        AccessTokenObject => e.redeem(&e.grant().await, &[], None).await.json["access_token"].is_object(),
+        AcceptZeroSignature => {
+            let g = e.harness_grant(json!({}));
+            let input = g.rsplit_once('.').unwrap().0;
+            e.redeem(&format!("{input}.{}", jose::b64url(&[0u8; 64])), &[], None).await.status == 200
+        }
+        AcceptHmacConfusionPem => {
+            let pem = mock_as::testkit::verifying_key_from_jwk(&e.harness.public_jwk()).unwrap().to_public_key_pem().unwrap();
+            e.redeem(&hs256_with_secret(&e, pem.as_bytes()), &[], None).await.status == 200
+        }
+        AcceptJwsJsonSerialization => {
+            let g = e.harness_grant(json!({}));
+            let p: Vec<&str> = g.split('.').collect();
+            let flat = json!({"protected": p[0], "payload": p[1], "signature": p[2]}).to_string();
+            e.redeem(&flat, &[], None).await.status == 200
+        }
+        TrustDiscoveredIssuer => {
+            let key = EsKey::generate();
+            let iss = stranger_issuer(&key).await;
+            let claims = decode(&e.harness_grant(json!({"iss": iss}))).1;
+            let g = jose::sign(&key, &json!({"alg": "ES256", "kid": key.kid()}), &Value::Object(claims));
+            e.redeem(&g, &[], None).await.status == 200
+        }
+        AtNoExp => {
+            let r = e.redeem(&e.grant().await, &[], None).await;
+            r.status == 200 && !decode(r.token()).1.contains_key("exp")
+        }
         AudPrefixMatch => {
             let g = e.harness_grant(json!({"aud": format!("{}/other", f_.as_b_issuer)}));
             e.redeem(&g, &[], None).await.status == 200
@@ -706,6 +756,20 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
 #[case(Fault::AcceptMissingExp)]
 #[case(Fault::AcceptFutureNbf)]
 #[case(Fault::AcceptUnknownCrit)]
+#[case(Fault::AcceptAlgNoneOtherCase)]
+#[case(Fault::AcceptMissingIss)]
+#[case(Fault::AcceptEmptyIss)]
+#[case(Fault::AcceptEmptySub)]
+#[case(Fault::AcceptMissingAud)]
+#[case(Fault::IgnoreStringNbf)]
+#[case(Fault::CritAbsentNameIgnored)]
+#[case(Fault::FirstOfJoinedJwts)]
+#[case(Fault::AccessTokenObject)]
+#[case(Fault::AtNoExp)]
+#[case(Fault::AcceptZeroSignature)]
+#[case(Fault::AcceptHmacConfusionPem)]
+#[case(Fault::AcceptJwsJsonSerialization)]
+#[case(Fault::TrustDiscoveredIssuer)]
 #[case(Fault::AcceptAccessTokenAsGrant)]
 #[case(Fault::AudPrefixMatch)]
 #[case(Fault::AcceptGrantForOtherClient)]
@@ -863,6 +927,28 @@ fn self_signed() -> (EsKey, rcgen::Certificate) {
         .self_signed(&pair)
         .unwrap();
     (EsKey::from_pkcs8_pem(&pair.serialize_pem()).unwrap(), cert)
+}
+
+/// An issuer no AS-B trusts, serving RFC 8414 metadata and a JWKS with `key` on loopback;
+/// returns its identifier.
+async fn stranger_issuer(key: &EsKey) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let iss = format!("http://{}/stranger", listener.local_addr().unwrap());
+    let meta = json!({"issuer": iss, "jwks_uri": format!("{iss}/jwks")});
+    let mut jwk = key.public_jwk();
+    jwk["kid"] = json!(key.kid());
+    let jwks = json!({"keys": [jwk]});
+    let app = axum::Router::new()
+        .route(
+            "/.well-known/oauth-authorization-server/stranger",
+            axum::routing::get(move || async move { axum::Json(meta) }),
+        )
+        .route(
+            "/stranger/jwks",
+            axum::routing::get(move || async move { axum::Json(jwks) }),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    iss
 }
 
 /// Serves `pem` on loopback; returns its URL.
