@@ -531,6 +531,9 @@ pub struct MockModes {
     /// Keep the mock's default token lifetimes instead of the embedded run's few seconds (the
     /// fuzzer holds one subject token and one grant for its whole run).
     pub long_lived: bool,
+    /// The graded profile's setup exchange form (`[profile.exchange]`); the target's
+    /// `[as_a.exchange]` goes over it, and it over the built-in form.
+    pub exchange: Option<crate::exchange_form::FormSpec>,
 }
 
 /// What the embedded servers must do to pair with the live ones, and the credentials the
@@ -862,6 +865,7 @@ impl Env {
         let (live_a, live_b) = discover_live(&http, target, kinds).await?;
 
         let mock_names = MockNames::of(&modes);
+        let modes_exchange = modes.exchange.clone();
         let (mock, registered_b_client) = if kinds.any_mock() {
             let plan = mock_plan(
                 target,
@@ -949,8 +953,11 @@ impl Env {
                     .as_str()
                     .map(String::from)
             });
-        let exchange =
-            ExchangeForm::resolve(target.and_then(|t| t.spec.as_a.exchange.as_ref()), None);
+        // Setup exchanges: step > target `[as_a.exchange]` > profile > built-in.
+        let exchange = ExchangeForm::resolve(
+            target.and_then(|t| t.spec.as_a.exchange.as_ref()),
+            modes_exchange.as_ref(),
+        );
         let mut tokens = side_a.tokens;
         tokens.set_token_field(&exchange.subject_token_field);
         // Target fixtures override what the mock facts suggest.

@@ -161,16 +161,20 @@ fn es256_bytes(key: &SigningKey, input: &[u8]) -> Vec<u8> {
 /// The flipped character stays in the alphabet, so the token still parses structurally.
 pub fn tamper(token: &str, part: usize) -> String {
     let mut parts: Vec<String> = token.split('.').map(String::from).collect();
-    if let Some(p) = parts.get_mut(part)
-        && !p.is_empty()
-    {
-        // Change a middle character: its bits are fully used (no padding slack).
-        let i = p.len() / 2;
-        let c = p.as_bytes()[i];
-        let replacement = if c == b'A' { 'B' } else { 'A' };
-        p.replace_range(i..i + 1, &replacement.to_string());
+    if let Some(p) = parts.get_mut(part) {
+        *p = flip_middle(p);
     }
     parts.join(".")
+}
+
+/// `s` with its middle byte changed (`A` ↔ `B`, so base64url stays base64url): every bit of a
+/// middle character is decoded, unlike the last one's (padding slack). Empty stays empty.
+pub fn flip_middle(s: &str) -> String {
+    let mut bytes = s.as_bytes().to_vec();
+    if let Some(b) = bytes.get_mut(s.len() / 2) {
+        *b = if *b == b'A' { b'B' } else { b'A' };
+    }
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 /// The same ES256 JWS with its signature's `s` replaced by `n - s` (the curve order minus `s`):

@@ -140,16 +140,9 @@ pub fn evaluate(pred: &Predicate<Value>, actual: Option<&Value>) -> (Outcome, St
         }
         Predicate::HasDirective(expected) => {
             let want = expected.as_str().unwrap_or_default();
-            let ok = a.and_then(Value::as_str).is_some_and(|h| {
-                h.split(',').any(|d| {
-                    d.trim()
-                        .split('=')
-                        .next()
-                        .unwrap_or_default()
-                        .trim()
-                        .eq_ignore_ascii_case(want)
-                })
-            });
+            let ok = a
+                .and_then(Value::as_str)
+                .is_some_and(|h| has_directive(h, want));
             (holds(ok), format!("has directive {want}"))
         }
         Predicate::IsAbsoluteUri(want) => {
@@ -186,6 +179,19 @@ pub fn evaluate(pred: &Predicate<Value>, actual: Option<&Value>) -> (Outcome, St
             )
         }
     }
+}
+
+/// Whether a comma-separated header value (`Cache-Control`, `Pragma`) carries directive `want`:
+/// a list, not a string compare (case-insensitive, arguments ignored; RFC 9111 §5.2).
+pub fn has_directive(header: &str, want: &str) -> bool {
+    header.split(',').any(|d| {
+        d.trim()
+            .split('=')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .eq_ignore_ascii_case(want)
+    })
 }
 
 fn display(v: &Value) -> String {

@@ -114,20 +114,16 @@ fn rfc3339(t: SystemTime) -> String {
 }
 
 fn case_result(p: &Planned, verdict: Verdict, message: String, duration_ms: u64) -> CaseResult {
+    let c = &p.case;
     CaseResult {
-        suite: p.suite.clone(),
-        case: p.case.id.clone(),
-        title: p.case.title.clone(),
-        party: p.case.party,
-        blocked_by: None,
-        requirements: p.case.requirements.clone(),
-        level: p.level,
-        verdict,
-        message,
         duration_ms,
-        not_run: false,
-        checks: Vec::new(),
-        transcript: Vec::new(),
+        ..CaseResult::new(
+            (&p.suite, &c.id, &c.title),
+            c.party,
+            c.requirements.clone(),
+            (p.level, verdict),
+            message,
+        )
     }
 }
 
@@ -497,17 +493,9 @@ pub async fn build_env(p: &Prepared) -> Result<Env, EnvError> {
         // serves keeps the default (identity chaining) servers.
         profile: mock_as::MockProfile::for_grading_profile(&p.profile).unwrap_or_default(),
         long_lived: false,
+        exchange: p.lib.catalogue.exchange_form(&p.profile),
     };
-    let mut e = Env::build_with(p.target.as_ref(), modes, p.options.insecure).await?;
-    // Setup exchanges: step > target `[as_a.exchange]` > profile > built-in.
-    e.exchange = crate::exchange_form::ExchangeForm::resolve(
-        p.target
-            .as_ref()
-            .and_then(|t| t.spec.as_a.exchange.as_ref()),
-        p.lib.catalogue.exchange_form(&p.profile).as_ref(),
-    );
-    e.tokens.set_token_field(&e.exchange.subject_token_field);
-    Ok(e)
+    Env::build_with(p.target.as_ref(), modes, p.options.insecure).await
 }
 
 /// Set up the environment, run the plan, then gate and write reports.
@@ -586,25 +574,23 @@ pub async fn run(prepared: Prepared) -> Result<Finished, RunError> {
 fn unreachable_cases(p: &Prepared, why: &str) -> Vec<CaseResult> {
     p.selection()
         .iter()
-        .map(|(s, c)| CaseResult {
-            suite: s.id.clone(),
-            case: c.id.clone(),
-            title: c.title.clone(),
-            party: c.party,
-            blocked_by: None,
-            requirements: c.requirements.clone(),
-            level: c
+        .map(|(s, c)| {
+            let level = c
                 .requirements
                 .iter()
                 .filter_map(|r| p.lib.catalogue.level(r, &p.profile))
                 .max()
-                .unwrap_or(Level::May),
-            verdict: Verdict::Error,
-            message: format!("not run: the target could not be set up: {why}"),
-            duration_ms: 0,
-            not_run: true,
-            checks: Vec::new(),
-            transcript: Vec::new(),
+                .unwrap_or(Level::May);
+            CaseResult {
+                not_run: true,
+                ..CaseResult::new(
+                    (&s.id, &c.id, &c.title),
+                    c.party,
+                    c.requirements.clone(),
+                    (level, Verdict::Error),
+                    format!("not run: the target could not be set up: {why}"),
+                )
+            }
         })
         .collect()
 }

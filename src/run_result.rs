@@ -249,6 +249,31 @@ fn chain() -> Party {
 }
 
 impl CaseResult {
+    /// A case with its verdict and why, no checks or transcript (yet).
+    pub fn new(
+        (suite, case, title): (&str, &str, &str),
+        party: Party,
+        requirements: Vec<String>,
+        (level, verdict): (Level, Verdict),
+        message: String,
+    ) -> CaseResult {
+        CaseResult {
+            suite: suite.into(),
+            case: case.into(),
+            title: title.into(),
+            party,
+            blocked_by: None,
+            requirements,
+            level,
+            verdict,
+            message,
+            duration_ms: 0,
+            not_run: false,
+            checks: Vec::new(),
+            transcript: Vec::new(),
+        }
+    }
+
     /// `suite/case`, unique within a run.
     pub fn full_id(&self) -> String {
         format!("{}/{}", self.suite, self.case)
@@ -296,6 +321,28 @@ pub struct CheckResult {
     /// file states (the fuzzer's oracles). Schema 2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Location>,
+}
+
+impl CheckResult {
+    /// A check no suite file states (no source), without a message.
+    pub fn unsourced(
+        description: String,
+        requirement: String,
+        (level, verdict): (Level, Verdict),
+        actual: serde_json::Value,
+        expected: String,
+    ) -> CheckResult {
+        CheckResult {
+            description,
+            requirement,
+            level,
+            verdict,
+            actual,
+            expected,
+            message: String::new(),
+            source: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

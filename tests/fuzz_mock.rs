@@ -42,14 +42,7 @@ fn replay_files(out: &Path) -> Vec<PathBuf> {
 async fn conformant_mock_has_no_findings() {
     let dir = tempfile::tempdir().unwrap();
     let code = fuzz::run(args(dir.path(), 500, 1, &[])).await;
-    let r = common::report_in(dir.path());
-    let failing: Vec<_> = common::cases(&r)
-        .iter()
-        .filter(|c| !matches!(c["verdict"].as_str(), Some("pass" | "skip" | "info")))
-        .map(|c| format!("{} {} {}", c["case"], c["verdict"], c["message"]))
-        .collect();
-    assert!(failing.is_empty(), "{failing:#?}");
-    assert_eq!(code, exit::OK);
+    let r = conformant(dir.path(), code);
     assert_eq!(r["fuzz"]["findings"], 0);
     assert_eq!(r["fuzz"]["seed"], 1);
     assert_eq!(r["fuzz"]["cases"], 500);
@@ -74,6 +67,53 @@ async fn conformant_mock_has_no_findings() {
         let case = common::case(&r, id);
         assert_eq!(case["verdict"], "pass", "{id}: {case}");
     }
+}
+
+/// The fuzzer sets up and judges exchanges in the graded profile's form, as `run` does (target,
+/// then profile, then built-in): under id-jag AS-B is named with `audience`, the ID token is the
+/// subject token, `requested_token_type` is id-jag, and harness grants are typed
+/// `oauth-id-jag+jwt`. With the built-in form the conformant id-jag mock refused every valid
+/// request (two false `valid-rejected` findings).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_graded_profiles_exchange_form_is_applied() {
+    for profile in ["ena-1.0", "id-jag"] {
+        let dir = tempfile::tempdir().unwrap();
+        let options = FuzzOptions {
+            profile: Some(profile.into()),
+            ..args(dir.path(), 300, 1, &[])
+        };
+        let code = fuzz::run(options).await;
+        let r = conformant(dir.path(), code);
+        for c in common::cases(&r) {
+            if c["case"].as_str().unwrap().ends_with("-valid-rejected") {
+                assert_eq!(c["verdict"], "pass", "{profile}: {c}");
+            }
+        }
+        if profile == "id-jag" {
+            let log = std::fs::read_to_string(dir.path().join("fuzz-requests.log")).unwrap();
+            let setup = log.lines().find(|l| l.contains(" setup exchange "));
+            let setup = setup.unwrap();
+            assert!(
+                setup.contains("&audience={as_b_issuer}")
+                    && setup.contains("&requested_token_type={requested_token_type}")
+                    && !setup.contains("resource="),
+                "{setup}"
+            );
+        }
+    }
+}
+
+/// The report of a run that found nothing (at most observations), and exited 0.
+fn conformant(out: &Path, code: i32) -> serde_json::Value {
+    let r = common::report_in(out);
+    let failing: Vec<_> = common::cases(&r)
+        .iter()
+        .filter(|c| !matches!(c["verdict"].as_str(), Some("pass" | "skip" | "info")))
+        .map(|c| format!("{} {} {}", c["case"], c["verdict"], c["message"]))
+        .collect();
+    assert!(failing.is_empty(), "{}: {failing:#?}", r["profile"]);
+    assert_eq!(code, exit::OK);
+    r
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -368,7 +368,10 @@ fn build_facts(
         profile,
         dpop: !variants.contains(&Variant::NoDpop),
         leeway_secs: cfg.as_b.leeway_secs,
-        as_b_requires_client_auth: cfg.as_b.require_client_auth,
+        // Ena chaining profile §3.4.2 (1): in Ena mode the client always authenticates at AS-B.
+        as_b_requires_client_auth: cfg.as_b.require_client_auth
+            || (profile == crate::MockProfile::Ena
+                && !faults.contains(&Fault::EnaAsBAnonymousClient)),
     })
 }
 

@@ -136,7 +136,11 @@ impl Session {
         };
         s.obtain_subject_token().await?;
         // One real grant as a mutation base for the assertion strategies.
-        let mut baseline = FuzzRequest::baseline(Endpoint::Exchange);
+        let mut baseline = s
+            .endpoints
+            .facts
+            .form
+            .apply(FuzzRequest::baseline(Endpoint::Exchange));
         if !s.endpoints.facts.as_a_basic && s.endpoints.facts.as_a_post {
             baseline.client_auth = crate::fuzz::request::ClientAuth::Post;
         }
@@ -177,9 +181,10 @@ impl Session {
         }
         let (_, got) = env.tokens.obtain(role, self.sender.http(), "setup").await;
         let got = got.map_err(|e| err(e.to_string()))?;
+        let field = &env.exchange.subject_token_field;
         let token = got
-            .token()
-            .ok_or_else(|| err("the token response has no access_token".into()))?;
+            .token_from(field)
+            .ok_or_else(|| err(format!("the token response has no {field}")))?;
         self.refresh_at = match &got {
             Got::Kept(_) => Some(0),
             Got::Response(r) => serde_json::from_str::<serde_json::Value>(&r.body)
@@ -290,6 +295,7 @@ impl Session {
             harness: self.endpoints.harness.is_some(),
             real_grant: self.real_grant.is_some(),
             as_b_client: self.endpoints.client_b.is_some(),
+            form: self.endpoints.facts.form,
         }
     }
 }

@@ -81,6 +81,7 @@ mod tests {
             harness: true,
             real_grant: true,
             as_b_client: true,
+            form: Default::default(),
         };
         let mut ids = BTreeSet::new();
         let mut runner = TestRunner::deterministic();
@@ -93,7 +94,7 @@ mod tests {
                     ids.extend(reasons.iter().map(|r| r.requirement.to_string()));
                 }
             }
-            for o in Oracle::ALL {
+            for o in Oracle::all() {
                 ids.extend(o.requirements(e).0.iter().map(|s| s.to_string()));
             }
         }

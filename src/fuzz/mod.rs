@@ -319,6 +319,7 @@ async fn run_inner(args: &FuzzOptions) -> Result<Fuzzed, (i32, String)> {
         variants: args.mock_variants.clone(),
         profile: MockProfile::for_grading_profile(&levels.profile).unwrap_or_default(),
         long_lived: true,
+        exchange: levels.catalogue.exchange_form(&levels.profile),
     };
     let env = Env::build_with(target.as_ref(), modes, args.insecure)
         .await
@@ -388,8 +389,7 @@ async fn run_inner(args: &FuzzOptions) -> Result<Fuzzed, (i32, String)> {
         shrunk_requests.insert(f.key.clone(), rendered.log.clone());
         let file = ReplayFile::from_finding(f, seed, rendered.log, rendered.template);
         let path = out_dir.join(file.file_name());
-        file.save(&path)
-            .map_err(|e| (exit::RUNTIME, e.to_string()))?;
+        file.save(&path).map_err(|e| (exit::RUNTIME, e))?;
         let path = path.display().to_string();
         replays.insert(
             f.key.clone(),

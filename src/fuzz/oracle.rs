@@ -43,37 +43,106 @@ pub enum Oracle {
     ErrorCacheControl,
 }
 
-impl Oracle {
-    pub const ALL: [Oracle; 12] = [
+/// One row per oracle, in declaration order: the oracle, its name, its title, and why it
+/// never applied in a run where it judged nothing.
+const TABLE: [(Oracle, &str, &str, &str); 12] = [
+    (
         Oracle::ServerError,
+        "server-error",
+        "no 5xx for any input",
+        "no response was received",
+    ),
+    (
         Oracle::TokenForInvalid,
+        "token-for-invalid",
+        "no token for an invalid request",
+        "no request the model judges certainly invalid was answered",
+    ),
+    (
         Oracle::ErrorFormat,
+        "error-format",
+        "error responses are RFC 6749 §5.2 JSON with a registered code",
+        "no 400 or 401 response was seen",
+    ),
+    (
         Oracle::ErrorStatus,
+        "error-status",
+        "token errors use HTTP 400 (401 for invalid_client)",
+        "no refusal (a non-2xx answer below 500) was seen",
+    ),
+    (
         Oracle::ErrorCode,
+        "error-code",
+        "invalid requests get the error code that names the problem",
+        "no 400/401 answered a clean invalid request whose reasons name error codes",
+    ),
+    (
         Oracle::TokenResponse,
+        "token-response",
+        "token responses are RFC 6749 §5.1 JSON",
+        "no 2xx response was seen",
+    ),
+    (
         Oracle::TokenCacheControl,
+        "token-cache-control",
+        "token responses carry Cache-Control: no-store",
+        "no token was issued",
+    ),
+    (
         Oracle::TokenPragma,
+        "token-pragma",
+        "token responses carry Pragma: no-cache",
+        "no token was issued",
+    ),
+    (
         Oracle::ValidRejected,
+        "valid-rejected",
+        "valid requests succeed",
+        "no request the model judges certainly valid was answered",
+    ),
+    (
         Oracle::ScopeEscalation,
+        "scope-escalation",
+        "no scope beyond what the subject token holds",
+        "no request asked for a scope the subject does not hold (the target names no \
+         escalation scope, or only other endpoints were fuzzed)",
+    ),
+    (
         Oracle::Latency,
+        "latency",
+        "response time under the bound",
+        "no response was received",
+    ),
+    (
         Oracle::ErrorCacheControl,
-    ];
+        "error-cache-control",
+        "error responses carry Cache-Control: no-store (observation)",
+        "no error response was seen",
+    ),
+];
 
+impl Oracle {
+    /// Every oracle, in report order.
+    pub fn all() -> impl Iterator<Item = Oracle> {
+        TABLE.iter().map(|row| row.0)
+    }
+
+    fn row(self) -> &'static (Oracle, &'static str, &'static str, &'static str) {
+        &TABLE[self as usize]
+    }
+
+    /// The name reports, finding keys and replay files use.
     pub fn name(self) -> &'static str {
-        match self {
-            Oracle::ServerError => "server-error",
-            Oracle::TokenForInvalid => "token-for-invalid",
-            Oracle::ErrorFormat => "error-format",
-            Oracle::ErrorStatus => "error-status",
-            Oracle::ErrorCode => "error-code",
-            Oracle::TokenResponse => "token-response",
-            Oracle::TokenCacheControl => "token-cache-control",
-            Oracle::TokenPragma => "token-pragma",
-            Oracle::ValidRejected => "valid-rejected",
-            Oracle::ScopeEscalation => "scope-escalation",
-            Oracle::Latency => "latency",
-            Oracle::ErrorCacheControl => "error-cache-control",
-        }
+        self.row().1
+    }
+
+    pub fn title(self) -> &'static str {
+        self.row().2
+    }
+
+    /// Why the oracle never applied in a run where it saw no response it judges.
+    pub fn never_applied(self) -> &'static str {
+        self.row().3
     }
 
     /// A preference rather than a rule: the suites check it with `prefer`, so a miss is at
@@ -97,46 +166,6 @@ impl Oracle {
     /// the token exchange only (the scope of a jwt-bearer answer is AS-B's policy).
     pub fn judges(self, endpoint: Endpoint) -> bool {
         !(self == Oracle::ScopeEscalation && endpoint == Endpoint::Assertion)
-    }
-
-    /// Why the oracle never applied in a run where it saw no response it judges.
-    pub fn never_applied(self) -> &'static str {
-        match self {
-            Oracle::ServerError | Oracle::Latency => "no response was received",
-            Oracle::TokenForInvalid => "no request the model judges certainly invalid was answered",
-            Oracle::TokenResponse => "no 2xx response was seen",
-            Oracle::TokenCacheControl | Oracle::TokenPragma => "no token was issued",
-            Oracle::ErrorFormat => "no 400 or 401 response was seen",
-            Oracle::ErrorStatus => "no refusal (a non-2xx answer below 500) was seen",
-            Oracle::ErrorCode => {
-                "no 400/401 answered a clean invalid request whose reasons name error codes"
-            }
-            Oracle::ScopeEscalation => {
-                "no request asked for a scope the subject does not hold (the target names no \
-                 escalation scope, or only other endpoints were fuzzed)"
-            }
-            Oracle::ValidRejected => "no request the model judges certainly valid was answered",
-            Oracle::ErrorCacheControl => "no error response was seen",
-        }
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Oracle::ServerError => "no 5xx for any input",
-            Oracle::TokenForInvalid => "no token for an invalid request",
-            Oracle::ErrorFormat => "error responses are RFC 6749 §5.2 JSON with a registered code",
-            Oracle::ErrorStatus => "token errors use HTTP 400 (401 for invalid_client)",
-            Oracle::ErrorCode => "invalid requests get the error code that names the problem",
-            Oracle::TokenResponse => "token responses are RFC 6749 §5.1 JSON",
-            Oracle::TokenCacheControl => "token responses carry Cache-Control: no-store",
-            Oracle::TokenPragma => "token responses carry Pragma: no-cache",
-            Oracle::ValidRejected => "valid requests succeed",
-            Oracle::ScopeEscalation => "no scope beyond what the subject token holds",
-            Oracle::Latency => "response time under the bound",
-            Oracle::ErrorCacheControl => {
-                "error responses carry Cache-Control: no-store (observation)"
-            }
-        }
     }
 
     /// Requirement IDs and level, per endpoint. `TokenForInvalid` takes them from the
@@ -255,25 +284,6 @@ pub struct Observed<'a> {
     pub latency_bound: Duration,
 }
 
-fn check(
-    description: &str,
-    requirement: &str,
-    level: Level,
-    actual: serde_json::Value,
-    expected: &str,
-) -> CheckResult {
-    CheckResult {
-        description: description.into(),
-        requirement: requirement.into(),
-        level,
-        verdict: level.failure_verdict(),
-        actual,
-        expected: expected.into(),
-        message: String::new(),
-        source: None,
-    }
-}
-
 fn violation(
     o: Oracle,
     endpoint: Endpoint,
@@ -283,8 +293,14 @@ fn violation(
 ) -> Violation {
     let (reqs, level) = o.requirements(endpoint);
     let requirement = reqs.first().copied().unwrap_or("");
-    let mut check = check(o.title(), requirement, level, actual, expected);
-    check.verdict = o.verdict_at(level);
+    let graded = (level, o.verdict_at(level));
+    let check = CheckResult::unsourced(
+        o.title().into(),
+        requirement.into(),
+        graded,
+        actual,
+        expected.into(),
+    );
     Violation {
         oracle: o,
         level,
@@ -294,33 +310,27 @@ fn violation(
     }
 }
 
-/// `no-store` among the Cache-Control directives (a list, not a string compare).
+/// `no-store` among the Cache-Control directives.
 pub fn has_no_store(r: &Response) -> bool {
-    r.headers_all("cache-control")
-        .flat_map(|v| v.split(','))
-        .any(|d| {
-            d.trim()
-                .split('=')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .eq_ignore_ascii_case("no-store")
-        })
+    has_directive(r, "cache-control", "no-store")
 }
 
-fn is_json(r: &Response) -> bool {
-    r.header("content-type")
-        .map(|ct| {
-            let essence = ct
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            essence == "application/json"
-                || (essence.starts_with("application/") && essence.ends_with("+json"))
-        })
-        .unwrap_or(false)
+fn has_directive(r: &Response, header: &str, want: &str) -> bool {
+    r.headers_all(header)
+        .any(|v| crate::predicate::has_directive(v, want))
+}
+
+/// The body's media type, when it is not JSON (`application/json` or `application/*+json`).
+fn not_json(r: &Response) -> Option<String> {
+    let ct = r.header("content-type");
+    let essence = ct
+        .and_then(|ct| ct.split(';').next())
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let json = essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"));
+    (!json).then(|| format!("Content-Type {:?}", ct.unwrap_or("(none)")))
 }
 
 fn body_json(r: &Response) -> Option<serde_json::Map<String, serde_json::Value>> {
@@ -333,14 +343,6 @@ fn body_json(r: &Response) -> Option<serde_json::Map<String, serde_json::Value>>
 fn snippet(r: &Response) -> serde_json::Value {
     let cut: String = r.body.chars().take(200).collect();
     serde_json::Value::String(cut)
-}
-
-/// The claims of a compact JWS, decoded without verification (reading what was issued).
-fn jwt_claims(token: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
-    match crate::jose::segment_json(token.split('.').nth(1)?)? {
-        serde_json::Value::Object(m) => Some(m),
-        _ => None,
-    }
 }
 
 /// RFC 6749 §5.2 character sets.
@@ -380,12 +382,12 @@ fn error_code(o: &Observed<'_>, code: &str) -> Option<Violation> {
             "error {code:?} for a request where {}; expected {expected}",
             primary.why
         ),
-        checks: vec![check(
-            Oracle::ErrorCode.title(),
-            primary.requirement,
-            Level::Must,
+        checks: vec![CheckResult::unsourced(
+            Oracle::ErrorCode.title().into(),
+            primary.requirement.into(),
+            (Level::Must, Level::Must.failure_verdict()),
             serde_json::json!(code),
-            &expected,
+            expected,
         )],
     })
 }
@@ -478,16 +480,13 @@ pub fn evaluate(o: &Observed<'_>) -> Vec<Violation> {
                 }
             }
         }
-        let checks = vec![CheckResult {
-            description: format!("no token for an invalid request: {}", reason.why),
-            requirement: reason.requirement.into(),
-            level: reason.level,
-            verdict: reason.level.failure_verdict(),
-            actual: serde_json::json!({"status": r.status, "token": "issued"}),
-            expected: "an error response, no token".into(),
-            message: String::new(),
-            source: None,
-        }];
+        let checks = vec![CheckResult::unsourced(
+            format!("no token for an invalid request: {}", reason.why),
+            reason.requirement.into(),
+            (reason.level, reason.level.failure_verdict()),
+            serde_json::json!({"status": r.status, "token": "issued"}),
+            "an error response, no token".into(),
+        )];
         out.push(Violation {
             oracle: Oracle::TokenForInvalid,
             level: reason.level,
@@ -499,13 +498,7 @@ pub fn evaluate(o: &Observed<'_>) -> Vec<Violation> {
 
     if (200..300).contains(&r.status) {
         // RFC 6749 §5.1: JSON object with access_token and token_type; expires_in a number.
-        let mut problems = Vec::new();
-        if !is_json(r) {
-            problems.push(format!(
-                "Content-Type {:?}",
-                r.header("content-type").unwrap_or("(none)")
-            ));
-        }
+        let mut problems: Vec<String> = not_json(r).into_iter().collect();
         match &json {
             None => problems.push("body is not a JSON object".into()),
             Some(m) => {
@@ -536,12 +529,7 @@ pub fn evaluate(o: &Observed<'_>) -> Vec<Violation> {
             ));
         }
     }
-    if carries_token
-        && !r
-            .headers_all("pragma")
-            .flat_map(|v| v.split(','))
-            .any(|d| d.trim().eq_ignore_ascii_case("no-cache"))
-    {
+    if carries_token && !has_directive(r, "pragma", "no-cache") {
         out.push(violation(
             Oracle::TokenPragma,
             e,
@@ -561,13 +549,7 @@ pub fn evaluate(o: &Observed<'_>) -> Vec<Violation> {
     }
 
     if matches!(r.status, 400 | 401) {
-        let mut problems = Vec::new();
-        if !is_json(r) {
-            problems.push(format!(
-                "Content-Type {:?}",
-                r.header("content-type").unwrap_or("(none)")
-            ));
-        }
+        let mut problems: Vec<String> = not_json(r).into_iter().collect();
         match &json {
             None => problems.push("body is not a JSON object".into()),
             Some(m) => match m.get("error") {
@@ -651,7 +633,7 @@ pub fn evaluate(o: &Observed<'_>) -> Vec<Violation> {
         let in_token = m
             .get("access_token")
             .and_then(|v| v.as_str())
-            .and_then(jwt_claims)
+            .and_then(|t| crate::jose::segment_json(t.split('.').nth(1)?))
             .is_some_and(|c| in_scope(c.get("scope").and_then(|v| v.as_str())));
         if granted || in_token {
             out.push(violation(
@@ -738,31 +720,51 @@ mod tests {
         }])
     }
 
-    #[test]
-    fn conformant_responses_raise_nothing() {
-        assert!(run(&Expectation::Valid, &resp(200, JSON_NS, TOKEN)).is_empty());
-        let err = resp(
-            400,
-            JSON_NS,
-            r#"{"error":"invalid_request","error_description":"missing subject_token"}"#,
-        );
-        assert!(run(&invalid(Level::Must), &err).is_empty());
-        assert!(run(&Expectation::Ambiguous(vec![]), &err).is_empty());
-        assert!(
-            run(
-                &Expectation::Ambiguous(vec![]),
-                &resp(413, &[("cache-control", "no-store")], "")
-            )
-            .is_empty()
-        );
+    const NO_CC: &[(&str, &str)] = &[("content-type", "application/json"), ("pragma", "no-cache")];
+    const NO_PRAGMA: &[(&str, &str)] = &[
+        ("content-type", "application/json"),
+        ("cache-control", "no-store"),
+    ];
+    const WWW: &[(&str, &str)] = &[
+        ("content-type", "application/json"),
+        ("cache-control", "no-store"),
+        ("www-authenticate", "Basic"),
+    ];
+    const INVALID_REQUEST: &str =
+        r#"{"error":"invalid_request","error_description":"missing subject_token"}"#;
+    const VALID: Expectation = Expectation::Valid;
+    const AMBIGUOUS: Expectation = Expectation::Ambiguous(vec![]);
+
+    /// The oracles that fire, in order, for one answer to a Basic-authenticated exchange.
+    #[rstest::rstest]
+    #[case::token(VALID, 200, JSON_NS, TOKEN, &[])]
+    #[case::refusal(invalid(Level::Must), 400, JSON_NS, INVALID_REQUEST, &[])]
+    #[case::ambiguous_refused(AMBIGUOUS, 400, JSON_NS, INVALID_REQUEST, &[])]
+    #[case::http_layer(AMBIGUOUS, 413, &[("cache-control", "no-store")], "", &[])]
+    #[case::server_error(AMBIGUOUS, 500, &[], "oops", &[Oracle::ServerError])]
+    #[case::token_without_no_store(VALID, 200, NO_CC, TOKEN, &[Oracle::TokenCacheControl])]
+    #[case::token_without_pragma(VALID, 200, NO_PRAGMA, TOKEN, &[Oracle::TokenPragma])]
+    #[case::wrong_error_code(invalid(Level::Must), 400, JSON_NS, r#"{"error":"invalid_grant"}"#, &[Oracle::ErrorCode])]
+    #[case::unregistered_code(invalid(Level::Must), 400, JSON_NS, r#"{"error":"something_else"}"#, &[Oracle::ErrorCode, Oracle::ErrorFormat])]
+    #[case::html_error(invalid(Level::Must), 400, &[("content-type", "text/html")], "<h1>bad</h1>", &[Oracle::ErrorFormat, Oracle::ErrorCacheControl])]
+    #[case::bad_description(invalid(Level::Must), 400, JSON_NS, r#"{"error":"invalid_request","error_description":"quote \" here"}"#, &[Oracle::ErrorFormat])]
+    #[case::basic_401_without_www_authenticate(invalid(Level::Must), 401, JSON_NS, r#"{"error":"invalid_client"}"#, &[Oracle::ErrorCode, Oracle::ErrorFormat])]
+    #[case::non_client_error_with_401(invalid(Level::Must), 401, JSON_NS, r#"{"error":"invalid_grant"}"#, &[Oracle::ErrorCode, Oracle::ErrorFormat])]
+    // A well-formed 401 (the error code is another oracle's business).
+    #[case::well_formed_401(invalid(Level::Must), 401, WWW, r#"{"error":"invalid_client"}"#, &[Oracle::ErrorCode])]
+    #[case::valid_refused_with_403(VALID, 403, JSON_NS, INVALID_REQUEST, &[Oracle::ErrorStatus, Oracle::ValidRejected])]
+    fn oracles_that_fire(
+        #[case] exp: Expectation,
+        #[case] status: u16,
+        #[case] headers: &[(&str, &str)],
+        #[case] body: &str,
+        #[case] want: &[Oracle],
+    ) {
+        assert_eq!(run(&exp, &resp(status, headers, body)), want);
     }
 
     #[test]
-    fn server_error_and_token_for_invalid() {
-        assert!(
-            run(&Expectation::Ambiguous(vec![]), &resp(500, &[], "oops"))
-                .contains(&Oracle::ServerError)
-        );
+    fn grading_of_a_token_for_an_invalid_request_and_of_observations() {
         let v = observe(&invalid(Level::Should), &resp(200, JSON_NS, TOKEN), |o| {
             o.client_auth = ClientAuth::None
         });
@@ -772,20 +774,8 @@ mod tests {
             v[0].key(Endpoint::Exchange),
             "exchange-token-for-invalid-ic-te-07-should"
         );
-    }
-
-    #[test]
-    fn cache_control_on_tokens_is_a_finding_on_errors_an_observation() {
-        let no_cc = &[("content-type", "application/json"), ("pragma", "no-cache")][..];
-        let v = run(&Expectation::Valid, &resp(200, no_cc, TOKEN));
-        assert_eq!(v, vec![Oracle::TokenCacheControl]);
-        let no_pragma = &[
-            ("content-type", "application/json"),
-            ("cache-control", "no-store"),
-        ][..];
-        let v = run(&Expectation::Valid, &resp(200, no_pragma, TOKEN));
-        assert_eq!(v, vec![Oracle::TokenPragma]);
-        let err = resp(400, no_cc, r#"{"error":"invalid_request"}"#);
+        // Cache-Control on an error response is not required: an observation.
+        let err = resp(400, NO_CC, r#"{"error":"invalid_request"}"#);
         let all = observe(&invalid(Level::Must), &err, |_| {});
         assert_eq!(all.len(), 1);
         assert!(all[0].is_observation());
@@ -793,35 +783,11 @@ mod tests {
     }
 
     #[test]
-    fn error_format_problems() {
-        let bad = [
-            resp(400, JSON_NS, r#"{"error":"something_else"}"#),
-            resp(400, &[("content-type", "text/html")], "<h1>bad</h1>"),
-            resp(
-                400,
-                JSON_NS,
-                r#"{"error":"invalid_request","error_description":"quote \" here"}"#,
-            ),
-            resp(401, JSON_NS, r#"{"error":"invalid_client"}"#), // Basic auth but no WWW-Authenticate
-            resp(401, JSON_NS, r#"{"error":"invalid_grant"}"#),
-        ];
-        for r in bad {
-            assert!(
-                run(&invalid(Level::Must), &r).contains(&Oracle::ErrorFormat),
-                "{r:?}"
-            );
+    fn one_table_row_per_oracle_named_as_serialized() {
+        for (i, o) in Oracle::all().enumerate() {
+            assert_eq!(o as usize, i);
+            assert_eq!(serde_json::to_value(o).unwrap(), o.name());
         }
-        let with_www = [
-            ("content-type", "application/json"),
-            ("cache-control", "no-store"),
-            ("www-authenticate", "Basic"),
-        ];
-        // A well-formed 401 (the error code is another oracle's business).
-        let v = run(
-            &invalid(Level::Must),
-            &resp(401, &with_www, r#"{"error":"invalid_client"}"#),
-        );
-        assert_eq!(v, vec![Oracle::ErrorCode]);
     }
 
     #[test]
@@ -843,38 +809,5 @@ mod tests {
         let in_response =
             r#"{"access_token":"x","token_type":"N_A","issued_token_type":"x","scope":"admin"}"#;
         assert_eq!(judge(in_response), vec![Oracle::ScopeEscalation]);
-    }
-
-    #[test]
-    fn error_code_must_name_a_reason() {
-        let wrong = resp(400, JSON_NS, r#"{"error":"invalid_grant"}"#);
-        let v = run(&invalid(Level::Must), &wrong);
-        assert_eq!(v, vec![Oracle::ErrorCode]);
-        let right = resp(400, JSON_NS, r#"{"error":"invalid_request"}"#);
-        assert!(run(&invalid(Level::Must), &right).is_empty());
-    }
-
-    #[test]
-    fn valid_rejected_and_status() {
-        let err = resp(403, JSON_NS, r#"{"error":"invalid_request"}"#);
-        let v = run(&Expectation::Valid, &err);
-        assert!(
-            v.contains(&Oracle::ValidRejected) && v.contains(&Oracle::ErrorStatus),
-            "{v:?}"
-        );
-    }
-
-    #[test]
-    fn no_store_parsing() {
-        assert!(has_no_store(&resp(
-            200,
-            &[("cache-control", "private, No-Store")],
-            ""
-        )));
-        assert!(!has_no_store(&resp(
-            200,
-            &[("cache-control", "no-cache")],
-            ""
-        )));
     }
 }

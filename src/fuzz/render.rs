@@ -22,10 +22,10 @@ const UNTRUSTED_ISSUER: &str = "https://untrusted.chainproof.invalid";
 /// the whole (opaque) token.
 fn forge_signature(token: &str) -> String {
     match token.rsplit_once('.') {
-        Some((signed, sig)) if sig.len() >= 8 && token.matches('.').count() == 2 => {
-            format!("{signed}.{}", crate::fuzz::assertion::flip_char(sig))
+        Some((_, sig)) if sig.len() >= 8 && token.matches('.').count() == 2 => {
+            crate::jose::tamper(token, 2)
         }
-        _ => crate::fuzz::assertion::flip_char(token),
+        _ => crate::jose::flip_middle(token),
     }
 }
 
@@ -121,6 +121,10 @@ impl RenderContext<'_> {
                 e.escalation_scope.clone().unwrap_or_default(),
                 "escalation_scope",
             ),
+            TargetValue::RequestedTokenType => (
+                e.facts.requested_token_type.clone().unwrap_or_default(),
+                "requested_token_type",
+            ),
         }
     }
 
@@ -158,6 +162,15 @@ impl RenderContext<'_> {
                     as_b_issuer: &self.endpoints.as_b_issuer,
                     as_b_token_endpoint: &self.endpoints.as_b_token_endpoint,
                     real: self.real_grant,
+                    typ: self.endpoints.grant_typ.as_deref(),
+                    client_id: Some(
+                        &self
+                            .endpoints
+                            .client_b
+                            .as_ref()
+                            .unwrap_or(&self.endpoints.client_a)
+                            .id,
+                    ),
                     now: self.now,
                     jti: uuid::Uuid::new_v4().to_string(),
                 });
@@ -429,6 +442,7 @@ mod tests {
             held_scope: Some("read".into()),
             escalation_scope: None,
             harness: None,
+            grant_typ: None,
             facts: crate::fuzz::model::ModelFacts::lenient(),
         }
     }

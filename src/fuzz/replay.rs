@@ -6,9 +6,10 @@ use crate::fuzz::engine::Finding;
 use crate::fuzz::oracle::Oracle;
 use crate::fuzz::render::Template;
 use crate::fuzz::request::{Endpoint, FuzzRequest};
+use crate::report::InputError;
 use crate::verdict::Level;
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub const FORMAT: &str = "chainproof-fuzz-replay/1";
 
@@ -36,27 +37,6 @@ pub struct ReplayFile {
     pub request: FuzzRequest,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ReplayError {
-    #[error("cannot read replay file {path}: {source}")]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    /// Not a replay file: positioned and drawn like every other user-file error.
-    #[error("{0}")]
-    Parse(crate::report::InputError),
-    #[error("{path}: unsupported replay format {found:?} (expected {FORMAT:?})")]
-    Format { path: PathBuf, found: String },
-    #[error("cannot write replay file {path}: {source}")]
-    Write {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-}
-
 impl ReplayFile {
     pub fn from_finding(f: &Finding, seed: u64, preview: String, http: Template) -> ReplayFile {
         ReplayFile {
@@ -75,38 +55,29 @@ impl ReplayFile {
         }
     }
 
-    pub fn load(path: &Path) -> Result<ReplayFile, ReplayError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ReplayError::Read {
-            path: path.into(),
-            source,
-        })?;
+    /// Read a replay file; an unreadable one, or one that is not a replay file, is an error
+    /// positioned and drawn like every other user-file error.
+    pub fn load(path: &Path) -> Result<ReplayFile, InputError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| InputError::whole(path, format!("cannot read replay file: {e}")))?;
         Self::parse(&text, path)
     }
 
-    pub fn parse(text: &str, path: &Path) -> Result<ReplayFile, ReplayError> {
+    pub fn parse(text: &str, path: &Path) -> Result<ReplayFile, InputError> {
         let file: ReplayFile = serde_json::from_str(text).map_err(|e| {
-            ReplayError::Parse(crate::report::InputError::at_line(
-                path,
-                text,
-                e.line(),
-                e.column(),
-                format!("invalid replay file: {e}"),
-            ))
+            let message = format!("invalid replay file: {e}");
+            InputError::at_line(path, text, e.line(), e.column(), message)
         })?;
         if file.format != FORMAT {
-            return Err(ReplayError::Format {
-                path: path.into(),
-                found: file.format,
-            });
+            let found = &file.format;
+            let message = format!("unsupported replay format {found:?} (expected {FORMAT:?})");
+            return Err(InputError::whole(path, message));
         }
         Ok(file)
     }
 
-    pub fn save(&self, path: &Path) -> Result<(), ReplayError> {
-        let err = |source| ReplayError::Write {
-            path: path.into(),
-            source,
-        };
+    pub fn save(&self, path: &Path) -> Result<(), String> {
+        let err = |e: std::io::Error| format!("cannot write replay file {}: {e}", path.display());
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(err)?;
         }

@@ -161,6 +161,8 @@ pub enum TargetValue {
     RsResource,
     HeldScope,
     EscalationScope,
+    /// The `requested_token_type` of the graded profile's exchange form (ID-JAG §4.3: id-jag).
+    RequestedTokenType,
 }
 
 /// One parameter value.
@@ -302,6 +304,42 @@ impl FuzzRequest {
             client_auth: ClientAuth::Basic,
             params,
         }
+    }
+}
+
+/// What the graded profile's setup exchange form (IC §2.3.1, [`crate::exchange_form`]) asks
+/// of an exchange beyond the built-in form: AS-B named with `audience`, a
+/// `requested_token_type`. The baseline, the strategies and the model follow it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Form {
+    pub audience: bool,
+    pub requested_type: bool,
+}
+
+impl Form {
+    pub fn of(form: &crate::exchange_form::ExchangeForm) -> Form {
+        Form {
+            audience: form.target == crate::exchange_form::TargetParam::Audience,
+            requested_type: form.requested_token_type.is_some(),
+        }
+    }
+
+    /// `req` (a baseline) in this form: AS-B named by `audience`, the form's
+    /// `requested_token_type` added.
+    pub fn apply(self, mut req: FuzzRequest) -> FuzzRequest {
+        if req.endpoint == Endpoint::Exchange {
+            if self.audience {
+                req.params
+                    .iter_mut()
+                    .filter(|p| p.name == "resource")
+                    .for_each(|p| p.name = "audience".into());
+            }
+            if self.requested_type {
+                let t = Value::target(TargetValue::RequestedTokenType);
+                req.params.push(Param::new("requested_token_type", t));
+            }
+        }
+        req
     }
 }
 

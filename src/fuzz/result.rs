@@ -43,28 +43,14 @@ pub struct ResultInput<'a> {
 
 /// A case of suite `fuzz` without checks or transcript.
 fn case(
-    id: String,
+    id: &str,
     title: String,
     party: Party,
     requirements: Vec<String>,
-    (level, verdict): (Level, Verdict),
+    graded: (Level, Verdict),
     message: String,
 ) -> CaseResult {
-    CaseResult {
-        suite: "fuzz".into(),
-        case: id,
-        title,
-        party,
-        blocked_by: None,
-        requirements,
-        level,
-        verdict,
-        message,
-        duration_ms: 0,
-        not_run: false,
-        checks: Vec::new(),
-        transcript: Vec::new(),
-    }
+    CaseResult::new(("fuzz", id, &title), party, requirements, graded, message)
 }
 
 fn finding_case(f: &Finding, replay: Option<&String>, seed: u64) -> CaseResult {
@@ -78,7 +64,7 @@ fn finding_case(f: &Finding, replay: Option<&String>, seed: u64) -> CaseResult {
         message.push_str(&format!("; replay: {command}"));
     }
     let mut c = case(
-        f.key.clone(),
+        &f.key,
         format!("{}: {}", f.endpoint, v.oracle.title()),
         f.endpoint.party(),
         v.requirements.clone(),
@@ -86,20 +72,17 @@ fn finding_case(f: &Finding, replay: Option<&String>, seed: u64) -> CaseResult {
         message,
     );
     c.checks = v.checks.clone();
-    c.checks.push(CheckResult {
-        description: format!(
+    c.checks.push(CheckResult::unsourced(
+        format!(
             "shrunk request ({} parameters, expected {})",
             f.request.param_count(),
             f.expectation
         ),
-        requirement: v.requirements.first().cloned().unwrap_or_default(),
-        level: v.level,
-        verdict: v.verdict(),
-        actual: serde_json::to_value(&f.request).unwrap_or_default(),
-        expected: v.oracle.title().into(),
-        message: String::new(),
-        source: None,
-    });
+        v.requirements.first().cloned().unwrap_or_default(),
+        (v.level, v.verdict()),
+        serde_json::to_value(&f.request).unwrap_or_default(),
+        v.oracle.title().into(),
+    ));
     c.duration_ms = f.exchange.duration_ms;
     c.transcript = vec![f.exchange.clone()];
     c
@@ -111,7 +94,7 @@ fn oracle_cases(input: &ResultInput<'_>) -> Vec<CaseResult> {
     let o = input.outcome;
     let mut cases = Vec::new();
     for &e in input.fuzzed {
-        for oracle in Oracle::ALL {
+        for oracle in Oracle::all() {
             if oracle == Oracle::ErrorCacheControl || !oracle.judges(e) {
                 continue;
             }
@@ -137,7 +120,7 @@ fn oracle_cases(input: &ResultInput<'_>) -> Vec<CaseResult> {
                 ),
             };
             cases.push(case(
-                prefix,
+                &prefix,
                 format!("{e}: {}", oracle.title()),
                 e.party(),
                 reqs.iter().map(|s| s.to_string()).collect(),
@@ -159,7 +142,7 @@ pub fn build(input: &ResultInput<'_>) -> RunResult {
         .collect();
     if let Some(msg) = &o.breaker {
         cases.push(case(
-            "circuit-breaker".into(),
+            "circuit-breaker",
             "the server kept answering".into(),
             Party::Chain,
             Vec::new(),

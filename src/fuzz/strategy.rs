@@ -10,7 +10,7 @@ use crate::fuzz::assertion::{
     AssertionSpec, Claim, ClaimsMutation, GrantBase, HeaderMutation, JsonKind, Signature, Structure,
 };
 use crate::fuzz::request::{
-    BodyEncoding, ClientAuth, ContentType, Endpoint, FuzzRequest, JWT_BEARER, Method, Param,
+    BodyEncoding, ClientAuth, ContentType, Endpoint, Form, FuzzRequest, JWT_BEARER, Method, Param,
     REGISTERED_TOKEN_TYPES, TOKEN_EXCHANGE, TT_JWT, TargetValue, Value,
 };
 use proptest::prelude::*;
@@ -25,12 +25,14 @@ pub struct StrategyOptions {
     pub real_grant: bool,
     /// AS-B knows a client (credentials can be sent).
     pub as_b_client: bool,
+    /// The graded profile's exchange form.
+    pub form: Form,
 }
 
 /// The strategy for one endpoint's requests.
 pub fn request(endpoint: Endpoint, opts: StrategyOptions) -> SBoxedStrategy<FuzzRequest> {
     let params = match endpoint {
-        Endpoint::Exchange => exchange_params(),
+        Endpoint::Exchange => exchange_params(opts.form),
         Endpoint::Assertion => assertion_params(opts),
     };
     let auth = match endpoint {
@@ -268,7 +270,7 @@ fn uri_junk(base: TargetValue) -> SBoxedStrategy<Value> {
     .sboxed()
 }
 
-fn exchange_params() -> SBoxedStrategy<Vec<Param>> {
+fn exchange_params(form: Form) -> SBoxedStrategy<Vec<Param>> {
     let grant_type = required(
         "grant_type",
         konst(Value::text(TOKEN_EXCHANGE)),
@@ -300,20 +302,29 @@ fn exchange_params() -> SBoxedStrategy<Vec<Param>> {
         konst(Value::target(TargetValue::SubjectTokenType)),
         token_type_junk(),
     );
-    let resource = required(
+    // The form's target parameter is required, the other optional.
+    let (resource, audience): (fn(_, _, _) -> _, fn(_, _, _) -> _) = match form.audience {
+        false => (required, optional),
+        true => (optional, required),
+    };
+    let resource = resource(
         "resource",
         konst(Value::target(TargetValue::AsBIssuer)),
         uri_junk(TargetValue::AsBIssuer),
     );
-    let audience = optional(
+    let audience_bad = prop_oneof![
+        1 => Just(Value::target(if form.audience { TargetValue::AsBAudience } else { TargetValue::AsBIssuer })),
+        2 => texts(&["urn:chainproof:unknown-audience", "as-c"]),
+        1 => junk(),
+    ];
+    let audience = audience(
         "audience",
-        konst(Value::target(TargetValue::AsBAudience)),
-        prop_oneof![
-            1 => Just(Value::target(TargetValue::AsBIssuer)),
-            2 => texts(&["urn:chainproof:unknown-audience", "as-c"]),
-            1 => junk(),
-        ]
-        .sboxed(),
+        konst(Value::target(if form.audience {
+            TargetValue::AsBIssuer
+        } else {
+            TargetValue::AsBAudience
+        })),
+        audience_bad.sboxed(),
     );
     let scope = optional(
         "scope",
@@ -325,11 +336,18 @@ fn exchange_params() -> SBoxedStrategy<Vec<Param>> {
         ]
         .sboxed(),
     );
-    let requested = optional(
-        "requested_token_type",
-        konst(Value::text(TT_JWT)),
-        token_type_junk(),
-    );
+    let requested = match form.requested_type {
+        false => optional(
+            "requested_token_type",
+            konst(Value::text(TT_JWT)),
+            token_type_junk(),
+        ),
+        true => required(
+            "requested_token_type",
+            konst(Value::target(TargetValue::RequestedTokenType)),
+            token_type_junk(),
+        ),
+    };
     let actor = optional(
         "actor_token",
         konst(Value::target(TargetValue::SubjectToken)),
@@ -570,6 +588,10 @@ mod tests {
         harness: true,
         real_grant: true,
         as_b_client: true,
+        form: Form {
+            audience: false,
+            requested_type: false,
+        },
     };
 
     #[test]

@@ -6,7 +6,7 @@
 use crate::environment::{Client, Env};
 use crate::fuzz::model::ModelFacts;
 use crate::fuzz::render::secret_based;
-use crate::fuzz::request::{TT_ACCESS_TOKEN, TargetValue};
+use crate::fuzz::request::{Form, TargetValue};
 use crate::harness::HarnessIssuer;
 use crate::suite::AuthMethod;
 use std::sync::Arc;
@@ -38,6 +38,8 @@ pub struct FuzzEndpoints {
     pub held_scope: Option<String>,
     pub escalation_scope: Option<String>,
     pub harness: Option<HarnessGrants>,
+    /// The `typ` of the profile's grants (its exchange form's `grant_typ`).
+    pub grant_typ: Option<String>,
     /// What the request model knows about these servers.
     pub facts: ModelFacts,
 }
@@ -89,7 +91,9 @@ impl FuzzEndpoints {
                     .then(|| env.mock_facts().map(|f| !f.as_b_requires_client_auth))
                     .flatten(),
                 rs_resource_known: rs_resource.is_some(),
-                subject_token_type: TT_ACCESS_TOKEN.into(),
+                subject_token_type: env.exchange.subject_token_type.clone(),
+                form: Form::of(&env.exchange),
+                requested_token_type: env.exchange.requested_token_type.clone(),
                 absent: absent.iter().filter(|(_, a)| *a).map(|(v, _)| *v).collect(),
             },
             rs_resource,
@@ -97,6 +101,7 @@ impl FuzzEndpoints {
             client_b: env.as_b_client.clone(),
             held_scope,
             escalation_scope: env.escalation_scope.clone(),
+            grant_typ: env.exchange.grant_typ.clone(),
             // Harness grants need a subject AS-B maps; without one they could not be valid.
             harness: match (&env.harness, &env.user_sub) {
                 (Some(h), Some(sub)) => Some(HarnessGrants {

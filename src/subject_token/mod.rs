@@ -195,11 +195,17 @@ pub enum Got {
 
 impl Got {
     pub fn token(&self) -> Option<String> {
+        self.token_from("access_token")
+    }
+
+    /// The kept token, or member `field` of the token response (the exchange form's
+    /// `subject_token_field`: an ID-JAG IdP's subject token is the `id_token`).
+    pub fn token_from(&self, field: &str) -> Option<String> {
         match self {
             Got::Kept(t) => Some(t.clone()),
             Got::Response(r) => serde_json::from_str::<Value>(&r.body)
                 .ok()
-                .and_then(|v| v["access_token"].as_str().map(String::from)),
+                .and_then(|v| v[field].as_str().map(String::from)),
         }
     }
 }
