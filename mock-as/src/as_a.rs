@@ -241,7 +241,7 @@ async fn metadata(State(s): State<Arc<AsA>>) -> Response {
     if f.has(Fault::MetadataNoJwksUri) {
         obj.remove("jwks_uri");
     }
-    if f.variant(Variant::NoChainingTypesMetadata) {
+    if f.variant(Variant::NoChainingTypesMetadata) || f.has(Fault::IdJagTypeNotAdvertised) {
         obj.remove("identity_chaining_requested_token_types_supported");
     }
     if f.has(Fault::EnaMetadataNoScopesSupported) {
@@ -386,8 +386,20 @@ fn own_id_jag(
     now: i64,
 ) -> Result<Response, OAuthError> {
     let client_id = require_client(client)?;
-    let jws = jose::parse(form.require("assertion")?)
-        .map_err(|_| OAuthError::invalid_grant("assertion is not a JWT"))?;
+    access_token_for_own_id_jag(s, form.require("assertion")?, client_id, now, None)
+}
+
+/// An access token for an ID-JAG this IdP issued (the `own_id_jag` faults); `issued_type` is
+/// the RFC 8693 `issued_token_type` when it answers a token exchange.
+fn access_token_for_own_id_jag(
+    s: &AsA,
+    id_jag: &str,
+    client_id: &str,
+    now: i64,
+    issued_type: Option<&str>,
+) -> Result<Response, OAuthError> {
+    let jws =
+        jose::parse(id_jag).map_err(|_| OAuthError::invalid_grant("assertion is not a JWT"))?;
     if jws.claim_str("iss") != Some(s.urls.issuer.as_str()) {
         return Err(OAuthError::invalid_grant("not an ID-JAG of this IdP"));
     }
@@ -395,8 +407,11 @@ fn own_id_jag(
     let scope = scopes(jws.claim_str("scope").unwrap_or(""));
     let aud = json!(s.urls.issuer);
     let at = mint_access_token_for(s, sub, client_id, &scope, now, aud, None);
-    let body = json!({"access_token": at, "token_type": "Bearer",
+    let mut body = json!({"access_token": at, "token_type": "Bearer",
         "expires_in": s.cfg.access_token_lifetime_secs});
+    if let Some(t) = issued_type {
+        body["issued_token_type"] = json!(t);
+    }
     Ok(token_response(body, &s.faults))
 }
 
@@ -726,8 +741,19 @@ fn resolve_target(s: &AsA, form: &Form, resources_name_as_b: bool) -> Result<Str
         ));
     }
     let mut targets = Vec::new();
+    let several = resources.len() > 1;
     for r in resources {
-        targets.push(resolve_resource(s, r)?);
+        match resolve_resource(s, r) {
+            Ok(t) => targets.push(t),
+            // Beside a partner, an absolute URI AS-A has no trust with is let through.
+            Err(_) if several && s.faults.has(Fault::GrantAudUntrustedAs) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if targets.is_empty() && audiences.is_empty() {
+        return Err(OAuthError::invalid_target(
+            "resource is not a partner authorization server",
+        ));
     }
     for a in audiences {
         let t = resolve_name(s, a, true).ok_or_else(|| {
@@ -735,7 +761,10 @@ fn resolve_target(s: &AsA, form: &Form, resources_name_as_b: bool) -> Result<Str
         })?;
         targets.push(t);
     }
-    if targets.iter().any(|t| *t != targets[0]) && !s.faults.has(Fault::GrantAudUnrequestedAs) {
+    if targets.iter().any(|t| *t != targets[0])
+        && !s.faults.has(Fault::GrantAudUnrequestedAs)
+        && !s.faults.has(Fault::GrantAudUntrustedAs)
+    {
         return Err(OAuthError::invalid_target(
             "resource and audience values name different authorization servers",
         ));
@@ -805,6 +834,16 @@ fn exchange(
     now: i64,
 ) -> Result<Response, OAuthError> {
     let client_id = exchange_client(s, client)?;
+    // Only under `id-jag-idp-exchanges-own-id-jag`: its own ID-JAG as the subject token,
+    // whatever type is requested.
+    if id_jag::on(&s.faults)
+        && s.faults.has(Fault::IdJagIdpExchangesOwnIdJag)
+        && form.get("subject_token_type") == Some(id_jag::TT_ID_JAG)
+        && let Some(token) = form.get("subject_token")
+    {
+        let id = client_id.unwrap_or_default();
+        return access_token_for_own_id_jag(s, token, id, now, Some(TT_ACCESS_TOKEN));
+    }
     let params = ExchangeParams::read(s, form)?;
     let target = exchange_target(s, form, &params)?;
     let (subject, id_token) = exchange_subject(s, form, &params, client_id, now)?;
@@ -998,6 +1037,15 @@ fn exchange_target(s: &AsA, form: &Form, p: &ExchangeParams) -> Result<ExchangeT
         vec![resolve_target(s, form, resources_name_as_b).map_err(|e| target_error(s, e))?]
     };
     let first = all[0].clone();
+    // MCP enterprise-managed authorization: `resource` REQUIRED beside `audience`.
+    if id_jag::on(f)
+        && f.variant(Variant::IdpRequiresResource)
+        && form.get_all("resource").is_empty()
+    {
+        return Err(OAuthError::invalid_request(
+            "resource is required (the protected resource the ID-JAG is for)",
+        ));
+    }
     let resource_claim = if id_jag::on(f) && form.get("audience").is_some() {
         id_jag::resource_claim(f, &form.get_all("resource"), &s.rs_resources, &first)?
     } else {
@@ -1282,6 +1330,15 @@ fn grant_aud(s: &AsA, form: &Form, x: &Exchanged) -> Result<Value, OAuthError> {
         json!(other.cloned().unwrap_or_else(|| format!("{target}/other")))
     } else if f.has(Fault::GrantAudResource) {
         json!(s.rs_resource)
+    } else if f.has(Fault::GrantAudUntrustedAs) && form.get_all("resource").len() > 1 {
+        // Every requested target, trusted or not.
+        let mut auds: Vec<String> = vec![target.clone()];
+        for r in form.get_all("resource") {
+            if resolve_resource(s, r).is_err() && !auds.iter().any(|a| a == r) {
+                auds.push(r.to_owned());
+            }
+        }
+        json!(auds)
     } else if f.has(Fault::GrantAudApiAudience) {
         json!([target, api_audience(s)])
     } else if f.has(Fault::GrantAudAsATokenEndpoint) {
@@ -1501,6 +1558,10 @@ fn shape_id_jag(
         && form.get("audience") == Some(s.cfg.as_b_audience_alias.as_str())
     {
         claims.insert("aud".into(), json!(s.cfg.as_b_audience_alias));
+    }
+    if f.has(Fault::IdJagScopeClaimNarrowed) && form.get("scope").is_none() && x.granted.len() > 1 {
+        // The response reports every granted scope; the ID-JAG keeps the first.
+        claims.insert("scope".into(), json!(x.granted.iter().next()));
     }
 }
 
