@@ -298,7 +298,7 @@ async fn token(State(s): State<Arc<AsA>>, req: Request) -> Response {
 
 async fn handle(s: &AsA, req: Request) -> Result<Response, OAuthError> {
     let peer_cert = crate::mtls::peer_certificate(&req);
-    let json_body = s.faults.has(Fault::ExchangeAcceptsJsonBody);
+    let json_body = s.faults.variant(Variant::AcceptsJsonBody);
     let (headers, form) = endpoint::intake(req, &s.faults, json_body).await?;
     let supported = grant_types(s);
     let gt = match endpoint::grant_type(&form, &supported, &s.faults) {

@@ -38,7 +38,7 @@ pub fn dpop_headers<'h>(
 }
 
 /// Method, size, media type and form checks. Returns the headers and the parameters.
-/// `json_body` (only AS-A's `exchange-accepts-json-body` fault) also takes a JSON object body.
+/// `json_body` (only AS-A's `accepts-json-body` variant) also takes a JSON object body.
 pub async fn intake(
     req: Request,
     faults: &FaultSet,

@@ -685,10 +685,6 @@ faults! {
     /// §2.4.2, RFC 6749 §5.2 invalid_scope).
     /// fuzz: unreachable: the scope-escalation oracle judges token exchanges only
     AsBGrantsUnknownScope = "as-b-grants-unknown-scope", ["IC-JB-15"], "AS-B grants a requested scope it does not define";
-    /// AS-A takes a token-exchange request whose body is a JSON object (Content-Type
-    /// application/json) as if it were the form RFC 8693 §2.1 requires.
-    /// fuzz: unreachable: the fuzzer sends form bodies only
-    ExchangeAcceptsJsonBody = "exchange-accepts-json-body", ["IC-TE-02"], "AS-A accepts a token-exchange request with a JSON body instead of a form";
     /// AS-A's successful token-exchange response is labelled text/plain though its body is
     /// JSON (RFC 8693 §2.2.1 and RFC 6749 §5.1: application/json).
     /// fuzz: unreachable: the token-response oracle judges the content type of AS-B's answers; token-exchange responses are judged by the suites

@@ -121,8 +121,8 @@ fn percent_decode(text: &str, what: &str) -> Result<String, OAuthError> {
         .map_err(|_| OAuthError::malformed(format!("{what} is not UTF-8 after percent-decoding")))
 }
 
-/// Whether the request's media type is `application/json` (only the
-/// `exchange-accepts-json-body` fault asks).
+/// Whether the request's media type is `application/json` (only the `accepts-json-body`
+/// variant asks).
 pub fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
@@ -132,7 +132,7 @@ pub fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// The parameters of a JSON object body whose members are strings, as if they had been a
-/// form (the `exchange-accepts-json-body` fault: RFC 8693 §2.1 requires a form body).
+/// form (the `accepts-json-body` variant: RFC 8693 §2.1 binds the client to a form body).
 pub fn from_json(body: &[u8]) -> Result<Form, OAuthError> {
     let value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|_| OAuthError::malformed("request body is not a JSON object"))?;

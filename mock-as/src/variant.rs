@@ -126,8 +126,12 @@ variants! {
         "AS-B omits scope whenever the granted scope equals what the grant carries and the client asked for no other (RFC 6749 §5.1: OPTIONAL if identical to the requested scope)";
     /// RFC 8693 §2.2.2 says invalid_target "SHOULD" be used for an unacceptable target; a
     /// server that answers invalid_request earns the SHOULD-level warn only.
-    InvalidRequestForUnknownTarget = "invalid-request-for-unknown-target", ["IC-TE-05", "IC-JB-02"], warns ["grant-validation/unknown-resource-at-as-b", "grant-validation/relative-resource-at-as-b", "unknown-audience/unknown-resource", "unknown-audience/unknown-audience", "unknown-audience/relative-resource", "unknown-audience/resource-with-fragment", "rfc8693-errors/unknown-audience-code"],
+    InvalidRequestForUnknownTarget = "invalid-request-for-unknown-target", ["IC-TE-05", "IC-JB-02"], warns ["grant-validation/unknown-resource-at-as-b", "unknown-audience/unknown-resource", "unknown-audience/unknown-audience", "unknown-audience/relative-resource", "unknown-audience/resource-with-fragment", "rfc8693-errors/unknown-audience-code"],
         "both ASes answer invalid_request instead of invalid_target for an unknown target (RFC 8693 §2.2.2 and RFC 8707 §2: invalid_target SHOULD be used; only that SHOULD-level warn is expected)";
+    /// RFC 8693 §2.1 and RFC 6749 §3.2 tell the *client* to send a form body; no text forbids a
+    /// server from also reading a JSON one (many web frameworks do), so accepting it is legal.
+    AcceptsJsonBody = "accepts-json-body", ["IC-TE-02"], warns [],
+        "AS-A also takes a token-exchange request whose body is a JSON object (RFC 8693 §2.1, RFC 6749 §3.2: the form body binds the client; no text forbids a server from reading more)";
     /// RFC 6749 §5.2: 401 is required only when the client used the Authorization header;
     /// without it 400 and 401 are equally conformant, so no case may even warn.
     InvalidClient400WithoutHeader = "invalid-client-400-without-header", ["GEN-04", "IC-JB-08", "IC-TE-23"], warns [],
