@@ -595,10 +595,10 @@ impl CaseRun {
                 when,
                 reason,
             } => {
-                if let Some(when) = when
-                    && !self.holds(when)?
-                {
-                    return Ok(json!({}));
+                for cond in when {
+                    if !self.holds(cond)? {
+                        return Ok(json!({}));
+                    }
                 }
                 if self.holds(condition)? {
                     Ok(json!({}))
@@ -1291,7 +1291,7 @@ impl CaseRun {
                     let root = q.root();
                     !case.steps.iter().any(|s| s.id == root) || self.ctx.contains_key(root)
                 };
-                if !ran(&check.value) || check.when.as_ref().is_some_and(|w| !ran(&w.value)) {
+                if !ran(&check.value) || check.when.iter().any(|w| !ran(&w.value)) {
                     continue;
                 }
             }
@@ -1337,14 +1337,12 @@ impl CaseRun {
                 false,
             ))
         };
-        if let Some(why) = check
-            .when
-            .as_ref()
-            .and_then(|w| self.unseen_claims(&w.value))
-        {
-            return Ok(unseen(why));
-        }
-        if let Some(cond) = &check.when {
+        // Guards in order: one that does not hold ends the check before a later guard's
+        // unseen claims could make it `skip` (a refused request has no claims to see).
+        for cond in &check.when {
+            if let Some(why) = self.unseen_claims(&cond.value) {
+                return Ok(unseen(why));
+            }
             match self.holds(cond) {
                 Ok(true) => {}
                 // The guard names a value the response lacks: the check does not apply.

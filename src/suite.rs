@@ -246,11 +246,11 @@ pub enum Action {
     Request(RawRequest),
     /// A precondition on what earlier steps saw: when `condition` does not hold, the case is
     /// `skip` with `reason` (e.g. an optional feature the server does not offer). With `when`,
-    /// only while `when` holds: so a skip for an unseen detail of a response never hides that
-    /// the response itself failed (its checks still grade it).
+    /// only while every `when` condition holds: so a skip for an unseen detail of a response
+    /// never hides that the response itself failed (its checks still grade it).
     SkipUnless {
         condition: Condition,
-        when: Option<Condition>,
+        when: Vec<Condition>,
         reason: Template,
     },
 }
@@ -308,13 +308,16 @@ pub struct Check {
     pub value: Query,
     /// Requirement graded by this check (defaults to the case's first).
     pub requirement: String,
-    pub when: Option<Condition>,
+    /// Guards, all of which must hold for the check to apply (empty: it always applies).
+    /// Several guards judge one rule that depends on more than one observation, e.g. "a 200
+    /// whose body has no `scope` grants the requested scope" (RFC 6749 §5.1).
+    pub when: Vec<Condition>,
     pub predicate: Predicate,
     /// Where the `[[case.check]]` table is written; reports show it beside a failed check.
     pub source: Location,
 }
 
-/// A `when` guard: the check applies only when this holds.
+/// One `when` guard (or a `skip_unless` condition): a query and a predicate that must hold.
 #[derive(Debug, Clone)]
 pub struct Condition {
     pub value: Query,

@@ -291,6 +291,31 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A table, or a non-empty array of tables (`name = [{ .. }, { .. }]`): one or several
+    /// of a thing, written the short way when there is one.
+    pub fn table_or_tables(&mut self, name: &'static str) -> R<Vec<&'a Node>> {
+        let expected = "a table or an array of tables";
+        match self.take(name) {
+            None => Ok(Vec::new()),
+            Some(n) => match &n.value {
+                NodeValue::Table(_) => Ok(vec![n]),
+                NodeValue::Array(items) if items.is_empty() => Err(self.type_error(
+                    name,
+                    n,
+                    "a table or a non-empty array of tables (leave it out for none)",
+                )),
+                NodeValue::Array(items) => items
+                    .iter()
+                    .map(|i| match i.value {
+                        NodeValue::Table(_) => Ok(i),
+                        _ => Err(self.type_error(name, i, expected)),
+                    })
+                    .collect(),
+                _ => Err(self.type_error(name, n, expected)),
+            },
+        }
+    }
+
     /// An array of tables (`[[name]]`).
     pub fn tables(&mut self, name: &'static str) -> R<Vec<&'a Node>> {
         match self.take(name) {

@@ -54,7 +54,8 @@ struct GCheck {
     value: String,
     requirement: usize,
     pred: GPred,
-    when: Option<(String, GPred)>,
+    /// No guard, one (written as a table) or several (an array of tables).
+    when: Vec<(String, GPred)>,
 }
 
 #[derive(Debug, Clone)]
@@ -165,7 +166,7 @@ fn case(n_reqs: usize) -> impl Strategy<Value = GCase> {
                 query(n),
                 0..r,
                 pred(),
-                prop::option::of((query(n), pred())),
+                prop::collection::vec((query(n), pred()), 0..3),
             )
                 .prop_map(|(what, value, requirement, pred, when)| GCheck {
                     what,
@@ -296,11 +297,24 @@ fn print(s: &GSuite) -> String {
                     "requirement".into(),
                     Value::String(c.reqs[k.requirement].clone()),
                 );
-                if let Some((q, p)) = &k.when {
-                    let mut w = Table::new();
-                    w.insert("value".into(), Value::String(q.clone()));
-                    put_pred(&mut w, p);
-                    t.insert("when".into(), Value::Table(w));
+                let mut guards: Vec<Value> = k
+                    .when
+                    .iter()
+                    .map(|(q, p)| {
+                        let mut w = Table::new();
+                        w.insert("value".into(), Value::String(q.clone()));
+                        put_pred(&mut w, p);
+                        Value::Table(w)
+                    })
+                    .collect();
+                match guards.len() {
+                    0 => {}
+                    1 => {
+                        t.insert("when".into(), guards.remove(0));
+                    }
+                    _ => {
+                        t.insert("when".into(), Value::Array(guards));
+                    }
                 }
                 put_pred(&mut t, &k.pred);
                 Value::Table(t)
@@ -398,13 +412,10 @@ fn compare(got: &Suite, want: &GSuite, text: &str) -> Result<(), TestCaseError> 
                 gk.predicate,
                 wk.pred
             );
-            match (&gk.when, &wk.when) {
-                (None, None) => {}
-                (Some(gw), Some((q, p))) => {
-                    prop_assert_eq!(gw.value.to_string(), q.clone());
-                    prop_assert!(same_pred(&gw.predicate, p));
-                }
-                (a, b) => prop_assert!(false, "when: parsed {a:?}, generated {b:?}"),
+            prop_assert_eq!(gk.when.len(), wk.when.len(), "when: {:?}", gk.when);
+            for (gw, (q, p)) in gk.when.iter().zip(&wk.when) {
+                prop_assert_eq!(gw.value.to_string(), q.clone());
+                prop_assert!(same_pred(&gw.predicate, p));
             }
             // The position points at the check's table in the printed file.
             prop_assert_eq!(&gk.source.file, "suites/generated.toml");

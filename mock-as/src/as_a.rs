@@ -296,7 +296,8 @@ async fn token(State(s): State<Arc<AsA>>, req: Request) -> Response {
 
 async fn handle(s: &AsA, req: Request) -> Result<Response, OAuthError> {
     let peer_cert = crate::mtls::peer_certificate(&req);
-    let (headers, form) = endpoint::intake(req, &s.faults).await?;
+    let json_body = s.faults.has(Fault::ExchangeAcceptsJsonBody);
+    let (headers, form) = endpoint::intake(req, &s.faults, json_body).await?;
     let supported = grant_types(s);
     let gt = match endpoint::grant_type(&form, &supported, &s.faults) {
         // The fall-through default of `unknown-grant-type-as-exchange`.
@@ -1269,6 +1270,10 @@ fn grant_aud(s: &AsA, form: &Form, x: &Exchanged) -> Result<Value, OAuthError> {
         json!(other.cloned().unwrap_or_else(|| format!("{target}/other")))
     } else if f.has(Fault::GrantAudResource) {
         json!(s.rs_resource)
+    } else if f.has(Fault::GrantAudApiAudience) {
+        json!([target, api_audience(s)])
+    } else if f.has(Fault::GrantAudAsATokenEndpoint) {
+        json!([target, s.urls.token_endpoint])
     } else if f.has(Fault::GrantAudDuplicated) {
         json!([target, format!("{target}/")])
     } else if f.has(Fault::AudienceAudIsAlias)
@@ -1523,16 +1528,18 @@ fn grant_response(s: &AsA, form: &Form, x: &Exchanged, grant: &MintedGrant) -> R
     if !f.has(Fault::ExchangeNoIssuedTokenType) {
         body.insert("issued_token_type".into(), json!(itt));
     }
-    body.insert(
-        "token_type".into(),
-        json!(
-            if f.has(Fault::TokenTypeBearer) || f.has(Fault::IdJagTokenTypeBearer) {
-                "Bearer"
-            } else {
-                "N_A"
-            }
-        ),
-    );
+    if !f.has(Fault::ExchangeNoTokenType) {
+        body.insert(
+            "token_type".into(),
+            json!(
+                if f.has(Fault::TokenTypeBearer) || f.has(Fault::IdJagTokenTypeBearer) {
+                    "Bearer"
+                } else {
+                    "N_A"
+                }
+            ),
+        );
+    }
     if f.has(Fault::ExpiresInDisagrees) {
         // An hour, whatever the grant's exp says.
         body.insert("expires_in".into(), json!(3600));
@@ -1560,6 +1567,12 @@ fn grant_response(s: &AsA, form: &Form, x: &Exchanged, grant: &MintedGrant) -> R
         resp.headers_mut().insert(
             axum::http::header::CACHE_CONTROL,
             axum::http::HeaderValue::from_static("no-cache, private"),
+        );
+    }
+    if f.has(Fault::ExchangeResponseTextPlain) {
+        resp.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("text/plain"),
         );
     }
     resp

@@ -129,7 +129,7 @@ fn issuer_path(urls: &crate::urls::AsUrls) -> String {
 async fn introspect(State(s): State<Arc<AsB>>, req: Request) -> Response {
     let peer_cert = crate::mtls::peer_certificate(&req);
     let run = async {
-        let (headers, form) = endpoint::intake(req, &s.faults).await?;
+        let (headers, form) = endpoint::intake(req, &s.faults, false).await?;
         let client = s
             .authenticator(now(), peer_cert.as_deref())
             .authenticate(&headers, &form)?;
@@ -593,7 +593,7 @@ fn ena_grant_rules(s: &AsB, jws: &Jws, auds: &[&str]) -> Result<(), String> {
 /// The order of the steps decides which error a request with several defects gets; keep it.
 async fn handle(s: &AsB, req: Request) -> Result<Response, OAuthError> {
     let peer_cert = crate::mtls::peer_certificate(&req);
-    let (headers, form) = endpoint::intake(req, &s.faults).await?;
+    let (headers, form) = endpoint::intake(req, &s.faults, false).await?;
     check_request(s, &form)?;
     let now = now();
     let client = authenticate_client(s, &headers, &form, peer_cert.as_deref(), now)?;
@@ -723,6 +723,18 @@ fn grant_scope(s: &AsB, form: &Form, grant: &Grant) -> Result<Scope, OAuthError>
         None if f.variant(Variant::ScopeOmittedWhenEqual) => BTreeSet::new(),
         None => available.clone(),
         Some(r) if f.has(Fault::AsBScopeEscalation) => r.clone(),
+        // Scopes AS-B does not define pass through, as if they were the grant's.
+        Some(r)
+            if f.has(Fault::AsBGrantsUnknownScope)
+                && r.iter().all(|x| available.contains(x) || !ours.contains(x)) =>
+        {
+            r.clone()
+        }
+        Some(r)
+            if f.has(Fault::AsBScopeNarrowedSilently) && r.len() > 1 && r.is_subset(&available) =>
+        {
+            r.iter().take(1).cloned().collect()
+        }
         Some(r) if r.is_subset(&available) => r.clone(),
         Some(_) => {
             return Err(OAuthError::invalid_scope(
@@ -743,6 +755,9 @@ fn token_audience(s: &AsB, form: &Form) -> Result<Value, OAuthError> {
     }
     if f.has(Fault::AsBIgnoresResource) {
         resources.clear();
+    }
+    if f.has(Fault::AsBRelativeResourceIgnored) {
+        resources.retain(|r| url::Url::parse(r).is_ok());
     }
     let unknown = resources.iter().any(|r| *r != s.rs.resource);
     if unknown && !f.has(Fault::AcceptUnknownResource) {
@@ -1048,6 +1063,7 @@ fn access_token_response(
         None if f.variant(Variant::ScopeOmittedWhenEqual) => !granted.is_empty(),
         None => !f.has(Fault::AsBScopeNotReported),
         Some(_) if f.variant(Variant::ScopeAlwaysReported) => true,
+        Some(_) if f.has(Fault::AsBScopeNarrowedSilently) => false,
         Some(r) => r != granted,
     };
     if report_scope {

@@ -38,7 +38,12 @@ pub fn dpop_headers<'h>(
 }
 
 /// Method, size, media type and form checks. Returns the headers and the parameters.
-pub async fn intake(req: Request, faults: &FaultSet) -> Result<(HeaderMap, Form), OAuthError> {
+/// `json_body` (only AS-A's `exchange-accepts-json-body` fault) also takes a JSON object body.
+pub async fn intake(
+    req: Request,
+    faults: &FaultSet,
+    json_body: bool,
+) -> Result<(HeaderMap, Form), OAuthError> {
     let (parts, body) = req.into_parts();
     if parts.method == Method::GET && faults.has(Fault::TokenEndpointAcceptsGet) {
         return Ok((parts.headers, form::parse_query(parts.uri.query())?));
@@ -47,6 +52,9 @@ pub async fn intake(req: Request, faults: &FaultSet) -> Result<(HeaderMap, Form)
         return Err(OAuthError::method_not_allowed());
     }
     let bytes = form::read_body(body).await?;
+    if json_body && form::is_json(&parts.headers) {
+        return Ok((parts.headers, form::from_json(&bytes)?));
+    }
     form::check_content_type(&parts.headers)?;
     let form = form::parse(&bytes, faults.has(Fault::AcceptDuplicateParams))?;
     Ok((parts.headers, form))

@@ -607,6 +607,49 @@ faults! {
     /// and, for this grant, asked for).
     /// fuzz: unreachable: the fuzzer sends one target and does not read the grant's aud
     GrantAudUnrequestedAs = "grant-aud-unrequested-as", ["IC-TE-19"], "AS-A's grant for two requested ASes also names an AS that was not requested in aud";
+    // --- Second ways (issue 8 item 5): a distinct violation of a rule one fault already breaks.
+    /// AS-A's token-exchange response has no token_type (RFC 8693 §2.2.1: REQUIRED, N_A for
+    /// a grant); issued_token_type and the grant are as usual.
+    /// fuzz: unreachable: the token-response oracle checks the RFC 6749 §5.1 members it judges for AS-B; token-exchange responses are judged by the suites
+    ExchangeNoTokenType = "exchange-no-token-type", ["IC-TE-11"], "AS-A omits token_type from the token-exchange response";
+    /// Asked at the jwt-bearer grant for several scopes the grant carries, AS-B grants only the
+    /// first and leaves scope out of its response (RFC 6749 §5.1: scope is REQUIRED when the
+    /// granted scope differs from the requested one).
+    /// fuzz: unreachable: the response-scope rule depends on the request; it is a suite check
+    AsBScopeNarrowedSilently = "as-b-scope-narrowed-silently", ["IC-AT-06"], "AS-B narrows a requested scope of several values to one without reporting scope";
+    /// AS-B grants a requested scope it does not define (so no grant can carry it), as if the
+    /// grant had carried it, and reports nothing because it granted what was asked (IC
+    /// §2.4.2, RFC 6749 §5.2 invalid_scope).
+    /// fuzz: unreachable: the scope-escalation oracle judges token exchanges only
+    AsBGrantsUnknownScope = "as-b-grants-unknown-scope", ["IC-JB-15"], "AS-B grants a requested scope it does not define";
+    /// AS-A takes a token-exchange request whose body is a JSON object (Content-Type
+    /// application/json) as if it were the form RFC 8693 §2.1 requires.
+    /// fuzz: unreachable: the fuzzer sends form bodies only
+    ExchangeAcceptsJsonBody = "exchange-accepts-json-body", ["IC-TE-02"], "AS-A accepts a token-exchange request with a JSON body instead of a form";
+    /// AS-A's successful token-exchange response is labelled text/plain though its body is
+    /// JSON (RFC 8693 §2.2.1 and RFC 6749 §5.1: application/json).
+    /// fuzz: unreachable: the token-response oracle judges the content type of AS-B's answers; token-exchange responses are judged by the suites
+    ExchangeResponseTextPlain = "exchange-response-text-plain", ["IC-TE-02"], "AS-A labels its token-exchange response text/plain";
+    /// AS-A's grant names AS-B and also AS-A's own API audience (the audience of its access
+    /// tokens), so domain A's API would take the grant as an access token (IC §2.3.3
+    /// rationale). Only a second aud value can do this without also naming another AS than
+    /// AS-B (IC-TE-17), so the grant is multi-valued too (IC-TE-18, SHOULD).
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
+    GrantAudApiAudience = "grant-aud-api-audience", ["IC-TE-20"], "AS-A's grant aud names AS-B and AS-A's own API audience";
+    /// AS-A's grant names AS-B and also AS-A's own token endpoint, so AS-A would take its own
+    /// grant as an assertion addressed to it (IC §2.3.3 rationale; RFC 7523 §3 item 3).
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
+    GrantAudAsATokenEndpoint = "grant-aud-as-a-token-endpoint", ["IC-TE-20"], "AS-A's grant aud names AS-B and AS-A's own token endpoint";
+    /// AS-B drops a resource parameter that is not an absolute URI and issues a token for its
+    /// default resource, instead of invalid_target (RFC 8707 §2: the value MUST be an
+    /// absolute URI).
+    /// fuzz: unreachable: the fuzzer sends no resource parameter at AS-B
+    AsBRelativeResourceIgnored = "as-b-relative-resource-ignored", ["GEN-06"], "AS-B ignores a relative resource and issues a token for its default resource";
+    /// RS-B takes the Authorization scheme `Bearer` only with that exact case and refuses a
+    /// valid token sent as `bearer` (RFC 9110 §11.1: the scheme is case-insensitive; Ena
+    /// OAuth profile §4.1: RS-B MUST accept header bearer tokens).
+    /// fuzz: unreachable: RS-B behaviour; the fuzzer sends token requests only
+    RsBearerSchemeCaseSensitive = "rs-bearer-scheme-case-sensitive", ["ENA-P-13"], "RS-B refuses a valid access token sent with the scheme written bearer";
     // ID-JAG mode (MockProfile::IdJag): the IdP and resource-AS rules of the ID-JAG profile.
     /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the oracles judge token responses, not the grant's header
     IdJagTypMissing = "id-jag-typ-missing", ["IDJAG-07"], "The IdP (AS-A, ID-JAG mode) mints ID-JAGs without the typ oauth-id-jag+jwt header";

@@ -121,6 +121,40 @@ fn percent_decode(text: &str, what: &str) -> Result<String, OAuthError> {
         .map_err(|_| OAuthError::malformed(format!("{what} is not UTF-8 after percent-decoding")))
 }
 
+/// Whether the request's media type is `application/json` (only the
+/// `exchange-accepts-json-body` fault asks).
+pub fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// The parameters of a JSON object body whose members are strings, as if they had been a
+/// form (the `exchange-accepts-json-body` fault: RFC 8693 §2.1 requires a form body).
+pub fn from_json(body: &[u8]) -> Result<Form, OAuthError> {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|_| OAuthError::malformed("request body is not a JSON object"))?;
+    let object = value
+        .as_object()
+        .ok_or_else(|| OAuthError::malformed("request body is not a JSON object"))?;
+    let params: BTreeMap<String, String> = object
+        .iter()
+        .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+        .collect();
+    let multi = params
+        .iter()
+        .filter(|(k, _)| MULTI_VALUED.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), vec![v.clone()]))
+        .collect();
+    Ok(Form {
+        params,
+        multi,
+        empty: Default::default(),
+    })
+}
+
 /// Parse a form body. With `allow_duplicates` (a fault), a repeated parameter keeps its last
 /// value instead of being refused.
 pub fn parse(body: &[u8], allow_duplicates: bool) -> Result<Form, OAuthError> {

@@ -141,6 +141,17 @@ async fn protected(State(s): State<Arc<Rs>>, req: Request) -> Response {
         [one] => {
             let text = one.to_str().unwrap_or("");
             match text.split_once(' ') {
+                Some((sch, _))
+                    if sch != "Bearer"
+                        && sch.eq_ignore_ascii_case("bearer")
+                        && s.faults.has(Fault::RsBearerSchemeCaseSensitive) =>
+                {
+                    return unauthorized(
+                        &s,
+                        "Bearer",
+                        Some(("invalid_request", "unsupported Authorization header")),
+                    );
+                }
                 Some((sch, tok)) if sch.eq_ignore_ascii_case("bearer") => {
                     ("Bearer".to_owned(), tok.trim().to_owned())
                 }

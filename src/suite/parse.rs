@@ -667,15 +667,19 @@ fn condition(f: &mut Fields, steps: &[String]) -> R<Condition> {
     Ok(Condition { value, predicate })
 }
 
-/// An optional `when` table: a condition that must hold for its check or step to apply.
-fn when(f: &mut Fields, steps: &[String], what: impl Into<String>) -> R<Option<Condition>> {
-    let Some(n) = f.table("when")? else {
-        return Ok(None);
-    };
-    let mut wf = Fields::new(f.file, n, what)?;
-    let c = condition(&mut wf, steps)?;
-    wf.finish()?;
-    Ok(Some(c))
+/// An optional `when`: one condition table, or an array of them that must all hold, for its
+/// check or step to apply.
+fn when(f: &mut Fields, steps: &[String], what: impl Into<String>) -> R<Vec<Condition>> {
+    let what = what.into();
+    f.table_or_tables("when")?
+        .into_iter()
+        .map(|n| {
+            let mut wf = Fields::new(f.file, n, what.clone())?;
+            let c = condition(&mut wf, steps)?;
+            wf.finish()?;
+            Ok(c)
+        })
+        .collect()
 }
 
 fn parse_check(
@@ -968,7 +972,8 @@ when = { value = "x.status", not_equals = 200 }
         assert_eq!(c.steps.len(), 2);
         assert_eq!(c.checks[0].requirement, "IC-TE-17");
         assert_eq!(c.checks[1].requirement, "IC-TE-05");
-        assert!(c.checks[1].when.is_some());
+        assert_eq!(c.checks[1].when.len(), 1);
+        assert!(c.checks[0].when.is_empty());
         let Action::Exchange(x) = &c.steps[1].action else {
             panic!()
         };
@@ -993,14 +998,45 @@ when = { value = "x.status", not_equals = 200 }
         let Action::SkipUnless { when, .. } = &s.cases[0].steps[2].action else {
             panic!("{:?}", s.cases[0].steps[2].action)
         };
-        assert!(when.is_none());
+        assert!(when.is_empty());
         let s = parse(&with("when = { value = \"x.status\", equals = 200 }\n")).unwrap();
         let Action::SkipUnless { when, .. } = &s.cases[0].steps[2].action else {
             panic!()
         };
-        assert!(when.is_some());
+        assert_eq!(when.len(), 1);
         let e = err(&with("when = { value = \"nope.status\", equals = 200 }\n"));
         assert!(e.to_string().contains("nope"), "{e}");
+    }
+
+    #[test]
+    fn when_takes_one_guard_or_several() {
+        let with = |when: &str| {
+            GOOD.replace(
+                "when = { value = \"x.status\", not_equals = 200 }",
+                &format!("when = {when}"),
+            )
+        };
+        let two = with(
+            "[{ value = \"x.status\", equals = 200 }, { value = \"x.json.scope\", exists = false }]",
+        );
+        let s = parse(&two).unwrap();
+        let when = &s.cases[0].checks[1].when;
+        assert_eq!(when.len(), 2);
+        assert_eq!(when[1].value.to_string(), "x.json.scope");
+        // Each guard is checked like a single one: its query's root, its predicate.
+        let e = err(&with(
+            "[{ value = \"x.status\", equals = 200 }, { value = \"nope.status\", equals = 1 }]",
+        ));
+        assert!(e.to_string().contains("nope"), "{e}");
+        let e = err(&with("[{ value = \"x.status\" }]"));
+        assert!(e.to_string().contains("t.toml:"), "{e}");
+        let e = err(&with("[]"));
+        assert!(e.to_string().contains("non-empty"), "{e}");
+        let e = err(&with("[\"x.status\"]"));
+        assert!(
+            e.to_string().contains("a table or an array of tables"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -691,6 +691,42 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             let x = e.exchange_with(&st, &[("resource", &f_.as_b_issuer), ("resource", &c)], None).await;
             x.status == 200 && decode(x.token()).1["aud"].as_array().is_some_and(|a| a.len() == 3)
         }
+        ExchangeNoTokenType => {
+            let x = e.exchange(&[]).await;
+            x.status == 200 && x.json.get("token_type").is_none() && x.json.get("issued_token_type").is_some()
+        }
+        AsBScopeNarrowedSilently => {
+            let y = e.redeem(&e.grant().await, &[("scope", "read write")], None).await;
+            y.status == 200 && y.json.get("scope").is_none() && decode(y.token()).1["scope"] == json!("read")
+        }
+        AsBGrantsUnknownScope => {
+            let y = e.redeem(&e.grant().await, &[("scope", "chainproof-unknown-scope")], None).await;
+            y.status == 200 && decode(y.token()).1["scope"] == json!("chainproof-unknown-scope")
+        }
+        ExchangeAcceptsJsonBody => {
+            let st = e.user_token().await;
+            let body = json!({"grant_type": TE, "subject_token": st, "subject_token_type": TT_AT, "resource": f_.as_b_issuer});
+            let req = e.http.post(&f_.as_a_token_endpoint).header("content-type", "application/json").body(body.to_string());
+            let (id, secret) = (f_.client_id.clone(), f_.client_secret.clone());
+            let r = read(req.basic_auth(id, Some(secret)).send().await.unwrap()).await;
+            r.status == 200 && r.json.get("access_token").is_some()
+        }
+        ExchangeResponseTextPlain => {
+            let x = e.exchange(&[]).await;
+            x.status == 200 && x.header("content-type") == Some("text/plain")
+        }
+        GrantAudApiAudience => {
+            let aud = &grant_claims(&e).await["aud"];
+            aud.as_array().is_some_and(|a| a.contains(&json!(f_.as_b_issuer)) && a.len() == 2 && a[1] != json!(f_.as_a_token_endpoint))
+        }
+        GrantAudAsATokenEndpoint => grant_claims(&e).await["aud"] == json!([f_.as_b_issuer, f_.as_a_token_endpoint]),
+        AsBRelativeResourceIgnored => {
+            e.redeem(&e.grant().await, &[("resource", "/chainproof-relative")], None).await.status == 200
+        }
+        RsBearerSchemeCaseSensitive => {
+            let t = e.b_token().await;
+            e.rs_get("Bearer", &t, None).await.status == 200 && e.rs_get("bearer", &t, None).await.status == 401
+        }
         UnknownGrantTypeAsExchange => {
             let st = e.user_token().await;
             let p = [("grant_type", "urn:example:nope"), ("subject_token", st.as_str()), ("subject_token_type", TT_AT), ("resource", f_.as_b_issuer.as_str())];
@@ -851,6 +887,15 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
 #[case(Fault::TokenEndpointIgnoresMethod)]
 #[case(Fault::RefuseUnknownParams)]
 #[case(Fault::GrantAudUnrequestedAs)]
+#[case(Fault::ExchangeNoTokenType)]
+#[case(Fault::AsBScopeNarrowedSilently)]
+#[case(Fault::AsBGrantsUnknownScope)]
+#[case(Fault::ExchangeAcceptsJsonBody)]
+#[case(Fault::ExchangeResponseTextPlain)]
+#[case(Fault::GrantAudApiAudience)]
+#[case(Fault::GrantAudAsATokenEndpoint)]
+#[case(Fault::AsBRelativeResourceIgnored)]
+#[case(Fault::RsBearerSchemeCaseSensitive)]
 #[case(Fault::ExchangeGrantsClientScopes)]
 #[case(Fault::ExchangeScopeNarrowedSilently)]
 #[case(Fault::MetadataChainingTypesEmpty)]
