@@ -171,6 +171,41 @@ impl Http {
     /// Send and record. The `Err` is a precise reason no (complete) response was obtained.
     pub async fn send(&self, step: &str, req: Request) -> (Exchange, Result<Response, String>) {
         let started = Instant::now();
+        let result = self.fetch(&req).await;
+        let duration_ms = started.elapsed().as_millis() as u64;
+        let exchange = self.record(step, &req, result.as_ref(), duration_ms);
+        (exchange, result)
+    }
+
+    /// Send without recording: the fuzzer's hot path, which builds a transcript
+    /// ([`Http::record`]) only for the few requests a report shows. `elapsed_ms` is set.
+    pub async fn fetch(&self, req: &Request) -> Result<Response, String> {
+        let started = Instant::now();
+        let result =
+            match tokio::time::timeout(self.timeout + Duration::from_secs(1), self.send_inner(req))
+                .await
+            {
+                Ok(r) => r,
+                Err(_) => Err(format!(
+                    "no complete response within {} s (request timeout)",
+                    self.timeout.as_secs()
+                )),
+            };
+        result.map(|mut r| {
+            r.elapsed_ms = started.elapsed().as_millis() as u64;
+            r
+        })
+    }
+
+    /// The transcript entry for `req` sent under `step` and what came of it, with the JWTs
+    /// it carried decoded (redaction happens at report time).
+    pub fn record(
+        &self,
+        step: &str,
+        req: &Request,
+        result: Result<&Response, &String>,
+        duration_ms: u64,
+    ) -> Exchange {
         let mut exchange = Exchange {
             step: step.to_string(),
             request: RecordedRequest {
@@ -183,23 +218,11 @@ impl Http {
                     .collect(),
                 body: req.body.clone(),
             },
+            duration_ms,
+            tokens: request_tokens(req),
             ..Exchange::default()
         };
-        exchange.tokens = request_tokens(&req);
-        let result = match tokio::time::timeout(
-            self.timeout + Duration::from_secs(1),
-            self.send_inner(&req),
-        )
-        .await
-        {
-            Ok(r) => r,
-            Err(_) => Err(format!(
-                "no complete response within {} s (request timeout)",
-                self.timeout.as_secs()
-            )),
-        };
-        exchange.duration_ms = started.elapsed().as_millis() as u64;
-        match &result {
+        match result {
             Ok(resp) => {
                 exchange.response = Some(RecordedResponse {
                     status: resp.status,
@@ -217,13 +240,7 @@ impl Http {
             }
             Err(e) => exchange.error = Some(e.clone()),
         }
-        (
-            exchange,
-            result.map(|mut r| {
-                r.elapsed_ms = started.elapsed().as_millis() as u64;
-                r
-            }),
-        )
+        exchange
     }
 
     async fn send_inner(&self, req: &Request) -> Result<Response, String> {

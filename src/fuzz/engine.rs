@@ -14,7 +14,7 @@ use crate::fuzz::model::{self, Expectation};
 use crate::fuzz::oracle::{self, Observed, Oracle, Violation};
 use crate::fuzz::render::{RenderContext, Rendered};
 use crate::fuzz::request::{Endpoint, FuzzRequest, TargetValue, Value};
-use crate::fuzz::send::{self, Outcome, Sender};
+use crate::fuzz::send::{Outcome, Sender};
 use crate::fuzz::strategy::{self, StrategyOptions};
 use crate::fuzz::target::FuzzEndpoints;
 use crate::http::unix_now;
@@ -24,8 +24,11 @@ use futures::StreamExt as _;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use sha2::{Digest, Sha256};
+use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
@@ -91,17 +94,17 @@ pub struct Session {
     pub env: std::sync::Arc<Env>,
     pub endpoints: FuzzEndpoints,
     pub subject_token: String,
-    /// When to ask for the subject token again: at once for a kept source's (the runner's
-    /// token source answers from its cache and fetches it again near its expiry), near its
-    /// end for a grant source's, never for one without a known expiry.
+    /// When to ask for the subject token again: a second later for a kept source's (the
+    /// runner's token source answers from its cache and fetches it again well before its
+    /// expiry), near its end for a grant source's, never for one without a known expiry.
     refresh_at: Option<i64>,
     pub real_grant: Option<RealGrant>,
     pub sender: Sender,
     pub latency_bound: Duration,
     /// Catalogue levels for the active profile.
     pub levels: Levels,
-    log: Vec<String>,
-    seq: u64,
+    /// One line per request sent, numbered: written while requests are in flight.
+    log: Mutex<Vec<String>>,
 }
 
 /// 32 seed bytes for ChaCha from the user's `--seed`.
@@ -130,8 +133,7 @@ impl Session {
             sender,
             latency_bound,
             levels,
-            log: Vec::new(),
-            seq: 0,
+            log: Mutex::default(),
             endpoints,
         };
         s.obtain_subject_token().await?;
@@ -186,7 +188,7 @@ impl Session {
             .token_from(field)
             .ok_or_else(|| err(format!("the token response has no {field}")))?;
         self.refresh_at = match &got {
-            Got::Kept(_) => Some(0),
+            Got::Kept(_) => Some(unix_now() + 1),
             Got::Response(r) => serde_json::from_str::<serde_json::Value>(&r.body)
                 .ok()
                 .and_then(|v| v["expires_in"].as_i64())
@@ -200,15 +202,22 @@ impl Session {
 
     /// Keep the subject token valid through a long run (see `refresh_at`).
     pub async fn refresh_subject_token(&mut self) -> Result<(), SetupError> {
-        match self.refresh_at {
-            Some(at) if unix_now() >= at => self.obtain_subject_token().await,
-            _ => Ok(()),
+        if self.subject_token_due() {
+            self.obtain_subject_token().await
+        } else {
+            Ok(())
         }
     }
 
-    fn push_log(&mut self, phase: &str, line: &str) {
-        self.log.push(format!("{:07} {phase} {line}", self.seq));
-        self.seq += 1;
+    /// Whether it is time to ask for the subject token again.
+    fn subject_token_due(&self) -> bool {
+        self.refresh_at.is_some_and(|at| unix_now() >= at)
+    }
+
+    fn push_log(&self, phase: &str, line: &str) {
+        let mut log = self.log.lock().expect("log lock");
+        let seq = log.len();
+        log.push(format!("{seq:07} {phase} {line}"));
     }
 
     fn context(&self) -> RenderContext<'_> {
@@ -221,7 +230,7 @@ impl Session {
     }
 
     /// Render (at send time, so grants are fresh) and send one request.
-    pub async fn send_one(&mut self, req: &FuzzRequest, phase: &str) -> (Rendered, Outcome) {
+    pub async fn send_one(&self, req: &FuzzRequest, phase: &str) -> (Rendered, Outcome) {
         let rendered = self.context().render(req);
         self.push_log(phase, &rendered.log);
         let out = self.sender.send(&rendered).await;
@@ -287,7 +296,7 @@ impl Session {
     }
 
     pub fn take_log(&mut self) -> Vec<String> {
-        std::mem::take(&mut self.log)
+        std::mem::take(self.log.get_mut().expect("log lock"))
     }
 
     pub fn strategy_options(&self) -> StrategyOptions {
@@ -306,7 +315,32 @@ type Tree = Box<dyn ValueTree<Value = FuzzRequest>>;
 /// Marks a request the open circuit breaker kept from being sent.
 const NOT_SENT: &str = "not sent: circuit breaker open";
 
+/// One generated case on its way: its index, value tree and request, and once sent, the
+/// request as rendered and what came back.
+struct Sent {
+    index: u64,
+    tree: Tree,
+    req: FuzzRequest,
+    rendered: Rendered,
+    out: Outcome,
+}
+
+/// Why the engine stopped taking new cases.
+#[derive(Default)]
+struct Stop {
+    /// The breaker opened or generation failed: stop for good.
+    halted: Cell<bool>,
+    /// `--time-limit` was reached.
+    time_limited: Cell<bool>,
+}
+
 /// Run the fuzz loop against a prepared session.
+///
+/// Cases flow through a steady window of `concurrency` requests in flight: while the oldest
+/// one is judged (and a new finding shrunk), the next ones are already on the wire.
+/// Generation happens in seed order as cases enter the window, and judging in the same order
+/// as they leave it, so the sequence is the seed's whatever the timing. The window drains
+/// only to obtain the subject token again (a session-wide change) and at the end.
 pub async fn run(session: &mut Session, cfg: &EngineConfig) -> Result<EngineOutcome, SetupError> {
     let started = Instant::now();
     let mut outcome = EngineOutcome::default();
@@ -329,9 +363,13 @@ pub async fn run(session: &mut Session, cfg: &EngineConfig) -> Result<EngineOutc
     // Violations found alongside another new one in the same response: kept unshrunk
     // unless a later case shows them again.
     let mut pending: BTreeMap<String, Finding> = BTreeMap::new();
-    let batch = (cfg.concurrency.max(1) * 4) as u64;
+    let window = cfg.concurrency.max(1);
+    // Fewest cases between two checks of the subject token (when it is always due).
+    let min_stretch = (window * 4) as u64;
+    let threshold = cfg.breaker_threshold.max(1);
+    let stop = Stop::default();
     let mut next = 0u64;
-    'outer: while next < cfg.cases {
+    while next < cfg.cases && !stop.halted.get() && !stop.time_limited.get() {
         if cfg.deadline.is_some_and(|d| Instant::now() >= d) {
             outcome.time_limited = true;
             break;
@@ -340,71 +378,103 @@ pub async fn run(session: &mut Session, cfg: &EngineConfig) -> Result<EngineOutc
             outcome.breaker = Some(format!("stopped: {e}"));
             break;
         }
-        let end = (next + batch).min(cfg.cases);
-        let mut trees: Vec<(u64, Tree)> = Vec::new();
-        for i in next..end {
-            let s = &strategies[(i % strategies.len() as u64) as usize].1;
-            let tree = s
-                .new_tree(&mut runner)
-                .map_err(|e| SetupError::Generate(e.to_string()))?;
-            trees.push((i, tree));
-        }
-        next = end;
-        let reqs: Vec<FuzzRequest> = trees.iter().map(|(_, t)| t.current()).collect();
-        // Send concurrently, rendering each right before it goes out; results stay in order.
+        let s: &Session = session;
+        let first = next;
+        let next = &mut next;
+        let runner = &mut runner;
+        let strategies = &strategies;
+        let stop = &stop;
         // Consecutive transport failures in completion order: once the breaker threshold is
-        // reached, the rest of the batch is not sent at all.
+        // reached, cases already generated are not sent at all.
         let failing = AtomicU32::new(0);
-        let results: Vec<(Rendered, Outcome)> = {
-            let s: &Session = session;
-            let failing = &failing;
-            let threshold = cfg.breaker_threshold.max(1);
-            futures::stream::iter(reqs.iter())
-                .map(|req| async move {
-                    let rendered = s.context().render(req);
-                    if failing.load(Ordering::Relaxed) >= threshold {
-                        let out = Outcome {
-                            transport_error: Some(NOT_SENT.into()),
-                            ..Outcome::default()
-                        };
-                        return (rendered, out);
+        let failing = &failing;
+        // Cases in seed order, each generated as it enters the window, until the run's end,
+        // a stop, or a due subject token.
+        let cases = futures::stream::poll_fn(move |_| {
+            let i = *next;
+            if i < cfg.cases && cfg.deadline.is_some_and(|d| Instant::now() >= d) {
+                stop.time_limited.set(true);
+            }
+            let done = i >= cfg.cases
+                || stop.halted.get()
+                || stop.time_limited.get()
+                || (i - first >= min_stretch && s.subject_token_due());
+            if done {
+                return Poll::Ready(None);
+            }
+            *next += 1;
+            let strategy = &strategies[(i % strategies.len() as u64) as usize].1;
+            Poll::Ready(Some(
+                strategy
+                    .new_tree(runner)
+                    .map(|tree| (i, tree))
+                    .map_err(|e| SetupError::Generate(e.to_string())),
+            ))
+        });
+        // Each rendered right before it goes out (so grants are fresh); results in order.
+        let sent = cases
+            .map(|generated| async move {
+                let (index, tree) = generated?;
+                let req = tree.current();
+                let rendered = s.context().render(&req);
+                let out = if failing.load(Ordering::Relaxed) >= threshold {
+                    Outcome {
+                        transport_error: Some(NOT_SENT.into()),
+                        ..Outcome::default()
                     }
+                } else {
                     let out = s.sender.send(&rendered).await;
                     if out.transport_error.is_some() {
                         failing.fetch_add(1, Ordering::Relaxed);
                     } else {
                         failing.store(0, Ordering::Relaxed);
                     }
-                    (rendered, out)
+                    out
+                };
+                Ok(Sent {
+                    index,
+                    tree,
+                    req,
+                    rendered,
+                    out,
                 })
-                .buffered(cfg.concurrency.max(1))
-                .collect()
-                .await
-        };
-        for ((i, _), (rendered, out)) in trees.iter().zip(&results) {
-            if out.transport_error.as_deref() != Some(NOT_SENT) {
-                session.push_log(&format!("case={i}"), &rendered.log);
-                outcome.requests += 1;
-            }
-        }
-        for ((i, mut tree), (req, (_, out))) in trees.into_iter().zip(reqs.into_iter().zip(results))
-        {
+            })
+            .buffered(window);
+        let mut sent = std::pin::pin!(sent);
+        while let Some(case) = sent.next().await {
+            let Sent {
+                index: i,
+                mut tree,
+                req,
+                rendered,
+                out,
+            } = case?;
+            let halt = |outcome: &mut EngineOutcome, breaker: &Breaker| {
+                outcome.breaker = Some(breaker.message());
+                stop.halted.set(true);
+            };
             if out.transport_error.as_deref() == Some(NOT_SENT) {
                 // Concurrent requests failed in a row (in completion order).
                 breaker.force_open();
-                outcome.breaker = Some(breaker.message());
-                break 'outer;
+                halt(&mut outcome, &breaker);
+                continue;
+            }
+            s.push_log(&format!("case={i}"), &rendered.log);
+            outcome.requests += 1;
+            if stop.halted.get() {
+                // Sent before the breaker opened: logged and counted, not judged.
+                continue;
             }
             outcome.cases_run += 1;
             if breaker.record(out.transport_error.as_deref()) {
-                outcome.breaker = Some(breaker.message());
-                break 'outer;
+                halt(&mut outcome, &breaker);
+                continue;
             }
             if let Some(e) = &out.transport_error {
                 outcome.unanswered += 1;
                 outcome.first_unanswered.get_or_insert_with(|| e.clone());
             }
-            let (exp, violations, applied) = session.judge_counted(&req, &out);
+            let (exp, violations, applied) = s.judge_counted(&req, &out);
             for o in applied {
                 *outcome.applicable.entry((req.endpoint, o)).or_default() += 1;
             }
@@ -421,7 +491,7 @@ pub async fn run(session: &mut Session, cfg: &EngineConfig) -> Result<EngineOutc
                         violation: v,
                         request: req.clone(),
                         expectation: exp.label().into(),
-                        exchange: send::transcript("finding", &out),
+                        exchange: s.sender.transcript("finding", &out),
                         case_index: i,
                         shrink_steps: 0,
                         shrunk: false,
@@ -437,13 +507,13 @@ pub async fn run(session: &mut Session, cfg: &EngineConfig) -> Result<EngineOutc
                     violation: v,
                     request: req.clone(),
                     expectation: exp.label().into(),
-                    exchange: send::transcript(&key, &out),
+                    exchange: s.sender.transcript(&key, &out),
                     case_index: i,
                     shrink_steps: 0,
                     shrunk: true,
                 };
                 let finding = shrink(
-                    session,
+                    s,
                     &mut tree,
                     first,
                     cfg,
@@ -453,12 +523,14 @@ pub async fn run(session: &mut Session, cfg: &EngineConfig) -> Result<EngineOutc
                 .await;
                 outcome.findings.push(finding);
                 if breaker.tripped() {
-                    outcome.breaker = Some(breaker.message());
-                    break 'outer;
+                    // The rest of the window still drains (logged and counted).
+                    halt(&mut outcome, &breaker);
+                    break;
                 }
             }
         }
     }
+    outcome.time_limited |= stop.time_limited.get();
     outcome.findings.extend(pending.into_values());
     // Observations (MAY-level) are shrunk and replayable too, but never count as findings.
     let (observations, findings): (Vec<Finding>, Vec<Finding>) = outcome
@@ -476,7 +548,7 @@ pub async fn run(session: &mut Session, cfg: &EngineConfig) -> Result<EngineOutc
 
 /// proptest's shrinking loop, driven by "the same oracle still fails on this endpoint".
 async fn shrink(
-    session: &mut Session,
+    session: &Session,
     tree: &mut Tree,
     mut best: Finding,
     cfg: &EngineConfig,
@@ -507,7 +579,7 @@ async fn shrink(
                     violation: v,
                     request: cand,
                     expectation: exp.label().into(),
-                    exchange: send::transcript(&best.key, &out),
+                    exchange: session.sender.transcript(&best.key, &out),
                     shrink_steps: steps,
                     ..best
                 };

@@ -18,8 +18,9 @@ pub struct Outcome {
     /// Connection error, timeout, reset... (no response).
     pub transport_error: Option<String>,
     pub latency: Duration,
-    /// The request and response as a report transcript shows them.
-    pub exchange: Exchange,
+    /// The request as sent: its transcript ([`Sender::transcript`]) is built only for the
+    /// requests a report shows, not for every request of a run.
+    pub request: Request,
 }
 
 /// Spaces requests at least `1/rate` seconds apart, across concurrent senders.
@@ -107,7 +108,7 @@ impl Sender {
             rec.lock().expect("record lock").push(line);
         }
         let start = Instant::now();
-        let (exchange, result) = self.http.send("fuzz", req).await;
+        let result = self.http.fetch(&req).await;
         let latency = start.elapsed();
         let (response, transport_error) = match result {
             Ok(resp) => (Some(resp), None),
@@ -117,8 +118,20 @@ impl Sender {
             response,
             transport_error,
             latency,
-            exchange,
+            request: req,
         }
+    }
+
+    /// The transcript entry for one request and its outcome, under `step` (the runner's
+    /// [`Http::record`]: JWTs decoded, redacted at report time).
+    pub fn transcript(&self, step: &str, o: &Outcome) -> Exchange {
+        static NO_ERROR: String = String::new();
+        let result = match (&o.response, &o.transport_error) {
+            (Some(r), _) => Ok(r),
+            (None, e) => Err(e.as_ref().unwrap_or(&NO_ERROR)),
+        };
+        self.http
+            .record(step, &o.request, result, o.latency.as_millis() as u64)
     }
 
     /// Write the recorded requests, one JSON object per line, real values included (a
@@ -130,14 +143,6 @@ impl Sender {
         let mut text = rec.lock().expect("record lock").join("\n");
         text.push('\n');
         std::fs::write(path, text)
-    }
-}
-
-/// The transcript entry for one request and its outcome, under `step`.
-pub fn transcript(step: &str, o: &Outcome) -> Exchange {
-    Exchange {
-        step: step.to_string(),
-        ..o.exchange.clone()
     }
 }
 
