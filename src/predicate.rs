@@ -104,10 +104,15 @@ pub fn evaluate(pred: &Predicate<Value>, actual: Option<&Value>) -> (Outcome, St
                 .is_some_and(|l| l.iter().any(|e| includes(a, e)));
             (holds(any), format!("includes any of {expected}"))
         }
-        Predicate::Excludes(expected) => (
-            holds(!includes(a, expected)),
-            format!("excludes {expected}"),
-        ),
+        // An array operand (a `${...}` naming an array, e.g. another token's aud) excludes each
+        // of its members: `excludes = ["x"]` must not hold of an actual ["x"].
+        Predicate::Excludes(expected) => {
+            let excluded = match expected {
+                Value::Array(items) => !items.iter().any(|e| includes(a, e)),
+                one => !includes(a, one),
+            };
+            (holds(excluded), format!("excludes {expected}"))
+        }
         Predicate::Substring(expected) => {
             let ok = matches!((a.and_then(Value::as_str), expected.as_str()), (Some(x), Some(y)) if x.contains(y));
             (holds(ok), format!("contains {expected}"))
@@ -245,6 +250,9 @@ mod tests {
     #[case(Predicate::Includes(json!("b")), Some(json!("b")), Outcome::Holds)]
     #[case(Predicate::IncludesAny(json!(["x", "a"])), Some(json!(["a"])), Outcome::Holds)]
     #[case(Predicate::Excludes(json!("admin")), Some(json!(["read"])), Outcome::Holds)]
+    #[case(Predicate::Excludes(json!(["api-a"])), Some(json!(["api-a"])), Outcome::Fails)]
+    #[case(Predicate::Excludes(json!(["api-a", "x"])), Some(json!("api-a")), Outcome::Fails)]
+    #[case(Predicate::Excludes(json!(["api-a"])), Some(json!(["https://b"])), Outcome::Holds)]
     #[case(Predicate::SubsetOf(json!("read write")), Some(json!("write read")), Outcome::Holds)]
     #[case(Predicate::SubsetOf(json!("read write")), Some(json!("read")), Outcome::Holds)]
     #[case(Predicate::SubsetOf(json!("read write")), Some(json!("read admin")), Outcome::Fails)]

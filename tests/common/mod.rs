@@ -252,3 +252,13 @@ pub fn path_with_chainproof() -> String {
         std::env::var("PATH").unwrap_or_default()
     )
 }
+
+/// Asserts a JSON report case's verdict and that its message contains `message`; a failure
+/// shows the whole case.
+pub fn assert_verdict(case: &serde_json::Value, verdict: &str, message: &str) {
+    assert_eq!(case["verdict"], verdict, "{case}");
+    assert!(
+        case["message"].as_str().unwrap().contains(message),
+        "{case}"
+    );
+}
