@@ -65,7 +65,7 @@ const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
     ),
     (
         "DPOP-03",
-        "bind-to-stale-proof-key binds without a proof; still to build: AS-B announces Bearer for a bound token (dpop-token-type-bearer shows it, graded IC-AT-07)",
+        "bind-to-stale-proof-key binds without a proof. The suggested second way (AS-B announces Bearer for a bound token) is the very observation dpop-token-type-bearer makes and IC-AT-07 grades; citing it at DPOP-03 too would charge one failure twice. The distinct DPOP-03 rule left (a client registered with dpop_bound_access_tokens = true is refused without a proof, RFC 9449 §5) needs such a client, a fixture the target format does not have yet",
     ),
     (
         "ENA-GEN-04",
@@ -77,11 +77,7 @@ const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
     ),
     (
         "IC-MD-09",
-        "RS-B's resource_metadata points at a URL that serves no metadata",
-    ),
-    (
-        "IC-TE-19",
-        "AS-A's grant for two requested ASes lists one it has no trust relationship with (needs a fixture AS that AS-A does not trust)",
+        "RS-B's resource_metadata points at a URL that serves no metadata. Still to build in the harness: a query segment reading an auth-param of a WWW-Authenticate challenge (RFC 9110 §11.2) and a request step to an absolute URL taken from an earlier response, graded only where RS-B advertises resource_metadata (RFC 9728 §5.1 is a MAY)",
     ),
     (
         "ENA-TX-12",

@@ -719,8 +719,19 @@ fn resolve_target(s: &AsA, form: &Form, resources_name_as_b: bool) -> Result<Str
         ));
     }
     let mut targets = Vec::new();
+    let several = resources.len() > 1;
     for r in resources {
-        targets.push(resolve_resource(s, r)?);
+        match resolve_resource(s, r) {
+            Ok(t) => targets.push(t),
+            // Beside a partner, an absolute URI AS-A has no trust with is let through.
+            Err(_) if several && s.faults.has(Fault::GrantAudUntrustedAs) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if targets.is_empty() && audiences.is_empty() {
+        return Err(OAuthError::invalid_target(
+            "resource is not a partner authorization server",
+        ));
     }
     for a in audiences {
         let t = resolve_name(s, a, true).ok_or_else(|| {
@@ -728,7 +739,10 @@ fn resolve_target(s: &AsA, form: &Form, resources_name_as_b: bool) -> Result<Str
         })?;
         targets.push(t);
     }
-    if targets.iter().any(|t| *t != targets[0]) && !s.faults.has(Fault::GrantAudUnrequestedAs) {
+    if targets.iter().any(|t| *t != targets[0])
+        && !s.faults.has(Fault::GrantAudUnrequestedAs)
+        && !s.faults.has(Fault::GrantAudUntrustedAs)
+    {
         return Err(OAuthError::invalid_target(
             "resource and audience values name different authorization servers",
         ));
@@ -1270,6 +1284,15 @@ fn grant_aud(s: &AsA, form: &Form, x: &Exchanged) -> Result<Value, OAuthError> {
         json!(other.cloned().unwrap_or_else(|| format!("{target}/other")))
     } else if f.has(Fault::GrantAudResource) {
         json!(s.rs_resource)
+    } else if f.has(Fault::GrantAudUntrustedAs) && form.get_all("resource").len() > 1 {
+        // Every requested target, trusted or not.
+        let mut auds: Vec<String> = vec![target.clone()];
+        for r in form.get_all("resource") {
+            if resolve_resource(s, r).is_err() && !auds.iter().any(|a| a == r) {
+                auds.push(r.to_owned());
+            }
+        }
+        json!(auds)
     } else if f.has(Fault::GrantAudApiAudience) {
         json!([target, api_audience(s)])
     } else if f.has(Fault::GrantAudAsATokenEndpoint) {

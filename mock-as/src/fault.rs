@@ -640,6 +640,12 @@ faults! {
     /// grant as an assertion addressed to it (IC §2.3.3 rationale; RFC 7523 §3 item 3).
     /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
     GrantAudAsATokenEndpoint = "grant-aud-as-a-token-endpoint", ["IC-TE-20"], "AS-A's grant aud names AS-B and AS-A's own token endpoint";
+    /// Asked for AS-B and a second AS it has no trust relationship with (a `.invalid` host,
+    /// RFC 6761 §6.4), AS-A mints one grant whose aud names both, instead of refusing
+    /// (invalid_target) or leaving the untrusted AS out (IC §2.3.3: several ASes only where
+    /// trust exists with each).
+    /// fuzz: unreachable: the fuzzer sends one target and does not read the grant's aud
+    GrantAudUntrustedAs = "grant-aud-untrusted-as", ["IC-TE-19"], "AS-A's grant for AS-B and an AS it does not trust names both in aud";
     /// AS-B drops a resource parameter that is not an absolute URI and issues a token for its
     /// default resource, instead of invalid_target (RFC 8707 §2: the value MUST be an
     /// absolute URI).

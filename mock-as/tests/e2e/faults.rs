@@ -720,6 +720,12 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             aud.as_array().is_some_and(|a| a.contains(&json!(f_.as_b_issuer)) && a.len() == 2 && a[1] != json!(f_.as_a_token_endpoint))
         }
         GrantAudAsATokenEndpoint => grant_claims(&e).await["aud"] == json!([f_.as_b_issuer, f_.as_a_token_endpoint]),
+        GrantAudUntrustedAs => {
+            let st = e.user_token().await;
+            let untrusted = "https://untrusted-as.invalid/chainproof";
+            let x = e.exchange_with(&st, &[("resource", &f_.as_b_issuer), ("resource", untrusted)], None).await;
+            x.status == 200 && decode(x.token()).1["aud"] == json!([f_.as_b_issuer, untrusted])
+        }
         AsBRelativeResourceIgnored => {
             e.redeem(&e.grant().await, &[("resource", "/chainproof-relative")], None).await.status == 200
         }
@@ -894,6 +900,7 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
 #[case(Fault::ExchangeResponseTextPlain)]
 #[case(Fault::GrantAudApiAudience)]
 #[case(Fault::GrantAudAsATokenEndpoint)]
+#[case(Fault::GrantAudUntrustedAs)]
 #[case(Fault::AsBRelativeResourceIgnored)]
 #[case(Fault::RsBearerSchemeCaseSensitive)]
 #[case(Fault::ExchangeGrantsClientScopes)]
