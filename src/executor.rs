@@ -968,16 +968,16 @@ impl CaseRun {
             form.push(("grant_type".into(), TOKEN_EXCHANGE.into()));
             // The run's form (target > profile > built-in) fills in what the step
             // leaves unnamed; the step's params and `omit` win.
-            let named = |n: &str| {
-                t.params.iter().any(|(k, _)| k == n)
-                    || t.extra.iter().any(|(k, _)| k == n)
-                    || t.omit.iter().any(|k| k == n)
+            let sets = |n: &str| {
+                t.params.iter().any(|(k, _)| k == n) || t.extra.iter().any(|(k, _)| k == n)
             };
-            form.extend(self.env.exchange.defaults(
-                &self.env.as_b.issuer,
-                self.env.as_b_audience.as_deref(),
-                named,
-            ));
+            let omits = |n: &str| t.omit.iter().any(|k| k == n);
+            let to = crate::exchange_form::Targets {
+                as_b_issuer: &self.env.as_b.issuer,
+                as_b_audience: self.env.as_b_audience.as_deref(),
+                protected_resource: self.env.rs.as_ref().map(|(r, _)| r.as_str()),
+            };
+            form.extend(self.env.exchange.defaults(&to, sets, omits));
         } else {
             form.push(("grant_type".into(), JWT_BEARER.into()));
         }

@@ -56,14 +56,6 @@ const NO_SECOND_WAY: &[(&str, &str)] = &[
 /// second way each still needs as a fault (and, where no case sees it, a case).
 const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
     (
-        "IDJAG-05",
-        "the ID-JAG's scope claim differs from the scope the exchange response reports as granted",
-    ),
-    (
-        "IDJAG-13",
-        "the IdP takes its own ID-JAG as a token-exchange subject_token and issues an access token",
-    ),
-    (
         "DPOP-03",
         "bind-to-stale-proof-key binds without a proof. The suggested second way (AS-B announces Bearer for a bound token) is the very observation dpop-token-type-bearer makes and IC-AT-07 grades; citing it at DPOP-03 too would charge one failure twice. The distinct DPOP-03 rule left (a client registered with dpop_bound_access_tokens = true is refused without a proof, RFC 9449 §5) needs such a client, a fixture the target format does not have yet",
     ),

@@ -3,8 +3,10 @@
 //!
 //! Every legal variant of the reference mock (`mock_as::Variant::ALL`) alone, and a handful of
 //! combinations, run every suite through the real `chainproof` binary against the embedded
-//! mock pair under ic-17; and every variant a profile allows runs alone under ena-1.0, rfc8693
-//! and id-jag against the mock in that profile's mode (`run --profile P`). Each run must end with 0 fail and 0 error, a `warn` only on a case the variant's
+//! mock pair under ic-17 (those it allows); every variant a profile allows runs alone under
+//! ena-1.0, rfc8693 and id-jag against the mock in that profile's mode (`run --profile P`); and
+//! every variant only an overlay allows (MCP's IdP requiring `resource`) runs under that
+//! overlay (id-jag-mcp). Each run must end with 0 fail and 0 error, a `warn` only on a case the variant's
 //! `expected_warns` names (a SHOULD or a preference a spec text states), and every `skip` with
 //! a reason. The mirror of `tests/mutation_matrix.rs`, which shows that faults are caught.
 //!
@@ -60,6 +62,10 @@ const COMBINATIONS: &[&[Variant]] = &[
 /// reason `Variant::illegal_in` cites (e.g. typ JWT under ID-JAG, whose grants MUST be typed
 /// oauth-id-jag+jwt); the test prints those reasons.
 const OTHER_MODES: &[MockProfile] = &[MockProfile::Ena, MockProfile::Rfc8693, MockProfile::IdJag];
+
+/// Overlay grading profiles and the mode that serves them: their extra legal variants run
+/// under them (`Variant::illegal_under`).
+const OVERLAYS: &[(&str, MockProfile)] = &[("id-jag-mcp", MockProfile::IdJag)];
 
 /// Wrong verdicts the matrix has found and that are not fixed yet: (run label, case, why). Each
 /// is reported on every run; the test fails when one is fixed (remove it) or a new one appears.
@@ -124,6 +130,7 @@ fn execute_all(runs: Vec<Run>, out_dir: &Path) -> Vec<(Run, Result<RunResult, St
 fn variant_matrix() {
     let mut runs: Vec<Run> = Variant::ALL
         .iter()
+        .filter(|v| v.legal_in(MockProfile::IdentityChaining))
         .map(|&v| Run {
             label: v.name().to_owned(),
             variants: vec![v],
@@ -151,6 +158,19 @@ fn variant_matrix() {
             });
         }
     }
+    // Overlay profiles: each variant an overlay allows but its mode's own profile forbids
+    // (MCP's `id-jag-mcp` lets the IdP require `resource`), under the overlay.
+    for (overlay, mode) in OVERLAYS {
+        for &v in Variant::ALL {
+            if v.illegal_under(overlay).is_none() && !v.legal_in(*mode) {
+                runs.push(Run {
+                    label: format!("{overlay}.{}", v.name()),
+                    variants: vec![v],
+                    profile: Some(overlay),
+                });
+            }
+        }
+    }
     // Runs with 60 s of leeway wait a minute longer for every expiry case: start them first so
     // their waits overlap the short runs (about 4 s each) instead of ending the matrix.
     runs.sort_by_key(|r| !r.variants.contains(&Variant::Leeway60));
@@ -163,7 +183,7 @@ fn variant_matrix() {
         started.elapsed(),
         out_dir.display()
     );
-    for profile in ["ic-17", "ena-1.0", "rfc8693", "id-jag"] {
+    for profile in ["ic-17", "ena-1.0", "rfc8693", "id-jag", "id-jag-mcp"] {
         let n = outcomes
             .iter()
             .filter(|(r, _)| r.profile.unwrap_or("ic-17") == profile)

@@ -239,7 +239,7 @@ async fn metadata(State(s): State<Arc<AsA>>) -> Response {
     if f.has(Fault::MetadataNoJwksUri) {
         obj.remove("jwks_uri");
     }
-    if f.variant(Variant::NoChainingTypesMetadata) {
+    if f.variant(Variant::NoChainingTypesMetadata) || f.has(Fault::IdJagTypeNotAdvertised) {
         obj.remove("identity_chaining_requested_token_types_supported");
     }
     if f.has(Fault::EnaMetadataNoScopesSupported) {
@@ -384,8 +384,20 @@ fn own_id_jag(
     now: i64,
 ) -> Result<Response, OAuthError> {
     let client_id = require_client(client)?;
-    let jws = jose::parse(form.require("assertion")?)
-        .map_err(|_| OAuthError::invalid_grant("assertion is not a JWT"))?;
+    access_token_for_own_id_jag(s, form.require("assertion")?, client_id, now, None)
+}
+
+/// An access token for an ID-JAG this IdP issued (the `own_id_jag` faults); `issued_type` is
+/// the RFC 8693 `issued_token_type` when it answers a token exchange.
+fn access_token_for_own_id_jag(
+    s: &AsA,
+    id_jag: &str,
+    client_id: &str,
+    now: i64,
+    issued_type: Option<&str>,
+) -> Result<Response, OAuthError> {
+    let jws =
+        jose::parse(id_jag).map_err(|_| OAuthError::invalid_grant("assertion is not a JWT"))?;
     if jws.claim_str("iss") != Some(s.urls.issuer.as_str()) {
         return Err(OAuthError::invalid_grant("not an ID-JAG of this IdP"));
     }
@@ -393,8 +405,11 @@ fn own_id_jag(
     let scope = scopes(jws.claim_str("scope").unwrap_or(""));
     let aud = json!(s.urls.issuer);
     let at = mint_access_token_for(s, sub, client_id, &scope, now, aud, None);
-    let body = json!({"access_token": at, "token_type": "Bearer",
+    let mut body = json!({"access_token": at, "token_type": "Bearer",
         "expires_in": s.cfg.access_token_lifetime_secs});
+    if let Some(t) = issued_type {
+        body["issued_token_type"] = json!(t);
+    }
     Ok(token_response(body, &s.faults))
 }
 
@@ -812,6 +827,16 @@ fn exchange(
     now: i64,
 ) -> Result<Response, OAuthError> {
     let client_id = exchange_client(s, client)?;
+    // Only under `id-jag-idp-exchanges-own-id-jag`: its own ID-JAG as the subject token,
+    // whatever type is requested.
+    if id_jag::on(&s.faults)
+        && s.faults.has(Fault::IdJagIdpExchangesOwnIdJag)
+        && form.get("subject_token_type") == Some(id_jag::TT_ID_JAG)
+        && let Some(token) = form.get("subject_token")
+    {
+        let id = client_id.unwrap_or_default();
+        return access_token_for_own_id_jag(s, token, id, now, Some(TT_ACCESS_TOKEN));
+    }
     let params = ExchangeParams::read(s, form)?;
     let target = exchange_target(s, form, &params)?;
     let (subject, id_token) = exchange_subject(s, form, &params, client_id, now)?;
@@ -1000,6 +1025,15 @@ fn exchange_target(s: &AsA, form: &Form, p: &ExchangeParams) -> Result<ExchangeT
         vec![resolve_target(s, form, resources_name_as_b).map_err(|e| target_error(s, e))?]
     };
     let first = all[0].clone();
+    // MCP enterprise-managed authorization: `resource` REQUIRED beside `audience`.
+    if id_jag::on(f)
+        && f.variant(Variant::IdpRequiresResource)
+        && form.get_all("resource").is_empty()
+    {
+        return Err(OAuthError::invalid_request(
+            "resource is required (the protected resource the ID-JAG is for)",
+        ));
+    }
     let resource_claim = if id_jag::on(f) && form.get("audience").is_some() {
         id_jag::resource_claim(f, &form.get_all("resource"), &s.rs_resources, &first)?
     } else {
@@ -1505,6 +1539,10 @@ fn shape_id_jag(
         && form.get("audience") == Some(s.cfg.as_b_audience_alias.as_str())
     {
         claims.insert("aud".into(), json!(s.cfg.as_b_audience_alias));
+    }
+    if f.has(Fault::IdJagScopeClaimNarrowed) && form.get("scope").is_none() && x.granted.len() > 1 {
+        // The response reports every granted scope; the ID-JAG keeps the first.
+        claims.insert("scope".into(), json!(x.granted.iter().next()));
     }
 }
 

@@ -686,7 +686,7 @@ faults! {
     /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and a member value the suites check; the token-response oracle checks RFC 6749 §5.1 shape only
     IdJagTokenTypeBearer = "id-jag-token-type-bearer", ["IDJAG-06"], "The IdP (ID-JAG mode) answers token_type Bearer beside an ID-JAG instead of N_A";
     /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and metadata contents; the fuzzer sends token requests only
-    IdJagProfileWithoutJwtBearer = "id-jag-profile-without-jwt-bearer", ["IDJAG-15"], "The resource AS (ID-JAG mode) lists the id-jag grant profile but leaves jwt-bearer out of grant_types_supported";
+    IdJagProfileWithoutJwtBearer = "id-jag-profile-without-jwt-bearer", ["IDJAG-23"], "The resource AS (ID-JAG mode) lists the id-jag grant profile but leaves jwt-bearer out of grant_types_supported";
     /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the oracles judge token responses, not the grant's claims
     IdJagNoSubjectResolutionClaim = "id-jag-no-subject-resolution-claim", ["IDJAG-09"], "The IdP (ID-JAG mode) puts neither email nor aud_sub into its ID-JAGs";
     /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and a member value the suites check; the token-response oracle checks RFC 6749 §5.1 shape only
@@ -712,6 +712,23 @@ faults! {
     IdJagAudienceIssuerRefused = "id-jag-audience-issuer-refused", ["IDJAG-02"], "The IdP (ID-JAG mode) knows the resource AS only by its alias: audience set to its issuer is invalid_target";
     /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the oracles judge token responses, not the grant's claims
     IdJagAliasInAud = "id-jag-alias-in-aud", ["IDJAG-02"], "The IdP (ID-JAG mode) puts the audience alias it was sent into the ID-JAG's aud instead of the resource AS's issuer";
+    /// The resource AS lists the id-jag profile but publishes no grant_types_supported, whose
+    /// RFC 8414 §2 default (authorization_code, implicit) lacks jwt-bearer: the second way to
+    /// break ID-JAG §7.2's conditional MUST.
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and metadata contents; the fuzzer sends token requests only
+    IdJagProfileWithoutGrantTypes = "id-jag-profile-without-grant-types", ["IDJAG-23"], "The resource AS (ID-JAG mode) lists the id-jag grant profile but publishes no grant_types_supported (RFC 8414's default lacks jwt-bearer)";
+    /// ID-JAG §4.3.3: the granted scope goes into the ID-JAG; here the response reports every
+    /// granted scope (asked for none) but the ID-JAG carries only the first.
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the oracles judge token responses, not the grant's claims
+    IdJagScopeClaimNarrowed = "id-jag-scope-claim-narrowed", ["IDJAG-05"], "The IdP (ID-JAG mode) reports the granted scope in the exchange response but writes only part of it into the ID-JAG's scope claim";
+    /// ID-JAG §8.3: the IdP MUST NOT issue access tokens for an ID-JAG it issued itself; here it
+    /// takes its own ID-JAG as a token-exchange subject token (subject_token_type id-jag).
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and the fuzzer holds no ID-JAG to send as a subject token
+    IdJagIdpExchangesOwnIdJag = "id-jag-idp-exchanges-own-id-jag", ["IDJAG-13"], "The IdP (ID-JAG mode) takes an ID-JAG it issued as a token-exchange subject token and issues an access token";
+    /// ID-JAG §7.1: the IdP SHOULD list the id-jag token type in
+    /// identity_chaining_requested_token_types_supported; here its metadata has no such member.
+    /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and metadata contents; the fuzzer sends token requests only
+    IdJagTypeNotAdvertised = "id-jag-type-not-advertised", ["IDJAG-15"], "The IdP (ID-JAG mode) issues ID-JAGs but its metadata lists no identity_chaining_requested_token_types_supported";
     /// fuzz: unreachable: a rule of the ID-JAG mode; the fuzz matrix runs faults against the default (identity-chaining) servers, and DPoP; the fuzzer sends no DPoP proofs
     IdJagCnfMismatchAccepted = "id-jag-cnf-mismatch-accepted", ["IDJAG-18"], "The resource AS (ID-JAG mode) redeems a key-bound ID-JAG with a DPoP proof by another key";
     // Second ways for AS-B, RS-B, metadata and DPoP rules (issue 8 item 5, tests/two_ways.rs).
@@ -836,7 +853,11 @@ impl Fault {
             | Fault::IdJagResourceRefused
             | Fault::IdJagResourceIsAudience
             | Fault::IdJagAudienceIssuerRefused
-            | Fault::IdJagAliasInAud => crate::MockProfile::IdJag,
+            | Fault::IdJagAliasInAud
+            | Fault::IdJagProfileWithoutGrantTypes
+            | Fault::IdJagScopeClaimNarrowed
+            | Fault::IdJagIdpExchangesOwnIdJag
+            | Fault::IdJagTypeNotAdvertised => crate::MockProfile::IdJag,
             Fault::EnaSameDomainWrongAud
             | Fault::EnaSameDomainRefreshToken
             | Fault::EnaSameDomainUnregisteredTarget

@@ -236,6 +236,11 @@ pub fn resource_as_metadata(f: &FaultSet, doc: &mut Value) {
     if !f.has(Fault::IdJagNoGrantProfileMetadata) {
         doc["authorization_grant_profiles_supported"] = json!([GRANT_PROFILE]);
     }
+    if f.has(Fault::IdJagProfileWithoutGrantTypes)
+        && let Some(obj) = doc.as_object_mut()
+    {
+        obj.remove("grant_types_supported");
+    }
 }
 
 #[cfg(test)]

@@ -18,6 +18,17 @@ macro_rules! variants {
         pub enum Variant { $( $(#[doc = $doc])+ $variant, )+ }
 
         impl Variant {
+    /// Why the variant is not conformant under the grading profile `profile` (a
+    /// suites/profiles.toml id): its mode's reason (`illegal_in`), except where an overlay
+    /// profile allows what its mode's own profile forbids (MCP's `id-jag-mcp` requires the
+    /// `resource` that ID-JAG leaves optional). `None` for a profile no mode serves.
+    pub fn illegal_under(self, profile: &str) -> Option<&'static str> {
+        if self == Variant::IdpRequiresResource && profile == "id-jag-mcp" {
+            return None;
+        }
+        crate::MockProfile::for_grading_profile(profile).and_then(|m| self.illegal_in(m))
+    }
+
     /// Whether the variant is conformant in the profile mode `profile` (see `illegal_in`).
     pub fn legal_in(self, profile: crate::MockProfile) -> bool {
         self.illegal_in(profile).is_none()
@@ -25,7 +36,7 @@ macro_rules! variants {
 
     /// Why the variant is not conformant in the profile mode `profile`, citing the text that
     /// forbids it; `None` where the profile allows it. The identity-chaining drafts allow every
-    /// variant (that is what makes it a variant). RFC 8693 judges only AS-A's exchange and
+    /// variant but the one MCP's overlay adds (that is what makes it a variant). RFC 8693 judges only AS-A's exchange and
     /// says nothing about the grant's shape or AS-B, so it allows them all too. The Ena and
     /// ID-JAG profiles narrow some identity-chaining liberties.
     pub fn illegal_in(self, profile: crate::MockProfile) -> Option<&'static str> {
@@ -51,6 +62,12 @@ macro_rules! variants {
             ),
             (IdJag, Variant::GrantAudTokenEndpoint) => Some(
                 "ID-JAG \"Processing Rules\": aud MUST contain the resource AS's RFC 8414 issuer identifier (one value), not its token endpoint",
+            ),
+            (IdJag, Variant::IdpRequiresResource) => Some(
+                "ID-JAG \"Token Exchange\": resource is OPTIONAL beside audience; only MCP's enterprise-managed authorization (profile id-jag-mcp) requires it",
+            ),
+            (_, Variant::IdpRequiresResource) => Some(
+                "only the ID-JAG mode's IdP has it, and RFC 8693 §2.1 makes resource OPTIONAL (audience alone may name the target)",
             ),
             (IdJag, Variant::AsBNoClientAuth) => Some(
                 "ID-JAG \"Processing Rules\": the resource AS MUST check that the ID-JAG's client_id matches the authenticated client, so it must authenticate clients",
@@ -109,7 +126,7 @@ variants! {
         "AS-B omits scope whenever the granted scope equals what the grant carries and the client asked for no other (RFC 6749 §5.1: OPTIONAL if identical to the requested scope)";
     /// RFC 8693 §2.2.2 says invalid_target "SHOULD" be used for an unacceptable target; a
     /// server that answers invalid_request earns the SHOULD-level warn only.
-    InvalidRequestForUnknownTarget = "invalid-request-for-unknown-target", ["IC-TE-05", "IC-JB-02"], warns ["grant-validation/unknown-resource-at-as-b", "unknown-audience/unknown-resource", "unknown-audience/unknown-audience", "unknown-audience/relative-resource", "unknown-audience/resource-with-fragment", "rfc8693-errors/unknown-audience-code"],
+    InvalidRequestForUnknownTarget = "invalid-request-for-unknown-target", ["IC-TE-05", "IC-JB-02"], warns ["grant-validation/unknown-resource-at-as-b", "grant-validation/relative-resource-at-as-b", "unknown-audience/unknown-resource", "unknown-audience/unknown-audience", "unknown-audience/relative-resource", "unknown-audience/resource-with-fragment", "rfc8693-errors/unknown-audience-code"],
         "both ASes answer invalid_request instead of invalid_target for an unknown target (RFC 8693 §2.2.2 and RFC 8707 §2: invalid_target SHOULD be used; only that SHOULD-level warn is expected)";
     /// RFC 6749 §5.2: 401 is required only when the client used the Authorization header;
     /// without it 400 and 401 are equally conformant, so no case may even warn.
@@ -143,8 +160,9 @@ variants! {
     RsaAndEcKeys = "rsa-and-ec-keys", ["IC-JG-08", "IC-JB-03d", "IC-MD-10"], warns [],
         "AS-A's JWKS publishes an EC P-256 key and an RSA 2048 key; grants are signed RS256 with the RSA key, access tokens ES256 with the EC key (RFC 7517 §5: a JWK Set of any key types; RFC 7515 §4.1.4: kid selects the key)";
     /// IC-17 §4.1: the metadata member is OPTIONAL.
-    NoChainingTypesMetadata = "no-chaining-types-metadata", ["IC-MD-01", "IC-MD-02", "IC-MD-03"], warns [],
-        "AS-A's metadata has no identity_chaining_requested_token_types_supported (IC-17 §4.1: the member is OPTIONAL)";
+    /// Under id-jag the IdP SHOULD list the id-jag type there (ID-JAG §7.1): that warn only.
+    NoChainingTypesMetadata = "no-chaining-types-metadata", ["IC-MD-01", "IC-MD-02", "IC-MD-03"], warns ["id-jag-idp/id-jag-type-advertised"],
+        "AS-A's metadata has no identity_chaining_requested_token_types_supported (IC-17 §4.1: the member is OPTIONAL; ID-JAG §7.1 SHOULD list the id-jag type, so only that warn is expected)";
     /// A legal variant, not a fault (there is no `no-pragma` fault): RFC 6749 §5.1 asks for
     /// `Pragma: no-cache` beside `Cache-Control: no-store`, but Pragma is an HTTP/1.0 header
     /// that RFC 9111 §5.4 deprecates and HTTP/1.1 caches ignore in favour of Cache-Control, and
@@ -165,6 +183,11 @@ variants! {
     /// RFC 6749 §1.4: an access token's format is between AS and RS; RFC 9068 JWTs are optional.
     OpaqueAccessTokens = "opaque-access-tokens", ["IC-AT-03", "IC-AT-05", "IC-AT-06", "IC-AT-07", "DPOP-03"], warns [],
         "AS-B issues opaque access tokens (handles, not JWTs) and offers RFC 7662 introspection to its clients (RFC 6749 §1.4: the token is usually opaque to the client; the RFC 9068 JWT profile is optional); the harness reads the claims by introspection";
+    /// MCP enterprise-managed authorization (modelcontextprotocol/ext-auth, over ID-JAG §4.3):
+    /// the client MUST send `resource` (the MCP server) beside `audience`, so an MCP IdP may
+    /// refuse an exchange without it. Legal under `id-jag-mcp` only (`illegal_under`).
+    IdpRequiresResource = "idp-requires-resource", ["IDJAG-22"], warns [],
+        "the ID-JAG IdP refuses (invalid_request) an ID-JAG exchange that names no resource (MCP enterprise-managed authorization: resource REQUIRED beside audience, RFC 8707 §2 resource indicators); legal under id-jag-mcp only";
 }
 
 impl Variant {
@@ -261,6 +284,23 @@ mod tests {
         assert!(Variant::ALL.len() >= 15);
         assert!("nope".parse::<Variant>().is_err());
         assert_eq!(list_variants().lines().count(), Variant::ALL.len());
+    }
+
+    #[test]
+    fn idp_requires_resource_is_legal_under_id_jag_mcp_only() {
+        let v = Variant::IdpRequiresResource;
+        assert_eq!(v.illegal_under("id-jag-mcp"), None);
+        for p in ["ic-17", "ena-1.0", "rfc8693", "id-jag"] {
+            assert!(v.illegal_under(p).is_some(), "{p}");
+        }
+        assert_eq!(
+            Variant::NoPragma.illegal_under("id-jag-mcp"),
+            Variant::NoPragma.illegal_in(crate::MockProfile::IdJag)
+        );
+        assert_eq!(
+            Variant::GrantTypJwt.illegal_under("id-jag-mcp"),
+            Variant::GrantTypJwt.illegal_in(crate::MockProfile::IdJag)
+        );
     }
 
     #[test]

@@ -174,6 +174,7 @@ TX8693_ROWS: dict = {}
 # One-line paraphrases written for this catalogue (the markdown's own paraphrase is used for the
 # profile-only ENA-* and IDJAG-* rows, cut to its first sentence).
 SUMMARY = {
+ "IDJAG-15": "The IdP SHOULD list the id-jag token type in identity_chaining_requested_token_types_supported and the resource AS the id-jag grant profile in authorization_grant_profiles_supported (the MUST to list jwt-bearer then is IDJAG-23); the metadata MUST NOT reveal issuer allow-lists.",
  "IDJAG-22": "The IdP takes resource (RFC 8707) beside audience and writes the granted resource into the ID-JAG's resource claim: OPTIONAL in ID-JAG, REQUIRED by MCP enterprise-managed authorization.",
  "IC-TE-01": "AS-B redeems a JWT grant only through the RFC 7523 jwt-bearer request, however the client got the grant.",
  "IC-TE-02": "The exchange is a form-encoded POST to AS-A's token endpoint with the token-exchange grant type, subject_token and subject_token_type.",
@@ -395,6 +396,21 @@ PROJECT_ROWS = [
             "it into the ID-JAG's resource claim: OPTIONAL in ID-JAG (the granted resource, if "
             "any), REQUIRED for both the request parameter and the claim by MCP's "
             "enterprise-managed authorization profile.",
+            "BB",
+        ),
+    ),
+    (
+        # IDJAG-15 mixes levels (its row is SHOULD, read at its first keyword): the conditional
+        # MUST of §7.2 gets a row of its own so it is graded at MUST.
+        "IDJAG-22",
+        (
+            "IDJAG-23",
+            "IDJAG §7.2 (chainproof addition, split from IDJAG-15)",
+            "MUST",
+            "AS-B",
+            "A resource AS that lists urn:ietf:params:oauth:grant-profile:id-jag in "
+            "authorization_grant_profiles_supported MUST also list "
+            "urn:ietf:params:oauth:grant-type:jwt-bearer in grant_types_supported.",
             "BB",
         ),
     ),

@@ -953,6 +953,10 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
 #[case(Fault::IdJagResourceIsAudience)]
 #[case(Fault::IdJagAudienceIssuerRefused)]
 #[case(Fault::IdJagAliasInAud)]
+#[case(Fault::IdJagProfileWithoutGrantTypes)]
+#[case(Fault::IdJagScopeClaimNarrowed)]
+#[case(Fault::IdJagIdpExchangesOwnIdJag)]
+#[case(Fault::IdJagTypeNotAdvertised)]
 #[tokio::test]
 async fn fault_is_observable(#[case] fault: Fault) {
     assert!(

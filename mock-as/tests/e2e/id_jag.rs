@@ -202,6 +202,35 @@ pub async fn observe(f: Fault, faults: &[Fault]) -> bool {
             let x = exchange_extra(&e, &[("audience", &alias)], None).await;
             decode(x.token()).1["aud"] != json!(e.f.as_b_issuer)
         }
+        IdJagProfileWithoutGrantTypes => e.get_json(&e.f.as_b_metadata_url).await.json
+            ["grant_types_supported"]
+            .is_null(),
+        IdJagTypeNotAdvertised => !e.get_json(&e.f.as_a_metadata_url).await.json
+            ["identity_chaining_requested_token_types_supported"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|t| t == TT_ID_JAG)),
+        IdJagScopeClaimNarrowed => {
+            let x = id_jag(&e).await;
+            let claim = decode(x.token()).1["scope"].clone();
+            x.json["scope"].is_string() && claim != x.json["scope"]
+        }
+        IdJagIdpExchangesOwnIdJag => {
+            let g = id_jag(&e).await;
+            let p = [
+                (
+                    "grant_type",
+                    "urn:ietf:params:oauth:grant-type:token-exchange",
+                ),
+                ("subject_token", g.token()),
+                ("subject_token_type", TT_ID_JAG),
+                (
+                    "requested_token_type",
+                    "urn:ietf:params:oauth:token-type:access_token",
+                ),
+            ];
+            let r = e.post(&e.f.as_a_token_endpoint, &p, e.client(), None).await;
+            r.status == 200 && r.json["token_type"] != "N_A"
+        }
         other => unreachable!("{other} is not an ID-JAG fault"),
     }
 }
@@ -245,4 +274,24 @@ async fn the_id_jag_chain_works_and_follows_the_profile() {
         400,
         "invalid_request",
     );
+}
+
+/// The `idp-requires-resource` variant (MCP enterprise-managed authorization): an ID-JAG
+/// exchange without `resource` is refused, one naming the protected resource beside
+/// `audience` succeeds and carries it.
+#[tokio::test]
+async fn the_idp_requires_resource_variant_refuses_an_exchange_without_it() {
+    let e = start(MockOptions {
+        profile: MockProfile::IdJag,
+        variants: vec![mock_as::Variant::IdpRequiresResource],
+        ..MockOptions::default()
+    })
+    .await;
+    let aud = e.f.as_b_issuer.clone();
+    let without = exchange_extra(&e, &[("audience", &aud)], None).await;
+    assert_error(&without, 400, "invalid_request");
+    let res = e.f.rs_resource.clone();
+    let with = exchange_extra(&e, &[("audience", &aud), ("resource", &res)], None).await;
+    assert_eq!(with.status, 200, "{}", with.text);
+    assert_eq!(decode(with.token()).1["resource"], json!(res));
 }
