@@ -1083,6 +1083,8 @@ impl Env {
         let mut as_b = as_info(&self.as_b);
         let mut as_a = as_info(&self.as_a);
         as_a["same_domain_resource"] = json!(self.same_domain_resource);
+        // The primary client's id at AS-A (the client as known in domain A, Ena §3.3.4).
+        as_a["client_id"] = json!(self.client.id);
         as_b["audience"] = json!(self.as_b_audience);
         json!({
             "as_a": as_a,

@@ -60,60 +60,12 @@ const SECOND_WAY_NOT_BUILT: &[(&str, &str)] = &[
         "bind-to-stale-proof-key binds without a proof. The suggested second way (AS-B announces Bearer for a bound token) is the very observation dpop-token-type-bearer makes and IC-AT-07 grades; citing it at DPOP-03 too would charge one failure twice. The distinct DPOP-03 rule left (a client registered with dpop_bound_access_tokens = true is refused without a proof, RFC 9449 §5) needs such a client, a fixture the target format does not have yet",
     ),
     (
-        "ENA-GEN-04",
-        "AS-A exchanges a subject token issued by another AS",
-    ),
-    (
-        "ENA-P-02",
-        "AS-A accepts a client assertion with several aud values",
-    ),
-    (
         "IC-MD-09",
         "RS-B's resource_metadata points at a URL that serves no metadata. Still to build in the harness: a query segment reading an auth-param of a WWW-Authenticate challenge (RFC 9110 §11.2) and a request step to an absolute URL taken from an earlier response, graded only where RS-B advertises resource_metadata (RFC 9728 §5.1 is a MAY)",
     ),
     (
         "ENA-TX-12",
         "AS-A issues a same-domain token with a scope the requester holds but that belongs to another API (not relevant to the target); needs a per-API scope fixture",
-    ),
-    (
-        "ENA-P-06",
-        "AS-A's same-domain access token lacks typ at+jwt, or names another issuer",
-    ),
-    (
-        "ENA-TX-05",
-        "AS-A issues a same-domain token to a client not allowed to exchange",
-    ),
-    (
-        "ENA-TX-06",
-        "AS-A issues a same-domain token when no target is named",
-    ),
-    (
-        "ENA-TX-07",
-        "AS-A issues an access token for a same-domain API when requested_token_type asks for a JWT",
-    ),
-    (
-        "ENA-TX-14",
-        "AS-A answers issued_token_type jwt for a same-domain access token (ena-same-domain-no-expires-in is the first way)",
-    ),
-    (
-        "ENA-TX-15",
-        "AS-A issues a refresh token for the second hop only",
-    ),
-    (
-        "ENA-XD-08",
-        "AS-A infers a same-domain access token for an AS target without requested_token_type",
-    ),
-    (
-        "ENA-XD-09",
-        "AS-A answers issued_token_type access_token or token_type Bearer for a requested JWT grant (the identity-chaining faults of IC-TE-12, IC-TE-13 show it in the default mode)",
-    ),
-    (
-        "ENA-XD-10",
-        "AS-A's Ena grant lacks client_id or jti (the identity-chaining grant-no-jti shows jti in the default mode)",
-    ),
-    (
-        "ENA-XD-11",
-        "act.sub names AS-B's client id instead of the domain-A one",
     ),
 ];
 

@@ -209,7 +209,9 @@ async fn metadata(State(s): State<Arc<AsA>>) -> Response {
     };
     // Ena OAuth profile §3.1.1.6: private_key_jwt and the TLS methods only (see
     // `pair::ena_key_clients`: the Ena mode's clients authenticate by key).
-    let auth_methods: &[&str] = if ena(&s) && !f.has(Fault::EnaClientSecretMethods) {
+    let auth_methods: &[&str] = if ena(&s) && f.has(Fault::EnaMetadataExtraAuthMethod) {
+        &["private_key_jwt", "attest_jwt_client_auth"]
+    } else if ena(&s) && !f.has(Fault::EnaClientSecretMethods) {
         &["private_key_jwt"]
     } else {
         &[
@@ -657,6 +659,11 @@ pub(crate) fn validate_own_token(
     skip_signature: bool,
 ) -> Result<Jws, &'static str> {
     let jws = jose::parse(token).map_err(|_| "not a compact JWS")?;
+    if s.faults.has(Fault::EnaAcceptForeignIssuerSubject)
+        && jws.claim_str("iss").is_some_and(|i| i != s.urls.issuer)
+    {
+        return Ok(jws);
+    }
     let own = std::iter::once(&s.key)
         .chain(&s.extra_keys)
         .find(|k| jws.kid() == Some(k.kid()))
@@ -994,6 +1001,11 @@ fn check_requested_type(s: &AsA, requested: Option<&str>, rfc8693: bool) -> Resu
     {
         return Err(OAuthError::invalid_request(
             "requested_token_type not supported; this server issues urn:ietf:params:oauth:token-type:jwt",
+        ));
+    }
+    if ena(s) && requested.is_none() && f.has(Fault::EnaNoRequestedTypeInvalidTarget) {
+        return Err(OAuthError::invalid_target(
+            "requested_token_type is required to choose the token to issue",
         ));
     }
     Ok(())
@@ -1428,7 +1440,7 @@ fn grant_registered_claims(
     claims.insert("iat".into(), json!(iat));
     if f.has(Fault::GrantDuplicateJti) {
         claims.insert("jti".into(), json!(s.fixed_jti));
-    } else if !f.has(Fault::GrantNoJti) {
+    } else if !f.has(Fault::GrantNoJti) && !f.has(Fault::EnaGrantNoJti) {
         claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
     }
 }
@@ -1442,7 +1454,7 @@ fn grant_client_and_scope(
     granted: &BTreeSet<String>,
 ) {
     let f = &s.faults;
-    if let Some(id) = client_id {
+    if let Some(id) = client_id.filter(|_| !f.has(Fault::EnaGrantNoClientId)) {
         claims.insert("client_id".into(), json!(id));
     }
     if f.has(Fault::GrantClientIdNotString) {
@@ -1468,7 +1480,14 @@ fn grant_actor_claims(s: &AsA, claims: &mut Map<String, Value>, x: &Exchanged) {
         && let Some(id) = x.client_id
         && !f.has(Fault::EnaGrantNoAct)
     {
-        claims.insert("act".into(), actor_chain(id, &x.subject, true));
+        // Ena chaining profile §3.3.4: act names the client as known in domain A, earlier
+        // actors nested below it.
+        let actor = if f.has(Fault::EnaGrantActSubIsUser) {
+            x.subject.claim_str("sub").unwrap_or_default()
+        } else {
+            id
+        };
+        claims.insert("act".into(), actor_chain(actor, &x.subject, true));
     }
     if ena(s) && !f.has(Fault::EnaDropAuthContext) {
         copy_auth_context(&x.subject, claims);
@@ -1579,7 +1598,9 @@ fn grant_response(s: &AsA, form: &Form, x: &Exchanged, grant: &MintedGrant) -> R
     body.insert("access_token".into(), json!(grant.jwt));
     let itt = if id_jag::on(f) {
         id_jag::issued_token_type(f)
-    } else if f.has(Fault::WrongIssuedTokenType) {
+    } else if f.has(Fault::WrongIssuedTokenType)
+        || (f.has(Fault::EnaGrantIssuedTypeAccessToken) && x.params.requested_type == Some(TT_JWT))
+    {
         TT_ACCESS_TOKEN
     } else if f.has(Fault::IssuedTypeIdJagForJwt) && x.params.requested_type == Some(TT_JWT) {
         id_jag::TT_ID_JAG
@@ -1590,15 +1611,12 @@ fn grant_response(s: &AsA, form: &Form, x: &Exchanged, grant: &MintedGrant) -> R
         body.insert("issued_token_type".into(), json!(itt));
     }
     if !f.has(Fault::ExchangeNoTokenType) {
+        let bearer = f.has(Fault::TokenTypeBearer)
+            || f.has(Fault::IdJagTokenTypeBearer)
+            || (f.has(Fault::EnaGrantTokenTypeBearer) && x.params.requested_type == Some(TT_JWT));
         body.insert(
             "token_type".into(),
-            json!(
-                if f.has(Fault::TokenTypeBearer) || f.has(Fault::IdJagTokenTypeBearer) {
-                    "Bearer"
-                } else {
-                    "N_A"
-                }
-            ),
+            json!(if bearer { "Bearer" } else { "N_A" }),
         );
     }
     if f.has(Fault::ExpiresInDisagrees) {
@@ -1682,7 +1700,9 @@ fn same_domain_requested(s: &AsA, form: &Form) -> bool {
     };
     match form.get("requested_token_type") {
         _ if s.faults.has(Fault::EnaRequestedTokenTypeIgnored) => by_target(),
+        Some(TT_JWT) if s.faults.has(Fault::EnaJwtRequestForApiIssuesAccessToken) => by_target(),
         Some(t) => t == TT_ACCESS_TOKEN,
+        None if s.faults.has(Fault::EnaInferSameDomainForAs) => true,
         None => by_target(),
     }
 }
@@ -1739,18 +1759,34 @@ fn same_domain_exchange(
         .collect();
     // §2.3.1: a request without a target indicator is invalid_request (this server deduces no
     // target from scope); every target must be a registered protected resource.
-    if targets.is_empty() {
-        return Err(OAuthError::invalid_request(
-            "one of resource or audience is required",
-        ));
-    }
     let apis = same_domain_apis(s);
+    if targets.is_empty() && f.has(Fault::EnaSameDomainDefaultTarget) {
+        targets.push(&apis[0]);
+    }
+    if targets.is_empty() {
+        let why = "one of resource or audience is required";
+        return Err(if f.has(Fault::EnaSameDomainNoTargetInvalidTarget) {
+            OAuthError::invalid_target(why)
+        } else {
+            OAuthError::invalid_request(why)
+        });
+    }
     let registered = |t: &&str| apis.iter().any(|a| a == t);
     if f.has(Fault::EnaSameDomainDropsUnknownResource) && targets.iter().any(registered) {
         targets.retain(registered);
     }
+    // `ena-infer-same-domain-for-as` takes any target of a request without
+    // requested_token_type as one of its APIs.
+    let inferred =
+        f.has(Fault::EnaInferSameDomainForAs) && form.get("requested_token_type").is_none();
+    let resources = form.get_all("resource");
+    let unchecked =
+        |t: &&str| f.has(Fault::EnaSameDomainResourceUnchecked) && resources.contains(t);
     if !f.has(Fault::EnaSameDomainUnregisteredTarget)
-        && targets.iter().any(|t| !apis.iter().any(|a| a == t))
+        && !inferred
+        && targets
+            .iter()
+            .any(|t| !unchecked(t) && !apis.iter().any(|a| a == t))
     {
         return Err(OAuthError::invalid_target(
             "target is not a protected resource registered at this server",
@@ -1766,7 +1802,12 @@ fn same_domain_exchange(
     aud.push(json!(s.urls.issuer));
     let lifetime = s.cfg.access_token_lifetime_secs as i64;
     let mut claims = Map::new();
-    claims.insert("iss".into(), json!(s.urls.issuer));
+    let iss = if f.has(Fault::EnaSameDomainIssTokenEndpoint) {
+        &s.urls.token_endpoint
+    } else {
+        &s.urls.issuer
+    };
+    claims.insert("iss".into(), json!(iss));
     let sub = if f.has(Fault::EnaSameDomainWrongSub) {
         requester
     } else {
@@ -1799,21 +1840,30 @@ fn same_domain_exchange(
         claims.insert("cnf".into(), json!({ "jkt": p.jkt }));
     }
     let key = s.signing_key();
+    let typ = if f.has(Fault::EnaSameDomainTypJwt) {
+        "JWT"
+    } else {
+        "at+jwt"
+    };
     let at = jose::sign(
         key,
-        &json!({"alg": "ES256", "kid": key.kid(), "typ": "at+jwt"}),
+        &json!({"alg": "ES256", "kid": key.kid(), "typ": typ}),
         &Value::Object(claims),
     );
     // §2.4: token_type Bearer; a DPoP-bound token is announced as DPoP (RFC 9449 §5; the
     // catalogue's §13 item 6 reads the profile's "Bearer" as the unbound case).
     let mut body = json!({
         "access_token": at,
-        "issued_token_type": TT_ACCESS_TOKEN,
+        "issued_token_type": if f.has(Fault::EnaSameDomainIssuedTypeJwt) { TT_JWT } else { TT_ACCESS_TOKEN },
         "token_type": if bound.is_some() && !f.has(Fault::EnaSameDomainDpopTokenTypeBearer) { "DPoP" } else { "Bearer" },
         "expires_in": lifetime,
         "scope": endpoint::join(&d.granted),
     });
-    if f.has(Fault::EnaSameDomainRefreshToken) {
+    // An exchanged token carries act: the subject of a second hop.
+    let second_hop = subject.claims.contains_key("act");
+    if f.has(Fault::EnaSameDomainRefreshToken)
+        || (second_hop && f.has(Fault::EnaSecondHopRefreshToken))
+    {
         body["refresh_token"] = json!(uuid::Uuid::new_v4().to_string());
     }
     if f.has(Fault::EnaSameDomainNoExpiresIn) {

@@ -297,9 +297,14 @@ impl Authenticator<'_> {
         let jti = jws
             .claim_str("jti")
             .ok_or_else(|| fail("client_assertion jti missing"))?;
-        if !self
-            .assertion_replay
-            .first_use(&format!("{iss}\n{jti}"), exp + 5, self.now)
+        // Under `ena-client-assertion-replay-by-text` the cache remembers the assertion's text,
+        // so the same jti in a freshly signed assertion passes.
+        let seen = if self.faults.has(Fault::EnaClientAssertionReplayByText) {
+            token.to_owned()
+        } else {
+            format!("{iss}\n{jti}")
+        };
+        if !self.assertion_replay.first_use(&seen, exp + 5, self.now)
             && !self.faults.has(Fault::ClientAssertionReplay)
         {
             return Err(fail("client_assertion jti replayed"));

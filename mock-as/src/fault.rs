@@ -439,6 +439,69 @@ faults! {
     /// Ena chaining profile §2.4.1: act.sub is the requesting entity.
     /// fuzz: unreachable: a claim AS-A chooses; the oracles judge token responses, not the tokens issued
     EnaActSubNotRequester = "ena-act-sub-not-requester", ["ENA-TX-11"], "AS-A's same-domain access token names the user, not the requesting client, in act.sub";
+    // Second ways for Ena rows, continued (issue 8 item 5, issue 10 item 1).
+    /// Ena OAuth profile §6.1 (RFC 9068 §2.1): a JWT access token is typed `at+jwt`.
+    /// fuzz: unreachable: same-domain exchange happens only in the Ena mode; the fuzzer drives the identity-chaining mode
+    EnaSameDomainTypJwt = "ena-same-domain-typ-jwt", ["ENA-P-06"], "AS-A's same-domain access token is typed JWT instead of at+jwt";
+    /// Ena OAuth profile §6.1 (RFC 9068 §2.2): `iss` is the AS's entity identifier.
+    /// fuzz: unreachable: same-domain exchange happens only in the Ena mode; the fuzzer drives the identity-chaining mode
+    EnaSameDomainIssTokenEndpoint = "ena-same-domain-iss-token-endpoint", ["ENA-P-06"], "AS-A's same-domain access token names its token endpoint URL, not its issuer, in iss";
+    /// Ena chaining profile §2.4: `issued_token_type` MUST be access_token.
+    /// fuzz: unreachable: same-domain exchange happens only in the Ena mode; the fuzzer drives the identity-chaining mode
+    EnaSameDomainIssuedTypeJwt = "ena-same-domain-issued-type-jwt", ["ENA-TX-14"], "AS-A labels a same-domain access token issued_token_type jwt";
+    /// Ena chaining profile §3.3.4: a grant is announced as issued_token_type jwt.
+    /// fuzz: unreachable: the fuzzer drives the identity-chaining mode; there wrong-issued-token-type is the same defect
+    EnaGrantIssuedTypeAccessToken = "ena-grant-issued-type-access-token", ["ENA-XD-09"], "AS-A answers issued_token_type access_token for a grant requested as a JWT";
+    /// Ena chaining profile §3.3.4: a grant is announced as token_type N_A.
+    /// fuzz: unreachable: the fuzzer drives the identity-chaining mode; there token-type-bearer is the same defect
+    EnaGrantTokenTypeBearer = "ena-grant-token-type-bearer", ["ENA-XD-09"], "AS-A answers token_type Bearer for a grant requested as a JWT";
+    /// Ena chaining profile §3.3.4: the grant carries the requester's `client_id`.
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
+    EnaGrantNoClientId = "ena-grant-no-client-id", ["ENA-XD-10"], "AS-A's cross-domain grant has no client_id claim";
+    /// Ena chaining profile §3.3.4: the grant carries a unique `jti`.
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
+    EnaGrantNoJti = "ena-grant-no-jti", ["ENA-XD-10"], "AS-A's cross-domain grant has no jti claim";
+    /// Ena chaining profile §2.3.1: no target indicator (and no scope to deduce one from) MUST be
+    /// refused; this fault issues a token for AS-A's own API instead.
+    /// fuzz: unreachable: same-domain exchange happens only in the Ena mode; the fuzzer drives the identity-chaining mode
+    EnaSameDomainDefaultTarget = "ena-same-domain-default-target", ["ENA-TX-06"], "AS-A issues a same-domain access token for its own API when the request names no target";
+    /// Ena chaining profile §2.3.1: the refusal of a request naming no target is invalid_request.
+    /// fuzz: unreachable: same-domain exchange happens only in the Ena mode; the fuzzer drives the identity-chaining mode
+    EnaSameDomainNoTargetInvalidTarget = "ena-same-domain-no-target-invalid-target", ["ENA-TX-06"], "AS-A answers invalid_target instead of invalid_request to a same-domain request naming no target";
+    /// Ena chaining profile §2.3.1: requested_token_type jwt MUST be processed under §3 (a grant);
+    /// this fault lets a target that is one of AS-A's APIs win over it.
+    /// fuzz: unreachable: same-domain exchange happens only in the Ena mode; the fuzzer drives the identity-chaining mode
+    EnaJwtRequestForApiIssuesAccessToken = "ena-jwt-request-for-api-issues-access-token", ["ENA-TX-07"], "AS-A issues a same-domain access token when requested_token_type asks for a JWT but the target is one of its APIs";
+    /// Ena chaining profile §3.3.3: without requested_token_type an AS target means a grant
+    /// (MAY infer) or invalid_request; this fault defaults to the same-domain profile.
+    /// fuzz: unreachable: same-domain exchange happens only in the Ena mode; the fuzzer drives the identity-chaining mode
+    EnaInferSameDomainForAs = "ena-infer-same-domain-for-as", ["ENA-XD-08"], "without requested_token_type AS-A issues a same-domain access token for AS-B as audience instead of a grant";
+    /// Ena chaining profile §3.3.3 (§2.3.1): a request it cannot place is invalid_request.
+    /// fuzz: unreachable: Ena mode only; in the identity-chaining mode the fuzzer drives, requested_token_type is optional
+    EnaNoRequestedTypeInvalidTarget = "ena-no-requested-type-invalid-target", ["ENA-XD-08"], "AS-A refuses an exchange without requested_token_type with invalid_target instead of inferring a grant or answering invalid_request";
+    /// Ena chaining profile §2.4: no refresh token from a chaining exchange, the second hop too.
+    /// fuzz: unreachable: same-domain exchange happens only in the Ena mode; the fuzzer drives the identity-chaining mode
+    EnaSecondHopRefreshToken = "ena-second-hop-refresh-token", ["ENA-TX-15"], "AS-A returns a refresh token beside a same-domain access token when the subject token was itself exchanged";
+    /// Ena chaining profile §3.3.4: the first-level act.sub SHOULD identify the client as known in
+    /// domain A.
+    /// fuzz: unreachable: a grant claim AS-A chooses; the oracles judge token responses, not the contents of the grant issued
+    EnaGrantActSubIsUser = "ena-grant-act-sub-is-user", ["ENA-XD-11"], "AS-A's cross-domain grant names the user, not the requesting client, in act.sub";
+    /// Ena OAuth profile §3.1.1.6, §8.3: private_key_jwt and the two TLS methods only; any other
+    /// method listed breaks it (here OAuth attestation-based client authentication).
+    /// fuzz: unreachable: metadata or JWKS contents; the fuzzer sends token requests only
+    EnaMetadataExtraAuthMethod = "ena-metadata-extra-auth-method", ["ENA-P-08"], "AS-A's metadata lists attest_jwt_client_auth beside private_key_jwt";
+    /// Ena OAuth profile §8.3.1: the AS caches used `jti` values of client assertions; this
+    /// fault caches the assertion's text, so a re-signed assertion with a used jti passes.
+    /// fuzz: unreachable: private_key_jwt is not among the client authentication methods the fuzzer varies
+    EnaClientAssertionReplayByText = "ena-client-assertion-replay-by-text", ["ENA-P-02"], "AS-A's client-assertion replay cache is keyed on the assertion's text, so a used jti in a freshly signed assertion authenticates again";
+    /// Ena chaining profile §4.2.2: a subject token issued by another AS is rejected; this
+    /// fault verifies only the tokens that name AS-A as issuer and takes any other at its word.
+    /// fuzz: unreachable: needs a token of another AS; the fuzzer holds AS-A's own subject token
+    EnaAcceptForeignIssuerSubject = "ena-accept-foreign-issuer-subject", ["ENA-GEN-04"], "AS-A exchanges a subject token issued by another AS (AS-B's access token), checking only tokens that name it as issuer";
+    /// Ena chaining profile §2.3.1: every target must be a registered protected resource; this
+    /// fault checks `audience` values but takes any `resource` value.
+    /// fuzz: unreachable: same-domain exchange happens only in the Ena mode; the fuzzer drives the identity-chaining mode
+    EnaSameDomainResourceUnchecked = "ena-same-domain-resource-unchecked", ["ENA-TX-05"], "AS-A's same-domain exchange checks audience values against its registered resources but issues a token for any resource value";
     // --- RFC 8693 delegation and impersonation (mode rfc8693: `Fault::mode()` is Rfc8693)
     /// fuzz: unreachable: rfc8693 mode only; the fuzzer runs the identity-chaining mode and sends no actor tokens
     ActorTokenUnverified = "actor-token-unverified", ["TX8693-01"], "rfc8693 mode: AS-A does not verify the actor token's signature";
@@ -898,7 +961,25 @@ impl Fault {
             | Fault::EnaSameDomainWrongSub
             | Fault::EnaSameDomainNoExpiresIn
             | Fault::EnaSameDomainDpopTokenTypeBearer
-            | Fault::EnaActSubNotRequester => crate::MockProfile::Ena,
+            | Fault::EnaActSubNotRequester
+            | Fault::EnaSameDomainTypJwt
+            | Fault::EnaSameDomainIssTokenEndpoint
+            | Fault::EnaSameDomainIssuedTypeJwt
+            | Fault::EnaGrantIssuedTypeAccessToken
+            | Fault::EnaGrantTokenTypeBearer
+            | Fault::EnaGrantNoClientId
+            | Fault::EnaGrantNoJti
+            | Fault::EnaSameDomainDefaultTarget
+            | Fault::EnaSameDomainNoTargetInvalidTarget
+            | Fault::EnaJwtRequestForApiIssuesAccessToken
+            | Fault::EnaInferSameDomainForAs
+            | Fault::EnaNoRequestedTypeInvalidTarget
+            | Fault::EnaSecondHopRefreshToken
+            | Fault::EnaGrantActSubIsUser
+            | Fault::EnaMetadataExtraAuthMethod
+            | Fault::EnaClientAssertionReplayByText
+            | Fault::EnaAcceptForeignIssuerSubject
+            | Fault::EnaSameDomainResourceUnchecked => crate::MockProfile::Ena,
             Fault::ActorTokenUnverified
             | Fault::UnsupportedTokenTypeCode
             | Fault::NoActOnDelegation

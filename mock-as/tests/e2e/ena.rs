@@ -294,6 +294,96 @@ async fn observe(f: Fault, faults: &[Fault]) -> bool {
             let c = decode(same_domain(&e, &st, &[], None).await.token()).1;
             c["act"]["sub"] != c["client_id"]
         }
+        EnaSameDomainTypJwt => {
+            let st = e.user_token().await;
+            decode(same_domain(&e, &st, &[], None).await.token()).0["typ"] != json!("at+jwt")
+        }
+        EnaSameDomainIssTokenEndpoint => {
+            let st = e.user_token().await;
+            decode(same_domain(&e, &st, &[], None).await.token()).1["iss"] != json!(f_.as_a_issuer)
+        }
+        EnaSameDomainIssuedTypeJwt => {
+            let st = e.user_token().await;
+            same_domain(&e, &st, &[], None).await.json["issued_token_type"] != json!(TT_AT)
+        }
+        EnaGrantIssuedTypeAccessToken | EnaGrantTokenTypeBearer => {
+            let r = e.exchange(&[("requested_token_type", TT_JWT)]).await;
+            r.json["issued_token_type"] != json!(TT_JWT) || r.json["token_type"] != json!("N_A")
+        }
+        EnaGrantNoClientId | EnaGrantNoJti => {
+            let r = e.exchange(&[("requested_token_type", TT_JWT)]).await;
+            let c = decode(r.token()).1;
+            c.get("client_id").is_none() || c.get("jti").is_none()
+        }
+        EnaSameDomainDefaultTarget | EnaSameDomainNoTargetInvalidTarget => {
+            let st = e.user_token().await;
+            let r = e
+                .exchange_with(&st, &[("requested_token_type", TT_AT)], None)
+                .await;
+            r.json["error"] != json!("invalid_request")
+        }
+        EnaJwtRequestForApiIssuesAccessToken => {
+            let st = e.user_token().await;
+            let p = [
+                ("requested_token_type", TT_JWT),
+                ("audience", f_.same_domain_resource.as_str()),
+            ];
+            e.exchange_with(&st, &p, None).await.json["issued_token_type"] == json!(TT_AT)
+        }
+        EnaInferSameDomainForAs | EnaNoRequestedTypeInvalidTarget => {
+            let st = e.user_token().await;
+            let p = [("audience", f_.as_b_issuer.as_str())];
+            let r = e.exchange_with(&st, &p, None).await;
+            if r.status == 200 {
+                r.json["issued_token_type"] != json!(TT_JWT)
+            } else {
+                r.json["error"] != json!("invalid_request")
+            }
+        }
+        EnaSecondHopRefreshToken => {
+            let st = e.user_token().await;
+            let t1 = same_domain(&e, &st, &[], None).await;
+            let t2 = same_domain(&e, t1.token(), &[], None).await;
+            t1.json.get("refresh_token").is_none() && t2.json.get("refresh_token").is_some()
+        }
+        EnaGrantActSubIsUser => {
+            let c = decode(&e.grant().await).1;
+            c["act"]["sub"] != json!(f_.client_id)
+        }
+        EnaMetadataExtraAuthMethod => {
+            let m = e.get_json(&f_.as_a_metadata_url).await.json;
+            let allowed = [
+                "private_key_jwt",
+                "tls_client_auth",
+                "self_signed_tls_client_auth",
+            ];
+            m["token_endpoint_auth_methods_supported"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|v| !allowed.iter().any(|a| v == a))
+        }
+        EnaClientAssertionReplayByText => {
+            let jti = uuid::Uuid::new_v4().to_string();
+            let first = client_assertion(&e, json!({}), json!({ "jti": jti }));
+            let t = now();
+            let again = client_assertion(&e, json!({}), json!({ "jti": jti, "exp": t + 90 }));
+            jwt_client_request(&e, &first, true).await.status == 200
+                && jwt_client_request(&e, &again, true).await.status == 200
+        }
+        EnaAcceptForeignIssuerSubject => {
+            let at = e.redeem(&e.grant().await, &[], None).await;
+            let p = [
+                ("resource", f_.as_b_issuer.as_str()),
+                ("requested_token_type", TT_JWT),
+            ];
+            e.exchange_with(at.token(), &p, None).await.status == 200
+        }
+        EnaSameDomainResourceUnchecked => {
+            let st = e.user_token().await;
+            let p = [("requested_token_type", TT_AT), ("resource", UNKNOWN)];
+            e.exchange_with(&st, &p, None).await.status == 200
+        }
         other => panic!("{other} is not an Ena-mode fault"),
     }
 }
@@ -349,6 +439,24 @@ async fn client_credentials(e: &Env) -> Resp {
 #[case(Fault::EnaClientSecretMethods)]
 #[case(Fault::EnaAsBClientSecretMethods)]
 #[case(Fault::EnaMetadataNoScopesSupported)]
+#[case(Fault::EnaSameDomainTypJwt)]
+#[case(Fault::EnaSameDomainIssTokenEndpoint)]
+#[case(Fault::EnaSameDomainIssuedTypeJwt)]
+#[case(Fault::EnaGrantIssuedTypeAccessToken)]
+#[case(Fault::EnaGrantTokenTypeBearer)]
+#[case(Fault::EnaGrantNoClientId)]
+#[case(Fault::EnaGrantNoJti)]
+#[case(Fault::EnaSameDomainDefaultTarget)]
+#[case(Fault::EnaSameDomainNoTargetInvalidTarget)]
+#[case(Fault::EnaJwtRequestForApiIssuesAccessToken)]
+#[case(Fault::EnaInferSameDomainForAs)]
+#[case(Fault::EnaNoRequestedTypeInvalidTarget)]
+#[case(Fault::EnaSecondHopRefreshToken)]
+#[case(Fault::EnaGrantActSubIsUser)]
+#[case(Fault::EnaMetadataExtraAuthMethod)]
+#[case(Fault::EnaClientAssertionReplayByText)]
+#[case(Fault::EnaAcceptForeignIssuerSubject)]
+#[case(Fault::EnaSameDomainResourceUnchecked)]
 #[tokio::test]
 async fn ena_fault_is_observable(#[case] fault: Fault) {
     assert_eq!(fault.mode(), MockProfile::Ena);
