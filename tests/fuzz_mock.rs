@@ -76,7 +76,7 @@ async fn conformant_mock_has_no_findings() {
 /// request (two false `valid-rejected` findings).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_graded_profiles_exchange_form_is_applied() {
-    for profile in ["ena-1.0", "id-jag"] {
+    for profile in ["ena-1.0", "id-jag", "rfc8693"] {
         let dir = tempfile::tempdir().unwrap();
         let options = FuzzOptions {
             profile: Some(profile.into()),

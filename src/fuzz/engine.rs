@@ -249,7 +249,7 @@ impl Session {
         req: &FuzzRequest,
         out: &Outcome,
     ) -> (Expectation, Vec<Violation>, Vec<Oracle>) {
-        let (exp, clean) = model::judge(req, &self.endpoints.facts);
+        let (exp, clean) = self.levels.judged(model::judge(req, &self.endpoints.facts));
         let grant_types: Vec<&Value> = req
             .values("grant_type")
             .into_iter()

@@ -3,6 +3,7 @@
 //! model's own confidence (a lenient reading the model marks SHOULD never becomes MUST).
 
 use crate::catalogue::Catalogue;
+use crate::fuzz::model::Expectation;
 use crate::fuzz::oracle::Violation;
 use crate::verdict::Level;
 use std::sync::Arc;
@@ -26,6 +27,34 @@ impl Levels {
             catalogue: Arc::new(catalogue),
             profile,
         })
+    }
+
+    /// The model's judgement `(expectation, clean)` under this profile: a reason whose
+    /// requirement the catalogue has but the profile does not judge (RFC 8693 names no target
+    /// rule like IC-TE-03) makes a request at most ambiguous, as `run` skips a case none of
+    /// whose requirements has a level in the profile. A request left invalid by other reasons
+    /// is no longer clean: a server may answer for the dropped one.
+    pub fn judged(&self, (e, clean): (Expectation, bool)) -> (Expectation, bool) {
+        let Expectation::Invalid(reasons) = e else {
+            return (e, clean);
+        };
+        let (judged, not): (Vec<_>, Vec<_>) = reasons.into_iter().partition(|r| {
+            self.level(r.requirement).is_some()
+                || self.catalogue.requirement(r.requirement).is_none()
+        });
+        match (judged.is_empty(), not.is_empty()) {
+            (_, true) => (Expectation::Invalid(judged), clean),
+            (false, false) => (Expectation::Invalid(judged), false),
+            (true, false) => {
+                let why = not.into_iter().map(|r| {
+                    format!(
+                        "{} ({} is not judged in {})",
+                        r.why, r.requirement, self.profile
+                    )
+                });
+                (Expectation::Ambiguous(why.collect()), false)
+            }
+        }
     }
 
     /// The level of `id` in the profile, if the catalogue gives one.
@@ -104,6 +133,30 @@ mod tests {
             missing.is_empty(),
             "not in the catalogue for ic-17: {missing:?}"
         );
+    }
+
+    #[test]
+    fn reasons_the_profile_does_not_judge_leave_a_request_ambiguous() {
+        use crate::fuzz::model::Reason;
+        let reason = |requirement| Reason {
+            requirement,
+            level: Level::Must,
+            why: "x".into(),
+        };
+        let no_target = Expectation::Invalid(vec![reason("IC-TE-03")]);
+        let ic17 = Levels::embedded(Some("ic-17"), None).unwrap();
+        let rfc8693 = Levels::embedded(Some("rfc8693"), None).unwrap();
+        assert_eq!(
+            ic17.judged((no_target.clone(), true)),
+            (no_target.clone(), true)
+        );
+        assert!(matches!(
+            rfc8693.judged((no_target, true)),
+            (Expectation::Ambiguous(_), false)
+        ));
+        let both = Expectation::Invalid(vec![reason("IC-TE-03"), reason("IC-TE-07")]);
+        let kept = Expectation::Invalid(vec![reason("IC-TE-07")]);
+        assert_eq!(rfc8693.judged((both, true)), (kept, false));
     }
 
     #[test]
