@@ -166,52 +166,31 @@ impl HarnessIssuer {
         let meta = self.metadata();
         let jwks = self.jwks();
         let pem = self.cert_pem();
-        let m2 = meta.clone();
-        let stranger_path = format!("{path}/stranger");
         let stranger_meta = json!({
             "issuer": self.stranger_issuer(),
             "jwks_uri": format!("{}/jwks", self.stranger_issuer()),
         });
-        let sm2 = stranger_meta.clone();
-        let stranger_jwks = self.stranger_jwks();
-        Router::new()
-            // The stranger issuer: RFC 8414 and OpenID discovery paths, and its JWKS.
-            .route(
-                &format!("/.well-known/oauth-authorization-server{stranger_path}"),
-                get(move || async move { Json(stranger_meta) }),
-            )
-            .route(
-                &format!("{stranger_path}/.well-known/openid-configuration"),
-                get(move || async move { Json(sm2) }),
-            )
-            .route(
-                &format!("{stranger_path}/jwks"),
-                get(move || async move { Json(stranger_jwks) }),
-            )
-            .route(
-                &format!("/.well-known/oauth-authorization-server{path}"),
-                get(move || async move { Json(meta) }),
-            )
-            .route(
-                &format!("{path}/.well-known/openid-configuration"),
-                get(move || async move { Json(m2) }),
-            )
-            .route(
-                &format!("{path}/jwks"),
-                get(move || async move { Json(jwks) }),
-            )
-            .route(
-                &format!("{path}/x5u"),
-                get(move || async move {
-                    (
-                        [(
-                            axum::http::header::CONTENT_TYPE,
-                            "application/pem-certificate-chain",
-                        )],
-                        pem,
-                    )
-                }),
-            )
+        let router = issuer_routes(Router::new(), &path, meta, jwks);
+        // The stranger issuer: trusted by no AS-B, so only a server that trusts whatever
+        // it can discover accepts its grants.
+        issuer_routes(
+            router,
+            &format!("{path}/stranger"),
+            stranger_meta,
+            self.stranger_jwks(),
+        )
+        .route(
+            &format!("{path}/x5u"),
+            get(move || async move {
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "application/pem-certificate-chain",
+                    )],
+                    pem,
+                )
+            }),
+        )
     }
 }
 
@@ -322,6 +301,25 @@ impl IssuerSettings {
             },
         }
     }
+}
+
+/// One issuer's documents at `path`: its RFC 8414 metadata (at the well-known path with the
+/// issuer's path appended), the same at the OpenID discovery path, and its JWKS.
+fn issuer_routes(router: Router, path: &str, meta: Value, jwks: Value) -> Router {
+    let m2 = meta.clone();
+    router
+        .route(
+            &format!("/.well-known/oauth-authorization-server{path}"),
+            get(move || async move { Json(meta) }),
+        )
+        .route(
+            &format!("{path}/.well-known/openid-configuration"),
+            get(move || async move { Json(m2) }),
+        )
+        .route(
+            &format!("{path}/jwks"),
+            get(move || async move { Json(jwks) }),
+        )
 }
 
 #[cfg(test)]
